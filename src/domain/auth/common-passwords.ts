@@ -1,0 +1,20 @@
+/** Frequently used passwords (lower case); the policy also rejects these with digits or symbols appended. */
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
+  '000000000000', '111111111111', '112233445566', '123123123123', '123456789012', '1234567890123',
+  '12345678abcd', '1234qwerasdf', '1q2w3e4r5t6y', '1qaz2wsx3edc', '987654321098', 'a1b2c3d4e5f6',
+  'aaaaaaaaaaaa', 'abc123', 'abcd12345678', 'abcdefg12345', 'abcdefghijkl', 'access', 'admin',
+  'admin12345678', 'administrator', 'arsenal', 'asdf1234qwer', 'asdfghjkl', 'asdfghjklqwe', 'ashley',
+  'autumn2024', 'bailey', 'baseball', 'baseball1234', 'batman', 'buster', 'changeme', 'changeme1234',
+  'charlie', 'cheese', 'chelsea', 'company', 'company12345', 'computer', 'correcthorsebatterystaple',
+  'cowboys', 'daniel', 'default', 'default12345', 'donald', 'dragon', 'football', 'football1234', 'freedom',
+  'ginger', 'hockey', 'hunter2', 'iloveyou', 'iloveyou123', 'iloveyou1234', 'internet', 'jennifer', 'jessica',
+  'jordan23', 'killer', 'letmein', 'letmein12345', 'letmeinplease', 'liverpool', 'login12345678', 'master',
+  'master123456', 'matthew', 'michael', 'monkey', 'mustang', 'nicole', 'p@ssw0rd', 'p@ssword123', 'passw0rd',
+  'password', 'password!', 'password!!', 'password1', 'password12', 'password123', 'password1234',
+  'password12345', 'passwordpassword', 'pepper', 'princess', 'princess1234', 'q1w2e3r4t5y6', 'qazwsxedcrfv',
+  'qwer1234asdf', 'qwerty123456', 'qwertyuiop', 'qwertyuiop123', 'qwertyuiopas', 'robert', 'secret',
+  'secret123456', 'security', 'shadow', 'soccer', 'spring2024', 'starwars', 'summer2024', 'summer2025',
+  'summer2026', 'sunshine', 'sunshine1234', 'superman', 'thomas', 'trustno1', 'welcome', 'welcome12345',
+  'welcome123456', 'whatever', 'winter2024', 'winter2025', 'winter2026', 'yankees', 'zaq12wsxcde', 'zxcvbnm',
+  'zxcvbnmasdfg',
+]);

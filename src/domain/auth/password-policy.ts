@@ -1,0 +1,16 @@
+import { COMMON_PASSWORDS } from './common-passwords.js';
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** Returns every rule the password breaks, in words a user can act on; empty when it is acceptable. */
+export function passwordProblems(password: string, email: string): string[] {
+  const problems: string[] = [];
+  if ([...password].length < MIN_PASSWORD_LENGTH) problems.push(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  const lower = password.toLowerCase();
+  // "Password1234!" is as guessable as "password": strip the digits and symbols people append before checking.
+  const core = lower.replace(/[\d\W_]+$/u, '');
+  if (COMMON_PASSWORDS.has(lower) || COMMON_PASSWORDS.has(core)) problems.push('is too common');
+  const localPart = email.split('@')[0]?.toLowerCase() ?? '';
+  if (localPart.length >= 3 && lower.includes(localPart)) problems.push("must not contain the email's local part");
+  return problems;
+}

@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+
+/** Shared key/value state: revocations, counters, cached lookups. Redis when configured, else in-process. */
+export interface Cache {
+  readonly backend: 'memory' | 'redis';
+  /** The Redis client, for plugins that speak Redis themselves (rate limiting); null in memory mode. */
+  readonly redis: Redis | null;
+  /** Prefix applied to every key, so tests and tenants can share a Redis. */
+  readonly prefix: string;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(key: string): Promise<void>;
+  /** Increments a counter whose window starts with its first increment and lasts ttlSeconds. */
+  increment(key: string, ttlSeconds: number): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createMemoryCache(prefix = 'acgs:'): Cache {
+  const store = new LRUCache<string, string>({ max: 100_000, ttlAutopurge: false });
+  return {
+    backend: 'memory',
+    redis: null,
+    prefix,
+    get: async (key) => store.get(prefix + key) ?? null,
+    set: async (key, value, ttlSeconds) => void store.set(prefix + key, value, { ttl: ttlSeconds * 1000 }),
+    del: async (key) => void store.delete(prefix + key),
+    increment: async (key, ttlSeconds) => {
+      const full = prefix + key;
+      const current = Number(store.get(full) ?? '0') + 1;
+      const remaining = store.getRemainingTTL(full);
+      store.set(full, String(current), { ttl: current === 1 || !Number.isFinite(remaining) || remaining <= 0 ? ttlSeconds * 1000 : remaining });
+      return current;
+    },
+    ping: async () => undefined,
+    close: async () => store.clear(),
+  };
+}
+
+export async function createRedisCache(url: string, prefix = 'acgs:'): Promise<Cache> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000 });
+  // Connection errors surface through failing commands and /health; an unhandled 'error' event would crash us.
+  redis.on('error', () => undefined);
+  await redis.connect();
+  return {
+    backend: 'redis',
+    redis,
+    prefix,
+    get: (key) => redis.get(prefix + key),
+    set: async (key, value, ttlSeconds) => void (await redis.set(prefix + key, value, 'EX', ttlSeconds)),
+    del: async (key) => void (await redis.del(prefix + key)),
+    increment: async (key, ttlSeconds) => {
+      const full = prefix + key;
+      const [[, count]] = (await redis.multi().incr(full).expire(full, ttlSeconds, 'NX').exec()) as [[null, number]];
+      return count;
+    },
+    ping: async () => void (await redis.ping()),
+    close: async () => void (await redis.quit().catch(() => redis.disconnect())),
+  };
+}
+
+export async function openCache(redisUrl: string | null, prefix?: string): Promise<Cache> {
+  return redisUrl === null ? createMemoryCache(prefix) : createRedisCache(redisUrl, prefix);
+}

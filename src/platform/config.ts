@@ -1,0 +1,219 @@
+import { ConfigError } from './errors.js';
+
+export const SERVICE_NAMES = ['auth', 'ac', 'integrity', 'fv', 'gs', 'pgc'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
+  auth: 8000,
+  ac: 8001,
+  integrity: 8002,
+  fv: 8003,
+  gs: 8004,
+  pgc: 8005,
+};
+
+export type Environment = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Where the data lives: embedded PGlite (a directory, or memory for tests) or a PostgreSQL server. */
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  environment: Environment;
+  host: string;
+  instanceId: string;
+  dataDir: string;
+  database: DatabaseTarget;
+  pool: { size: number; maxOverflow: number; timeoutMs: number };
+  redisUrl: string | null;
+  cacheTtlSeconds: number;
+  /** Secrets are null until resolveSecrets() fills them from env or the data dir. */
+  secrets: { jwt: string | null; csrf: string | null };
+  auth: {
+    accessTokenMinutes: number;
+    refreshTokenDays: number;
+    issuer: string;
+    audience: string;
+    bcryptCost: number;
+    lockoutThreshold: number;
+    lockoutMinutes: number;
+    loginRateLimitPerMinute: number;
+  };
+  http: { bodyLimitBytes: number; rateLimitPerMinute: number; corsOrigins: string[]; trustProxy: boolean | string[] };
+  maintenanceFile: string;
+  ports: Record<ServiceName, number>;
+  serviceUrls: Record<ServiceName, string>;
+  llm: { baseUrl: string | null; apiKey: string | null; model: string | null };
+  logLevel: LogLevel;
+  bootstrapAdmin: { email: string | null; password: string | null };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected an integer between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase() as T;
+  if (!allowed.includes(lower)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return lower;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a URL with scheme ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function secret(env: Env, name: string): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. openssl rand -base64 32)');
+  return raw;
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = read(env, 'BACKEND_CORS_ORIGINS');
+  if (raw === undefined) return [];
+  let list: unknown;
+  if (raw.startsWith('[')) {
+    try {
+      list = JSON.parse(raw);
+    } catch {
+      throw new ConfigError('BACKEND_CORS_ORIGINS', 'starts with "[" but is not a JSON array');
+    }
+  } else {
+    list = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  }
+  if (!Array.isArray(list) || !list.every((origin): origin is string => typeof origin === 'string')) {
+    throw new ConfigError('BACKEND_CORS_ORIGINS', 'expected a comma-separated list or JSON array of origins');
+  }
+  for (const origin of list) {
+    if (origin === '*') continue;
+    try {
+      new URL(origin);
+    } catch {
+      throw new ConfigError('BACKEND_CORS_ORIGINS', `"${origin}" is not an origin such as https://console.example.com`);
+    }
+  }
+  return list;
+}
+
+/** Which peers may set X-Forwarded-For: "true", or a comma list of addresses/CIDRs/"loopback"; unset trusts none. */
+function trustProxy(env: Env): boolean | string[] {
+  const raw = read(env, 'ACGS_TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+}
+
+function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
+  const raw = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:', 'pglite:']);
+  if (raw === undefined) return { kind: 'pglite', dataDir: `${dataDir}/pglite` };
+  if (raw.startsWith('pglite:')) {
+    const rest = raw.slice('pglite://'.length);
+    if (rest === 'memory') return { kind: 'pglite', dataDir: null };
+    if (!rest.startsWith('/')) throw new ConfigError('DATABASE_URL', 'use pglite://memory or pglite:///absolute/path');
+    return { kind: 'pglite', dataDir: rest };
+  }
+  return { kind: 'postgres', url: raw };
+}
+
+/** Parses and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const environment = oneOf(env, 'ENVIRONMENT', ['development', 'test', 'production'] as const, 'development');
+  const dataDir = read(env, 'ACGS_DATA_DIR') ?? './.acgs/data';
+  const database = databaseTarget(env, dataDir);
+  const ports = {} as Record<ServiceName, number>;
+  const serviceUrls = {} as Record<ServiceName, string>;
+  for (const service of SERVICE_NAMES) {
+    const upper = service.toUpperCase();
+    ports[service] = integer(env, `${upper}_PORT`, DEFAULT_PORTS[service], 0, 65535);
+    serviceUrls[service] = url(env, `${upper}_SERVICE_URL`, ['http:', 'https:']) ?? `http://127.0.0.1:${ports[service]}`;
+  }
+  const secrets = { jwt: secret(env, 'AUTH_SERVICE_SECRET_KEY'), csrf: secret(env, 'AUTH_SERVICE_CSRF_SECRET_KEY') };
+  if (environment === 'production') {
+    if (secrets.jwt === null) throw new ConfigError('AUTH_SERVICE_SECRET_KEY', 'required when ENVIRONMENT=production');
+    if (secrets.csrf === null) throw new ConfigError('AUTH_SERVICE_CSRF_SECRET_KEY', 'required when ENVIRONMENT=production');
+    if (database.kind !== 'postgres') throw new ConfigError('DATABASE_URL', 'a PostgreSQL URL is required when ENVIRONMENT=production');
+  }
+  const bcryptCost = integer(env, 'ACGS_BCRYPT_COST', 12, 4, 15);
+  if (environment === 'production' && bcryptCost < 12) throw new ConfigError('ACGS_BCRYPT_COST', 'must be at least 12 in production');
+
+  return {
+    environment,
+    host: read(env, 'ACGS_HOST') ?? '127.0.0.1',
+    instanceId: read(env, 'ACGS_INSTANCE_ID') ?? `${process.pid}`,
+    dataDir,
+    database,
+    pool: {
+      size: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1000),
+      maxOverflow: integer(env, 'DATABASE_MAX_OVERFLOW', 30, 0, 1000),
+      timeoutMs: integer(env, 'DATABASE_POOL_TIMEOUT', 30, 1, 3600) * 1000,
+    },
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null,
+    cacheTtlSeconds: integer(env, 'CACHE_TTL', 300, 1, 86400 * 30),
+    secrets,
+    auth: {
+      accessTokenMinutes: integer(env, 'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60),
+      refreshTokenDays: integer(env, 'AUTH_SERVICE_REFRESH_TOKEN_EXPIRE_DAYS', 7, 1, 365),
+      issuer: 'acgs-pgp-auth',
+      audience: 'acgs-pgp',
+      bcryptCost,
+      lockoutThreshold: integer(env, 'ACGS_LOCKOUT_THRESHOLD', 5, 1, 100),
+      lockoutMinutes: integer(env, 'ACGS_LOCKOUT_MINUTES', 15, 1, 24 * 60),
+      loginRateLimitPerMinute: integer(env, 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
+    },
+    http: {
+      bodyLimitBytes: integer(env, 'ACGS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      rateLimitPerMinute: integer(env, 'ACGS_RATE_LIMIT_PER_MINUTE', 100, 0, 10_000_000),
+      corsOrigins: corsOrigins(env),
+      trustProxy: trustProxy(env),
+    },
+    maintenanceFile: read(env, 'ACGS_MAINTENANCE_FILE') ?? '/tmp/maintenance_mode',
+    ports,
+    serviceUrls,
+    llm: {
+      baseUrl: url(env, 'LLM_BASE_URL', ['http:', 'https:']) ?? null,
+      apiKey: read(env, 'LLM_API_KEY') ?? null,
+      model: read(env, 'LLM_MODEL') ?? null,
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    bootstrapAdmin: { email: read(env, 'ACGS_ADMIN_EMAIL') ?? null, password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null },
+  };
+}
+
+/** The variables the config reads, so deployment manifests can be checked against them. */
+export const CONFIG_VARIABLES: readonly string[] = [
+  'ENVIRONMENT', 'ACGS_HOST', 'ACGS_INSTANCE_ID', 'ACGS_DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_SIZE',
+  'DATABASE_MAX_OVERFLOW', 'DATABASE_POOL_TIMEOUT', 'REDIS_URL', 'CACHE_TTL', 'AUTH_SERVICE_SECRET_KEY',
+  'AUTH_SERVICE_CSRF_SECRET_KEY', 'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES', 'AUTH_SERVICE_REFRESH_TOKEN_EXPIRE_DAYS',
+  'ACGS_BCRYPT_COST', 'ACGS_LOCKOUT_THRESHOLD', 'ACGS_LOCKOUT_MINUTES', 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
+  'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',
+  ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
+  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD',
+];

@@ -1,0 +1,31 @@
+import { AppError, ConflictError, ServiceUnavailableError } from '../errors.js';
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+  constraint?: string;
+}
+
+/**
+ * Maps driver errors that callers can act on to the error hierarchy; anything else is re-thrown untouched so a
+ * programming error still surfaces as one.
+ */
+export function translateDatabaseError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const pgError = error as PgLikeError;
+  const message = pgError?.message ?? '';
+  if (message.includes('timeout exceeded when trying to connect')) {
+    return new ServiceUnavailableError('No database connection became free within DATABASE_POOL_TIMEOUT', 'DB_POOL_TIMEOUT', 5);
+  }
+  if (pgError?.code === '23505') {
+    return new ConflictError(`Duplicate value violates ${pgError.constraint ?? 'a unique constraint'}`, 'DUPLICATE');
+  }
+  const connectionCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001'];
+  if (pgError?.code !== undefined && connectionCodes.includes(pgError.code)) {
+    return new ServiceUnavailableError('The database is unreachable', 'DATABASE_UNAVAILABLE', 5);
+  }
+  if (message.includes('Connection terminated')) {
+    return new ServiceUnavailableError('The database connection was lost', 'DATABASE_UNAVAILABLE', 5);
+  }
+  return error;
+}

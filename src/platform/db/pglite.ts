@@ -1,0 +1,47 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, PoolStats, Queryable } from './database.js';
+import { translateDatabaseError } from './database-errors.js';
+
+/**
+ * Embedded PostgreSQL (WASM). One connection serialises all work, so "pool" figures are 0 or 1 of 1.
+ * `source` may be a directory, null for an in-memory database, or a tarball made by dumpDataDir (tests use that to
+ * skip initdb).
+ */
+export interface PgliteDatabase extends Database {
+  /** A tarball of the whole data directory, loadable by openPglite. */
+  dump(): Promise<Blob>;
+}
+
+export async function openPglite(source: string | null | Blob): Promise<PgliteDatabase> {
+  const db =
+    source instanceof Blob ? await PGlite.create({ loadDataDir: source }) : await PGlite.create(source === null ? {} : { dataDir: source });
+  let inFlight = 0;
+
+  async function run<T>(work: () => Promise<T>): Promise<T> {
+    inFlight += 1;
+    try {
+      return await work();
+    } catch (error) {
+      throw translateDatabaseError(error);
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  return {
+    backend: 'pglite',
+    query: <Row extends object>(sql: string, params: readonly unknown[] = []) =>
+      run(async () => (await db.query<Row>(sql, params as unknown[])).rows),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      run(() =>
+        db.transaction((tx) =>
+          fn({ query: async <Row extends object>(sql: string, params: readonly unknown[] = []) => (await tx.query<Row>(sql, params as unknown[])).rows }),
+        ),
+      ),
+    exec: (sql: string) => run(async () => void (await db.exec(sql))),
+    ping: () => run(async () => void (await db.query('SELECT 1'))),
+    stats: (): PoolStats => ({ open: 1, idle: inFlight > 0 ? 0 : 1, waiting: Math.max(0, inFlight - 1), max: 1 }),
+    close: () => db.close(),
+    dump: () => run(() => db.dumpDataDir('none')),
+  };
+}

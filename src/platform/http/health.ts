@@ -1,0 +1,84 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../platform.js';
+import { maintenanceModeOn } from './maintenance.js';
+
+export const VERSION = '0.1.0';
+
+const Check = Type.Object({
+  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  backend: Type.String(),
+  latency_ms: Type.Number(),
+  error: Type.Optional(Type.String()),
+});
+
+export const HealthBody = Type.Object({
+  status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy'), Type.Literal('maintenance')]),
+  service: Type.String(),
+  version: Type.String(),
+  instance_id: Type.String(),
+  uptime_seconds: Type.Number(),
+  timestamp: Type.String({ format: 'date-time' }),
+  checks: Type.Object({ database: Check, cache: Check }),
+});
+
+type CheckResult = { status: 'up' | 'down'; backend: string; latency_ms: number; error?: string };
+
+async function timed(backend: string, probe: () => Promise<void>, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'up', backend, latency_ms: round(performance.now() - started) };
+  } catch (error) {
+    return { status: 'down', backend, latency_ms: round(performance.now() - started), error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Runs the dependency checks; a lost database makes the service unhealthy, a lost cache only degrades it. */
+export async function checkHealth(platform: Platform, service: string) {
+  const [database, cache] = await Promise.all([
+    timed(platform.db.backend, () => platform.db.ping(), 2000),
+    timed(platform.cache.backend, () => platform.cache.ping(), 2000),
+  ]);
+  const status =
+    database.status === 'down'
+      ? 'unhealthy'
+      : maintenanceModeOn(platform.config.maintenanceFile)
+        ? 'maintenance'
+        : cache.status === 'down'
+          ? 'degraded'
+          : 'healthy';
+  return {
+    status,
+    service,
+    version: VERSION,
+    instance_id: platform.config.instanceId,
+    uptime_seconds: Math.round((Date.now() - platform.startedAt) / 1000),
+    timestamp: new Date().toISOString(),
+    checks: { database, cache },
+  } as const;
+}
+
+export function registerHealthRoute(app: FastifyInstance, platform: Platform, service: string, path = '/health'): void {
+  app.get(
+    path,
+    {
+      config: { access: 'public', rateLimit: false },
+      schema: { tags: ['operations'], summary: 'Liveness and dependency checks', response: { 200: HealthBody, 503: HealthBody } },
+    },
+    async (_request, reply) => {
+      const health = await checkHealth(platform, service);
+      return reply.status(health.status === 'unhealthy' ? 503 : 200).send(health);
+    },
+  );
+}

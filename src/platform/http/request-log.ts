@@ -1,0 +1,21 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/** Fastify logs two lines per request by default; operators grep one line carrying id, route, status and latency. */
+export class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    request.log.info(
+      {
+        req_id: request.id,
+        method: request.method,
+        url: request.url,
+        endpoint: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+        ip: request.ip,
+      },
+      'request',
+    );
+  }
+}

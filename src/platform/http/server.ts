@@ -1,0 +1,143 @@
+import './types.js';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from 'fastify';
+import type { ServiceName } from '../config.js';
+import { RateLimitedError } from '../errors.js';
+import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
+import type { Platform } from '../platform.js';
+import { accessHook } from './access.js';
+import { installErrorHandling } from './errors.js';
+import { registerHealthRoute, VERSION } from './health.js';
+import { maintenanceHook } from './maintenance.js';
+import { OneLinePerRequest } from './request-log.js';
+import { ErrorBody } from './schemas.js';
+import { createValidatorCompiler } from './validation.js';
+
+export interface ServiceDefinition {
+  name: ServiceName;
+  title: string;
+  description: string;
+  /** Registers the service's own routes; every route must declare config.access. */
+  routes?: (app: FastifyInstance, context: ServiceContext) => Promise<void> | void;
+}
+
+export interface ServiceContext {
+  platform: Platform;
+  metrics: ServiceMetrics;
+}
+
+const REQUEST_ID = /^[\w\-.:]{1,128}$/;
+
+function requestIdFrom(raw: IncomingMessage): string {
+  const given = raw.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The one way a service becomes an HTTP server: shared security, limits, observability, errors and docs. */
+export async function createServiceApp(definition: ServiceDefinition, platform: Platform): Promise<FastifyInstance> {
+  const { config } = platform;
+  const metrics = createServiceMetrics(definition.name, platform.db);
+  const app = Fastify({
+    loggerInstance: platform.logger.child({ service: definition.name }) as FastifyBaseLogger,
+    logController: new OneLinePerRequest(),
+    genReqId: requestIdFrom,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.decorateRequest('principal', null);
+  app.addSchema(ErrorBody);
+  installErrorHandling(app, definition.name, metrics);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-instance-id', config.instanceId);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const endpoint = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    const labels = { service: definition.name, method: request.method, endpoint };
+    metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
+    metrics.httpDuration.observe(labels, seconds);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  await app.register(cors, {
+    origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
+    credentials: !config.http.corsOrigins.includes('*'),
+    exposedHeaders: ['x-request-id', 'x-instance-id', 'retry-after'],
+  });
+  await app.register(cookie);
+  if (config.http.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.http.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.ip,
+      redis: platform.cache.redis ?? undefined,
+      nameSpace: `${platform.cache.prefix}rl:${definition.name}:`,
+      skipOnError: true,
+      errorResponseBuilder: (_request, context) => new RateLimitedError(context.ttl / 1000),
+    });
+  }
+
+  const maintenance = maintenanceHook(config.maintenanceFile);
+  app.addHook('onRoute', (route) => {
+    const routeConfig = (route.config ??= {});
+    if (routeConfig.access === undefined) {
+      if (!route.url.startsWith('/docs')) throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule`);
+      routeConfig.access = 'public';
+    }
+    const hooks: onRequestHookHandler[] = [accessHook(routeConfig.access, platform.authenticator, platform.csrf)];
+    if (routeConfig.maintenanceExempt !== true) hooks.unshift(maintenance);
+    const existing = route.onRequest;
+    route.onRequest = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...hooks];
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: definition.title, description: definition.description, version: VERSION },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${index}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  app.get(
+    '/',
+    {
+      config: { access: 'public', rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Service information',
+        response: { 200: Type.Object({ service: Type.String(), title: Type.String(), description: Type.String(), version: Type.String(), docs: Type.String(), health: Type.String(), metrics: Type.String() }) },
+      },
+    },
+    async () => ({ service: definition.name, title: definition.title, description: definition.description, version: VERSION, docs: '/docs', health: '/health', metrics: '/metrics' }),
+  );
+  registerHealthRoute(app, platform, definition.name);
+  app.get(
+    '/metrics',
+    { config: { access: 'public', rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+    async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  await definition.routes?.(app, { platform, metrics });
+  return app;
+}

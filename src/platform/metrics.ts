@@ -1,0 +1,68 @@
+import client from 'prom-client';
+import type { Database } from './db/database.js';
+
+/** The metric contract of ARCHITECTURE §6: dashboards and alert rules query these exact names. */
+export interface ServiceMetrics {
+  readonly registry: client.Registry;
+  readonly httpRequests: client.Counter<'service' | 'method' | 'endpoint' | 'status'>;
+  readonly httpDuration: client.Histogram<'service' | 'method' | 'endpoint'>;
+  readonly errors: client.Counter<'service' | 'type' | 'severity'>;
+  readonly serviceCalls: client.Counter<'source' | 'target' | 'status'>;
+}
+
+/** One registry per service: Prometheus scrapes each service port as its own target, so nothing is counted twice. */
+export function createServiceMetrics(service: string, db: Database): ServiceMetrics {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ service });
+  client.collectDefaultMetrics({ register: registry });
+  const httpRequests = new client.Counter({
+    name: 'acgs_http_requests_total',
+    help: 'HTTP requests by route pattern and status',
+    labelNames: ['service', 'method', 'endpoint', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new client.Histogram({
+    name: 'acgs_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern',
+    labelNames: ['service', 'method', 'endpoint'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const errors = new client.Counter({
+    name: 'acgs_errors_total',
+    help: 'Errors by type and severity',
+    labelNames: ['service', 'type', 'severity'] as const,
+    registers: [registry],
+  });
+  const serviceCalls = new client.Counter({
+    name: 'acgs_service_calls_total',
+    help: 'Calls from one service to another',
+    labelNames: ['source', 'target', 'status'] as const,
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'acgs_database_connections',
+    help: 'Open database connections (in use or idle)',
+    registers: [registry],
+    collect() {
+      this.set(db.stats().open);
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_database_max_connections',
+    help: 'Maximum database connections: pool size plus overflow',
+    registers: [registry],
+    collect() {
+      this.set(db.stats().max);
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_database_pool_waiting',
+    help: 'Requests waiting for a database connection',
+    registers: [registry],
+    collect() {
+      this.set(db.stats().waiting);
+    },
+  });
+  return { registry, httpRequests, httpDuration, errors, serviceCalls };
+}

@@ -1,0 +1,74 @@
+import { CsrfTokens } from '../domain/auth/csrf.js';
+import { PasswordHasher } from '../domain/auth/password-hasher.js';
+import { TokenService } from '../domain/auth/tokens.js';
+import { AuditLog } from './audit.js';
+import { ApiKeyDirectory } from './auth/api-key-directory.js';
+import { Authenticator } from './auth/authenticator.js';
+import { RevocationList } from './auth/revocations.js';
+import { openCache, type Cache } from './cache.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { createLogger, type Logger } from './logger.js';
+import { resolveSecrets } from './secrets.js';
+
+/** Everything the services of one process share: one pool, one cache, one set of keys. */
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  cache: Cache;
+  tokens: TokenService;
+  csrf: CsrfTokens;
+  hasher: PasswordHasher;
+  revocations: RevocationList;
+  apiKeys: ApiKeyDirectory;
+  authenticator: Authenticator;
+  audit: AuditLog;
+  startedAt: number;
+  close(): Promise<void>;
+}
+
+export interface PlatformOverrides {
+  logger?: Logger;
+  db?: Database;
+  cache?: Cache;
+}
+
+export async function createPlatform(config: Config, overrides: PlatformOverrides = {}): Promise<Platform> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const secrets = await resolveSecrets(config);
+  const db = overrides.db ?? (await openDatabase(config));
+  const cache = overrides.cache ?? (await openCache(config.redisUrl));
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+
+  const tokens = new TokenService({
+    secret: secrets.jwt,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    accessTokenSeconds: config.auth.accessTokenMinutes * 60,
+    refreshTokenSeconds: config.auth.refreshTokenDays * 86400,
+  });
+  const revocations = new RevocationList(cache, tokens.accessTokenSeconds + 60);
+  if (cache.backend === 'memory') await revocations.warm(db);
+  const apiKeys = new ApiKeyDirectory(db, cache, config.cacheTtlSeconds);
+  return {
+    config,
+    logger,
+    db,
+    cache,
+    tokens,
+    csrf: new CsrfTokens(secrets.csrf),
+    hasher: new PasswordHasher(config.auth.bcryptCost),
+    revocations,
+    apiKeys,
+    authenticator: new Authenticator(tokens, apiKeys, revocations),
+    audit: new AuditLog(db),
+    startedAt: Date.now(),
+    async close() {
+      await Promise.allSettled([db.close(), cache.close()]);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { ServiceName } from '../platform/config.js';
+import type { ServiceDefinition } from '../platform/http/server.js';
+import { registerAuthRoutes } from './auth/routes.js';
+
+/** The six services; each later gains its routes here as its domain lands. */
+export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
+  auth: {
+    name: 'auth',
+    title: 'ACGS-PGP Auth Service',
+    description: 'Users, login, JWT and refresh tokens, CSRF, RBAC, agent API keys, rate limits and lockout',
+    routes: registerAuthRoutes,
+  },
+  ac: {
+    name: 'ac',
+    title: 'ACGS-PGP Constitution Service',
+    description: 'Principles, constitution versions and hash, meta-rules, amendments and council votes',
+  },
+  integrity: {
+    name: 'integrity',
+    title: 'ACGS-PGP Integrity Service',
+    description: 'Policy store and lifecycle, OpenPGP signatures, Merkle audit log and proofs, appeals',
+  },
+  fv: {
+    name: 'fv',
+    title: 'ACGS-PGP Formal Verification Service',
+    description: 'Verification jobs: safety properties, conflicts, redundancy, change impact, fairness',
+  },
+  gs: {
+    name: 'gs',
+    title: 'ACGS-PGP Governance Synthesis Service',
+    description: 'Synthesis of Cedar policies from principles, and policy templates',
+  },
+  pgc: {
+    name: 'pgc',
+    title: 'ACGS-PGP Policy Enforcement Service',
+    description: 'Real-time enforcement: detectors and Cedar decisions on AI requests, signed bundles',
+  },
+};

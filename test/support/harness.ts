@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import type { Role } from '../../src/domain/auth/roles.js';
+import { openCache } from '../../src/platform/cache.js';
+import { loadConfig, type ServiceName } from '../../src/platform/config.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
+import { createServiceApp } from '../../src/platform/http/server.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createPlatform, type Platform } from '../../src/platform/platform.js';
+import { buildAccounts } from '../../src/services/auth/accounts-factory.js';
+import { SERVICES } from '../../src/services/catalog.js';
+
+export type Backend = 'pglite' | 'postgres';
+
+export const POSTGRES_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const IN_CI = process.env['CI'] === 'true';
+
+async function reachable(check: () => Promise<void>): Promise<boolean> {
+  try {
+    await check();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let postgresUp: Promise<boolean> | null = null;
+let redisUp: Promise<boolean> | null = null;
+
+function postgresReachable(): Promise<boolean> {
+  return (postgresUp ??= reachable(async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+    await client.connect();
+    await client.end();
+  }));
+}
+
+export function redisReachable(): Promise<boolean> {
+  return (redisUp ??= reachable(async () => {
+    const cache = await openCache(REDIS_URL);
+    await cache.ping();
+    await cache.close();
+  }));
+}
+
+/**
+ * The backends every integration test runs on. In CI a missing PostgreSQL or Redis is a failure, never a skip;
+ * on a developer machine without them the PostgreSQL half is skipped with a note.
+ */
+export async function backends(): Promise<Backend[]> {
+  if (await postgresReachable()) return ['pglite', 'postgres'];
+  if (IN_CI) throw new Error(`PostgreSQL is required in CI but ${POSTGRES_URL} is unreachable`);
+  console.error(`note: PostgreSQL at ${POSTGRES_URL} unreachable; running PGlite only`);
+  return ['pglite'];
+}
+
+export async function requireRedis(): Promise<boolean> {
+  if (await redisReachable()) return true;
+  if (IN_CI) throw new Error(`Redis is required in CI but ${REDIS_URL} is unreachable`);
+  console.error(`note: Redis at ${REDIS_URL} unreachable; skipping Redis cases`);
+  return false;
+}
+
+let pgliteTemplate: Promise<Blob> | null = null;
+
+/** initdb + migrations once per test process; every test database then starts from that snapshot in ~0.5 s. */
+function migratedPgliteSnapshot(): Promise<Blob> {
+  return (pgliteTemplate ??= (async () => {
+    const db = await openPglite(null);
+    await migrate(db);
+    const snapshot = await db.dump();
+    await db.close();
+    return snapshot;
+  })());
+}
+
+export interface TestPlatform {
+  platform: Platform;
+  backend: Backend;
+  env: Record<string, string>;
+  logs: Record<string, unknown>[];
+  cleanup(): Promise<void>;
+}
+
+export interface TestPlatformOptions {
+  env?: Record<string, string>;
+  redis?: boolean;
+  /** Reuse an existing PostgreSQL schema (for a second instance sharing state). */
+  schema?: string;
+}
+
+export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null }> {
+  const maintenanceFile = join(tmpdir(), `acgs-maintenance-${randomBytes(6).toString('hex')}`);
+  const env: Record<string, string> = {
+    ENVIRONMENT: 'test',
+    LOG_LEVEL: 'info',
+    ACGS_BCRYPT_COST: '10',
+    ACGS_MAINTENANCE_FILE: maintenanceFile,
+    // Limits are exercised by their own tests; elsewhere they would only make tests depend on request counts.
+    ACGS_RATE_LIMIT_PER_MINUTE: '1000000',
+    ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_SERVICE_SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
+    AUTH_SERVICE_CSRF_SECRET_KEY: 'test-csrf-key-0123456789abcdef0123456789ab',
+    ...options.env,
+  };
+  let schema: string | null = null;
+  let ownsSchema = false;
+  if (backend === 'postgres') {
+    schema = options.schema ?? `t_${randomBytes(6).toString('hex')}`;
+    if (options.schema === undefined) {
+      ownsSchema = true;
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      await admin.end();
+    }
+    env['DATABASE_URL'] = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  } else {
+    env['DATABASE_URL'] = 'pglite://memory';
+  }
+  if (options.redis === true) env['REDIS_URL'] = REDIS_URL;
+  const config = loadConfig(env);
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger(config.logLevel, new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  }));
+  const db =
+    backend === 'pglite'
+      ? await openPglite(await migratedPgliteSnapshot())
+      : await openPostgres({ url: env['DATABASE_URL'], size: config.pool.size, maxOverflow: config.pool.maxOverflow, timeoutMs: config.pool.timeoutMs });
+  const cache = options.redis === true ? await openCache(REDIS_URL, `test:${randomBytes(6).toString('hex')}:`) : undefined;
+  const platform = await createPlatform(config, { logger, db, ...(cache === undefined ? {} : { cache }) });
+  return {
+    platform,
+    backend,
+    env,
+    logs,
+    schema,
+    async cleanup() {
+      await platform.close();
+      if (ownsSchema) {
+        const admin = new pg.Client({ connectionString: POSTGRES_URL });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
+      }
+    },
+  };
+}
+
+export async function createTestApp(service: ServiceName, platform: Platform): Promise<FastifyInstance> {
+  const app = await createServiceApp(SERVICES[service], platform);
+  await app.ready();
+  return app;
+}
+
+export const STRONG_PASSWORD = 'correct-Horse-battery-9';
+
+/** Creates a user with the given roles straight through the account logic. */
+export async function createUser(platform: Platform, roles: Role[] = [], email = `user-${randomBytes(5).toString('hex')}@example.com`) {
+  const user = await buildAccounts(platform).register({ email, password: STRONG_PASSWORD, fullName: 'Test User', roles });
+  return { id: user.id, email, password: STRONG_PASSWORD };
+}
+
+export interface LoggedIn {
+  userId: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+  cookies: Record<string, string>;
+}
+
+export async function login(app: FastifyInstance, email: string, password = STRONG_PASSWORD, remoteAddress = '127.0.0.1'): Promise<LoggedIn> {
+  const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: email, password }, remoteAddress });
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+  const body = response.json<{ access_token: string; refresh_token: string }>();
+  const cookies = Object.fromEntries(response.cookies.map((cookie) => [cookie.name, cookie.value]));
+  const me = await app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${body.access_token}` } });
+  return { userId: me.json<{ id: string }>().id, email, accessToken: body.access_token, refreshToken: body.refresh_token, cookies };
+}
+
+export async function userWithRoles(app: FastifyInstance, platform: Platform, roles: Role[]): Promise<LoggedIn> {
+  const user = await createUser(platform, roles);
+  return login(app, user.email);
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/platform/config.js';
+import { ConfigError } from '../../src/platform/errors.js';
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected loadConfig to throw');
+}
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.environment, 'development');
+    assert.deepEqual(config.pool, { size: 20, maxOverflow: 30, timeoutMs: 30_000 });
+    assert.equal(config.cacheTtlSeconds, 300);
+    assert.equal(config.auth.accessTokenMinutes, 15);
+    assert.equal(config.auth.refreshTokenDays, 7);
+    assert.equal(config.auth.bcryptCost, 12);
+    assert.equal(config.http.bodyLimitBytes, 1024 * 1024);
+    assert.equal(config.http.rateLimitPerMinute, 100);
+    assert.equal(config.auth.loginRateLimitPerMinute, 10);
+    assert.deepEqual(config.database, { kind: 'pglite', dataDir: './.acgs/data/pglite' });
+    assert.deepEqual(config.ports, { auth: 8000, ac: 8001, integrity: 8002, fv: 8003, gs: 8004, pgc: 8005 });
+    assert.equal(config.maintenanceFile, '/tmp/maintenance_mode');
+  });
+
+  it('names the variable of a bad value', () => {
+    assert.equal(failure({ DATABASE_POOL_SIZE: 'lots' }).variable, 'DATABASE_POOL_SIZE');
+    assert.equal(failure({ DATABASE_POOL_TIMEOUT: '0' }).variable, 'DATABASE_POOL_TIMEOUT');
+    assert.equal(failure({ DATABASE_URL: 'mysql://x' }).variable, 'DATABASE_URL');
+    assert.equal(failure({ REDIS_URL: 'not a url' }).variable, 'REDIS_URL');
+    assert.equal(failure({ AUTH_PORT: '70000' }).variable, 'AUTH_PORT');
+    assert.equal(failure({ LOG_LEVEL: 'loud' }).variable, 'LOG_LEVEL');
+    assert.equal(failure({ AUTH_SERVICE_SECRET_KEY: 'short' }).variable, 'AUTH_SERVICE_SECRET_KEY');
+    assert.equal(failure({ BACKEND_CORS_ORIGINS: 'not-an-origin' }).variable, 'BACKEND_CORS_ORIGINS');
+    assert.match(failure({ CACHE_TTL: '-5' }).message, /^CACHE_TTL: /);
+  });
+
+  it('refuses to start in production without secrets or a real database', () => {
+    assert.equal(failure({ ENVIRONMENT: 'production' }).variable, 'AUTH_SERVICE_SECRET_KEY');
+    const secrets = { AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32), AUTH_SERVICE_CSRF_SECRET_KEY: 'b'.repeat(32) };
+    assert.equal(failure({ ENVIRONMENT: 'production', AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32) }).variable, 'AUTH_SERVICE_CSRF_SECRET_KEY');
+    assert.equal(failure({ ENVIRONMENT: 'production', ...secrets }).variable, 'DATABASE_URL');
+    const config = loadConfig({ ENVIRONMENT: 'production', ...secrets, DATABASE_URL: 'postgres://u@db/acgs' });
+    assert.equal(config.secrets.jwt, 'a'.repeat(32));
+  });
+
+  it('parses CORS origins as a list or JSON array, and PGlite targets', () => {
+    assert.deepEqual(loadConfig({ BACKEND_CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).http.corsOrigins, ['https://a.example', 'http://localhost:3000']);
+    assert.deepEqual(loadConfig({ BACKEND_CORS_ORIGINS: '["https://a.example"]' }).http.corsOrigins, ['https://a.example']);
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'pglite://memory' }).database, { kind: 'pglite', dataDir: null });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'pglite:///var/acgs' }).database, { kind: 'pglite', dataDir: '/var/acgs' });
+  });
+});
