@@ -94,9 +94,11 @@ export interface TestPlatformOptions {
   redis?: boolean;
   /** Reuse an existing PostgreSQL schema (for a second instance sharing state). */
   schema?: string;
+  /** Reuse a Redis key prefix (for a second instance sharing state). */
+  cachePrefix?: string;
 }
 
-export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null }> {
+export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null; cachePrefix: string }> {
   const maintenanceFile = join(tmpdir(), `acgs-maintenance-${randomBytes(6).toString('hex')}`);
   const env: Record<string, string> = {
     ENVIRONMENT: 'test',
@@ -138,7 +140,8 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
     backend === 'pglite'
       ? await openPglite(await migratedPgliteSnapshot())
       : await openPostgres({ url: env['DATABASE_URL'], size: config.pool.size, maxOverflow: config.pool.maxOverflow, timeoutMs: config.pool.timeoutMs });
-  const cache = options.redis === true ? await openCache(REDIS_URL, `test:${randomBytes(6).toString('hex')}:`) : undefined;
+  const cachePrefix = options.cachePrefix ?? `test:${randomBytes(6).toString('hex')}:`;
+  const cache = options.redis === true ? await openCache(REDIS_URL, cachePrefix) : undefined;
   const platform = await createPlatform(config, { logger, db, ...(cache === undefined ? {} : { cache }) });
   return {
     platform,
@@ -146,6 +149,7 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
     env,
     logs,
     schema,
+    cachePrefix,
     async cleanup() {
       await platform.close();
       if (ownsSchema) {

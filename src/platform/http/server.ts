@@ -1,4 +1,4 @@
-import './types.js';
+import type { AccessTableRow } from './types.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
@@ -57,6 +57,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', null);
+  app.decorate('accessTable', [] as AccessTableRow[]);
   app.addSchema(ErrorBody);
   installErrorHandling(app, definition.name, metrics);
 
@@ -101,6 +102,9 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     if (routeConfig.access === undefined) {
       if (!route.url.startsWith('/docs')) throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule`);
       routeConfig.access = 'public';
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') app.accessTable.push({ method, url: route.url, access: routeConfig.access });
     }
     const hooks: onRequestHookHandler[] = [accessHook(routeConfig.access, platform.authenticator, platform.csrf)];
     if (routeConfig.maintenanceExempt !== true) hooks.unshift(maintenance);

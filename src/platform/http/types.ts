@@ -1,7 +1,17 @@
 import type { Principal } from '../../domain/auth/principal.js';
 import type { AccessRule } from '../../domain/auth/roles.js';
 
+/** One row per route: what the access hook enforces there (RBAC tests and docs read it). */
+export interface AccessTableRow {
+  method: string;
+  url: string;
+  access: AccessRule;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    accessTable: AccessTableRow[];
+  }
   interface FastifyRequest {
     /** Set by the access hook on every non-public route. */
     principal: Principal | null;

@@ -73,7 +73,7 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     const fromBody = request.body?.refresh_token;
     if (fromBody !== undefined) return fromBody;
     const fromCookie = request.cookies[REFRESH_COOKIE];
-    if (fromCookie === undefined || fromCookie.length === 0) throw new AuthenticationError('No refresh token in body or cookie', 'NOT_AUTHENTICATED');
+    if (fromCookie === undefined || fromCookie.length === 0) throw new AuthenticationError('No refresh token in body or cookie', 'REFRESH_TOKEN_MISSING');
     let sessionId: string;
     try {
       sessionId = (await platform.tokens.verifyRefreshToken(fromCookie)).sid;
@@ -118,6 +118,10 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/refresh',
     {
       config: { access: 'public', maintenanceExempt: true },
+      // A browser refreshing by cookie sends no body at all; treat that as an empty object.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: { tags: ['auth'], summary: 'Exchange a refresh token for a new pair (each refresh token works once)', body: S.RefreshBody, response: { 200: S.TokenPair, ...errorResponses(400, 401, 403) } },
     },
     async (request, reply) => {
