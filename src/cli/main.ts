@@ -8,7 +8,7 @@ import { openDatabase } from '../platform/db/open.js';
 import { createPlatform } from '../platform/platform.js';
 import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
-import { closeOnSignals, startServices } from '../services/stack.js';
+import { shutdownOnSignals, startServices } from '../services/stack.js';
 import { randomBytes } from 'node:crypto';
 
 function configOrExit(): Config {
@@ -26,11 +26,12 @@ function configOrExit(): Config {
 async function run(names: readonly ServiceName[], portOverride: number | null): Promise<void> {
   const config = configOrExit();
   const started = performance.now();
+  const shutdown = shutdownOnSignals((message) => console.log(message));
   const platform = await createPlatform(config);
   const admin = await ensureBootstrapAdmin(platform);
   const ports = portOverride === null ? {} : { [names[0]!]: portOverride };
   const stack = await startServices(platform, names, ports);
-  closeOnSignals(stack, (message) => platform.logger.info(message));
+  shutdown.attach(stack);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const backend = config.database.kind === 'postgres' ? 'PostgreSQL' : config.database.dataDir === null ? 'PGlite (in memory)' : `PGlite (${config.database.dataDir})`;
   console.log(`\nACGS-PGP ready in ${seconds}s — database: ${backend}, cache: ${platform.cache.backend}\n`);

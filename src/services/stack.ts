@@ -46,18 +46,30 @@ export async function startServices(platform: Platform, names: readonly ServiceN
   };
 }
 
-/** Exits cleanly on SIGTERM/SIGINT once in-flight requests are done; a second signal exits at once. */
-export function closeOnSignals(stack: RunningStack, log: (message: string) => void): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    log(`${signal} received: finishing in-flight requests`);
-    stack.close().then(
+/**
+ * Exits cleanly on SIGTERM/SIGINT once in-flight requests are done; a second signal exits at once. Installed before
+ * start-up so a signal that lands while services are still starting waits for them and then stops them too.
+ */
+export function shutdownOnSignals(log: (message: string) => void): { attach(stack: RunningStack): void } {
+  let stack: RunningStack | null = null;
+  let requested = false;
+  const stop = () =>
+    stack!.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (requested) process.exit(1);
+    requested = true;
+    log(`${signal} received: finishing in-flight requests`);
+    if (stack !== null) void stop();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return {
+    attach(running) {
+      stack = running;
+      if (requested) void stop();
+    },
+  };
 }

@@ -65,6 +65,14 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     reply.header('x-request-id', request.id);
     reply.header('x-instance-id', config.instanceId);
   });
+  // Responses finished after shutdown began must not leave keep-alive sockets open for keepAliveTimeout (72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
     const endpoint = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { SERVICE_NAMES } from '../../src/platform/config.js';
+import { backends, POSTGRES_URL } from '../support/harness.js';
+import { freePort, healthy, runCli, waitFor, type CliProcess } from '../support/process.js';
+
+const ADMIN = { ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_BCRYPT_COST: '10' };
+
+async function portEnv(): Promise<{ env: Record<string, string>; urls: string[] }> {
+  const env: Record<string, string> = {};
+  const urls: string[] = [];
+  for (const service of SERVICE_NAMES) {
+    const port = await freePort();
+    env[`${service.toUpperCase()}_PORT`] = String(port);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  return { env, urls };
+}
+
+async function stop(cli: CliProcess): Promise<number | null> {
+  cli.child.kill('SIGTERM');
+  return cli.exited;
+}
+
+async function loginStatus(authUrl: string, email: string, password: string): Promise<{ status: number; token: string | null }> {
+  const response = await fetch(`${authUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password }) });
+  const body = (await response.json()) as { access_token?: string };
+  return { status: response.status, token: body.access_token ?? null };
+}
+
+const meStatus = async (authUrl: string, token: string) => (await fetch(`${authUrl}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+const dataDirs: string[] = [];
+after(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+for (const backend of await backends()) {
+  describe(`acgs up on ${backend}`, () => {
+    it('starts all six services healthy, keeps sessions across restarts, and a new secret invalidates every token', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
+      dataDirs.push(dataDir);
+      const base: Record<string, string> = { ...ADMIN, ACGS_DATA_DIR: dataDir };
+      let schema: string | null = null;
+      if (backend === 'postgres') {
+        schema = `e2e_${Date.now().toString(36)}`;
+        const admin = new pg.Client({ connectionString: POSTGRES_URL });
+        await admin.connect();
+        await admin.query(`CREATE SCHEMA ${schema}`);
+        await admin.end();
+        base['DATABASE_URL'] = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      }
+      try {
+        const ports = await portEnv();
+        const first = runCli(['up'], { ...base, ...ports.env });
+        await waitFor(async () => (await Promise.all(ports.urls.map(healthy))).every(Boolean), 30_000, 'six healthy services');
+        await waitFor(() => first.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
+        const password = /Password \(shown once[^:]*: (\S+)/.exec(first.output())![1]!;
+        const authUrl = ports.urls[0]!;
+        const session = await loginStatus(authUrl, 'ops@example.com', password);
+        assert.equal(session.status, 200);
+        assert.equal(await stop(first), 0, first.output());
+
+        const second = runCli(['up'], { ...base, ...ports.env });
+        await waitFor(() => healthy(authUrl), 30_000, 'restart');
+        assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
+        assert.equal(await meStatus(authUrl, session.token!), 200, 'generated secrets persist in the data dir');
+        assert.equal(await stop(second), 0);
+
+        const rotated = runCli(['serve', 'auth'], { ...base, ...ports.env, AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij' });
+        await waitFor(() => healthy(authUrl), 30_000, 'restart with a new secret');
+        assert.equal(await meStatus(authUrl, session.token!), 401, 'old tokens die with the old secret');
+        assert.equal((await loginStatus(authUrl, 'ops@example.com', password)).status, 200);
+        assert.equal(await stop(rotated), 0);
+      } finally {
+        if (schema !== null) {
+          const admin = new pg.Client({ connectionString: POSTGRES_URL });
+          await admin.connect();
+          await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+          await admin.end();
+        }
+      }
+    });
+  });
+}
+
+describe('acgs process behaviour', () => {
+  it('stops with one line naming a bad variable', async () => {
+    const cli = runCli(['up'], { DATABASE_POOL_SIZE: 'lots', ACGS_DATA_DIR: '/nonexistent/never-created' });
+    assert.equal(await cli.exited, 2);
+    const lines = cli.output().trim().split('\n');
+    assert.equal(lines.length, 1, cli.output());
+    assert.match(lines[0]!, /DATABASE_POOL_SIZE/);
+  });
+
+  it('finishes in-flight requests on SIGTERM before exiting', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
+    dataDirs.push(dataDir);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const cli = runCli(['serve', 'auth', '--port', String(port)], { ...ADMIN, ACGS_ADMIN_PASSWORD: 'a-long-admin-password-42', ACGS_BCRYPT_COST: '12', ACGS_DATA_DIR: dataDir });
+    await waitFor(() => healthy(url), 30_000, 'auth service');
+    // bcrypt at cost 12 with one hashing slot keeps these logins in flight for about a second.
+    const inFlight = Array.from({ length: 4 }, () => loginStatus(url, 'ops@example.com', 'a-long-admin-password-42'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cli.child.kill('SIGTERM');
+    const results = await Promise.all(inFlight);
+    assert.deepEqual(results.map((result) => result.status), [200, 200, 200, 200]);
+    assert.equal(await cli.exited, 0);
+    await assert.rejects(fetch(`${url}/health`));
+  });
+});
