@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { isRole, type Role } from './roles.js';
 
 export interface TokenSettings {
@@ -40,6 +41,12 @@ const refreshAudience = (audience: string) => `${audience}:refresh`;
 
 export class TokenService {
   private readonly key: Uint8Array;
+  /**
+   * Access tokens already verified, by their exact text. Agents reuse one token for many requests, and a cache hit
+   * skips the HMAC and claim checks (the largest per-request auth cost); expiry is still checked on every hit and
+   * revocation is checked by the caller every time.
+   */
+  private readonly verified = new LRUCache<string, AccessClaims>({ max: 10_000 });
 
   constructor(private readonly settings: TokenSettings) {
     this.key = new TextEncoder().encode(settings.secret);
@@ -78,12 +85,20 @@ export class TokenService {
   }
 
   async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+      throw new TokenVerificationError('expired', 'token has expired');
+    }
     const payload = await this.verify(token, this.settings.audience, 'access');
     const roles = payload['roles'];
     if (!Array.isArray(roles) || !roles.every((role): role is Role => typeof role === 'string' && isRole(role))) {
       throw new TokenVerificationError('invalid', 'token roles claim is malformed');
     }
-    return { sub: payload.sub!, roles, sid: payload['sid'] as string, jti: payload.jti!, iat: payload.iat!, exp: payload.exp! };
+    const claims = { sub: payload.sub!, roles, sid: payload['sid'] as string, jti: payload.jti!, iat: payload.iat!, exp: payload.exp! };
+    this.verified.set(token, claims);
+    return claims;
   }
 
   async verifyRefreshToken(token: string): Promise<RefreshClaims> {

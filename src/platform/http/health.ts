@@ -44,12 +44,29 @@ async function timed(backend: string, probe: () => Promise<void>, timeoutMs: num
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-/** Runs the dependency checks; a lost database makes the service unhealthy, a lost cache only degrades it. */
-export async function checkHealth(platform: Platform, service: string) {
-  const [database, cache] = await Promise.all([
+interface DependencyChecks {
+  database: CheckResult;
+  cache: CheckResult;
+}
+
+/** How long one round of dependency checks answers for; probes at any rate cost the database one ping a second. */
+const CHECK_REUSE_MS = 1000;
+const recentChecks = new WeakMap<Platform, { at: number; checks: Promise<DependencyChecks> }>();
+
+function dependencyChecks(platform: Platform): Promise<DependencyChecks> {
+  const recent = recentChecks.get(platform);
+  if (recent !== undefined && performance.now() - recent.at < CHECK_REUSE_MS) return recent.checks;
+  const checks = Promise.all([
     timed(platform.db.backend, () => platform.db.ping(), 2000),
     timed(platform.cache.backend, () => platform.cache.ping(), 2000),
-  ]);
+  ]).then(([database, cache]) => ({ database, cache }));
+  recentChecks.set(platform, { at: performance.now(), checks });
+  return checks;
+}
+
+/** Runs the dependency checks; a lost database makes the service unhealthy, a lost cache only degrades it. */
+export async function checkHealth(platform: Platform, service: string) {
+  const { database, cache } = await dependencyChecks(platform);
   const status =
     database.status === 'down'
       ? 'unhealthy'

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ConfigError, ValidationError } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { buildAccounts } from './accounts-factory.js';
 
@@ -15,6 +16,13 @@ export async function ensureBootstrapAdmin(platform: Platform): Promise<Bootstra
   const email = platform.config.bootstrapAdmin.email ?? 'admin@acgs.local';
   const given = platform.config.bootstrapAdmin.password;
   const password = given ?? randomBytes(18).toString('base64url');
-  await buildAccounts(platform).register({ email, password, fullName: 'Bootstrap Administrator', roles: ['admin'] });
+  try {
+    await buildAccounts(platform).register({ email, password, fullName: 'Bootstrap Administrator', roles: ['admin'] });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ConfigError(given === null ? 'ACGS_ADMIN_EMAIL' : 'ACGS_ADMIN_PASSWORD', error.message);
+    }
+    throw error;
+  }
   return { email, generatedPassword: given === null ? password : null };
 }
