@@ -4,7 +4,7 @@ import { generateApiKey } from './api-keys.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { passwordProblems } from './password-policy.js';
 import type { Role } from './roles.js';
-import type { TokenService } from './tokens.js';
+import type { RefreshClaims, TokenService } from './tokens.js';
 
 export interface UserRecord {
   id: string;
@@ -172,13 +172,17 @@ export class Accounts {
     return { user, tokens };
   }
 
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
-    let claims;
+  /** Verifies a refresh token's signature and expiry (not whether its session is still live). */
+  async readRefreshToken(refreshToken: string): Promise<RefreshClaims> {
     try {
-      claims = await this.tokens.verifyRefreshToken(refreshToken);
+      return await this.tokens.verifyRefreshToken(refreshToken);
     } catch {
       throw new AuthenticationError('Refresh token is invalid or expired', 'INVALID_TOKEN');
     }
+  }
+
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const claims = await this.readRefreshToken(refreshToken);
     const session = await this.sessions.findById(claims.sid);
     if (session === null || session.revokedAt !== null || session.expiresAt <= new Date() || session.userId !== claims.sub) {
       throw new AuthenticationError('Session has ended; log in again', 'TOKEN_REVOKED');
@@ -207,17 +211,6 @@ export class Accounts {
     await this.sessions.revoke(sessionId, 'logout');
     await this.effects.revokeSessions([sessionId]);
     await this.effects.audit({ userId, action: 'auth.logout', resource: `session:${sessionId}` });
-  }
-
-  /** Ends the session a refresh token belongs to, without needing a live access token. */
-  async logoutWithRefreshToken(refreshToken: string): Promise<void> {
-    let claims;
-    try {
-      claims = await this.tokens.verifyRefreshToken(refreshToken);
-    } catch {
-      throw new AuthenticationError('Refresh token is invalid or expired', 'INVALID_TOKEN');
-    }
-    await this.logout(claims.sub, claims.sid);
   }
 
   async requireUser(id: string): Promise<UserRecord> {

@@ -74,12 +74,7 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     if (fromBody !== undefined) return fromBody;
     const fromCookie = request.cookies[REFRESH_COOKIE];
     if (fromCookie === undefined || fromCookie.length === 0) throw new AuthenticationError('No refresh token in body or cookie', 'REFRESH_TOKEN_MISSING');
-    let sessionId: string;
-    try {
-      sessionId = (await platform.tokens.verifyRefreshToken(fromCookie)).sid;
-    } catch {
-      throw new AuthenticationError('Refresh token is invalid or expired', 'INVALID_TOKEN');
-    }
+    const sessionId = (await accounts.readRefreshToken(fromCookie)).sid;
     const header = request.headers['x-csrf-token'];
     if (!platform.csrf.verify(sessionId, typeof header === 'string' ? header : undefined)) {
       throw new ForbiddenError('Missing or invalid X-CSRF-Token for a cookie-authenticated request', 'CSRF_INVALID');
