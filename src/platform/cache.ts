@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { ServiceUnavailableError } from './errors.js';
 
 /** Shared key/value state: revocations, counters, cached lookups. Redis when configured, else in-process. */
 export interface Cache {
@@ -43,18 +44,28 @@ export async function createRedisCache(url: string, prefix = 'acgs:'): Promise<C
   // Connection errors surface through failing commands and /health; an unhandled 'error' event would crash us.
   redis.on('error', () => undefined);
   await redis.connect();
+  // Revocation checks read the cache on every authenticated request: when Redis is gone we fail closed with a 503
+  // the client can retry, not a 500 that reads as our bug.
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch {
+      throw new ServiceUnavailableError('The cache (Redis) is unreachable', 'CACHE_UNAVAILABLE', 5);
+    }
+  };
   return {
     backend: 'redis',
     redis,
     prefix,
-    get: (key) => redis.get(prefix + key),
-    set: async (key, value, ttlSeconds) => void (await redis.set(prefix + key, value, 'EX', ttlSeconds)),
-    del: async (key) => void (await redis.del(prefix + key)),
-    increment: async (key, ttlSeconds) => {
-      const full = prefix + key;
-      const [[, count]] = (await redis.multi().incr(full).expire(full, ttlSeconds, 'NX').exec()) as [[null, number]];
-      return count;
-    },
+    get: (key) => guarded(() => redis.get(prefix + key)),
+    set: (key, value, ttlSeconds) => guarded(async () => void (await redis.set(prefix + key, value, 'EX', ttlSeconds))),
+    del: (key) => guarded(async () => void (await redis.del(prefix + key))),
+    increment: (key, ttlSeconds) =>
+      guarded(async () => {
+        const full = prefix + key;
+        const [[, count]] = (await redis.multi().incr(full).expire(full, ttlSeconds, 'NX').exec()) as [[null, number]];
+        return count;
+      }),
     ping: async () => void (await redis.ping()),
     close: async () => void (await redis.quit().catch(() => redis.disconnect())),
   };

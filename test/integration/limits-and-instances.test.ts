@@ -134,3 +134,31 @@ describe('PGlite serialises concurrent work instead of failing it', () => {
     }
   });
 });
+
+if (useRedis) {
+  for (const backend of await backends()) {
+    describe(`losing Redis on ${backend}`, () => {
+      it('degrades health and fails authenticated requests closed with 503, never 500', async () => {
+        const env = await createTestPlatform(backend, { redis: true });
+        const app = await createTestApp('auth', env.platform);
+        try {
+          const admin = await createUser(env.platform, ['admin']);
+          const session = await login(app, admin.email);
+          env.platform.cache.redis!.disconnect();
+          const health = await app.inject({ method: 'GET', url: '/health' });
+          await new Promise((resolve) => setTimeout(resolve, 1100));
+          const later = await app.inject({ method: 'GET', url: '/health' });
+          assert.equal(health.statusCode, 200);
+          assert.equal(later.json().status, 'degraded');
+          assert.equal(later.json().checks.cache.status, 'down');
+          const me = await app.inject({ method: 'GET', url: '/auth/me', headers: bearer(session.accessToken) });
+          assert.equal(me.statusCode, 503, me.body);
+          assert.equal(me.json().error_code, 'CACHE_UNAVAILABLE');
+        } finally {
+          await app.close();
+          await env.cleanup();
+        }
+      });
+    });
+  }
+}
