@@ -48,6 +48,8 @@ export interface Config {
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null };
   logLevel: LogLevel;
   bootstrapAdmin: { email: string | null; password: string | null };
+  /** Load the starter constitution into an empty system (on by default). */
+  starterConstitution: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bootstrapAdmin: { email: read(env, 'ACGS_ADMIN_EMAIL') ?? null, password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null },
+    starterConstitution: oneOf(env, 'ACGS_STARTER_CONSTITUTION', ['true', 'false'] as const, 'true') === 'true',
   };
 }
 
@@ -215,5 +218,5 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_BCRYPT_COST', 'ACGS_LOCKOUT_THRESHOLD', 'ACGS_LOCKOUT_MINUTES', 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
   'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
-  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD',
+  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION',
 ];

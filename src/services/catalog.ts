@@ -1,5 +1,6 @@
 import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
+import { registerAcService } from './ac/service.js';
 import { registerAuthRoutes } from './auth/routes.js';
 
 /** The six services; each later gains its routes here as its domain lands. */
@@ -14,6 +15,7 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
     name: 'ac',
     title: 'ACGS-PGP Constitution Service',
     description: 'Principles, constitution versions and hash, meta-rules, amendments and council votes',
+    routes: registerAcService,
   },
   integrity: {
     name: 'integrity',

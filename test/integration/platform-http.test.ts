@@ -61,7 +61,11 @@ for (const backend of await backends()) {
         assert.ok(authDoc.paths[path], path);
       }
       const acDoc = (await apps['ac']!.inject({ method: 'GET', url: '/docs/json' })).json();
-      assert.deepEqual(Object.keys(acDoc.paths).sort(), ['/', '/health', '/metrics']);
+      for (const path of ['/api/v1/principles', '/api/v1/constitution', '/api/v1/constitution/diff', '/api/v1/meta-rules', '/api/v1/constitutional-council/amendments/{id}/vote']) {
+        assert.ok(acDoc.paths[path], path);
+      }
+      const fvDoc = (await apps['fv']!.inject({ method: 'GET', url: '/docs/json' })).json();
+      assert.deepEqual(Object.keys(fvDoc.paths).sort(), ['/', '/health', '/metrics']);
     });
 
     it('labels metrics with the route pattern, never the raw URL', async () => {

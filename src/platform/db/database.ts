@@ -21,6 +21,11 @@ export interface Database extends Queryable {
   /** Runs several statements separated by semicolons, without parameters (migrations). */
   exec(sql: string): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * Subscribes to PostgreSQL NOTIFY on a channel (sent with pg_notify inside a transaction, so delivery happens
+   * exactly when the change commits). Returns the unsubscribe function.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   stats(): PoolStats;
   close(): Promise<void>;
 }

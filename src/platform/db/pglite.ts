@@ -40,6 +40,10 @@ export async function openPglite(source: string | null | Blob): Promise<PgliteDa
       ),
     exec: (sql: string) => run(async () => void (await db.exec(sql))),
     ping: () => run(async () => void (await db.query('SELECT 1'))),
+    listen: async (channel, handler) => {
+      const unsubscribe = await db.listen(channel, handler);
+      return async () => unsubscribe();
+    },
     stats: (): PoolStats => ({ open: 1, idle: inFlight > 0 ? 0 : 1, waiting: Math.max(0, inFlight - 1), max: 1 }),
     close: () => db.close(),
     dump: () => run(() => db.dumpDataDir('none')),

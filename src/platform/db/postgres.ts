@@ -61,6 +61,19 @@ export async function openPostgres(options: PostgresPoolOptions): Promise<Databa
       }),
     exec: (sql: string) => run(async () => void (await pool.query(sql))),
     ping: () => run(async () => void (await pool.query('SELECT 1'))),
+    // LISTEN holds its connection for as long as the subscription lives, so it gets its own client outside the pool.
+    listen: async (channel, handler) => {
+      const client = new pg.Client({ connectionString: options.url });
+      client.on('error', () => undefined);
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) handler(message.payload ?? '');
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    },
     stats: (): PoolStats => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
     close: () => pool.end(),
   };

@@ -52,6 +52,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   });
