@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
+import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
 import { backends, POSTGRES_URL } from '../support/harness.js';
 import { freePort, healthy, runCli, waitFor, type CliProcess } from '../support/process.js';
 
@@ -67,6 +68,9 @@ for (const backend of await backends()) {
         await waitFor(() => healthy(authUrl), 30_000, 'restart');
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
         assert.equal(await meStatus(authUrl, session.token!), 200, 'generated secrets persist in the data dir');
+        const constitution = await fetch(`${ports.urls[1]}/api/v1/constitution`, { headers: { authorization: `Bearer ${session.token}` } });
+        const body = (await constitution.json()) as { version: number; hash: string };
+        assert.deepEqual({ version: body.version, hash: body.hash }, { version: 1, hash: KNOWN_ANSWER.starterHash }, 'same constitution and hash after a restart');
         assert.equal(await stop(second), 0);
 
         const rotated = runCli(['serve', 'auth'], { ...base, ...ports.env, AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij' });

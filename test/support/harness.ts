@@ -199,3 +199,10 @@ export async function userWithRoles(app: FastifyInstance, platform: Platform, ro
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A user with these roles and an access token for it, minted directly (no login round-trip). */
+export async function tokenFor(platform: Platform, roles: Role[]): Promise<{ userId: string; headers: Record<string, string> }> {
+  const user = await createUser(platform, roles);
+  const token = await platform.tokens.issueAccessToken(user.id, roles, randomBytes(16).toString('hex'));
+  return { userId: user.id, headers: { authorization: `Bearer ${token}` } };
+}
