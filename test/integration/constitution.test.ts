@@ -89,8 +89,9 @@ for (const backend of await backends()) {
       const keys: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = (await get(`/api/v1/principles/?limit=4${cursor === null ? '' : `&cursor=${cursor}`}`)).json();
-        keys.push(...page.items.map((p: { key: string }) => p.key));
+        const url: string = `/api/v1/principles/?limit=4${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const page = (await get(url)).json<{ items: { key: string }[]; next_cursor: string | null }>();
+        keys.push(...page.items.map((p) => p.key));
         cursor = page.next_cursor;
       } while (cursor !== null);
       assert.equal(keys.length, STARTER_PRINCIPLES.length);
