@@ -1,0 +1,44 @@
+import type { Finding } from './finding.js';
+import { detectInjection } from './injection.js';
+import { detectKeywords, type CompiledKeywordList } from './keywords.js';
+import { detectPii } from './pii.js';
+import { detectSecrets } from './secrets.js';
+
+/** Context attributes the detectors own; they feed the Cedar context record. */
+export interface DetectedContext {
+  pii: string[];
+  secrets: boolean;
+  injection_score: number;
+  keyword_lists: string[];
+}
+
+export interface DetectionResult {
+  findings: Finding[];
+  context: DetectedContext;
+  /** Microseconds each detector took, for the detector timing metrics. */
+  timings_us: Record<'pii' | 'secrets' | 'injection' | 'keywords', number>;
+}
+
+function timed<T>(work: () => T): [T, number] {
+  const started = process.hrtime.bigint();
+  const result = work();
+  return [result, Number(process.hrtime.bigint() - started) / 1000];
+}
+
+/** Runs every detector on content and derives the context attributes they own. */
+export function runDetectors(content: string, keywordLists: readonly CompiledKeywordList[] = []): DetectionResult {
+  const [pii, piiUs] = timed(() => detectPii(content));
+  const [secrets, secretsUs] = timed(() => detectSecrets(content));
+  const [injection, injectionUs] = timed(() => detectInjection(content));
+  const [keywords, keywordsUs] = timed(() => detectKeywords(content, keywordLists));
+  return {
+    findings: [...pii, ...secrets, ...injection.findings, ...keywords].sort((a, b) => a.start - b.start || a.detector.localeCompare(b.detector)),
+    context: {
+      pii: [...new Set(pii.map((finding) => finding.kind))].sort(),
+      secrets: secrets.length > 0,
+      injection_score: injection.score,
+      keyword_lists: [...new Set(keywords.map((finding) => finding.kind))].sort(),
+    },
+    timings_us: { pii: piiUs, secrets: secretsUs, injection: injectionUs, keywords: keywordsUs },
+  };
+}
