@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { canonicalSha256 } from '../canonical-json.js';
 import type { ConstitutionDocument, MetaRules, PrincipleContent } from './types.js';
-
-// The package is CommonJS exporting the function itself; its typings describe an ES default export.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /** The principle fields that are content, in a fixed shape, so storage details never reach the hash. */
 function contentOf(principle: PrincipleContent): PrincipleContent {
@@ -28,7 +24,5 @@ export function constitutionDocument(principles: readonly PrincipleContent[], me
 
 /** SHA-256 (hex) of the RFC 8785 canonical JSON of the document: same content, same hash, on any backend. */
 export function constitutionHash(document: ConstitutionDocument): string {
-  const canonical = canonicalize(document);
-  if (canonical === undefined) throw new Error('constitution document is not serialisable');
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return canonicalSha256(document);
 }

@@ -1,0 +1,88 @@
+import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { Finding } from '../detectors/finding.js';
+import type { CompiledKeywordList } from '../detectors/keywords.js';
+import { redact } from '../detectors/redact.js';
+import { runDetectors, type DetectedContext } from '../detectors/run.js';
+import { CONTEXT_ATTRIBUTES } from '../policy/governance-schema.js';
+import type { EntityRef, PolicyEngine } from './engine.js';
+
+export interface EvaluationRequest {
+  principal: EntityRef;
+  action: string;
+  resource: EntityRef;
+  context?: Record<string, unknown>;
+  content?: string;
+}
+
+export interface Reason {
+  policy_id: string | null;
+  effect: 'permit' | 'forbid';
+  principles: string[];
+  /** Set when the reason is a failure rather than a policy: NO_ACTIVE_BUNDLE, POLICY_ERROR, NO_PERMIT. */
+  error_code?: string;
+  message?: string;
+}
+
+export type Obligation =
+  | { type: 'redact'; spans: { start: number; end: number; kind: string }[]; redacted_content: string }
+  | { type: 'require_human_review'; policy_ids: string[] };
+
+export interface DecisionOutcome {
+  decision: 'allow' | 'deny';
+  reasons: Reason[];
+  findings: Finding[];
+  obligations: Obligation[];
+  context: Record<string, CedarValueJson>;
+  bundle_hash: string | null;
+  constitution_hash: string | null;
+  detector_timings_us: Record<string, number>;
+}
+
+/** The context Cedar sees: defaults, then caller values, with detector-owned attributes only ever made stricter. */
+export function effectiveContext(given: Record<string, unknown> = {}, detected: DetectedContext | null): Record<string, CedarValueJson> {
+  const context: Record<string, CedarValueJson> = {};
+  for (const [name, spec] of Object.entries(CONTEXT_ATTRIBUTES)) {
+    const callerValue = (given[name] ?? spec.default) as CedarValueJson;
+    const detectedValue = detected === null || spec.owner !== 'detector' ? undefined : (detected as unknown as Record<string, CedarValueJson>)[name];
+    if (detectedValue === undefined) context[name] = callerValue;
+    else if (spec.type === 'set') context[name] = [...new Set([...(callerValue as string[]), ...(detectedValue as string[])])].sort();
+    else if (spec.type === 'bool') context[name] = Boolean(callerValue) || Boolean(detectedValue);
+    else context[name] = Math.max(Number(callerValue), Number(detectedValue));
+  }
+  return context;
+}
+
+const failClosed = (errorCode: string, message: string): Reason => ({ policy_id: null, effect: 'forbid', principles: [], error_code: errorCode, message });
+
+/**
+ * One enforcement decision: detectors on the content, the effective context, Cedar on the action's slice, then
+ * reasons traced to principles and the obligations the caller must honour. Errors never produce an allow.
+ */
+export function decide(engine: PolicyEngine | null, request: EvaluationRequest, keywordLists: readonly CompiledKeywordList[] = []): DecisionOutcome {
+  const detection = request.content === undefined ? null : runDetectors(request.content, keywordLists);
+  const context = effectiveContext(request.context, detection?.context ?? null);
+  const findings = detection?.findings ?? [];
+  const base = { findings, context, detector_timings_us: detection?.timings_us ?? {} };
+  if (engine === null) {
+    return { ...base, decision: 'deny', reasons: [failClosed('NO_ACTIVE_BUNDLE', 'No verified policy bundle is loaded; every request is denied')], obligations: [], bundle_hash: null, constitution_hash: null };
+  }
+  const result = engine.evaluate({ principal: request.principal, action: request.action, resource: request.resource, context });
+  const policies = new Map(engine.bundle.policies.map((policy) => [policy.id, policy]));
+  const reasons: Reason[] = result.determining.map((id) => {
+    const policy = policies.get(id)!;
+    return { policy_id: id, effect: policy.effect, principles: policy.principles };
+  });
+  for (const error of result.errors) reasons.push({ ...failClosed('POLICY_ERROR', error.message), policy_id: error.policy_id, principles: policies.get(error.policy_id)?.principles ?? [] });
+  const decision = result.decision === 'allow' && result.errors.length === 0 ? 'allow' : 'deny';
+  if (decision === 'deny' && reasons.length === 0) reasons.push(failClosed('NO_PERMIT', 'No policy permits this request'));
+
+  const obligations: Obligation[] = [];
+  const sensitive = findings.filter((finding) => finding.detector === 'pii' || finding.detector === 'secrets');
+  if (sensitive.length > 0 && request.content !== undefined) {
+    const redaction = redact(request.content, sensitive);
+    obligations.push({ type: 'redact', spans: redaction.spans, redacted_content: redaction.content });
+  }
+  const reviewers = result.determining.filter((id) => decision === 'deny' && policies.get(id)?.obligations.includes('require_human_review'));
+  if (reviewers.length > 0) obligations.push({ type: 'require_human_review', policy_ids: reviewers });
+  return { ...base, decision, reasons, obligations, bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash };
+}
