@@ -13,10 +13,19 @@ export interface AuditEvent {
 export class AuditLog {
   constructor(private readonly db: Queryable) {}
 
-  async record(event: AuditEvent, tx: Queryable = this.db): Promise<void> {
-    await tx.query(
-      `INSERT INTO audit_logs (user_id, action, resource, details, source_ip, request_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [event.userId, event.action, event.resource, JSON.stringify(event.details ?? {}), event.sourceIp ?? null, event.requestId ?? null],
-    );
+  record(event: AuditEvent, tx: Queryable = this.db): Promise<void> {
+    return this.recordMany([event], tx);
+  }
+
+  /** Appends several events with one statement, in order. */
+  async recordMany(events: readonly AuditEvent[], tx: Queryable = this.db): Promise<void> {
+    if (events.length === 0) return;
+    const params: unknown[] = [];
+    const rows = events.map((event, index) => {
+      params.push(event.userId, event.action, event.resource, JSON.stringify(event.details ?? {}), event.sourceIp ?? null, event.requestId ?? null);
+      const base = index * 6;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6})`;
+    });
+    await tx.query(`INSERT INTO audit_logs (user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
   }
 }

@@ -2,6 +2,7 @@ import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/service.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { registerPgcService } from './pgc/service.js';
 
 /** The six services; each later gains its routes here as its domain lands. */
 export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
@@ -36,5 +37,6 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
     name: 'pgc',
     title: 'ACGS-PGP Policy Enforcement Service',
     description: 'Real-time enforcement: detectors and Cedar decisions on AI requests, signed bundles',
+    routes: registerPgcService,
   },
 };

@@ -21,7 +21,9 @@ for (const backend of await backends()) {
 
     before(async () => {
       env = await createTestPlatform(backend);
-      apps = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await createTestApp(name, env.platform)] as const)));
+      // In start order, as acgs up does: the constitution exists before enforcement builds its first bundle.
+      apps = {};
+      for (const name of SERVICE_NAMES) apps[name] = await createTestApp(name, env.platform);
       auth = apps['auth']!;
     });
     after(async () => {

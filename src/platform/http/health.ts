@@ -19,8 +19,11 @@ export const HealthBody = Type.Object({
   instance_id: Type.String(),
   uptime_seconds: Type.Number(),
   timestamp: Type.String({ format: 'date-time' }),
-  checks: Type.Object({ database: Check, cache: Check }),
+  checks: Type.Record(Type.String(), Check, { description: 'database and cache always; services add their own (e.g. policy_bundle)' }),
 });
+
+/** A service-specific check computed from in-memory state; a "down" one makes the service degraded, not unhealthy. */
+export type HealthContributor = () => { name: string; backend: string; status: 'up' | 'down'; error?: string };
 
 type CheckResult = { status: 'up' | 'down'; backend: string; latency_ms: number; error?: string };
 
@@ -65,14 +68,15 @@ function dependencyChecks(platform: Platform): Promise<DependencyChecks> {
 }
 
 /** Runs the dependency checks; a lost database makes the service unhealthy, a lost cache only degrades it. */
-export async function checkHealth(platform: Platform, service: string) {
+export async function checkHealth(platform: Platform, service: string, contributors: readonly HealthContributor[] = []) {
   const { database, cache } = await dependencyChecks(platform);
+  const extra = contributors.map((contributor) => contributor());
   const status =
     database.status === 'down'
       ? 'unhealthy'
       : maintenanceModeOn(platform.config.maintenanceFile)
         ? 'maintenance'
-        : cache.status === 'down'
+        : cache.status === 'down' || extra.some((check) => check.status === 'down')
           ? 'degraded'
           : 'healthy';
   return {
@@ -82,7 +86,11 @@ export async function checkHealth(platform: Platform, service: string) {
     instance_id: platform.config.instanceId,
     uptime_seconds: Math.round((Date.now() - platform.startedAt) / 1000),
     timestamp: new Date().toISOString(),
-    checks: { database, cache },
+    checks: {
+      database,
+      cache,
+      ...Object.fromEntries(extra.map(({ name, ...check }) => [name, { ...check, latency_ms: 0 }])),
+    },
   } as const;
 }
 
@@ -94,7 +102,7 @@ export function registerHealthRoute(app: FastifyInstance, platform: Platform, se
       schema: { tags: ['operations'], summary: 'Liveness and dependency checks', response: { 200: HealthBody, 503: HealthBody } },
     },
     async (_request, reply) => {
-      const health = await checkHealth(platform, service);
+      const health = await checkHealth(platform, service, app.healthContributors);
       return reply.status(health.status === 'unhealthy' ? 503 : 200).send(health);
     },
   );

@@ -15,7 +15,7 @@ import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
 import { accessHook } from './access.js';
 import { installErrorHandling } from './errors.js';
-import { registerHealthRoute, VERSION } from './health.js';
+import { registerHealthRoute, VERSION, type HealthContributor } from './health.js';
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
 import { ErrorBody } from './schemas.js';
@@ -59,6 +59,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', null);
   app.decorate('accessTable', [] as AccessTableRow[]);
+  app.decorate('healthContributors', [] as HealthContributor[]);
   app.addSchema(ErrorBody);
   installErrorHandling(app, definition.name, metrics);
 

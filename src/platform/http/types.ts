@@ -1,5 +1,6 @@
 import type { Principal } from '../../domain/auth/principal.js';
 import type { AccessRule } from '../../domain/auth/roles.js';
+import type { HealthContributor } from './health.js';
 
 /** One row per route: what the access hook enforces there (RBAC tests and docs read it). */
 export interface AccessTableRow {
@@ -11,6 +12,8 @@ export interface AccessTableRow {
 declare module 'fastify' {
   interface FastifyInstance {
     accessTable: AccessTableRow[];
+    /** Service-specific health checks that /health includes. */
+    healthContributors: HealthContributor[];
   }
   interface FastifyRequest {
     /** Set by the access hook on every non-public route. */

@@ -166,7 +166,7 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/health/detailed',
     { config: { access: 'public', rateLimit: false }, schema: { tags: ['operations'], summary: 'Health with pool, cache and session figures' } },
     async (_request, reply) => {
-      const health = await checkHealth(platform, 'auth');
+      const health = await checkHealth(platform, 'auth', app.healthContributors);
       const pool = db.stats();
       const live = health.checks.database.status === 'up' ? await sessions.countLive() : null;
       return reply.status(health.status === 'unhealthy' ? 503 : 200).send({

@@ -1,0 +1,48 @@
+import type { KeyObject } from 'node:crypto';
+import { PolicyEngine } from '../../domain/enforcement/engine.js';
+import { verifySignedBundle } from '../../domain/policy/bundle.js';
+import type { HealthContributor } from '../../platform/http/health.js';
+import type { BundleStore } from './bundle-store.js';
+
+/**
+ * The engine PGC enforces with. A bundle is used only after its signature verifies against the trusted key; a bad
+ * new bundle leaves the last good engine in force. Swapping the engine is one assignment, so requests in flight
+ * finish on the engine they started with and none is dropped.
+ */
+export class ActiveBundle {
+  engine: PolicyEngine | null = null;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly store: BundleStore,
+    private readonly trustedKey: KeyObject,
+    private readonly onLoadFailure: (reason: string) => void,
+  ) {}
+
+  async reload(): Promise<void> {
+    const signed = await this.store.active();
+    if (signed === null) {
+      this.lastError = 'no bundle has been activated';
+      return;
+    }
+    if (this.engine?.bundleHash === signed.hash) return;
+    if (!verifySignedBundle(signed, this.trustedKey)) return this.fail(`bundle v${signed.bundle.version} signature does not verify`);
+    try {
+      this.engine = new PolicyEngine(signed.bundle, signed.hash);
+      this.lastError = null;
+    } catch (error) {
+      this.fail(`bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
+    }
+  }
+
+  private fail(reason: string): void {
+    this.lastError = reason;
+    this.onLoadFailure(reason);
+  }
+
+  readonly health: HealthContributor = () => {
+    if (this.engine === null) return { name: 'policy_bundle', backend: 'none', status: 'down', error: this.lastError ?? 'no verified bundle loaded' };
+    const backend = `v${this.engine.bundle.version} ${this.engine.bundleHash.slice(0, 12)}`;
+    return this.lastError === null ? { name: 'policy_bundle', backend, status: 'up' } : { name: 'policy_bundle', backend, status: 'down', error: this.lastError };
+  };
+}

@@ -1,0 +1,41 @@
+import type { SignedBundle, Bundle } from '../../domain/policy/bundle.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
+
+export const BUNDLE_ACTIVATED = 'bundle_activated';
+
+interface BundleRow {
+  version: number;
+  hash: string;
+  bundle: Bundle;
+  signature: string;
+  key_id: string;
+}
+
+const toSigned = (row: BundleRow): SignedBundle => ({ bundle: row.bundle, hash: row.hash, signature: row.signature, key_id: row.key_id });
+
+export class BundleStore {
+  constructor(private readonly db: Database) {}
+
+  async active(): Promise<SignedBundle | null> {
+    const rows = await this.db.query<BundleRow>('SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE active');
+    return rows[0] === undefined ? null : toSigned(rows[0]);
+  }
+
+  async latestVersion(): Promise<number> {
+    const rows = await this.db.query<{ v: number | null }>('SELECT max(version) AS v FROM policy_bundles');
+    return rows[0]?.v ?? 0;
+  }
+
+  /** Stores a signed bundle as the only active one and announces it on commit. */
+  async activate(signed: SignedBundle, actorId: string | null, audit: (tx: Queryable) => Promise<void>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('UPDATE policy_bundles SET active = false WHERE active');
+      await tx.query(
+        'INSERT INTO policy_bundles (version, hash, bundle, signature, key_id, active, created_by) VALUES ($1, $2, $3, $4, $5, true, $6)',
+        [signed.bundle.version, signed.hash, JSON.stringify(signed.bundle), signed.signature, signed.key_id, actorId],
+      );
+      await audit(tx);
+      await tx.query('SELECT pg_notify($1, $2)', [BUNDLE_ACTIVATED, JSON.stringify({ version: signed.bundle.version, hash: signed.hash })]);
+    });
+  }
+}

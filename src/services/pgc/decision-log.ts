@@ -1,0 +1,108 @@
+import type { AuditLog } from '../../platform/audit.js';
+import type { Database } from '../../platform/db/database.js';
+import { ServiceUnavailableError } from '../../platform/errors.js';
+
+export interface DecisionRecord {
+  id: string;
+  createdAt: Date;
+  callerId: string | null;
+  principal: unknown;
+  action: string;
+  resource: unknown;
+  context: unknown;
+  contentDigest: string | null;
+  content: string | null;
+  decision: 'allow' | 'deny';
+  reasons: unknown;
+  findings: unknown;
+  obligations: unknown;
+  bundleHash: string | null;
+  constitutionHash: string | null;
+  latencyUs: number;
+  requestId: string;
+  requestDigest: string;
+}
+
+interface Waiter {
+  record: DecisionRecord;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const COLUMNS = 16;
+
+/**
+ * Durable decision logging by group commit: decisions wait at most maxWaitMs (or until maxBatch are queued), then
+ * one transaction writes them all to `decisions` and `audit_logs`, and every waiter is answered together. A caller
+ * hears back only after its row is committed; if the write fails, every waiter gets 503 AUDIT_UNAVAILABLE.
+ */
+export class DecisionLog {
+  private pending: Waiter[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+    private readonly maxBatch = 256,
+    private readonly maxWaitMs = 2,
+  ) {}
+
+  append(record: DecisionRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      if (this.pending.length >= this.maxBatch) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
+    });
+  }
+
+  /** Writes whatever is queued and waits for every write in progress (shutdown). */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const write = this.write(batch.map((waiter) => waiter.record)).then(
+      () => batch.forEach((waiter) => waiter.resolve()),
+      () => batch.forEach((waiter) => waiter.reject(new ServiceUnavailableError('The decision log cannot be written, so no decision is returned', 'AUDIT_UNAVAILABLE', 5))),
+    );
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
+  }
+
+  private async write(records: DecisionRecord[]): Promise<void> {
+    const params: unknown[] = [];
+    const rows = records.map((record, index) => {
+      params.push(
+        record.id, record.createdAt, record.callerId, JSON.stringify(record.principal), record.action, JSON.stringify(record.resource),
+        JSON.stringify(record.context), record.contentDigest, record.content, record.decision, JSON.stringify(record.reasons),
+        JSON.stringify(record.findings), JSON.stringify(record.obligations), record.bundleHash, record.constitutionHash, record.latencyUs,
+      );
+      return `(${Array.from({ length: COLUMNS }, (_, column) => `$${index * COLUMNS + column + 1}`).join(', ')}, $${records.length * COLUMNS + index + 1})`;
+    });
+    params.push(...records.map((record) => record.requestId));
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
+                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id) VALUES ${rows.join(', ')}`,
+        params,
+      );
+      await this.audit.recordMany(
+        records.map((record) => ({
+          userId: record.callerId,
+          action: 'decision.evaluated',
+          resource: `decision:${record.id}`,
+          details: { decision: record.decision, action: record.action, request_digest: record.requestDigest, bundle_hash: record.bundleHash, constitution_hash: record.constitutionHash, at: record.createdAt.toISOString() },
+          requestId: record.requestId,
+        })),
+        tx,
+      );
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import client from 'prom-client';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { decide, type DecisionOutcome, type EvaluationRequest } from '../../domain/enforcement/decide.js';
+import { EngineRequestError } from '../../domain/enforcement/engine.js';
+import { ValidationError } from '../../platform/errors.js';
+import type { ActiveBundle } from './active-bundle.js';
+import type { DecisionLog } from './decision-log.js';
+
+export interface DecisionResponse {
+  decision_id: string;
+  decision: 'allow' | 'deny';
+  reasons: DecisionOutcome['reasons'];
+  findings: DecisionOutcome['findings'];
+  obligations: DecisionOutcome['obligations'];
+  constitution_hash: string | null;
+  bundle_hash: string | null;
+  evaluated_at: string;
+  latency_us: number;
+}
+
+export interface EnforcerMetrics {
+  decisions: client.Counter<'decision' | 'action'>;
+  duration: client.Histogram;
+  detectors: client.Histogram<'detector'>;
+}
+
+export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
+  return {
+    decisions: new client.Counter({ name: 'acgs_pgc_decisions_total', help: 'Enforcement decisions', labelNames: ['decision', 'action'] as const, registers: [registry] }),
+    duration: new client.Histogram({
+      name: 'acgs_pgc_decision_duration_seconds',
+      help: 'Time to decide (detectors + policy evaluation), excluding logging',
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    detectors: new client.Histogram({
+      name: 'acgs_pgc_detector_duration_seconds',
+      help: 'Time each detector took on request content',
+      labelNames: ['detector'] as const,
+      buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+      registers: [registry],
+    }),
+  };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Decides, records durably, then answers: the decision API's whole path, used by the routes and batch alike. */
+export class Enforcer {
+  private readonly cache: LRUCache<string, DecisionOutcome> | null;
+
+  constructor(
+    private readonly bundle: ActiveBundle,
+    private readonly log: DecisionLog,
+    private readonly metrics: EnforcerMetrics,
+    private readonly options: { storeContent: boolean; cacheSize: number; cacheTtlSeconds: number },
+  ) {
+    this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize, ttl: options.cacheTtlSeconds * 1000 }) : null;
+  }
+
+  async evaluate(request: EvaluationRequest, callerId: string | null, requestId: string): Promise<DecisionResponse> {
+    const started = process.hrtime.bigint();
+    const engine = this.bundle.engine;
+    const contentDigest = request.content === undefined ? null : sha256(request.content);
+    const requestDigest = sha256(canonicalJson({ principal: request.principal, action: request.action, resource: request.resource, context: request.context ?? {}, content_digest: contentDigest }));
+    // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
+    const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
+    let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
+    if (outcome === undefined) {
+      try {
+        outcome = decide(engine, request);
+      } catch (error) {
+        if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
+        throw error;
+      }
+      if (cacheKey !== null) this.cache?.set(cacheKey, outcome);
+      for (const [detector, us] of Object.entries(outcome.detector_timings_us)) this.metrics.detectors.observe({ detector }, us / 1e6);
+    }
+    const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 1000);
+    const id = randomUUID();
+    const evaluatedAt = new Date();
+    await this.log.append({
+      id,
+      createdAt: evaluatedAt,
+      callerId,
+      principal: request.principal,
+      action: request.action,
+      resource: request.resource,
+      context: outcome.context,
+      contentDigest,
+      content: this.options.storeContent ? (request.content ?? null) : null,
+      decision: outcome.decision,
+      reasons: outcome.reasons,
+      findings: outcome.findings,
+      obligations: outcome.obligations,
+      bundleHash: outcome.bundle_hash,
+      constitutionHash: outcome.constitution_hash,
+      latencyUs,
+      requestId,
+      requestDigest,
+    });
+    this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
+    this.metrics.duration.observe(latencyUs / 1e6);
+    return {
+      decision_id: id,
+      decision: outcome.decision,
+      reasons: outcome.reasons,
+      findings: outcome.findings,
+      obligations: outcome.obligations,
+      constitution_hash: outcome.constitution_hash,
+      bundle_hash: outcome.bundle_hash,
+      evaluated_at: evaluatedAt.toISOString(),
+      latency_us: latencyUs,
+    };
+  }
+}

@@ -1,0 +1,111 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import client from 'prom-client';
+import type { EvaluationRequest } from '../../domain/enforcement/decide.js';
+import { AppError, NotFoundError } from '../../platform/errors.js';
+import { principalOf } from '../../platform/http/access.js';
+import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
+import type { ServiceContext } from '../../platform/http/server.js';
+import { ActiveBundle } from './active-bundle.js';
+import { ensureStarterBundle } from './bundle-builder.js';
+import { loadBundleKeys } from './bundle-keys.js';
+import { BUNDLE_ACTIVATED, BundleStore } from './bundle-store.js';
+import { DecisionLog } from './decision-log.js';
+import { createEnforcerMetrics, Enforcer } from './enforcer.js';
+import { BatchBody, EvaluateBody } from './schemas.js';
+
+const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
+const READERS = ['admin', 'policy_manager', 'auditor'] as const;
+const CONSTITUTION_CHANGED = 'constitution_changed';
+
+export async function registerPgcService(app: FastifyInstance, { platform, metrics }: ServiceContext): Promise<void> {
+  const { config } = platform;
+  const store = new BundleStore(platform.db);
+  const loadFailures = new client.Counter({ name: 'acgs_pgc_bundle_load_failures_total', help: 'Bundles refused (bad signature or policies); the last good one stays in force', registers: [metrics.registry] });
+  const active = new ActiveBundle(store, (await loadBundleKeys(config)).publicKey, (reason) => {
+    loadFailures.inc();
+    app.log.error({ reason }, 'policy bundle refused');
+  });
+  new client.Gauge({
+    name: 'acgs_pgc_bundle_info',
+    help: 'The bundle in force (value 1), by hash',
+    labelNames: ['bundle_hash', 'constitution_hash', 'version'] as const,
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      const engine = active.engine;
+      if (engine !== null) this.set({ bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash, version: String(engine.bundle.version) }, 1);
+    },
+  });
+  app.healthContributors.push(active.health);
+
+  const log = new DecisionLog(platform.db, platform.audit);
+  const enforcer = new Enforcer(active, log, createEnforcerMetrics(metrics.registry), {
+    storeContent: config.enforcement.storeContent,
+    cacheSize: config.enforcement.decisionCacheSize,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+  });
+
+  await ensureStarterBundle(platform);
+  await active.reload();
+  const reload = () => active.reload().catch((error: unknown) => app.log.error({ err: error }, 'reloading the policy bundle failed'));
+  const unsubscribe = [
+    await platform.db.listen(BUNDLE_ACTIVATED, () => void reload()),
+    // A constitution enacted after PGC started may be the first one: the starter bundle can be built now.
+    await platform.db.listen(CONSTITUTION_CHANGED, () => void ensureStarterBundle(platform).then(reload, reload)),
+  ];
+  app.addHook('onClose', async () => {
+    await Promise.all(unsubscribe.map((stop) => stop()));
+    await log.drain();
+  });
+
+  const maxBytes = config.enforcement.maxContentBytes;
+  const checkContent = (request: EvaluationRequest) => {
+    if (request.content !== undefined && Buffer.byteLength(request.content, 'utf8') > maxBytes) {
+      throw new AppError(413, 'CONTENT_TOO_LARGE', `content is over the ${maxBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`);
+    }
+  };
+
+  app.post<{ Body: Static<typeof EvaluateBody> }>(
+    '/api/v1/enforcement/evaluate',
+    { config: { access: CALLERS }, schema: { tags: ['enforcement'], summary: 'Decide on one AI request; the decision is logged durably before the answer', body: EvaluateBody, response: errorResponses(400, 401, 403, 413, 503) } },
+    async (request) => {
+      checkContent(request.body);
+      return enforcer.evaluate(request.body, principalOf(request).userId, request.id);
+    },
+  );
+
+  app.post<{ Body: Static<typeof BatchBody> }>(
+    '/api/v1/enforcement/evaluate/batch',
+    { config: { access: CALLERS }, schema: { tags: ['enforcement'], summary: 'Decide on up to 1,000 requests (one group commit)', body: BatchBody, response: errorResponses(400, 401, 403, 413, 503) } },
+    async (request) => {
+      request.body.requests.forEach(checkContent);
+      const caller = principalOf(request).userId;
+      return { results: await Promise.all(request.body.requests.map((item) => enforcer.evaluate(item, caller, request.id))) };
+    },
+  );
+
+  app.get<{ Params: Static<typeof UuidParam> }>(
+    '/api/v1/enforcement/decisions/:id',
+    { config: { access: READERS }, schema: { tags: ['enforcement'], summary: 'A logged decision with its full trace', params: UuidParam, response: errorResponses(400, 401, 403, 404) } },
+    async (request) => {
+      const rows = await platform.db.query<Record<string, unknown>>('SELECT * FROM decisions WHERE id = $1', [request.params.id]);
+      if (rows[0] === undefined) throw new NotFoundError('Decision not found', 'DECISION_NOT_FOUND');
+      return rows[0];
+    },
+  );
+
+  app.get(
+    '/api/v1/enforcement/rules',
+    { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The policies in force, with the principles they implement', response: errorResponses(401) } },
+    async () => {
+      const engine = active.engine;
+      return {
+        bundle_version: engine?.bundle.version ?? null,
+        bundle_hash: engine?.bundleHash ?? null,
+        constitution_hash: engine?.bundle.constitution_hash ?? null,
+        policies: engine?.bundle.policies ?? [],
+      };
+    },
+  );
+}
