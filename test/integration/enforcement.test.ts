@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { assembleBundle, signBundle } from '../../src/domain/policy/bundle.js';
+import { buildAndActivateBundle } from '../../src/services/pgc/bundle-builder.js';
+import { BundleStore } from '../../src/services/pgc/bundle-store.js';
+import { backends, createTestApp, createTestPlatform, createUser, tokenFor, type TestPlatform } from '../support/harness.js';
+
+type Headers = Record<string, string>;
+const EVALUATE = '/api/v1/enforcement/evaluate';
+const cardToEmail = { principal: { type: 'Agent', id: 'support-bot' }, action: 'send_external', resource: { type: 'Channel', id: 'email' }, content: 'Your card 4111 1111 1111 1111 is on file' };
+const benign = { principal: { type: 'Agent', id: 'support-bot' }, action: 'generate', resource: { type: 'Model', id: 'gpt' }, content: 'Write a haiku about autumn.' };
+
+async function waitUntil(predicate: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (await predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+for (const backend of await backends()) {
+  describe(`enforcement service on ${backend}`, () => {
+    let env: TestPlatform;
+    let ac: FastifyInstance;
+    let pgc: FastifyInstance;
+    let agentKey: Headers;
+    let admin: Headers;
+    let auditor: Headers;
+
+    before(async () => {
+      env = await createTestPlatform(backend);
+      ac = await createTestApp('ac', env.platform);
+      pgc = await createTestApp('pgc', env.platform);
+      const auth = await createTestApp('auth', env.platform);
+      admin = (await tokenFor(env.platform, ['admin'])).headers;
+      auditor = (await tokenFor(env.platform, ['auditor'])).headers;
+      const agent = await createUser(env.platform, ['agent']);
+      const key = await auth.inject({ method: 'POST', url: '/auth/api-keys', headers: admin, payload: { user_id: agent.id, name: 'bot' } });
+      agentKey = { 'x-api-key': key.json().key };
+      await auth.close();
+    });
+    after(async () => {
+      await pgc.close();
+      await ac.close();
+      await env.cleanup();
+    });
+
+    const evaluate = (payload: object, headers: Headers = agentKey) => pgc.inject({ method: 'POST', url: EVALUATE, headers, payload });
+
+    it('denies a card number bound for an external channel, naming policy and principle, with redaction spans', async () => {
+      const response = await evaluate(cardToEmail);
+      assert.equal(response.statusCode, 200, response.body);
+      const body = response.json();
+      assert.equal(body.decision, 'deny');
+      assert.deepEqual(body.reasons, [{ policy_id: 'forbid-pii-to-external', effect: 'forbid', principles: ['no-pii-to-external-channels'] }]);
+      const redact = body.obligations.find((o: { type: string }) => o.type === 'redact');
+      assert.deepEqual(redact.spans, [{ start: 10, end: 29, kind: 'payment_card' }]);
+      assert.equal(redact.redacted_content, 'Your card [REDACTED:payment_card] is on file');
+      const constitution = (await ac.inject({ method: 'GET', url: '/api/v1/constitution', headers: admin })).json();
+      assert.equal(body.constitution_hash, constitution.hash);
+      assert.match(body.bundle_hash, /^[0-9a-f]{64}$/);
+      assert.equal(typeof body.latency_us, 'number');
+
+      const allowed = (await evaluate(benign)).json();
+      assert.equal(allowed.decision, 'allow');
+      assert.equal(allowed.bundle_hash, body.bundle_hash);
+      assert.equal(allowed.constitution_hash, constitution.hash);
+    });
+
+    it('logs every decision durably with its trace, content as a digest only', async () => {
+      const response = (await evaluate(cardToEmail)).json();
+      const rows = await env.platform.db.query<{ decision: string; content: string | null; content_digest: string; reasons: unknown }>('SELECT decision, content, content_digest, reasons FROM decisions WHERE id = $1', [response.decision_id]);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.decision, 'deny');
+      assert.equal(rows[0]!.content, null);
+      assert.match(rows[0]!.content_digest, /^[0-9a-f]{64}$/);
+      const audit = await env.platform.db.query<{ details: { request_digest: string; bundle_hash: string } }>(`SELECT details FROM audit_logs WHERE resource = $1`, [`decision:${response.decision_id}`]);
+      assert.equal(audit.length, 1);
+      assert.equal(audit[0]!.details.bundle_hash, response.bundle_hash);
+      const trace = await pgc.inject({ method: 'GET', url: `/api/v1/enforcement/decisions/${response.decision_id}`, headers: auditor });
+      assert.equal(trace.statusCode, 200);
+      assert.equal(trace.json().action, 'send_external');
+      assert.equal((await pgc.inject({ method: 'GET', url: `/api/v1/enforcement/decisions/${response.decision_id}`, headers: agentKey })).statusCode, 403);
+    });
+
+    it('decides batches, each logged', async () => {
+      const before = (await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions'))[0]!.n;
+      const requests = Array.from({ length: 300 }, (_, index) => (index % 3 === 0 ? cardToEmail : { ...benign, content: `haiku number ${index}` }));
+      const response = await pgc.inject({ method: 'POST', url: `${EVALUATE}/batch`, headers: agentKey, payload: { requests } });
+      assert.equal(response.statusCode, 200, response.body);
+      const results = response.json().results as { decision: string; decision_id: string }[];
+      assert.equal(results.length, 300);
+      assert.equal(results.filter((result) => result.decision === 'deny').length, 100);
+      assert.equal(new Set(results.map((result) => result.decision_id)).size, 300);
+      const afterCount = (await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions'))[0]!.n;
+      assert.equal(afterCount - before, 300);
+    });
+
+    it('lists the rules in force with their principles', async () => {
+      const rules = (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agentKey })).json();
+      assert.equal(rules.policies.length, Object.keys(STARTER_POLICIES).length);
+      assert.deepEqual(rules.policies.find((p: { id: string }) => p.id === 'forbid-prompt-injection').principles, ['block-prompt-injection']);
+    });
+
+    it('answers bad requests with 4xx and never allows because of an error', async () => {
+      const cases: [object, number, string][] = [
+        [{ ...benign, action: 'launch_missiles' }, 400, 'VALIDATION_ERROR'],
+        [{ ...benign, principal: { type: 'Robot', id: 'r' } }, 400, 'VALIDATION_ERROR'],
+        [{ ...benign, context: { risk: 'high' } }, 400, 'VALIDATION_ERROR'],
+        [{ ...benign, context: { colour: 'red' } }, 400, 'VALIDATION_ERROR'],
+        [{ ...benign, principal: { type: 'Agent', id: 'a', attributes: { trust: 'very' } } }, 400, 'INVALID_REQUEST'],
+        [{ ...benign, content: 'x'.repeat(256 * 1024 + 1) }, 413, 'CONTENT_TOO_LARGE'],
+      ];
+      for (const [payload, status, code] of cases) {
+        const response = await evaluate(payload);
+        assert.equal(response.statusCode, status, response.body.slice(0, 300));
+        assert.equal(response.json().error_code, code);
+      }
+      assert.equal((await pgc.inject({ method: 'POST', url: EVALUATE, payload: benign })).statusCode, 401);
+      assert.equal((await evaluate(benign, auditor)).statusCode, 403);
+    });
+
+    it('reloads a newly activated bundle without failing a request, and keeps the last good one when a bad one arrives', async () => {
+      const first = (await evaluate(benign)).json().bundle_hash;
+      const load = Promise.all(Array.from({ length: 200 }, (_, index) => evaluate({ ...benign, content: `poem ${index}` })));
+      const withoutOne = Object.fromEntries(Object.entries(STARTER_POLICIES).filter(([id]) => id !== 'forbid-protected-attributes'));
+      const second = await buildAndActivateBundle(env.platform, withoutOne, null);
+      const responses = await load;
+      assert.ok(responses.every((response) => response.statusCode === 200 && response.json().decision === 'allow'));
+      await waitUntil(async () => (await evaluate(benign)).json().bundle_hash === second.hash, 'the new bundle');
+      assert.notEqual(second.hash, first);
+
+      const store = new BundleStore(env.platform.db);
+      const bundle = assembleBundle({ version: (await store.latestVersion()) + 1, constitutionHash: 'c'.repeat(64), policies: STARTER_POLICIES });
+      // Signed, but by a key PGC does not trust.
+      const forged = signBundle(bundle, generateKeyPairSync('ed25519').privateKey);
+      await store.activate(forged, null, async () => undefined);
+      await waitUntil(async () => /acgs_pgc_bundle_load_failures_total\{service="pgc"\} [1-9]/.test((await pgc.inject({ method: 'GET', url: '/metrics' })).body), 'a refused bundle');
+      assert.equal((await evaluate(benign)).json().bundle_hash, second.hash, 'the last good bundle stays in force');
+      assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'degraded');
+    });
+  });
+
+  describe(`fail closed on ${backend}`, () => {
+    it('with a corrupted bundle signature every decision is deny NO_ACTIVE_BUNDLE and health is degraded', async () => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const first = await createTestApp('pgc', env.platform);
+      await first.close();
+      await env.platform.db.query(`UPDATE policy_bundles SET signature = $1`, [Buffer.alloc(64, 7).toString('base64')]);
+      const pgc = await createTestApp('pgc', env.platform);
+      try {
+        const agent = (await tokenFor(env.platform, ['agent'])).headers;
+        for (const payload of [benign, cardToEmail]) {
+          const body = (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload })).json();
+          assert.equal(body.decision, 'deny');
+          assert.equal(body.reasons[0].error_code, 'NO_ACTIVE_BUNDLE');
+          assert.equal(body.bundle_hash, null);
+        }
+        const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
+        assert.equal(health.status, 'degraded');
+        assert.equal(health.checks.policy_bundle.status, 'down');
+        assert.match((await pgc.inject({ method: 'GET', url: '/metrics' })).body, /acgs_pgc_bundle_load_failures_total\{service="pgc"\} 1/);
+      } finally {
+        await pgc.close();
+        await ac.close();
+        await env.cleanup();
+      }
+    });
+
+    it('starts denying before any constitution exists and enforces once one is enacted', async () => {
+      const env = await createTestPlatform(backend);
+      const pgc = await createTestApp('pgc', env.platform);
+      try {
+        const agent = (await tokenFor(env.platform, ['agent'])).headers;
+        assert.equal((await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().reasons[0].error_code, 'NO_ACTIVE_BUNDLE');
+        const ac = await createTestApp('ac', env.platform);
+        await waitUntil(async () => (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().decision === 'allow', 'the starter bundle');
+        assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'healthy');
+        await ac.close();
+      } finally {
+        await pgc.close();
+        await env.cleanup();
+      }
+    });
+
+    it('answers 503 AUDIT_UNAVAILABLE instead of an unlogged decision when the database is gone', async () => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const pgc = await createTestApp('pgc', env.platform);
+      const agent = (await tokenFor(env.platform, ['agent'])).headers;
+      await ac.close();
+      await env.platform.db.exec('ALTER TABLE decisions RENAME TO decisions_gone');
+      try {
+        const response = await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign });
+        assert.equal(response.statusCode, 503);
+        assert.equal(response.json().error_code, 'AUDIT_UNAVAILABLE');
+      } finally {
+        await env.platform.db.exec('ALTER TABLE decisions_gone RENAME TO decisions');
+        await pgc.close();
+        await env.cleanup();
+      }
+    });
+  });
+}
