@@ -10,6 +10,15 @@ import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
 import { shutdownOnSignals, startServices } from '../services/stack.js';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
+import { PolicyEngine } from '../domain/enforcement/engine.js';
+import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
+import { policiesFromSource } from '../domain/policy/policy-files.js';
+import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
+import { buildAndActivateBundle } from '../services/pgc/bundle-builder.js';
+import { bundleKeyFile, loadBundleKeys } from '../services/pgc/bundle-keys.js';
+import { BundleStore } from '../services/pgc/bundle-store.js';
 
 function configOrExit(): Config {
   try {
@@ -96,6 +105,72 @@ user
       await platform.close();
     }
   });
+
+const bundle = program.command('bundle').description('policy bundles (interim: signed with the local key until the integrity service owns signing)');
+bundle
+  .command('build')
+  .description('build, sign and activate the next bundle from Cedar files (default: the starter policies); PGlite: stop acgs up first')
+  .argument('[files...]', 'Cedar files; every policy needs @id and should carry @principle')
+  .action(async (files: string[]) => {
+    const platform = await createPlatform(configOrExit());
+    try {
+      let policies: Record<string, string> = { ...STARTER_POLICIES };
+      if (files.length > 0) {
+        policies = {};
+        for (const file of files) {
+          for (const [id, text] of Object.entries(policiesFromSource(await readFile(file, 'utf8'), file))) {
+            if (policies[id] !== undefined) throw new Error(`policy id "${id}" is defined in more than one file`);
+            policies[id] = text;
+          }
+        }
+      }
+      const signed = await buildAndActivateBundle(platform, policies, null);
+      console.log(`activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, key ${signed.key_id})`);
+      console.log(`constitution ${signed.bundle.constitution_hash}`);
+    } catch (error) {
+      if (error instanceof BundleInvalidError) {
+        for (const problem of error.problems) console.error(`${problem.policy_id ?? '?'}${problem.line === null ? '' : `:${problem.line}:${problem.column}`}: ${problem.message}`);
+        process.exit(1);
+      }
+      throw error;
+    } finally {
+      await platform.close();
+    }
+  });
+
+program
+  .command('eval')
+  .description('decide one request (JSON from a file or stdin) against the active bundle or a signed bundle file; a dry run: nothing is logged')
+  .option('--file <file>', 'request JSON {principal, action, resource, context?, content?}; default stdin')
+  .option('--bundle <file>', 'signed bundle JSON {bundle, hash, signature, key_id} instead of the active one')
+  .action(async (options: { file?: string; bundle?: string }) => {
+    const config = configOrExit();
+    const text = options.file === undefined ? await readStdin() : await readFile(options.file, 'utf8');
+    const request = JSON.parse(text) as EvaluationRequest;
+    const { publicKey } = await loadBundleKeys(config);
+    let signed: SignedBundle | null;
+    if (options.bundle !== undefined) {
+      signed = JSON.parse(await readFile(options.bundle, 'utf8')) as SignedBundle;
+    } else {
+      const db = await openDatabase(config);
+      try {
+        signed = await new BundleStore(db).active();
+      } finally {
+        await db.close();
+      }
+    }
+    const verified = signed !== null && verifySignedBundle(signed, publicKey);
+    if (signed !== null && !verified) console.error(`bundle v${signed.bundle.version} does not verify with ${bundleKeyFile(config)}: failing closed`);
+    const outcome = decide(verified ? new PolicyEngine(signed!.bundle, signed!.hash) : null, request);
+    console.log(JSON.stringify({ decision: outcome.decision, reasons: outcome.reasons, obligations: outcome.obligations, findings: outcome.findings, context: outcome.context, bundle_hash: outcome.bundle_hash, constitution_hash: outcome.constitution_hash }, null, 2));
+    process.exitCode = outcome.decision === 'allow' ? 0 : 3;
+  });
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`acgs: invalid configuration: ${error.message}`);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -100,11 +101,14 @@ export interface TestPlatformOptions {
 
 export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null; cachePrefix: string }> {
   const maintenanceFile = join(tmpdir(), `acgs-maintenance-${randomBytes(6).toString('hex')}`);
+  // Keys and secrets a test platform writes go to its own directory, never the checkout's .acgs/.
+  const dataDir = mkdtempSync(join(tmpdir(), 'acgs-test-'));
   const env: Record<string, string> = {
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'info',
     ACGS_BCRYPT_COST: '10',
     ACGS_MAINTENANCE_FILE: maintenanceFile,
+    ACGS_DATA_DIR: dataDir,
     // Limits are exercised by their own tests; elsewhere they would only make tests depend on request counts.
     ACGS_RATE_LIMIT_PER_MINUTE: '1000000',
     ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -152,6 +156,7 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
     cachePrefix,
     async cleanup() {
       await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
       if (ownsSchema) {
         const admin = new pg.Client({ connectionString: POSTGRES_URL });
         await admin.connect();

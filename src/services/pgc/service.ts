@@ -96,6 +96,18 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   );
 
   app.get(
+    '/api/v1/enforcement/bundle',
+    { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The signed bundle in force, for local guards (verify it with the bundle public key)', response: errorResponses(401, 404) } },
+    async () => {
+      const engine = active.engine;
+      if (engine === null) throw new NotFoundError('No verified bundle is in force', 'NO_ACTIVE_BUNDLE');
+      const signed = await store.active();
+      if (signed === null || signed.hash !== engine.bundleHash) throw new NotFoundError('The bundle in force is being replaced; retry', 'NO_ACTIVE_BUNDLE');
+      return signed;
+    },
+  );
+
+  app.get(
     '/api/v1/enforcement/rules',
     { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The policies in force, with the principles they implement', response: errorResponses(401) } },
     async () => {

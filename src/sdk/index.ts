@@ -1,0 +1,109 @@
+/**
+ * ACGS-PGP SDK for agent code: `createGuard` asks the enforcement service; `createLocalGuard` decides in-process
+ * with the same code the service runs, on a bundle it verified itself.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { decide, type DecisionOutcome, type EvaluationRequest, type Obligation, type Reason } from '../domain/enforcement/decide.js';
+import { PolicyEngine } from '../domain/enforcement/engine.js';
+import { verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
+
+export type { EvaluationRequest, Obligation, Reason, SignedBundle };
+
+export interface GuardDecision {
+  decision: 'allow' | 'deny';
+  reasons: Reason[];
+  obligations: Obligation[];
+  bundle_hash: string | null;
+  constitution_hash: string | null;
+  decision_id?: string;
+}
+
+export class GuardDeniedError extends Error {
+  constructor(readonly stage: 'input' | 'output', readonly result: GuardDecision) {
+    super(`${stage} denied by ${result.reasons.map((reason) => reason.policy_id ?? reason.error_code).join(', ')}`);
+    this.name = 'GuardDeniedError';
+  }
+}
+
+export interface WrapOptions {
+  principal: EvaluationRequest['principal'];
+  resource: EvaluationRequest['resource'];
+  /** Action checked on the input (default generate) and on the output (default respond). */
+  inputAction?: string;
+  outputAction?: string;
+  context?: EvaluationRequest['context'];
+}
+
+export interface Guard {
+  check(request: EvaluationRequest): Promise<GuardDecision>;
+  /**
+   * Wraps an LLM call: the input is checked (and redacted when the decision says so) before the call, the output
+   * after it; a deny at either point throws GuardDeniedError.
+   */
+  wrap<Args extends unknown[]>(call: (input: string, ...rest: Args) => Promise<string>, options: WrapOptions): (input: string, ...rest: Args) => Promise<string>;
+}
+
+function redacted(content: string, result: GuardDecision): string {
+  const redaction = result.obligations.find((obligation) => obligation.type === 'redact');
+  return redaction?.type === 'redact' ? redaction.redacted_content : content;
+}
+
+function withWrap(check: Guard['check']): Guard {
+  return {
+    check,
+    wrap(call, options) {
+      return async (input, ...rest) => {
+        const base = { principal: options.principal, resource: options.resource, ...(options.context === undefined ? {} : { context: options.context }) };
+        const before = await check({ ...base, action: options.inputAction ?? 'generate', content: input });
+        if (before.decision === 'deny') throw new GuardDeniedError('input', before);
+        const output = await call(redacted(input, before), ...rest);
+        const afterCheck = await check({ ...base, action: options.outputAction ?? 'respond', content: output });
+        if (afterCheck.decision === 'deny') throw new GuardDeniedError('output', afterCheck);
+        return redacted(output, afterCheck);
+      };
+    },
+  };
+}
+
+/** A guard that asks the enforcement service (POST /api/v1/enforcement/evaluate) with an agent API key. */
+export function createGuard(options: { url: string; apiKey: string; fetch?: typeof fetch }): Guard {
+  const send = options.fetch ?? fetch;
+  const endpoint = `${options.url.replace(/\/$/, '')}/api/v1/enforcement/evaluate`;
+  return withWrap(async (request) => {
+    const response = await send(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey }, body: JSON.stringify(request) });
+    const body = (await response.json()) as GuardDecision & { detail?: string; error_code?: string };
+    if (!response.ok) throw new Error(`enforcement service answered ${response.status} ${body.error_code ?? ''}: ${body.detail ?? ''}`);
+    return body;
+  });
+}
+
+export interface LocalGuardOptions {
+  /** A signed bundle, or where to fetch one (GET /api/v1/enforcement/bundle) with an API key. */
+  bundle?: SignedBundle;
+  bundleUrl?: string;
+  apiKey?: string;
+  /** The trusted bundle signing key (PEM or KeyObject); a bundle that does not verify with it is refused. */
+  publicKey: string | KeyObject;
+}
+
+/** A guard that decides in-process: same inputs, same decision as the service, no network on the hot path. */
+export async function createLocalGuard(options: LocalGuardOptions): Promise<Guard & { bundleHash: string }> {
+  let signed = options.bundle;
+  if (signed === undefined) {
+    if (options.bundleUrl === undefined) throw new Error('createLocalGuard needs bundle or bundleUrl');
+    const response = await fetch(options.bundleUrl, { headers: options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey } });
+    if (!response.ok) throw new Error(`fetching the bundle answered ${response.status}`);
+    signed = (await response.json()) as SignedBundle;
+  }
+  const key = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
+  if (!verifySignedBundle(signed, key)) throw new Error('the bundle signature does not verify with the given public key');
+  const engine = new PolicyEngine(signed.bundle, signed.hash);
+  const toDecision = (outcome: DecisionOutcome): GuardDecision => ({
+    decision: outcome.decision,
+    reasons: outcome.reasons,
+    obligations: outcome.obligations,
+    bundle_hash: outcome.bundle_hash,
+    constitution_hash: outcome.constitution_hash,
+  });
+  return { ...withWrap(async (request) => toDecision(decide(engine, request))), bundleHash: signed.hash };
+}
