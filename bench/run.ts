@@ -9,6 +9,7 @@ import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { SERVICE_NAMES } from '../src/platform/config.js';
 import { freePort, healthy, waitFor } from '../test/support/process.js';
+import { inProcessDecisions } from './enforcement.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const POSTGRES_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -101,11 +102,24 @@ async function throughput(label: string, env: Record<string, string>): Promise<v
     const bareResult = await load({ ...common, url: `http://127.0.0.1:${barePort}/` });
     const health = await load({ ...common, url: `${authUrl}/health` });
     const me = await load({ ...common, url: `${authUrl}/auth/me`, headers: { authorization: `Bearer ${token}` } });
+    let counter = 0;
+    const evaluate = await load({
+      ...common,
+      url: `${stack.urls[5]}/api/v1/enforcement/evaluate`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      // Distinct content per request, so the decision cache does not turn this into a cache benchmark.
+      setupClient: (client) => {
+        client.setBody(JSON.stringify({ principal: { type: 'Agent', id: 'bench' }, action: 'generate', resource: { type: 'Model', id: 'm' }, content: `Write a haiku about request ${(counter += 1)}` }));
+      },
+      requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ principal: { type: 'Agent', id: 'bench' }, action: 'generate', resource: { type: 'Model', id: 'm' }, content: `Write a haiku about request ${(counter += 1)}` }) }) }],
+    });
     console.log(row('bare node:http hello', bareResult));
     console.log(row('GET /health (auth)', health));
     console.log(row('GET /auth/me (JWT + DB read)', me));
+    console.log(row('POST evaluate (durable log)', evaluate));
     const ratio = (result: Result) => (result.requests.average / bareResult.requests.average).toFixed(2);
-    console.log(`ratio to bare: /health ${ratio(health)}×, /auth/me ${ratio(me)}× of bare req/s; p99 ${health.latency.p99}/${bareResult.latency.p99} and ${me.latency.p99}/${bareResult.latency.p99} ms`);
+    console.log(`ratio to bare req/s: /health ${ratio(health)}×, /auth/me ${ratio(me)}×, evaluate ${ratio(evaluate)}×; p99 ms: ${health.latency.p99}, ${me.latency.p99}, ${evaluate.latency.p99} vs ${bareResult.latency.p99}`);
   } finally {
     await stopStack(stack);
     rmSync(stack.dataDir, { recursive: true, force: true });
@@ -165,6 +179,9 @@ async function coldStart(): Promise<void> {
   console.log('(each figure includes spawning Node and loading the code; measured from spawn to six healthy /health answers)');
 }
 
+const only = process.argv[2];
+if (only === undefined || only === 'enforcement') inProcessDecisions();
+if (only === 'enforcement') process.exit(0);
 await throughput('PGlite, in-memory cache', {});
 await withPostgresSchema((url) => throughput('PostgreSQL + Redis', { DATABASE_URL: url, REDIS_URL }));
 await healthUnderLoginLoad();

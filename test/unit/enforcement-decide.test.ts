@@ -106,6 +106,16 @@ describe('bundle signatures', () => {
   });
 });
 
+const typedPolicies = {
+  ...STARTER_POLICIES,
+  'agents-no-channel': '@principle("x")\nforbid (principal is Agent, action == Action::"send_external", resource is Channel) when { context.risk > 50 };',
+  'users-tools': '@principle("x")\nforbid (principal is User, action, resource is Tool) when { context.tool == "payments" };',
+  'one-dataset': '@principle("x")\nforbid (principal, action == Action::"retrieve", resource == Dataset::"r3");',
+  'in-scope': '@principle("x")\npermit (principal in User::"p1", action in [Action::"retrieve", Action::"generate"], resource) when { context.human_approved };',
+};
+const typedBundle = assembleBundle({ version: 2, constitutionHash: 'c'.repeat(64), policies: typedPolicies });
+const typedEngine = new PolicyEngine(typedBundle, 'typed');
+
 describe('policy slicing', () => {
   it('never changes a decision on 10,000 generated requests', () => {
     let seed = 42;
@@ -131,11 +141,13 @@ describe('policy slicing', () => {
           decision_inputs: random() < 0.1 ? [pick(['age', 'income'])] : [],
         },
       };
-      const sliced = engine.evaluate(req);
-      const full = engine.evaluateUnsliced(req);
-      assert.equal(sliced.decision, full.decision, JSON.stringify(req));
-      assert.deepEqual([...sliced.determining].sort(), [...full.determining].sort(), JSON.stringify(req));
-      if (sliced.decision === 'deny') denies += 1;
+      for (const candidate of [engine, typedEngine]) {
+        const sliced = candidate.evaluate(req);
+        const full = candidate.evaluateUnsliced(req);
+        assert.equal(sliced.decision, full.decision, JSON.stringify(req));
+        assert.deepEqual([...sliced.determining].sort(), [...full.determining].sort(), JSON.stringify(req));
+      }
+      if (engine.evaluate(req).decision === 'deny') denies += 1;
     }
     assert.ok(denies > 1000 && denies < 9000, `a mix of outcomes (${denies} denies)`);
   });

@@ -1,7 +1,9 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Bundle } from '../policy/bundle.js';
 import { cedar, policyMetadata } from '../policy/cedar.js';
-import { ACTIONS } from '../policy/governance-schema.js';
+import { ACTIONS, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
+
+const sliceKey = (action: string, principalType: string, resourceType: string) => `${action}|${principalType}|${resourceType}`;
 
 export interface EntityRef {
   type: string;
@@ -34,19 +36,24 @@ export class EngineRequestError extends Error {
 let loadCounter = 0;
 
 /**
- * A bundle loaded into Cedar. Policies are pre-parsed once per action slice: a request is evaluated only against the
- * policies whose scope names its action (or every action), which cannot change the decision — a policy whose action
- * scope excludes the request never applies — and keeps evaluation cost flat as bundles grow.
+ * A bundle loaded into Cedar. Policies are pre-parsed once per slice — action × principal type × resource type — and a
+ * request is evaluated only against the policies whose scope can match it (a scope of "any" joins every slice). This
+ * cannot change a decision, since a policy whose scope excludes the request never applies, and it keeps evaluation
+ * cost near flat as bundles grow.
  */
 export class PolicyEngine {
   private readonly schemaName: string;
   private readonly sliceIds: Map<string, string>;
   private readonly fullSetId: string;
 
-  constructor(readonly bundle: Bundle, readonly bundleHash: string) {
-    const actionScopes = new Map(bundle.policies.map((policy) => [policy.id, policyMetadata(policy.text).actions]));
-    // Names are unique per load: cedar-wasm caches by name, and two loads of one bundle must not collide.
-    const prefix = `${bundleHash}:${(loadCounter += 1)}`;
+  /**
+   * cedar-wasm keeps every pre-parsed set for the life of the process, keyed by name. A `namespace` reuses names so a
+   * long-running enforcer that reloads bundles overwrites its old sets instead of accumulating them; the caller must
+   * stop using the previous engine of that namespace. Without one, names are unique to this engine.
+   */
+  constructor(readonly bundle: Bundle, readonly bundleHash: string, namespace?: string) {
+    const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
+    const prefix = namespace ?? `engine${(loadCounter += 1)}`;
     this.schemaName = `${prefix}:schema`;
     const schemaAnswer = cedar.preparseSchema(this.schemaName, bundle.schema);
     if (schemaAnswer.type === 'failure') throw new Error(`bundle schema does not parse: ${schemaAnswer.errors.map((e) => e.message).join('; ')}`);
@@ -54,14 +61,28 @@ export class PolicyEngine {
     this.fullSetId = `${prefix}:all`;
     this.preparse(this.fullSetId, texts);
     this.sliceIds = new Map();
+    // Many slices hold the same policies (all of them, when no policy names a type); each distinct set is parsed once.
+    const setIdsByMembers = new Map<string, string>();
     for (const action of ACTIONS) {
-      const slice = Object.fromEntries(bundle.policies.filter((policy) => {
-        const scope = actionScopes.get(policy.id);
-        return scope === null || scope === undefined || scope.includes(action);
-      }).map((policy) => [policy.id, policy.text]));
-      const id = `${prefix}:${action}`;
-      this.preparse(id, slice);
-      this.sliceIds.set(action, id);
+      for (const principalType of PRINCIPAL_TYPES) {
+        for (const resourceType of RESOURCE_TYPES) {
+          const members = scopes
+            .filter(({ scope }) =>
+              (scope.actions === null || scope.actions.includes(action)) &&
+              (scope.principalType === null || scope.principalType === principalType) &&
+              (scope.resourceType === null || scope.resourceType === resourceType),
+            )
+            .map(({ policy }) => policy.id);
+          const membersKey = members.join('\n');
+          let setId = setIdsByMembers.get(membersKey);
+          if (setId === undefined) {
+            setId = `${prefix}:slice${setIdsByMembers.size}`;
+            this.preparse(setId, Object.fromEntries(members.map((id) => [id, texts[id]!])));
+            setIdsByMembers.set(membersKey, setId);
+          }
+          this.sliceIds.set(sliceKey(action, principalType, resourceType), setId);
+        }
+      }
     }
   }
 
@@ -71,7 +92,7 @@ export class PolicyEngine {
   }
 
   evaluate(request: EngineRequest): EngineResult {
-    return this.run(request, this.sliceIds.get(request.action) ?? this.fullSetId);
+    return this.run(request, this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId);
   }
 
   /** The same request against every policy, for proving that slicing never changes a decision. */

@@ -1,5 +1,11 @@
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
+
+// Node 20's V8 aborts the process ("unreachable code" in the deoptimiser) when cedar-wasm's memory grows under JS
+// code that TurboFan compiled with the JS→Wasm call inlined — reproduced here by loading a 1,000-policy bundle after
+// smaller ones (bench/enforcement.ts). Turning that one inlining off before any such code is optimised avoids it.
+setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 // cedar-wasm's Node build is CommonJS; loading it through require keeps its synchronous WASM initialisation.
 export const cedar = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as typeof CedarWasm;
@@ -35,16 +41,60 @@ export interface PolicyMetadata {
   effect: 'permit' | 'forbid';
   /** The actions the policy's scope names; null when it applies to every action. */
   actions: string[] | null;
+  /** The principal / resource entity type the scope pins down (`is T` or `== T::"id"`); null when any may match. */
+  principalType: string | null;
+  resourceType: string | null;
   annotations: Record<string, string>;
 }
 
-/** Reads a parsed policy's effect, action scope and annotations. */
+function entityOf(value: unknown): { type: string; id: string } | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as { __entity?: { type: string; id: string }; type?: string; id?: string };
+  if (record.__entity !== undefined) return record.__entity;
+  return typeof record.type === 'string' && typeof record.id === 'string' ? { type: record.type, id: record.id } : null;
+}
+
+/** The entity type a principal/resource scope pins down (`is T`, `== T::"id"`); null for `in` (the hierarchy may reach other types) and for any. */
+function scopedType(constraint: Record<string, unknown>): string | null {
+  if (constraint['op'] === 'is' && typeof constraint['entity_type'] === 'string') return constraint['entity_type'];
+  if (constraint['op'] === '==') return entityOf(constraint['entity'])?.type ?? null;
+  return null;
+}
+
+function scopedActions(constraint: Record<string, unknown>): string[] | null {
+  if (constraint['op'] === '==') {
+    const entity = entityOf(constraint['entity']);
+    return entity === null ? null : [entity.id];
+  }
+  if (constraint['op'] === 'in') {
+    const single = entityOf(constraint['entity']);
+    if (single !== null) return [single.id];
+    const list = constraint['entities'];
+    if (!Array.isArray(list)) return null;
+    const ids: string[] = [];
+    for (const item of list) {
+      const entity = entityOf(item);
+      if (entity === null) return null;
+      ids.push(entity.id);
+    }
+    return ids;
+  }
+  return null;
+}
+
+/** Reads a parsed policy's effect, scope and annotations. */
 export function policyMetadata(text: string): PolicyMetadata {
   const answer = cedar.policyToJson(text);
   if (answer.type === 'failure') throw new Error(answer.errors.map((error) => error.message).join('; '));
-  const json = answer.json;
-  const action = json.action;
-  const uid = (entity: CedarWasm.EntityUidJson) => ('__entity' in entity ? entity.__entity.id : entity.id);
-  const actions = action.op === 'All' ? null : action.op === '==' ? ('entity' in action ? [uid(action.entity)] : null) : 'entity' in action ? [uid(action.entity)] : action.entities.map(uid);
-  return { effect: json.effect, actions, annotations: { ...(json.annotations ?? {}) } };
+  // Read as plain records: the typed JSON shapes differ per operator.
+  const json = answer.json as unknown as Record<string, Record<string, unknown>>;
+  const annotations: Record<string, string> = {};
+  for (const [name, value] of Object.entries(json['annotations'] ?? {})) annotations[name] = typeof value === 'string' ? value : '';
+  return {
+    effect: json['effect'] as unknown as 'permit' | 'forbid',
+    actions: scopedActions(json['action']!),
+    principalType: scopedType(json['principal']!),
+    resourceType: scopedType(json['resource']!),
+    annotations,
+  };
 }

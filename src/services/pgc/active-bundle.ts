@@ -12,6 +12,8 @@ import type { BundleStore } from './bundle-store.js';
 export class ActiveBundle {
   engine: PolicyEngine | null = null;
   lastError: string | null = null;
+  private generation = 0;
+  private readonly namespace = `pgc${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(
     private readonly store: BundleStore,
@@ -28,7 +30,9 @@ export class ActiveBundle {
     if (this.engine?.bundleHash === signed.hash) return;
     if (!verifySignedBundle(signed, this.trustedKey)) return this.fail(`bundle v${signed.bundle.version} signature does not verify`);
     try {
-      this.engine = new PolicyEngine(signed.bundle, signed.hash);
+      // Two alternating namespaces: the new engine never overwrites the sets of the one still answering requests.
+      this.generation += 1;
+      this.engine = new PolicyEngine(signed.bundle, signed.hash, `${this.namespace}:${this.generation % 2}`);
       this.lastError = null;
     } catch (error) {
       this.fail(`bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
