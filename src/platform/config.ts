@@ -52,7 +52,14 @@ export interface Config {
   starterConstitution: boolean;
   /** Interim bundle signing key (PEM); default $ACGS_DATA_DIR/keys/bundle-signing.pem. */
   bundleKeyFile: string | null;
-  enforcement: { maxContentBytes: number; storeContent: boolean; decisionCacheSize: number };
+  enforcement: {
+    maxContentBytes: number;
+    storeContent: boolean;
+    decisionCacheSize: number;
+    /** JSON list of {name, terms?, patterns?} keyword lists for the keyword detector. */
+    keywordLists: string | null;
+    classifier: { baseUrl: string; apiKey: string | null; model: string; timeoutMs: number; failClosed: boolean } | null;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -136,6 +143,19 @@ function trustProxy(env: Env): boolean | string[] {
   return raw.split(',').map((entry) => entry.trim()).filter(Boolean);
 }
 
+/** The optional external content classifier (an OpenAI-compatible moderation endpoint). */
+function classifier(env: Env): Config['enforcement']['classifier'] {
+  const baseUrl = url(env, 'ACGS_CLASSIFIER_URL', ['http:', 'https:']);
+  if (baseUrl === undefined) return null;
+  return {
+    baseUrl,
+    apiKey: read(env, 'ACGS_CLASSIFIER_API_KEY') ?? null,
+    model: read(env, 'ACGS_CLASSIFIER_MODEL') ?? 'omni-moderation-latest',
+    timeoutMs: integer(env, 'ACGS_CLASSIFIER_TIMEOUT_MS', 2000, 10, 60_000),
+    failClosed: oneOf(env, 'ACGS_CLASSIFIER_FAIL_MODE', ['closed', 'open'] as const, 'closed') === 'closed',
+  };
+}
+
 function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
   const raw = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:', 'pglite:']);
   if (raw === undefined) return { kind: 'pglite', dataDir: `${dataDir}/pglite` };
@@ -215,6 +235,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxContentBytes: integer(env, 'ACGS_MAX_CONTENT_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
       decisionCacheSize: integer(env, 'ACGS_DECISION_CACHE_SIZE', 10_000, 0, 10_000_000),
+      keywordLists: read(env, 'ACGS_KEYWORD_LISTS') ?? null,
+      classifier: classifier(env),
     },
   };
 }
@@ -228,5 +250,6 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
   'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_BUNDLE_KEY_FILE',
-  'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE',
+  'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE', 'ACGS_KEYWORD_LISTS', 'ACGS_CLASSIFIER_URL',
+  'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE',
 ];

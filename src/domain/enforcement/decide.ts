@@ -1,6 +1,7 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Finding } from '../detectors/finding.js';
 import type { CompiledKeywordList } from '../detectors/keywords.js';
+import type { ClassifierVerdict } from '../detectors/moderation.js';
 import { redact } from '../detectors/redact.js';
 import { runDetectors, type DetectedContext } from '../detectors/run.js';
 import { CONTEXT_ATTRIBUTES } from '../policy/governance-schema.js';
@@ -58,13 +59,24 @@ const failClosed = (errorCode: string, message: string): Reason => ({ policy_id:
  * One enforcement decision: detectors on the content, the effective context, Cedar on the action's slice, then
  * reasons traced to principles and the obligations the caller must honour. Errors never produce an allow.
  */
-export function decide(engine: PolicyEngine | null, request: EvaluationRequest, keywordLists: readonly CompiledKeywordList[] = []): DecisionOutcome {
-  const detection = request.content === undefined ? null : runDetectors(request.content, keywordLists);
+export interface DecideOptions {
+  keywordLists?: readonly CompiledKeywordList[];
+  /** The external classifier's verdict on the content, when one is configured. */
+  classifier?: ClassifierVerdict;
+}
+
+export function decide(engine: PolicyEngine | null, request: EvaluationRequest, options: DecideOptions = {}): DecisionOutcome {
+  const detection = request.content === undefined ? null : runDetectors(request.content, options.keywordLists ?? []);
   const context = effectiveContext(request.context, detection?.context ?? null);
+  // Classifier categories only ever add to what the caller declared, like a detector-owned attribute.
+  if (options.classifier?.ok === true) context['unsafe_categories'] = [...new Set([...(context['unsafe_categories'] as string[]), ...options.classifier.categories])].sort();
   const findings = detection?.findings ?? [];
   const base = { findings, context, detector_timings_us: detection?.timings_us ?? {} };
   if (engine === null) {
     return { ...base, decision: 'deny', reasons: [failClosed('NO_ACTIVE_BUNDLE', 'No verified policy bundle is loaded; every request is denied')], obligations: [], bundle_hash: null, constitution_hash: null };
+  }
+  if (options.classifier?.ok === false && options.classifier.failClosed) {
+    return { ...base, decision: 'deny', reasons: [failClosed('CLASSIFIER_UNAVAILABLE', options.classifier.error)], obligations: [], bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash };
   }
   const result = engine.evaluate({ principal: request.principal, action: request.action, resource: request.resource, context });
   const policies = new Map(engine.bundle.policies.map((policy) => [policy.id, policy]));

@@ -4,6 +4,8 @@ import client from 'prom-client';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { decide, type DecisionOutcome, type EvaluationRequest } from '../../domain/enforcement/decide.js';
 import { EngineRequestError } from '../../domain/enforcement/engine.js';
+import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
+import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import { ValidationError } from '../../platform/errors.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
@@ -55,7 +57,13 @@ export class Enforcer {
     private readonly bundle: ActiveBundle,
     private readonly log: DecisionLog,
     private readonly metrics: EnforcerMetrics,
-    private readonly options: { storeContent: boolean; cacheSize: number; cacheTtlSeconds: number },
+    private readonly options: {
+      storeContent: boolean;
+      cacheSize: number;
+      cacheTtlSeconds: number;
+      keywordLists: readonly CompiledKeywordList[];
+      classify: ((content: string) => Promise<ClassifierVerdict>) | null;
+    },
   ) {
     this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize, ttl: options.cacheTtlSeconds * 1000 }) : null;
   }
@@ -69,13 +77,15 @@ export class Enforcer {
     const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
     let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
     if (outcome === undefined) {
+      const classifier = this.options.classify === null || request.content === undefined ? undefined : await this.options.classify(request.content);
+      // The engine may have been swapped while the classifier answered; decide on the one the cache key names.
       try {
-        outcome = decide(engine, request);
+        outcome = decide(engine, request, { keywordLists: this.options.keywordLists, ...(classifier === undefined ? {} : { classifier }) });
       } catch (error) {
         if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
         throw error;
       }
-      if (cacheKey !== null) this.cache?.set(cacheKey, outcome);
+      if (cacheKey !== null && classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
       for (const [detector, us] of Object.entries(outcome.detector_timings_us)) this.metrics.detectors.observe({ detector }, us / 1e6);
     }
     const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 1000);

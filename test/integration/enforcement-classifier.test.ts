@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
+
+/**
+ * Stands in for a remote moderation provider (unreachable from here) and speaks its wire protocol over HTTP:
+ * POST /v1/moderations {model, input} → {results: [{flagged, categories}]}. "slow" in the input delays past timeouts.
+ */
+function fakeModerationServer(): Promise<{ server: Server; url: string; requests: { model: string; input: string }[] }> {
+  const requests: { model: string; input: string }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      if (request.method !== 'POST' || request.url !== '/v1/moderations' || request.headers.authorization !== 'Bearer moderation-key') {
+        response.writeHead(request.url === '/v1/moderations' ? 401 : 404).end();
+        return;
+      }
+      const parsed = JSON.parse(body) as { model: string; input: string };
+      requests.push(parsed);
+      const categories = { violence: parsed.input.includes('attack'), 'self-harm/intent': parsed.input.includes('hurt myself'), hate: false, 'sexual/minors': false };
+      const answer = () => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'modr-1', model: parsed.model, results: [{ flagged: Object.values(categories).some(Boolean), categories }] }));
+      if (parsed.input.includes('slow')) setTimeout(answer, 500);
+      else answer();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests })));
+}
+
+const respond = (content: string) => ({ principal: { type: 'Agent', id: 'bot' }, action: 'respond', resource: { type: 'Model', id: 'm' }, content });
+
+describe('external classifier and keyword lists (PGlite)', () => {
+  let fake: Awaited<ReturnType<typeof fakeModerationServer>>;
+  before(async () => {
+    fake = await fakeModerationServer();
+  });
+  after(() => fake.server.close());
+
+  for (const mode of ['closed', 'open'] as const) {
+    it(`maps flagged categories to unsafe_categories and fails ${mode} on timeout`, async () => {
+      const env = await createTestPlatform('pglite', {
+        env: {
+          ACGS_CLASSIFIER_URL: fake.url,
+          ACGS_CLASSIFIER_API_KEY: 'moderation-key',
+          ACGS_CLASSIFIER_TIMEOUT_MS: '200',
+          ACGS_CLASSIFIER_FAIL_MODE: mode,
+          ACGS_KEYWORD_LISTS: JSON.stringify([{ name: 'competitors', terms: ['Globex'] }]),
+        },
+      });
+      const ac = await createTestApp('ac', env.platform);
+      const pgc = await createTestApp('pgc', env.platform);
+      try {
+        const agent = (await tokenFor(env.platform, ['agent'])).headers;
+        const evaluate = async (content: string) => (await pgc.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers: agent, payload: respond(content) })).json();
+        const violent = await evaluate('Here is how to attack the building');
+        assert.equal(violent.decision, 'deny');
+        assert.equal(violent.reasons[0].policy_id, 'forbid-unsafe-outputs');
+        assert.equal(fake.requests.at(-1)!.model, 'omni-moderation-latest');
+        assert.equal((await evaluate('A calm answer about gardening')).decision, 'allow');
+        const keyword = await evaluate('Globex is cheaper');
+        assert.deepEqual(keyword.findings.map((f: { kind: string }) => f.kind), ['competitors']);
+        const slow = await evaluate('a slow answer about gardening');
+        if (mode === 'closed') {
+          assert.equal(slow.decision, 'deny');
+          assert.equal(slow.reasons[0].error_code, 'CLASSIFIER_UNAVAILABLE');
+          assert.match(slow.reasons[0].message, /200 ms/);
+        } else {
+          assert.equal(slow.decision, 'allow');
+        }
+      } finally {
+        await pgc.close();
+        await ac.close();
+        await env.cleanup();
+      }
+    });
+  }
+
+  it('refuses to start with a bad keyword list, naming the variable', async () => {
+    const env = await createTestPlatform('pglite', { env: { ACGS_KEYWORD_LISTS: '[{"name": "x", "patterns": ["(unclosed"]}]' } });
+    try {
+      await assert.rejects(createTestApp('pgc', env.platform), /ACGS_KEYWORD_LISTS/);
+    } finally {
+      await env.cleanup();
+    }
+  });
+});
