@@ -6,13 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
-import pg from 'pg';
 import { SERVICE_NAMES } from '../src/platform/config.js';
+import { createScratchSchema } from '../test/support/postgres-schema.js';
 import { freePort, healthy, waitFor } from '../test/support/process.js';
 import { inProcessDecisions } from './enforcement.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const POSTGRES_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '10');
 const ADMIN_EMAIL = 'bench@example.com';
@@ -77,15 +76,11 @@ async function login(authUrl: string): Promise<string> {
 }
 
 async function withPostgresSchema<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const schema = `bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
+  const scratch = await createScratchSchema('bench');
   try {
-    return await fn(`${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+    return await fn(scratch.url);
   } finally {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
-import { backends, POSTGRES_URL } from '../support/harness.js';
+import { backends } from '../support/harness.js';
+import { createScratchSchema } from '../support/postgres-schema.js';
 import { freePort, healthy, runCli, waitFor, type CliProcess } from '../support/process.js';
 
 const ADMIN = { ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_BCRYPT_COST: '10' };
@@ -46,15 +46,8 @@ for (const backend of await backends()) {
       const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
       dataDirs.push(dataDir);
       const base: Record<string, string> = { ...ADMIN, ACGS_DATA_DIR: dataDir };
-      let schema: string | null = null;
-      if (backend === 'postgres') {
-        schema = `e2e_${Date.now().toString(36)}`;
-        const admin = new pg.Client({ connectionString: POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`CREATE SCHEMA ${schema}`);
-        await admin.end();
-        base['DATABASE_URL'] = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      }
+      const scratch = backend === 'postgres' ? await createScratchSchema('e2e') : null;
+      if (scratch !== null) base['DATABASE_URL'] = scratch.url;
       try {
         const ports = await portEnv();
         const first = runCli(['up'], { ...base, ...ports.env });
@@ -81,12 +74,7 @@ for (const backend of await backends()) {
         assert.equal((await loginStatus(authUrl, 'ops@example.com', password)).status, 200);
         assert.equal(await stop(rotated), 0);
       } finally {
-        if (schema !== null) {
-          const admin = new pg.Client({ connectionString: POSTGRES_URL });
-          await admin.connect();
-          await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-          await admin.end();
-        }
+        await scratch?.drop();
       }
     });
   });

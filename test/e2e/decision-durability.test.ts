@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
-import { backends, POSTGRES_URL } from '../support/harness.js';
+import { backends } from '../support/harness.js';
+import { createScratchSchema } from '../support/postgres-schema.js';
 import { freePort, healthy, runCli, waitFor } from '../support/process.js';
 
 const PASSWORD = 'durability-check-2026';
@@ -22,14 +23,8 @@ for (const backend of await backends()) {
         env[`${service.toUpperCase()}_PORT`] = String(port);
         urls.push(`http://127.0.0.1:${port}`);
       }
-      const schema = `kill_${Date.now().toString(36)}`;
-      if (backend === 'postgres') {
-        const admin = new pg.Client({ connectionString: POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`CREATE SCHEMA ${schema}`);
-        await admin.end();
-        env['DATABASE_URL'] = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      }
+      const scratch = backend === 'postgres' ? await createScratchSchema('kill') : null;
+      if (scratch !== null) env['DATABASE_URL'] = scratch.url;
       try {
         const stack = runCli(['up'], env);
         await waitFor(async () => (await Promise.all(urls.map(healthy))).every(Boolean), 30_000, 'six healthy services');
@@ -74,12 +69,7 @@ for (const backend of await backends()) {
         assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged decisions were lost`);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
-        if (backend === 'postgres') {
-          const admin = new pg.Client({ connectionString: POSTGRES_URL });
-          await admin.connect();
-          await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-          await admin.end();
-        }
+        await scratch?.drop();
       }
     });
   });

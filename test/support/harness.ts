@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { createScratchSchema, POSTGRES_URL, scratchSchemaUrl, type ScratchSchema } from './postgres-schema.js';
 import type { Role } from '../../src/domain/auth/roles.js';
 import { openCache } from '../../src/platform/cache.js';
 import { loadConfig, type ServiceName } from '../../src/platform/config.js';
@@ -19,7 +20,7 @@ import { SERVICES } from '../../src/services/catalog.js';
 
 export type Backend = 'pglite' | 'postgres';
 
-export const POSTGRES_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { POSTGRES_URL } from './postgres-schema.js';
 export const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const IN_CI = process.env['CI'] === 'true';
 
@@ -117,17 +118,11 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
     ...options.env,
   };
   let schema: string | null = null;
-  let ownsSchema = false;
+  let scratch: ScratchSchema | null = null;
   if (backend === 'postgres') {
-    schema = options.schema ?? `t_${randomBytes(6).toString('hex')}`;
-    if (options.schema === undefined) {
-      ownsSchema = true;
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      await admin.end();
-    }
-    env['DATABASE_URL'] = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    if (options.schema === undefined) scratch = await createScratchSchema();
+    schema = scratch?.name ?? options.schema!;
+    env['DATABASE_URL'] = scratchSchemaUrl(schema);
   } else {
     env['DATABASE_URL'] = 'pglite://memory';
   }
@@ -157,12 +152,7 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
     async cleanup() {
       await platform.close();
       rmSync(dataDir, { recursive: true, force: true });
-      if (ownsSchema) {
-        const admin = new pg.Client({ connectionString: POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      }
+      await scratch?.drop();
     },
   };
 }
