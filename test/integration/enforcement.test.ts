@@ -125,6 +125,29 @@ for (const backend of await backends()) {
       assert.equal((await evaluate(benign, auditor)).statusCode, 403);
     });
 
+    it('takes Cedar rule submissions as drafts for review, with diagnostics for bad Cedar', async () => {
+      const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      const submit = (source: string, headers: Headers = manager) => pgc.inject({ method: 'POST', url: '/api/v1/enforcement/rules', headers, payload: { source } });
+      const rule = '@id("no-weekend-payments")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
+      const first = await submit(rule);
+      assert.equal(first.statusCode, 201, first.body);
+      assert.deepEqual({ status: first.json().status, version: first.json().version, principles: first.json().principle_keys }, { status: 'draft', version: 1, principles: ['human-approval-for-high-risk-tools'] });
+      assert.equal((await submit(rule)).json().version, 2);
+      const malformed = await submit('@id("x")\npermit (principal, action, resource');
+      assert.equal(malformed.statusCode, 400);
+      assert.equal(malformed.json().error_code, 'INVALID_CEDAR');
+      const invalid = await submit('@id("uses-unknown")\npermit (principal, action, resource)\nwhen { context.mood == "happy" };');
+      assert.equal(invalid.statusCode, 400);
+      assert.match(invalid.json().detail, /uses-unknown:3:\d+: .*mood/);
+      assert.equal((await submit('permit (principal, action, resource);')).json().error_code, 'POLICY_ID_MISSING');
+      assert.equal((await submit(`${rule}\n${rule.replace('no-weekend-payments', 'other')}`)).json().error_code, 'ONE_POLICY_PER_RULE');
+      assert.equal((await submit(rule, agentKey)).statusCode, 403);
+      const stored = await env.platform.db.query<{ status: string }>(`SELECT status FROM policies WHERE policy_id = 'no-weekend-payments' ORDER BY version`);
+      assert.deepEqual(stored.map((row) => row.status), ['draft', 'draft']);
+      const rules = (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agentKey })).json();
+      assert.ok(!rules.policies.some((p: { id: string }) => p.id === 'no-weekend-payments'), 'a draft is not enforced');
+    });
+
     it('SDK: the local guard decides exactly as the service, and wrap() redacts and blocks', async () => {
       const address = await pgc.listen({ port: 0, host: '127.0.0.1' });
       const remote = createGuard({ url: address, apiKey: agentKey['x-api-key']! });

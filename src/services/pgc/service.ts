@@ -14,7 +14,8 @@ import { BUNDLE_ACTIVATED, BundleStore } from './bundle-store.js';
 import { DecisionLog } from './decision-log.js';
 import { createEnforcerMetrics, Enforcer } from './enforcer.js';
 import { createModerationClient } from './moderation-client.js';
-import { BatchBody, EvaluateBody } from './schemas.js';
+import { submitRule } from './rule-submissions.js';
+import { BatchBody, EvaluateBody, SubmitRuleBody } from './schemas.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
@@ -132,6 +133,15 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
       if (signed === null || signed.hash !== engine.bundleHash) throw new NotFoundError('The bundle in force is being replaced; retry', 'NO_ACTIVE_BUNDLE');
       return signed;
     },
+  );
+
+  app.post<{ Body: Static<typeof SubmitRuleBody> }>(
+    '/api/v1/enforcement/rules',
+    {
+      config: { access: ['admin', 'policy_manager'] },
+      schema: { tags: ['enforcement'], summary: 'Submit a Cedar policy as a draft into the policy store for review (Cedar diagnostics with line and column on 400)', body: SubmitRuleBody, response: errorResponses(400, 401, 403) },
+    },
+    async (request, reply) => reply.status(201).send(await submitRule(platform.db, platform.audit, request.body, principalOf(request).userId)),
   );
 
   app.get(
