@@ -19,6 +19,10 @@ import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
 import { buildAndActivateBundle } from '../services/pgc/bundle-builder.js';
 import { bundleKeyFile, loadBundleKeys } from '../services/pgc/bundle-keys.js';
 import { BundleStore } from '../services/pgc/bundle-store.js';
+import { entryBytes } from '../domain/audit/entry.js';
+import { inclusionProof, rootHash } from '../domain/audit/merkle.js';
+import { auditTreeSize } from '../platform/audit.js';
+import { databaseSubtreeReader, rowEntry, verifyAuditTree } from '../services/integrity/audit-tree.js';
 
 function configOrExit(): Config {
   try {
@@ -165,6 +169,53 @@ program
     console.log(JSON.stringify({ decision: outcome.decision, reasons: outcome.reasons, obligations: outcome.obligations, findings: outcome.findings, context: outcome.context, bundle_hash: outcome.bundle_hash, constitution_hash: outcome.constitution_hash }, null, 2));
     process.exitCode = outcome.decision === 'allow' ? 0 : 3;
   });
+
+const audit = program.command('audit').description('the Merkle audit log');
+audit
+  .command('verify')
+  .description('recompute the tree from every row and compare every stored hash; exit 1 naming the first bad index')
+  .option('--json', 'print the report as JSON')
+  .action(async (options: { json?: boolean }) => {
+    const db = await openDatabase(configOrExit());
+    try {
+      const started = performance.now();
+      const report = await verifyAuditTree(db, (done, total) => {
+        if (options.json !== true && process.stderr.isTTY) process.stderr.write(`\r${progressBar(done, total)}`);
+      });
+      if (options.json !== true && process.stderr.isTTY) process.stderr.write('\n');
+      if (options.json === true) console.log(JSON.stringify(report, null, 2));
+      else if (report.findings.length === 0) console.log(`audit log OK: ${report.size} entries, root ${report.root} (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+      else for (const finding of report.findings) console.log(`audit log BROKEN at leaf ${finding.leaf_index ?? '?'}: ${finding.problem}`);
+      process.exitCode = report.findings.length === 0 ? 0 : 1;
+    } finally {
+      await db.close();
+    }
+  });
+audit
+  .command('prove')
+  .description('print an inclusion proof for one entry, checkable by anyone (docs/audit.md)')
+  .requiredOption('--index <n>', 'leaf index', (value) => Number.parseInt(value, 10))
+  .option('--tree-size <n>', 'tree size to prove against (default: the current size)', (value) => Number.parseInt(value, 10))
+  .action(async (options: { index: number; treeSize?: number }) => {
+    const db = await openDatabase(configOrExit());
+    try {
+      const size = options.treeSize ?? (await auditTreeSize(db));
+      if (!Number.isInteger(options.index) || options.index < 0 || options.index >= size) throw new Error(`--index must be between 0 and ${size - 1}`);
+      const reader = databaseSubtreeReader(db);
+      const rows = await db.query<Parameters<typeof rowEntry>[0]>('SELECT * FROM audit_logs WHERE leaf_index = $1', [options.index]);
+      const entry = rowEntry(rows[0]!);
+      const [path, root] = await Promise.all([inclusionProof(reader, options.index, size), rootHash(reader, size)]);
+      console.log(JSON.stringify({ entry, leaf_data: entryBytes(entry).toString('utf8'), index: options.index, tree_size: size, root_hash: root.toString('hex'), audit_path: path.map((hash) => hash.toString('hex')) }, null, 2));
+    } finally {
+      await db.close();
+    }
+  });
+
+function progressBar(done: number, total: number): string {
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+}
 
 async function readStdin(): Promise<string> {
   let text = '';

@@ -1,4 +1,7 @@
-import type { Queryable } from './db/database.js';
+import { entryBytes, type AuditEntry } from '../domain/audit/entry.js';
+import { appendToFrontier, frontierCoordinates } from '../domain/audit/frontier.js';
+import type { Hash } from '../domain/audit/merkle.js';
+import type { Database, Queryable } from './db/database.js';
 
 export interface AuditEvent {
   userId: string | null;
@@ -9,23 +12,69 @@ export interface AuditEvent {
   requestId?: string | null;
 }
 
-/** Appends governance and security events to audit_logs; pass a transaction to make the event part of the change. */
-export class AuditLog {
-  constructor(private readonly db: Queryable) {}
+// Any constant works, as long as every process appending to this log uses the same one.
+const AUDIT_APPEND_LOCK_KEY = 727_170_4;
 
-  record(event: AuditEvent, tx: Queryable = this.db): Promise<void> {
+/** Loads the right-edge subtree hashes of the tree of `size` leaves. */
+export async function loadFrontier(q: Queryable, size: number): Promise<Map<string, Hash>> {
+  const coordinates = frontierCoordinates(size);
+  if (coordinates.length === 0) return new Map();
+  const rows = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
+    'SELECT level, idx, hash FROM audit_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
+    [coordinates.map(([level]) => level), coordinates.map(([, index]) => index)],
+  );
+  return new Map(rows.map((row) => [`${row.level}:${row.idx}`, Buffer.from(row.hash)]));
+}
+
+export async function auditTreeSize(q: Queryable): Promise<number> {
+  const rows = await q.query<{ size: number }>('SELECT coalesce(max(leaf_index) + 1, 0)::bigint AS size FROM audit_logs');
+  return Number(rows[0]!.size);
+}
+
+/**
+ * Appends governance and security events to the Merkle audit log (RFC 9162). Appends are serialised by an advisory
+ * lock held until the surrounding transaction commits, so leaf indexes stay dense and in commit order; each append
+ * writes the row and the subtree hashes it completes. Pass a transaction to make the events part of a change.
+ */
+export class AuditLog {
+  constructor(private readonly db: Database) {}
+
+  record(event: AuditEvent, tx?: Queryable): Promise<void> {
     return this.recordMany([event], tx);
   }
 
-  /** Appends several events with one statement, in order. */
-  async recordMany(events: readonly AuditEvent[], tx: Queryable = this.db): Promise<void> {
+  async recordMany(events: readonly AuditEvent[], tx?: Queryable): Promise<void> {
     if (events.length === 0) return;
+    // The lock must live as long as a transaction, so an append outside one gets its own.
+    if (tx === undefined) return this.db.transaction((own) => this.append(events, own));
+    return this.append(events, tx);
+  }
+
+  private async append(events: readonly AuditEvent[], tx: Queryable): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+    const size = await auditTreeSize(tx);
+    const timestamp = new Date();
+    const entries: AuditEntry[] = events.map((event, offset) => ({
+      leaf_index: size + offset,
+      timestamp: timestamp.toISOString(),
+      user_id: event.userId,
+      action: event.action,
+      resource: event.resource,
+      details: event.details ?? {},
+      source_ip: event.sourceIp ?? null,
+      request_id: event.requestId ?? null,
+    }));
+    const nodes = await appendToFrontier(size, await loadFrontier(tx, size), entries.map(entryBytes));
     const params: unknown[] = [];
-    const rows = events.map((event, index) => {
-      params.push(event.userId, event.action, event.resource, JSON.stringify(event.details ?? {}), event.sourceIp ?? null, event.requestId ?? null);
-      const base = index * 6;
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6})`;
+    const rows = entries.map((entry, index) => {
+      params.push(entry.leaf_index, timestamp, entry.user_id, entry.action, entry.resource, JSON.stringify(entry.details), entry.source_ip, entry.request_id);
+      const base = index * 8;
+      return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
     });
-    await tx.query(`INSERT INTO audit_logs (user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
+    await tx.query(`INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
+    await tx.query(
+      'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
+      [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],
+    );
   }
 }

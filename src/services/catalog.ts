@@ -2,6 +2,7 @@ import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/service.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { registerIntegrityRoutes } from './integrity/routes.js';
 import { registerPgcService } from './pgc/service.js';
 
 /** The six services; each later gains its routes here as its domain lands. */
@@ -22,6 +23,7 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
     name: 'integrity',
     title: 'ACGS-PGP Integrity Service',
     description: 'Policy store and lifecycle, OpenPGP signatures, Merkle audit log and proofs, appeals',
+    routes: registerIntegrityRoutes,
   },
   fv: {
     name: 'fv',

@@ -1,0 +1,104 @@
+import { entryBytes, type AuditEntry } from '../../domain/audit/entry.js';
+import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
+import { rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
+import { auditTreeSize } from '../../platform/audit.js';
+import type { Queryable } from '../../platform/db/database.js';
+
+/** Complete-subtree hashes read from audit_tree_nodes: what proofs are made of. */
+export function databaseSubtreeReader(q: Queryable): SubtreeReader {
+  return {
+    async node(level, index) {
+      const rows = await q.query<{ hash: Uint8Array }>('SELECT hash FROM audit_tree_nodes WHERE level = $1 AND idx = $2', [level, index]);
+      if (rows[0] === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
+      return Buffer.from(rows[0].hash);
+    },
+  };
+}
+
+export async function treeHead(q: Queryable): Promise<{ size: number; root: Hash }> {
+  const size = await auditTreeSize(q);
+  return { size, root: await rootHash(databaseSubtreeReader(q), size) };
+}
+
+interface AuditRow {
+  id: number;
+  leaf_index: number | null;
+  timestamp: Date;
+  user_id: string | null;
+  action: string;
+  resource: string;
+  details: Record<string, unknown>;
+  source_ip: string | null;
+  request_id: string | null;
+}
+
+export const rowEntry = (row: AuditRow & { leaf_index: number }): AuditEntry => ({
+  leaf_index: Number(row.leaf_index),
+  timestamp: row.timestamp.toISOString(),
+  user_id: row.user_id,
+  action: row.action,
+  resource: row.resource,
+  details: row.details,
+  source_ip: row.source_ip,
+  request_id: row.request_id,
+});
+
+export interface VerifyFinding {
+  leaf_index: number | null;
+  problem: string;
+}
+
+export interface VerifyReport {
+  size: number;
+  root: string;
+  findings: VerifyFinding[];
+}
+
+/**
+ * Recomputes the whole tree from the rows, in leaf order, and compares every stored subtree hash: a modified row
+ * shows as a leaf mismatch at its index, a deleted one as a gap, an inserted one as a row without an index (or a
+ * mismatch), reordered ones as mismatches at the first swapped index. Stops at the first problem found in the walk.
+ */
+export async function verifyAuditTree(q: Queryable, onProgress: (done: number, total: number) => void = () => undefined, pageSize = 5000): Promise<VerifyReport> {
+  const findings: VerifyFinding[] = [];
+  const unindexed = await q.query<{ id: number }>('SELECT id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id LIMIT 1');
+  if (unindexed[0] !== undefined) findings.push({ leaf_index: null, problem: `row id ${unindexed[0].id} has no leaf index (inserted outside the log)` });
+  const total = await auditTreeSize(q);
+  let frontier = new Map<string, Hash>();
+  let expected = 0;
+  while (expected < total && findings.length === 0) {
+    const rows = (await q.query<AuditRow>(
+      'SELECT id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id FROM audit_logs WHERE leaf_index >= $1 ORDER BY leaf_index LIMIT $2',
+      [expected, pageSize],
+    )) as (AuditRow & { leaf_index: number })[];
+    const contiguous: (AuditRow & { leaf_index: number })[] = [];
+    for (const row of rows) {
+      if (Number(row.leaf_index) !== expected + contiguous.length) {
+        findings.push({ leaf_index: expected + contiguous.length, problem: 'missing: the row with this leaf index was deleted' });
+        break;
+      }
+      contiguous.push(row);
+    }
+    if (contiguous.length === 0) break;
+    const created = await appendToFrontier(expected, frontier, contiguous.map((row) => entryBytes(rowEntry(row))));
+    const stored = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
+      'SELECT level, idx, hash FROM audit_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
+      [created.map(([level]) => level), created.map(([, index]) => index)],
+    );
+    const storedByKey = new Map(stored.map((row) => [`${row.level}:${row.idx}`, Buffer.from(row.hash)]));
+    for (const [level, index, hash] of created) {
+      const saved = storedByKey.get(`${level}:${index}`);
+      if (saved === undefined || !saved.equals(hash)) {
+        const first = index * 2 ** level;
+        findings.push({ leaf_index: first, problem: level === 0 ? 'modified: the row no longer hashes to its stored leaf' : `subtree ${level}:${index} (leaves ${first}–${first + 2 ** level - 1}) does not match its stored hash` });
+        break;
+      }
+    }
+    expected += contiguous.length;
+    const known = new Map([...frontier, ...created.map(([level, index, hash]) => [`${level}:${index}`, hash] as const)]);
+    frontier = new Map(frontierCoordinates(expected).map(([level, index]) => [`${level}:${index}`, known.get(`${level}:${index}`)!] as const));
+    onProgress(expected, total);
+  }
+  const { root } = await treeHead(q);
+  return { size: total, root: root.toString('hex'), findings };
+}

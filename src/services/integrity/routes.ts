@@ -1,0 +1,54 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
+import { auditTreeSize } from '../../platform/audit.js';
+import { ValidationError } from '../../platform/errors.js';
+import { errorResponses } from '../../platform/http/schemas.js';
+import type { ServiceContext } from '../../platform/http/server.js';
+import { databaseSubtreeReader, treeHead } from './audit-tree.js';
+
+const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
+const hex = (hash: Buffer) => hash.toString('hex');
+
+const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), tree_size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const ConsistencyQuery = Type.Object({ first: Type.Integer({ minimum: 1 }), second: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+/** The audit log's Merkle views: tree head and RFC 9162 proofs (signed heads come with the OpenPGP keys). */
+export async function registerIntegrityRoutes(app: FastifyInstance, { platform }: ServiceContext): Promise<void> {
+  const { db } = platform;
+  const reader = databaseSubtreeReader(db);
+
+  async function requireSize(size: number, what: string): Promise<void> {
+    const current = await auditTreeSize(db);
+    if (size > current) throw new ValidationError(`${what} ${size} is beyond the log, which has ${current} entries`, 'BEYOND_TREE');
+  }
+
+  app.get('/api/v1/audit/tree-head', { config: { access: READERS }, schema: { tags: ['audit'], summary: 'Current size and root hash of the audit log', response: errorResponses(401, 403) } }, async () => {
+    const head = await treeHead(db);
+    return { tree_size: head.size, root_hash: hex(head.root), timestamp: new Date().toISOString(), hash_algorithm: 'sha256', leaf_encoding: 'RFC 8785 canonical JSON of the entry' };
+  });
+
+  app.get<{ Querystring: Static<typeof InclusionQuery> }>(
+    '/api/v1/audit/proof/inclusion',
+    { config: { access: READERS }, schema: { tags: ['audit'], summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves', querystring: InclusionQuery, response: errorResponses(400, 401, 403) } },
+    async (request) => {
+      const { index, tree_size: size } = request.query;
+      await requireSize(size, 'tree_size');
+      if (index >= size) throw new ValidationError(`index ${index} is not in a tree of ${size} leaves`, 'BEYOND_TREE');
+      const [path, root, leaf] = await Promise.all([inclusionProof(reader, index, size), rootHash(reader, size), reader.node(0, index)]);
+      return { index, tree_size: size, leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ConsistencyQuery> }>(
+    '/api/v1/audit/proof/consistency',
+    { config: { access: READERS }, schema: { tags: ['audit'], summary: 'RFC 9162 consistency proof between two tree sizes', querystring: ConsistencyQuery, response: errorResponses(400, 401, 403) } },
+    async (request) => {
+      const { first, second } = request.query;
+      if (first > second) throw new ValidationError('first must not exceed second', 'INVALID_RANGE');
+      await requireSize(second, 'second');
+      const [proof, firstRoot, secondRoot] = await Promise.all([consistencyProof(reader, first, second), rootHash(reader, first), rootHash(reader, second)]);
+      return { first, second, first_root: hex(firstRoot), second_root: hex(secondRoot), proof: proof.map(hex) };
+    },
+  );
+}
