@@ -50,6 +50,46 @@ export class AuditLog {
     return this.append(events, tx);
   }
 
+  /**
+   * Brings rows written before the log became a Merkle tree (migration 0005) into it, in id order, keeping their
+   * timestamps. Runs only in the start-up that applied that migration, so a row slipped in later is never adopted
+   * and `acgs audit verify` keeps reporting it.
+   */
+  async adoptRowsFromBeforeTheTree(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+      const rows = await tx.query<{ id: number; timestamp: Date; user_id: string | null; action: string; resource: string; details: Record<string, unknown>; source_ip: string | null; request_id: string | null }>(
+        'SELECT id, timestamp, user_id, action, resource, details, source_ip, request_id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id',
+      );
+      if (rows.length === 0) return 0;
+      const size = await auditTreeSize(tx);
+      const entries: AuditEntry[] = rows.map((row, offset) => ({
+        leaf_index: size + offset,
+        timestamp: row.timestamp.toISOString(),
+        user_id: row.user_id,
+        action: row.action,
+        resource: row.resource,
+        details: row.details,
+        source_ip: row.source_ip,
+        request_id: row.request_id,
+      }));
+      // Stored timestamps carry microseconds; the leaf commits to what readers get back (milliseconds), so store that.
+      await tx.query(
+        'UPDATE audit_logs AS a SET leaf_index = u.leaf_index, timestamp = u.ts FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, leaf_index, ts) WHERE a.id = u.id',
+        [rows.map((row) => row.id), entries.map((entry) => entry.leaf_index), entries.map((entry) => entry.timestamp)],
+      );
+      await this.insertNodes(tx, await appendToFrontier(size, await loadFrontier(tx, size), entries.map(entryBytes)));
+      return rows.length;
+    });
+  }
+
+  private async insertNodes(tx: Queryable, nodes: [number, number, Hash][]): Promise<void> {
+    await tx.query(
+      'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
+      [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],
+    );
+  }
+
   private async append(events: readonly AuditEvent[], tx: Queryable): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
     const size = await auditTreeSize(tx);
@@ -72,9 +112,6 @@ export class AuditLog {
       return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
     });
     await tx.query(`INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
-    await tx.query(
-      'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
-      [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],
-    );
+    await this.insertNodes(tx, nodes);
   }
 }

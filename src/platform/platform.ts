@@ -43,6 +43,11 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
   const cache = overrides.cache ?? (await openCache(config.redisUrl));
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+  const audit = new AuditLog(db);
+  if (applied.includes('0005_audit_merkle')) {
+    const adopted = await audit.adoptRowsFromBeforeTheTree();
+    if (adopted > 0) logger.info({ adopted }, 'audit rows written before the Merkle log were added to the tree');
+  }
 
   const tokens = new TokenService({
     secret: secrets.jwt,
@@ -65,7 +70,7 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
     revocations,
     apiKeys,
     authenticator: new Authenticator(tokens, apiKeys, revocations),
-    audit: new AuditLog(db),
+    audit,
     startedAt: Date.now(),
     async close() {
       await Promise.allSettled([db.close(), cache.close()]);

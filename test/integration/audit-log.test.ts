@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { entryBytes } from '../../src/domain/audit/entry.js';
+import { AuditLog } from '../../src/platform/audit.js';
+import { migrate, readMigrations } from '../../src/platform/db/migrate.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
 import { verifyAuditTree, rowEntry } from '../../src/services/integrity/audit-tree.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
 import { backends, createTestApp, createTestPlatform, createUser, tokenFor, type TestPlatform } from '../support/harness.js';
@@ -89,3 +92,26 @@ for (const backend of await backends()) {
     });
   });
 }
+
+describe('upgrading a log written before the Merkle tree', () => {
+  it('adopts the old rows once, in order, and verifies clean afterwards', async () => {
+    const db = await openPglite(null);
+    try {
+      const all = await readMigrations();
+      await migrate(db, all.filter((migration) => migration.version < '0005'));
+      for (let i = 0; i < 9; i += 1) {
+        await db.query(`INSERT INTO audit_logs (user_id, action, resource, details) VALUES (NULL, 'legacy.event', $1, '{"n": 1}')`, [`legacy:${i}`]);
+      }
+      const applied = await migrate(db, all);
+      assert.deepEqual(applied, all.filter((migration) => migration.version >= '0005').map((migration) => migration.version));
+      const audit = new AuditLog(db);
+      assert.equal(await audit.adoptRowsFromBeforeTheTree(), 9);
+      await audit.record({ userId: null, action: 'new.event', resource: 'after' });
+      const rows = await db.query<{ resource: string; leaf_index: number }>('SELECT resource, leaf_index FROM audit_logs ORDER BY leaf_index');
+      assert.deepEqual(rows.map((row) => row.resource), [...Array.from({ length: 9 }, (_, i) => `legacy:${i}`), 'after']);
+      assert.deepEqual((await verifyAuditTree(db)).findings, []);
+    } finally {
+      await db.close();
+    }
+  });
+});
