@@ -32,6 +32,7 @@ for (const backend of await backends()) {
           const proof = (await app.inject({ method: 'GET', url: `/api/v1/audit/proof/inclusion?index=${index}&tree_size=${head.tree_size}`, headers: auditor })).json();
           const row = (await env.platform.db.query<Parameters<typeof rowEntry>[0]>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]))[0]!;
           const leafData = entryBytes(rowEntry(row)).toString('utf8');
+          assert.equal(proof.leaf_data, leafData);
           assert.ok(checkInclusion(leafData, index, head.tree_size, proof.audit_path, head.root_hash), `index ${index}`);
           assert.ok(!checkInclusion(leafData.replace('"action":"', '"action":"x'), index, head.tree_size, proof.audit_path, head.root_hash));
         }

@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { entryBytes } from '../../domain/audit/entry.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
 import { auditTreeSize } from '../../platform/audit.js';
 import { ValidationError } from '../../platform/errors.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
-import { databaseSubtreeReader, treeHead } from './audit-tree.js';
+import { databaseSubtreeReader, rowEntry, treeHead } from './audit-tree.js';
 
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const hex = (hash: Buffer) => hash.toString('hex');
@@ -35,8 +36,15 @@ export async function registerIntegrityRoutes(app: FastifyInstance, { platform }
       const { index, tree_size: size } = request.query;
       await requireSize(size, 'tree_size');
       if (index >= size) throw new ValidationError(`index ${index} is not in a tree of ${size} leaves`, 'BEYOND_TREE');
-      const [path, root, leaf] = await Promise.all([inclusionProof(reader, index, size), rootHash(reader, size), reader.node(0, index)]);
-      return { index, tree_size: size, leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
+      const [path, root, leaf, rows] = await Promise.all([
+        inclusionProof(reader, index, size),
+        rootHash(reader, size),
+        reader.node(0, index),
+        db.query<Parameters<typeof rowEntry>[0]>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]),
+      ]);
+      const entry = rowEntry(rows[0]!);
+      // leaf_data is what the leaf hash commits to, so a checker needs no JSON canonicaliser of its own.
+      return { index, tree_size: size, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
     },
   );
 
