@@ -30,7 +30,7 @@ export interface Config {
   redisUrl: string | null;
   cacheTtlSeconds: number;
   /** Secrets are null until resolveSecrets() fills them from env or the data dir. */
-  secrets: { jwt: string | null; csrf: string | null };
+  secrets: { jwt: string | null; csrf: string | null; signingKeyPassphrase: string | null };
   auth: {
     accessTokenMinutes: number;
     refreshTokenDays: number;
@@ -180,10 +180,11 @@ export function loadConfig(env: Env = process.env): Config {
     ports[service] = integer(env, `${upper}_PORT`, DEFAULT_PORTS[service], 0, 65535);
     serviceUrls[service] = url(env, `${upper}_SERVICE_URL`, ['http:', 'https:']) ?? `http://127.0.0.1:${ports[service]}`;
   }
-  const secrets = { jwt: secret(env, 'AUTH_SERVICE_SECRET_KEY'), csrf: secret(env, 'AUTH_SERVICE_CSRF_SECRET_KEY') };
+  const secrets = { jwt: secret(env, 'AUTH_SERVICE_SECRET_KEY'), csrf: secret(env, 'AUTH_SERVICE_CSRF_SECRET_KEY'), signingKeyPassphrase: secret(env, 'ACGS_SIGNING_KEY_PASSPHRASE') };
   if (environment === 'production') {
     if (secrets.jwt === null) throw new ConfigError('AUTH_SERVICE_SECRET_KEY', 'required when ENVIRONMENT=production');
     if (secrets.csrf === null) throw new ConfigError('AUTH_SERVICE_CSRF_SECRET_KEY', 'required when ENVIRONMENT=production');
+    if (secrets.signingKeyPassphrase === null) throw new ConfigError('ACGS_SIGNING_KEY_PASSPHRASE', 'required when ENVIRONMENT=production');
     if (database.kind !== 'postgres') throw new ConfigError('DATABASE_URL', 'a PostgreSQL URL is required when ENVIRONMENT=production');
   }
   const bcryptCost = integer(env, 'ACGS_BCRYPT_COST', 12, 4, 15);
@@ -249,7 +250,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_BCRYPT_COST', 'ACGS_LOCKOUT_THRESHOLD', 'ACGS_LOCKOUT_MINUTES', 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
   'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
-  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_BUNDLE_KEY_FILE',
+  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_BUNDLE_KEY_FILE', 'ACGS_SIGNING_KEY_PASSPHRASE',
   'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE', 'ACGS_KEYWORD_LISTS', 'ACGS_CLASSIFIER_URL',
   'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE',
 ];

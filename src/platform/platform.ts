@@ -21,6 +21,8 @@ export interface Platform {
   cache: Cache;
   tokens: TokenService;
   csrf: CsrfTokens;
+  /** Unlocks the OpenPGP signing key (from ACGS_SIGNING_KEY_PASSPHRASE or the data dir). */
+  signingKeyPassphrase: string;
   hasher: PasswordHasher;
   revocations: RevocationList;
   apiKeys: ApiKeyDirectory;
@@ -66,6 +68,7 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
     cache,
     tokens,
     csrf: new CsrfTokens(secrets.csrf),
+    signingKeyPassphrase: secrets.signingKeyPassphrase,
     hasher: new PasswordHasher(config.auth.bcryptCost),
     revocations,
     apiKeys,

@@ -6,12 +6,12 @@ import type { Config } from './config.js';
 export interface ResolvedSecrets {
   jwt: string;
   csrf: string;
+  signingKeyPassphrase: string;
 }
 
-interface StoredSecrets {
-  AUTH_SERVICE_SECRET_KEY?: string;
-  AUTH_SERVICE_CSRF_SECRET_KEY?: string;
-}
+const NAMES = { jwt: 'AUTH_SERVICE_SECRET_KEY', csrf: 'AUTH_SERVICE_CSRF_SECRET_KEY', signingKeyPassphrase: 'ACGS_SIGNING_KEY_PASSPHRASE' } as const;
+
+type StoredSecrets = Partial<Record<(typeof NAMES)[keyof typeof NAMES], string>>;
 
 function generate(): string {
   return randomBytes(32).toString('base64url');
@@ -22,10 +22,11 @@ function generate(): string {
  * dir (mode 0600) so a restart keeps every session valid; an in-memory database gets throwaway secrets.
  */
 export async function resolveSecrets(config: Config): Promise<ResolvedSecrets> {
-  const { jwt, csrf } = config.secrets;
-  if (jwt !== null && csrf !== null) return { jwt, csrf };
+  const given = config.secrets;
+  const keys = Object.keys(NAMES) as (keyof typeof NAMES)[];
+  if (keys.every((key) => given[key] !== null)) return given as ResolvedSecrets;
   if (config.database.kind === 'pglite' && config.database.dataDir === null) {
-    return { jwt: jwt ?? generate(), csrf: csrf ?? generate() };
+    return Object.fromEntries(keys.map((key) => [key, given[key] ?? generate()])) as unknown as ResolvedSecrets;
   }
   const file = join(config.dataDir, 'secrets.json');
   let stored: StoredSecrets = {};
@@ -34,13 +35,10 @@ export async function resolveSecrets(config: Config): Promise<ResolvedSecrets> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const next: StoredSecrets = {
-    AUTH_SERVICE_SECRET_KEY: stored.AUTH_SERVICE_SECRET_KEY ?? generate(),
-    AUTH_SERVICE_CSRF_SECRET_KEY: stored.AUTH_SERVICE_CSRF_SECRET_KEY ?? generate(),
-  };
-  if (next.AUTH_SERVICE_SECRET_KEY !== stored.AUTH_SERVICE_SECRET_KEY || next.AUTH_SERVICE_CSRF_SECRET_KEY !== stored.AUTH_SERVICE_CSRF_SECRET_KEY) {
+  const next: StoredSecrets = Object.fromEntries(keys.map((key) => [NAMES[key], stored[NAMES[key]] ?? generate()]));
+  if (keys.some((key) => stored[NAMES[key]] === undefined)) {
     await mkdir(config.dataDir, { recursive: true });
     await writeFile(file, JSON.stringify(next, null, 2), { mode: 0o600 });
   }
-  return { jwt: jwt ?? next.AUTH_SERVICE_SECRET_KEY!, csrf: csrf ?? next.AUTH_SERVICE_CSRF_SECRET_KEY! };
+  return Object.fromEntries(keys.map((key) => [key, given[key] ?? next[NAMES[key]]!])) as unknown as ResolvedSecrets;
 }

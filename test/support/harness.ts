@@ -115,6 +115,7 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
     ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
     AUTH_SERVICE_SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
     AUTH_SERVICE_CSRF_SECRET_KEY: 'test-csrf-key-0123456789abcdef0123456789ab',
+    ACGS_SIGNING_KEY_PASSPHRASE: 'test-signing-passphrase-0123456789abcdef',
     ...options.env,
   };
   let schema: string | null = null;

@@ -46,8 +46,10 @@ describe('config', () => {
     assert.equal(failure({ ENVIRONMENT: 'production' }).variable, 'AUTH_SERVICE_SECRET_KEY');
     const secrets = { AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32), AUTH_SERVICE_CSRF_SECRET_KEY: 'b'.repeat(32) };
     assert.equal(failure({ ENVIRONMENT: 'production', AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32) }).variable, 'AUTH_SERVICE_CSRF_SECRET_KEY');
-    assert.equal(failure({ ENVIRONMENT: 'production', ...secrets }).variable, 'DATABASE_URL');
-    const config = loadConfig({ ENVIRONMENT: 'production', ...secrets, DATABASE_URL: 'postgres://u@db/acgs' });
+    assert.equal(failure({ ENVIRONMENT: 'production', ...secrets }).variable, 'ACGS_SIGNING_KEY_PASSPHRASE');
+    const withPassphrase = { ...secrets, ACGS_SIGNING_KEY_PASSPHRASE: 'p'.repeat(32) };
+    assert.equal(failure({ ENVIRONMENT: 'production', ...withPassphrase }).variable, 'DATABASE_URL');
+    const config = loadConfig({ ENVIRONMENT: 'production', ...withPassphrase, DATABASE_URL: 'postgres://u@db/acgs' });
     assert.equal(config.secrets.jwt, 'a'.repeat(32));
   });
 

@@ -7,6 +7,8 @@ import { ValidationError } from '../../platform/errors.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader, rowEntry, treeHead } from './audit-tree.js';
+import { registerCryptoRoutes } from './crypto-routes.js';
+import { SigningKeys } from './signing-keys.js';
 
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const hex = (hash: Buffer) => hash.toString('hex');
@@ -14,9 +16,11 @@ const hex = (hash: Buffer) => hash.toString('hex');
 const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), tree_size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 const ConsistencyQuery = Type.Object({ first: Type.Integer({ minimum: 1 }), second: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
-/** The audit log's Merkle views: tree head and RFC 9162 proofs (signed heads come with the OpenPGP keys). */
-export async function registerIntegrityRoutes(app: FastifyInstance, { platform }: ServiceContext): Promise<void> {
+/** Integrity service: OpenPGP keys and signatures, and the audit log's Merkle views (tree head, RFC 9162 proofs). */
+export async function registerIntegrityRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
+  const { platform } = context;
   const { db } = platform;
+  registerCryptoRoutes(app, context, new SigningKeys(db, platform.audit, platform.signingKeyPassphrase));
   const reader = databaseSubtreeReader(db);
 
   async function requireSize(size: number, what: string): Promise<void> {
