@@ -23,6 +23,7 @@ import { entryBytes } from '../domain/audit/entry.js';
 import { inclusionProof, rootHash } from '../domain/audit/merkle.js';
 import { auditTreeSize } from '../platform/audit.js';
 import { databaseSubtreeReader, rowEntry, verifyAuditTree } from '../services/integrity/audit-tree.js';
+import { verifyTreeHeads } from '../services/integrity/tree-heads.js';
 
 function configOrExit(): Config {
   try {
@@ -183,10 +184,16 @@ audit
         if (options.json !== true && process.stderr.isTTY) process.stderr.write(`\r${progressBar(done, total)}`);
       });
       if (options.json !== true && process.stderr.isTTY) process.stderr.write('\n');
-      if (options.json === true) console.log(JSON.stringify(report, null, 2));
-      else if (report.findings.length === 0) console.log(`audit log OK: ${report.size} entries, root ${report.root} (${((performance.now() - started) / 1000).toFixed(2)} s)`);
-      else for (const finding of report.findings) console.log(`audit log BROKEN at leaf ${finding.leaf_index ?? '?'}: ${finding.problem}`);
-      process.exitCode = report.findings.length === 0 ? 0 : 1;
+      // Signed heads are checked against the recomputed tree only once the rows themselves check out.
+      const heads = report.findings.length === 0 ? await verifyTreeHeads(db) : [];
+      const headCount = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_tree_heads'))[0]!.n;
+      if (options.json === true) console.log(JSON.stringify({ ...report, signed_heads_checked: headCount, head_problems: heads }, null, 2));
+      else if (report.findings.length === 0 && heads.length === 0) console.log(`audit log OK: ${report.size} entries, root ${report.root}, ${headCount} signed heads consistent (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+      else {
+        for (const finding of report.findings) console.log(`audit log BROKEN at leaf ${finding.leaf_index ?? '?'}: ${finding.problem}`);
+        for (const head of heads) console.log(`signed tree head at size ${head.tree_size} BROKEN: ${head.problem}`);
+      }
+      process.exitCode = report.findings.length === 0 && heads.length === 0 ? 0 : 1;
     } finally {
       await db.close();
     }

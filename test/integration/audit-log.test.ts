@@ -5,6 +5,8 @@ import { AuditLog } from '../../src/platform/audit.js';
 import { migrate, readMigrations } from '../../src/platform/db/migrate.js';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { verifyAuditTree, rowEntry } from '../../src/services/integrity/audit-tree.js';
+import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
+import { verifyTreeHeads } from '../../src/services/integrity/tree-heads.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
 import { backends, createTestApp, createTestPlatform, createUser, tokenFor, type TestPlatform } from '../support/harness.js';
 
@@ -47,6 +49,17 @@ for (const backend of await backends()) {
         const report = await verifyAuditTree(env.platform.db, () => undefined, 7);
         assert.deepEqual(report.findings, []);
         assert.equal(report.root, head.root_hash);
+
+        // The head is signed with the platform's OpenPGP key over exactly signed_data.
+        assert.equal(head.signed_data, JSON.stringify({ root_hash: head.root_hash, timestamp: head.timestamp, tree_size: head.tree_size }));
+        assert.ok((await verifyWithPlatformKeys(env.platform.db, Buffer.from(head.signed_data), head.signature)).valid);
+        const again = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json();
+        assert.equal(again.signature, head.signature, 'an unchanged log keeps its signed head');
+        assert.deepEqual(await verifyTreeHeads(env.platform.db), []);
+        await env.platform.db.query(`UPDATE audit_tree_heads SET root_hash = repeat('0', 64) WHERE tree_size = $1`, [head.tree_size]);
+        assert.match((await verifyTreeHeads(env.platform.db))[0]!.problem, /signed data does not match/);
+        await env.platform.db.query(`UPDATE audit_tree_heads SET root_hash = $1, signature = $2 WHERE tree_size = $3`, [head.root_hash, (await app.inject({ method: 'POST', url: '/api/v1/crypto/hash', headers: auditor, payload: { algorithm: 'sha256', data: 'x' } })).json().hash, head.tree_size]);
+        assert.equal((await verifyTreeHeads(env.platform.db)).length, 1);
       } finally {
         await app.close();
         await env.cleanup();

@@ -102,3 +102,4 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
   const { root } = await treeHead(q);
   return { size: total, root: root.toString('hex'), findings };
 }
+

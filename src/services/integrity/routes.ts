@@ -6,9 +6,12 @@ import { auditTreeSize } from '../../platform/audit.js';
 import { ValidationError } from '../../platform/errors.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
-import { databaseSubtreeReader, rowEntry, treeHead } from './audit-tree.js';
+import { databaseSubtreeReader, rowEntry } from './audit-tree.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { SigningKeys } from './signing-keys.js';
+import { TreeHeads } from './tree-heads.js';
+
+const TREE_HEAD_INTERVAL_MS = 60_000;
 
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const hex = (hash: Buffer) => hash.toString('hex');
@@ -20,7 +23,15 @@ const ConsistencyQuery = Type.Object({ first: Type.Integer({ minimum: 1 }), seco
 export async function registerIntegrityRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   const { platform } = context;
   const { db } = platform;
-  registerCryptoRoutes(app, context, new SigningKeys(db, platform.audit, platform.signingKeyPassphrase));
+  const keys = new SigningKeys(db, platform.audit, platform.signingKeyPassphrase);
+  registerCryptoRoutes(app, context, keys);
+  const heads = new TreeHeads(db, keys);
+  // A signed head a minute at most behind the log, even when nobody asks for one.
+  const signer = setInterval(() => {
+    heads.current().catch((error: unknown) => app.log.warn({ err: error }, 'signing the audit tree head failed'));
+  }, TREE_HEAD_INTERVAL_MS);
+  signer.unref();
+  app.addHook('onClose', async () => clearInterval(signer));
   const reader = databaseSubtreeReader(db);
 
   async function requireSize(size: number, what: string): Promise<void> {
@@ -28,10 +39,11 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
     if (size > current) throw new ValidationError(`${what} ${size} is beyond the log, which has ${current} entries`, 'BEYOND_TREE');
   }
 
-  app.get('/api/v1/audit/tree-head', { config: { access: READERS }, schema: { tags: ['audit'], summary: 'Current size and root hash of the audit log', response: errorResponses(401, 403) } }, async () => {
-    const head = await treeHead(db);
-    return { tree_size: head.size, root_hash: hex(head.root), timestamp: new Date().toISOString(), hash_algorithm: 'sha256', leaf_encoding: 'RFC 8785 canonical JSON of the entry' };
-  });
+  app.get(
+    '/api/v1/audit/tree-head',
+    { config: { access: READERS }, schema: { tags: ['audit'], summary: 'The signed head of the log now: size, root hash, timestamp, OpenPGP signature over signed_data', response: errorResponses(401, 403) } },
+    async () => heads.current(),
+  );
 
   app.get<{ Querystring: Static<typeof InclusionQuery> }>(
     '/api/v1/audit/proof/inclusion',

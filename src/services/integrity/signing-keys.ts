@@ -1,6 +1,6 @@
 import { generateSigningKey, signDetached, unlockKey, verifyDetached, type UnlockedKey } from '../../domain/crypto/openpgp.js';
 import type { AuditLog } from '../../platform/audit.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
 
 export interface SigningKeyInfo {
   fingerprint: string;
@@ -21,6 +21,12 @@ interface KeyRow {
 
 // Any constant works, as long as every process creating or rotating keys uses the same one.
 const KEY_LOCK = 727_170_5;
+
+/** Verifies against every key the platform ever had, so rotation never invalidates an old signature. */
+export async function verifyWithPlatformKeys(db: Queryable, data: Uint8Array, armoredSignature: string): Promise<{ valid: boolean; fingerprint: string | null }> {
+  const rows = await db.query<{ armored_public: string }>('SELECT armored_public FROM signing_keys');
+  return verifyDetached(data, armoredSignature, rows.map((row) => row.armored_public));
+}
 
 /** The platform's OpenPGP keys: one active for signing, retired ones kept for verifying what they signed. */
 export class SigningKeys {
@@ -52,11 +58,8 @@ export class SigningKeys {
     return { signature: await signDetached(data, key), fingerprint };
   }
 
-  /** Verifies against every key the platform ever had, so rotation never invalidates an old signature. */
-  async verify(data: Uint8Array, armoredSignature: string): Promise<{ valid: boolean; fingerprint: string | null }> {
-    await this.active();
-    const rows = await this.db.query<{ armored_public: string }>('SELECT armored_public FROM signing_keys');
-    return verifyDetached(data, armoredSignature, rows.map((row) => row.armored_public));
+  verify(data: Uint8Array, armoredSignature: string): Promise<{ valid: boolean; fingerprint: string | null }> {
+    return verifyWithPlatformKeys(this.db, data, armoredSignature);
   }
 
   private async create(rotate: boolean, actorId: string | null = null): Promise<KeyRow> {

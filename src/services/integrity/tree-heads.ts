@@ -1,0 +1,80 @@
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { rootHash } from '../../domain/audit/merkle.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
+import { ValidationError } from '../../platform/errors.js';
+import { databaseSubtreeReader, treeHead } from './audit-tree.js';
+import { verifyWithPlatformKeys, type SigningKeys } from './signing-keys.js';
+
+export interface SignedTreeHead {
+  tree_size: number;
+  root_hash: string;
+  timestamp: string;
+  /** Exactly the bytes signed: canonical JSON of {root_hash, timestamp, tree_size}. */
+  signed_data: string;
+  signature: string;
+  key_fingerprint: string;
+}
+
+interface HeadRow {
+  tree_size: number;
+  root_hash: string;
+  timestamp: Date;
+  signed_data: string;
+  signature: string;
+  key_fingerprint: string;
+}
+
+const toHead = (row: HeadRow): SignedTreeHead => ({ ...row, tree_size: Number(row.tree_size), timestamp: row.timestamp.toISOString() });
+
+/** Signs and stores tree heads. */
+export class TreeHeads {
+  constructor(private readonly db: Database, private readonly keys: SigningKeys) {}
+
+  async latest(): Promise<SignedTreeHead | null> {
+    const row = (await this.db.query<HeadRow>('SELECT * FROM audit_tree_heads ORDER BY tree_size DESC LIMIT 1'))[0];
+    return row === undefined ? null : toHead(row);
+  }
+
+  /** The signed head of the log as it is now, signing and storing a new one only if the log grew since the last. */
+  async current(): Promise<SignedTreeHead> {
+    // Creating the first key is itself an audit event: let it land before the head is taken.
+    await this.keys.active();
+    const head = await treeHead(this.db);
+    const latest = await this.latest();
+    if (latest !== null && latest.tree_size === head.size) return latest;
+    const timestamp = new Date().toISOString();
+    const signedData = canonicalJson({ root_hash: head.root.toString('hex'), timestamp, tree_size: head.size });
+    const { signature, fingerprint } = await this.keys.sign(Buffer.from(signedData, 'utf8'));
+    const rows = await this.db.query<HeadRow>(
+      `INSERT INTO audit_tree_heads (tree_size, root_hash, timestamp, signed_data, signature, key_fingerprint) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (tree_size) DO NOTHING RETURNING *`,
+      [head.size, head.root.toString('hex'), timestamp, signedData, signature, fingerprint],
+    );
+    // Another instance signed this size a moment earlier: theirs is the record.
+    return rows[0] === undefined ? (await this.latest())! : toHead(rows[0]);
+  }
+}
+
+async function signatureValid(db: Queryable, head: SignedTreeHead): Promise<boolean> {
+  try {
+    return (await verifyWithPlatformKeys(db, Buffer.from(head.signed_data, 'utf8'), head.signature)).valid;
+  } catch (error) {
+    // A stored signature that no longer parses was tampered with; that is a finding, not a crash.
+    if (error instanceof ValidationError) return false;
+    throw error;
+  }
+}
+
+/** Every stored head must be signed by a platform key over its own fields and match the tree recomputed at its size. */
+export async function verifyTreeHeads(db: Queryable): Promise<{ tree_size: number; problem: string }[]> {
+  const problems: { tree_size: number; problem: string }[] = [];
+  const reader = databaseSubtreeReader(db);
+  const rows = await db.query<HeadRow>('SELECT * FROM audit_tree_heads ORDER BY tree_size');
+  for (const row of rows.map(toHead)) {
+    const expectedData = canonicalJson({ root_hash: row.root_hash, timestamp: row.timestamp, tree_size: row.tree_size });
+    if (expectedData !== row.signed_data) problems.push({ tree_size: row.tree_size, problem: 'signed data does not match the head fields' });
+    else if (!(await signatureValid(db, row))) problems.push({ tree_size: row.tree_size, problem: 'signature does not verify with any platform key' });
+    else if ((await rootHash(reader, row.tree_size)).toString('hex') !== row.root_hash) problems.push({ tree_size: row.tree_size, problem: 'root differs from the tree at this size: the log was rewritten' });
+  }
+  return problems;
+}
