@@ -9,6 +9,7 @@ import autocannon, { type Result } from 'autocannon';
 import { SERVICE_NAMES } from '../src/platform/config.js';
 import { createScratchSchema } from '../test/support/postgres-schema.js';
 import { freePort, healthy, waitFor } from '../test/support/process.js';
+import { auditBenchmarks } from './audit.js';
 import { inProcessDecisions } from './enforcement.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -177,7 +178,7 @@ async function coldStart(): Promise<void> {
   console.log('(each figure includes spawning Node and loading the code; measured from spawn to six healthy /health answers)');
 }
 
-// `npm run bench -- <section>` runs one section: enforcement, throughput, login, cold.
+// `npm run bench -- <section>` runs one section: enforcement, throughput, login, cold, audit.
 const only = process.argv[2];
 const wanted = (section: string) => only === undefined || only === section;
 if (wanted('enforcement')) inProcessDecisions();
@@ -187,3 +188,4 @@ if (wanted('throughput')) {
 }
 if (wanted('login')) await healthUnderLoginLoad();
 if (wanted('cold')) await coldStart();
+if (wanted('audit')) await auditBenchmarks();
