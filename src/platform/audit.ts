@@ -15,15 +15,19 @@ export interface AuditEvent {
 // Any constant works, as long as every process appending to this log uses the same one.
 const AUDIT_APPEND_LOCK_KEY = 727_170_4;
 
-/** Loads the right-edge subtree hashes of the tree of `size` leaves. */
-export async function loadFrontier(q: Queryable, size: number): Promise<Map<string, Hash>> {
-  const coordinates = frontierCoordinates(size);
+/** Stored subtree hashes for the given (level, index) coordinates, keyed "level:index"; absent ones are left out. */
+export async function readTreeNodes(q: Queryable, coordinates: readonly [number, number][]): Promise<Map<string, Hash>> {
   if (coordinates.length === 0) return new Map();
   const rows = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
     'SELECT level, idx, hash FROM audit_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
     [coordinates.map(([level]) => level), coordinates.map(([, index]) => index)],
   );
-  return new Map(rows.map((row) => [`${row.level}:${row.idx}`, Buffer.from(row.hash)]));
+  return new Map(rows.map((row) => [`${row.level}:${Number(row.idx)}`, Buffer.from(row.hash)] as const));
+}
+
+/** Loads the right-edge subtree hashes of the tree of `size` leaves. */
+export function loadFrontier(q: Queryable, size: number): Promise<Map<string, Hash>> {
+  return readTreeNodes(q, frontierCoordinates(size));
 }
 
 export async function auditTreeSize(q: Queryable): Promise<number> {

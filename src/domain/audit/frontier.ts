@@ -20,12 +20,14 @@ export function frontierCoordinates(size: number): [number, number][] {
 /** Appends leaves to a tree known only by its frontier; returns every node created (level 0 included). */
 export async function appendToFrontier(size: number, frontier: ReadonlyMap<string, Hash>, entries: readonly Buffer[]): Promise<[number, number, Hash][]> {
   const known = new Map(frontier);
+  const node = async (level: number, index: number) => {
+    const hash = known.get(`${level}:${index}`);
+    if (hash === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
+    return hash;
+  };
   const reader: SubtreeReader = {
-    node: async (level, index) => {
-      const hash = known.get(`${level}:${index}`);
-      if (hash === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
-      return hash;
-    },
+    node,
+    nodes: async (coordinates) => new Map(await Promise.all(coordinates.map(async ([level, index]) => [`${level}:${index}`, await node(level, index)] as const))),
   };
   const created: [number, number, Hash][] = [];
   for (const [offset, entry] of entries.entries()) {

@@ -18,6 +18,10 @@ export class MemoryTree implements SubtreeReader {
     return index;
   }
 
+  async nodes(coordinates: readonly [number, number][]): Promise<Map<string, Hash>> {
+    return new Map(await Promise.all(coordinates.map(async ([level, index]) => [`${level}:${index}`, await this.node(level, index)] as const)));
+  }
+
   async node(level: number, index: number): Promise<Hash> {
     const hash = this.levels[level]?.[index];
     if (hash === undefined) throw new RangeError(`no complete subtree at level ${level} index ${index}`);

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
  *
  * Proofs are built from a store of *complete* subtree hashes: node (level, index) covers leaves
  * [index·2^level, (index+1)·2^level) and never changes once its last leaf is appended. Every subtree the RFC's
- * recursion needs is either such a node or splits into one plus a smaller right part, so a proof or a root reads
- * O(log n) nodes and never the log itself.
+ * recursion needs is either such a node or splits into one plus a smaller right part, so a proof or a root needs
+ * O(log n) nodes — computed up front and read in one batch — and never the log itself.
  */
 
 export type Hash = Buffer;
@@ -24,9 +24,11 @@ export function nodeHash(left: Hash, right: Hash): Hash {
 
 export const EMPTY_ROOT: Hash = createHash('sha256').digest();
 
-/** Reads the hash of a complete subtree: level 0 is leaf hashes. */
+/** Reads the hashes of complete subtrees: level 0 is leaf hashes. */
 export interface SubtreeReader {
   node(level: number, index: number): Promise<Hash>;
+  /** Many nodes at once (one round trip for a whole proof), keyed "level:index". */
+  nodes(coordinates: readonly [number, number][]): Promise<Map<string, Hash>>;
 }
 
 /** The largest power of two strictly smaller than n (n ≥ 2). */
@@ -38,46 +40,69 @@ export function splitPoint(n: number): number {
 
 const isPowerOfTwo = (n: number) => n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 
-/** MTH of leaves [start, start+size): a stored node when aligned and complete, else the RFC's split. */
-async function subtreeHash(reader: SubtreeReader, start: number, size: number): Promise<Hash> {
-  if (isPowerOfTwo(size) && start % size === 0) return reader.node(Math.log2(size), start / size);
+type Range = [start: number, size: number];
+
+/** The stored nodes whose hashes make up MTH of leaves [start, start+size), by the RFC's split. */
+function rangeNodes(start: number, size: number, into: Map<string, [number, number]>): void {
+  if (isPowerOfTwo(size) && start % size === 0) {
+    const level = Math.log2(size);
+    into.set(`${level}:${start / size}`, [level, start / size]);
+    return;
+  }
   const k = splitPoint(size);
-  return nodeHash(await subtreeHash(reader, start, k), await subtreeHash(reader, start + k, size - k));
+  rangeNodes(start, k, into);
+  rangeNodes(start + k, size - k, into);
+}
+
+function rangeHash(nodes: ReadonlyMap<string, Hash>, start: number, size: number): Hash {
+  if (isPowerOfTwo(size) && start % size === 0) {
+    const hash = nodes.get(`${Math.log2(size)}:${start / size}`);
+    if (hash === undefined) throw new Error(`audit tree node ${Math.log2(size)}:${start / size} is missing`);
+    return hash;
+  }
+  const k = splitPoint(size);
+  return nodeHash(rangeHash(nodes, start, k), rangeHash(nodes, start + k, size - k));
+}
+
+/** Hashes of the given leaf ranges, reading every node they need in one batch. */
+async function rangeHashes(reader: SubtreeReader, ranges: readonly Range[]): Promise<Hash[]> {
+  const needed = new Map<string, [number, number]>();
+  for (const [start, size] of ranges) rangeNodes(start, size, needed);
+  const nodes = await reader.nodes([...needed.values()]);
+  return ranges.map(([start, size]) => rangeHash(nodes, start, size));
 }
 
 export async function rootHash(reader: SubtreeReader, size: number): Promise<Hash> {
-  return size === 0 ? EMPTY_ROOT : subtreeHash(reader, 0, size);
+  return size === 0 ? EMPTY_ROOT : (await rangeHashes(reader, [[0, size]]))[0]!;
 }
 
 /** RFC 9162 §2.1.3.1 PATH(m, D[n]) for the tree of the first `size` leaves, leaf first. */
 export async function inclusionProof(reader: SubtreeReader, index: number, size: number): Promise<Hash[]> {
   if (!(index >= 0 && index < size)) throw new RangeError(`leaf ${index} is not in a tree of size ${size}`);
-  const path: Hash[] = [];
+  const siblings: Range[] = [];
   let start = 0;
   let n = size;
   let m = index;
-  const pending: Promise<Hash>[] = [];
   while (n > 1) {
     const k = splitPoint(n);
     if (m < k) {
-      pending.push(subtreeHash(reader, start + k, n - k));
+      siblings.push([start + k, n - k]);
       n = k;
     } else {
-      pending.push(subtreeHash(reader, start, k));
+      siblings.push([start, k]);
       start += k;
       m -= k;
       n -= k;
     }
   }
   // Collected root-first while descending; the proof lists siblings from the leaf up.
-  path.push(...(await Promise.all(pending)).reverse());
-  return path;
+  return (await rangeHashes(reader, siblings)).reverse();
 }
 
 /** RFC 9162 §2.1.4.1 PROOF(m, D[n]): consistency of the first `first` leaves with the first `second`. */
 export async function consistencyProof(reader: SubtreeReader, first: number, second: number): Promise<Hash[]> {
   if (!(first > 0 && first <= second)) throw new RangeError(`no consistency proof from size ${first} to ${second}`);
-  const proof: Promise<Hash>[] = [];
+  const ranges: Range[] = [];
   let start = 0;
   let n = second;
   let m = first;
@@ -85,18 +110,18 @@ export async function consistencyProof(reader: SubtreeReader, first: number, sec
   while (m !== n) {
     const k = splitPoint(n);
     if (m <= k) {
-      proof.push(subtreeHash(reader, start + k, n - k));
+      ranges.push([start + k, n - k]);
       n = k;
     } else {
-      proof.push(subtreeHash(reader, start, k));
+      ranges.push([start, k]);
       start += k;
       m -= k;
       n -= k;
       complete = false;
     }
   }
-  if (!complete) proof.push(subtreeHash(reader, start, m));
-  return (await Promise.all(proof)).reverse();
+  if (!complete) ranges.push([start, m]);
+  return (await rangeHashes(reader, ranges)).reverse();
 }
 
 const lsb = (n: number) => n % 2 === 1;

@@ -1,16 +1,18 @@
 import { entryBytes, type AuditEntry } from '../../domain/audit/entry.js';
 import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
 import { rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
-import { auditTreeSize } from '../../platform/audit.js';
+import { auditTreeSize, readTreeNodes } from '../../platform/audit.js';
 import type { Queryable } from '../../platform/db/database.js';
 
 /** Complete-subtree hashes read from audit_tree_nodes: what proofs are made of. */
 export function databaseSubtreeReader(q: Queryable): SubtreeReader {
+  const nodes = (coordinates: readonly [number, number][]) => readTreeNodes(q, coordinates);
   return {
+    nodes,
     async node(level, index) {
-      const rows = await q.query<{ hash: Uint8Array }>('SELECT hash FROM audit_tree_nodes WHERE level = $1 AND idx = $2', [level, index]);
-      if (rows[0] === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
-      return Buffer.from(rows[0].hash);
+      const hash = (await nodes([[level, index]])).get(`${level}:${index}`);
+      if (hash === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
+      return hash;
     },
   };
 }
@@ -81,11 +83,7 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
     }
     if (contiguous.length === 0) break;
     const created = await appendToFrontier(expected, frontier, contiguous.map((row) => entryBytes(rowEntry(row))));
-    const stored = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
-      'SELECT level, idx, hash FROM audit_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
-      [created.map(([level]) => level), created.map(([, index]) => index)],
-    );
-    const storedByKey = new Map(stored.map((row) => [`${row.level}:${row.idx}`, Buffer.from(row.hash)]));
+    const storedByKey = await readTreeNodes(q, created.map(([level, index]) => [level, index] as [number, number]));
     for (const [level, index, hash] of created) {
       const saved = storedByKey.get(`${level}:${index}`);
       if (saved === undefined || !saved.equals(hash)) {
