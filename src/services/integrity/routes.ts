@@ -8,6 +8,7 @@ import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader, rowEntry } from './audit-tree.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
+import { registerPolicyRoutes } from './policy-routes.js';
 import { SigningKeys } from './signing-keys.js';
 import { TreeHeads } from './tree-heads.js';
 
@@ -25,6 +26,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
   const { db } = platform;
   const keys = new SigningKeys(db, platform.audit, platform.signingKeyPassphrase);
   registerCryptoRoutes(app, context, keys);
+  registerPolicyRoutes(app, context);
   const heads = new TreeHeads(db, keys);
   // A signed head a minute at most behind the log, even when nobody asks for one.
   const signer = setInterval(() => {

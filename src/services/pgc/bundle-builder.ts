@@ -1,39 +1,54 @@
 import { assembleBundle, signBundle, type SignedBundle } from '../../domain/policy/bundle.js';
 import { STARTER_POLICIES } from '../../domain/policy/starter-policies.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { policyMetadata } from '../../domain/policy/cedar.js';
+import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
 import { loadBundleKeys } from './bundle-keys.js';
 import { BundleStore } from './bundle-store.js';
 
-async function currentConstitutionHash(platform: Platform): Promise<string | null> {
-  const rows = await platform.db.query<{ hash: string }>('SELECT hash FROM constitution_versions ORDER BY version DESC LIMIT 1');
+async function currentConstitutionHash(q: Queryable): Promise<string | null> {
+  const rows = await q.query<{ hash: string }>('SELECT hash FROM constitution_versions ORDER BY version DESC LIMIT 1');
   return rows[0]?.hash ?? null;
 }
+
+// Any constant works, as long as every process building bundles uses the same one.
+const BUNDLE_BUILD_LOCK = 727_170_6;
 
 /**
  * Builds the next bundle version from Cedar policies (id → text), bound to the constitution in force, signs it with
  * the interim local key and activates it. Invalid Cedar throws BundleInvalidError with line and column.
  */
-export async function buildAndActivateBundle(platform: Platform, policies: Readonly<Record<string, string>>, actorId: string | null): Promise<SignedBundle> {
-  const constitutionHash = await currentConstitutionHash(platform);
+export async function buildAndActivateBundle(platform: Platform, policies: Readonly<Record<string, string>>, actorId: string | null, tx?: Queryable): Promise<SignedBundle> {
+  if (tx === undefined) return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own));
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
+  const constitutionHash = await currentConstitutionHash(tx);
   if (constitutionHash === null) throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
   const store = new BundleStore(platform.db);
-  const bundle = assembleBundle({ version: (await store.latestVersion()) + 1, constitutionHash, policies });
+  const bundle = assembleBundle({ version: (await store.latestVersion(tx)) + 1, constitutionHash, policies });
   const signed = signBundle(bundle, (await loadBundleKeys(platform.config)).privateKey);
-  await store.activate(signed, actorId, (tx) =>
+  await store.activateIn(tx, signed, actorId, (tx) =>
     platform.audit.record({ userId: actorId, action: 'bundle.activated', resource: `bundle:${bundle.version}`, details: { hash: signed.hash, constitution_hash: constitutionHash, policies: bundle.policies.map((p) => p.id) } }, tx),
   );
   return signed;
 }
 
-/** On a system with a constitution but no bundle yet, activates the starter policies as bundle v1. */
+/**
+ * On a system with a constitution but no bundle yet, stores the starter policies as active in the policy store and
+ * activates them as bundle v1, in one transaction (instances starting together make exactly one).
+ */
 export async function ensureStarterBundle(platform: Platform): Promise<SignedBundle | null> {
-  const store = new BundleStore(platform.db);
-  if ((await store.latestVersion()) > 0 || (await currentConstitutionHash(platform)) === null) return null;
-  try {
-    return await buildAndActivateBundle(platform, STARTER_POLICIES, null);
-  } catch (error) {
-    // Two instances starting together: the other one activated v1 first (unique version), which is what we wanted.
-    if ((await store.latestVersion()) > 0) return null;
-    throw error;
-  }
+  return platform.db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
+    if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null) return null;
+    for (const [policyId, text] of Object.entries(STARTER_POLICIES)) {
+      const principles = (policyMetadata(text).annotations['principle'] ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+      await tx.query(
+        `INSERT INTO policies (id, policy_id, version, name, source, principle_keys, status, content_hash, activated_at)
+         VALUES ($1, $2, 1, $2, $3, $4, 'active', $5, now()) ON CONFLICT (policy_id, version) DO NOTHING`,
+        [randomUUID(), policyId, text, principles, createHash('sha256').update(text, 'utf8').digest('hex')],
+      );
+    }
+    return buildAndActivateBundle(platform, STARTER_POLICIES, null, tx);
+  });
 }

@@ -21,21 +21,24 @@ export class BundleStore {
     return rows[0] === undefined ? null : toSigned(rows[0]);
   }
 
-  async latestVersion(): Promise<number> {
-    const rows = await this.db.query<{ v: number | null }>('SELECT max(version) AS v FROM policy_bundles');
+  async latestVersion(q: Queryable = this.db): Promise<number> {
+    const rows = await q.query<{ v: number | null }>('SELECT max(version) AS v FROM policy_bundles');
     return rows[0]?.v ?? 0;
   }
 
   /** Stores a signed bundle as the only active one and announces it on commit. */
-  async activate(signed: SignedBundle, actorId: string | null, audit: (tx: Queryable) => Promise<void>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query('UPDATE policy_bundles SET active = false WHERE active');
-      await tx.query(
-        'INSERT INTO policy_bundles (version, hash, bundle, signature, key_id, active, created_by) VALUES ($1, $2, $3, $4, $5, true, $6)',
-        [signed.bundle.version, signed.hash, JSON.stringify(signed.bundle), signed.signature, signed.key_id, actorId],
-      );
-      await audit(tx);
-      await tx.query('SELECT pg_notify($1, $2)', [BUNDLE_ACTIVATED, JSON.stringify({ version: signed.bundle.version, hash: signed.hash })]);
-    });
+  activate(signed: SignedBundle, actorId: string | null, audit: (tx: Queryable) => Promise<void>): Promise<void> {
+    return this.db.transaction((tx) => this.activateIn(tx, signed, actorId, audit));
+  }
+
+  /** As activate(), inside the caller's transaction (so a policy's activation and its bundle commit together). */
+  async activateIn(tx: Queryable, signed: SignedBundle, actorId: string | null, audit: (tx: Queryable) => Promise<void>): Promise<void> {
+    await tx.query('UPDATE policy_bundles SET active = false WHERE active');
+    await tx.query(
+      'INSERT INTO policy_bundles (version, hash, bundle, signature, key_id, active, created_by) VALUES ($1, $2, $3, $4, $5, true, $6)',
+      [signed.bundle.version, signed.hash, JSON.stringify(signed.bundle), signed.signature, signed.key_id, actorId],
+    );
+    await audit(tx);
+    await tx.query('SELECT pg_notify($1, $2)', [BUNDLE_ACTIVATED, JSON.stringify({ version: signed.bundle.version, hash: signed.hash })]);
   }
 }

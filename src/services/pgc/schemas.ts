@@ -34,11 +34,3 @@ export const EvaluateBody = Type.Object(
 
 export const BatchBody = Type.Object({ requests: Type.Array(EvaluateBody, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
 
-export const SubmitRuleBody = Type.Object(
-  {
-    source: Type.String({ minLength: 1, maxLength: 64 * 1024, description: 'One Cedar policy with @id("…") and @principle("key") annotations' }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(Type.String({ maxLength: 4000 })),
-  },
-  { additionalProperties: false },
-);

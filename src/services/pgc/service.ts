@@ -14,8 +14,9 @@ import { BUNDLE_ACTIVATED, BundleStore } from './bundle-store.js';
 import { DecisionLog } from './decision-log.js';
 import { createEnforcerMetrics, Enforcer } from './enforcer.js';
 import { createModerationClient } from './moderation-client.js';
-import { submitRule } from './rule-submissions.js';
-import { BatchBody, EvaluateBody, SubmitRuleBody } from './schemas.js';
+import { PolicyBody as SubmitRuleBody } from '../integrity/policy-routes.js';
+import { PolicyStore } from '../integrity/policy-store.js';
+import { BatchBody, EvaluateBody } from './schemas.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
@@ -87,6 +88,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
     await log.drain();
   });
 
+  const policyStore = new PolicyStore(platform);
   const maxBytes = config.enforcement.maxContentBytes;
   const checkContent = (request: EvaluationRequest) => {
     if (request.content !== undefined && Buffer.byteLength(request.content, 'utf8') > maxBytes) {
@@ -141,7 +143,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
       config: { access: ['admin', 'policy_manager'] },
       schema: { tags: ['enforcement'], summary: 'Submit a Cedar policy as a draft into the policy store for review (Cedar diagnostics with line and column on 400)', body: SubmitRuleBody, response: errorResponses(400, 401, 403) },
     },
-    async (request, reply) => reply.status(201).send(await submitRule(platform.db, platform.audit, request.body, principalOf(request).userId)),
+    async (request, reply) => reply.status(201).send(await policyStore.submit(request.body, principalOf(request).userId, 'either')),
   );
 
   app.get(

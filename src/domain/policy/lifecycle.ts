@@ -1,0 +1,26 @@
+import { ConflictError, ForbiddenError } from '../../platform/errors.js';
+
+export type PolicyStatus = 'draft' | 'verified' | 'approved' | 'active' | 'superseded' | 'revoked';
+export type PolicyAction = 'verify' | 'approve' | 'activate' | 'revoke';
+
+const TRANSITIONS: Record<PolicyAction, { from: readonly PolicyStatus[]; to: PolicyStatus }> = {
+  verify: { from: ['draft'], to: 'verified' },
+  approve: { from: ['verified'], to: 'approved' },
+  activate: { from: ['approved'], to: 'active' },
+  revoke: { from: ['draft', 'verified', 'approved', 'active'], to: 'revoked' },
+};
+
+/**
+ * draft → verified → approved → active → superseded | revoked. Approval follows the two-person rule: whoever wrote a
+ * version may not approve it.
+ */
+export function transition(action: PolicyAction, current: PolicyStatus, actorId: string, authorId: string | null): PolicyStatus {
+  const rule = TRANSITIONS[action];
+  if (!rule.from.includes(current)) {
+    throw new ConflictError(`Cannot ${action} a ${current} policy (allowed from: ${rule.from.join(', ')})`, 'POLICY_STATE');
+  }
+  if (action === 'approve' && authorId !== null && authorId === actorId) {
+    throw new ForbiddenError('The author of a policy version cannot approve it (two-person rule)', 'TWO_PERSON_RULE');
+  }
+  return rule.to;
+}

@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { PolicyAction } from '../../domain/policy/lifecycle.js';
+import { principalOf } from '../../platform/http/access.js';
+import { errorResponses } from '../../platform/http/schemas.js';
+import type { ServiceContext } from '../../platform/http/server.js';
+import { buildAndActivateBundle } from '../pgc/bundle-builder.js';
+import { PolicyStore } from './policy-store.js';
+
+const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
+const EDITORS = ['admin', 'policy_manager'] as const;
+
+export const PolicyBody = Type.Object(
+  {
+    source: Type.String({ minLength: 1, maxLength: 64 * 1024, description: 'One Cedar policy with @id("…") and @principle("key")' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+  },
+  { additionalProperties: false },
+);
+const PolicyIdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }) }, { additionalProperties: false });
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(['draft', 'verified', 'approved', 'active', 'superseded', 'revoked'].map((status) => Type.Literal(status)))),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
+export function registerPolicyRoutes(app: FastifyInstance, { platform }: ServiceContext): void {
+  const store = new PolicyStore(platform);
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/policies',
+    { config: { access: READERS }, schema: { tags: ['policies'], summary: 'Latest version of each policy, by id', querystring: ListQuery, response: errorResponses(400, 401, 403) } },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const rows = await store.list({ status: request.query.status as never, limit: limit + 1, afterPolicyId: request.query.cursor });
+      const items = rows.slice(0, limit);
+      return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.policy_id : null };
+    },
+  );
+
+  app.post<{ Body: Static<typeof PolicyBody> }>(
+    '/api/v1/policies',
+    { config: { access: EDITORS }, schema: { tags: ['policies'], summary: 'Create a policy (draft v1); Cedar is validated against the governance schema', body: PolicyBody, response: errorResponses(400, 401, 403, 409) } },
+    async (request, reply) => reply.status(201).send(await store.submit(request.body, principalOf(request).userId, 'new')),
+  );
+
+  app.get<{ Params: Static<typeof PolicyIdParam> }>(
+    '/api/v1/policies/:id',
+    { config: { access: READERS }, schema: { tags: ['policies'], summary: 'The latest version with the list of versions', params: PolicyIdParam, response: errorResponses(400, 401, 403, 404) } },
+    async (request) => store.latest(request.params.id),
+  );
+
+  app.put<{ Params: Static<typeof PolicyIdParam>; Body: Static<typeof PolicyBody> }>(
+    '/api/v1/policies/:id',
+    { config: { access: EDITORS }, schema: { tags: ['policies'], summary: 'Add a new version (versions are immutable); it starts as a draft', params: PolicyIdParam, body: PolicyBody, response: errorResponses(400, 401, 403, 404) } },
+    async (request) => store.submit(request.body, principalOf(request).userId, 'next', request.params.id),
+  );
+
+  const summaries: Record<PolicyAction, string> = {
+    verify: 'Attach a verification report (schema and Cedar validation until the verification service exists): draft → verified',
+    approve: 'Approve a verified version; never by its author (403 TWO_PERSON_RULE)',
+    activate: 'Activate an approved version: it supersedes the previous one and a new signed bundle goes into force',
+    revoke: 'Revoke a version; revoking the active one takes it out of the bundle in force',
+  };
+  for (const action of ['verify', 'approve', 'activate', 'revoke'] as const) {
+    app.post<{ Params: Static<typeof PolicyIdParam> }>(
+      `/api/v1/policies/:id/${action}`,
+      { config: { access: EDITORS }, schema: { tags: ['policies'], summary: summaries[action], params: PolicyIdParam, response: errorResponses(400, 401, 403, 404, 409) } },
+      async (request) => {
+        const actorId = principalOf(request).userId;
+        return store.apply(action, request.params.id, actorId, async (tx) => void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)));
+      },
+    );
+  }
+}

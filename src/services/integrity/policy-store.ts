@@ -1,0 +1,131 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { policyMetadata, validatePolicies, type PolicyProblem } from '../../domain/policy/cedar.js';
+import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
+import { transition, type PolicyAction, type PolicyStatus } from '../../domain/policy/lifecycle.js';
+import { policiesFromSource } from '../../domain/policy/policy-files.js';
+import type { Queryable } from '../../platform/db/database.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import type { Platform } from '../../platform/platform.js';
+
+export interface PolicyVersion {
+  id: string;
+  policy_id: string;
+  version: number;
+  name: string;
+  description: string;
+  source: string;
+  principle_keys: string[];
+  status: PolicyStatus;
+  content_hash: string;
+  author: string | null;
+  created_at: string;
+  verification_report: unknown;
+  approved_by: string | null;
+  approved_at: string | null;
+  activated_at: string | null;
+}
+
+interface PolicyRow extends Omit<PolicyVersion, 'created_at' | 'approved_at' | 'activated_at'> {
+  created_at: Date;
+  approved_at: Date | null;
+  activated_at: Date | null;
+}
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+const toVersion = (row: PolicyRow): PolicyVersion => ({ ...row, version: Number(row.version), created_at: row.created_at.toISOString(), approved_at: iso(row.approved_at), activated_at: iso(row.activated_at) });
+
+/** 400 with Cedar's diagnostics, each with the policy, line and column. */
+class CedarDiagnosticsError extends AppError {
+  constructor(diagnostics: PolicyProblem[]) {
+    super(400, 'INVALID_CEDAR', diagnostics.map((d) => `${d.policy_id ?? 'policy'}${d.line === null ? '' : `:${d.line}:${d.column}`}: ${d.message}`).join('; '));
+  }
+}
+
+/** Parses one Cedar policy and validates it against the governance schema; returns its id, text and principles. */
+export function parseSinglePolicy(source: string): { policyId: string; text: string; principles: string[] } {
+  const policies = policiesFromSource(source, 'source');
+  const ids = Object.keys(policies);
+  if (ids.length !== 1) throw new ValidationError(`submit exactly one policy per request (got ${ids.length})`, 'ONE_POLICY_PER_RULE');
+  const problems = validatePolicies(policies, GOVERNANCE_SCHEMA);
+  if (problems.length > 0) throw new CedarDiagnosticsError(problems);
+  const policyId = ids[0]!;
+  const text = policies[policyId]!;
+  const principles = (policyMetadata(text).annotations['principle'] ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  return { policyId, text, principles };
+}
+
+const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC LIMIT 1';
+
+/** The policy store: immutable versions and their review lifecycle. */
+export class PolicyStore {
+  constructor(private readonly platform: Platform) {}
+
+  /** Stores a policy as a draft: version 1 of a new id, or (when `mustExist`) the next version of an existing one. */
+  async submit(input: { source: string; name?: string; description?: string }, authorId: string | null, mode: 'new' | 'next' | 'either', pathId?: string): Promise<PolicyVersion> {
+    const { policyId, text, principles } = parseSinglePolicy(input.source);
+    if (pathId !== undefined && pathId !== policyId) throw new ValidationError(`the policy's @id is "${policyId}", not "${pathId}"`, 'POLICY_ID_MISMATCH');
+    const contentHash = createHash('sha256').update(text, 'utf8').digest('hex');
+    return this.platform.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
+      const latest = (await tx.query<PolicyRow>(latestQuery, [policyId]))[0];
+      if (mode === 'new' && latest !== undefined) throw new ConflictError(`policy "${policyId}" exists; PUT /api/v1/policies/${policyId} adds a version`, 'POLICY_EXISTS');
+      if (mode === 'next' && latest === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
+      const version = (latest === undefined ? 0 : Number(latest.version)) + 1;
+      const row = (await tx.query<PolicyRow>(
+        `INSERT INTO policies (id, policy_id, version, name, description, source, principle_keys, status, content_hash, author)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9) RETURNING *`,
+        [randomUUID(), policyId, version, input.name ?? latest?.name ?? policyId, input.description ?? latest?.description ?? '', text, principles, contentHash, authorId],
+      ))[0]!;
+      await this.platform.audit.record({ userId: authorId, action: 'policy.submitted', resource: `policy:${policyId}:${version}`, details: { content_hash: contentHash, principles } }, tx);
+      return toVersion(row);
+    });
+  }
+
+  async latest(policyId: string): Promise<PolicyVersion & { versions: { version: number; status: PolicyStatus; created_at: string }[] }> {
+    const rows = await this.platform.db.query<PolicyRow>('SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC', [policyId]);
+    if (rows[0] === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
+    return { ...toVersion(rows[0]), versions: rows.map((row) => ({ version: Number(row.version), status: row.status, created_at: row.created_at.toISOString() })) };
+  }
+
+  async list(filter: { status?: PolicyStatus; limit: number; afterPolicyId?: string }): Promise<PolicyVersion[]> {
+    const rows = await this.platform.db.query<PolicyRow>(
+      `SELECT * FROM (SELECT DISTINCT ON (policy_id) * FROM policies ORDER BY policy_id, version DESC) latest
+        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR policy_id > $2) ORDER BY policy_id LIMIT $3`,
+      [filter.status ?? null, filter.afterPolicyId ?? null, filter.limit],
+    );
+    return rows.map(toVersion);
+  }
+
+  /** Moves the latest version along the lifecycle; activation and revocation change what is enforced. */
+  async apply(action: PolicyAction, policyId: string, actorId: string, onEnforcedSetChanged: (tx: Queryable) => Promise<void>): Promise<PolicyVersion> {
+    return this.platform.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
+      const latest = (await tx.query<PolicyRow>(`${latestQuery} FOR UPDATE`, [policyId]))[0];
+      if (latest === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
+      const next = transition(action, latest.status, actorId, latest.author);
+      const report = action === 'verify' ? JSON.stringify({ checks: ['cedar-parse', 'governance-schema-strict-validation'], problems: validatePolicies({ [policyId]: latest.source }, GOVERNANCE_SCHEMA), verified_at: new Date().toISOString() }) : null;
+      if (action === 'activate') {
+        await tx.query(`UPDATE policies SET status = 'superseded', retired_at = now() WHERE policy_id = $1 AND status = 'active'`, [policyId]);
+      }
+      const row = (await tx.query<PolicyRow>(
+        `UPDATE policies SET status = $2,
+                verification_report = COALESCE($3::jsonb, verification_report),
+                approved_by = CASE WHEN $4 THEN $5::uuid ELSE approved_by END,
+                approved_at = CASE WHEN $4 THEN now() ELSE approved_at END,
+                activated_at = CASE WHEN $2 = 'active' THEN now() ELSE activated_at END,
+                retired_at = CASE WHEN $2 = 'revoked' THEN now() ELSE retired_at END
+          WHERE id = $1 RETURNING *`,
+        [latest.id, next, report, action === 'approve', actorId],
+      ))[0]!;
+      await this.platform.audit.record({ userId: actorId, action: `policy.${action === 'verify' ? 'verified' : action === 'approve' ? 'approved' : action === 'activate' ? 'activated' : 'revoked'}`, resource: `policy:${policyId}:${row.version}` }, tx);
+      if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await onEnforcedSetChanged(tx);
+      return toVersion(row);
+    });
+  }
+
+  /** The policies in force: the active version of every policy id. */
+  static async activeTexts(q: Queryable): Promise<Record<string, string>> {
+    const rows = await q.query<{ policy_id: string; source: string }>(`SELECT policy_id, source FROM policies WHERE status = 'active' ORDER BY policy_id`);
+    return Object.fromEntries(rows.map((row) => [row.policy_id, row.source]));
+  }
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
+
+const RULE = '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
+const payment = { principal: { type: 'Agent', id: 'bot' }, action: 'tool_call', resource: { type: 'Tool', id: 'pay' }, context: { tool: 'payments', risk: 10 } };
+
+async function waitUntil(predicate: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (await predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+for (const backend of await backends()) {
+  describe(`policy lifecycle on ${backend}`, () => {
+    it('draft → verified → approved by someone else → active puts the policy in force; revoke takes it out', async () => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const integrity = await createTestApp('integrity', env.platform);
+      const pgc = await createTestApp('pgc', env.platform);
+      try {
+        const author = await tokenFor(env.platform, ['policy_manager']);
+        const reviewer = await tokenFor(env.platform, ['policy_manager']);
+        const auditor = await tokenFor(env.platform, ['auditor']);
+        const agent = await tokenFor(env.platform, ['agent']);
+        const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: object) => integrity.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+        const decide = async () => (await pgc.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers: agent.headers, payload: payment })).json();
+        assert.equal((await decide()).decision, 'allow');
+
+        const created = await call('POST', '/api/v1/policies', author.headers, { source: RULE, name: 'No Sunday payments' });
+        assert.equal(created.statusCode, 201, created.body);
+        assert.deepEqual({ status: created.json().status, version: created.json().version }, { status: 'draft', version: 1 });
+        assert.equal((await call('POST', '/api/v1/policies', author.headers, { source: RULE })).json().error_code, 'POLICY_EXISTS');
+        const early = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
+        assert.equal(early.statusCode, 409);
+        assert.equal(early.json().error_code, 'POLICY_STATE');
+        const verified = await call('POST', '/api/v1/policies/no-payments-on-sunday/verify', author.headers);
+        assert.equal(verified.json().status, 'verified');
+        assert.deepEqual(verified.json().verification_report.problems, []);
+        const selfApproval = await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', author.headers);
+        assert.equal(selfApproval.statusCode, 403);
+        assert.equal(selfApproval.json().error_code, 'TWO_PERSON_RULE');
+        const approved = await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', reviewer.headers);
+        assert.equal(approved.json().approved_by, reviewer.userId);
+        assert.equal((await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', auditor.headers)).statusCode, 403);
+        const activated = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
+        assert.equal(activated.json().status, 'active', activated.body);
+        await waitUntil(async () => (await decide()).decision === 'deny', 'the new bundle');
+        assert.equal((await decide()).reasons[0].policy_id, 'no-payments-on-sunday');
+
+        const v2 = await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, { source: RULE.replace('"payments"', '"wire_transfer"') });
+        assert.equal(v2.json().version, 2);
+        assert.equal((await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, { source: RULE.replace('no-payments-on-sunday', 'renamed') })).json().error_code, 'POLICY_ID_MISMATCH');
+        for (const [step, who] of [['verify', author], ['approve', reviewer], ['activate', reviewer]] as const) {
+          assert.equal((await call('POST', `/api/v1/policies/no-payments-on-sunday/${step}`, who.headers)).statusCode, 200, step);
+        }
+        const history = (await call('GET', '/api/v1/policies/no-payments-on-sunday', auditor.headers)).json();
+        assert.deepEqual(history.versions.map((v: { status: string }) => v.status), ['active', 'superseded']);
+        await waitUntil(async () => (await decide()).decision === 'allow', 'version 2 in force');
+
+        assert.equal((await call('POST', '/api/v1/policies/no-payments-on-sunday/revoke', reviewer.headers)).json().status, 'revoked');
+        const active = (await call('GET', '/api/v1/policies?status=active&limit=200', auditor.headers)).json().items.map((p: { policy_id: string }) => p.policy_id);
+        assert.ok(!active.includes('no-payments-on-sunday'));
+        assert.ok(active.includes('baseline-permit'), 'the starter policies live in the store too');
+        const rules = (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })).json();
+        await waitUntil(async () => !(await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })).json().policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'), 'revocation in force');
+        assert.ok(rules.policies.length >= 9);
+
+        const invalid = await call('POST', '/api/v1/policies', author.headers, { source: '@id("bad")\npermit (principal, action, resource)\nwhen { context.mood == 1 };' });
+        assert.equal(invalid.statusCode, 400);
+        assert.match(invalid.json().detail, /bad:3:\d+/);
+        const actions = (await env.platform.db.query<{ action: string }>(`SELECT action FROM audit_logs WHERE resource LIKE 'policy:no-payments-on-sunday:%' ORDER BY leaf_index`)).map((r) => r.action);
+        assert.deepEqual(actions.slice(0, 5), ['policy.submitted', 'policy.verified', 'policy.approved', 'policy.activated', 'policy.submitted']);
+      } finally {
+        await pgc.close();
+        await integrity.close();
+        await ac.close();
+        await env.cleanup();
+      }
+    });
+  });
+}
