@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson, canonicalSha256 } from '../canonical-json.js';
-import { validatePolicies, policyMetadata, type PolicyProblem } from './cedar.js';
+import { annotationValues, validatePolicies, policyMetadata, type PolicyProblem } from './cedar.js';
 import { GOVERNANCE_SCHEMA, GOVERNANCE_SCHEMA_VERSION } from './governance-schema.js';
 
 export interface BundlePolicy {
@@ -37,7 +37,6 @@ export class BundleInvalidError extends Error {
   }
 }
 
-const annotationList = (value: string | undefined) => (value === undefined || value === '' ? [] : value.split(',').map((item) => item.trim()).filter(Boolean));
 
 /** Validates the policies against the governance schema and assembles an unsigned bundle. */
 export function assembleBundle(input: { version: number; constitutionHash: string; policies: Readonly<Record<string, string>>; createdAt?: Date }): Bundle {
@@ -47,7 +46,7 @@ export function assembleBundle(input: { version: number; constitutionHash: strin
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, text]) => {
       const metadata = policyMetadata(text);
-      return { id, text, effect: metadata.effect, principles: annotationList(metadata.annotations['principle']), obligations: annotationList(metadata.annotations['obligation']) };
+      return { id, text, effect: metadata.effect, principles: annotationValues(metadata.annotations['principle']), obligations: annotationValues(metadata.annotations['obligation']) };
     });
   return {
     format: 'acgs-bundle/1',

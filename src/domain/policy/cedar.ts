@@ -98,3 +98,9 @@ export function policyMetadata(text: string): PolicyMetadata {
     annotations,
   };
 }
+
+/** The items of a comma-separated annotation value, e.g. @principle("a, b"). */
+export const annotationValues = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+
+/** The principle keys a policy names in @principle. */
+export const principleKeys = (text: string): string[] => annotationValues(policyMetadata(text).annotations['principle']);

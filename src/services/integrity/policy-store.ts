@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { policyMetadata, validatePolicies, type PolicyProblem } from '../../domain/policy/cedar.js';
+import { principleKeys, validatePolicies, type PolicyProblem } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import { transition, type PolicyAction, type PolicyStatus } from '../../domain/policy/lifecycle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
@@ -50,8 +50,7 @@ export function parseSinglePolicy(source: string): { policyId: string; text: str
   if (problems.length > 0) throw new CedarDiagnosticsError(problems);
   const policyId = ids[0]!;
   const text = policies[policyId]!;
-  const principles = (policyMetadata(text).annotations['principle'] ?? '').split(',').map((key) => key.trim()).filter(Boolean);
-  return { policyId, text, principles };
+  return { policyId, text, principles: principleKeys(text) };
 }
 
 const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC LIMIT 1';

@@ -1,7 +1,7 @@
 import { assembleBundle, signBundle, type SignedBundle } from '../../domain/policy/bundle.js';
 import { STARTER_POLICIES } from '../../domain/policy/starter-policies.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { policyMetadata } from '../../domain/policy/cedar.js';
+import { principleKeys } from '../../domain/policy/cedar.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
 import { loadBundleKeys } from './bundle-keys.js';
@@ -42,7 +42,7 @@ export async function ensureStarterBundle(platform: Platform): Promise<SignedBun
     await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
     if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null) return null;
     for (const [policyId, text] of Object.entries(STARTER_POLICIES)) {
-      const principles = (policyMetadata(text).annotations['principle'] ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+      const principles = principleKeys(text);
       await tx.query(
         `INSERT INTO policies (id, policy_id, version, name, source, principle_keys, status, content_hash, activated_at)
          VALUES ($1, $2, 1, $2, $3, $4, 'active', $5, now()) ON CONFLICT (policy_id, version) DO NOTHING`,
