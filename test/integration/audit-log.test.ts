@@ -38,6 +38,8 @@ for (const backend of await backends()) {
           assert.ok(checkInclusion(leafData, index, head.tree_size, proof.audit_path, head.root_hash), `index ${index}`);
           assert.ok(!checkInclusion(leafData.replace('"action":"', '"action":"x'), index, head.tree_size, proof.audit_path, head.root_hash));
         }
+        const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.match(metrics, new RegExp(`^acgs_audit_log_size\\{service="integrity"\\} ${head.tree_size}$`, 'm'));
         const consistency = await app.inject({ method: 'GET', url: `/api/v1/audit/proof/consistency?first=10&second=${head.tree_size}`, headers: auditor });
         assert.equal(consistency.statusCode, 200);
         assert.equal(consistency.json().second_root, head.root_hash);

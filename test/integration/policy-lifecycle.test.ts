@@ -68,6 +68,7 @@ for (const backend of await backends()) {
         await waitUntil(async () => !(await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })).json().policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'), 'revocation in force');
         assert.ok(rules.policies.length >= 9);
 
+        assert.match((await integrity.inject({ method: 'GET', url: '/metrics' })).body, /^acgs_policies\{status="revoked",service="integrity"\} 1$/m);
         const invalid = await call('POST', '/api/v1/policies', author.headers, { source: '@id("bad")\npermit (principal, action, resource)\nwhen { context.mood == 1 };' });
         assert.equal(invalid.statusCode, 400);
         assert.match(invalid.json().detail, /bad:3:\d+/);

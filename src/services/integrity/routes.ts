@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { entryBytes } from '../../domain/audit/entry.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
@@ -20,6 +21,29 @@ const hex = (hash: Buffer) => hash.toString('hex');
 const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), tree_size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 const ConsistencyQuery = Type.Object({ first: Type.Integer({ minimum: 1 }), second: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
+/** Gauges read at scrape time from the database, so every instance reports the same figures. */
+function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
+  new client.Gauge({
+    name: 'acgs_audit_log_size',
+    help: 'Entries in the Merkle audit log',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await auditTreeSize(platform.db));
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_policies',
+    help: 'Policy versions by lifecycle status',
+    labelNames: ['status'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const rows = await platform.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM policies GROUP BY status');
+      for (const row of rows) this.set({ status: row.status }, row.n);
+    },
+  });
+}
+
 /** Integrity service: OpenPGP keys and signatures, and the audit log's Merkle views (tree head, RFC 9162 proofs). */
 export async function registerIntegrityRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   const { platform } = context;
@@ -27,6 +51,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
   const keys = new SigningKeys(db, platform.audit, platform.signingKeyPassphrase);
   registerCryptoRoutes(app, context, keys);
   registerPolicyRoutes(app, context);
+  registerIntegrityGauges(context);
   const heads = new TreeHeads(db, keys);
   // A signed head a minute at most behind the log, even when nobody asks for one.
   const signer = setInterval(() => {
