@@ -1,4 +1,4 @@
-import { entryBytes, type AuditEntry } from '../domain/audit/entry.js';
+import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../domain/audit/entry.js';
 import { appendToFrontier, frontierCoordinates } from '../domain/audit/frontier.js';
 import type { Hash } from '../domain/audit/merkle.js';
 import type { Database, Queryable } from './db/database.js';
@@ -62,21 +62,10 @@ export class AuditLog {
   async adoptRowsFromBeforeTheTree(): Promise<number> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-      const rows = await tx.query<{ id: number; timestamp: Date; user_id: string | null; action: string; resource: string; details: Record<string, unknown>; source_ip: string | null; request_id: string | null }>(
-        'SELECT id, timestamp, user_id, action, resource, details, source_ip, request_id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id',
-      );
+      const rows = await tx.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index IS NULL ORDER BY id');
       if (rows.length === 0) return 0;
       const size = await auditTreeSize(tx);
-      const entries: AuditEntry[] = rows.map((row, offset) => ({
-        leaf_index: size + offset,
-        timestamp: row.timestamp.toISOString(),
-        user_id: row.user_id,
-        action: row.action,
-        resource: row.resource,
-        details: row.details,
-        source_ip: row.source_ip,
-        request_id: row.request_id,
-      }));
+      const entries = rows.map((row, offset) => entryFromRow(row, size + offset));
       // Stored timestamps carry microseconds; the leaf commits to what readers get back (milliseconds), so store that.
       await tx.query(
         'UPDATE audit_logs AS a SET leaf_index = u.leaf_index, timestamp = u.ts FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, leaf_index, ts) WHERE a.id = u.id',

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { entryBytes } from '../../src/domain/audit/entry.js';
+import { entryBytes, entryFromRow, type AuditRow } from '../../src/domain/audit/entry.js';
 import { AuditLog } from '../../src/platform/audit.js';
 import { migrate, readMigrations } from '../../src/platform/db/migrate.js';
 import { openPglite } from '../../src/platform/db/pglite.js';
-import { verifyAuditTree, rowEntry } from '../../src/services/integrity/audit-tree.js';
+import { verifyAuditTree } from '../../src/services/integrity/audit-tree.js';
 import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
 import { verifyTreeHeads } from '../../src/services/integrity/tree-heads.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
@@ -32,8 +32,8 @@ for (const backend of await backends()) {
         assert.equal(head.tree_size, count);
         for (const index of [0, 1, 7, 22, head.tree_size - 1]) {
           const proof = (await app.inject({ method: 'GET', url: `/api/v1/audit/proof/inclusion?index=${index}&tree_size=${head.tree_size}`, headers: auditor })).json();
-          const row = (await env.platform.db.query<Parameters<typeof rowEntry>[0]>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]))[0]!;
-          const leafData = entryBytes(rowEntry(row)).toString('utf8');
+          const row = (await env.platform.db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]))[0]!;
+          const leafData = entryBytes(entryFromRow(row)).toString('utf8');
           assert.equal(proof.leaf_data, leafData);
           assert.ok(checkInclusion(leafData, index, head.tree_size, proof.audit_path, head.root_hash), `index ${index}`);
           assert.ok(!checkInclusion(leafData.replace('"action":"', '"action":"x'), index, head.tree_size, proof.audit_path, head.root_hash));

@@ -8,6 +8,7 @@ import { buildAndActivateBundle } from '../../src/services/pgc/bundle-builder.js
 import { loadBundleKeys } from '../../src/services/pgc/bundle-keys.js';
 import { BundleStore } from '../../src/services/pgc/bundle-store.js';
 import { createGuard, createLocalGuard, GuardDeniedError } from '../../src/sdk/index.js';
+import { waitFor } from '../support/process.js';
 import { backends, createTestApp, createTestPlatform, createUser, tokenFor, type TestPlatform } from '../support/harness.js';
 
 type Headers = Record<string, string>;
@@ -15,13 +16,6 @@ const EVALUATE = '/api/v1/enforcement/evaluate';
 const cardToEmail = { principal: { type: 'Agent', id: 'support-bot' }, action: 'send_external', resource: { type: 'Channel', id: 'email' }, content: 'Your card 4111 1111 1111 1111 is on file' };
 const benign = { principal: { type: 'Agent', id: 'support-bot' }, action: 'generate', resource: { type: 'Model', id: 'gpt' }, content: 'Write a haiku about autumn.' };
 
-async function waitUntil(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (await predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 for (const backend of await backends()) {
   describe(`enforcement service on ${backend}`, () => {
@@ -187,7 +181,7 @@ for (const backend of await backends()) {
       const second = await buildAndActivateBundle(env.platform, withoutOne, null);
       const responses = await load;
       assert.ok(responses.every((response) => response.statusCode === 200 && response.json().decision === 'allow'));
-      await waitUntil(async () => (await evaluate(benign)).json().bundle_hash === second.hash, 'the new bundle');
+      await waitFor(async () => (await evaluate(benign)).json().bundle_hash === second.hash, 5000, 'the new bundle');
       assert.notEqual(second.hash, first);
 
       const store = new BundleStore(env.platform.db);
@@ -195,7 +189,7 @@ for (const backend of await backends()) {
       // Signed, but by a key PGC does not trust.
       const forged = signBundle(bundle, generateKeyPairSync('ed25519').privateKey);
       await store.activate(forged, null, async () => undefined);
-      await waitUntil(async () => /acgs_pgc_bundle_load_failures_total\{service="pgc"\} [1-9]/.test((await pgc.inject({ method: 'GET', url: '/metrics' })).body), 'a refused bundle');
+      await waitFor(async () => /acgs_pgc_bundle_load_failures_total\{service="pgc"\} [1-9]/.test((await pgc.inject({ method: 'GET', url: '/metrics' })).body), 5000, 'a refused bundle');
       assert.equal((await evaluate(benign)).json().bundle_hash, second.hash, 'the last good bundle stays in force');
       assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'degraded');
     });
@@ -235,7 +229,7 @@ for (const backend of await backends()) {
         const agent = (await tokenFor(env.platform, ['agent'])).headers;
         assert.equal((await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().reasons[0].error_code, 'NO_ACTIVE_BUNDLE');
         const ac = await createTestApp('ac', env.platform);
-        await waitUntil(async () => (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().decision === 'allow', 'the starter bundle');
+        await waitFor(async () => (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().decision === 'allow', 5000, 'the starter bundle');
         assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'healthy');
         await ac.close();
       } finally {

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { waitFor } from '../support/process.js';
 import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
 
 const RULE = '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
 const payment = { principal: { type: 'Agent', id: 'bot' }, action: 'tool_call', resource: { type: 'Tool', id: 'pay' }, context: { tool: 'payments', risk: 10 } };
 
-async function waitUntil(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (await predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 for (const backend of await backends()) {
   describe(`policy lifecycle on ${backend}`, () => {
@@ -47,7 +41,7 @@ for (const backend of await backends()) {
         assert.equal((await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', auditor.headers)).statusCode, 403);
         const activated = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
         assert.equal(activated.json().status, 'active', activated.body);
-        await waitUntil(async () => (await decide()).decision === 'deny', 'the new bundle');
+        await waitFor(async () => (await decide()).decision === 'deny', 5000, 'the new bundle');
         assert.equal((await decide()).reasons[0].policy_id, 'no-payments-on-sunday');
 
         const v2 = await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, { source: RULE.replace('"payments"', '"wire_transfer"') });
@@ -58,14 +52,14 @@ for (const backend of await backends()) {
         }
         const history = (await call('GET', '/api/v1/policies/no-payments-on-sunday', auditor.headers)).json();
         assert.deepEqual(history.versions.map((v: { status: string }) => v.status), ['active', 'superseded']);
-        await waitUntil(async () => (await decide()).decision === 'allow', 'version 2 in force');
+        await waitFor(async () => (await decide()).decision === 'allow', 5000, 'version 2 in force');
 
         assert.equal((await call('POST', '/api/v1/policies/no-payments-on-sunday/revoke', reviewer.headers)).json().status, 'revoked');
         const active = (await call('GET', '/api/v1/policies?status=active&limit=200', auditor.headers)).json().items.map((p: { policy_id: string }) => p.policy_id);
         assert.ok(!active.includes('no-payments-on-sunday'));
         assert.ok(active.includes('baseline-permit'), 'the starter policies live in the store too');
         const rules = (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })).json();
-        await waitUntil(async () => !(await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })).json().policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'), 'revocation in force');
+        await waitFor(async () => !(await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })).json().policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'), 5000, 'revocation in force');
         assert.ok(rules.policies.length >= 9);
 
         assert.match((await integrity.inject({ method: 'GET', url: '/metrics' })).body, /^acgs_policies\{status="revoked",service="integrity"\} 1$/m);

@@ -16,3 +16,30 @@ export interface AuditEntry {
 export function entryBytes(entry: AuditEntry): Buffer {
   return Buffer.from(canonicalJson(entry), 'utf8');
 }
+
+/** An audit_logs row as the database returns it. */
+export interface AuditRow {
+  id: number;
+  leaf_index: number | null;
+  timestamp: Date;
+  user_id: string | null;
+  action: string;
+  resource: string;
+  details: Record<string, unknown>;
+  source_ip: string | null;
+  request_id: string | null;
+}
+
+/** The entry a row commits to as leaf `leafIndex` (its stored index unless one is being assigned). */
+export function entryFromRow(row: AuditRow, leafIndex = Number(row.leaf_index)): AuditEntry {
+  return {
+    leaf_index: leafIndex,
+    timestamp: row.timestamp.toISOString(),
+    user_id: row.user_id,
+    action: row.action,
+    resource: row.resource,
+    details: row.details,
+    source_ip: row.source_ip,
+    request_id: row.request_id,
+  };
+}

@@ -1,4 +1,4 @@
-import { entryBytes, type AuditEntry } from '../../domain/audit/entry.js';
+import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
 import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
 import { rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
 import { auditTreeSize, readTreeNodes } from '../../platform/audit.js';
@@ -21,29 +21,6 @@ export async function treeHead(q: Queryable): Promise<{ size: number; root: Hash
   const size = await auditTreeSize(q);
   return { size, root: await rootHash(databaseSubtreeReader(q), size) };
 }
-
-interface AuditRow {
-  id: number;
-  leaf_index: number | null;
-  timestamp: Date;
-  user_id: string | null;
-  action: string;
-  resource: string;
-  details: Record<string, unknown>;
-  source_ip: string | null;
-  request_id: string | null;
-}
-
-export const rowEntry = (row: AuditRow & { leaf_index: number }): AuditEntry => ({
-  leaf_index: Number(row.leaf_index),
-  timestamp: row.timestamp.toISOString(),
-  user_id: row.user_id,
-  action: row.action,
-  resource: row.resource,
-  details: row.details,
-  source_ip: row.source_ip,
-  request_id: row.request_id,
-});
 
 export interface VerifyFinding {
   leaf_index: number | null;
@@ -72,8 +49,8 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
     const rows = (await q.query<AuditRow>(
       'SELECT id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id FROM audit_logs WHERE leaf_index >= $1 ORDER BY leaf_index LIMIT $2',
       [expected, pageSize],
-    )) as (AuditRow & { leaf_index: number })[];
-    const contiguous: (AuditRow & { leaf_index: number })[] = [];
+    )) as AuditRow[];
+    const contiguous: AuditRow[] = [];
     for (const row of rows) {
       if (Number(row.leaf_index) !== expected + contiguous.length) {
         findings.push({ leaf_index: expected + contiguous.length, problem: 'missing: the row with this leaf index was deleted' });
@@ -82,7 +59,7 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
       contiguous.push(row);
     }
     if (contiguous.length === 0) break;
-    const created = await appendToFrontier(expected, frontier, contiguous.map((row) => entryBytes(rowEntry(row))));
+    const created = await appendToFrontier(expected, frontier, contiguous.map((row) => entryBytes(entryFromRow(row))));
     const storedByKey = await readTreeNodes(q, created.map(([level, index]) => [level, index] as [number, number]));
     for (const [level, index, hash] of created) {
       const saved = storedByKey.get(`${level}:${index}`);

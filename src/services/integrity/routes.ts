@@ -1,13 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import { entryBytes } from '../../domain/audit/entry.js';
+import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
 import { auditTreeSize } from '../../platform/audit.js';
 import { ValidationError } from '../../platform/errors.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
-import { databaseSubtreeReader, rowEntry } from './audit-tree.js';
+import { databaseSubtreeReader } from './audit-tree.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { SigningKeys } from './signing-keys.js';
@@ -83,9 +83,9 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
         inclusionProof(reader, index, size),
         rootHash(reader, size),
         reader.node(0, index),
-        db.query<Parameters<typeof rowEntry>[0]>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]),
+        db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]),
       ]);
-      const entry = rowEntry(rows[0]!);
+      const entry = entryFromRow(rows[0]!);
       // leaf_data is what the leaf hash commits to, so a checker needs no JSON canonicaliser of its own.
       return { index, tree_size: size, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
     },
