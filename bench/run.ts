@@ -162,9 +162,8 @@ async function coldStart(): Promise<void> {
   console.log(`PGlite, existing data dir:     ${again.startupMs.toFixed(0)} ms`);
 
   await withPostgresSchema(async (url) => {
-    // Both starts must sign and verify bundles with one key, as every instance of a real deployment does.
-    const keyDir = mkdtempSync(join(tmpdir(), 'acgs-bench-key-'));
-    const env = { DATABASE_URL: url, REDIS_URL: REDIS_URL, ACGS_BUNDLE_KEY_FILE: join(keyDir, 'bundle-signing.pem') };
+    // Both starts must unlock the one OpenPGP key in the database, as every instance of a real deployment does.
+    const env = { DATABASE_URL: url, REDIS_URL: REDIS_URL, ACGS_SIGNING_KEY_PASSPHRASE: 'bench-signing-passphrase-0123456789abcdef' };
     const first = await startStack(env);
     await stopStack(first);
     rmSync(first.dataDir, { recursive: true, force: true });
@@ -173,7 +172,6 @@ async function coldStart(): Promise<void> {
     await stopStack(second);
     rmSync(second.dataDir, { recursive: true, force: true });
     console.log(`PostgreSQL + Redis, migrated: ${second.startupMs.toFixed(0)} ms`);
-    rmSync(keyDir, { recursive: true, force: true });
   });
   console.log('(each figure includes spawning Node and loading the code; measured from spawn to six healthy /health answers)');
 }

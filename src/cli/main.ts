@@ -17,7 +17,7 @@ import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../do
 import { policiesFromSource } from '../domain/policy/policy-files.js';
 import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
 import { buildAndActivateBundle } from '../services/pgc/bundle-builder.js';
-import { bundleKeyFile, loadBundleKeys } from '../services/pgc/bundle-keys.js';
+import { verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
 import { BundleStore } from '../services/pgc/bundle-store.js';
 import { entryBytes, entryFromRow, type AuditRow } from '../domain/audit/entry.js';
 import { inclusionProof, rootHash } from '../domain/audit/merkle.js';
@@ -111,10 +111,10 @@ user
     }
   });
 
-const bundle = program.command('bundle').description('policy bundles (interim: signed with the local key until the integrity service owns signing)');
+const bundle = program.command('bundle').description('policy bundles, signed with the platform OpenPGP key');
 bundle
   .command('build')
-  .description('build, sign and activate the next bundle from Cedar files (default: the starter policies); PGlite: stop acgs up first')
+  .description('build, sign and activate the next bundle from Cedar files (default: the active policies of the store); PGlite: stop acgs up first')
   .argument('[files...]', 'Cedar files; every policy needs @id and should carry @principle')
   .action(async (files: string[]) => {
     const platform = await createPlatform(configOrExit());
@@ -130,7 +130,7 @@ bundle
         }
       }
       const signed = await buildAndActivateBundle(platform, policies, null);
-      console.log(`activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, key ${signed.key_id})`);
+      console.log(`activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`);
       console.log(`constitution ${signed.bundle.constitution_hash}`);
     } catch (error) {
       if (error instanceof BundleInvalidError) {
@@ -152,20 +152,16 @@ program
     const config = configOrExit();
     const text = options.file === undefined ? await readStdin() : await readFile(options.file, 'utf8');
     const request = JSON.parse(text) as EvaluationRequest;
-    const { publicKey } = await loadBundleKeys(config);
+    const db = await openDatabase(config);
     let signed: SignedBundle | null;
-    if (options.bundle !== undefined) {
-      signed = JSON.parse(await readFile(options.bundle, 'utf8')) as SignedBundle;
-    } else {
-      const db = await openDatabase(config);
-      try {
-        signed = await new BundleStore(db).active();
-      } finally {
-        await db.close();
-      }
+    let verified: boolean;
+    try {
+      signed = options.bundle !== undefined ? (JSON.parse(await readFile(options.bundle, 'utf8')) as SignedBundle) : await new BundleStore(db).active();
+      verified = signed !== null && (await verifySignedBundle(signed, async (bytes, signature) => (await verifyWithPlatformKeys(db, bytes, signature)).valid));
+    } finally {
+      await db.close();
     }
-    const verified = signed !== null && verifySignedBundle(signed, publicKey);
-    if (signed !== null && !verified) console.error(`bundle v${signed.bundle.version} does not verify with ${bundleKeyFile(config)}: failing closed`);
+    if (signed !== null && !verified) console.error(`bundle v${signed.bundle.version} is not signed by a platform key: failing closed`);
     const outcome = decide(verified ? new PolicyEngine(signed!.bundle, signed!.hash) : null, request);
     console.log(JSON.stringify({ decision: outcome.decision, reasons: outcome.reasons, obligations: outcome.obligations, findings: outcome.findings, context: outcome.context, bundle_hash: outcome.bundle_hash, constitution_hash: outcome.constitution_hash }, null, 2));
     process.exitCode = outcome.decision === 'allow' ? 0 : 3;

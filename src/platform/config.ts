@@ -50,8 +50,6 @@ export interface Config {
   bootstrapAdmin: { email: string | null; password: string | null };
   /** Load the starter constitution into an empty system (on by default). */
   starterConstitution: boolean;
-  /** Interim bundle signing key (PEM); default $ACGS_DATA_DIR/keys/bundle-signing.pem. */
-  bundleKeyFile: string | null;
   enforcement: {
     maxContentBytes: number;
     storeContent: boolean;
@@ -231,7 +229,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bootstrapAdmin: { email: read(env, 'ACGS_ADMIN_EMAIL') ?? null, password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null },
     starterConstitution: oneOf(env, 'ACGS_STARTER_CONSTITUTION', ['true', 'false'] as const, 'true') === 'true',
-    bundleKeyFile: read(env, 'ACGS_BUNDLE_KEY_FILE') ?? null,
     enforcement: {
       maxContentBytes: integer(env, 'ACGS_MAX_CONTENT_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
@@ -250,7 +247,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_BCRYPT_COST', 'ACGS_LOCKOUT_THRESHOLD', 'ACGS_LOCKOUT_MINUTES', 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
   'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
-  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_BUNDLE_KEY_FILE', 'ACGS_SIGNING_KEY_PASSPHRASE',
+  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_SIGNING_KEY_PASSPHRASE',
   'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE', 'ACGS_KEYWORD_LISTS', 'ACGS_CLASSIFIER_URL',
   'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE',
 ];

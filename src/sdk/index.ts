@@ -2,7 +2,7 @@
  * ACGS-PGP SDK for agent code: `createGuard` asks the enforcement service; `createLocalGuard` decides in-process
  * with the same code the service runs, on a bundle it verified itself.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { verifyDetached } from '../domain/crypto/openpgp.js';
 import { decide, type DecisionOutcome, type EvaluationRequest, type Obligation, type Reason } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
@@ -82,8 +82,8 @@ export interface LocalGuardOptions {
   bundle?: SignedBundle;
   bundleUrl?: string;
   apiKey?: string;
-  /** The trusted bundle signing key (PEM or KeyObject); a bundle that does not verify with it is refused. */
-  publicKey: string | KeyObject;
+  /** Trusted armored OpenPGP public keys (GET /api/v1/crypto/keys); a bundle none of them signed is refused. */
+  publicKeys: readonly string[];
 }
 
 /** A guard that decides in-process: same inputs, same decision as the service, no network on the hot path. */
@@ -95,8 +95,8 @@ export async function createLocalGuard(options: LocalGuardOptions): Promise<Guar
     if (!response.ok) throw new Error(`fetching the bundle answered ${response.status}`);
     signed = (await response.json()) as SignedBundle;
   }
-  const key = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
-  if (!verifySignedBundle(signed, key)) throw new Error('the bundle signature does not verify with the given public key');
+  const trusted = async (bytes: Uint8Array, signature: string) => (await verifyDetached(bytes, signature, options.publicKeys)).valid;
+  if (!(await verifySignedBundle(signed, trusted))) throw new Error('the bundle signature does not verify with any of the given public keys');
   const engine = new PolicyEngine(signed.bundle, signed.hash);
   const toDecision = (outcome: DecisionOutcome): GuardDecision => ({
     decision: outcome.decision,

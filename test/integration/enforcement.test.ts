@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateSigningKey, signDetached, unlockKey } from '../../src/domain/crypto/openpgp.js';
 import { assembleBundle, signBundle } from '../../src/domain/policy/bundle.js';
 import { buildAndActivateBundle } from '../../src/services/pgc/bundle-builder.js';
-import { loadBundleKeys } from '../../src/services/pgc/bundle-keys.js';
 import { BundleStore } from '../../src/services/pgc/bundle-store.js';
 import { createGuard, createLocalGuard, GuardDeniedError } from '../../src/sdk/index.js';
 import { waitFor } from '../support/process.js';
@@ -145,7 +144,8 @@ for (const backend of await backends()) {
     it('SDK: the local guard decides exactly as the service, and wrap() redacts and blocks', async () => {
       const address = await pgc.listen({ port: 0, host: '127.0.0.1' });
       const remote = createGuard({ url: address, apiKey: agentKey['x-api-key']! });
-      const local = await createLocalGuard({ bundleUrl: `${address}/api/v1/enforcement/bundle`, apiKey: agentKey['x-api-key']!, publicKey: (await loadBundleKeys(env.platform.config)).publicKey });
+      const publicKeys = (await env.platform.db.query<{ armored_public: string }>('SELECT armored_public FROM signing_keys')).map((row) => row.armored_public);
+      const local = await createLocalGuard({ bundleUrl: `${address}/api/v1/enforcement/bundle`, apiKey: agentKey['x-api-key']!, publicKeys });
       const requests = [
         cardToEmail,
         benign,
@@ -187,7 +187,9 @@ for (const backend of await backends()) {
       const store = new BundleStore(env.platform.db);
       const bundle = assembleBundle({ version: (await store.latestVersion()) + 1, constitutionHash: 'c'.repeat(64), policies: STARTER_POLICIES });
       // Signed, but by a key PGC does not trust.
-      const forged = signBundle(bundle, generateKeyPairSync('ed25519').privateKey);
+      const stranger = await generateSigningKey('stranger-passphrase');
+      const strangerKey = await unlockKey(stranger.armoredPrivate, 'stranger-passphrase');
+      const forged = await signBundle(bundle, async (bytes) => ({ signature: await signDetached(bytes, strangerKey), fingerprint: stranger.fingerprint }));
       await store.activate(forged, null, async () => undefined);
       await waitFor(async () => /acgs_pgc_bundle_load_failures_total\{service="pgc"\} [1-9]/.test((await pgc.inject({ method: 'GET', url: '/metrics' })).body), 5000, 'a refused bundle');
       assert.equal((await evaluate(benign)).json().bundle_hash, second.hash, 'the last good bundle stays in force');

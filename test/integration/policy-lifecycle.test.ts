@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { waitFor } from '../support/process.js';
+import { canonicalJson } from '../../src/domain/canonical-json.js';
+import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
 import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
 
 const RULE = '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
@@ -42,6 +44,16 @@ for (const backend of await backends()) {
         const activated = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
         assert.equal(activated.json().status, 'active', activated.body);
         await waitFor(async () => (await decide()).decision === 'deny', 5000, 'the new bundle');
+        const activeBundle = await call('GET', '/api/v1/bundles/active', agent.headers);
+        assert.equal(activeBundle.statusCode, 200);
+        const served = activeBundle.json();
+        assert.ok(served.bundle.policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'));
+        assert.equal((await integrity.inject({ method: 'GET', url: '/api/v1/bundles/active', headers: { ...agent.headers, 'if-none-match': String(activeBundle.headers['etag']) } })).statusCode, 304);
+        assert.equal((await call('GET', `/api/v1/bundles/${served.bundle.version}`, agent.headers)).json().hash, served.hash);
+        assert.equal((await call('GET', '/api/v1/bundles/999', agent.headers)).statusCode, 404);
+        const keys = (await integrity.inject({ method: 'GET', url: '/api/v1/crypto/keys' })).json().items;
+        const signer = keys.find((key: { fingerprint: string }) => key.fingerprint === served.key_fingerprint);
+        if (gpgAvailable) assert.ok(gpgVerifies(signer.armored_public, Buffer.from(canonicalJson(served.bundle)), served.signature), 'gpg --verify accepts the bundle signature');
         assert.equal((await decide()).reasons[0].policy_id, 'no-payments-on-sunday');
 
         const v2 = await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, { source: RULE.replace('"payments"', '"wire_transfer"') });

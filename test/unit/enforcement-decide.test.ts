@@ -1,16 +1,25 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decide, type EvaluationRequest } from '../../src/domain/enforcement/decide.js';
 import { PolicyEngine } from '../../src/domain/enforcement/engine.js';
-import { assembleBundle, BundleInvalidError, signBundle, verifySignedBundle } from '../../src/domain/policy/bundle.js';
+import { generateSigningKey, signDetached, unlockKey, verifyDetached } from '../../src/domain/crypto/openpgp.js';
+import { assembleBundle, BundleInvalidError, bundleHash, signBundle, verifySignedBundle } from '../../src/domain/policy/bundle.js';
 import { ACTIONS, RESOURCE_TYPES } from '../../src/domain/policy/governance-schema.js';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 
 const bundle = assembleBundle({ version: 1, constitutionHash: 'c'.repeat(64), policies: STARTER_POLICIES, createdAt: new Date('2026-01-01T00:00:00Z') });
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const signed = signBundle(bundle, privateKey);
+/** An OpenPGP signer/verifier pair for a fresh key, as the integrity service would use. */
+async function keyPair() {
+  const generated = await generateSigningKey('unit-test-passphrase');
+  const key = await unlockKey(generated.armoredPrivate, 'unit-test-passphrase');
+  return {
+    sign: async (bytes: Uint8Array) => ({ signature: await signDetached(bytes, key), fingerprint: generated.fingerprint }),
+    verify: async (bytes: Uint8Array, signature: string) => (await verifyDetached(bytes, signature, [generated.armoredPublic])).valid,
+  };
+}
+const platformKey = await keyPair();
+const signed = await signBundle(bundle, platformKey.sign);
 const engine = new PolicyEngine(bundle, signed.hash);
 
 const request = (action: string, context: Record<string, unknown> = {}, content?: string, resource = 'Model'): EvaluationRequest => ({
@@ -97,12 +106,13 @@ describe('fail closed', () => {
 });
 
 describe('bundle signatures', () => {
-  it('verify with the signing key only, and detect any change', () => {
-    assert.ok(verifySignedBundle(signed, publicKey));
-    assert.ok(!verifySignedBundle(signed, generateKeyPairSync('ed25519').publicKey));
-    assert.ok(!verifySignedBundle({ ...signed, signature: Buffer.from('x'.repeat(64)).toString('base64') }, publicKey));
+  it('verify with the signing key only, and detect any change', async () => {
+    assert.ok(await verifySignedBundle(signed, platformKey.verify));
+    assert.ok(!(await verifySignedBundle(signed, (await keyPair()).verify)));
+    assert.ok(!(await verifySignedBundle({ ...signed, signature: Buffer.from('x'.repeat(64)).toString('base64') }, platformKey.verify)));
     const tampered = { ...signed, bundle: { ...signed.bundle, policies: signed.bundle.policies.slice(1) } };
-    assert.ok(!verifySignedBundle(tampered, publicKey));
+    assert.ok(!(await verifySignedBundle(tampered, platformKey.verify)));
+    assert.ok(!(await verifySignedBundle({ ...tampered, hash: bundleHash(tampered.bundle) }, platformKey.verify)), 'a recomputed hash does not rescue a changed bundle');
   });
 });
 

@@ -1,4 +1,3 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson, canonicalSha256 } from '../canonical-json.js';
 import { annotationValues, validatePolicies, policyMetadata, type PolicyProblem } from './cedar.js';
 import { GOVERNANCE_SCHEMA, GOVERNANCE_SCHEMA_VERSION } from './governance-schema.js';
@@ -25,10 +24,15 @@ export interface Bundle {
 export interface SignedBundle {
   bundle: Bundle;
   hash: string;
-  /** Base64 Ed25519 signature over the bundle's RFC 8785 canonical JSON. */
+  /** Armored, detached OpenPGP signature over bundleBytes(bundle): `gpg --verify bundle.sig bundle.json` checks it. */
   signature: string;
+  /** Fingerprint of the signing key. */
   key_id: string;
 }
+
+/** Signs bytes and names the key used; verifies bytes against the trusted keys. Key storage stays outside. */
+export type Signer = (data: Uint8Array) => Promise<{ signature: string; fingerprint: string }>;
+export type Verifier = (data: Uint8Array, signature: string) => Promise<boolean>;
 
 export class BundleInvalidError extends Error {
   constructor(readonly problems: PolicyProblem[]) {
@@ -61,20 +65,19 @@ export function assembleBundle(input: { version: number; constitutionHash: strin
 
 export const bundleHash = (bundle: Bundle) => canonicalSha256(bundle);
 
-export function keyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+/** The exact bytes that are hashed and signed: the bundle's RFC 8785 canonical JSON, UTF-8. */
+export const bundleBytes = (bundle: Bundle) => Buffer.from(canonicalJson(bundle), 'utf8');
+
+export async function signBundle(bundle: Bundle, sign: Signer): Promise<SignedBundle> {
+  const { signature, fingerprint } = await sign(bundleBytes(bundle));
+  return { bundle, hash: bundleHash(bundle), signature, key_id: fingerprint };
 }
 
-export function signBundle(bundle: Bundle, privateKey: KeyObject): SignedBundle {
-  const signature = sign(null, Buffer.from(canonicalJson(bundle), 'utf8'), privateKey).toString('base64');
-  return { bundle, hash: bundleHash(bundle), signature, key_id: keyId(createPublicKey(privateKey)) };
-}
-
-/** True only if the signature is the trusted key's over exactly this bundle and the stated hash matches it. */
-export function verifySignedBundle(signed: SignedBundle, trustedKey: KeyObject): boolean {
+/** True only if a trusted key signed exactly this bundle and the stated hash matches it; malformed input is false. */
+export async function verifySignedBundle(signed: SignedBundle, verify: Verifier): Promise<boolean> {
   try {
     if (signed.hash !== bundleHash(signed.bundle)) return false;
-    return verify(null, Buffer.from(canonicalJson(signed.bundle), 'utf8'), trustedKey, Buffer.from(signed.signature, 'base64'));
+    return await verify(bundleBytes(signed.bundle), signed.signature);
   } catch {
     return false;
   }

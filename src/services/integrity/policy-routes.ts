@@ -4,7 +4,10 @@ import type { PolicyAction } from '../../domain/policy/lifecycle.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
-import { buildAndActivateBundle } from '../pgc/bundle-builder.js';
+import type { SignedBundle } from '../../domain/policy/bundle.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { buildAndActivateBundle, platformSigningKeys } from '../pgc/bundle-builder.js';
+import { BundleStore } from '../pgc/bundle-store.js';
 import { PolicyStore } from './policy-store.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
@@ -19,6 +22,7 @@ export const PolicyBody = Type.Object(
   { additionalProperties: false },
 );
 const PolicyIdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }) }, { additionalProperties: false });
+const BundleVersionParam = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Union(['draft', 'verified', 'approved', 'active', 'superseded', 'revoked'].map((status) => Type.Literal(status)))),
@@ -31,6 +35,7 @@ const ListQuery = Type.Object(
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
 export function registerPolicyRoutes(app: FastifyInstance, { platform }: ServiceContext): void {
   const store = new PolicyStore(platform);
+  const keys = platformSigningKeys(platform);
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/policies',
@@ -61,6 +66,32 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
     async (request) => store.submit(request.body, principalOf(request).userId, 'next', request.params.id),
   );
 
+  const bundles = new BundleStore(platform.db);
+  const bundleView = (signed: SignedBundle) => ({ bundle: signed.bundle, hash: signed.hash, signature: signed.signature, key_fingerprint: signed.key_id, signed_bytes: 'RFC 8785 canonical JSON of bundle, UTF-8' });
+
+  app.get(
+    '/api/v1/bundles/active',
+    { config: { access: 'authenticated' }, schema: { tags: ['bundles'], summary: 'The bundle in force with its detached OpenPGP signature (ETag = bundle hash; If-None-Match → 304)', response: errorResponses(401, 404) } },
+    async (request, reply) => {
+      const signed = await bundles.active();
+      if (signed === null) throw new NotFoundError('No bundle has been activated', 'NO_ACTIVE_BUNDLE');
+      const etag = `"${signed.hash}"`;
+      reply.header('etag', etag);
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      return bundleView(signed);
+    },
+  );
+
+  app.get<{ Params: Static<typeof BundleVersionParam> }>(
+    '/api/v1/bundles/:version',
+    { config: { access: 'authenticated' }, schema: { tags: ['bundles'], summary: 'One bundle version with its signature', params: BundleVersionParam, response: errorResponses(400, 401, 404) } },
+    async (request) => {
+      const signed = await bundles.version(request.params.version);
+      if (signed === null) throw new NotFoundError(`No bundle version ${request.params.version}`, 'BUNDLE_NOT_FOUND');
+      return bundleView(signed);
+    },
+  );
+
   const summaries: Record<PolicyAction, string> = {
     verify: 'Attach a verification report (schema and Cedar validation until the verification service exists): draft → verified',
     approve: 'Approve a verified version; never by its author (403 TWO_PERSON_RULE)',
@@ -73,6 +104,8 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
       { config: { access: EDITORS }, schema: { tags: ['policies'], summary: summaries[action], params: PolicyIdParam, response: errorResponses(400, 401, 403, 404, 409) } },
       async (request) => {
         const actorId = principalOf(request).userId;
+        // The signing key must exist before the transaction that signs the new bundle opens.
+        await keys.active();
         return store.apply(action, request.params.id, actorId, async (tx) => void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)));
       },
     );

@@ -34,9 +34,16 @@ export class SigningKeys {
 
   constructor(private readonly db: Database, private readonly audit: AuditLog, private readonly passphrase: string) {}
 
-  /** The active key, created on first use (under a lock, so instances starting together make one). */
-  async active(): Promise<{ fingerprint: string; key: UnlockedKey }> {
-    const row = (await this.db.query<KeyRow>('SELECT * FROM signing_keys WHERE active'))[0] ?? (await this.create(false));
+  /**
+   * The active key, created on first use (under a lock, so instances starting together make one). Inside a caller's
+   * transaction (`q`) it is only read: creating one there would need a second transaction, so call active() first.
+   */
+  async active(q: Queryable = this.db): Promise<{ fingerprint: string; key: UnlockedKey }> {
+    let row = (await q.query<KeyRow>('SELECT * FROM signing_keys WHERE active'))[0];
+    if (row === undefined) {
+      if (q !== this.db) throw new Error('no active signing key yet; create it (active()) before opening the transaction');
+      row = await this.create(false);
+    }
     if (this.unlocked?.fingerprint !== row.fingerprint) this.unlocked = { fingerprint: row.fingerprint, key: await unlockKey(row.armored_private, this.passphrase) };
     return this.unlocked;
   }
@@ -53,8 +60,8 @@ export class SigningKeys {
     return { fingerprint: row.fingerprint, armored_public: row.armored_public, active: true, created_at: row.created_at.toISOString(), retired_at: null };
   }
 
-  async sign(data: Uint8Array): Promise<{ signature: string; fingerprint: string }> {
-    const { fingerprint, key } = await this.active();
+  async sign(data: Uint8Array, q: Queryable = this.db): Promise<{ signature: string; fingerprint: string }> {
+    const { fingerprint, key } = await this.active(q);
     return { signature: await signDetached(data, key), fingerprint };
   }
 

@@ -1,11 +1,10 @@
-import type { KeyObject } from 'node:crypto';
 import { PolicyEngine } from '../../domain/enforcement/engine.js';
-import { verifySignedBundle } from '../../domain/policy/bundle.js';
+import { verifySignedBundle, type Verifier } from '../../domain/policy/bundle.js';
 import type { HealthContributor } from '../../platform/http/health.js';
 import type { BundleStore } from './bundle-store.js';
 
 /**
- * The engine PGC enforces with. A bundle is used only after its signature verifies against the trusted key; a bad
+ * The engine PGC enforces with. A bundle is used only after its signature verifies with a platform key; a bad
  * new bundle leaves the last good engine in force. Swapping the engine is one assignment, so requests in flight
  * finish on the engine they started with and none is dropped.
  */
@@ -17,7 +16,7 @@ export class ActiveBundle {
 
   constructor(
     private readonly store: BundleStore,
-    private readonly trustedKey: KeyObject,
+    private readonly verify: Verifier,
     private readonly onLoadFailure: (reason: string) => void,
   ) {}
 
@@ -28,7 +27,7 @@ export class ActiveBundle {
       return;
     }
     if (this.engine?.bundleHash === signed.hash) return;
-    if (!verifySignedBundle(signed, this.trustedKey)) return this.fail(`bundle v${signed.bundle.version} signature does not verify`);
+    if (!(await verifySignedBundle(signed, this.verify))) return this.fail(`bundle v${signed.bundle.version} signature does not verify`);
     try {
       // Two alternating namespaces: the new engine never overwrites the sets of the one still answering requests.
       this.generation += 1;

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
-import { loadBundleKeys } from './bundle-keys.js';
+import { SigningKeys } from '../integrity/signing-keys.js';
 import { BundleStore } from './bundle-store.js';
 
 async function currentConstitutionHash(q: Queryable): Promise<string | null> {
@@ -17,16 +17,23 @@ const BUNDLE_BUILD_LOCK = 727_170_6;
 
 /**
  * Builds the next bundle version from Cedar policies (id → text), bound to the constitution in force, signs it with
- * the interim local key and activates it. Invalid Cedar throws BundleInvalidError with line and column.
+ * the platform's OpenPGP key and activates it. Invalid Cedar throws BundleInvalidError with line and column.
  */
+/** The platform's OpenPGP keys, for signing bundles. */
+export const platformSigningKeys = (platform: Platform) => new SigningKeys(platform.db, platform.audit, platform.signingKeyPassphrase);
+
 export async function buildAndActivateBundle(platform: Platform, policies: Readonly<Record<string, string>>, actorId: string | null, tx?: Queryable): Promise<SignedBundle> {
-  if (tx === undefined) return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own));
+  const keys = platformSigningKeys(platform);
+  if (tx === undefined) {
+    await keys.active();
+    return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own));
+  }
   await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
   const constitutionHash = await currentConstitutionHash(tx);
   if (constitutionHash === null) throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
   const store = new BundleStore(platform.db);
   const bundle = assembleBundle({ version: (await store.latestVersion(tx)) + 1, constitutionHash, policies });
-  const signed = signBundle(bundle, (await loadBundleKeys(platform.config)).privateKey);
+  const signed = await signBundle(bundle, (bytes) => keys.sign(bytes, tx));
   await store.activateIn(tx, signed, actorId, (tx) =>
     platform.audit.record({ userId: actorId, action: 'bundle.activated', resource: `bundle:${bundle.version}`, details: { hash: signed.hash, constitution_hash: constitutionHash, policies: bundle.policies.map((p) => p.id) } }, tx),
   );
@@ -38,6 +45,7 @@ export async function buildAndActivateBundle(platform: Platform, policies: Reado
  * activates them as bundle v1, in one transaction (instances starting together make exactly one).
  */
 export async function ensureStarterBundle(platform: Platform): Promise<SignedBundle | null> {
+  await platformSigningKeys(platform).active();
   return platform.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
     if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null) return null;

@@ -21,6 +21,11 @@ export class BundleStore {
     return rows[0] === undefined ? null : toSigned(rows[0]);
   }
 
+  async version(version: number): Promise<SignedBundle | null> {
+    const rows = await this.db.query<BundleRow>('SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE version = $1', [version]);
+    return rows[0] === undefined ? null : toSigned(rows[0]);
+  }
+
   async latestVersion(q: Queryable = this.db): Promise<number> {
     const rows = await q.query<{ v: number | null }>('SELECT max(version) AS v FROM policy_bundles');
     return rows[0]?.v ?? 0;

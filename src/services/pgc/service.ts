@@ -9,7 +9,7 @@ import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { ActiveBundle } from './active-bundle.js';
 import { ensureStarterBundle } from './bundle-builder.js';
-import { loadBundleKeys } from './bundle-keys.js';
+import { verifyWithPlatformKeys } from '../integrity/signing-keys.js';
 import { BUNDLE_ACTIVATED, BundleStore } from './bundle-store.js';
 import { DecisionLog } from './decision-log.js';
 import { createEnforcerMetrics, Enforcer } from './enforcer.js';
@@ -49,7 +49,8 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   const { config } = platform;
   const store = new BundleStore(platform.db);
   const loadFailures = new client.Counter({ name: 'acgs_pgc_bundle_load_failures_total', help: 'Bundles refused (bad signature or policies); the last good one stays in force', registers: [metrics.registry] });
-  const active = new ActiveBundle(store, (await loadBundleKeys(config)).publicKey, (reason) => {
+  const trusted = async (bytes: Uint8Array, signature: string) => (await verifyWithPlatformKeys(platform.db, bytes, signature)).valid;
+  const active = new ActiveBundle(store, trusted, (reason) => {
     loadFailures.inc();
     app.log.error({ reason }, 'policy bundle refused');
   });
