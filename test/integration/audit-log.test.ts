@@ -131,3 +131,37 @@ describe('upgrading a log written before the Merkle tree', () => {
     }
   });
 });
+
+for (const backend of await backends()) {
+  describe(`decision receipts on ${backend}`, () => {
+    it('prove a decision is in the log under a signed tree head, checkable offline', async () => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const pgc = await createTestApp('pgc', env.platform);
+      const integrity = await createTestApp('integrity', env.platform);
+      try {
+        const agent = (await tokenFor(env.platform, ['agent'])).headers;
+        const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
+        const decision = (await pgc.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers: agent, payload: { principal: { type: 'Agent', id: 'bot' }, action: 'send_external', resource: { type: 'Channel', id: 'mail' }, content: 'card 4111 1111 1111 1111' } })).json();
+        const receipt = await integrity.inject({ method: 'GET', url: `/api/v1/audit/receipts/${decision.decision_id}`, headers: auditor });
+        assert.equal(receipt.statusCode, 200, receipt.body);
+        const body = receipt.json();
+        assert.deepEqual(
+          { decision: body.entry.details.decision, bundle_hash: body.entry.details.bundle_hash, constitution_hash: body.entry.details.constitution_hash },
+          { decision: 'deny', bundle_hash: decision.bundle_hash, constitution_hash: decision.constitution_hash },
+        );
+        assert.match(body.entry.details.request_digest, /^[0-9a-f]{64}$/);
+        assert.ok(!body.leaf_data.includes('4111'), 'the leaf holds a digest, never the content');
+        assert.ok(checkInclusion(body.leaf_data, body.leaf_index, body.tree_head.tree_size, body.audit_path, body.tree_head.root_hash));
+        assert.ok((await verifyWithPlatformKeys(env.platform.db, Buffer.from(body.tree_head.signed_data), body.tree_head.signature)).valid);
+        assert.equal((await integrity.inject({ method: 'GET', url: '/api/v1/audit/receipts/00000000-0000-4000-8000-000000000000', headers: auditor })).statusCode, 404);
+        assert.equal((await integrity.inject({ method: 'GET', url: `/api/v1/audit/receipts/${decision.decision_id}`, headers: agent })).statusCode, 403);
+      } finally {
+        await integrity.close();
+        await pgc.close();
+        await ac.close();
+        await env.cleanup();
+      }
+    });
+  });
+}

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
 import { auditTreeSize } from '../../platform/audit.js';
-import { ValidationError } from '../../platform/errors.js';
-import { errorResponses } from '../../platform/http/schemas.js';
+import { NotFoundError, ValidationError } from '../../platform/errors.js';
+import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader } from './audit-tree.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
@@ -88,6 +88,23 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
       const entry = entryFromRow(rows[0]!);
       // leaf_data is what the leaf hash commits to, so a checker needs no JSON canonicaliser of its own.
       return { index, tree_size: size, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
+    },
+  );
+
+  app.get<{ Params: Static<typeof UuidParam> }>(
+    '/api/v1/audit/receipts/:id',
+    {
+      config: { access: READERS },
+      schema: { tags: ['audit'], summary: 'Receipt for a decision: its log entry, an inclusion proof and the signed tree head that covers it', params: UuidParam, response: errorResponses(400, 401, 403, 404) },
+    },
+    async (request) => {
+      const rows = await db.query<AuditRow>(`SELECT * FROM audit_logs WHERE resource = $1 AND action = 'decision.evaluated'`, [`decision:${request.params.id}`]);
+      if (rows[0] === undefined) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
+      const entry = entryFromRow(rows[0]);
+      // The latest signed head covers every committed entry; sign one now if the log grew since the last.
+      const head = await heads.current();
+      const path = await inclusionProof(reader, entry.leaf_index, head.tree_size);
+      return { decision_id: request.params.id, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_index: entry.leaf_index, audit_path: path.map(hex), tree_head: head };
     },
   );
 
