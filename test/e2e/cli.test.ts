@@ -60,7 +60,8 @@ for (const backend of await backends()) {
         assert.equal(await stop(first), 0, first.output());
 
         const second = runCli(['up'], { ...base, ...ports.env });
-        await waitFor(() => healthy(authUrl), 30_000, 'restart');
+        // Services start one after another: wait for all of them, not just auth, before asking ac.
+        await waitFor(async () => (await Promise.all(ports.urls.map(healthy))).every(Boolean), 30_000, 'restart');
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
         assert.equal(await meStatus(authUrl, session.token!), 200, 'generated secrets persist in the data dir');
         const constitution = await fetch(`${ports.urls[1]}/api/v1/constitution`, { headers: { authorization: `Bearer ${session.token}` } });
