@@ -19,10 +19,10 @@ import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
 import { buildAndActivateBundle } from '../services/pgc/bundle-builder.js';
 import { verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
 import { BundleStore } from '../services/pgc/bundle-store.js';
-import { entryBytes, entryFromRow, type AuditRow } from '../domain/audit/entry.js';
+import { entryBytes } from '../domain/audit/entry.js';
 import { inclusionProof, rootHash } from '../domain/audit/merkle.js';
 import { auditTreeSize } from '../platform/audit.js';
-import { databaseSubtreeReader, verifyAuditTree } from '../services/integrity/audit-tree.js';
+import { databaseSubtreeReader, entryAt, verifyAuditTree } from '../services/integrity/audit-tree.js';
 import { verifyTreeHeads } from '../services/integrity/tree-heads.js';
 
 function configOrExit(): Config {
@@ -205,8 +205,7 @@ audit
       const size = options.treeSize ?? (await auditTreeSize(db));
       if (!Number.isInteger(options.index) || options.index < 0 || options.index >= size) throw new Error(`--index must be between 0 and ${size - 1}`);
       const reader = databaseSubtreeReader(db);
-      const rows = await db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = $1', [options.index]);
-      const entry = entryFromRow(rows[0]!);
+      const entry = await entryAt(db, options.index);
       const [path, root] = await Promise.all([inclusionProof(reader, options.index, size), rootHash(reader, size)]);
       console.log(JSON.stringify({ entry, leaf_data: entryBytes(entry).toString('utf8'), index: options.index, tree_size: size, root_hash: root.toString('hex'), audit_path: path.map((hash) => hash.toString('hex')) }, null, 2));
     } finally {

@@ -61,22 +61,29 @@ export class AuditLog {
    */
   async adoptRowsFromBeforeTheTree(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+      const size = await this.lockTree(tx);
       const rows = await tx.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index IS NULL ORDER BY id');
       if (rows.length === 0) return 0;
-      const size = await auditTreeSize(tx);
       const entries = rows.map((row, offset) => entryFromRow(row, size + offset));
       // Stored timestamps carry microseconds; the leaf commits to what readers get back (milliseconds), so store that.
       await tx.query(
         'UPDATE audit_logs AS a SET leaf_index = u.leaf_index, timestamp = u.ts FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, leaf_index, ts) WHERE a.id = u.id',
         [rows.map((row) => row.id), entries.map((entry) => entry.leaf_index), entries.map((entry) => entry.timestamp)],
       );
-      await this.insertNodes(tx, await appendToFrontier(size, await loadFrontier(tx, size), entries.map(entryBytes)));
+      await this.extendTree(tx, size, entries);
       return rows.length;
     });
   }
 
-  private async insertNodes(tx: Queryable, nodes: [number, number, Hash][]): Promise<void> {
+  /** Takes the append lock for the rest of the transaction and returns the tree size it then owns. */
+  private async lockTree(tx: Queryable): Promise<number> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+    return auditTreeSize(tx);
+  }
+
+  /** Hashes entries in as leaves size, size+1, … and stores every subtree hash they complete. */
+  private async extendTree(tx: Queryable, size: number, entries: readonly AuditEntry[]): Promise<void> {
+    const nodes = await appendToFrontier(size, await loadFrontier(tx, size), entries.map(entryBytes));
     await tx.query(
       'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
       [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],
@@ -84,8 +91,7 @@ export class AuditLog {
   }
 
   private async append(events: readonly AuditEvent[], tx: Queryable): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-    const size = await auditTreeSize(tx);
+    const size = await this.lockTree(tx);
     const timestamp = new Date();
     const entries: AuditEntry[] = events.map((event, offset) => ({
       leaf_index: size + offset,
@@ -97,7 +103,6 @@ export class AuditLog {
       source_ip: event.sourceIp ?? null,
       request_id: event.requestId ?? null,
     }));
-    const nodes = await appendToFrontier(size, await loadFrontier(tx, size), entries.map(entryBytes));
     const params: unknown[] = [];
     const rows = entries.map((entry, index) => {
       params.push(entry.leaf_index, timestamp, entry.user_id, entry.action, entry.resource, JSON.stringify(entry.details), entry.source_ip, entry.request_id);
@@ -105,6 +110,6 @@ export class AuditLog {
       return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
     });
     await tx.query(`INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
-    await this.insertNodes(tx, nodes);
+    await this.extendTree(tx, size, entries);
   }
 }

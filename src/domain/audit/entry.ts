@@ -17,17 +17,11 @@ export function entryBytes(entry: AuditEntry): Buffer {
   return Buffer.from(canonicalJson(entry), 'utf8');
 }
 
-/** An audit_logs row as the database returns it. */
-export interface AuditRow {
+/** An audit_logs row as the database returns it: the entry's fields, plus the row id, a Date, maybe no index. */
+export interface AuditRow extends Omit<AuditEntry, 'leaf_index' | 'timestamp'> {
   id: number;
   leaf_index: number | null;
   timestamp: Date;
-  user_id: string | null;
-  action: string;
-  resource: string;
-  details: Record<string, unknown>;
-  source_ip: string | null;
-  request_id: string | null;
 }
 
 /** The entry a row commits to as leaf `leafIndex` (its stored index unless one is being assigned). */

@@ -1,4 +1,5 @@
-import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
+import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
+import { NotFoundError } from '../../platform/errors.js';
 import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
 import { rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
 import { auditTreeSize, readTreeNodes } from '../../platform/audit.js';
@@ -15,6 +16,13 @@ export function databaseSubtreeReader(q: Queryable): SubtreeReader {
       return hash;
     },
   };
+}
+
+/** The entry stored as leaf `index`, or a 404 when the log has no such leaf. */
+export async function entryAt(q: Queryable, index: number): Promise<AuditEntry> {
+  const row = (await q.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]))[0];
+  if (row === undefined) throw new NotFoundError(`no audit entry at leaf ${index}`, 'ENTRY_NOT_FOUND');
+  return entryFromRow(row);
 }
 
 export async function treeHead(q: Queryable): Promise<{ size: number; root: Hash }> {

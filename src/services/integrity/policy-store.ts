@@ -53,6 +53,8 @@ export function parseSinglePolicy(source: string): { policyId: string; text: str
   return { policyId, text, principles: principleKeys(text) };
 }
 
+const AUDITED_AS: Record<PolicyAction, string> = { verify: 'verified', approve: 'approved', activate: 'activated', revoke: 'revoked' };
+
 const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC LIMIT 1';
 
 /** The policy store: immutable versions and their review lifecycle. */
@@ -116,7 +118,7 @@ export class PolicyStore {
           WHERE id = $1 RETURNING *`,
         [latest.id, next, report, action === 'approve', actorId],
       ))[0]!;
-      await this.platform.audit.record({ userId: actorId, action: `policy.${action === 'verify' ? 'verified' : action === 'approve' ? 'approved' : action === 'activate' ? 'activated' : 'revoked'}`, resource: `policy:${policyId}:${row.version}` }, tx);
+      await this.platform.audit.record({ userId: actorId, action: `policy.${AUDITED_AS[action]}`, resource: `policy:${policyId}:${row.version}` }, tx);
       if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await onEnforcedSetChanged(tx);
       return toVersion(row);
     });

@@ -7,7 +7,7 @@ import { auditTreeSize } from '../../platform/audit.js';
 import { NotFoundError, ValidationError } from '../../platform/errors.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
-import { databaseSubtreeReader } from './audit-tree.js';
+import { databaseSubtreeReader, entryAt } from './audit-tree.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { SigningKeys } from './signing-keys.js';
@@ -79,13 +79,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
       const { index, tree_size: size } = request.query;
       await requireSize(size, 'tree_size');
       if (index >= size) throw new ValidationError(`index ${index} is not in a tree of ${size} leaves`, 'BEYOND_TREE');
-      const [path, root, leaf, rows] = await Promise.all([
-        inclusionProof(reader, index, size),
-        rootHash(reader, size),
-        reader.node(0, index),
-        db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]),
-      ]);
-      const entry = entryFromRow(rows[0]!);
+      const [path, root, leaf, entry] = await Promise.all([inclusionProof(reader, index, size), rootHash(reader, size), reader.node(0, index), entryAt(db, index)]);
       // leaf_data is what the leaf hash commits to, so a checker needs no JSON canonicaliser of its own.
       return { index, tree_size: size, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
     },
