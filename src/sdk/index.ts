@@ -6,6 +6,7 @@ import { verifyDetached } from '../domain/crypto/openpgp.js';
 import { decide, type DecisionOutcome, type EvaluationRequest, type Obligation, type Reason } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
+import { checkBundleLogged, type BundleLogProof } from '../domain/policy/transparency.js';
 
 export type { EvaluationRequest, Obligation, Reason, SignedBundle };
 
@@ -77,12 +78,18 @@ export function createGuard(options: { url: string; apiKey: string; fetch?: type
   });
 }
 
+/** A signed bundle with the audit log's proof that it was activated, as GET /api/v1/enforcement/bundle serves it. */
+export type LoggedBundle = SignedBundle & { log_proof: BundleLogProof | null };
+
 export interface LocalGuardOptions {
-  /** A signed bundle, or where to fetch one (GET /api/v1/enforcement/bundle) with an API key. */
-  bundle?: SignedBundle;
+  /** A signed bundle with its log proof, or where to fetch one (GET /api/v1/enforcement/bundle) with an API key. */
+  bundle?: LoggedBundle;
   bundleUrl?: string;
   apiKey?: string;
-  /** Trusted armored OpenPGP public keys (GET /api/v1/crypto/keys); a bundle none of them signed is refused. */
+  /**
+   * Trusted armored OpenPGP public keys (GET /api/v1/crypto/keys). A bundle none of them signed is refused, and so is
+   * one whose activation is not proven in a tree head they signed.
+   */
   publicKeys: readonly string[];
 }
 
@@ -93,10 +100,12 @@ export async function createLocalGuard(options: LocalGuardOptions): Promise<Guar
     if (options.bundleUrl === undefined) throw new Error('createLocalGuard needs bundle or bundleUrl');
     const response = await fetch(options.bundleUrl, { headers: options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey } });
     if (!response.ok) throw new Error(`fetching the bundle answered ${response.status}`);
-    signed = (await response.json()) as SignedBundle;
+    signed = (await response.json()) as LoggedBundle;
   }
   const trusted = async (bytes: Uint8Array, signature: string) => (await verifyDetached(bytes, signature, options.publicKeys)).valid;
   if (!(await verifySignedBundle(signed, trusted))) throw new Error('the bundle signature does not verify with any of the given public keys');
+  const logged = await checkBundleLogged(signed, signed.log_proof, null, trusted);
+  if (!logged.ok) throw new Error(`the bundle is refused (${logged.reason}): ${logged.detail}`);
   const engine = new PolicyEngine(signed.bundle, signed.hash);
   const toDecision = (outcome: DecisionOutcome): GuardDecision => ({
     decision: outcome.decision,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { generateSigningKey, signDetached, unlockKey } from '../../src/domain/crypto/openpgp.js';
 import { assembleBundle, signBundle } from '../../src/domain/policy/bundle.js';
-import { buildAndActivateBundle } from '../../src/services/pgc/bundle-builder.js';
+import { buildAndActivateBundle, platformSigningKeys } from '../../src/services/pgc/bundle-builder.js';
 import { BundleStore } from '../../src/services/pgc/bundle-store.js';
 import { createGuard, createLocalGuard, GuardDeniedError } from '../../src/sdk/index.js';
 import { waitFor } from '../support/process.js';
@@ -13,6 +13,11 @@ import { backends, createTestApp, createTestPlatform, createUser, tokenFor, type
 type Headers = Record<string, string>;
 const EVALUATE = '/api/v1/enforcement/evaluate';
 const cardToEmail = { principal: { type: 'Agent', id: 'support-bot' }, action: 'send_external', resource: { type: 'Channel', id: 'email' }, content: 'Your card 4111 1111 1111 1111 is on file' };
+/** acgs_pgc_bundle_load_failures_total for one reason, from a /metrics page. */
+function refusals(metrics: string, reason: string): number {
+  const line = metrics.split('\n').find((text) => text.startsWith('acgs_pgc_bundle_load_failures_total{') && text.includes(`reason="${reason}"`));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 const benign = { principal: { type: 'Agent', id: 'support-bot' }, action: 'generate', resource: { type: 'Model', id: 'gpt' }, content: 'Write a haiku about autumn.' };
 
 
@@ -44,6 +49,7 @@ for (const backend of await backends()) {
     });
 
     const evaluate = (payload: object, headers: Headers = agentKey) => pgc.inject({ method: 'POST', url: EVALUATE, headers, payload });
+    const metricsText = async () => (await pgc.inject({ method: 'GET', url: '/metrics' })).body;
 
     it('denies a card number bound for an external channel, naming policy and principle, with redaction spans', async () => {
       const response = await evaluate(cardToEmail);
@@ -191,9 +197,29 @@ for (const backend of await backends()) {
       const strangerKey = await unlockKey(stranger.armoredPrivate, 'stranger-passphrase');
       const forged = await signBundle(bundle, async (bytes) => ({ signature: await signDetached(bytes, strangerKey), fingerprint: stranger.fingerprint }));
       await store.activate(forged, null, async () => undefined);
-      await waitFor(async () => /acgs_pgc_bundle_load_failures_total\{service="pgc"\} [1-9]/.test((await pgc.inject({ method: 'GET', url: '/metrics' })).body), 5000, 'a refused bundle');
+      await waitFor(async () => refusals(await metricsText(), 'signature') >= 1, 5000, 'a refused bundle');
       assert.equal((await evaluate(benign)).json().bundle_hash, second.hash, 'the last good bundle stays in force');
       assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'degraded');
+    });
+
+    it('refuses a bundle signed with the platform key that the audit log does not show, keeping the last good one', async () => {
+      const good = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+      await waitFor(async () => (await evaluate(benign)).json().bundle_hash === good.hash, 5000, 'the logged bundle');
+      const store = new BundleStore(env.platform.db);
+      const permissive = { 'permit-everything': '@id("permit-everything")\n@principle("transparency")\npermit (principal, action, resource);' };
+      const constitutionHash = good.bundle.constitution_hash;
+      const unlogged = await signBundle(assembleBundle({ version: (await store.latestVersion()) + 1, constitutionHash, policies: permissive }), (bytes) => platformSigningKeys(env.platform).sign(bytes));
+      const refusedBefore = refusals(await metricsText(), 'not_in_log');
+      // Stored and announced exactly as an activation would be, minus the audit entry.
+      await store.activate(unlogged, null, async () => undefined);
+      await waitFor(async () => refusals(await metricsText(), 'not_in_log') === refusedBefore + 1, 5000, 'the unlogged bundle refused');
+      assert.equal((await evaluate(cardToEmail)).json().bundle_hash, good.hash, 'the logged bundle stays in force');
+      const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
+      assert.match(health.checks.policy_bundle.error, /no bundle\.activated entry/);
+
+      const logged = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+      await waitFor(async () => (await evaluate(benign)).json().bundle_hash === logged.hash, 5000, 'the next logged bundle');
+      assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().checks.policy_bundle.status, 'up');
     });
   });
 
@@ -216,7 +242,7 @@ for (const backend of await backends()) {
         const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
         assert.equal(health.status, 'degraded');
         assert.equal(health.checks.policy_bundle.status, 'down');
-        assert.match((await pgc.inject({ method: 'GET', url: '/metrics' })).body, /acgs_pgc_bundle_load_failures_total\{service="pgc"\} 1/);
+        assert.equal(refusals((await pgc.inject({ method: 'GET', url: '/metrics' })).body, 'signature'), 1);
       } finally {
         await pgc.close();
         await ac.close();

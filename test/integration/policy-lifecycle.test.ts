@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { waitFor } from '../support/process.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
+import { verifyDetached } from '../../src/domain/crypto/openpgp.js';
+import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
 import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
 import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
 
@@ -54,6 +56,16 @@ for (const backend of await backends()) {
         const keys = (await integrity.inject({ method: 'GET', url: '/api/v1/crypto/keys' })).json().items;
         const signer = keys.find((key: { fingerprint: string }) => key.fingerprint === served.key_fingerprint);
         if (gpgAvailable) assert.ok(gpgVerifies(signer.armored_public, Buffer.from(canonicalJson(served.bundle)), served.signature), 'gpg --verify accepts the bundle signature');
+        const trusted = async (data: Uint8Array, signature: string) => (await verifyDetached(data, signature, keys.map((key: { armored_public: string }) => key.armored_public))).valid;
+        assert.equal(served.log_proof.entry.details.hash, served.hash);
+        assert.deepEqual(await checkBundleLogged(served, served.log_proof, null, trusted), { ok: true, head: served.log_proof.tree_head }, 'the bundle comes with a proof that the log shows its activation');
+        const seen = served.log_proof.tree_head;
+        await env.platform.audit.record({ userId: null, action: 'test.marker', resource: 'test:1' });
+        assert.ok((await call('GET', '/api/v1/audit/tree-head', auditor.headers)).json().tree_size > seen.tree_size);
+        const later = (await call('GET', `/api/v1/bundles/active?since_tree_size=${seen.tree_size}`, agent.headers)).json();
+        assert.ok(later.log_proof.tree_head.tree_size > seen.tree_size && later.log_proof.consistency_path.length > 0);
+        assert.equal((await checkBundleLogged(later, later.log_proof, seen, trusted)).ok, true, 'a later head is proven consistent with the one seen');
+        assert.equal((await call('GET', '/api/v1/bundles/active?since_tree_size=0', agent.headers)).statusCode, 400);
         assert.equal((await decide()).reasons[0].policy_id, 'no-payments-on-sunday');
 
         const v2 = await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, { source: RULE.replace('"payments"', '"wire_transfer"') });

@@ -8,7 +8,9 @@ import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { buildAndActivateBundle, platformSigningKeys } from '../pgc/bundle-builder.js';
 import { BundleStore } from '../pgc/bundle-store.js';
+import { bundleLogProof } from './bundle-log-proof.js';
 import { PolicyStore } from './policy-store.js';
+import type { TreeHeads } from './tree-heads.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const EDITORS = ['admin', 'policy_manager'] as const;
@@ -23,6 +25,10 @@ export const PolicyBody = Type.Object(
 );
 const PolicyIdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }) }, { additionalProperties: false });
 const BundleVersionParam = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const BundleQuery = Type.Object(
+  { since_tree_size: Type.Optional(Type.Integer({ minimum: 1, description: 'Size of the last signed tree head you accepted: the log proof then carries a consistency proof from it' })) },
+  { additionalProperties: false },
+);
 const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Union(['draft', 'verified', 'approved', 'active', 'superseded', 'revoked'].map((status) => Type.Literal(status)))),
@@ -33,7 +39,7 @@ const ListQuery = Type.Object(
 );
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
-export function registerPolicyRoutes(app: FastifyInstance, { platform }: ServiceContext): void {
+export function registerPolicyRoutes(app: FastifyInstance, { platform }: ServiceContext, heads: TreeHeads): void {
   const store = new PolicyStore(platform);
   const keys = platformSigningKeys(platform);
 
@@ -67,28 +73,46 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
   );
 
   const bundles = new BundleStore(platform.db);
-  const bundleView = (signed: SignedBundle) => ({ bundle: signed.bundle, hash: signed.hash, signature: signed.signature, key_fingerprint: signed.key_id, signed_bytes: 'RFC 8785 canonical JSON of bundle, UTF-8' });
+  const bundleView = async (signed: SignedBundle, sinceTreeSize: number | undefined) => ({
+    bundle: signed.bundle,
+    hash: signed.hash,
+    signature: signed.signature,
+    key_fingerprint: signed.key_id,
+    signed_bytes: 'RFC 8785 canonical JSON of bundle, UTF-8',
+    log_proof: await bundleLogProof(platform.db, heads, signed, sinceTreeSize ?? null),
+  });
 
-  app.get(
+  app.get<{ Querystring: Static<typeof BundleQuery> }>(
     '/api/v1/bundles/active',
-    { config: { access: 'authenticated' }, schema: { tags: ['bundles'], summary: 'The bundle in force with its detached OpenPGP signature (ETag = bundle hash; If-None-Match → 304)', response: errorResponses(401, 404) } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['bundles'],
+        summary: 'The bundle in force with its detached OpenPGP signature and the audit log proof of its activation (ETag = bundle hash; If-None-Match → 304)',
+        querystring: BundleQuery,
+        response: errorResponses(400, 401, 404),
+      },
+    },
     async (request, reply) => {
       const signed = await bundles.active();
       if (signed === null) throw new NotFoundError('No bundle has been activated', 'NO_ACTIVE_BUNDLE');
       const etag = `"${signed.hash}"`;
       reply.header('etag', etag);
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      return bundleView(signed);
+      return bundleView(signed, request.query.since_tree_size);
     },
   );
 
-  app.get<{ Params: Static<typeof BundleVersionParam> }>(
+  app.get<{ Params: Static<typeof BundleVersionParam>; Querystring: Static<typeof BundleQuery> }>(
     '/api/v1/bundles/:version',
-    { config: { access: 'authenticated' }, schema: { tags: ['bundles'], summary: 'One bundle version with its signature', params: BundleVersionParam, response: errorResponses(400, 401, 404) } },
+    {
+      config: { access: 'authenticated' },
+      schema: { tags: ['bundles'], summary: 'One bundle version with its signature and log proof', params: BundleVersionParam, querystring: BundleQuery, response: errorResponses(400, 401, 404) },
+    },
     async (request) => {
       const signed = await bundles.version(request.params.version);
       if (signed === null) throw new NotFoundError(`No bundle version ${request.params.version}`, 'BUNDLE_NOT_FOUND');
-      return bundleView(signed);
+      return bundleView(signed, request.query.since_tree_size);
     },
   );
 

@@ -49,10 +49,10 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
   const { platform } = context;
   const { db } = platform;
   const keys = new SigningKeys(db, platform.audit, platform.signingKeyPassphrase);
-  registerCryptoRoutes(app, context, keys);
-  registerPolicyRoutes(app, context);
-  registerIntegrityGauges(context);
   const heads = new TreeHeads(db, keys);
+  registerCryptoRoutes(app, context, keys);
+  registerPolicyRoutes(app, context, heads);
+  registerIntegrityGauges(context);
   // A signed head a minute at most behind the log, even when nobody asks for one.
   const signer = setInterval(() => {
     heads.current().catch((error: unknown) => app.log.warn({ err: error }, 'signing the audit tree head failed'));

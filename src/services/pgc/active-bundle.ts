@@ -1,23 +1,35 @@
+import type { SignedTreeHead } from '../../domain/audit/tree-head.js';
 import { PolicyEngine } from '../../domain/enforcement/engine.js';
-import { verifySignedBundle, type Verifier } from '../../domain/policy/bundle.js';
+import { verifySignedBundle, type SignedBundle, type Verifier } from '../../domain/policy/bundle.js';
+import { checkBundleLogged, type BundleLogProof, type TransparencyFailure } from '../../domain/policy/transparency.js';
 import type { HealthContributor } from '../../platform/http/health.js';
 import type { BundleStore } from './bundle-store.js';
 
+export type BundleLoadFailure = 'signature' | TransparencyFailure | 'invalid_policies';
+export const BUNDLE_LOAD_FAILURES: readonly BundleLoadFailure[] = ['signature', 'not_in_log', 'inclusion_proof', 'tree_head_signature', 'tree_head_inconsistent', 'invalid_policies'];
+
+/** Where PGC gets the log's evidence for a bundle; `sinceTreeSize` asks for consistency with the head it saw last. */
+export type BundleLogProofSource = (signed: SignedBundle, sinceTreeSize: number | null) => Promise<BundleLogProof | null>;
+
 /**
- * The engine PGC enforces with. A bundle is used only after its signature verifies with a platform key; a bad
- * new bundle leaves the last good engine in force. Swapping the engine is one assignment, so requests in flight
- * finish on the engine they started with and none is dropped.
+ * The engine PGC enforces with. A bundle is used only after its signature verifies with a platform key and the
+ * audit log proves it was activated (inclusion in a signed head that extends the last head seen); a bundle failing
+ * either leaves the last good engine in force. Swapping the engine is one assignment, so requests in flight finish
+ * on the engine they started with and none is dropped.
  */
 export class ActiveBundle {
   engine: PolicyEngine | null = null;
   lastError: string | null = null;
+  /** The last signed tree head accepted: a later one must be consistent with it, so the log cannot be forked. */
+  lastTreeHead: SignedTreeHead | null = null;
   private generation = 0;
   private readonly namespace = `pgc${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(
     private readonly store: BundleStore,
     private readonly verify: Verifier,
-    private readonly onLoadFailure: (reason: string) => void,
+    private readonly logProof: BundleLogProofSource,
+    private readonly onLoadFailure: (reason: BundleLoadFailure, detail: string) => void,
   ) {}
 
   async reload(): Promise<void> {
@@ -27,20 +39,23 @@ export class ActiveBundle {
       return;
     }
     if (this.engine?.bundleHash === signed.hash) return;
-    if (!(await verifySignedBundle(signed, this.verify))) return this.fail(`bundle v${signed.bundle.version} signature does not verify`);
+    if (!(await verifySignedBundle(signed, this.verify))) return this.fail('signature', `bundle v${signed.bundle.version} signature does not verify`);
+    const logged = await checkBundleLogged(signed, await this.logProof(signed, this.lastTreeHead?.tree_size ?? null), this.lastTreeHead, this.verify);
+    if (!logged.ok) return this.fail(logged.reason, logged.detail);
+    this.lastTreeHead = logged.head;
     try {
       // Two alternating namespaces: the new engine never overwrites the sets of the one still answering requests.
       this.generation += 1;
       this.engine = new PolicyEngine(signed.bundle, signed.hash, `${this.namespace}:${this.generation % 2}`);
       this.lastError = null;
     } catch (error) {
-      this.fail(`bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
+      this.fail('invalid_policies', `bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
     }
   }
 
-  private fail(reason: string): void {
-    this.lastError = reason;
-    this.onLoadFailure(reason);
+  private fail(reason: BundleLoadFailure, detail: string): void {
+    this.lastError = detail;
+    this.onLoadFailure(reason, detail);
   }
 
   readonly health: HealthContributor = () => {

@@ -6,6 +6,8 @@ import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
 import { SigningKeys } from '../integrity/signing-keys.js';
 import { BundleStore } from './bundle-store.js';
+import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
+import { TreeHeads } from '../integrity/tree-heads.js';
 
 async function currentConstitutionHash(q: Queryable): Promise<string | null> {
   const rows = await q.query<{ hash: string }>('SELECT hash FROM constitution_versions ORDER BY version DESC LIMIT 1');
@@ -34,9 +36,12 @@ export async function buildAndActivateBundle(platform: Platform, policies: Reado
   const store = new BundleStore(platform.db);
   const bundle = assembleBundle({ version: (await store.latestVersion(tx)) + 1, constitutionHash, policies });
   const signed = await signBundle(bundle, (bytes) => keys.sign(bytes, tx));
-  await store.activateIn(tx, signed, actorId, (tx) =>
-    platform.audit.record({ userId: actorId, action: 'bundle.activated', resource: `bundle:${bundle.version}`, details: { hash: signed.hash, constitution_hash: constitutionHash, policies: bundle.policies.map((p) => p.id) } }, tx),
-  );
+  await store.activateIn(tx, signed, actorId, async (tx) => {
+    const details = { hash: signed.hash, constitution_hash: constitutionHash, policies: bundle.policies.map((p) => p.id) };
+    await platform.audit.record({ userId: actorId, action: BUNDLE_ACTIVATED_ACTION, resource: `bundle:${bundle.version}`, details }, tx);
+    // A signed head covering the activation commits with it, so PGC can prove the bundle is logged the moment it hears.
+    await new TreeHeads(platform.db, keys).current(tx);
+  });
   return signed;
 }
 

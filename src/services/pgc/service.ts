@@ -7,8 +7,10 @@ import { AppError, ConfigError, NotFoundError } from '../../platform/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
-import { ActiveBundle } from './active-bundle.js';
-import { ensureStarterBundle } from './bundle-builder.js';
+import { ActiveBundle, BUNDLE_LOAD_FAILURES } from './active-bundle.js';
+import { ensureStarterBundle, platformSigningKeys } from './bundle-builder.js';
+import { bundleLogProof } from '../integrity/bundle-log-proof.js';
+import { TreeHeads } from '../integrity/tree-heads.js';
 import { verifyWithPlatformKeys } from '../integrity/signing-keys.js';
 import { BUNDLE_ACTIVATED, BundleStore } from './bundle-store.js';
 import { DecisionLog } from './decision-log.js';
@@ -48,11 +50,18 @@ function keywordListsFrom(raw: string | null): CompiledKeywordList[] {
 export async function registerPgcService(app: FastifyInstance, { platform, metrics }: ServiceContext): Promise<void> {
   const { config } = platform;
   const store = new BundleStore(platform.db);
-  const loadFailures = new client.Counter({ name: 'acgs_pgc_bundle_load_failures_total', help: 'Bundles refused (bad signature or policies); the last good one stays in force', registers: [metrics.registry] });
+  const loadFailures = new client.Counter({
+    name: 'acgs_pgc_bundle_load_failures_total',
+    help: 'Bundles refused, by reason (signature, not in the audit log, bad proof or tree head, invalid policies); the last good one stays in force',
+    labelNames: ['reason'] as const,
+    registers: [metrics.registry],
+  });
+  for (const reason of BUNDLE_LOAD_FAILURES) loadFailures.inc({ reason }, 0);
   const trusted = async (bytes: Uint8Array, signature: string) => (await verifyWithPlatformKeys(platform.db, bytes, signature)).valid;
-  const active = new ActiveBundle(store, trusted, (reason) => {
-    loadFailures.inc();
-    app.log.error({ reason }, 'policy bundle refused');
+  const heads = new TreeHeads(platform.db, platformSigningKeys(platform));
+  const active = new ActiveBundle(store, trusted, (signed, since) => bundleLogProof(platform.db, heads, signed, since), (reason, detail) => {
+    loadFailures.inc({ reason });
+    app.log.error({ reason, detail }, 'policy bundle refused');
   });
   new client.Gauge({
     name: 'acgs_pgc_bundle_info',
@@ -128,13 +137,13 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
 
   app.get(
     '/api/v1/enforcement/bundle',
-    { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The signed bundle in force, for local guards (verify it with the bundle public key)', response: errorResponses(401, 404) } },
+    { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The signed bundle in force with the audit log proof of its activation, for local guards', response: errorResponses(401, 404) } },
     async () => {
       const engine = active.engine;
       if (engine === null) throw new NotFoundError('No verified bundle is in force', 'NO_ACTIVE_BUNDLE');
       const signed = await store.active();
       if (signed === null || signed.hash !== engine.bundleHash) throw new NotFoundError('The bundle in force is being replaced; retry', 'NO_ACTIVE_BUNDLE');
-      return signed;
+      return { ...signed, log_proof: await bundleLogProof(platform.db, heads, signed, null) };
     },
   );
 
