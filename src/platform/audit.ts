@@ -41,14 +41,29 @@ export async function auditTreeSize(q: Queryable): Promise<number> {
  * writes the row and the subtree hashes it completes. Pass a transaction to make the events part of a change.
  */
 export class AuditLog {
+  private appendObserver: ((seconds: number) => void) | null = null;
+
   constructor(private readonly db: Database) {}
 
-  record(event: AuditEvent, tx?: Queryable): Promise<void> {
-    return this.recordMany([event], tx);
+  /**
+   * Reports how long each append holds the log (lock, row and subtree writes; the commit is the caller's). One
+   * observer per process, so a process running several services reports each append once: null if one is set,
+   * else the function that removes this one.
+   */
+  observeAppends(observer: (seconds: number) => void): (() => void) | null {
+    if (this.appendObserver !== null) return null;
+    this.appendObserver = observer;
+    return () => {
+      if (this.appendObserver === observer) this.appendObserver = null;
+    };
   }
 
-  async recordMany(events: readonly AuditEvent[], tx?: Queryable): Promise<void> {
-    if (events.length === 0) return;
+  async record(event: AuditEvent, tx?: Queryable): Promise<AuditEntry> {
+    return (await this.recordMany([event], tx))[0]!;
+  }
+
+  async recordMany(events: readonly AuditEvent[], tx?: Queryable): Promise<AuditEntry[]> {
+    if (events.length === 0) return [];
     // The lock must live as long as a transaction, so an append outside one gets its own.
     if (tx === undefined) return this.db.transaction((own) => this.append(events, own));
     return this.append(events, tx);
@@ -90,7 +105,8 @@ export class AuditLog {
     );
   }
 
-  private async append(events: readonly AuditEvent[], tx: Queryable): Promise<void> {
+  private async append(events: readonly AuditEvent[], tx: Queryable): Promise<AuditEntry[]> {
+    const started = performance.now();
     const size = await this.lockTree(tx);
     const timestamp = new Date();
     const entries: AuditEntry[] = events.map((event, offset) => ({
@@ -111,5 +127,7 @@ export class AuditLog {
     });
     await tx.query(`INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
     await this.extendTree(tx, size, entries);
+    this.appendObserver?.((performance.now() - started) / 1000);
+    return entries;
   }
 }

@@ -109,6 +109,9 @@ export interface ClientInfo {
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /** Registration, login with lockout, refresh-token rotation with reuse detection, and user/key administration. */
+/** Roles of machine identities, the only ones that hold API keys. */
+const MACHINE_ROLES: readonly Role[] = ['agent', 'service'];
+
 export class Accounts {
   constructor(
     private readonly users: UserStore,
@@ -259,7 +262,7 @@ export class Accounts {
 
   async createApiKey(actorId: string, input: { userId: string; name: string; expiresInDays: number | null }): Promise<{ record: ApiKeyRecord; key: string }> {
     const owner = await this.requireUser(input.userId);
-    if (!owner.roles.includes('agent')) throw new ValidationError('API keys are issued to users with the agent role', 'NOT_AN_AGENT');
+    if (!owner.roles.some((role) => MACHINE_ROLES.includes(role))) throw new ValidationError('API keys are issued to users with the agent or service role', 'NOT_AN_AGENT');
     if (!owner.isActive) throw new ValidationError('The user is deactivated', 'USER_INACTIVE');
     const generated = generateApiKey();
     const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);

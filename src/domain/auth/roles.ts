@@ -1,4 +1,4 @@
-export const ROLES = ['admin', 'policy_manager', 'auditor', 'council_member', 'agent'] as const;
+export const ROLES = ['admin', 'policy_manager', 'auditor', 'council_member', 'agent', 'service'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: string): value is Role {

@@ -284,8 +284,8 @@ export class SqlConstitutionStore implements ConstitutionStore {
     return rows[0]!.n;
   }
 
-  audit(event: { userId: string | null; action: string; resource: string; details?: Record<string, unknown> }): Promise<void> {
-    return this.auditLog.record(event, this.q);
+  async audit(event: { userId: string | null; action: string; resource: string; details?: Record<string, unknown> }): Promise<void> {
+    await this.auditLog.record(event, this.q);
   }
 
   async notify(channel: string, payload: Record<string, unknown>): Promise<void> {

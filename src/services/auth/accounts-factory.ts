@@ -18,7 +18,7 @@ export function buildAccounts(platform: Platform, observer: LoginObserver = quie
     { threshold: config.auth.lockoutThreshold, minutes: config.auth.lockoutMinutes },
     {
       ...observer,
-      audit: (event) => platform.audit.record(event),
+      audit: async (event) => void (await platform.audit.record(event)),
       revokeSessions: async (ids) => void (await Promise.all(ids.map((id) => platform.revocations.revokeSession(id)))),
       revokeUser: (id) => platform.revocations.revokeUser(id),
       restoreUser: (id) => platform.revocations.restoreUser(id),

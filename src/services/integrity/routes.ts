@@ -8,6 +8,8 @@ import { NotFoundError, ValidationError } from '../../platform/errors.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader, entryAt } from './audit-tree.js';
+import { registerAppealRoutes } from './appeal-routes.js';
+import { registerAuditLogRoutes } from './audit-log-routes.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { SigningKeys } from './signing-keys.js';
@@ -52,6 +54,8 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
   const heads = new TreeHeads(db, keys);
   registerCryptoRoutes(app, context, keys);
   registerPolicyRoutes(app, context, heads);
+  registerAuditLogRoutes(app, context);
+  registerAppealRoutes(app, context);
   registerIntegrityGauges(context);
   // A signed head a minute at most behind the log, even when nobody asks for one.
   const signer = setInterval(() => {
