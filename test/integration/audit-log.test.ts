@@ -5,6 +5,7 @@ import { AuditLog } from '../../src/platform/audit.js';
 import { migrate, readMigrations } from '../../src/platform/db/migrate.js';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { verifyAuditTree } from '../../src/services/integrity/audit-tree.js';
+import { AuditWatch } from '../../src/services/integrity/audit-watch.js';
 import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
 import { verifyTreeHeads } from '../../src/services/integrity/tree-heads.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
@@ -86,15 +87,49 @@ for (const backend of await backends()) {
         const env = await populated(backend);
         try {
           const index = await leafIndexOf(env, 'thing:17');
+          // Enough samples that every leaf of this small log is drawn (miss chance below 1e-12).
+          const watch = new AuditWatch(env.platform.db, 1500);
+          assert.deepEqual(await watch.run(), []);
           await tamper(env, index);
           const report = await verifyAuditTree(env.platform.db, () => undefined, 8);
           assert.equal(report.findings[0]?.leaf_index, index, JSON.stringify(report.findings));
           assert.match(report.findings[0]!.problem, problem);
+          const sampled = await watch.run();
+          assert.equal(sampled[0]?.leaf_index, index, `the running verification's sample finds it too: ${JSON.stringify(sampled)}`);
+          assert.equal(sampled[0]!.check, 'sampled_leaves');
         } finally {
           await env.cleanup();
         }
       });
     }
+
+    it('the running verification checks new rows each round and reports problems at POST /api/v1/audit/verify and as a metric', async () => {
+      const env = await populated(backend);
+      const app = await createTestApp('integrity', env.platform);
+      try {
+        const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
+        const verify = async () => (await app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: auditor })).json();
+        const clean = await verify();
+        assert.equal(clean.ok, true, JSON.stringify(clean));
+        assert.equal(clean.verified_size, clean.tree_size);
+        await env.platform.audit.record({ userId: null, action: 'test.late', resource: 'late:1' });
+        const index = await leafIndexOf(env, 'late:1');
+        await env.platform.db.query(`UPDATE audit_logs SET details = '{"edited": true}' WHERE leaf_index = $1`, [index]);
+        for (let round = 0; round < 2; round += 1) {
+          const report = await verify();
+          assert.equal(report.ok, false);
+          assert.deepEqual(report.findings.find((finding: { check: string }) => finding.check === 'new_leaves'), { check: 'new_leaves', leaf_index: index, problem: 'modified: the row no longer hashes to its stored leaf' });
+          assert.equal(report.verified_size, index, 'verification does not move past a bad leaf');
+        }
+        const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.match(metrics, /^acgs_audit_verify_failures_total\{check="new_leaves",service="integrity"\} 2$/m);
+        assert.match(metrics, /^acgs_audit_last_verification_timestamp_seconds\{service="integrity"\} [1-9]/m);
+        assert.equal((await app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: (await tokenFor(env.platform, ['agent'])).headers })).statusCode, 403);
+      } finally {
+        await app.close();
+        await env.cleanup();
+      }
+    });
 
     it('reports a row inserted behind the log', async () => {
       const env = await populated(backend);
@@ -102,6 +137,7 @@ for (const backend of await backends()) {
         await env.platform.db.query(`INSERT INTO audit_logs (action, resource) VALUES ('forged', 'x')`);
         const report = await verifyAuditTree(env.platform.db);
         assert.match(report.findings[0]!.problem, /no leaf index/);
+        assert.deepEqual((await new AuditWatch(env.platform.db).run()).map((finding) => finding.check), ['unindexed_rows']);
       } finally {
         await env.cleanup();
       }

@@ -66,11 +66,14 @@ async function signatureValid(db: Queryable, head: SignedTreeHead): Promise<bool
   }
 }
 
-/** Every stored head must be signed by a platform key over its own fields and match the tree recomputed at its size. */
-export async function verifyTreeHeads(db: Queryable): Promise<{ tree_size: number; problem: string }[]> {
+/**
+ * Every stored head (of more than `afterTreeSize` leaves) must be signed by a platform key over its own fields and
+ * match the tree recomputed at its size.
+ */
+export async function verifyTreeHeads(db: Queryable, afterTreeSize = 0): Promise<{ tree_size: number; problem: string }[]> {
   const problems: { tree_size: number; problem: string }[] = [];
   const reader = databaseSubtreeReader(db);
-  const rows = await db.query<HeadRow>('SELECT * FROM audit_tree_heads ORDER BY tree_size');
+  const rows = await db.query<HeadRow>('SELECT * FROM audit_tree_heads WHERE tree_size > $1 ORDER BY tree_size', [afterTreeSize]);
   for (const row of rows.map(toHead)) {
     if (treeHeadSignedData(row) !== row.signed_data) problems.push({ tree_size: row.tree_size, problem: 'signed data does not match the head fields' });
     else if (!(await signatureValid(db, row))) problems.push({ tree_size: row.tree_size, problem: 'signature does not verify with any platform key' });
