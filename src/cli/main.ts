@@ -10,7 +10,8 @@ import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
 import { shutdownOnSignals, startServices } from '../services/stack.js';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
@@ -224,6 +225,37 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) text += chunk;
   return text;
 }
+
+const gateway = program.command('gateway').description('the nginx gateway in front of the services');
+gateway
+  .command('config')
+  .description('render nginx.conf for a topology (default: one instance of each service on this host, at its configured port)')
+  .option('--listen <port>', 'port the gateway listens on', '8080')
+  .option('--instances <service=host:port,...>', 'instances of one service, e.g. auth=10.0.0.5:8000,10.0.0.6:8000 (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .option('--auth-rate <n>', 'login/register/refresh requests per minute per client IP', '10')
+  .option('--api-rate <n>', '/api/ requests per minute per client IP', '100')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .action(async (options: { listen: string; instances: string[]; authRate: string; apiRate: string; out?: string }) => {
+    const config = configOrExit();
+    const instances = Object.fromEntries(SERVICE_NAMES.map((service) => [service, [`127.0.0.1:${config.ports[service]}`]])) as Record<ServiceName, string[]>;
+    for (const spec of options.instances) {
+      const [service, list] = spec.split('=', 2);
+      if (!(SERVICE_NAMES as readonly string[]).includes(service ?? '') || list === undefined) {
+        console.error(`--instances ${spec}: expected <service>=host:port[,host:port…] with service one of ${SERVICE_NAMES.join(', ')}`);
+        process.exit(2);
+      }
+      instances[service as ServiceName] = list.split(',').filter((item) => item !== '');
+    }
+    const topology = { listenPort: Number(options.listen), instances, authRatePerMinute: Number(options.authRate), apiRatePerMinute: Number(options.apiRate) };
+    const problems = topologyProblems(topology);
+    if (problems.length > 0) {
+      for (const problem of problems) console.error(problem);
+      process.exit(2);
+    }
+    const text = renderNginxConfig(topology);
+    if (options.out === undefined) process.stdout.write(text);
+    else await writeFile(options.out, text);
+  });
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`acgs: invalid configuration: ${error.message}`);

@@ -78,7 +78,8 @@ for (const backend of await backends()) {
         assert.deepEqual(history.versions.map((v: { status: string }) => v.status), ['active', 'superseded']);
         await waitFor(async () => (await decide()).decision === 'allow', 5000, 'version 2 in force');
 
-        assert.equal((await call('POST', '/api/v1/policies/no-payments-on-sunday/revoke', reviewer.headers)).json().status, 'revoked');
+        const revoked = await call('POST', '/api/v1/policies/no-payments-on-sunday/revoke', reviewer.headers);
+        assert.equal(revoked.json().status, 'revoked', revoked.body);
         const active = (await call('GET', '/api/v1/policies?status=active&limit=200', auditor.headers)).json().items.map((p: { policy_id: string }) => p.policy_id);
         assert.ok(!active.includes('no-payments-on-sunday'));
         assert.ok(active.includes('baseline-permit'), 'the starter policies live in the store too');

@@ -14,6 +14,7 @@ import { registerAuditLogRoutes } from './audit-log-routes.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { SigningKeys } from './signing-keys.js';
+import { BundleStore } from '../pgc/bundle-store.js';
 import { TreeHeads } from './tree-heads.js';
 
 const TREE_HEAD_INTERVAL_MS = 60_000;
@@ -32,6 +33,14 @@ function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
     registers: [metrics.registry],
     async collect() {
       this.set(await auditTreeSize(platform.db));
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_bundle_active_version',
+    help: 'Version of the bundle marked active in the database (0: none); PGC instances should be enforcing it',
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await new BundleStore(platform.db).active())?.bundle.version ?? 0);
     },
   });
   new client.Gauge({

@@ -24,6 +24,7 @@ export interface DecisionResponse {
 
 export interface EnforcerMetrics {
   decisions: client.Counter<'decision' | 'action'>;
+  failClosed: client.Counter<'reason'>;
   duration: client.Histogram;
   detectors: client.Histogram<'detector'>;
 }
@@ -31,6 +32,11 @@ export interface EnforcerMetrics {
 export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
   return {
     decisions: new client.Counter({ name: 'acgs_pgc_decisions_total', help: 'Enforcement decisions', labelNames: ['decision', 'action'] as const, registers: [registry] }),
+    failClosed: (() => {
+      const counter = new client.Counter({ name: 'acgs_pgc_fail_closed_total', help: 'Decisions denied because enforcement could not decide (no verified bundle, classifier down, policy error), by reason', labelNames: ['reason'] as const, registers: [registry] });
+      for (const reason of FAIL_CLOSED_CODES) counter.inc({ reason }, 0);
+      return counter;
+    })(),
     duration: new client.Histogram({
       name: 'acgs_pgc_decision_duration_seconds',
       help: 'Time to decide (detectors + policy evaluation), excluding logging',
@@ -46,6 +52,9 @@ export function createEnforcerMetrics(registry: client.Registry): EnforcerMetric
     }),
   };
 }
+
+/** Reason codes of a deny that is a failure to decide rather than a policy's verdict. */
+const FAIL_CLOSED_CODES = ['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR'] as const;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -112,6 +121,9 @@ export class Enforcer {
       requestDigest,
     });
     this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
+    for (const reason of outcome.reasons) {
+      if ((FAIL_CLOSED_CODES as readonly (string | undefined)[]).includes(reason.error_code)) this.metrics.failClosed.inc({ reason: reason.error_code! });
+    }
     this.metrics.duration.observe(latencyUs / 1e6);
     return {
       decision_id: id,

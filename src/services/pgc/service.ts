@@ -74,6 +74,14 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
       if (engine !== null) this.set({ bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash, version: String(engine.bundle.version) }, 1);
     },
   });
+  new client.Gauge({
+    name: 'acgs_pgc_bundle_version',
+    help: 'Version of the bundle in force (0: none); behind acgs_bundle_active_version means this instance is stale or refused the new bundle',
+    registers: [metrics.registry],
+    collect() {
+      this.set(active.engine?.bundle.version ?? 0);
+    },
+  });
   app.healthContributors.push(active.health);
 
   const log = new DecisionLog(platform.db, platform.audit);

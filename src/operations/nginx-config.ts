@@ -1,0 +1,167 @@
+import { SERVICE_NAMES, type ServiceName } from '../platform/config.js';
+import { SERVICE_PATH_PREFIXES } from '../services/routing.js';
+
+export interface GatewayTopology {
+  /** Port the gateway listens on. */
+  listenPort: number;
+  /** host:port of every instance of each service. */
+  instances: Readonly<Record<ServiceName, readonly string[]>>;
+  /** Per client IP: login/register/refresh, and everything under /api/. */
+  authRatePerMinute: number;
+  apiRatePerMinute: number;
+}
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+
+/** A problem with a topology, phrased for the operator who typed it. */
+export function topologyProblems(topology: GatewayTopology): string[] {
+  const problems: string[] = [];
+  for (const service of SERVICE_NAMES) {
+    const instances = topology.instances[service];
+    if (instances.length === 0) problems.push(`${service}: needs at least one instance`);
+    for (const instance of instances) if (!HOST_PORT.test(instance)) problems.push(`${service}: "${instance}" is not host:port`);
+  }
+  if (!Number.isInteger(topology.listenPort) || topology.listenPort < 1 || topology.listenPort > 65535) problems.push(`listen port ${topology.listenPort} is not a port`);
+  for (const [name, rate] of [['auth rate', topology.authRatePerMinute], ['api rate', topology.apiRatePerMinute]] as const) {
+    if (!Number.isInteger(rate) || rate < 1) problems.push(`${name} ${rate} is not a positive whole number per minute`);
+  }
+  return problems;
+}
+
+// A location with add_header of its own inherits none from the server, so these go everywhere headers are added.
+const SECURITY_HEADERS = [
+  'add_header X-Request-Id $acgs_request_id always;',
+  'add_header X-Content-Type-Options nosniff always;',
+  'add_header X-Frame-Options DENY always;',
+  'add_header Referrer-Policy no-referrer always;',
+  'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;',
+];
+
+// Error bodies in the platform's standard shape, so clients handle gateway and service errors alike.
+function errorBody(status: number, code: string, detail: string, retryAfterSeconds: number | null): string {
+  const headers = retryAfterSeconds === null ? [] : [...SECURITY_HEADERS, `add_header Retry-After ${retryAfterSeconds} always;`];
+  return [
+    'default_type application/json;',
+    ...headers,
+    `return ${status} '{"detail":"${detail}","error_code":"${code}","timestamp":"$time_iso8601","request_id":"$acgs_request_id"}';`,
+  ].join('\n      ');
+}
+
+const upstreamName = (service: ServiceName) => `${service}_service_upstream`;
+
+function upstream(service: ServiceName, instances: readonly string[]): string {
+  const servers = instances.map((instance) => `    server ${instance} max_fails=3 fail_timeout=30s;`).join('\n');
+  return `  upstream ${upstreamName(service)} {\n    least_conn;\n${servers}\n    keepalive 32;\n  }`;
+}
+
+function proxy(service: ServiceName, path = ''): string {
+  return `proxy_pass http://${upstreamName(service)}${path};`;
+}
+
+/**
+ * The gateway's nginx.conf for a topology. Paths (pid, logs, temp files) are relative to nginx's prefix (`-p`),
+ * so the same file runs as a packaged service or from a scratch directory.
+ */
+export function renderNginxConfig(topology: GatewayTopology): string {
+  const problems = topologyProblems(topology);
+  if (problems.length > 0) throw new Error(`invalid gateway topology: ${problems.join('; ')}`);
+  // A burst of rate-1 lets exactly `rate` requests through at once and refuses the next within the minute.
+  const authBurst = topology.authRatePerMinute - 1;
+  const apiBurst = topology.apiRatePerMinute - 1;
+  const apiLocations = SERVICE_NAMES.filter((service) => service !== 'auth').flatMap((service) =>
+    SERVICE_PATH_PREFIXES[service].map((prefix) => `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`),
+  );
+  const perService = SERVICE_NAMES.flatMap((service) => [
+    `    location = /metrics/${service} { ${proxy(service, '/metrics')} }`,
+    ...(service === 'auth' ? [] : [`    location = /${service}/health { ${proxy(service, '/health')} }`]),
+  ]);
+  return `# ACGS-PGP gateway, rendered by \`acgs gateway config\`. Edit the topology, not this file.
+worker_processes auto;
+pid logs/nginx.pid;
+error_log logs/error.log warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  client_body_temp_path tmp/client_body;
+  proxy_temp_path tmp/proxy;
+  fastcgi_temp_path tmp/fastcgi;
+  uwsgi_temp_path tmp/uwsgi;
+  scgi_temp_path tmp/scgi;
+  server_tokens off;
+  client_max_body_size 2m;
+
+  # One request id end to end: the client's if it sent one, else nginx's own.
+  map $http_x_request_id $acgs_request_id {
+    default $http_x_request_id;
+    "" $request_id;
+  }
+  log_format acgs '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time '
+                  'upstream=$upstream_addr upstream_status=$upstream_status request_id=$acgs_request_id';
+  access_log logs/access.log acgs;
+
+  limit_req_zone $binary_remote_addr zone=auth:10m rate=${topology.authRatePerMinute}r/m;
+  limit_req_zone $binary_remote_addr zone=api:10m rate=${topology.apiRatePerMinute}r/m;
+  limit_req_status 429;
+
+${SERVICE_NAMES.map((service) => upstream(service, topology.instances[service])).join('\n\n')}
+
+  server {
+    listen ${topology.listenPort};
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Request-Id $acgs_request_id;
+    proxy_connect_timeout 2s;
+    proxy_read_timeout 60s;
+    # A stopped instance refuses the connection before the request is sent: try the next one, even for POST.
+    proxy_next_upstream error timeout http_502 http_503;
+    proxy_next_upstream_tries 3;
+
+    ${SECURITY_HEADERS.join('\n    ')}
+    # The services set these too; one copy, the gateway's, reaches the client.
+    ${SECURITY_HEADERS.map((line) => `proxy_hide_header ${line.split(' ')[1]};`).join('\n    ')}
+
+    # Errors nginx itself produces (proxied responses pass through untouched).
+    error_page 429 = @rate_limited;
+    error_page 502 504 = @unavailable;
+
+    location = /nginx_health {
+      access_log off;
+      default_type application/json;
+      return 200 '{"status":"healthy","service":"nginx_gateway","timestamp":"$time_iso8601"}';
+    }
+
+    location ~ ^/auth/(login|register|refresh)$ {
+      limit_req zone=auth burst=${authBurst} nodelay;
+      ${proxy('auth')}
+    }
+    location /auth/ {
+      ${proxy('auth')}
+    }
+
+${apiLocations.join('\n')}
+
+${perService.join('\n')}
+
+    location / {
+      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}
+    }
+
+    location @rate_limited {
+      ${errorBody(429, 'RATE_LIMITED', 'Too many requests from this address; retry in a minute', 60)}
+    }
+    # Every instance of the service is down or unreachable: the maintenance answer, not a bare 502.
+    location @unavailable {
+      ${errorBody(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable or in maintenance; retry shortly', 30)}
+    }
+  }
+}
+`;
+}
