@@ -6,7 +6,7 @@ import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { buildAndActivateBundle, platformSigningKeys } from '../pgc/bundle-builder.js';
+import { buildAndActivateBundle, lockBundleBuilds, platformSigningKeys } from '../pgc/bundle-builder.js';
 import { BundleStore } from '../pgc/bundle-store.js';
 import { bundleLogProof } from './bundle-log-proof.js';
 import { PolicyStore } from './policy-store.js';
@@ -130,7 +130,10 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         const actorId = principalOf(request).userId;
         // The signing key must exist before the transaction that signs the new bundle opens.
         await keys.active();
-        return store.apply(action, request.params.id, actorId, async (tx) => void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)));
+        return store.apply(action, request.params.id, actorId, {
+          lock: lockBundleBuilds,
+          rebuild: async (tx) => void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)),
+        });
       },
     );
   }

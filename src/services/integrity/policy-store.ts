@@ -58,6 +58,12 @@ const AUDITED_AS: Record<PolicyAction, string> = { verify: 'verified', approve: 
 const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC LIMIT 1';
 
 /** The policy store: immutable versions and their review lifecycle. */
+/** How a lifecycle change reaches enforcement: the lock to take first, and the rebuild of the set in force. */
+export interface EnforcedSetHooks {
+  lock(tx: Queryable): Promise<void>;
+  rebuild(tx: Queryable): Promise<void>;
+}
+
 export class PolicyStore {
   constructor(private readonly platform: Platform) {}
 
@@ -98,9 +104,11 @@ export class PolicyStore {
   }
 
   /** Moves the latest version along the lifecycle; activation and revocation change what is enforced. */
-  async apply(action: PolicyAction, policyId: string, actorId: string, onEnforcedSetChanged: (tx: Queryable) => Promise<void>): Promise<PolicyVersion> {
+  async apply(action: PolicyAction, policyId: string, actorId: string, enforcedSet: EnforcedSetHooks): Promise<PolicyVersion> {
     return this.platform.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
+      // Before this transaction appends to the audit log: see lockBundleBuilds.
+      if (action === 'activate' || action === 'revoke') await enforcedSet.lock(tx);
       const latest = (await tx.query<PolicyRow>(`${latestQuery} FOR UPDATE`, [policyId]))[0];
       if (latest === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
       const next = transition(action, latest.status, actorId, latest.author);
@@ -119,7 +127,7 @@ export class PolicyStore {
         [latest.id, next, report, action === 'approve', actorId],
       ))[0]!;
       await this.platform.audit.record({ userId: actorId, action: `policy.${AUDITED_AS[action]}`, resource: `policy:${policyId}:${row.version}` }, tx);
-      if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await onEnforcedSetChanged(tx);
+      if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await enforcedSet.rebuild(tx);
       return toVersion(row);
     });
   }

@@ -23,6 +23,7 @@ export class ActiveBundle {
   /** The last signed tree head accepted: a later one must be consistent with it, so the log cannot be forked. */
   lastTreeHead: SignedTreeHead | null = null;
   private generation = 0;
+  private reloading: Promise<void> = Promise.resolve();
   private readonly namespace = `pgc${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(
@@ -32,7 +33,17 @@ export class ActiveBundle {
     private readonly onLoadFailure: (reason: BundleLoadFailure, detail: string) => void,
   ) {}
 
-  async reload(): Promise<void> {
+  /**
+   * Loads the active bundle if it is new. Reloads run one after another: two overlapping ones would each check the
+   * log against the head seen before either, and the second would then look inconsistent with the first's.
+   */
+  reload(): Promise<void> {
+    const next = this.reloading.then(() => this.reloadOnce());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadOnce(): Promise<void> {
     const signed = await this.store.active();
     if (signed === null) {
       this.lastError = 'no bundle has been activated';

@@ -18,6 +18,15 @@ async function currentConstitutionHash(q: Queryable): Promise<string | null> {
 const BUNDLE_BUILD_LOCK = 727_170_6;
 
 /**
+ * Takes the bundle build lock for the rest of the transaction. Building appends to the audit log, so this lock is
+ * always taken before the audit append lock: a transaction that appends and then builds must call this first, or
+ * it deadlocks against a build (bundle lock held, waiting for the log) running at the same time.
+ */
+export async function lockBundleBuilds(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
+}
+
+/**
  * Builds the next bundle version from Cedar policies (id → text), bound to the constitution in force, signs it with
  * the platform's OpenPGP key and activates it. Invalid Cedar throws BundleInvalidError with line and column.
  */
@@ -30,7 +39,7 @@ export async function buildAndActivateBundle(platform: Platform, policies: Reado
     await keys.active();
     return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own));
   }
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
+  await lockBundleBuilds(tx);
   const constitutionHash = await currentConstitutionHash(tx);
   if (constitutionHash === null) throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
   const store = new BundleStore(platform.db);
@@ -52,7 +61,7 @@ export async function buildAndActivateBundle(platform: Platform, policies: Reado
 export async function ensureStarterBundle(platform: Platform): Promise<SignedBundle | null> {
   await platformSigningKeys(platform).active();
   return platform.db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [BUNDLE_BUILD_LOCK]);
+    await lockBundleBuilds(tx);
     if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null) return null;
     for (const [policyId, text] of Object.entries(STARTER_POLICIES)) {
       const principles = principleKeys(text);
