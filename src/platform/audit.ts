@@ -41,22 +41,8 @@ export async function auditTreeSize(q: Queryable): Promise<number> {
  * writes the row and the subtree hashes it completes. Pass a transaction to make the events part of a change.
  */
 export class AuditLog {
-  private appendObserver: ((seconds: number) => void) | null = null;
-
-  constructor(private readonly db: Database) {}
-
-  /**
-   * Reports how long each append holds the log (lock, row and subtree writes; the commit is the caller's). One
-   * observer per process, so a process running several services reports each append once: null if one is set,
-   * else the function that removes this one.
-   */
-  observeAppends(observer: (seconds: number) => void): (() => void) | null {
-    if (this.appendObserver !== null) return null;
-    this.appendObserver = observer;
-    return () => {
-      if (this.appendObserver === observer) this.appendObserver = null;
-    };
-  }
+  /** `onAppend` hears how long each append held the log (lock, row and subtree writes; the commit is the caller's). */
+  constructor(private readonly db: Database, private readonly onAppend: (seconds: number) => void = () => undefined) {}
 
   async record(event: AuditEvent, tx?: Queryable): Promise<AuditEntry> {
     return (await this.recordMany([event], tx))[0]!;
@@ -127,7 +113,7 @@ export class AuditLog {
     });
     await tx.query(`INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
     await this.extendTree(tx, size, entries);
-    this.appendObserver?.((performance.now() - started) / 1000);
+    this.onAppend((performance.now() - started) / 1000);
     return entries;
   }
 }

@@ -27,6 +27,8 @@ export interface Config {
   dataDir: string;
   database: DatabaseTarget;
   pool: { size: number; maxOverflow: number; timeoutMs: number };
+  /** Statements slower than this are logged (warn) and counted; 0 logs none. */
+  slowQueryMs: number;
   redisUrl: string | null;
   cacheTtlSeconds: number;
   /** Secrets are null until resolveSecrets() fills them from env or the data dir. */
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxOverflow: integer(env, 'DATABASE_MAX_OVERFLOW', 30, 0, 1000),
       timeoutMs: integer(env, 'DATABASE_POOL_TIMEOUT', 30, 1, 3600) * 1000,
     },
+    slowQueryMs: integer(env, 'ACGS_SLOW_QUERY_MS', 200, 0, 3_600_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null,
     cacheTtlSeconds: integer(env, 'CACHE_TTL', 300, 1, 86400 * 30),
     secrets,
@@ -242,7 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
 /** The variables the config reads, so deployment manifests can be checked against them. */
 export const CONFIG_VARIABLES: readonly string[] = [
   'ENVIRONMENT', 'ACGS_HOST', 'ACGS_INSTANCE_ID', 'ACGS_DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_SIZE',
-  'DATABASE_MAX_OVERFLOW', 'DATABASE_POOL_TIMEOUT', 'REDIS_URL', 'CACHE_TTL', 'AUTH_SERVICE_SECRET_KEY',
+  'DATABASE_MAX_OVERFLOW', 'DATABASE_POOL_TIMEOUT', 'ACGS_SLOW_QUERY_MS', 'REDIS_URL', 'CACHE_TTL', 'AUTH_SERVICE_SECRET_KEY',
   'AUTH_SERVICE_CSRF_SECRET_KEY', 'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES', 'AUTH_SERVICE_REFRESH_TOKEN_EXPIRE_DAYS',
   'ACGS_BCRYPT_COST', 'ACGS_LOCKOUT_THRESHOLD', 'ACGS_LOCKOUT_MINUTES', 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
   'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',

@@ -1,5 +1,4 @@
 import client from 'prom-client';
-import type { AuditLog } from './audit.js';
 import type { Database } from './db/database.js';
 
 /** The metric contract of ARCHITECTURE §6: dashboards and alert rules query these exact names. */
@@ -68,19 +67,3 @@ export function createServiceMetrics(service: string, db: Database): ServiceMetr
   return { registry, httpRequests, httpDuration, errors, serviceCalls };
 }
 
-/**
- * acgs_audit_append_duration_seconds, on the first service of the process to ask (appends are process-wide, so
- * one registry reports them). Returns what releases it, for a service that closes while the process goes on.
- */
-export function registerAuditAppendMetric(registry: client.Registry, audit: AuditLog): () => void {
-  const histogram = new client.Histogram({
-    name: 'acgs_audit_append_duration_seconds',
-    help: 'Time an audit append holds the log (lock, row, subtree hashes), per append of one or more entries; reported once per process',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-    registers: [],
-  });
-  const release = audit.observeAppends((seconds) => histogram.observe(seconds));
-  if (release === null) return () => undefined;
-  registry.registerMetric(histogram);
-  return release;
-}

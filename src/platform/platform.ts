@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { timeQueries, type QueryObserver } from './db/timed-database.js';
+import { ProcessMetrics } from './process-metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveSecrets } from './secrets.js';
 
@@ -28,8 +30,23 @@ export interface Platform {
   apiKeys: ApiKeyDirectory;
   authenticator: Authenticator;
   audit: AuditLog;
+  /** Metrics of what the process's services share, exported by one of them. */
+  processMetrics: ProcessMetrics;
   startedAt: number;
   close(): Promise<void>;
+}
+
+/** Times every statement; one slower than `slowMs` is also counted and logged with its SQL (never its parameters). */
+function queryObserver(metrics: ProcessMetrics, logger: Logger, slowMs: number): QueryObserver {
+  return {
+    observe(operation, seconds, sql) {
+      metrics.dbQueryDuration.observe({ operation }, seconds);
+      if (slowMs > 0 && seconds * 1000 >= slowMs) {
+        metrics.slowQueries.inc({ operation });
+        logger.warn({ operation, duration_ms: Math.round(seconds * 1000), sql: sql.replace(/\s+/g, ' ').slice(0, 500) }, 'slow query');
+      }
+    },
+  };
 }
 
 export interface PlatformOverrides {
@@ -41,11 +58,12 @@ export interface PlatformOverrides {
 export async function createPlatform(config: Config, overrides: PlatformOverrides = {}): Promise<Platform> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const secrets = await resolveSecrets(config);
-  const db = overrides.db ?? (await openDatabase(config));
+  const processMetrics = new ProcessMetrics();
+  const db = timeQueries(overrides.db ?? (await openDatabase(config)), queryObserver(processMetrics, logger, config.slowQueryMs));
   const cache = overrides.cache ?? (await openCache(config.redisUrl));
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
-  const audit = new AuditLog(db);
+  const audit = new AuditLog(db, (seconds) => processMetrics.auditAppendDuration.observe(seconds));
   if (applied.includes('0005_audit_merkle')) {
     const adopted = await audit.adoptRowsFromBeforeTheTree();
     if (adopted > 0) logger.info({ adopted }, 'audit rows written before the Merkle log were added to the tree');
@@ -74,6 +92,7 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
     apiKeys,
     authenticator: new Authenticator(tokens, apiKeys, revocations),
     audit,
+    processMetrics,
     startedAt: Date.now(),
     async close() {
       await Promise.allSettled([db.close(), cache.close()]);

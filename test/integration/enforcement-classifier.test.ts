@@ -69,6 +69,10 @@ describe('external classifier and keyword lists (PGlite)', () => {
         } else {
           assert.equal(slow.decision, 'allow');
         }
+        const metrics = (await pgc.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.match(metrics, /^acgs_service_calls_total\{source="pgc",target="classifier",status="ok",service="pgc"\} 3$/m);
+        assert.match(metrics, /^acgs_service_calls_total\{source="pgc",target="classifier",status="error",service="pgc"\} 1$/m);
+        if (mode === 'closed') assert.match(metrics, /^acgs_pgc_fail_closed_total\{reason="CLASSIFIER_UNAVAILABLE",service="pgc"\} 1$/m);
       } finally {
         await pgc.close();
         await ac.close();

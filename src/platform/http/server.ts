@@ -11,7 +11,7 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from 'fastify';
 import type { ServiceName } from '../config.js';
 import { RateLimitedError } from '../errors.js';
-import { createServiceMetrics, registerAuditAppendMetric, type ServiceMetrics } from '../metrics.js';
+import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
 import { accessHook } from './access.js';
 import { installErrorHandling } from './errors.js';
@@ -62,8 +62,8 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   app.decorate('healthContributors', [] as HealthContributor[]);
   app.addSchema(ErrorBody);
   installErrorHandling(app, definition.name, metrics);
-  const releaseAppendMetric = registerAuditAppendMetric(metrics.registry, platform.audit);
-  app.addHook('onClose', async () => releaseAppendMetric());
+  const releaseProcessMetrics = platform.processMetrics.claim(metrics.registry);
+  app.addHook('onClose', async () => releaseProcessMetrics());
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -12,8 +12,20 @@ interface ModerationResponse {
   results?: { categories?: Record<string, unknown> }[];
 }
 
-/** Calls POST {baseUrl}/moderations (the OpenAI wire format) with a timeout; never throws. */
-export function createModerationClient(settings: ModerationSettings): (content: string) => Promise<ClassifierVerdict> {
+/**
+ * Calls POST {baseUrl}/moderations (the OpenAI wire format) with a timeout; never throws. `onCall` hears each
+ * call's outcome (for acgs_service_calls_total).
+ */
+export function createModerationClient(settings: ModerationSettings, onCall: (status: 'ok' | 'error') => void = () => undefined): (content: string) => Promise<ClassifierVerdict> {
+  const call = callClassifier(settings);
+  return async (content) => {
+    const verdict = await call(content);
+    onCall(verdict.ok ? 'ok' : 'error');
+    return verdict;
+  };
+}
+
+function callClassifier(settings: ModerationSettings): (content: string) => Promise<ClassifierVerdict> {
   const endpoint = `${settings.baseUrl.replace(/\/$/, '')}/moderations`;
   return async (content) => {
     try {

@@ -85,12 +85,15 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   app.healthContributors.push(active.health);
 
   const log = new DecisionLog(platform.db, platform.audit);
+  const classifierCall = (status: 'ok' | 'error') => metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status });
+  if (config.enforcement.classifier !== null) for (const status of ['ok', 'error'] as const) metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status }, 0);
+  const classifier = config.enforcement.classifier === null ? null : createModerationClient(config.enforcement.classifier, classifierCall);
   const enforcer = new Enforcer(active, log, createEnforcerMetrics(metrics.registry), {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,
     keywordLists: keywordListsFrom(config.enforcement.keywordLists),
-    classify: config.enforcement.classifier === null ? null : createModerationClient(config.enforcement.classifier),
+    classify: classifier,
   });
 
   await ensureStarterBundle(platform);
