@@ -10,7 +10,9 @@ import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
 import { shutdownOnSignals, startServices } from '../services/stack.js';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
@@ -255,6 +257,18 @@ gateway
     const text = renderNginxConfig(topology);
     if (options.out === undefined) process.stdout.write(text);
     else await writeFile(options.out, text);
+  });
+
+program
+  .command('grafana')
+  .description('Grafana provisioning')
+  .command('dashboards')
+  .description('write the dashboards as Grafana JSON (deploy/grafana/dashboards is what this writes)')
+  .requiredOption('--out <dir>', 'directory to write the dashboard files into')
+  .action(async (options: { out: string }) => {
+    await mkdir(options.out, { recursive: true });
+    for (const dashboard of DASHBOARDS) await writeFile(join(options.out, dashboard.file), `${JSON.stringify(dashboardJson(dashboard), null, 2)}\n`);
+    console.log(`wrote ${DASHBOARDS.map((dashboard) => dashboard.file).join(', ')} to ${options.out}`);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { DASHBOARDS } from '../../src/operations/grafana-dashboards.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
 import { fakeModerationServer } from '../support/fake-moderation.js';
@@ -153,6 +154,21 @@ describe('a real Prometheus and Alertmanager over a running stack', { skip: runs
       const answer = (await (await fetch(`${prometheus}/api/v1/query_range?query=acgs_http_request_duration_seconds&start=${now - 3600}&end=${now}&step=60`)).json()) as { data: { result: unknown[] } };
       return answer.data.result.length > 0;
     }, 30_000, 'the guide\'s query_range on acgs_http_request_duration_seconds');
+  });
+
+  it('parses every PromQL query of the Grafana dashboards and alert rules', async () => {
+    for (const dashboard of DASHBOARDS) {
+      for (const panel of dashboard.panels) {
+        for (const { expr } of panel.queries) {
+          const answer = await query(expr);
+          assert.equal(answer.status, 'success', `${dashboard.uid} / ${panel.title}: ${expr}: ${answer.error ?? ''}`);
+        }
+      }
+    }
+    const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as { data: { groups: { rules: { health: string; name: string }[] }[] } };
+    const loaded = rules.data.groups.flatMap((group) => group.rules);
+    assert.ok(loaded.length >= 16);
+    assert.deepEqual(loaded.filter((rule) => rule.health === 'err').map((rule) => rule.name), []);
   });
 
   it('fires AuditVerificationFailure into the webhook receiver through Alertmanager when an audit row is edited', async () => {

@@ -69,6 +69,7 @@ for (const backend of await backends()) {
       assert.equal(allowed.decision, 'allow');
       assert.equal(allowed.bundle_hash, body.bundle_hash);
       assert.equal(allowed.constitution_hash, constitution.hash);
+      assert.match(await metricsText(), /^acgs_pgc_denials_by_principle_total\{principle="no-pii-to-external-channels",service="pgc"\} [1-9]/m);
     });
 
     it('logs every decision durably with its trace, content as a digest only', async () => {

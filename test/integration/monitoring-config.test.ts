@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { DASHBOARDS, dashboardJson } from '../../src/operations/grafana-dashboards.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
 import { createTestApp, createTestPlatform } from '../support/harness.js';
@@ -53,9 +54,22 @@ describe('shipped monitoring configuration', () => {
     }
   });
 
-  it('every metric the alert rules query is one the services export', async () => {
+  it('the shipped Grafana dashboards are what `acgs grafana dashboards` writes, with unique uids including acgs-overview', () => {
+    const uids = DASHBOARDS.map((dashboard) => dashboard.uid);
+    assert.equal(new Set(uids).size, uids.length);
+    assert.ok(uids.includes('acgs-overview'));
+    assert.deepEqual(readdirSync(join(DEPLOY, 'grafana/dashboards')).sort(), DASHBOARDS.map((dashboard) => dashboard.file).sort());
+    for (const dashboard of DASHBOARDS) {
+      assert.equal(readFileSync(join(DEPLOY, 'grafana/dashboards', dashboard.file), 'utf8'), `${JSON.stringify(dashboardJson(dashboard), null, 2)}\n`, `${dashboard.file} is stale: run acgs grafana dashboards --out deploy/grafana/dashboards`);
+    }
+  });
+
+  it('every metric the alert rules and dashboards query is one the services export (or a recording rule)', async () => {
     const rules = readFileSync(join(DEPLOY, 'prometheus/rules/acgs-alerts.yml'), 'utf8');
-    const queried = new Set([...rules.matchAll(/expr: (.*)/g)].flatMap((match) => [...match[1]!.matchAll(/(?<![:\w])(acgs_[a-z_]+|process_[a-z_]+)\b/g)].map((name) => name[1]!.replace(/_(bucket|count|sum)$/, ''))));
+    const recorded = new Set([...rules.matchAll(/record: (\S+)/g)].map((match) => match[1]!));
+    const expressions = [...[...rules.matchAll(/expr: (.*)/g)].map((match) => match[1]!), ...DASHBOARDS.flatMap((dashboard) => dashboard.panels.flatMap((panel) => panel.queries.map((query) => query.expr)))];
+    const queried = new Set(expressions.flatMap((expr) => [...expr.matchAll(/(?<![:\w])((?:acgs|process|nodejs)_[a-z0-9_]+)\b/g)].map((name) => name[1]!.replace(/_(bucket|count|sum)$/, ''))));
+    for (const expr of expressions) for (const match of expr.matchAll(/\b([a-z]+:[a-z_]+:[a-z_]+)\b/g)) assert.ok(recorded.has(match[1]!), `${match[1]} is not a recording rule`);
     const env = await createTestPlatform('pglite');
     const exported = new Set<string>();
     try {
@@ -69,6 +83,6 @@ describe('shipped monitoring configuration', () => {
       await env.cleanup();
     }
     assert.deepEqual([...queried].filter((name) => !exported.has(name)).sort(), []);
-    assert.ok(queried.size >= 12, `${queried.size} metrics queried`);
+    assert.ok(queried.size >= 25, `${queried.size} metrics queried`);
   });
 });

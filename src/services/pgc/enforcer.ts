@@ -25,6 +25,7 @@ export interface DecisionResponse {
 export interface EnforcerMetrics {
   decisions: client.Counter<'decision' | 'action'>;
   failClosed: client.Counter<'reason'>;
+  denialsByPrinciple: client.Counter<'principle'>;
   duration: client.Histogram;
   detectors: client.Histogram<'detector'>;
 }
@@ -41,6 +42,12 @@ export function createEnforcerMetrics(registry: client.Registry): EnforcerMetric
       name: 'acgs_pgc_decision_duration_seconds',
       help: 'Time to decide (detectors + policy evaluation), excluding logging',
       buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    denialsByPrinciple: new client.Counter({
+      name: 'acgs_pgc_denials_by_principle_total',
+      help: 'Denied decisions by the constitutional principle of a deciding policy (a decision with several counts once for each)',
+      labelNames: ['principle'] as const,
       registers: [registry],
     }),
     detectors: new client.Histogram({
@@ -121,6 +128,9 @@ export class Enforcer {
       requestDigest,
     });
     this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
+    if (outcome.decision === 'deny') {
+      for (const principle of new Set(outcome.reasons.flatMap((reason) => reason.principles))) this.metrics.denialsByPrinciple.inc({ principle });
+    }
     for (const reason of outcome.reasons) {
       if ((FAIL_CLOSED_CODES as readonly (string | undefined)[]).includes(reason.error_code)) this.metrics.failClosed.inc({ reason: reason.error_code! });
     }
