@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
+import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
@@ -257,6 +258,16 @@ gateway
     const text = renderNginxConfig(topology);
     if (options.out === undefined) process.stdout.write(text);
     else await writeFile(options.out, text);
+  });
+
+program
+  .command('doctor')
+  .description("run the operations guide's diagnostics: a table of check, status and fix; exit 1 on any failure")
+  .option('--json', 'print the checks as JSON')
+  .action(async (options: { json?: boolean }) => {
+    const checks = await runDoctor(configOrExit());
+    process.stdout.write(options.json === true ? `${JSON.stringify({ ok: checks.every((check) => check.status !== 'fail'), checks }, null, 2)}\n` : formatDoctorTable(checks));
+    process.exitCode = checks.some((check) => check.status === 'fail') ? 1 : 0;
   });
 
 program

@@ -49,6 +49,8 @@ export interface Config {
   serviceUrls: Record<ServiceName, string>;
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null };
   logLevel: LogLevel;
+  /** Prometheus that scrapes this deployment, for `acgs doctor`'s targets check. */
+  prometheusUrl: string | null;
   bootstrapAdmin: { email: string | null; password: string | null };
   /** Load the starter constitution into an empty system (on by default). */
   starterConstitution: boolean;
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
       apiKey: read(env, 'LLM_API_KEY') ?? null,
       model: read(env, 'LLM_MODEL') ?? null,
     },
+    prometheusUrl: url(env, 'PROMETHEUS_URL', ['http:', 'https:']) ?? null,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bootstrapAdmin: { email: read(env, 'ACGS_ADMIN_EMAIL') ?? null, password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null },
     starterConstitution: oneOf(env, 'ACGS_STARTER_CONSTITUTION', ['true', 'false'] as const, 'true') === 'true',
@@ -252,5 +255,5 @@ export const CONFIG_VARIABLES: readonly string[] = [
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
   'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_SIGNING_KEY_PASSPHRASE',
   'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE', 'ACGS_KEYWORD_LISTS', 'ACGS_CLASSIFIER_URL',
-  'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE',
+  'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE', 'PROMETHEUS_URL',
 ];

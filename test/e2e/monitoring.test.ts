@@ -59,6 +59,7 @@ describe('a real Prometheus and Alertmanager over a running stack', { skip: runs
   let dropSchema: () => Promise<void> = async () => undefined;
   let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
   const urls: Record<string, string> = {};
+  let stackEnv: Record<string, string>;
 
   const query = async (expr: string) => {
     const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -91,6 +92,7 @@ describe('a real Prometheus and Alertmanager over a running stack', { skip: runs
       urls[service] = `http://127.0.0.1:${port}`;
       targets.push(`'127.0.0.1:${port}'`);
     }
+    stackEnv = env;
     stack = runCli(['up'], env);
     await waitFor(async () => (await Promise.all(Object.values(urls).map(healthy))).every(Boolean), 60_000, 'six healthy services');
 
@@ -154,6 +156,19 @@ describe('a real Prometheus and Alertmanager over a running stack', { skip: runs
       const answer = (await (await fetch(`${prometheus}/api/v1/query_range?query=acgs_http_request_duration_seconds&start=${now - 3600}&end=${now}&step=60`)).json()) as { data: { result: unknown[] } };
       return answer.data.result.length > 0;
     }, 30_000, 'the guide\'s query_range on acgs_http_request_duration_seconds');
+  });
+
+  it('acgs doctor on this healthy stack exits 0, with the Prometheus targets up', async () => {
+    const run = runCli(['doctor', '--json'], { ...stackEnv, PROMETHEUS_URL: prometheus });
+    const code = await run.exited;
+    const report = JSON.parse(run.output()) as { ok: boolean; checks: { check: string; status: string; detail: string }[] };
+    assert.equal(code, 0, run.output());
+    assert.equal(report.ok, true);
+    const byName = new Map(report.checks.map((check) => [check.check, check]));
+    for (const name of [...SERVICE_NAMES.map((service) => `service ${service}`), 'database', 'migrations', 'policy bundle', 'audit log', 'prometheus targets', 'clock skew']) {
+      assert.equal(byName.get(name)?.status, 'ok', `${name}: ${byName.get(name)?.detail}`);
+    }
+    assert.match(byName.get('prometheus targets')!.detail, /6 of 6/);
   });
 
   it('parses every PromQL query of the Grafana dashboards and alert rules', async () => {

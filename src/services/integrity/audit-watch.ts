@@ -39,15 +39,39 @@ export class AuditWatch {
     const firstBad = Math.min(...fresh.map((finding) => finding.leaf_index ?? end));
     this.checkedSize = Math.min(end, firstBad);
 
-    const unindexed = await this.db.query<{ id: number }>('SELECT id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id LIMIT 1');
-    if (unindexed[0] !== undefined) findings.push({ check: 'unindexed_rows', leaf_index: null, problem: `row id ${unindexed[0].id} has no leaf index (inserted outside the log)` });
-
-    const newestHead = Number((await this.db.query<{ size: number | null }>('SELECT max(tree_size) AS size FROM audit_tree_heads'))[0]?.size ?? 0);
-    const heads = await verifyTreeHeads(this.db, this.checkedHeadSize);
-    findings.push(...heads.map((head) => ({ check: 'tree_heads' as const, leaf_index: null, problem: `tree head of size ${head.tree_size}: ${head.problem}` })));
+    findings.push(...(await this.unindexedRows()));
+    const newestHead = await this.newestHeadSize();
+    const heads = await this.headsAfter(this.checkedHeadSize);
+    findings.push(...heads);
     if (heads.length === 0) this.checkedHeadSize = Math.max(this.checkedHeadSize, newestHead);
     this.lastRunAt = new Date();
     return findings;
+  }
+
+  /**
+   * A one-off sample for diagnostics: `count` random leaves of the whole log, rows without a leaf index, and the
+   * latest signed head.
+   */
+  async spotCheck(count: number): Promise<{ size: number; checked: number; findings: WatchFinding[] }> {
+    const size = await auditTreeSize(this.db);
+    const indexes = size === 0 ? [] : [...new Set(Array.from({ length: Math.min(count, size) }, () => randomInt(size)))];
+    const newestHead = await this.newestHeadSize();
+    const findings = [...(await this.checkLeaves(indexes, 'sampled_leaves')), ...(await this.unindexedRows()), ...(newestHead === 0 ? [] : await this.headsAfter(newestHead - 1))];
+    return { size, checked: indexes.length, findings };
+  }
+
+  private async unindexedRows(): Promise<WatchFinding[]> {
+    const row = (await this.db.query<{ id: number }>('SELECT id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id LIMIT 1'))[0];
+    return row === undefined ? [] : [{ check: 'unindexed_rows', leaf_index: null, problem: `row id ${row.id} has no leaf index (inserted outside the log)` }];
+  }
+
+  private async newestHeadSize(): Promise<number> {
+    return Number((await this.db.query<{ size: number | null }>('SELECT max(tree_size) AS size FROM audit_tree_heads'))[0]?.size ?? 0);
+  }
+
+  private async headsAfter(treeSize: number): Promise<WatchFinding[]> {
+    const problems = await verifyTreeHeads(this.db, treeSize);
+    return problems.map((head) => ({ check: 'tree_heads', leaf_index: null, problem: `tree head of size ${head.tree_size}: ${head.problem}` }));
   }
 
   /** Re-hashes the rows at these leaf indexes and compares each with its stored leaf hash. */
