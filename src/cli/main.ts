@@ -14,6 +14,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
+import { backup, restore } from '../operations/backup.js';
+import { progressBar, progressReporter } from './progress.js';
 import { renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
@@ -217,12 +219,6 @@ audit
     }
   });
 
-function progressBar(done: number, total: number): string {
-  const width = 30;
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-}
-
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
@@ -258,6 +254,28 @@ gateway
     const text = renderNginxConfig(topology);
     if (options.out === undefined) process.stdout.write(text);
     else await writeFile(options.out, text);
+  });
+
+program
+  .command('backup')
+  .description('back up the database: pg_dump custom format for PostgreSQL, a data-directory tarball for PGlite (stop acgs up first)')
+  .requiredOption('--out <file>', 'where to write the backup')
+  .action(async (options: { out: string }) => {
+    const progress = progressReporter('backup');
+    const result = await backup(configOrExit(), options.out, progress.report);
+    progress.finish();
+    console.log(`backup written to ${options.out}: ${result.format}, ${result.tables} tables, ${result.bytes} bytes`);
+  });
+
+program
+  .command('restore')
+  .description('restore a backup made by acgs backup into the configured database (services stopped); then run acgs audit verify')
+  .argument('<file>', 'the backup file')
+  .action(async (file: string) => {
+    const progress = progressReporter('restore');
+    const result = await restore(configOrExit(), file, progress.report);
+    progress.finish();
+    console.log(`restored ${result.tables} tables from ${file}${result.movedAside === null ? '' : `; the previous data directory is kept at ${result.movedAside}`}`);
   });
 
 program

@@ -8,8 +8,14 @@ import { translateDatabaseError } from './database-errors.js';
  * skip initdb).
  */
 export interface PgliteDatabase extends Database {
-  /** A tarball of the whole data directory, loadable by openPglite. */
-  dump(): Promise<Blob>;
+  /** A tarball of the whole data directory, loadable by openPglite (gzip for files, none for speed in memory). */
+  dump(compression?: 'none' | 'gzip'): Promise<Blob>;
+}
+
+/** A new data directory holding the database in `tarball` (a dump); the directory must not exist. */
+export async function createPgliteDirFrom(tarball: Blob, dataDir: string): Promise<void> {
+  const db = await PGlite.create({ dataDir, loadDataDir: tarball });
+  await db.close();
 }
 
 export async function openPglite(source: string | null | Blob): Promise<PgliteDatabase> {
@@ -46,6 +52,6 @@ export async function openPglite(source: string | null | Blob): Promise<PgliteDa
     },
     stats: (): PoolStats => ({ open: 1, idle: inFlight > 0 ? 0 : 1, waiting: Math.max(0, inFlight - 1), max: 1 }),
     close: () => db.close(),
-    dump: () => run(() => db.dumpDataDir('none')),
+    dump: (compression = 'none') => run(() => db.dumpDataDir(compression)),
   };
 }
