@@ -11,7 +11,8 @@ import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
 import { shutdownOnSignals, startServices } from '../services/stack.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { deploymentFiles } from '../operations/deployment.js';
 import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { backup, restore } from '../operations/backup.js';
@@ -286,6 +287,20 @@ program
     const checks = await runDoctor(configOrExit());
     process.stdout.write(options.json === true ? `${JSON.stringify({ ok: checks.every((check) => check.status !== 'fail'), checks }, null, 2)}\n` : formatDoctorTable(checks));
     process.exitCode = checks.some((check) => check.status === 'fail') ? 1 : 0;
+  });
+
+program
+  .command('deployment')
+  .description('deployment manifests')
+  .command('render')
+  .description('write docker-compose.yml, deploy/kubernetes/acgs.yaml and the compose gateway and Prometheus configs')
+  .option('--root <dir>', 'repository root to write under', '.')
+  .action(async (options: { root: string }) => {
+    for (const [path, text] of Object.entries(deploymentFiles())) {
+      await mkdir(dirname(join(options.root, path)), { recursive: true });
+      await writeFile(join(options.root, path), text);
+      console.log(`wrote ${path}`);
+    }
   });
 
 program

@@ -11,7 +11,7 @@ export interface GatewayTopology {
   apiRatePerMinute: number;
 }
 
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+const HOST_PORT = /^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 
 /** A problem with a topology, phrased for the operator who typed it. */
 export function topologyProblems(topology: GatewayTopology): string[] {
