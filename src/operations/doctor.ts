@@ -126,15 +126,23 @@ async function migrationCheck(q: Queryable): Promise<DoctorCheck> {
   return { check: 'migrations', status: 'fail', detail: `pending: ${pending.join(', ')}`, fix: '`acgs migrate`, or restart the services (they migrate at start)' };
 }
 
+async function metricsOf(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).text();
+}
+
+/** The values of every series of one metric in a Prometheus text page. */
+function samples(text: string, name: string): number[] {
+  return text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `)).map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+}
+
 /** Pool figures from the services' own gauges (every service of a process reports the shared pool). */
 async function poolCheck(probes: ServiceProbe[]): Promise<DoctorCheck> {
   const answering = probes.filter((probe) => probe.health !== null);
   if (answering.length === 0) return { check: 'database pool', status: 'skip', detail: 'no service answering', fix: null };
   let worst: { open: number; max: number; url: string } | null = null;
   for (const probe of answering) {
-    const text = await (await fetch(`${probe.url}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).text();
-    const gauge = (name: string) => Number(/^(\S+)(?:\{[^}]*\})? (\S+)$/m.exec(text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `)).join('\n'))?.[2] ?? Number.NaN);
-    const figures = { open: gauge('acgs_database_connections'), max: gauge('acgs_database_max_connections'), url: probe.url };
+    const text = await metricsOf(probe.url);
+    const figures = { open: samples(text, 'acgs_database_connections')[0] ?? Number.NaN, max: samples(text, 'acgs_database_max_connections')[0] ?? Number.NaN, url: probe.url };
     if (worst === null || figures.open / figures.max > worst.open / worst.max) worst = figures;
   }
   if (worst!.max <= 1) return ok('database pool', 'one connection (PGlite): requests queue for it, there is no pool to exhaust');
@@ -199,8 +207,7 @@ async function auditCheck(db: { q: Queryable } | null, probes: ServiceProbe[]): 
   }
   const integrity = probes.find((probe) => probe.service === 'integrity' && probe.health !== null);
   if (integrity === undefined) return { check: 'audit log', status: 'skip', detail: 'no database access and the integrity service is not answering', fix: null };
-  const text = await (await fetch(`${integrity.url}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) })).text();
-  const failures = [...text.matchAll(/^acgs_audit_verify_failures_total\{[^}]*\} (\S+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  const failures = samples(await metricsOf(integrity.url), 'acgs_audit_verify_failures_total').reduce((sum, value) => sum + value, 0);
   return failures === 0 ? ok('audit log', 'the running verification has found no problem') : { check: 'audit log', status: 'fail', detail: `the running verification reported ${failures} problem(s)`, fix };
 }
 
