@@ -5,6 +5,8 @@ import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { verifyDetached } from '../../src/domain/crypto/openpgp.js';
 import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
 import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
+import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/pgc/bundle-builder.js';
 import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
 
 const RULE = '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
@@ -95,6 +97,36 @@ for (const backend of await backends()) {
         assert.deepEqual(actions.slice(0, 5), ['policy.submitted', 'policy.verified', 'policy.approved', 'policy.activated', 'policy.submitted']);
       } finally {
         await pgc.close();
+        await integrity.close();
+        await ac.close();
+        await env.cleanup();
+      }
+    });
+
+    it('activations and bundle builds running at once all complete (one lock order: bundle builds before the audit log)', async () => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const integrity = await createTestApp('integrity', env.platform);
+      try {
+        const author = await tokenFor(env.platform, ['policy_manager']);
+        const reviewer = await tokenFor(env.platform, ['policy_manager']);
+        const call = (url: string, headers: Record<string, string>, payload?: object) => integrity.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
+        const ids = Array.from({ length: 6 }, (_, n) => `tool-limit-${n}`);
+        for (const id of ids) {
+          assert.equal((await call('/api/v1/policies', author.headers, { source: RULE.replace('no-payments-on-sunday', id).replace('"payments"', `"tool_${id}"`) })).statusCode, 201);
+          assert.equal((await call(`/api/v1/policies/${id}/verify`, author.headers)).statusCode, 200);
+          assert.equal((await call(`/api/v1/policies/${id}/approve`, reviewer.headers)).statusCode, 200);
+        }
+        await ensureStarterBundle(env.platform);
+        const outcomes = await Promise.all([
+          ...ids.map(async (id) => (await call(`/api/v1/policies/${id}/activate`, reviewer.headers)).statusCode),
+          ...ids.map(() => buildAndActivateBundle(env.platform, STARTER_POLICIES, null).then(() => 200, (error: Error) => error.message)),
+        ]);
+        assert.deepEqual(outcomes, Array(ids.length * 2).fill(200));
+        const versions = await env.platform.db.query<{ version: number }>('SELECT version FROM policy_bundles ORDER BY version');
+        assert.deepEqual(versions.map((row) => Number(row.version)), Array.from({ length: versions.length }, (_, n) => n + 1), 'dense bundle versions');
+        assert.ok(versions.length >= ids.length * 2 + 1);
+      } finally {
         await integrity.close();
         await ac.close();
         await env.cleanup();
