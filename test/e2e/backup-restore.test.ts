@@ -9,7 +9,7 @@ import pg from 'pg';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema, POSTGRES_URL } from '../support/postgres-schema.js';
-import { freePort, healthy, runCli, waitFor } from '../support/process.js';
+import { freePort, runCli, waitForHealthy } from '../support/process.js';
 
 const PASSWORD = 'backup-check-2026';
 const pgToolsAvailable = spawnSync('pg_dump', ['--version']).status === 0 && spawnSync('pg_restore', ['--version']).status === 0;
@@ -25,7 +25,7 @@ async function run(args: string[], env: Record<string, string>): Promise<{ code:
 async function withStack<T>(env: Record<string, string>, urls: Record<string, string>, work: (token: string) => Promise<T>): Promise<T> {
   const stack = runCli(['up'], env);
   try {
-    await waitFor(async () => (await Promise.all(Object.values(urls).map(healthy))).every(Boolean), 60_000, 'six healthy services');
+    await waitForHealthy(Object.values(urls), 60_000, 'six healthy services', stack);
     const login = await fetch(`${urls['auth']}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ops@example.com', password: PASSWORD }) });
     return await work(((await login.json()) as { access_token: string }).access_token);
   } finally {

@@ -9,7 +9,7 @@ import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
-import { freePort, healthy, runCli, waitFor, type CliProcess } from '../support/process.js';
+import { freePort, healthy, runCli, waitFor, waitForHealthy, type CliProcess } from '../support/process.js';
 
 const ADMIN = { ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_BCRYPT_COST: '10' };
 
@@ -51,7 +51,7 @@ for (const backend of await backends()) {
       try {
         const ports = await portEnv();
         const first = runCli(['up'], { ...base, ...ports.env });
-        await waitFor(async () => (await Promise.all(ports.urls.map(healthy))).every(Boolean), 30_000, 'six healthy services');
+        await waitForHealthy(ports.urls, 30_000, 'six healthy services', first);
         await waitFor(() => first.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
         const password = /Password \(shown once[^:]*: (\S+)/.exec(first.output())![1]!;
         const authUrl = ports.urls[0]!;
@@ -61,7 +61,7 @@ for (const backend of await backends()) {
 
         const second = runCli(['up'], { ...base, ...ports.env });
         // Services start one after another: wait for all of them, not just auth, before asking ac.
-        await waitFor(async () => (await Promise.all(ports.urls.map(healthy))).every(Boolean), 30_000, 'restart');
+        await waitForHealthy(ports.urls, 30_000, 'restart', second);
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
         assert.equal(await meStatus(authUrl, session.token!), 200, 'generated secrets persist in the data dir');
         const constitution = await fetch(`${ports.urls[1]}/api/v1/constitution`, { headers: { authorization: `Bearer ${session.token}` } });
@@ -115,7 +115,7 @@ describe('docs/constitution-walkthrough.sh', () => {
     const ports = await portEnv();
     const stack = runCli(['up'], { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10', ...ports.env });
     try {
-      await waitFor(async () => (await Promise.all(ports.urls.map(healthy))).every(Boolean), 30_000, 'six healthy services');
+      await waitForHealthy(ports.urls, 30_000, 'six healthy services', stack);
       await waitFor(() => stack.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
       const password = /Password \(shown once[^:]*: (\S+)/.exec(stack.output())![1]!;
       const script = fileURLToPath(new URL('../../docs/constitution-walkthrough.sh', import.meta.url));

@@ -8,7 +8,7 @@ import { openPglite } from '../../src/platform/db/pglite.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
-import { freePort, healthy, runCli, waitFor } from '../support/process.js';
+import { freePort, runCli, waitFor, waitForHealthy } from '../support/process.js';
 
 const PASSWORD = 'durability-check-2026';
 
@@ -27,7 +27,7 @@ for (const backend of await backends()) {
       if (scratch !== null) env['DATABASE_URL'] = scratch.url;
       try {
         const stack = runCli(['up'], env);
-        await waitFor(async () => (await Promise.all(urls.map(healthy))).every(Boolean), 30_000, 'six healthy services');
+        await waitForHealthy(urls, 30_000, 'six healthy services', stack);
         const login = await fetch(`${urls[0]}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ops@example.com', password: PASSWORD }) });
         const token = ((await login.json()) as { access_token: string }).access_token;
         const acknowledged: string[] = [];

@@ -8,7 +8,7 @@ import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
-import { freePort, healthy, runCli, waitFor, type CliProcess } from '../support/process.js';
+import { freePort, healthy, runCli, waitFor, waitForHealthy, type CliProcess } from '../support/process.js';
 
 const nginxAvailable = binaryAvailable('nginx', ['-v'], 'nginx');
 const PASSWORD = 'gateway-check-2026';
@@ -48,7 +48,7 @@ describe('nginx gateway in front of two auth instances and one of every other se
     const authTwo = await freePort();
     authDirect = `http://127.0.0.1:${ports['auth']}`;
     processes.push(runCli(['up'], { ...env, ACGS_INSTANCE_ID: 'stack-1' }));
-    await waitFor(async () => (await Promise.all(SERVICE_NAMES.map((service) => healthy(`http://127.0.0.1:${ports[service]}`)))).every(Boolean), 60_000, 'six healthy services');
+    await waitForHealthy(SERVICE_NAMES.map((service) => `http://127.0.0.1:${ports[service]}`), 60_000, 'six healthy services', processes[0]);
     secondAuth = runCli(['serve', 'auth', '--port', String(authTwo)], { ...env, ACGS_INSTANCE_ID: 'auth-2' });
     processes.push(secondAuth);
     await waitFor(() => healthy(`http://127.0.0.1:${authTwo}`), 30_000, 'the second auth instance');

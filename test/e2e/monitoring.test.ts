@@ -14,7 +14,7 @@ import { binaryAvailable } from '../support/binaries.js';
 import { fakeModerationServer } from '../support/fake-moderation.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
-import { freePort, healthy, runCli, waitFor, type CliProcess } from '../support/process.js';
+import { freePort, runCli, waitFor, waitForHealthy, type CliProcess } from '../support/process.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const PASSWORD = 'monitoring-check-2026';
@@ -94,7 +94,7 @@ describe('a real Prometheus and Alertmanager over a running stack', { skip: runs
     }
     stackEnv = env;
     stack = runCli(['up'], env);
-    await waitFor(async () => (await Promise.all(Object.values(urls).map(healthy))).every(Boolean), 60_000, 'six healthy services');
+    await waitForHealthy(Object.values(urls), 60_000, 'six healthy services', stack);
 
     const alertmanagerPort = await freePort();
     const alertmanagerConfig = readFileSync(join(DEPLOY, 'alertmanager/alertmanager.yml'), 'utf8').replace(/\$\{([A-Z_]+)\}/g, (_, name: string) =>

@@ -31,7 +31,7 @@ function renderAlertmanagerConfig(values: Readonly<Record<string, string>>): str
 
 const ALERT_ENV = {
   ACGS_ALERT_WEBHOOK_URL: 'http://127.0.0.1:9099/alerts',
-  ACGS_ALERT_SLACK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+  ACGS_ALERT_SLACK_URL: 'https://hooks.slack.com/services/T000/B000/test-hook',
   ACGS_ALERT_EMAIL_TO: 'oncall@example.com',
   ACGS_ALERT_EMAIL_FROM: 'acgs@example.com',
   ACGS_ALERT_SMARTHOST: 'smtp.example.com:587',

@@ -4,15 +4,24 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Below the kernel's ephemeral range (32768–60999 here): a port handed out from that range can be taken by some
+// other test's outgoing connection before the service we start gets to bind it.
+const PORT_RANGE = { from: 20_000, to: 32_000 };
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A port nothing listens on, for a service a test is about to start. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (await canListen(port)) return port;
+  }
 }
 
 export interface CliProcess {
@@ -49,5 +58,27 @@ export async function healthy(url: string): Promise<boolean> {
     return response.status === 200 && ((await response.json()) as { status: string }).status === 'healthy';
   } catch {
     return false;
+  }
+}
+
+/** What each service's /health says (or why it does not answer), for failure messages. */
+async function healthReport(urls: readonly string[]): Promise<string> {
+  const lines = await Promise.all(urls.map(async (url) => {
+    try {
+      const response = await fetch(`${url}/health`);
+      return `${url}: ${response.status} ${await response.text()}`;
+    } catch (error) {
+      return `${url}: ${(error as Error).message}`;
+    }
+  }));
+  return lines.join('\n');
+}
+
+/** Waits until every service answers healthy; on timeout the error carries their health and the stack's output. */
+export async function waitForHealthy(urls: readonly string[], timeoutMs: number, what: string, stack?: CliProcess): Promise<void> {
+  try {
+    await waitFor(async () => (await Promise.all(urls.map(healthy))).every(Boolean), timeoutMs, what);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${await healthReport(urls)}${stack === undefined ? '' : `\n--- output ---\n${stack.output().slice(-3000)}`}`);
   }
 }
