@@ -60,6 +60,8 @@ export interface Config {
     decisionCacheSize: number;
     /** JSON list of {name, terms?, patterns?} keyword lists for the keyword detector. */
     keywordLists: string | null;
+    /** Fingerprints whose signatures PGC accepts; null = every platform key in the database. */
+    trustedKeyFingerprints: string[] | null;
     classifier: { baseUrl: string; apiKey: string | null; model: string; timeoutMs: number; failClosed: boolean } | null;
   };
 }
@@ -143,6 +145,19 @@ function trustProxy(env: Env): boolean | string[] {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
   return raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+}
+
+/**
+ * OpenPGP fingerprints PGC accepts bundle and tree head signatures from. Unset trusts every key in the database;
+ * set, a key written into the database by someone else is not enough to get a bundle enforced.
+ */
+function trustedKeyFingerprints(env: Env): string[] | null {
+  const raw = read(env, 'ACGS_TRUSTED_KEY_FINGERPRINTS');
+  if (raw === undefined) return null;
+  const fingerprints = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const bad = fingerprints.find((fingerprint) => !/^[0-9a-f]{40}$/.test(fingerprint));
+  if (bad !== undefined || fingerprints.length === 0) throw new ConfigError('ACGS_TRUSTED_KEY_FINGERPRINTS', `expected comma-separated 40-hex-digit OpenPGP fingerprints${bad === undefined ? '' : `, got "${bad}"`}`);
+  return fingerprints;
 }
 
 /** The optional external content classifier (an OpenAI-compatible moderation endpoint). */
@@ -240,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
       decisionCacheSize: integer(env, 'ACGS_DECISION_CACHE_SIZE', 10_000, 0, 10_000_000),
       keywordLists: read(env, 'ACGS_KEYWORD_LISTS') ?? null,
+      trustedKeyFingerprints: trustedKeyFingerprints(env),
       classifier: classifier(env),
     },
   };
@@ -256,4 +272,5 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_SIGNING_KEY_PASSPHRASE',
   'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE', 'ACGS_KEYWORD_LISTS', 'ACGS_CLASSIFIER_URL',
   'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE', 'PROMETHEUS_URL',
+  'ACGS_TRUSTED_KEY_FINGERPRINTS',
 ];

@@ -267,6 +267,31 @@ for (const backend of await backends()) {
       }
     });
 
+    // Two platforms share one database only on PostgreSQL (PGlite belongs to one process).
+    if (backend === 'postgres') it('with pinned key fingerprints enforces only bundles signed by a pinned key', async () => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const first = await createTestApp('pgc', env.platform);
+      await first.close();
+      const platformKey = (await platformSigningKeys(env.platform).active()).fingerprint;
+      const pinnedElsewhere = await createTestPlatform(backend, { schema: env.schema!, env: { ACGS_TRUSTED_KEY_FINGERPRINTS: 'f'.repeat(40) } });
+      const pinnedHere = await createTestPlatform(backend, { schema: env.schema!, env: { ACGS_TRUSTED_KEY_FINGERPRINTS: `${'f'.repeat(40)},${platformKey.toUpperCase()}` } });
+      const refusing = await createTestApp('pgc', pinnedElsewhere.platform);
+      const accepting = await createTestApp('pgc', pinnedHere.platform);
+      try {
+        const agent = (await tokenFor(env.platform, ['agent'])).headers;
+        const refused = (await refusing.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json();
+        assert.equal(refused.reasons[0].error_code, 'NO_ACTIVE_BUNDLE', 'a bundle signed by a key that is not pinned is not enforced');
+        assert.match((await refusing.inject({ method: 'GET', url: '/health' })).json().checks.policy_bundle.error, /not signed by a trusted platform key/);
+        assert.equal((await accepting.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().decision, 'allow');
+      } finally {
+        await Promise.all([refusing.close(), accepting.close(), ac.close()]);
+        await pinnedElsewhere.cleanup();
+        await pinnedHere.cleanup();
+        await env.cleanup();
+      }
+    });
+
     it('answers 503 AUDIT_UNAVAILABLE instead of an unlogged decision when the database is gone', async () => {
       const env = await createTestPlatform(backend);
       const ac = await createTestApp('ac', env.platform);

@@ -40,6 +40,15 @@ describe('config', () => {
     assert.equal(failure({ AUTH_SERVICE_SECRET_KEY: 'short' }).variable, 'AUTH_SERVICE_SECRET_KEY');
     assert.equal(failure({ BACKEND_CORS_ORIGINS: 'not-an-origin' }).variable, 'BACKEND_CORS_ORIGINS');
     assert.match(failure({ CACHE_TTL: '-5' }).message, /^CACHE_TTL: /);
+    assert.equal(failure({ ACGS_TRUSTED_KEY_FINGERPRINTS: 'abc' }).variable, 'ACGS_TRUSTED_KEY_FINGERPRINTS');
+    assert.equal(failure({ ACGS_SLOW_QUERY_MS: '-1' }).variable, 'ACGS_SLOW_QUERY_MS');
+    assert.equal(failure({ PROMETHEUS_URL: 'ftp://x' }).variable, 'PROMETHEUS_URL');
+  });
+
+  it('reads pinned key fingerprints as lower-case hex', () => {
+    const fingerprint = 'AB'.repeat(20);
+    assert.deepEqual(loadConfig({ ACGS_TRUSTED_KEY_FINGERPRINTS: ` ${fingerprint} , ${'0'.repeat(40)}` }).enforcement.trustedKeyFingerprints, [fingerprint.toLowerCase(), '0'.repeat(40)]);
+    assert.equal(loadConfig({}).enforcement.trustedKeyFingerprints, null);
   });
 
   it('refuses to start in production without secrets or a real database', () => {

@@ -50,7 +50,7 @@ export class ActiveBundle {
       return;
     }
     if (this.engine?.bundleHash === signed.hash) return;
-    if (!(await verifySignedBundle(signed, this.verify))) return this.fail('signature', `bundle v${signed.bundle.version} signature does not verify`);
+    if (!(await verifySignedBundle(signed, this.verify))) return this.fail('signature', `bundle v${signed.bundle.version} is not signed by a trusted platform key`);
     const logged = await checkBundleLogged(signed, await this.logProof(signed, this.lastTreeHead?.tree_size ?? null), this.lastTreeHead, this.verify);
     if (!logged.ok) return this.fail(logged.reason, logged.detail);
     this.lastTreeHead = logged.head;

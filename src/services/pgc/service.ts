@@ -57,7 +57,11 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
     registers: [metrics.registry],
   });
   for (const reason of BUNDLE_LOAD_FAILURES) loadFailures.inc({ reason }, 0);
-  const trusted = async (bytes: Uint8Array, signature: string) => (await verifyWithPlatformKeys(platform.db, bytes, signature)).valid;
+  const pinned = config.enforcement.trustedKeyFingerprints;
+  const trusted = async (bytes: Uint8Array, signature: string) => {
+    const { valid, fingerprint } = await verifyWithPlatformKeys(platform.db, bytes, signature);
+    return valid && (pinned === null || (fingerprint !== null && pinned.includes(fingerprint.toLowerCase())));
+  };
   const heads = new TreeHeads(platform.db, platformSigningKeys(platform));
   const active = new ActiveBundle(store, trusted, (signed, since) => bundleLogProof(platform.db, heads, signed, since), (reason, detail) => {
     loadFailures.inc({ reason });
