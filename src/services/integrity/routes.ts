@@ -13,7 +13,7 @@ import { AuditWatch, WATCH_CHECKS } from './audit-watch.js';
 import { registerAuditLogRoutes } from './audit-log-routes.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
-import { SigningKeys } from './signing-keys.js';
+import { platformSigningKeys } from './signing-keys.js';
 import { BundleStore } from '../pgc/bundle-store.js';
 import { TreeHeads } from './tree-heads.js';
 
@@ -60,7 +60,7 @@ function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
 export async function registerIntegrityRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
   const { platform } = context;
   const { db } = platform;
-  const keys = new SigningKeys(db, platform.audit, platform.signingKeyPassphrase);
+  const keys = platformSigningKeys(platform);
   const heads = new TreeHeads(db, keys);
   registerCryptoRoutes(app, context, keys);
   registerPolicyRoutes(app, context, heads);

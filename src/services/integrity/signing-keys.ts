@@ -1,6 +1,7 @@
 import { generateSigningKey, signDetached, unlockKey, verifyDetached, type UnlockedKey } from '../../domain/crypto/openpgp.js';
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
+import type { Platform } from '../../platform/platform.js';
 
 export interface SigningKeyInfo {
   fingerprint: string;
@@ -86,4 +87,19 @@ export class SigningKeys {
       return row;
     });
   }
+}
+
+const keysByPlatform = new WeakMap<Platform, SigningKeys>();
+
+/**
+ * The platform's signing keys, one instance per platform: unlocking the private key costs tens of milliseconds, so
+ * every service of a process shares the unlocked key (it is unlocked again only after a rotation).
+ */
+export function platformSigningKeys(platform: Platform): SigningKeys {
+  let keys = keysByPlatform.get(platform);
+  if (keys === undefined) {
+    keys = new SigningKeys(platform.db, platform.audit, platform.signingKeyPassphrase);
+    keysByPlatform.set(platform, keys);
+  }
+  return keys;
 }

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
-import { SigningKeys } from '../integrity/signing-keys.js';
+import { platformSigningKeys } from '../integrity/signing-keys.js';
 import { BundleStore } from './bundle-store.js';
 import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
 import { TreeHeads } from '../integrity/tree-heads.js';
@@ -30,9 +30,6 @@ export async function lockBundleBuilds(tx: Queryable): Promise<void> {
  * Builds the next bundle version from Cedar policies (id → text), bound to the constitution in force, signs it with
  * the platform's OpenPGP key and activates it. Invalid Cedar throws BundleInvalidError with line and column.
  */
-/** The platform's OpenPGP keys, for signing bundles. */
-export const platformSigningKeys = (platform: Platform) => new SigningKeys(platform.db, platform.audit, platform.signingKeyPassphrase);
-
 export async function buildAndActivateBundle(platform: Platform, policies: Readonly<Record<string, string>>, actorId: string | null, tx?: Queryable): Promise<SignedBundle> {
   const keys = platformSigningKeys(platform);
   if (tx === undefined) {
