@@ -40,7 +40,7 @@ function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
     help: 'Version of the bundle marked active in the database (0: none); PGC instances should be enforcing it',
     registers: [metrics.registry],
     async collect() {
-      this.set((await new BundleStore(platform.db).active())?.bundle.version ?? 0);
+      this.set(await new BundleStore(platform.db).activeVersion());
     },
   });
   new client.Gauge({
@@ -149,8 +149,8 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
       const rows = await db.query<AuditRow>(`SELECT * FROM audit_logs WHERE resource = $1 AND action = 'decision.evaluated'`, [`decision:${request.params.id}`]);
       if (rows[0] === undefined) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
       const entry = entryFromRow(rows[0]);
-      // The latest signed head covers every committed entry; sign one now if the log grew since the last.
-      const head = await heads.current();
+      // The latest signed head if it already covers the entry; a new one is signed only when it does not.
+      const head = await heads.covering(entry.leaf_index);
       const path = await inclusionProof(reader, entry.leaf_index, head.tree_size);
       return { decision_id: request.params.id, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_index: entry.leaf_index, audit_path: path.map(hex), tree_head: head };
     },

@@ -26,6 +26,12 @@ export class BundleStore {
     return rows[0] === undefined ? null : toSigned(rows[0]);
   }
 
+  /** Version of the active bundle (0: none), without reading the bundle itself. */
+  async activeVersion(): Promise<number> {
+    const rows = await this.db.query<{ version: number }>('SELECT version FROM policy_bundles WHERE active');
+    return rows[0]?.version ?? 0;
+  }
+
   async latestVersion(q: Queryable = this.db): Promise<number> {
     const rows = await q.query<{ v: number | null }>('SELECT max(version) AS v FROM policy_bundles');
     return rows[0]?.v ?? 0;
