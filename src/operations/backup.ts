@@ -24,12 +24,17 @@ export class BackupError extends Error {
 const PG_DUMP_MAGIC = 'PGDMP';
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
-/** Runs a PostgreSQL client tool, feeding each stderr line to `onLine`; rejects with the tail of stderr on failure. */
-function runTool(command: string, args: readonly string[], onLine: (line: string) => void): Promise<void> {
+/**
+ * Runs a PostgreSQL client tool, feeding each stderr line to `onLine` and resolving with its stdout; on failure it
+ * rejects with the stderr lines that explain it.
+ */
+function runTool(command: string, args: readonly string[], onLine: (line: string) => void = () => undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
+    let out = '';
     let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split('\n');
       pending = lines.pop()!;
@@ -41,21 +46,8 @@ function runTool(command: string, args: readonly string[], onLine: (line: string
     });
     child.once('error', (error) => reject(new BackupError(`${command} could not run: ${error.message} (install the PostgreSQL client tools, e.g. Debian postgresql-client)`)));
     // --verbose chatter fills stderr; the lines that explain a failure say "error" (or come from the server).
-    const explanation = () => tail.filter((line) => /error|FATAL|ERROR|DETAIL|HINT/.test(line)).join('\n') || tail.join('\n');
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new BackupError(`${command} exited with ${code}:\n${explanation()}`))));
-  });
-}
-
-/** Runs a tool and returns its stdout. */
-function captureTool(command: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('error', (error) => reject(new BackupError(`${command} could not run: ${error.message}`)));
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new BackupError(`${command} ${args.join(' ')} exited with ${code}: ${err.trim()}`))));
+    const explanation = () => [...tail, pending].filter((line) => /error|FATAL|ERROR|DETAIL|HINT/.test(line)).join('\n') || [...tail, pending].join('\n');
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new BackupError(`${command} exited with ${code}:\n${explanation()}`))));
   });
 }
 
@@ -133,7 +125,7 @@ export async function restore(config: Config, file: string, progress: Progress):
   const target = config.database;
   if (target.kind === 'postgres') {
     if (kind !== 'pg_dump') throw new BackupError('this is a PGlite backup; DATABASE_URL names PostgreSQL (restore it with a PGlite DATABASE_URL)');
-    const listing = await captureTool('pg_restore', ['--list', file]);
+    const listing = await runTool('pg_restore', ['--list', file]);
     const dumped = [...listing.matchAll(/ TABLE DATA (\S+) (\S+) /g)];
     const schema = dumped[0]?.[1];
     const current = await withClient(target.url, async (client) => (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null);
