@@ -10,13 +10,13 @@ import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import * as S from './schemas.js';
 import { SqlConstitutionStore } from './sql-store.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const EDITORS = ['admin', 'policy_manager'] as const;
 const PARTICIPANTS = ['admin', 'policy_manager', 'council_member'] as const;
 const ADMIN = ['admin'] as const;
 
-const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
 function principleView(record: PrincipleRecord) {
   return {
@@ -60,9 +60,9 @@ function amendmentView(record: AmendmentRecord) {
     status: record.status,
     proposed_by: record.proposedBy,
     created_at: record.createdAt.toISOString(),
-    opened_at: iso(record.openedAt),
-    deadline: iso(record.deadline),
-    closed_at: iso(record.closedAt),
+    opened_at: isoOrNull(record.openedAt),
+    deadline: isoOrNull(record.deadline),
+    closed_at: isoOrNull(record.closedAt),
     council_size: record.councilSize,
     rules: record.rules,
     outcome: record.outcome,

@@ -11,8 +11,8 @@ import { createAuthMetrics, summarizeAuthMetrics } from './auth-metrics.js';
 import { buildAccounts } from './accounts-factory.js';
 import { SqlSessionStore } from './repositories.js';
 import * as S from './schemas.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
 
-const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
 function userView(user: UserRecord) {
   return {
@@ -23,7 +23,7 @@ function userView(user: UserRecord) {
     is_active: user.isActive,
     locked_until: user.lockedUntil !== null && user.lockedUntil > new Date() ? user.lockedUntil.toISOString() : null,
     created_at: user.createdAt.toISOString(),
-    last_login_at: iso(user.lastLoginAt),
+    last_login_at: isoOrNull(user.lastLoginAt),
   };
 }
 
@@ -35,8 +35,8 @@ function apiKeyView(key: ApiKeyRecord) {
     prefix: key.prefix,
     created_by: key.createdBy,
     created_at: key.createdAt.toISOString(),
-    expires_at: iso(key.expiresAt),
-    revoked_at: iso(key.revokedAt),
+    expires_at: isoOrNull(key.expiresAt),
+    revoked_at: isoOrNull(key.revokedAt),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Role } from '../../domain/auth/roles.js';
 import type { Reason } from '../../domain/enforcement/decide.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Platform } from '../../platform/platform.js';
 
 export interface PolicyReviewItem {
@@ -29,8 +30,8 @@ interface ReviewRow extends Omit<PolicyReviewItem, 'closed_at' | 'created_at'> {
   created_at: Date;
 }
 
-const toAppeal = (row: AppealRow): Appeal => ({ ...row, resolved_at: row.resolved_at?.toISOString() ?? null, created_at: row.created_at.toISOString() });
-const toReview = (row: ReviewRow): PolicyReviewItem => ({ ...row, closed_at: row.closed_at?.toISOString() ?? null, created_at: row.created_at.toISOString() });
+const toAppeal = (row: AppealRow): Appeal => ({ ...row, resolved_at: isoOrNull(row.resolved_at), created_at: row.created_at.toISOString() });
+const toReview = (row: ReviewRow): PolicyReviewItem => ({ ...row, closed_at: isoOrNull(row.closed_at), created_at: row.created_at.toISOString() });
 
 /** Keyset pages over (created_at, id), newest first; the cursor is opaque to clients. */
 export interface Page<T> {

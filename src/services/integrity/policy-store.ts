@@ -6,6 +6,7 @@ import { policiesFromSource } from '../../domain/policy/policy-files.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
 
 export interface PolicyVersion {
   id: string;
@@ -31,8 +32,7 @@ interface PolicyRow extends Omit<PolicyVersion, 'created_at' | 'approved_at' | '
   activated_at: Date | null;
 }
 
-const iso = (date: Date | null) => (date === null ? null : date.toISOString());
-const toVersion = (row: PolicyRow): PolicyVersion => ({ ...row, version: Number(row.version), created_at: row.created_at.toISOString(), approved_at: iso(row.approved_at), activated_at: iso(row.activated_at) });
+const toVersion = (row: PolicyRow): PolicyVersion => ({ ...row, version: Number(row.version), created_at: row.created_at.toISOString(), approved_at: isoOrNull(row.approved_at), activated_at: isoOrNull(row.activated_at) });
 
 /** 400 with Cedar's diagnostics, each with the policy, line and column. */
 class CedarDiagnosticsError extends AppError {

@@ -1,6 +1,7 @@
 import { generateSigningKey, signDetached, unlockKey, verifyDetached, type UnlockedKey } from '../../domain/crypto/openpgp.js';
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Platform } from '../../platform/platform.js';
 
 export interface SigningKeyInfo {
@@ -52,7 +53,7 @@ export class SigningKeys {
   async list(): Promise<SigningKeyInfo[]> {
     await this.active();
     const rows = await this.db.query<KeyRow>('SELECT * FROM signing_keys ORDER BY created_at');
-    return rows.map((row) => ({ fingerprint: row.fingerprint, armored_public: row.armored_public, active: row.active, created_at: row.created_at.toISOString(), retired_at: row.retired_at?.toISOString() ?? null }));
+    return rows.map((row) => ({ fingerprint: row.fingerprint, armored_public: row.armored_public, active: row.active, created_at: row.created_at.toISOString(), retired_at: isoOrNull(row.retired_at) }));
   }
 
   /** Retires the active key (kept for verification) and makes a new one active. */
