@@ -9,15 +9,13 @@ import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader, entryAt } from './audit-tree.js';
 import { registerAppealRoutes } from './appeal-routes.js';
-import { AuditWatch, WATCH_CHECKS } from './audit-watch.js';
+import { registerAuditVerification } from './audit-verification.js';
 import { registerAuditLogRoutes } from './audit-log-routes.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { platformSigningKeys } from './signing-keys.js';
 import { BundleStore } from '../pgc/bundle-store.js';
 import { TreeHeads } from './tree-heads.js';
-
-const TREE_HEAD_INTERVAL_MS = 60_000;
 
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const hex = (hash: Buffer) => hash.toString('hex');
@@ -67,52 +65,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
   registerAuditLogRoutes(app, context);
   registerAppealRoutes(app, context);
   registerIntegrityGauges(context);
-  const watch = new AuditWatch(db);
-  const verifyFailures = new client.Counter({
-    name: 'acgs_audit_verify_failures_total',
-    help: 'Problems found by the running audit log verification (per problem per round), by check',
-    labelNames: ['check'] as const,
-    registers: [context.metrics.registry],
-  });
-  for (const check of WATCH_CHECKS) verifyFailures.inc({ check }, 0);
-  new client.Gauge({
-    name: 'acgs_audit_last_verification_timestamp_seconds',
-    help: 'When the running audit log verification last completed (Unix time; 0 = not yet)',
-    registers: [context.metrics.registry],
-    collect() {
-      this.set((watch.lastRunAt?.getTime() ?? 0) / 1000);
-    },
-  });
-  async function verifyRound() {
-    const findings = await watch.run();
-    for (const finding of findings) {
-      verifyFailures.inc({ check: finding.check });
-      app.log.error({ finding }, 'audit log verification found a problem');
-    }
-    return findings;
-  }
-  // A signed head a minute at most behind the log, even when nobody asks for one, and a verification round with it.
-  const ticker = setInterval(() => {
-    heads.current().then(verifyRound).catch((error: unknown) => app.log.warn({ err: error }, 'signing or verifying the audit log failed'));
-  }, TREE_HEAD_INTERVAL_MS);
-  ticker.unref();
-  app.addHook('onClose', async () => clearInterval(ticker));
-
-  app.post(
-    '/api/v1/audit/verify',
-    {
-      config: { access: ['admin', 'auditor'] },
-      schema: {
-        tags: ['audit'],
-        summary: 'Run a verification round now: rows appended since the last round, a random sample of older rows, rows without a leaf index, new signed heads',
-        response: errorResponses(401, 403),
-      },
-    },
-    async () => {
-      const findings = await verifyRound();
-      return { ok: findings.length === 0, verified_size: watch.verifiedSize, tree_size: await auditTreeSize(db), findings };
-    },
-  );
+  registerAuditVerification(app, context, heads);
   const reader = databaseSubtreeReader(db);
 
   async function requireSize(size: number, what: string): Promise<void> {

@@ -1,0 +1,63 @@
+import client from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import { auditTreeSize } from '../../platform/audit.js';
+import { errorResponses } from '../../platform/http/schemas.js';
+import type { ServiceContext } from '../../platform/http/server.js';
+import { AuditWatch, WATCH_CHECKS } from './audit-watch.js';
+import type { TreeHeads } from './tree-heads.js';
+
+const TREE_HEAD_INTERVAL_MS = 60_000;
+
+/**
+ * Keeps the log signed and checked while the service runs: a signed head at most a minute behind, a verification
+ * round with it (and on POST /api/v1/audit/verify), and the metrics the audit alerts watch.
+ */
+export function registerAuditVerification(app: FastifyInstance, { platform, metrics }: ServiceContext, heads: TreeHeads): void {
+  const { db } = platform;
+  const watch = new AuditWatch(db);
+  const verifyFailures = new client.Counter({
+    name: 'acgs_audit_verify_failures_total',
+    help: 'Problems found by the running audit log verification (per problem per round), by check',
+    labelNames: ['check'] as const,
+    registers: [metrics.registry],
+  });
+  for (const check of WATCH_CHECKS) verifyFailures.inc({ check }, 0);
+  new client.Gauge({
+    name: 'acgs_audit_last_verification_timestamp_seconds',
+    help: 'When the running audit log verification last completed (Unix time; 0 = not yet)',
+    registers: [metrics.registry],
+    collect() {
+      this.set((watch.lastRunAt?.getTime() ?? 0) / 1000);
+    },
+  });
+  async function verifyRound() {
+    const findings = await watch.run();
+    for (const finding of findings) {
+      verifyFailures.inc({ check: finding.check });
+      app.log.error({ finding }, 'audit log verification found a problem');
+    }
+    return findings;
+  }
+  // A signed head a minute at most behind the log, even when nobody asks for one, and a verification round with it.
+  const ticker = setInterval(() => {
+    heads.current().then(verifyRound).catch((error: unknown) => app.log.warn({ err: error }, 'signing or verifying the audit log failed'));
+  }, TREE_HEAD_INTERVAL_MS);
+  ticker.unref();
+  app.addHook('onClose', async () => clearInterval(ticker));
+
+  app.post(
+    '/api/v1/audit/verify',
+    {
+      config: { access: ['admin', 'auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary: 'Run a verification round now: rows appended since the last round, a random sample of older rows, rows without a leaf index, new signed heads',
+        response: errorResponses(401, 403),
+      },
+    },
+    async () => {
+      const findings = await verifyRound();
+      return { ok: findings.length === 0, verified_size: watch.verifiedSize, tree_size: await auditTreeSize(db), findings };
+    },
+  );
+}
