@@ -2,6 +2,7 @@ import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { auditTreeSize } from '../../platform/audit.js';
 import { errorResponses } from '../../platform/http/schemas.js';
+import { countersByLabel } from '../../platform/metrics.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { AuditWatch, WATCH_CHECKS } from './audit-watch.js';
 import type { TreeHeads } from './tree-heads.js';
@@ -15,13 +16,12 @@ const TREE_HEAD_INTERVAL_MS = 60_000;
 export function registerAuditVerification(app: FastifyInstance, { platform, metrics }: ServiceContext, heads: TreeHeads): void {
   const { db } = platform;
   const watch = new AuditWatch(db);
-  const verifyFailures = new client.Counter({
+  const verifyFailures = countersByLabel(metrics.registry, {
     name: 'acgs_audit_verify_failures_total',
     help: 'Problems found by the running audit log verification (per problem per round), by check',
-    labelNames: ['check'] as const,
-    registers: [metrics.registry],
+    label: 'check',
+    values: WATCH_CHECKS,
   });
-  for (const check of WATCH_CHECKS) verifyFailures.inc({ check }, 0);
   new client.Gauge({
     name: 'acgs_audit_last_verification_timestamp_seconds',
     help: 'When the running audit log verification last completed (Unix time; 0 = not yet)',

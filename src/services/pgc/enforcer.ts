@@ -7,6 +7,7 @@ import { EngineRequestError } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import { ValidationError } from '../../platform/errors.js';
+import { countersByLabel } from '../../platform/metrics.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
 
@@ -33,11 +34,12 @@ export interface EnforcerMetrics {
 export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
   return {
     decisions: new client.Counter({ name: 'acgs_pgc_decisions_total', help: 'Enforcement decisions', labelNames: ['decision', 'action'] as const, registers: [registry] }),
-    failClosed: (() => {
-      const counter = new client.Counter({ name: 'acgs_pgc_fail_closed_total', help: 'Decisions denied because enforcement could not decide (no verified bundle, classifier down, policy error), by reason', labelNames: ['reason'] as const, registers: [registry] });
-      for (const reason of FAIL_CLOSED_CODES) counter.inc({ reason }, 0);
-      return counter;
-    })(),
+    failClosed: countersByLabel(registry, {
+      name: 'acgs_pgc_fail_closed_total',
+      help: 'Decisions denied because enforcement could not decide (no verified bundle, classifier down, policy error), by reason',
+      label: 'reason',
+      values: FAIL_CLOSED_CODES,
+    }),
     duration: new client.Histogram({
       name: 'acgs_pgc_decision_duration_seconds',
       help: 'Time to decide (detectors + policy evaluation), excluding logging',

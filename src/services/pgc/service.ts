@@ -4,6 +4,7 @@ import client from 'prom-client';
 import type { EvaluationRequest } from '../../domain/enforcement/decide.js';
 import { compileKeywordLists, type CompiledKeywordList, type KeywordList } from '../../domain/detectors/keywords.js';
 import { AppError, ConfigError, NotFoundError } from '../../platform/errors.js';
+import { countersByLabel } from '../../platform/metrics.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
@@ -50,13 +51,12 @@ function keywordListsFrom(raw: string | null): CompiledKeywordList[] {
 export async function registerPgcService(app: FastifyInstance, { platform, metrics }: ServiceContext): Promise<void> {
   const { config } = platform;
   const store = new BundleStore(platform.db);
-  const loadFailures = new client.Counter({
+  const loadFailures = countersByLabel(metrics.registry, {
     name: 'acgs_pgc_bundle_load_failures_total',
     help: 'Bundles refused, by reason (signature, not in the audit log, bad proof or tree head, invalid policies); the last good one stays in force',
-    labelNames: ['reason'] as const,
-    registers: [metrics.registry],
+    label: 'reason',
+    values: BUNDLE_LOAD_FAILURES,
   });
-  for (const reason of BUNDLE_LOAD_FAILURES) loadFailures.inc({ reason }, 0);
   const pinned = config.enforcement.trustedKeyFingerprints;
   const trusted = async (bytes: Uint8Array, signature: string) => {
     const { valid, fingerprint } = await verifyWithPlatformKeys(platform.db, bytes, signature);
