@@ -105,7 +105,18 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
       // The latest signed head if it already covers the entry; a new one is signed only when it does not.
       const head = await heads.covering(entry.leaf_index);
       const path = await inclusionProof(reader, entry.leaf_index, head.tree_size);
-      return { decision_id: request.params.id, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_index: entry.leaf_index, audit_path: path.map(hex), tree_head: head };
+      // index, tree_size and root_hash repeat the leaf index and the head's, so docs/audit.md's check reads a receipt as is.
+      return {
+        decision_id: request.params.id,
+        entry,
+        leaf_data: entryBytes(entry).toString('utf8'),
+        leaf_index: entry.leaf_index,
+        index: entry.leaf_index,
+        tree_size: head.tree_size,
+        root_hash: head.root_hash,
+        audit_path: path.map(hex),
+        tree_head: head,
+      };
     },
   );
 
