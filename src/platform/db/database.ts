@@ -23,9 +23,11 @@ export interface Database extends Queryable {
   ping(): Promise<void>;
   /**
    * Subscribes to PostgreSQL NOTIFY on a channel (sent with pg_notify inside a transaction, so delivery happens
-   * exactly when the change commits). Returns the unsubscribe function.
+   * exactly when the change commits). A lost connection is re-established in the background; notifications sent
+   * while it was down are gone, so `onResubscribed` runs after each reconnection for the subscriber to catch up.
+   * Returns the unsubscribe function.
    */
-  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, handler: (payload: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>>;
   stats(): PoolStats;
   close(): Promise<void>;
 }

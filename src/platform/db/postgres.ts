@@ -44,6 +44,14 @@ export async function openPostgres(options: PostgresPoolOptions): Promise<Databa
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       run(async () => {
         const client = await pool.connect();
+        // A checked-out client has no pool listener: a server that goes away mid-transaction emits 'error' here,
+        // which would kill the process unheard. The failing query rejects on its own; the client is discarded below.
+        let lost: Error | null = null;
+        const onError = (error: Error) => {
+          lost = error;
+        };
+        client.on('error', onError);
+        let broken = false;
         try {
           await client.query('BEGIN');
           const result = await fn({
@@ -53,30 +61,90 @@ export async function openPostgres(options: PostgresPoolOptions): Promise<Databa
           await client.query('COMMIT');
           return result;
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
           throw error;
         } finally {
-          client.release();
+          client.removeListener('error', onError);
+          // Passing an error makes the pool close this connection instead of handing it to the next caller.
+          client.release(lost ?? (broken ? new Error('rollback failed') : undefined));
         }
       }),
     exec: (sql: string) => run(async () => void (await pool.query(sql))),
     ping: () => run(async () => void (await pool.query('SELECT 1'))),
     // LISTEN holds its connection for as long as the subscription lives, so it gets its own client outside the pool.
-    listen: async (channel, handler) => {
-      const client = new pg.Client({ connectionString: options.url });
-      client.on('error', () => undefined);
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) handler(message.payload ?? '');
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      return async () => {
-        await client.end().catch(() => undefined);
-      };
-    },
+    listen: (channel, handler, onResubscribed) => subscribe(options.url, channel, handler, onResubscribed ?? (() => undefined)),
     stats: (): PoolStats => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
     close: () => pool.end(),
   };
   await db.ping();
   return db;
+}
+
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 2000;
+
+/**
+ * A LISTEN that outlives its connection: when the server or the network drops it, it reconnects with backoff
+ * (100 ms doubling to 2 s) and calls onResubscribed, since whatever was notified in between is lost.
+ */
+async function subscribe(url: string, channel: string, handler: (payload: string) => void, onResubscribed: () => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let delay = RECONNECT_FIRST_MS;
+
+  async function connect(): Promise<pg.Client> {
+    const next = new pg.Client({ connectionString: url });
+    let dropped = false;
+    const onDrop = () => {
+      if (dropped) return;
+      dropped = true;
+      next.end().catch(() => undefined);
+      if (client === next) client = null;
+      if (!stopped) scheduleReconnect();
+    };
+    next.on('error', onDrop);
+    next.on('end', onDrop);
+    next.on('notification', (message) => {
+      if (message.channel === channel) handler(message.payload ?? '');
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      dropped = true;
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    return next;
+  }
+
+  function scheduleReconnect(): void {
+    if (retry !== null) return;
+    retry = setTimeout(() => {
+      retry = null;
+      connect().then(
+        (next) => {
+          if (stopped) return void next.end().catch(() => undefined);
+          client = next;
+          delay = RECONNECT_FIRST_MS;
+          onResubscribed();
+        },
+        () => {
+          delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+          if (!stopped) scheduleReconnect();
+        },
+      );
+    }, delay);
+    retry.unref();
+  }
+
+  client = await connect();
+  return async () => {
+    stopped = true;
+    if (retry !== null) clearTimeout(retry);
+    await client?.end().catch(() => undefined);
+  };
 }

@@ -40,7 +40,7 @@ export function timeQueries(db: Database, observer: QueryObserver): Database {
     transaction: (fn) => db.transaction((tx) => fn(timed(tx, observer))),
     exec: (sql) => db.exec(sql),
     ping: () => db.ping(),
-    listen: (channel, handler) => db.listen(channel, handler),
+    listen: (channel, handler, onResubscribed) => db.listen(channel, handler, onResubscribed),
     stats: () => db.stats(),
     close: () => db.close(),
   };
