@@ -18,6 +18,7 @@ import { installErrorHandling } from './errors.js';
 import { registerHealthRoute, VERSION, type HealthContributor } from './health.js';
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
+import { rejectUnstorableStrings } from './unstorable-strings.js';
 import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -65,6 +66,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   const releaseProcessMetrics = platform.processMetrics.claim(metrics.registry);
   app.addHook('onClose', async () => releaseProcessMetrics());
 
+  app.addHook('preValidation', rejectUnstorableStrings);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-instance-id', config.instanceId);
