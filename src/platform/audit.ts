@@ -2,6 +2,8 @@ import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../dom
 import { appendToFrontier, frontierCoordinates } from '../domain/audit/frontier.js';
 import type { Hash } from '../domain/audit/merkle.js';
 import type { Database, Queryable } from './db/database.js';
+import { findUnstorableString } from '../domain/text/unstorable-strings.js';
+import { ValidationError } from './errors.js';
 
 export interface AuditEvent {
   userId: string | null;
@@ -92,6 +94,10 @@ export class AuditLog {
   }
 
   private async append(events: readonly AuditEvent[], tx: Queryable): Promise<AuditEntry[]> {
+    for (const event of events) {
+      const found = findUnstorableString(event, 'event');
+      if (found !== null) throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, 'INVALID_STRING');
+    }
     const started = performance.now();
     const size = await this.lockTree(tx);
     const timestamp = new Date();
@@ -111,9 +117,22 @@ export class AuditLog {
       const base = index * 8;
       return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
     });
-    await tx.query(`INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}`, params);
-    await this.extendTree(tx, size, entries);
+    // The leaf commits to the row as stored, read back, never to the values we meant to store: the two differ
+    // wherever the database normalises (a lone surrogate becomes U+FFFD), and a leaf hashed from the wrong one
+    // would never verify again. Where they differ the event is refused, so no record says less than was given.
+    const stored = await tx.query<AuditRow>(
+      `INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}
+       RETURNING id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id`,
+      params,
+    );
+    const committed = stored.map((row) => entryFromRow(row)).sort((a, b) => a.leaf_index - b.leaf_index);
+    for (const [offset, entry] of committed.entries()) {
+      if (!entryBytes(entry).equals(entryBytes(entries[offset]!))) {
+        throw new ValidationError(`audit event ${entries[offset]!.action} holds a value the database does not store as given`, 'INVALID_STRING');
+      }
+    }
+    await this.extendTree(tx, size, committed);
     this.onAppend((performance.now() - started) / 1000);
-    return entries;
+    return committed;
   }
 }

@@ -119,7 +119,7 @@ for (const backend of await backends()) {
           const report = await verify();
           assert.equal(report.ok, false);
           assert.deepEqual(report.findings.find((finding: { check: string }) => finding.check === 'new_leaves'), { check: 'new_leaves', leaf_index: index, problem: 'modified: the row no longer hashes to its stored leaf' });
-          assert.equal(report.verified_size, index, 'verification does not move past a bad leaf');
+          assert.equal(report.verified_size, index + 1, 'verification moves past a bad leaf and keeps re-checking it');
         }
         const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
         assert.match(metrics, /^acgs_audit_verify_failures_total\{check="new_leaves",service="integrity"\} 2$/m);
@@ -127,6 +127,61 @@ for (const backend of await backends()) {
         assert.equal((await app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: (await tokenFor(env.platform, ['agent'])).headers })).statusCode, 403);
       } finally {
         await app.close();
+        await env.cleanup();
+      }
+    });
+
+    it('reports every tampered leaf, not only the first, in acgs audit verify and in the running verification', async () => {
+      const env = await populated(backend);
+      try {
+        const watch = new AuditWatch(env.platform.db, 0);
+        assert.deepEqual(await watch.run(), []);
+        const early = await leafIndexOf(env, 'thing:3');
+        const late = await leafIndexOf(env, 'thing:30');
+        await env.platform.db.query(`UPDATE audit_logs SET details = '{"poisoned": true}' WHERE leaf_index = $1`, [early]);
+        assert.equal((await watch.run()).find((finding) => finding.leaf_index === early)?.check, 'sweep');
+        // Later, a decision-like row further on is flipped: both must be reported from now on.
+        await env.platform.db.query(`UPDATE audit_logs SET action = 'flipped' WHERE leaf_index = $1`, [late]);
+        const report = await verifyAuditTree(env.platform.db, () => undefined, 8);
+        assert.deepEqual(report.findings.map((finding) => finding.leaf_index), [early, late], JSON.stringify(report.findings));
+        for (let round = 0; round < 2; round += 1) {
+          const seen = (await watch.run()).map((finding) => finding.leaf_index);
+          assert.ok(seen.includes(early) && seen.includes(late), `round ${round}: ${JSON.stringify(seen)}`);
+        }
+      } finally {
+        await env.cleanup();
+      }
+    });
+
+    it('reports rows deleted from the end of the log under a signed head', async () => {
+      const env = await populated(backend);
+      const app = await createTestApp('integrity', env.platform);
+      try {
+        const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
+        const head = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json<{ tree_size: number }>();
+        await env.platform.db.query('DELETE FROM audit_logs WHERE leaf_index >= $1', [head.tree_size - 1]);
+        const report = await verifyAuditTree(env.platform.db);
+        assert.equal(report.size, head.tree_size, 'the log is as long as its newest signed head');
+        assert.deepEqual(report.findings.map((finding) => finding.leaf_index), [head.tree_size - 1]);
+        assert.match(report.findings[0]!.problem, /deleted/);
+        const watched = await new AuditWatch(env.platform.db).run();
+        assert.ok(watched.some((finding) => finding.check === 'tree_heads' && /rows were deleted from its end/.test(finding.problem)), JSON.stringify(watched));
+      } finally {
+        await app.close();
+        await env.cleanup();
+      }
+    });
+
+    it('hashes each leaf from the row as stored, and refuses an event the database would not store as given', async () => {
+      const env = await populated(backend);
+      try {
+        const size = Number((await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_logs'))[0]!.n);
+        await assert.rejects(env.platform.audit.record({ userId: null, action: 'auth.login_failed', resource: 'email:\ud800', details: { username: '\ud800' } }), { errorCode: 'INVALID_STRING' });
+        assert.equal(Number((await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_logs'))[0]!.n), size);
+        const [entry] = await env.platform.audit.recordMany([{ userId: null, action: 'test.numbers', resource: 'n:1', details: { big: 1e21, small: 1e-7, text: 'é\u{1F600}' } }]);
+        assert.equal(entry!.leaf_index, size);
+        assert.deepEqual((await verifyAuditTree(env.platform.db)).findings, []);
+      } finally {
         await env.cleanup();
       }
     });

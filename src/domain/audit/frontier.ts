@@ -1,4 +1,4 @@
-import { completedNodes, leafHash, type Hash, type SubtreeReader } from './merkle.js';
+import { completedNodes, leafHash, rootHash, type Hash, type SubtreeReader } from './merkle.js';
 
 /**
  * The complete subtrees on the right edge of a tree of `size` leaves (one per 1-bit of size). Appending needs no
@@ -17,22 +17,31 @@ export function frontierCoordinates(size: number): [number, number][] {
   return coordinates;
 }
 
-/** Appends leaves to a tree known only by its frontier; returns every node created (level 0 included). */
-export async function appendToFrontier(size: number, frontier: ReadonlyMap<string, Hash>, entries: readonly Buffer[]): Promise<[number, number, Hash][]> {
-  const known = new Map(frontier);
+/** Subtree hashes held in a map keyed "level:index", read as a tree store. */
+function mapReader(known: ReadonlyMap<string, Hash>): SubtreeReader {
   const node = async (level: number, index: number) => {
     const hash = known.get(`${level}:${index}`);
     if (hash === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
     return hash;
   };
-  const reader: SubtreeReader = {
+  return {
     node,
     nodes: async (coordinates) => new Map(await Promise.all(coordinates.map(async ([level, index]) => [`${level}:${index}`, await node(level, index)] as const))),
   };
+}
+
+/** Appends leaves to a tree known only by its frontier; returns every node created (level 0 included). */
+export function appendToFrontier(size: number, frontier: ReadonlyMap<string, Hash>, entries: readonly Buffer[]): Promise<[number, number, Hash][]> {
+  return appendLeafHashes(size, frontier, entries.map(leafHash));
+}
+
+/** As appendToFrontier, for leaves whose hashes are already known. */
+export async function appendLeafHashes(size: number, frontier: ReadonlyMap<string, Hash>, leaves: readonly Hash[]): Promise<[number, number, Hash][]> {
+  const known = new Map(frontier);
+  const reader = mapReader(known);
   const created: [number, number, Hash][] = [];
-  for (const [offset, entry] of entries.entries()) {
+  for (const [offset, leaf] of leaves.entries()) {
     const index = size + offset;
-    const leaf = leafHash(entry);
     known.set(`0:${index}`, leaf);
     created.push([0, index, leaf]);
     for (const node of await completedNodes(reader, index, leaf)) {
@@ -41,4 +50,15 @@ export async function appendToFrontier(size: number, frontier: ReadonlyMap<strin
     }
   }
   return created;
+}
+
+/** The frontier at `size` of a tree whose frontier was `before` until the nodes `created` extended it. */
+export function advanceFrontier(before: ReadonlyMap<string, Hash>, created: readonly [number, number, Hash][], size: number): Map<string, Hash> {
+  const known = new Map([...before, ...created.map(([level, index, hash]) => [`${level}:${index}`, hash] as const)]);
+  return new Map(frontierCoordinates(size).map(([level, index]) => [`${level}:${index}`, known.get(`${level}:${index}`)!] as const));
+}
+
+/** The root (RFC 9162 MTH) of the tree of `size` leaves with this frontier: the frontier is all it takes. */
+export function frontierRoot(frontier: ReadonlyMap<string, Hash>, size: number): Promise<Hash> {
+  return rootHash(mapReader(frontier), size);
 }

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ServiceUnavailableError } from '../errors.js';
+import { AppError, ConflictError, ServiceUnavailableError, ValidationError } from '../errors.js';
 
 interface PgLikeError {
   code?: string;
@@ -20,6 +20,11 @@ export function translateDatabaseError(error: unknown): unknown {
   if (pgError?.code === '23505') {
     return new ConflictError(`Duplicate value violates ${pgError.constraint ?? 'a unique constraint'}`, 'DUPLICATE');
   }
+  // Data exceptions (class 22) are raised by a value the statement was given: the caller's input, never a crash.
+  if (pgError?.code === '22021' || pgError?.code === '22P05' || pgError?.code === '22P02' && message.includes('Unicode')) {
+    return new ValidationError('A value holds characters the database cannot store', 'INVALID_STRING');
+  }
+  if (pgError?.code !== undefined && pgError.code.startsWith('22')) return new ValidationError(`A value is out of range or malformed: ${message}`, 'INVALID_VALUE');
   const connectionCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001'];
   if (pgError?.code !== undefined && connectionCodes.includes(pgError.code)) {
     return new ServiceUnavailableError('The database is unreachable', 'DATABASE_UNAVAILABLE', 5);

@@ -6,24 +6,29 @@ import type { Queryable } from '../../platform/db/database.js';
 import type { VerifyFinding } from './audit-tree.js';
 import { verifyTreeHeads } from './tree-heads.js';
 
-export const WATCH_CHECKS = ['new_leaves', 'sampled_leaves', 'unindexed_rows', 'tree_heads'] as const;
+export const WATCH_CHECKS = ['new_leaves', 'sampled_leaves', 'sweep', 'unindexed_rows', 'tree_heads'] as const;
 export type WatchCheck = (typeof WATCH_CHECKS)[number];
 export type WatchFinding = VerifyFinding & { check: WatchCheck };
 
 const NEW_LEAVES_PER_ROUND = 20_000;
+const SWEEP_LEAVES_PER_ROUND = 20_000;
 
 /**
  * Continuous, cheap verification of the audit log while it runs (the full recomputation is `acgs audit verify`):
- * each round re-hashes the rows appended since the last round, a random sample of older rows, looks for rows
- * slipped in without a leaf index, and checks the tree heads signed since. Leaves that failed are checked again
- * next round, so a problem keeps being reported until it is dealt with.
+ * each round re-hashes the rows appended since the last round, a random sample of older rows and the next stretch
+ * of a sweep that goes over the whole log again and again, looks for rows slipped in without a leaf index, checks
+ * the tree heads signed since, and that no signed head covers rows that are gone. A bad leaf does not stop it: it
+ * moves on, and every leaf found bad is checked again each round, so a problem keeps being reported until it is
+ * dealt with and a second one later in the log is found all the same.
  */
 export class AuditWatch {
   private checkedSize = 0;
   private checkedHeadSize = 0;
+  private sweepFrom = 0;
+  private readonly knownBad = new Set<number>();
   lastRunAt: Date | null = null;
 
-  /** Leaves verified so far (a prefix of the log). */
+  /** Leaves verified at least once so far (a prefix of the log). */
   get verifiedSize(): number {
     return this.checkedSize;
   }
@@ -32,19 +37,33 @@ export class AuditWatch {
 
   async run(): Promise<WatchFinding[]> {
     const size = await auditTreeSize(this.db);
+    const newestHead = await this.newestHeadSize();
     const end = Math.min(size, this.checkedSize + NEW_LEAVES_PER_ROUND);
-    const fresh = await this.checkLeaves(Array.from({ length: end - this.checkedSize }, (_, offset) => this.checkedSize + offset), 'new_leaves');
+    const fresh = await this.checkLeaves(range(this.checkedSize, end), 'new_leaves');
     const sampled = this.checkedSize === 0 ? [] : await this.checkLeaves([...new Set(Array.from({ length: this.sampleSize }, () => randomInt(this.checkedSize)))], 'sampled_leaves');
-    const findings: WatchFinding[] = [...fresh, ...sampled];
-    const firstBad = Math.min(...fresh.map((finding) => finding.leaf_index ?? end));
-    this.checkedSize = Math.min(end, firstBad);
+    const swept = await this.sweep(Math.max(this.checkedSize, newestHead));
+    const stillBad = await this.checkLeaves([...this.knownBad].filter((index) => index < this.checkedSize), 'new_leaves');
+    this.checkedSize = end;
+    const findings = dedupe([...fresh, ...stillBad, ...sampled, ...swept]);
+    this.knownBad.clear();
+    for (const finding of findings) if (finding.leaf_index !== null) this.knownBad.add(finding.leaf_index);
 
     findings.push(...(await this.unindexedRows()));
-    const newestHead = await this.newestHeadSize();
+    if (newestHead > size) findings.push({ check: 'tree_heads', leaf_index: size, problem: `a signed tree head covers ${newestHead} leaves but the log ends at ${size}: rows were deleted from its end` });
     const heads = await this.headsAfter(this.checkedHeadSize);
     findings.push(...heads);
     if (heads.length === 0) this.checkedHeadSize = Math.max(this.checkedHeadSize, newestHead);
     this.lastRunAt = new Date();
+    return findings;
+  }
+
+  /** The next stretch of the log, wrapping to its start: every leaf below `upTo` is re-checked over time. */
+  private async sweep(upTo: number): Promise<WatchFinding[]> {
+    if (upTo === 0) return [];
+    if (this.sweepFrom >= upTo) this.sweepFrom = 0;
+    const stop = Math.min(upTo, this.sweepFrom + SWEEP_LEAVES_PER_ROUND);
+    const findings = await this.checkLeaves(range(this.sweepFrom, stop), 'sweep');
+    this.sweepFrom = stop;
     return findings;
   }
 
@@ -89,4 +108,12 @@ export class AuditWatch {
     }
     return findings;
   }
+}
+
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, offset) => from + offset);
+
+/** One finding per leaf: the first check to see it names it. */
+function dedupe(findings: readonly WatchFinding[]): WatchFinding[] {
+  const seen = new Set<number>();
+  return findings.filter((finding) => finding.leaf_index === null || (!seen.has(finding.leaf_index) && seen.add(finding.leaf_index) !== undefined));
 }
