@@ -126,6 +126,19 @@ for (const backend of await backends()) {
       assert.equal((await app.inject({ method: 'POST', url: '/auth/login', payload: { username: user.email, password: STRONG_PASSWORD } })).statusCode, 200);
     });
 
+    it('holds the lockout under parallel guesses: only the threshold of them is checked, and the right password then waits', async () => {
+      for (const known of [true, false]) {
+        const email = known ? (await createUser(env.platform)).email : `ghost-${Math.random().toString(36).slice(2)}@example.com`;
+        const guesses = await Promise.all(
+          Array.from({ length: 29 }, (_, attempt) => app.inject({ method: 'POST', url: '/auth/login', payload: { username: email, password: `Wrong-password-${attempt}x` } })),
+        );
+        const statuses = guesses.map((response) => response.statusCode);
+        assert.equal(statuses.filter((status) => status === 401).length, 5, `${known ? 'account' : 'unknown email'}: ${statuses.join(',')}`);
+        assert.equal(statuses.filter((status) => status === 423).length, 24);
+        if (known) assert.equal((await app.inject({ method: 'POST', url: '/auth/login', payload: { username: email, password: STRONG_PASSWORD } })).statusCode, 423);
+      }
+    });
+
     it('locks out unknown emails the same way, so lockout reveals no account', async () => {
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 6; attempt += 1) {

@@ -49,8 +49,12 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
   list(limit: number, afterEmail: string | null): Promise<UserRecord[]>;
-  /** Counts a failed password and locks the account once threshold is reached; returns the new state. */
-  recordFailure(id: string, threshold: number, lockUntil: Date): Promise<{ failedAttempts: number; lockedUntil: Date | null }>;
+  /**
+   * Counts a login attempt before its password is checked, atomically, unless the account is locked: the attempt
+   * that reaches `threshold` locks it until lockUntil. A lock that has run out starts the count afresh. Null when
+   * locked (with when it ends), so parallel guesses cannot all pass one check; a successful login resets the count.
+   */
+  reserveAttempt(id: string, threshold: number, lockUntil: Date): Promise<{ reserved: true; failedAttempts: number; lockedUntil: Date | null } | { reserved: false; lockedUntil: Date }>;
   recordLogin(id: string): Promise<void>;
   setRoles(id: string, roles: Role[]): Promise<UserRecord | null>;
   setActive(id: string, active: boolean): Promise<UserRecord | null>;
@@ -81,9 +85,11 @@ export interface AccountEffects {
   revokeUser(userId: string): Promise<void>;
   restoreUser(userId: string): Promise<void>;
   forgetApiKey(prefix: string): Promise<void>;
-  /** Failed logins for emails with no account, counted outside the users table so they lock out just the same. */
+  /**
+   * Logins for emails with no account, counted (before the decoy password check, like real accounts' attempts)
+   * outside the users table so they lock out just the same; returns the count including this one.
+   */
   countUnknownFailure(email: string, windowSeconds: number): Promise<number>;
-  unknownFailures(email: string): Promise<number>;
   loginAttempted(): void;
   loginSucceeded(): void;
   loginFailed(sourceIp: string, reason: string, email: string): void;
@@ -148,22 +154,20 @@ export class Accounts {
     const user = await this.users.findByEmail(email);
     const now = new Date();
     if (user === null) {
-      if ((await this.effects.unknownFailures(email)) >= this.lockout.threshold) throw this.lockedError(this.lockout.minutes * 60);
+      if ((await this.effects.countUnknownFailure(email, this.lockout.minutes * 60)) > this.lockout.threshold) throw this.lockedError(this.lockout.minutes * 60);
       await this.hasher.verifyAgainstDecoy(password);
-      await this.effects.countUnknownFailure(email, this.lockout.minutes * 60);
       return this.fail(client, 'unknown_user', email, null);
     }
-    if (user.lockedUntil !== null && user.lockedUntil > now) {
+    const attempt = await this.users.reserveAttempt(user.id, this.lockout.threshold, new Date(now.getTime() + this.lockout.minutes * 60_000));
+    if (!attempt.reserved) {
       await this.effects.audit({ userId: user.id, action: 'auth.login_failed', resource: `user:${user.id}`, details: { reason: 'locked', source_ip: client.sourceIp } });
       this.effects.loginFailed(client.sourceIp, 'locked', email);
-      throw this.lockedError((user.lockedUntil.getTime() - now.getTime()) / 1000);
+      throw this.lockedError((attempt.lockedUntil.getTime() - now.getTime()) / 1000);
     }
     const passwordOk = await this.hasher.verify(password, user.passwordHash);
     if (!passwordOk) {
-      const lockUntil = new Date(now.getTime() + this.lockout.minutes * 60_000);
-      const state = await this.users.recordFailure(user.id, this.lockout.threshold, lockUntil);
-      if (state.lockedUntil !== null && state.failedAttempts === this.lockout.threshold) {
-        await this.effects.audit({ userId: user.id, action: 'auth.lockout', resource: `user:${user.id}`, details: { failed_attempts: state.failedAttempts, locked_until: state.lockedUntil.toISOString() } });
+      if (attempt.lockedUntil !== null && attempt.failedAttempts === this.lockout.threshold) {
+        await this.effects.audit({ userId: user.id, action: 'auth.lockout', resource: `user:${user.id}`, details: { failed_attempts: attempt.failedAttempts, locked_until: attempt.lockedUntil.toISOString() } });
       }
       return this.fail(client, 'wrong_password', email, user.id);
     }

@@ -24,7 +24,6 @@ export function buildAccounts(platform: Platform, observer: LoginObserver = quie
       restoreUser: (id) => platform.revocations.restoreUser(id),
       forgetApiKey: (prefix) => platform.apiKeys.forget(prefix),
       countUnknownFailure: (email, windowSeconds) => cache.increment(`loginfail:${email}`, windowSeconds),
-      unknownFailures: async (email) => Number((await cache.get(`loginfail:${email}`)) ?? '0'),
     },
   );
 }

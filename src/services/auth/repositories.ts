@@ -63,18 +63,20 @@ export class SqlUserStore implements UserStore {
     return rows.map(toUser);
   }
 
-  async recordFailure(id: string, threshold: number, lockUntil: Date): Promise<{ failedAttempts: number; lockedUntil: Date | null }> {
+  async reserveAttempt(id: string, threshold: number, lockUntil: Date) {
+    // One statement: concurrent attempts queue on the row lock, and each re-reads locked_until once it is theirs.
     const rows = await this.db.query<{ failed_attempts: number; locked_until: Date | null }>(
       `UPDATE users
-          SET failed_attempts = failed_attempts + 1,
-              locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE locked_until END,
+          SET failed_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_attempts + 1 END,
+              locked_until = CASE WHEN (CASE WHEN locked_until <= now() THEN 1 ELSE failed_attempts + 1 END) >= $2 THEN $3::timestamptz ELSE NULL END,
               updated_at = now()
-        WHERE id = $1
+        WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
         RETURNING failed_attempts, locked_until`,
       [id, threshold, lockUntil],
     );
-    const row = rows[0]!;
-    return { failedAttempts: row.failed_attempts, lockedUntil: row.locked_until };
+    if (rows[0] !== undefined) return { reserved: true as const, failedAttempts: rows[0].failed_attempts, lockedUntil: rows[0].locked_until };
+    const locked = await this.db.query<{ locked_until: Date | null }>('SELECT locked_until FROM users WHERE id = $1', [id]);
+    return { reserved: false as const, lockedUntil: locked[0]?.locked_until ?? lockUntil };
   }
 
   async recordLogin(id: string): Promise<void> {
