@@ -5,6 +5,7 @@ import { AuditLog } from './audit.js';
 import { ApiKeyDirectory } from './auth/api-key-directory.js';
 import { Authenticator } from './auth/authenticator.js';
 import { RevocationList } from './auth/revocations.js';
+import { UserStates } from './auth/user-states.js';
 import { openCache, type Cache } from './cache.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -28,6 +29,7 @@ export interface Platform {
   hasher: PasswordHasher;
   revocations: RevocationList;
   apiKeys: ApiKeyDirectory;
+  userStates: UserStates;
   authenticator: Authenticator;
   audit: AuditLog;
   /** Metrics of what the process's services share, exported by one of them. */
@@ -79,6 +81,7 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
   const revocations = new RevocationList(cache, tokens.accessTokenSeconds + 60);
   if (cache.backend === 'memory') await revocations.warm(db);
   const apiKeys = new ApiKeyDirectory(db, cache, config.cacheTtlSeconds);
+  const userStates = new UserStates(db, cache);
   return {
     config,
     logger,
@@ -90,7 +93,8 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
     hasher: new PasswordHasher(config.auth.bcryptCost),
     revocations,
     apiKeys,
-    authenticator: new Authenticator(tokens, apiKeys, revocations),
+    userStates,
+    authenticator: new Authenticator(tokens, apiKeys, revocations, userStates),
     audit,
     processMetrics,
     startedAt: Date.now(),

@@ -85,6 +85,8 @@ export interface AccountEffects {
   revokeUser(userId: string): Promise<void>;
   restoreUser(userId: string): Promise<void>;
   forgetApiKey(prefix: string): Promise<void>;
+  /** Drops what credentials know of a user's roles and standing, so a change applies to their next request. */
+  forgetUser(userId: string): Promise<void>;
   /**
    * Logins for emails with no account, counted (before the decoy password check, like real accounts' attempts)
    * outside the users table so they lock out just the same; returns the count including this one.
@@ -237,6 +239,7 @@ export class Accounts {
     const unique = [...new Set(roles)];
     if (before.roles.includes('admin') && !unique.includes('admin') && before.isActive) await this.guardLastAdmin();
     const user = (await this.users.setRoles(userId, unique))!;
+    await this.effects.forgetUser(userId);
     // Tokens carry roles; revoking the user's sessions makes the change bite now rather than at token expiry.
     await this.effects.revokeSessions(await this.sessions.revokeAllForUser(userId, 'roles_changed'));
     await this.effects.audit({ userId: actorId, action: 'auth.roles_changed', resource: `user:${userId}`, details: { from: before.roles, to: unique } });
@@ -247,6 +250,7 @@ export class Accounts {
     const before = await this.requireUser(userId);
     if (!active && before.isActive && before.roles.includes('admin')) await this.guardLastAdmin();
     const user = (await this.users.setActive(userId, active))!;
+    await this.effects.forgetUser(userId);
     if (active) {
       await this.effects.restoreUser(userId);
     } else {

@@ -1,23 +1,23 @@
 import { apiKeyMatches, apiKeyPrefix } from '../../domain/auth/api-keys.js';
-import { isRole, type Role } from '../../domain/auth/roles.js';
 import type { Cache } from '../cache.js';
 import type { Database } from '../db/database.js';
 
 export interface ApiKeyIdentity {
   keyId: string;
   userId: string;
-  roles: Role[];
 }
 
 interface StoredKey {
   id: string;
   user_id: string;
   key_hash: string;
-  roles: string[];
   expires_at: string | null;
 }
 
-/** Resolves agent API keys to identities, with the lookup cached so the hot path does not touch the database. */
+/**
+ * Resolves agent API keys to their owners, with the lookup cached so the hot path does not touch the database. Roles
+ * and whether the owner is active are not part of it: they come from UserStates, which sees a change at once.
+ */
 export class ApiKeyDirectory {
   constructor(private readonly db: Database, private readonly cache: Cache, private readonly ttlSeconds: number) {}
 
@@ -27,7 +27,7 @@ export class ApiKeyDirectory {
     const stored = await this.load(prefix);
     if (stored === null || !apiKeyMatches(key, stored.key_hash)) return null;
     if (stored.expires_at !== null && Date.parse(stored.expires_at) <= Date.now()) return null;
-    return { keyId: stored.id, userId: stored.user_id, roles: stored.roles.filter(isRole) };
+    return { keyId: stored.id, userId: stored.user_id };
   }
 
   /** Drops a key from the cache; revocation calls this so the key stops working at once. */
@@ -39,7 +39,7 @@ export class ApiKeyDirectory {
     const cached = await this.cache.get(`apikey:${prefix}`);
     if (cached !== null) return cached === 'none' ? null : (JSON.parse(cached) as StoredKey);
     const rows = await this.db.query<StoredKey & { expires_at: Date | null }>(
-      `SELECT k.id, k.user_id, k.key_hash, u.roles, k.expires_at
+      `SELECT k.id, k.user_id, k.key_hash, k.expires_at
          FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.prefix = $1 AND k.revoked_at IS NULL AND u.is_active`,
       [prefix],

@@ -5,6 +5,7 @@ import { TokenVerificationError, type TokenService } from '../../domain/auth/tok
 import { AuthenticationError } from '../errors.js';
 import type { ApiKeyDirectory } from './api-key-directory.js';
 import type { RevocationList } from './revocations.js';
+import type { UserStates } from './user-states.js';
 
 export const ACCESS_COOKIE = 'acgs_access';
 export const REFRESH_COOKIE = 'acgs_refresh';
@@ -20,6 +21,7 @@ export class Authenticator {
     private readonly tokens: TokenService,
     private readonly apiKeys: ApiKeyDirectory,
     private readonly revocations: RevocationList,
+    private readonly users: UserStates,
   ) {}
 
   async authenticate(source: CredentialSource): Promise<Principal> {
@@ -47,17 +49,22 @@ export class Authenticator {
       }
       throw new AuthenticationError('Access token is invalid', 'INVALID_TOKEN');
     }
-    if (await this.revocations.isRevoked(claims.sub, claims.sid)) {
+    const [revoked, state] = await Promise.all([this.revocations.isRevoked(claims.sub, claims.sid), this.users.current(claims.sub)]);
+    if (revoked || state === null || !state.active) {
       throw new AuthenticationError('Access token has been revoked', 'TOKEN_REVOKED');
     }
-    return { userId: claims.sub, roles: claims.roles, via, sessionId: claims.sid, apiKeyId: null, tokenId: claims.jti };
+    // A role taken away since the token was issued is gone now, not when the token expires.
+    const roles = claims.roles.filter((role) => state.roles.includes(role));
+    return { userId: claims.sub, roles, via, sessionId: claims.sid, apiKeyId: null, tokenId: claims.jti };
   }
 
   private async fromApiKey(key: string): Promise<Principal> {
     const identity = await this.apiKeys.resolve(key);
-    if (identity === null || (await this.revocations.isRevoked(identity.userId, null))) {
+    const state = identity === null ? null : await this.users.current(identity.userId);
+    if (identity === null || state === null || !state.active) {
       throw new AuthenticationError('API key is invalid or revoked', 'INVALID_API_KEY');
     }
-    return { userId: identity.userId, roles: identity.roles, via: 'api_key', sessionId: null, apiKeyId: identity.keyId, tokenId: null };
+    // The key's owner's roles as they are now: the key record is cached far longer than a role change may take.
+    return { userId: identity.userId, roles: state.roles, via: 'api_key', sessionId: null, apiKeyId: identity.keyId, tokenId: null };
   }
 }

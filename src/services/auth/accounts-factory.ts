@@ -23,6 +23,7 @@ export function buildAccounts(platform: Platform, observer: LoginObserver = quie
       revokeUser: (id) => platform.revocations.revokeUser(id),
       restoreUser: (id) => platform.revocations.restoreUser(id),
       forgetApiKey: (prefix) => platform.apiKeys.forget(prefix),
+      forgetUser: (id) => platform.userStates.forget(id),
       countUnknownFailure: (email, windowSeconds) => cache.increment(`loginfail:${email}`, windowSeconds),
     },
   );
