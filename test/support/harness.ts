@@ -98,6 +98,8 @@ export interface TestPlatformOptions {
   schema?: string;
   /** Reuse a Redis key prefix (for a second instance sharing state). */
   cachePrefix?: string;
+  /** Rewrites the PostgreSQL URL the platform connects with (to go through a test's TCP proxy). */
+  databaseUrl?: (url: string) => string;
 }
 
 export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null; cachePrefix: string }> {
@@ -123,7 +125,7 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
   if (backend === 'postgres') {
     if (options.schema === undefined) scratch = await createScratchSchema();
     schema = scratch?.name ?? options.schema!;
-    env['DATABASE_URL'] = scratchSchemaUrl(schema);
+    env['DATABASE_URL'] = (options.databaseUrl ?? ((url: string) => url))(scratchSchemaUrl(schema));
   } else {
     env['DATABASE_URL'] = 'pglite://memory';
   }

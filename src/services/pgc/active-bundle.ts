@@ -22,6 +22,9 @@ export class ActiveBundle {
   lastError: string | null = null;
   /** The last signed tree head accepted: a later one must be consistent with it, so the log cannot be forked. */
   lastTreeHead: SignedTreeHead | null = null;
+  /** The active version the database reported at the last check, when it is not the one in force here. */
+  private behindVersion: number | null = null;
+  private refusedHash: string | null = null;
   private generation = 0;
   private reloading: Promise<void> = Promise.resolve();
   private readonly namespace = `pgc${Math.random().toString(36).slice(2, 10)}`;
@@ -50,18 +53,40 @@ export class ActiveBundle {
       return;
     }
     if (this.engine?.bundleHash === signed.hash) return;
-    if (!(await verifySignedBundle(signed, this.verify))) return this.fail('signature', `bundle v${signed.bundle.version} is not signed by a trusted platform key`);
+    // Refused once is refused for good: the periodic check must not re-verify (and re-count) the same bundle.
+    if (this.refusedHash === signed.hash) return;
+    const refuse = (reason: BundleLoadFailure, detail: string) => {
+      this.refusedHash = signed.hash;
+      this.fail(reason, detail);
+    };
+    if (!(await verifySignedBundle(signed, this.verify))) return refuse('signature', `bundle v${signed.bundle.version} is not signed by a trusted platform key`);
     const logged = await checkBundleLogged(signed, await this.logProof(signed, this.lastTreeHead?.tree_size ?? null), this.lastTreeHead, this.verify);
-    if (!logged.ok) return this.fail(logged.reason, logged.detail);
+    if (!logged.ok) return refuse(logged.reason, logged.detail);
     this.lastTreeHead = logged.head;
     try {
       // Two alternating namespaces: the new engine never overwrites the sets of the one still answering requests.
       this.generation += 1;
       this.engine = new PolicyEngine(signed.bundle, signed.hash, `${this.namespace}:${this.generation % 2}`);
       this.lastError = null;
+      this.refusedHash = null;
     } catch (error) {
-      this.fail('invalid_policies', `bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
+      refuse('invalid_policies', `bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The backstop for a lost notification: compares the version active in the database with the one in force and
+   * reloads when they differ. Until they agree, health says this instance is behind.
+   */
+  async checkForNewer(): Promise<void> {
+    const version = await this.store.activeVersion();
+    if (version === 0 || version === this.engine?.bundle.version) {
+      this.behindVersion = null;
+      return;
+    }
+    this.behindVersion = version;
+    await this.reload();
+    if (this.engine?.bundle.version === version) this.behindVersion = null;
   }
 
   private fail(reason: BundleLoadFailure, detail: string): void {
@@ -72,6 +97,8 @@ export class ActiveBundle {
   readonly health: HealthContributor = () => {
     if (this.engine === null) return { name: 'policy_bundle', backend: 'none', status: 'down', error: this.lastError ?? 'no verified bundle loaded' };
     const backend = `v${this.engine.bundle.version} ${this.engine.bundleHash.slice(0, 12)}`;
-    return this.lastError === null ? { name: 'policy_bundle', backend, status: 'up' } : { name: 'policy_bundle', backend, status: 'down', error: this.lastError };
+    if (this.lastError !== null) return { name: 'policy_bundle', backend, status: 'down', error: this.lastError };
+    if (this.behindVersion !== null) return { name: 'policy_bundle', backend, status: 'down', error: `enforcing v${this.engine.bundle.version} while v${this.behindVersion} is active` };
+    return { name: 'policy_bundle', backend, status: 'up' };
   };
 }

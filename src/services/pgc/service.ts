@@ -24,6 +24,8 @@ import { BatchBody, EvaluateBody } from './schemas.js';
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
 const CONSTITUTION_CHANGED = 'constitution_changed';
+/** How often PGC compares the active bundle version with its own, in case a notification never arrived. */
+const BUNDLE_CHECK_INTERVAL_MS = 2000;
 
 /** Parses ACGS_KEYWORD_LISTS at start-up, so a bad list stops the service with the variable named. */
 function keywordListsFrom(raw: string | null): CompiledKeywordList[] {
@@ -103,12 +105,19 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   await ensureStarterBundle(platform);
   await active.reload();
   const reload = () => active.reload().catch((error: unknown) => app.log.error({ err: error }, 'reloading the policy bundle failed'));
+  const constitutionChanged = () => void ensureStarterBundle(platform).then(reload, reload);
   const unsubscribe = [
-    await platform.db.listen(BUNDLE_ACTIVATED, () => void reload()),
+    // After a lost connection the listener is back but what was announced meanwhile is not: look again.
+    await platform.db.listen(BUNDLE_ACTIVATED, () => void reload(), () => void reload()),
     // A constitution enacted after PGC started may be the first one: the starter bundle can be built now.
-    await platform.db.listen(CONSTITUTION_CHANGED, () => void ensureStarterBundle(platform).then(reload, reload)),
+    await platform.db.listen(CONSTITUTION_CHANGED, constitutionChanged, constitutionChanged),
   ];
+  const backstop = setInterval(() => {
+    active.checkForNewer().catch((error: unknown) => app.log.warn({ err: error }, 'checking for a newer policy bundle failed'));
+  }, BUNDLE_CHECK_INTERVAL_MS);
+  backstop.unref();
   app.addHook('onClose', async () => {
+    clearInterval(backstop);
     await Promise.all(unsubscribe.map((stop) => stop()));
     await log.drain();
   });
