@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database } from '../../platform/db/database.js';
-import { ServiceUnavailableError } from '../../platform/errors.js';
+import { AppError, ServiceUnavailableError } from '../../platform/errors.js';
 
 export interface DecisionRecord {
   id: string;
@@ -34,7 +34,8 @@ const COLUMNS = 16;
 /**
  * Durable decision logging by group commit: decisions wait at most maxWaitMs (or until maxBatch are queued), then
  * one transaction writes them all to `decisions` and `audit_logs`, and every waiter is answered together. A caller
- * hears back only after its row is committed; if the write fails, every waiter gets 503 AUDIT_UNAVAILABLE.
+ * hears back only after its row is committed; if the write fails, every waiter gets 503 AUDIT_UNAVAILABLE — but for a
+ * batch the database refuses for what one row holds, which is split until that row fails alone.
  */
 export class DecisionLog {
   private pending: Waiter[] = [];
@@ -68,12 +69,29 @@ export class DecisionLog {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const write = this.write(batch.map((waiter) => waiter.record)).then(
-      () => batch.forEach((waiter) => waiter.resolve()),
-      () => batch.forEach((waiter) => waiter.reject(new ServiceUnavailableError('The decision log cannot be written, so no decision is returned', 'AUDIT_UNAVAILABLE', 5))),
-    );
+    const write = this.commit(batch);
     this.inFlight.add(write);
     void write.finally(() => this.inFlight.delete(write));
+  }
+
+  /**
+   * Writes a batch and answers its waiters. A batch refused for its content (not for a lost database) is split and
+   * retried, so one row the database will not take fails alone and never its neighbours.
+   */
+  private async commit(batch: Waiter[]): Promise<void> {
+    try {
+      await this.write(batch.map((waiter) => waiter.record));
+      for (const waiter of batch) waiter.resolve();
+    } catch (error) {
+      if (batch.length > 1 && !(error instanceof ServiceUnavailableError)) {
+        const half = Math.ceil(batch.length / 2);
+        await Promise.all([this.commit(batch.slice(0, half)), this.commit(batch.slice(half))]);
+        return;
+      }
+      // A row refused for what it holds tells its caller why; anything else is the log being unavailable.
+      const refusal = error instanceof AppError && error.statusCode < 500 ? error : new ServiceUnavailableError('The decision log cannot be written, so no decision is returned', 'AUDIT_UNAVAILABLE', 5);
+      for (const waiter of batch) waiter.reject(refusal);
+    }
   }
 
   private async write(records: DecisionRecord[]): Promise<void> {
