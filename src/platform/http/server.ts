@@ -21,6 +21,7 @@ import { OneLinePerRequest } from './request-log.js';
 import { rejectUnstorableStrings } from './unstorable-strings.js';
 import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
+import { answerUnparseableRequest } from './client-errors.js';
 
 export interface ServiceDefinition {
   name: ServiceName;
@@ -56,6 +57,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     routerOptions: { ignoreTrailingSlash: true },
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
+    clientErrorHandler: (error, socket) => answerUnparseableRequest(error, socket, config.instanceId),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', null);
@@ -120,6 +122,8 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') app.accessTable.push({ method, url: route.url, access: routeConfig.access });
     }
+    // Public routes say so in the OpenAPI document: no credential is needed, whatever the global default.
+    if (routeConfig.access === 'public' && route.schema !== undefined) route.schema = { ...route.schema, security: [] };
     const hooks: onRequestHookHandler[] = [accessHook(routeConfig.access, platform.authenticator, platform.csrf)];
     if (routeConfig.maintenanceExempt !== true) hooks.unshift(maintenance);
     const existing = route.onRequest;
