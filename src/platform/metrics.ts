@@ -10,6 +10,16 @@ export interface ServiceMetrics {
   readonly serviceCalls: client.Counter<'source' | 'target' | 'status'>;
 }
 
+export const DEPENDENCIES = ['database', 'cache'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
+
+/** The dependency whose absence an error code reports, if any. */
+export function dependencyOf(errorCode: string): Dependency | null {
+  if (errorCode === 'DATABASE_UNAVAILABLE' || errorCode === 'DB_POOL_TIMEOUT') return 'database';
+  if (errorCode === 'CACHE_UNAVAILABLE') return 'cache';
+  return null;
+}
+
 /** One registry per service: Prometheus scrapes each service port as its own target, so nothing is counted twice. */
 export function createServiceMetrics(service: string, db: Database): ServiceMetrics {
   const registry = new client.Registry();
@@ -36,10 +46,12 @@ export function createServiceMetrics(service: string, db: Database): ServiceMetr
   });
   const serviceCalls = new client.Counter({
     name: 'acgs_service_calls_total',
-    help: 'Calls from one service to another',
+    help: 'Calls from this service to the services it depends on (database, cache, classifier) by outcome: health probes and requests that failed for want of one',
     labelNames: ['source', 'target', 'status'] as const,
     registers: [registry],
   });
+  // Every deployment has these dependencies, so the guide's error-rate query has a series from the first scrape.
+  for (const target of DEPENDENCIES) for (const status of ['ok', 'error']) serviceCalls.inc({ source: service, target, status }, 0);
   new client.Gauge({
     name: 'acgs_database_connections',
     help: 'Open database connections (in use or idle)',

@@ -57,4 +57,13 @@ describe('HTTP edges: requests the parser refuses, and what the OpenAPI document
     }
     assert.equal(document.paths['/auth/me']?.['get']?.security, undefined);
   });
+
+  it('exports acgs_service_calls_total for its database and cache from the first scrape, with no classifier configured', async () => {
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const target of ['database', 'cache']) {
+      assert.match(metrics, new RegExp(`^acgs_service_calls_total\\{source="auth",target="${target}",status="error",service="auth"\\} 0$`, 'm'));
+    }
+    await app.inject({ method: 'GET', url: '/health' });
+    assert.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^acgs_service_calls_total\{source="auth",target="database",status="ok",service="auth"\} 1$/m);
+  });
 });

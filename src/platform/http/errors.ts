@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { ServiceMetrics } from '../metrics.js';
+import { dependencyOf, type ServiceMetrics } from '../metrics.js';
 
 interface ErrorMapping {
   status: number;
@@ -41,6 +41,8 @@ export function installErrorHandling(app: FastifyInstance, service: string, metr
     const mapping = classify(error);
     if (mapping.status === 503) {
       metrics.errors.inc({ service, type: mapping.code, severity: 'warning' });
+      const dependency = dependencyOf(mapping.code);
+      if (dependency !== null) metrics.serviceCalls.inc({ source: service, target: dependency, status: 'error' });
     } else if (mapping.status >= 500) {
       request.log.error({ err: error }, 'request failed');
       metrics.errors.inc({ service, type: error.name || 'Error', severity: 'critical' });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { DEPENDENCIES, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
 import { maintenanceModeOn } from './maintenance.js';
 
@@ -94,7 +95,7 @@ export async function checkHealth(platform: Platform, service: string, contribut
   } as const;
 }
 
-export function registerHealthRoute(app: FastifyInstance, platform: Platform, service: string, path = '/health'): void {
+export function registerHealthRoute(app: FastifyInstance, platform: Platform, service: string, metrics: ServiceMetrics, path = '/health'): void {
   app.get(
     path,
     {
@@ -103,6 +104,7 @@ export function registerHealthRoute(app: FastifyInstance, platform: Platform, se
     },
     async (_request, reply) => {
       const health = await checkHealth(platform, service, app.healthContributors);
+      for (const target of DEPENDENCIES) metrics.serviceCalls.inc({ source: service, target, status: health.checks[target].status === 'up' ? 'ok' : 'error' });
       return reply.status(health.status === 'unhealthy' ? 503 : 200).send(health);
     },
   );

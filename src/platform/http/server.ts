@@ -153,7 +153,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     },
     async () => ({ service: definition.name, title: definition.title, description: definition.description, version: VERSION, docs: '/docs', health: '/health', metrics: '/metrics' }),
   );
-  registerHealthRoute(app, platform, definition.name);
+  registerHealthRoute(app, platform, definition.name, metrics);
   app.get(
     '/metrics',
     { config: { access: 'public', rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } },

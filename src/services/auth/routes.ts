@@ -160,7 +160,7 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     },
   );
 
-  registerHealthRoute(app, platform, 'auth', '/auth/health');
+  registerHealthRoute(app, platform, 'auth', metrics, '/auth/health');
 
   app.get(
     '/auth/health/detailed',
