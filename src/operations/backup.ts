@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../platform/config.js';
 import { createPgliteDirFrom, openPglite } from '../platform/db/pglite.js';
@@ -130,11 +132,22 @@ export async function restore(config: Config, file: string, progress: Progress):
     const schema = dumped[0]?.[1];
     const current = await withClient(target.url, async (client) => (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null);
     if (schema !== undefined && current !== null && schema !== current) throw new BackupError(`the backup holds schema "${schema}" but DATABASE_URL uses "${current}"`);
+    // The schema itself stays out of the restore: --clean would drop and re-create it, which fails wherever
+    // something outside the backup lives in it (pg_stat_statements created in public, as operations.md says to).
+    // What the backup holds is replaced inside the schema; a schema wiped altogether is created first.
+    const withoutSchema = listing.split('\n').filter((line) => !/^\d+; \d+ \d+ (SCHEMA - |COMMENT - SCHEMA )/.test(line)).join('\n');
+    const listFile = join(await mkdtemp(join(tmpdir(), 'acgs-restore-')), 'contents.list');
+    await writeFile(listFile, withoutSchema);
+    if (schema !== undefined) await withClient(target.url, (client) => client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`));
     let done = 0;
-    await runTool('pg_restore', ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--verbose', `--dbname=${target.url}`, file], (line) => {
-      const table = /processing data for table "([^"]+)"/.exec(line)?.[1];
-      if (table !== undefined) progress(++done, dumped.length, table);
-    });
+    try {
+      await runTool('pg_restore', ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--verbose', `--use-list=${listFile}`, `--dbname=${target.url}`, file], (line) => {
+        const table = /processing data for table "([^"]+)"/.exec(line)?.[1];
+        if (table !== undefined) progress(++done, dumped.length, table);
+      });
+    } finally {
+      await rm(dirname(listFile), { recursive: true, force: true });
+    }
     return { tables: dumped.length, movedAside: null };
   }
   if (kind !== 'pglite') throw new BackupError('this is a pg_dump backup; DATABASE_URL names PGlite (set DATABASE_URL to the PostgreSQL server to restore it)');

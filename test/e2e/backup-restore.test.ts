@@ -105,6 +105,41 @@ for (const backend of await backends()) {
   });
 }
 
+describe('restore into a database whose public schema holds pg_stat_statements, as docs/operations.md says to set it up', { skip: (await backends()).includes('postgres') && pgToolsAvailable ? false : 'needs PostgreSQL and its client tools' }, () => {
+  it('replaces the backed-up objects and leaves the extension alone', async () => {
+    const name = `acgs_restore_${Math.random().toString(36).slice(2, 10)}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    const dataDir = mkdtempSync(join(tmpdir(), 'acgs-backup-'));
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(POSTGRES_URL);
+      url.pathname = `/${name}`;
+      const inside = new pg.Client({ connectionString: url.toString() });
+      await inside.connect();
+      await inside.query('CREATE EXTENSION pg_stat_statements');
+      await inside.end();
+      const env = { DATABASE_URL: url.toString(), ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10' };
+      assert.equal((await run(['migrate'], env)).code, 0);
+      const created = await run(['user', 'create', '--email', 'auditor@example.com', '--role', 'auditor', '--password', 'restore-check-2026-x'], env);
+      assert.equal(created.code, 0, created.output);
+      const before = JSON.parse((await run(['audit', 'verify', '--json'], env)).output) as { root: string; size: number };
+      assert.ok(before.size > 0);
+      const file = join(dataDir, 'public.backup');
+      assert.equal((await run(['backup', '--out', file], env)).code, 0);
+      const restored = await run(['restore', file], env);
+      assert.equal(restored.code, 0, restored.output);
+      const after = await run(['audit', 'verify', '--json'], env);
+      assert.equal(after.code, 0, after.output);
+      assert.deepEqual({ root: JSON.parse(after.output).root, size: JSON.parse(after.output).size }, { root: before.root, size: before.size });
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('backup and restore refuse what they cannot do', () => {
   it('refuses an in-memory database, a file that is no backup, and a backup of the other backend', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'acgs-backup-'));
