@@ -17,7 +17,7 @@ import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { backup, restore } from '../operations/backup.js';
 import { progressBar, progressReporter } from './progress.js';
-import { renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
+import { parseServicePorts, renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
@@ -232,10 +232,11 @@ gateway
   .description('render nginx.conf for a topology (default: one instance of each service on this host, at its configured port)')
   .option('--listen <port>', 'port the gateway listens on', '8080')
   .option('--instances <service=host:port,...>', 'instances of one service, e.g. auth=10.0.0.5:8000,10.0.0.6:8000 (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .option('--service-ports <list>', 'also listen on a port per service, each routing every path to that service: "standard" (8000–8005) or auth=8000,ac=8001,…', '')
   .option('--auth-rate <n>', 'login/register/refresh requests per minute per client IP', '10')
   .option('--api-rate <n>', '/api/ requests per minute per client IP', '100')
   .option('--out <file>', 'write to this file instead of stdout')
-  .action(async (options: { listen: string; instances: string[]; authRate: string; apiRate: string; out?: string }) => {
+  .action(async (options: { listen: string; instances: string[]; servicePorts: string; authRate: string; apiRate: string; out?: string }) => {
     const config = configOrExit();
     const instances = Object.fromEntries(SERVICE_NAMES.map((service) => [service, [`127.0.0.1:${config.ports[service]}`]])) as Record<ServiceName, string[]>;
     for (const spec of options.instances) {
@@ -246,7 +247,12 @@ gateway
       }
       instances[service as ServiceName] = list.split(',').filter((item) => item !== '');
     }
-    const topology = { listenPort: Number(options.listen), instances, authRatePerMinute: Number(options.authRate), apiRatePerMinute: Number(options.apiRate) };
+    const servicePorts = parseServicePorts(options.servicePorts);
+    if (servicePorts === null) {
+      console.error(`--service-ports ${options.servicePorts}: expected "standard" or <service>=<port>[,…] with service one of ${SERVICE_NAMES.join(', ')}`);
+      process.exit(2);
+    }
+    const topology = { listenPort: Number(options.listen), servicePorts, instances, authRatePerMinute: Number(options.authRate), apiRatePerMinute: Number(options.apiRate) };
     const problems = topologyProblems(topology);
     if (problems.length > 0) {
       for (const problem of problems) console.error(problem);

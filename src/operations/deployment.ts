@@ -54,7 +54,8 @@ const healthCommand = (port: number) => ['CMD', 'node', '-e', `fetch('http://127
 /** The gateway config for the compose topology (container names as upstream hosts). */
 export function composeNginxConfig(): string {
   const instances = Object.fromEntries(SERVICE_NAMES.map((service) => [service, COMPOSE_INSTANCES.filter((instance) => instance.service === service).map((instance) => `${instance.name}:${DEFAULT_PORTS[service]}`)])) as Record<ServiceName, string[]>;
-  return renderNginxConfig({ listenPort: GATEWAY_PORT, instances, authRatePerMinute: 10, apiRatePerMinute: 100 });
+  // The gateway also holds the services' own ports on the host, so the operations guide's commands reach it as written.
+  return renderNginxConfig({ listenPort: GATEWAY_PORT, servicePorts: DEFAULT_PORTS, instances, authRatePerMinute: 10, apiRatePerMinute: 100 });
 }
 
 /** Prometheus for the compose topology: every instance of ours, by container name. */
@@ -76,15 +77,12 @@ export function dockerCompose(): string {
   };
   const ours = Object.fromEntries(COMPOSE_INSTANCES.map((instance) => {
     const port = DEFAULT_PORTS[instance.service];
-    // Only the first instance of a service is published on the host, so the guide's curl localhost:800X/health works.
-    const published = COMPOSE_INSTANCES.find((other) => other.service === instance.service) === instance;
     return [instance.name, {
       image: IMAGE,
       build: '.',
       container_name: `acgs_${instance.name}`,
       command: ['node', 'dist/cli/main.js', 'serve', instance.service],
       environment: { ...environment, ...secrets, ACGS_INSTANCE_ID: instance.name },
-      ...(published ? { ports: [`${port}:${port}`] } : {}),
       depends_on: { postgres_db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } },
       healthcheck: { test: healthCommand(port), interval: '10s', timeout: '3s', retries: 5, start_period: '20s' },
       restart: 'unless-stopped',
@@ -114,7 +112,8 @@ export function dockerCompose(): string {
         container_name: 'acgs_nginx_gateway',
         command: ['sh', '-c', "mkdir -p /var/cache/acgs-gateway/logs /var/cache/acgs-gateway/tmp && exec nginx -p /var/cache/acgs-gateway -c /etc/nginx/acgs/nginx.conf -g 'daemon off;'"],
         volumes: ['./deploy/nginx/nginx.compose.conf:/etc/nginx/acgs/nginx.conf:ro'],
-        ports: [`${GATEWAY_PORT}:${GATEWAY_PORT}`],
+        // The guide's curl localhost:800X/… lands on the gateway, which spreads it over that service's instances.
+        ports: [GATEWAY_PORT, ...SERVICE_NAMES.map((service) => DEFAULT_PORTS[service])].map((port) => `${port}:${port}`),
         depends_on: COMPOSE_INSTANCES.map((instance) => instance.name),
         healthcheck: { test: ['CMD', 'curl', '-fs', `http://127.0.0.1:${GATEWAY_PORT}/nginx_health`], interval: '10s', timeout: '3s', retries: 5 },
         restart: 'unless-stopped',

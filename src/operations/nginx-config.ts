@@ -1,14 +1,33 @@
-import { SERVICE_NAMES, type ServiceName } from '../platform/config.js';
+import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../platform/config.js';
 import { SERVICE_PATH_PREFIXES } from '../services/routing.js';
 
 export interface GatewayTopology {
-  /** Port the gateway listens on. */
+  /** Port the gateway listens on, routing by path to every service. */
   listenPort: number;
+  /**
+   * Ports on which the gateway stands in for one service each: everything sent there goes to that service's
+   * instances (plus /nginx_health), so clients and runbooks that address a service by its port (the operations
+   * guide's `curl localhost:8000/health` … `8005/health`) reach it through the gateway unchanged.
+   */
+  servicePorts?: Readonly<Partial<Record<ServiceName, number>>>;
   /** host:port of every instance of each service. */
   instances: Readonly<Record<ServiceName, readonly string[]>>;
   /** Per client IP: login/register/refresh, and everything under /api/. */
   authRatePerMinute: number;
   apiRatePerMinute: number;
+}
+
+/** `standard` (each service's default port), `auth=8000,ac=8001,…`, or empty for none; null if malformed. */
+export function parseServicePorts(spec: string): Partial<Record<ServiceName, number>> | null {
+  if (spec.trim() === '') return {};
+  if (spec.trim() === 'standard') return { ...DEFAULT_PORTS };
+  const ports: Partial<Record<ServiceName, number>> = {};
+  for (const item of spec.split(',')) {
+    const [service, port] = item.trim().split('=', 2);
+    if (!(SERVICE_NAMES as readonly string[]).includes(service ?? '') || port === undefined || !/^\d{1,5}$/.test(port)) return null;
+    ports[service as ServiceName] = Number(port);
+  }
+  return ports;
 }
 
 const HOST_PORT = /^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
@@ -21,7 +40,9 @@ export function topologyProblems(topology: GatewayTopology): string[] {
     if (instances.length === 0) problems.push(`${service}: needs at least one instance`);
     for (const instance of instances) if (!HOST_PORT.test(instance)) problems.push(`${service}: "${instance}" is not host:port`);
   }
-  if (!Number.isInteger(topology.listenPort) || topology.listenPort < 1 || topology.listenPort > 65535) problems.push(`listen port ${topology.listenPort} is not a port`);
+  const ports = [topology.listenPort, ...Object.values(topology.servicePorts ?? {})];
+  for (const port of ports) if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`listen port ${port} is not a port`);
+  if (new Set(ports).size !== ports.length) problems.push(`listen ports ${ports.join(', ')} must differ from each other`);
   for (const [name, rate] of [['auth rate', topology.authRatePerMinute], ['api rate', topology.apiRatePerMinute]] as const) {
     if (!Number.isInteger(rate) || rate < 1) problems.push(`${name} ${rate} is not a positive whole number per minute`);
   }
@@ -58,6 +79,50 @@ function proxy(service: ServiceName, path = ''): string {
   return `proxy_pass http://${upstreamName(service)}${path};`;
 }
 
+/** One server block: the shared proxy settings, headers, error pages and /nginx_health, then its own locations. */
+function server(port: number, locations: readonly string[]): string {
+  return `  server {
+    listen ${port};
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Request-Id $acgs_request_id;
+    proxy_connect_timeout 2s;
+    proxy_read_timeout 60s;
+    # A stopped instance refuses the connection before the request is sent: try the next one, even for POST.
+    proxy_next_upstream error timeout http_502 http_503;
+    proxy_next_upstream_tries 3;
+
+    ${SECURITY_HEADERS.join('\n    ')}
+    # The services set these too; one copy, the gateway's, reaches the client.
+    ${SECURITY_HEADERS.map((line) => `proxy_hide_header ${line.split(' ')[1]};`).join('\n    ')}
+
+    # Errors nginx itself produces (proxied responses pass through untouched).
+    error_page 429 = @rate_limited;
+    error_page 502 504 = @unavailable;
+
+    location = /nginx_health {
+      access_log off;
+      default_type application/json;
+      return 200 '{"status":"healthy","service":"nginx_gateway","timestamp":"$time_iso8601"}';
+    }
+
+${locations.join('\n')}
+
+    location @rate_limited {
+      ${errorBody(429, 'RATE_LIMITED', 'Too many requests from this address; retry in a minute', 60)}
+    }
+    # Every instance of the service is down or unreachable: the maintenance answer, not a bare 502.
+    location @unavailable {
+      ${errorBody(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable or in maintenance; retry shortly', 30)}
+    }
+  }`;
+}
+
 /**
  * The gateway's nginx.conf for a topology. Paths (pid, logs, temp files) are relative to nginx's prefix (`-p`),
  * so the same file runs as a packaged service or from a scratch directory.
@@ -71,6 +136,9 @@ export function renderNginxConfig(topology: GatewayTopology): string {
   const apiLocations = SERVICE_NAMES.filter((service) => service !== 'auth').flatMap((service) =>
     SERVICE_PATH_PREFIXES[service].map((prefix) => `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`),
   );
+  const authLimited = `    location ~ ^/auth/(login|register|refresh)$ {\n      limit_req zone=auth burst=${authBurst} nodelay;\n      ${proxy('auth')}\n    }`;
+  const authLocations = [authLimited, `    location /auth/ {\n      ${proxy('auth')}\n    }`];
+  const notFound = `    location / {\n      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}\n    }`;
   const perService = SERVICE_NAMES.flatMap((service) => [
     `    location = /metrics/${service} { ${proxy(service, '/metrics')} }`,
     ...(service === 'auth' ? [] : [`    location = /${service}/health { ${proxy(service, '/health')} }`]),
@@ -108,60 +176,11 @@ http {
 
 ${SERVICE_NAMES.map((service) => upstream(service, topology.instances[service])).join('\n\n')}
 
-  server {
-    listen ${topology.listenPort};
-
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $host;
-    proxy_set_header X-Real-IP $remote_addr;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_set_header X-Request-Id $acgs_request_id;
-    proxy_connect_timeout 2s;
-    proxy_read_timeout 60s;
-    # A stopped instance refuses the connection before the request is sent: try the next one, even for POST.
-    proxy_next_upstream error timeout http_502 http_503;
-    proxy_next_upstream_tries 3;
-
-    ${SECURITY_HEADERS.join('\n    ')}
-    # The services set these too; one copy, the gateway's, reaches the client.
-    ${SECURITY_HEADERS.map((line) => `proxy_hide_header ${line.split(' ')[1]};`).join('\n    ')}
-
-    # Errors nginx itself produces (proxied responses pass through untouched).
-    error_page 429 = @rate_limited;
-    error_page 502 504 = @unavailable;
-
-    location = /nginx_health {
-      access_log off;
-      default_type application/json;
-      return 200 '{"status":"healthy","service":"nginx_gateway","timestamp":"$time_iso8601"}';
-    }
-
-    location ~ ^/auth/(login|register|refresh)$ {
-      limit_req zone=auth burst=${authBurst} nodelay;
-      ${proxy('auth')}
-    }
-    location /auth/ {
-      ${proxy('auth')}
-    }
-
-${apiLocations.join('\n')}
-
-${perService.join('\n')}
-
-    location / {
-      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}
-    }
-
-    location @rate_limited {
-      ${errorBody(429, 'RATE_LIMITED', 'Too many requests from this address; retry in a minute', 60)}
-    }
-    # Every instance of the service is down or unreachable: the maintenance answer, not a bare 502.
-    location @unavailable {
-      ${errorBody(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable or in maintenance; retry shortly', 30)}
-    }
-  }
+  # Every service by path.
+${server(topology.listenPort, [...authLocations, ...apiLocations, ...perService, notFound])}
+${SERVICE_NAMES.filter((service) => topology.servicePorts?.[service] !== undefined).map((service) => `
+  # Port ${topology.servicePorts![service]} stands in for the ${service} service: every path goes to it.
+${server(topology.servicePorts![service]!, [...(service === 'auth' ? [authLimited] : []), `    location /api/ {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`, `    location / {\n      ${proxy(service)}\n    }`])}`).join('\n')}
 }
 `;
 }

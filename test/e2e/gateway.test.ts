@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +24,8 @@ describe('nginx gateway in front of two auth instances and one of every other se
   let secondAuth: CliProcess;
   let authDirect: string;
   let dropSchema: () => Promise<void> = async () => undefined;
+  /** The ports on which the gateway stands in for each service (8000–8005 in the operations guide). */
+  const gatewayPorts: Record<string, number> = {};
 
   before(async () => {
     const scratch = await createScratchSchema('gateway');
@@ -55,9 +57,10 @@ describe('nginx gateway in front of two auth instances and one of every other se
 
     const listen = await freePort();
     gateway = `http://127.0.0.1:${listen}`;
+    for (const service of SERVICE_NAMES) gatewayPorts[service] = await freePort();
     nginxDir = mkdtempSync(join(tmpdir(), 'acgs-nginx-'));
     for (const dir of ['logs', 'tmp']) mkdirSync(join(nginxDir, dir));
-    const rendered = runCli(['gateway', 'config', '--listen', String(listen), '--instances', `auth=127.0.0.1:${ports['auth']},127.0.0.1:${authTwo}`, '--out', join(nginxDir, 'nginx.conf')], env);
+    const rendered = runCli(['gateway', 'config', '--listen', String(listen), '--instances', `auth=127.0.0.1:${ports['auth']},127.0.0.1:${authTwo}`, '--service-ports', SERVICE_NAMES.map((service) => `${service}=${gatewayPorts[service]}`).join(','), '--out', join(nginxDir, 'nginx.conf')], env);
     assert.equal(await rendered.exited, 0, rendered.output());
     const check = spawnSync('nginx', ['-t', '-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], { encoding: 'utf8' });
     assert.equal(check.status, 0, `nginx -t: ${check.stderr}`);
@@ -101,6 +104,30 @@ describe('nginx gateway in front of two auth instances and one of every other se
     assert.equal(missing.status, 404);
     const body = (await missing.json()) as Record<string, string>;
     assert.deepEqual(Object.keys(body).sort(), ['detail', 'error_code', 'request_id', 'timestamp']);
+  });
+
+  it("runs the operations guide's health, metrics, /nginx_health and load-distribution commands unchanged against the gateway", async () => {
+    // The guide's own lines, read from it; only its ports (8000–8005) are mapped to the ports the gateway holds here.
+    const guide = readFileSync(new URL('../../../shared/reference/operations-guide.md', import.meta.url), 'utf8').split('\n');
+    const commands = [...new Set(guide.map((line) => line.trim()).filter((line) => /^(curl|for i in).*localhost:800[0-5]\/(health|metrics|nginx_health|auth\/health)/.test(line)))];
+    assert.ok(commands.length >= 9, `the guide's commands: ${commands.join(' | ')}`);
+    const portOf = (port: string) => String(gatewayPorts[SERVICE_NAMES[Number(port) - 8000]!]);
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const mapped = command.replace(/localhost:(800[0-5])/g, (_match, port: string) => `127.0.0.1:${portOf(port)}`);
+      // Unchanged but for one thing: an HTTP error makes curl fail, so "succeeds" means every answer was a 2xx.
+      const run = spawnSync('bash', ['-c', `set -e; curl() { command curl --fail-with-body "$@"; }; ${mapped}`], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 0, `${command}\n${run.stdout}\n${run.stderr}`);
+      outputs.push(run.stdout);
+      if (/\/health/.test(command) && !command.startsWith('for')) assert.match(run.stdout, /"status":"healthy"/, command);
+      if (/\/metrics/.test(command)) assert.match(run.stdout, /acgs_http_requests_total/, command);
+      if (/nginx_health/.test(command)) assert.match(run.stdout, /"service":"nginx_gateway"/, command);
+    }
+    const loop = outputs[commands.findIndex((command) => command.startsWith('for i in'))]!;
+    assert.ok(loop.includes('"instance_id":"stack-1"') && loop.includes('"instance_id":"auth-2"'), `both auth instances answered the loop: ${loop}`);
+    for (const [index, service] of SERVICE_NAMES.entries()) {
+      assert.match(outputs[commands.indexOf(`curl http://localhost:${8000 + index}/health  # ${({ auth: 'Auth', ac: 'AC', integrity: 'Integrity', fv: 'FV', gs: 'GS', pgc: 'PGC' } as const)[service]} Service`)] ?? '', new RegExp(`"service":"${service}"`), service);
+    }
   });
 
   it('spreads /auth/health over both auth instances, and keeps every request succeeding with one stopped', async () => {
