@@ -18,6 +18,13 @@ const FRAMEWORK_ERRORS: Record<string, ErrorMapping> = {
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
 };
 
+/** The router's own refusals (raised before a route is matched), in our codes. */
+export function routerErrorMapping(code: string): { status: number; code: string; detail: string } {
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, code: 'PATH_PARAMETER_TOO_LONG', detail: 'A path segment is longer than any identifier this API uses' };
+  if (code === 'FST_ERR_BAD_URL') return { status: 400, code: 'BAD_URL', detail: 'Malformed URL: a path segment is not valid percent-encoded UTF-8' };
+  return { status: 400, code: 'BAD_REQUEST', detail: 'The request could not be routed' };
+}
+
 export function errorBody(request: FastifyRequest, errorCode: string, detail: string) {
   return { detail, error_code: errorCode, timestamp: new Date().toISOString(), request_id: request.id };
 }

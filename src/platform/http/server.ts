@@ -8,13 +8,13 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from 'fastify';
 import type { ServiceName } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
 import { accessHook } from './access.js';
-import { installErrorHandling } from './errors.js';
+import { errorBody, installErrorHandling, routerErrorMapping } from './errors.js';
 import { registerHealthRoute, VERSION, type HealthContributor } from './health.js';
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
@@ -58,6 +58,11 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
     clientErrorHandler: (error, socket) => answerUnparseableRequest(error, socket, config.instanceId),
+    // Errors the router raises before any route (or hook) is chosen: still our shape, id and headers.
+    frameworkErrors: (error, request, reply) => {
+      const { status, code, detail } = routerErrorMapping(error.code);
+      void (reply as FastifyReply).status(status).headers({ 'x-request-id': request.id, 'x-instance-id': config.instanceId }).send(errorBody(request, code, detail));
+    },
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', null);
