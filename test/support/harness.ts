@@ -100,6 +100,8 @@ export interface TestPlatformOptions {
   cachePrefix?: string;
   /** Rewrites the PostgreSQL URL the platform connects with (to go through a test's TCP proxy). */
   databaseUrl?: (url: string) => string;
+  /** Rewrites the Redis URL likewise. */
+  redisUrl?: (url: string) => string;
 }
 
 export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null; cachePrefix: string }> {
@@ -129,7 +131,8 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
   } else {
     env['DATABASE_URL'] = 'pglite://memory';
   }
-  if (options.redis === true) env['REDIS_URL'] = REDIS_URL;
+  const redisUrl = (options.redisUrl ?? ((url: string) => url))(REDIS_URL);
+  if (options.redis === true) env['REDIS_URL'] = redisUrl;
   const config = loadConfig(env);
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(config.logLevel, new Writable({
@@ -143,7 +146,7 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
       ? await openPglite(await migratedPgliteSnapshot())
       : await openPostgres({ url: env['DATABASE_URL'], size: config.pool.size, maxOverflow: config.pool.maxOverflow, timeoutMs: config.pool.timeoutMs });
   const cachePrefix = options.cachePrefix ?? `test:${randomBytes(6).toString('hex')}:`;
-  const cache = options.redis === true ? await openCache(REDIS_URL, cachePrefix) : undefined;
+  const cache = options.redis === true ? await openCache(redisUrl, cachePrefix) : undefined;
   const platform = await createPlatform(config, { logger, db, ...(cache === undefined ? {} : { cache }) });
   return {
     platform,
