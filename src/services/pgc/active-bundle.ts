@@ -69,6 +69,7 @@ export class ActiveBundle {
       this.engine = new PolicyEngine(signed.bundle, signed.hash, `${this.namespace}:${this.generation % 2}`);
       this.lastError = null;
       this.refusedHash = null;
+      this.behindVersion = null;
     } catch (error) {
       refuse('invalid_policies', `bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
     }
@@ -86,7 +87,8 @@ export class ActiveBundle {
     }
     this.behindVersion = version;
     await this.reload();
-    if (this.engine?.bundle.version === version) this.behindVersion = null;
+    // Caught up, or refused that bundle (which health reports as the refusal, not as lag).
+    if (this.engine?.bundle.version === version || this.lastError !== null) this.behindVersion = null;
   }
 
   private fail(reason: BundleLoadFailure, detail: string): void {
