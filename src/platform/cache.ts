@@ -40,7 +40,9 @@ export function createMemoryCache(prefix = 'acgs:'): Cache {
 }
 
 export async function createRedisCache(url: string, prefix = 'acgs:'): Promise<Cache> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000 });
+  // While the connection is down, commands fail at once (no offline queue) and a command on a connection that
+  // went silent gives up after a second: callers get a quick 503 to retry, not a request that hangs for the outage.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1000, connectTimeout: 5000 });
   // Connection errors surface through failing commands and /health; an unhandled 'error' event would crash us.
   redis.on('error', () => undefined);
   await redis.connect();
