@@ -17,15 +17,16 @@ import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { backup, restore } from '../operations/backup.js';
 import { progressBar, progressReporter } from './progress.js';
+import { renderErrorCodesDoc } from '../operations/error-codes-doc.js';
 import { parseServicePorts, renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
 import { policiesFromSource } from '../domain/policy/policy-files.js';
 import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
-import { buildAndActivateBundle } from '../services/pgc/bundle-builder.js';
+import { buildAndActivateBundle } from '../services/integrity/bundle-builder.js';
 import { verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
-import { BundleStore } from '../services/pgc/bundle-store.js';
+import { BundleStore } from '../services/integrity/bundle-store.js';
 import { entryBytes } from '../domain/audit/entry.js';
 import { inclusionProof, rootHash } from '../domain/audit/merkle.js';
 import { auditTreeSize } from '../platform/audit.js';
@@ -225,6 +226,18 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) text += chunk;
   return text;
 }
+
+program
+  .command('errors')
+  .description('the error code registry')
+  .command('doc')
+  .description('render docs/errors.md from the registry of error codes')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .action(async (options: { out?: string }) => {
+    const text = renderErrorCodesDoc();
+    if (options.out === undefined) process.stdout.write(text);
+    else await writeFile(options.out, text);
+  });
 
 const gateway = program.command('gateway').description('the nginx gateway in front of the services');
 gateway

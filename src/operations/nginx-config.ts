@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../domain/errors.js';
 import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../platform/config.js';
 import { SERVICE_PATH_PREFIXES } from '../services/routing.js';
 
@@ -59,7 +60,7 @@ const SECURITY_HEADERS = [
 ];
 
 // Error bodies in the platform's standard shape, so clients handle gateway and service errors alike.
-function errorBody(status: number, code: string, detail: string, retryAfterSeconds: number | null): string {
+function errorBody(status: number, code: ErrorCode, detail: string, retryAfterSeconds: number | null): string {
   const headers = retryAfterSeconds === null ? [] : [...SECURITY_HEADERS, `add_header Retry-After ${retryAfterSeconds} always;`];
   return [
     'default_type application/json;',

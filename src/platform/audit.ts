@@ -3,7 +3,7 @@ import { appendToFrontier, frontierCoordinates } from '../domain/audit/frontier.
 import type { Hash } from '../domain/audit/merkle.js';
 import type { Database, Queryable } from './db/database.js';
 import { findUnstorableString } from '../domain/text/unstorable-strings.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../domain/errors.js';
 
 export interface AuditEvent {
   userId: string | null;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { ServiceUnavailableError } from './errors.js';
+import { ServiceUnavailableError } from '../domain/errors.js';
 
 /** Shared key/value state: revocations, counters, cached lookups. Redis when configured, else in-process. */
 export interface Cache {

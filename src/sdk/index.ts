@@ -7,8 +7,9 @@ import { decide, type DecisionOutcome, type EvaluationRequest, type Obligation, 
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
 import { checkBundleLogged, type BundleLogProof } from '../domain/policy/transparency.js';
+import { isErrorCode, type SdkErrorCode } from '../domain/error-codes.js';
 
-export type { EvaluationRequest, Obligation, Reason, SignedBundle };
+export type { EvaluationRequest, Obligation, Reason, SignedBundle, SdkErrorCode };
 
 export interface GuardDecision {
   decision: 'allow' | 'deny';
@@ -17,6 +18,31 @@ export interface GuardDecision {
   bundle_hash: string | null;
   constitution_hash: string | null;
   decision_id?: string;
+}
+
+/**
+ * Every failure the SDK reports: the service's own error (its code, status, detail and request id, to quote when
+ * asking why) or one found on the client side (status null). Callers switch on `code`, never on the message.
+ */
+export class AcgsError extends Error {
+  constructor(
+    readonly code: SdkErrorCode,
+    readonly status: number | null,
+    readonly detail: string,
+    readonly requestId: string | null = null,
+  ) {
+    super(`${code}${status === null ? '' : ` (HTTP ${status})`}: ${detail}`);
+    this.name = 'AcgsError';
+  }
+}
+
+/** The AcgsError for a service's non-2xx answer. */
+async function errorFrom(response: Response): Promise<AcgsError> {
+  const body = (await response.json().catch(() => null)) as { detail?: unknown; error_code?: unknown; request_id?: unknown } | null;
+  if (body !== null && typeof body.error_code === 'string' && isErrorCode(body.error_code)) {
+    return new AcgsError(body.error_code, response.status, String(body.detail ?? ''), typeof body.request_id === 'string' ? body.request_id : null);
+  }
+  return new AcgsError('UNEXPECTED_RESPONSE', response.status, `the service answered ${response.status} without an error code`, response.headers.get('x-request-id'));
 }
 
 export class GuardDeniedError extends Error {
@@ -72,9 +98,8 @@ export function createGuard(options: { url: string; apiKey: string; fetch?: type
   const endpoint = `${options.url.replace(/\/$/, '')}/api/v1/enforcement/evaluate`;
   return withWrap(async (request) => {
     const response = await send(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey }, body: JSON.stringify(request) });
-    const body = (await response.json()) as GuardDecision & { detail?: string; error_code?: string };
-    if (!response.ok) throw new Error(`enforcement service answered ${response.status} ${body.error_code ?? ''}: ${body.detail ?? ''}`);
-    return body;
+    if (!response.ok) throw await errorFrom(response);
+    return (await response.json()) as GuardDecision;
   });
 }
 
@@ -97,15 +122,15 @@ export interface LocalGuardOptions {
 export async function createLocalGuard(options: LocalGuardOptions): Promise<Guard & { bundleHash: string }> {
   let signed = options.bundle;
   if (signed === undefined) {
-    if (options.bundleUrl === undefined) throw new Error('createLocalGuard needs bundle or bundleUrl');
+    if (options.bundleUrl === undefined) throw new AcgsError('INVALID_OPTIONS', null, 'createLocalGuard needs bundle or bundleUrl');
     const response = await fetch(options.bundleUrl, { headers: options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey } });
-    if (!response.ok) throw new Error(`fetching the bundle answered ${response.status}`);
+    if (!response.ok) throw await errorFrom(response);
     signed = (await response.json()) as LoggedBundle;
   }
   const trusted = async (bytes: Uint8Array, signature: string) => (await verifyDetached(bytes, signature, options.publicKeys)).valid;
-  if (!(await verifySignedBundle(signed, trusted))) throw new Error('the bundle signature does not verify with any of the given public keys');
+  if (!(await verifySignedBundle(signed, trusted))) throw new AcgsError('BUNDLE_REFUSED', null, 'the bundle signature does not verify with any of the given public keys');
   const logged = await checkBundleLogged(signed, signed.log_proof, null, trusted);
-  if (!logged.ok) throw new Error(`the bundle is refused (${logged.reason}): ${logged.detail}`);
+  if (!logged.ok) throw new AcgsError('BUNDLE_REFUSED', null, `${logged.reason}: ${logged.detail}`);
   const engine = new PolicyEngine(signed.bundle, signed.hash);
   const toDecision = (outcome: DecisionOutcome): GuardDecision => ({
     decision: outcome.decision,

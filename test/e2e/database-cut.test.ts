@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
-import { buildAndActivateBundle } from '../../src/services/pgc/bundle-builder.js';
+import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import { evaluateThroughCut, generate, WITHOUT_GENERATE, type Evaluate } from '../support/fault-load.js';
 import { backends, createTestPlatform, POSTGRES_URL, type TestPlatform } from '../support/harness.js';
 import { createScratchSchema, type ScratchSchema } from '../support/postgres-schema.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openPostgres } from '../../src/platform/db/postgres.js';
 import type { Database } from '../../src/platform/db/database.js';
-import { AppError } from '../../src/platform/errors.js';
+import { AppError } from '../../src/domain/errors.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema, type ScratchSchema } from '../support/postgres-schema.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -37,7 +37,7 @@ describe('the PostgreSQL driver across a network cut', { skip: runs ? false : 'n
     await new Promise((resolve) => setTimeout(resolve, 300));
     proxy.cut();
     await assert.rejects(inFlight, (error: unknown) => error instanceof AppError && error.errorCode === 'DATABASE_UNAVAILABLE');
-    await assert.rejects(db.query('SELECT 1'), (error: unknown) => error instanceof AppError && error.statusCode === 503);
+    await assert.rejects(db.query('SELECT 1'), (error: unknown) => error instanceof AppError && error.kind === 'unavailable');
     proxy.restore();
     // The broken connection was discarded, not handed back: the next transaction works and the first left nothing.
     await waitFor(async () => db.query('SELECT 1').then(() => true, () => false), 5000, 'the pool to reconnect');

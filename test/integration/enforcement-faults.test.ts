@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildAndActivateBundle } from '../../src/services/pgc/bundle-builder.js';
+import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import { backends, createTestApp, createTestPlatform, createUser, requireRedis, tokenFor, POSTGRES_URL, REDIS_URL, type TestPlatform, type TestPlatformOptions } from '../support/harness.js';
 import { waitFor } from '../support/process.js';
 import { evaluateThroughCut, generate, WITHOUT_GENERATE, type Evaluate } from '../support/fault-load.js';

@@ -6,7 +6,7 @@ import { verifyDetached } from '../../src/domain/crypto/openpgp.js';
 import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
 import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
-import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/pgc/bundle-builder.js';
+import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
 import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
 
 const RULE = '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';

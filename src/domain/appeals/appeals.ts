@@ -1,6 +1,6 @@
 import type { Reason } from '../enforcement/decide.js';
 import type { Role } from '../auth/roles.js';
-import { ConflictError, ForbiddenError } from '../../platform/errors.js';
+import { ConflictError, ForbiddenError } from '../errors.js';
 
 export type AppealStatus = 'open' | 'upheld' | 'overturned';
 export type AppealOutcome = Exclude<AppealStatus, 'open'>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuthenticationError, ConflictError, LockedError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { AuthenticationError, ConflictError, LockedError, NotFoundError, ValidationError } from '../errors.js';
 import { generateApiKey } from './api-keys.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { passwordProblems } from './password-policy.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Role } from '../auth/roles.js';
 import { applyChanges, changeProblems, touchedKeys, touchesMetaRules } from './changes.js';
 import { diffConstitutions, type ConstitutionDiff } from './diff.js';

@@ -1,5 +1,5 @@
 import * as openpgp from 'openpgp';
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../errors.js';
 
 export interface GeneratedKey {
   fingerprint: string;

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../errors.js';
 import { scan, type Finding } from './finding.js';
 
 /** A named list of terms (matched as whole words, case-insensitive) and regular expressions. */

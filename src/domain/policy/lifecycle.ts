@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError } from '../../platform/errors.js';
+import { ConflictError, ForbiddenError } from '../errors.js';
 
 export type PolicyStatus = 'draft' | 'verified' | 'approved' | 'active' | 'superseded' | 'revoked';
 export type PolicyAction = 'verify' | 'approve' | 'activate' | 'revoke';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../errors.js';
 import { cedar, policyMetadata } from './cedar.js';
 
 /** Splits Cedar source holding one or more policies into id → text, taking each id from its @id annotation. */

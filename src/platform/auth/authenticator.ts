@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { looksLikeApiKey } from '../../domain/auth/api-keys.js';
 import type { Principal } from '../../domain/auth/principal.js';
 import { TokenVerificationError, type TokenService } from '../../domain/auth/tokens.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError } from '../../domain/errors.js';
 import type { ApiKeyDirectory } from './api-key-directory.js';
 import type { RevocationList } from './revocations.js';
 import type { UserStates } from './user-states.js';

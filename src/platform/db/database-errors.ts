@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, ServiceUnavailableError, ValidationError } from '../../domain/errors.js';
 
 interface PgLikeError {
   code?: string;

@@ -3,7 +3,7 @@ import type { Principal } from '../../domain/auth/principal.js';
 import { admits, type AccessRule } from '../../domain/auth/roles.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { CsrfTokens } from '../../domain/auth/csrf.js';
-import { AuthenticationError, ForbiddenError } from '../errors.js';
+import { AuthenticationError, ForbiddenError } from '../../domain/errors.js';
 
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,45 +1,80 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { ERROR_CODES } from '../../domain/error-codes.js';
+import { AppError, type ErrorCode, type ErrorKind } from '../../domain/errors.js';
 import { dependencyOf, type ServiceMetrics } from '../metrics.js';
 
+/** The one place a kind of error becomes an HTTP status. */
+export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  timeout: 408,
+  too_large: 413,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  locked: 423,
+  precondition_required: 428,
+  rate_limited: 429,
+  headers_too_large: 431,
+  internal: 500,
+  unavailable: 503,
+};
+
 interface ErrorMapping {
-  status: number;
-  code: string;
+  code: ErrorCode;
   detail?: string;
 }
 
+/** The status an error code answers with, from its kind in the registry. */
+export const statusOf = (code: ErrorCode): number => STATUS_OF_KIND[ERROR_CODES[code].kind];
+
 const FRAMEWORK_ERRORS: Record<string, ErrorMapping> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'Request body is larger than the limit' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type must be application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', detail: 'Body is empty but Content-Type is application/json' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', detail: 'Body is not valid JSON' },
-  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', detail: 'Malformed URL' },
-  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'Request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type must be application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_CONTENT_LENGTH' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_JSON', detail: 'Body is empty but Content-Type is application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', detail: 'Body is not valid JSON' },
+  FST_ERR_BAD_URL: { code: 'BAD_URL', detail: 'Malformed URL' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'BAD_REQUEST' },
 };
 
 /** The router's own refusals (raised before a route is matched), in our codes. */
-export function routerErrorMapping(code: string): { status: number; code: string; detail: string } {
-  if (code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, code: 'PATH_PARAMETER_TOO_LONG', detail: 'A path segment is longer than any identifier this API uses' };
-  if (code === 'FST_ERR_BAD_URL') return { status: 400, code: 'BAD_URL', detail: 'Malformed URL: a path segment is not valid percent-encoded UTF-8' };
-  return { status: 400, code: 'BAD_REQUEST', detail: 'The request could not be routed' };
+export function routerErrorMapping(code: string): { status: number; code: ErrorCode; detail: string } {
+  const mapping: { code: ErrorCode; detail: string } =
+    code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? { code: 'PATH_PARAMETER_TOO_LONG', detail: 'A path segment is longer than any identifier this API uses' }
+      : code === 'FST_ERR_BAD_URL'
+        ? { code: 'BAD_URL', detail: 'Malformed URL: a path segment is not valid percent-encoded UTF-8' }
+        : { code: 'BAD_REQUEST', detail: 'The request could not be routed' };
+  return { ...mapping, status: statusOf(mapping.code) };
 }
 
-export function errorBody(request: FastifyRequest, errorCode: string, detail: string) {
+export function errorBody(request: FastifyRequest, errorCode: ErrorCode, detail: string) {
   return { detail, error_code: errorCode, timestamp: new Date().toISOString(), request_id: request.id };
 }
 
-function classify(error: FastifyError): ErrorMapping {
-  if (error instanceof AppError) return { status: error.statusCode, code: error.errorCode, detail: error.message };
-  if (error.validation !== undefined) return { status: 400, code: 'VALIDATION_ERROR', detail: error.message };
+/** The headers an error's kind calls for: how to authenticate, and when a retry may succeed. */
+function errorHeaders(error: AppError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.kind === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer';
+  if (error.retryAfterSeconds !== null) headers['Retry-After'] = String(error.retryAfterSeconds);
+  return headers;
+}
+
+function classify(error: FastifyError): ErrorMapping & { status: number } {
+  const mapped = (mapping: ErrorMapping) => ({ ...mapping, status: statusOf(mapping.code) });
+  if (error instanceof AppError) return mapped({ code: error.errorCode, detail: error.message });
+  if (error.validation !== undefined) return mapped({ code: 'VALIDATION_ERROR', detail: error.message });
   const known = error.code === undefined ? undefined : FRAMEWORK_ERRORS[error.code];
-  if (known !== undefined) return known;
+  if (known !== undefined) return mapped(known);
   // JSON.parse failures raised by the body parser arrive as plain SyntaxErrors with a 400 status.
-  if (error instanceof SyntaxError && error.statusCode === 400) return { status: 400, code: 'INVALID_JSON', detail: 'Body is not valid JSON' };
+  if (error instanceof SyntaxError && error.statusCode === 400) return mapped({ code: 'INVALID_JSON', detail: 'Body is not valid JSON' });
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return { status: error.statusCode, code: 'BAD_REQUEST', detail: error.message };
   }
-  return { status: 500, code: 'INTERNAL_ERROR', detail: 'Internal server error' };
+  return mapped({ code: 'INTERNAL_ERROR', detail: 'Internal server error' });
 }
 
 /** Every error leaves in one shape; 4xx are the caller's and logged quietly, 5xx are ours and logged with a stack. */
@@ -54,7 +89,7 @@ export function installErrorHandling(app: FastifyInstance, service: string, metr
       request.log.error({ err: error }, 'request failed');
       metrics.errors.inc({ service, type: error.name || 'Error', severity: 'critical' });
     }
-    if (error instanceof AppError) reply.headers(error.headers);
+    if (error instanceof AppError) reply.headers(errorHeaders(error));
     return reply.status(mapping.status).send(errorBody(request, mapping.code, mapping.detail ?? error.message));
   });
   app.setNotFoundHandler((request, reply) =>

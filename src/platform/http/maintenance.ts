@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { onRequestHookHandler } from 'fastify';
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError } from '../../domain/errors.js';
 import { SAFE_METHODS } from './access.js';
 
 export function maintenanceModeOn(file: string): boolean {

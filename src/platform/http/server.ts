@@ -10,7 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from 'fastify';
 import type { ServiceName } from '../config.js';
-import { RateLimitedError } from '../errors.js';
+import { RateLimitedError } from '../../domain/errors.js';
 import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
 import { accessHook } from './access.js';

@@ -1,6 +1,6 @@
 import type { preValidationHookHandler } from 'fastify';
 import { findUnstorableString } from '../../domain/text/unstorable-strings.js';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../../domain/errors.js';
 
 /**
  * Every route refuses such strings in its body, query and path with 400 INVALID_STRING naming the field, before

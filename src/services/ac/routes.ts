@@ -4,7 +4,7 @@ import client from 'prom-client';
 import { ConstitutionService, type Actor } from '../../domain/constitution/constitution-service.js';
 import type { AmendmentRecord, PrincipleRecord, VersionRecord } from '../../domain/constitution/store.js';
 import type { AmendmentChange, Constraint, MetaRules, PrincipleContent } from '../../domain/constitution/types.js';
-import { AppError, ValidationError } from '../../platform/errors.js';
+import { AppError, ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
@@ -85,7 +85,7 @@ function expectedVersion(request: FastifyRequest, bodyVersion: number | undefine
     return Number(match[1]);
   }
   if (bodyVersion !== undefined) return bodyVersion;
-  throw new AppError(428, 'VERSION_REQUIRED', 'Send the version you are editing in If-Match or the body field "version"');
+  throw new AppError('precondition_required', 'VERSION_REQUIRED', 'Send the version you are editing in If-Match or the body field "version"');
 }
 
 const toContent = (body: Static<typeof S.PrincipleContentSchema>): PrincipleContent => ({ ...body, constraints: body.constraints as Constraint[] });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../../domain/errors.js';
+import { ConfigError } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { buildAccounts } from './accounts-factory.js';
 

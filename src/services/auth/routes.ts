@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyRecord, type IssuedTokens, type UserRecord } from '../../domain/auth/accounts.js';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../../platform/auth/authenticator.js';
-import { ForbiddenError, ValidationError, AuthenticationError } from '../../platform/errors.js';
+import { ForbiddenError, ValidationError, AuthenticationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 import { checkHealth, registerHealthRoute } from '../../platform/http/health.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';

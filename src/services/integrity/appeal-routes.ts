@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { APPEAL_REVIEWERS } from '../../domain/appeals/appeals.js';
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';

@@ -3,7 +3,7 @@ import { assertMayAppeal, assertMayResolve, decidingPolicies, type Appeal, type 
 import type { Role } from '../../domain/auth/roles.js';
 import type { Reason } from '../../domain/enforcement/decide.js';
 import type { Queryable } from '../../platform/db/database.js';
-import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Platform } from '../../platform/platform.js';
 

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { isPlatformAction, PLATFORM_ACTION_NAMESPACES } from '../../domain/audit/actions.js';
 import { entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';

@@ -1,5 +1,5 @@
 import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
-import { NotFoundError } from '../../platform/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { advanceFrontier, appendLeafHashes, frontierRoot } from '../../domain/audit/frontier.js';
 import { leafHash, rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
 import { auditTreeSize, readTreeNodes } from '../../platform/audit.js';

@@ -1,43 +1,21 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { PolicyAction } from '../../domain/policy/lifecycle.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
-import { NotFoundError } from '../../platform/errors.js';
-import { buildAndActivateBundle, lockBundleBuilds } from '../pgc/bundle-builder.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { buildAndActivateBundle, lockBundleBuilds } from './bundle-builder.js';
 import { platformSigningKeys } from './signing-keys.js';
-import { BundleStore } from '../pgc/bundle-store.js';
+import { BundleStore } from './bundle-store.js';
 import { bundleLogProof } from './bundle-log-proof.js';
 import { PolicyStore } from './policy-store.js';
 import type { TreeHeads } from './tree-heads.js';
+import { BundleQuery, BundleVersionParam, ListQuery, PolicyBody, PolicyIdParam } from './schemas.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const EDITORS = ['admin', 'policy_manager'] as const;
-
-export const PolicyBody = Type.Object(
-  {
-    source: Type.String({ minLength: 1, maxLength: 64 * 1024, description: 'One Cedar policy with @id("…") and @principle("key")' }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(Type.String({ maxLength: 4000 })),
-  },
-  { additionalProperties: false },
-);
-const PolicyIdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }) }, { additionalProperties: false });
-const BundleVersionParam = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
-const BundleQuery = Type.Object(
-  { since_tree_size: Type.Optional(Type.Integer({ minimum: 1, description: 'Size of the last signed tree head you accepted: the log proof then carries a consistency proof from it' })) },
-  { additionalProperties: false },
-);
-const ListQuery = Type.Object(
-  {
-    status: Type.Optional(Type.Union(['draft', 'verified', 'approved', 'active', 'superseded', 'revoked'].map((status) => Type.Literal(status)))),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 128 })),
-  },
-  { additionalProperties: false },
-);
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
 export function registerPolicyRoutes(app: FastifyInstance, { platform }: ServiceContext, heads: TreeHeads): void {

@@ -4,7 +4,7 @@ import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import { transition, type PolicyAction, type PolicyStatus } from '../../domain/policy/lifecycle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
 import type { Queryable } from '../../platform/db/database.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 
@@ -37,7 +37,7 @@ const toVersion = (row: PolicyRow): PolicyVersion => ({ ...row, version: Number(
 /** 400 with Cedar's diagnostics, each with the policy, line and column. */
 class CedarDiagnosticsError extends AppError {
   constructor(diagnostics: PolicyProblem[]) {
-    super(400, 'INVALID_CEDAR', diagnostics.map((d) => `${d.policy_id ?? 'policy'}${d.line === null ? '' : `:${d.line}:${d.column}`}: ${d.message}`).join('; '));
+    super('invalid', 'INVALID_CEDAR', diagnostics.map((d) => `${d.policy_id ?? 'policy'}${d.line === null ? '' : `:${d.line}:${d.column}`}: ${d.message}`).join('; '));
   }
 }
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
 import { auditTreeSize } from '../../platform/audit.js';
-import { NotFoundError, ValidationError } from '../../platform/errors.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader, entryAt } from './audit-tree.js';
@@ -14,7 +14,7 @@ import { registerAuditLogRoutes } from './audit-log-routes.js';
 import { registerCryptoRoutes } from './crypto-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { platformSigningKeys } from './signing-keys.js';
-import { BundleStore } from '../pgc/bundle-store.js';
+import { BundleStore } from './bundle-store.js';
 import { TreeHeads } from './tree-heads.js';
 
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;

@@ -1,7 +1,7 @@
 import { rootHash } from '../../domain/audit/merkle.js';
 import { treeHeadSignedData, type SignedTreeHead } from '../../domain/audit/tree-head.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import { databaseSubtreeReader, treeHead } from './audit-tree.js';
 import { verifyWithPlatformKeys, type SigningKeys } from './signing-keys.js';
 

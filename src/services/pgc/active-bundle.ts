@@ -3,7 +3,7 @@ import { PolicyEngine } from '../../domain/enforcement/engine.js';
 import { verifySignedBundle, type SignedBundle, type Verifier } from '../../domain/policy/bundle.js';
 import { checkBundleLogged, type BundleLogProof, type TransparencyFailure } from '../../domain/policy/transparency.js';
 import type { HealthContributor } from '../../platform/http/health.js';
-import type { BundleStore } from './bundle-store.js';
+import type { BundleStore } from '../integrity/bundle-store.js';
 
 export type BundleLoadFailure = 'signature' | TransparencyFailure | 'invalid_policies';
 export const BUNDLE_LOAD_FAILURES: readonly BundleLoadFailure[] = ['signature', 'not_in_log', 'inclusion_proof', 'tree_head_signature', 'tree_head_inconsistent', 'invalid_policies'];

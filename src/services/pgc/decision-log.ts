@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database } from '../../platform/db/database.js';
-import { AppError, ServiceUnavailableError } from '../../platform/errors.js';
+import { isCallerError, ServiceUnavailableError } from '../../domain/errors.js';
 
 export interface DecisionRecord {
   id: string;
@@ -89,7 +89,7 @@ export class DecisionLog {
         return;
       }
       // A row refused for what it holds tells its caller why; anything else is the log being unavailable.
-      const refusal = error instanceof AppError && error.statusCode < 500 ? error : new ServiceUnavailableError('The decision log cannot be written, so no decision is returned', 'AUDIT_UNAVAILABLE', 5);
+      const refusal = isCallerError(error) ? error : new ServiceUnavailableError('The decision log cannot be written, so no decision is returned', 'AUDIT_UNAVAILABLE', 5);
       for (const waiter of batch) waiter.reject(refusal);
     }
   }

@@ -6,7 +6,7 @@ import { decide, type DecisionOutcome, type EvaluationRequest } from '../../doma
 import { EngineRequestError } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
-import { ValidationError } from '../../platform/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import { countersByLabel } from '../../platform/metrics.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';

@@ -3,21 +3,22 @@ import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { EvaluationRequest } from '../../domain/enforcement/decide.js';
 import { compileKeywordLists, type CompiledKeywordList, type KeywordList } from '../../domain/detectors/keywords.js';
-import { AppError, ConfigError, NotFoundError } from '../../platform/errors.js';
+import { AppError, NotFoundError } from '../../domain/errors.js';
+import { ConfigError } from '../../platform/errors.js';
 import { countersByLabel } from '../../platform/metrics.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { ActiveBundle, BUNDLE_LOAD_FAILURES } from './active-bundle.js';
-import { ensureStarterBundle } from './bundle-builder.js';
+import { ensureStarterBundle } from '../integrity/bundle-builder.js';
 import { bundleLogProof } from '../integrity/bundle-log-proof.js';
 import { TreeHeads } from '../integrity/tree-heads.js';
 import { platformSigningKeys, verifyWithPlatformKeys } from '../integrity/signing-keys.js';
-import { BUNDLE_ACTIVATED, BundleStore } from './bundle-store.js';
+import { BUNDLE_ACTIVATED, BundleStore } from '../integrity/bundle-store.js';
 import { DecisionLog } from './decision-log.js';
 import { createEnforcerMetrics, Enforcer } from './enforcer.js';
 import { createModerationClient } from './moderation-client.js';
-import { PolicyBody as SubmitRuleBody } from '../integrity/policy-routes.js';
+import { PolicyBody as SubmitRuleBody } from '../integrity/schemas.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 import { BatchBody, EvaluateBody } from './schemas.js';
 
@@ -126,7 +127,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   const maxBytes = config.enforcement.maxContentBytes;
   const checkContent = (request: EvaluationRequest) => {
     if (request.content !== undefined && Buffer.byteLength(request.content, 'utf8') > maxBytes) {
-      throw new AppError(413, 'CONTENT_TOO_LARGE', `content is over the ${maxBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`);
+      throw new AppError('too_large', 'CONTENT_TOO_LARGE', `content is over the ${maxBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`);
     }
   };
 
