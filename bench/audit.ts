@@ -9,7 +9,12 @@ import { migrate } from '../src/platform/db/migrate.js';
 import { databaseSubtreeReader, verifyAuditTree } from '../src/services/integrity/audit-tree.js';
 import { createScratchSchema } from '../test/support/postgres-schema.js';
 
-const event = (i: number) => ({ userId: null, action: 'decision.evaluated', resource: `decision:${i}`, details: { decision: i % 3 === 0 ? 'deny' : 'allow', request_digest: `${i}`.padStart(64, '0') } });
+const event = (i: number) => ({
+  userId: null,
+  action: 'decision.evaluated',
+  resource: `decision:${i}`,
+  details: { decision: i % 3 === 0 ? 'deny' : 'allow', request_digest: `${i}`.padStart(64, '0') },
+});
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -24,9 +29,12 @@ async function measure(label: string, db: Database, total: number): Promise<void
   const single = 500 / ((performance.now() - started) / 1000);
   started = performance.now();
   const batch = 1000;
-  for (let i = 500; i < total; i += batch) await audit.recordMany(Array.from({ length: Math.min(batch, total - i) }, (_, j) => event(i + j)));
+  for (let i = 500; i < total; i += batch)
+    await audit.recordMany(Array.from({ length: Math.min(batch, total - i) }, (_, j) => event(i + j)));
   const grouped = (total - 500) / ((performance.now() - started) / 1000);
-  console.log(`${label}: single appends ${single.toFixed(0)}/s; group-committed (1,000 per transaction) ${grouped.toFixed(0)}/s; filled to ${total.toLocaleString('en')} entries`);
+  console.log(
+    `${label}: single appends ${single.toFixed(0)}/s; group-committed (1,000 per transaction) ${grouped.toFixed(0)}/s; filled to ${total.toLocaleString('en')} entries`,
+  );
 
   const reader = databaseSubtreeReader(db);
   const inclusion: number[] = [];
@@ -41,11 +49,15 @@ async function measure(label: string, db: Database, total: number): Promise<void
     await consistencyProof(reader, first, total);
     consistency.push(performance.now() - t);
   }
-  console.log(`${label}: inclusion proof p50 ${percentile(inclusion, 0.5).toFixed(2)} ms p99 ${percentile(inclusion, 0.99).toFixed(2)} ms; consistency proof p50 ${percentile(consistency, 0.5).toFixed(2)} ms p99 ${percentile(consistency, 0.99).toFixed(2)} ms (goal < 5 ms)`);
+  console.log(
+    `${label}: inclusion proof p50 ${percentile(inclusion, 0.5).toFixed(2)} ms p99 ${percentile(inclusion, 0.99).toFixed(2)} ms; consistency proof p50 ${percentile(consistency, 0.5).toFixed(2)} ms p99 ${percentile(consistency, 0.99).toFixed(2)} ms (goal < 5 ms)`,
+  );
   started = performance.now();
   const report = await verifyAuditTree(db);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${label}: audit verify ${seconds.toFixed(1)} s for ${total.toLocaleString('en')} entries (${((seconds * 1_000_000) / total).toFixed(1)} s per million; ${report.findings.length} findings)`);
+  console.log(
+    `${label}: audit verify ${seconds.toFixed(1)} s for ${total.toLocaleString('en')} entries (${((seconds * 1_000_000) / total).toFixed(1)} s per million; ${report.findings.length} findings)`,
+  );
 }
 
 export async function auditBenchmarks(): Promise<void> {

@@ -15,8 +15,11 @@ function syntheticPolicies(count: number, typed: boolean): Record<string, string
   for (let i = 1; i < count; i += 1) {
     const action = ACTIONS[i % ACTIONS.length]!;
     const principal = typed ? `principal is ${PRINCIPAL_TYPES[i % PRINCIPAL_TYPES.length]}` : 'principal';
-    const resource = typed ? `resource is ${RESOURCE_TYPES[Math.floor(i / ACTIONS.length) % RESOURCE_TYPES.length]}` : 'resource';
-    policies[`p${i}`] = `@principle("synthetic-${i}")\nforbid (${principal}, action == Action::"${action}", ${resource}) when { context.risk == ${1000 + i} || context.tool == "tool-${i}" };`;
+    const resource = typed
+      ? `resource is ${RESOURCE_TYPES[Math.floor(i / ACTIONS.length) % RESOURCE_TYPES.length]}`
+      : 'resource';
+    policies[`p${i}`] =
+      `@principle("synthetic-${i}")\nforbid (${principal}, action == Action::"${action}", ${resource}) when { context.risk == ${1000 + i} || context.tool == "tool-${i}" };`;
   }
   return policies;
 }
@@ -51,7 +54,9 @@ export function inProcessDecisions(): void {
 }
 
 function inProcessDecisionsFor(typed: boolean): void {
-  console.log(`\n== In-process decision latency (µs), policies scoped by ${typed ? 'action, principal and resource type' : 'action only (worst case for slicing)'}: decide() vs raw statefulIsAuthorized on the full set ==`);
+  console.log(
+    `\n== In-process decision latency (µs), policies scoped by ${typed ? 'action, principal and resource type' : 'action only (worst case for slicing)'}: decide() vs raw statefulIsAuthorized on the full set ==`,
+  );
   const results = new Map<number, { ours: { p50: number; p99: number }; raw: { p50: number; p99: number } }>();
   for (const count of [5, 100, 1000]) {
     const bundle = assembleBundle({ version: 1, constitutionHash: 'bench', policies: syntheticPolicies(count, typed) });
@@ -61,7 +66,9 @@ function inProcessDecisionsFor(typed: boolean): void {
     const contexts = batch.map((request) => effectiveContext(request.context, null));
     const rawSet = 'bench-raw';
     cedar.preparseSchema(`${rawSet}-schema`, GOVERNANCE_SCHEMA);
-    cedar.preparsePolicySet(rawSet, { staticPolicies: Object.fromEntries(bundle.policies.map((policy) => [policy.id, policy.text])) });
+    cedar.preparsePolicySet(rawSet, {
+      staticPolicies: Object.fromEntries(bundle.policies.map((policy) => [policy.id, policy.text])),
+    });
     const iterations = count === 1000 ? 2000 : 5000;
     const ours = measure((i) => void decide(engine, batch[i % batch.length]!), iterations);
     const raw = measure((i) => {
@@ -78,9 +85,13 @@ function inProcessDecisionsFor(typed: boolean): void {
       });
     }, iterations);
     results.set(count, { ours, raw });
-    console.log(`${String(count).padStart(5)} policies: ours p50 ${ours.p50.toFixed(1)} p99 ${ours.p99.toFixed(1)}   raw p50 ${raw.p50.toFixed(1)} p99 ${raw.p99.toFixed(1)}   ours/raw p50 ${(ours.p50 / raw.p50).toFixed(2)}×`);
+    console.log(
+      `${String(count).padStart(5)} policies: ours p50 ${ours.p50.toFixed(1)} p99 ${ours.p99.toFixed(1)}   raw p50 ${raw.p50.toFixed(1)} p99 ${raw.p99.toFixed(1)}   ours/raw p50 ${(ours.p50 / raw.p50).toFixed(2)}×`,
+    );
   }
   const five = results.get(5)!.ours.p50;
   const thousand = results.get(1000)!.ours.p50;
-  console.log(`ours at 1,000 / ours at 5 (p50): ${(thousand / five).toFixed(2)}× (goal ≤ 3×); ours/raw at 5: ${(five / results.get(5)!.raw.p50).toFixed(2)}× (goal ≤ 1.5×)`);
+  console.log(
+    `ours at 1,000 / ours at 5 (p50): ${(thousand / five).toFixed(2)}× (goal ≤ 3×); ours/raw at 5: ${(five / results.get(5)!.raw.p50).toFixed(2)}× (goal ≤ 1.5×)`,
+  );
 }

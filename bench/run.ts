@@ -24,7 +24,10 @@ interface Stack {
   dataDir: string;
 }
 
-async function startStack(extraEnv: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'acgs-bench-'))): Promise<Stack & { startupMs: number }> {
+async function startStack(
+  extraEnv: Record<string, string> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'acgs-bench-')),
+): Promise<Stack & { startupMs: number }> {
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
     ACGS_DATA_DIR: dataDir,
@@ -44,10 +47,14 @@ async function startStack(extraEnv: Record<string, string> = {}, dataDir = mkdte
   }
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, 'up'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`acgs up exited with ${child.exitCode}`);
-    return (await Promise.all(urls.map(healthy))).every(Boolean);
-  }, 60_000, 'stack start');
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`acgs up exited with ${child.exitCode}`);
+      return (await Promise.all(urls.map(healthy))).every(Boolean);
+    },
+    60_000,
+    'stack start',
+  );
   return { child, urls, dataDir, startupMs: performance.now() - started };
 }
 
@@ -72,7 +79,11 @@ const row = (label: string, result: Result) =>
   `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   non-2xx ${result.non2xx}`;
 
 async function login(authUrl: string): Promise<string> {
-  const response = await fetch(`${authUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
+  const response = await fetch(`${authUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+  });
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
@@ -89,7 +100,14 @@ async function throughput(label: string, env: Record<string, string>): Promise<v
   console.log(`\n== Throughput at 50 connections, ${SECONDS} s each (${label}) ==`);
   const barePort = await freePort();
   const bare = startBareServer(barePort);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${barePort}/`).then((r) => r.ok).catch(() => false)), 10_000, 'bare server');
+  await waitFor(
+    async () =>
+      await fetch(`http://127.0.0.1:${barePort}/`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    10_000,
+    'bare server',
+  );
   const stack = await startStack(env);
   try {
     const authUrl = stack.urls[0]!;
@@ -106,16 +124,37 @@ async function throughput(label: string, env: Record<string, string>): Promise<v
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       // Distinct content per request, so the decision cache does not turn this into a cache benchmark.
       setupClient: (client) => {
-        client.setBody(JSON.stringify({ principal: { type: 'Agent', id: 'bench' }, action: 'generate', resource: { type: 'Model', id: 'm' }, content: `Write a haiku about request ${(counter += 1)}` }));
+        client.setBody(
+          JSON.stringify({
+            principal: { type: 'Agent', id: 'bench' },
+            action: 'generate',
+            resource: { type: 'Model', id: 'm' },
+            content: `Write a haiku about request ${(counter += 1)}`,
+          }),
+        );
       },
-      requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ principal: { type: 'Agent', id: 'bench' }, action: 'generate', resource: { type: 'Model', id: 'm' }, content: `Write a haiku about request ${(counter += 1)}` }) }) }],
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({
+              principal: { type: 'Agent', id: 'bench' },
+              action: 'generate',
+              resource: { type: 'Model', id: 'm' },
+              content: `Write a haiku about request ${(counter += 1)}`,
+            }),
+          }),
+        },
+      ],
     });
     console.log(row('bare node:http hello', bareResult));
     console.log(row('GET /health (auth)', health));
     console.log(row('GET /auth/me (JWT + DB read)', me));
     console.log(row('POST evaluate (durable log)', evaluate));
     const ratio = (result: Result) => (result.requests.average / bareResult.requests.average).toFixed(2);
-    console.log(`ratio to bare req/s: /health ${ratio(health)}×, /auth/me ${ratio(me)}×, evaluate ${ratio(evaluate)}×; p99 ms: ${health.latency.p99}, ${me.latency.p99}, ${evaluate.latency.p99} vs ${bareResult.latency.p99}`);
+    console.log(
+      `ratio to bare req/s: /health ${ratio(health)}×, /auth/me ${ratio(me)}×, evaluate ${ratio(evaluate)}×; p99 ms: ${health.latency.p99}, ${me.latency.p99}, ${evaluate.latency.p99} vs ${bareResult.latency.p99}`,
+    );
   } finally {
     await stopStack(stack);
     rmSync(stack.dataDir, { recursive: true, force: true });
@@ -124,7 +163,9 @@ async function throughput(label: string, env: Record<string, string>): Promise<v
 }
 
 async function healthUnderLoginLoad(): Promise<void> {
-  console.log(`\n== /health p99 at 10 connections: idle vs while 20 clients log in continuously (bcrypt cost 12), ${SECONDS} s each ==`);
+  console.log(
+    `\n== /health p99 at 10 connections: idle vs while 20 clients log in continuously (bcrypt cost 12), ${SECONDS} s each ==`,
+  );
   const stack = await startStack();
   try {
     const authUrl = stack.urls[0]!;
@@ -144,7 +185,9 @@ async function healthUnderLoginLoad(): Promise<void> {
     console.log(row('/health idle', idle));
     console.log(row('/health during logins', busy));
     console.log(row('POST /auth/login (20 clients)', logins));
-    console.log(`p99 ratio busy/idle: ${(busy.latency.p99 / Math.max(idle.latency.p99, 1)).toFixed(2)}× (goal ≤ 2×; autocannon reports whole milliseconds, idle p99 floored at 1 ms)`);
+    console.log(
+      `p99 ratio busy/idle: ${(busy.latency.p99 / Math.max(idle.latency.p99, 1)).toFixed(2)}× (goal ≤ 2×; autocannon reports whole milliseconds, idle p99 floored at 1 ms)`,
+    );
   } finally {
     await stopStack(stack);
     rmSync(stack.dataDir, { recursive: true, force: true });
@@ -163,7 +206,11 @@ async function coldStart(): Promise<void> {
 
   await withPostgresSchema(async (url) => {
     // Both starts must unlock the one OpenPGP key in the database, as every instance of a real deployment does.
-    const env = { DATABASE_URL: url, REDIS_URL: REDIS_URL, ACGS_SIGNING_KEY_PASSPHRASE: 'bench-signing-passphrase-0123456789abcdef' };
+    const env = {
+      DATABASE_URL: url,
+      REDIS_URL: REDIS_URL,
+      ACGS_SIGNING_KEY_PASSPHRASE: 'bench-signing-passphrase-0123456789abcdef',
+    };
     const first = await startStack(env);
     await stopStack(first);
     rmSync(first.dataDir, { recursive: true, force: true });
@@ -173,7 +220,9 @@ async function coldStart(): Promise<void> {
     rmSync(second.dataDir, { recursive: true, force: true });
     console.log(`PostgreSQL + Redis, migrated: ${second.startupMs.toFixed(0)} ms`);
   });
-  console.log('(each figure includes spawning Node and loading the code; measured from spawn to six healthy /health answers)');
+  console.log(
+    '(each figure includes spawning Node and loading the code; measured from spawn to six healthy /health answers)',
+  );
 }
 
 // `npm run bench -- <section>` runs one section: enforcement, throughput, login, cold, audit.

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 function collect(path) {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
-  return readdirSync(path).sort().flatMap((entry) => collect(join(path, entry)));
+  return readdirSync(path)
+    .sort()
+    .flatMap((entry) => collect(join(path, entry)));
 }
 
 const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test'];

@@ -55,13 +55,20 @@ async function run(names: readonly ServiceName[], portOverride: number | null): 
   const stack = await startServices(platform, names, ports);
   shutdown.attach(stack);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  const backend = config.database.kind === 'postgres' ? 'PostgreSQL' : config.database.dataDir === null ? 'PGlite (in memory)' : `PGlite (${config.database.dataDir})`;
+  const backend =
+    config.database.kind === 'postgres'
+      ? 'PostgreSQL'
+      : config.database.dataDir === null
+        ? 'PGlite (in memory)'
+        : `PGlite (${config.database.dataDir})`;
   console.log(`\nACGS-PGP ready in ${seconds}s — database: ${backend}, cache: ${platform.cache.backend}\n`);
   console.log('  service     url                          docs');
-  for (const service of stack.services) console.log(`  ${service.name.padEnd(11)} ${service.url.padEnd(28)} ${service.url}/docs`);
+  for (const service of stack.services)
+    console.log(`  ${service.name.padEnd(11)} ${service.url.padEnd(28)} ${service.url}/docs`);
   if (admin !== null) {
     console.log(`\n  Bootstrap admin created: ${admin.email}`);
-    if (admin.generatedPassword !== null) console.log(`  Password (shown once; change it or set ACGS_ADMIN_PASSWORD): ${admin.generatedPassword}`);
+    if (admin.generatedPassword !== null)
+      console.log(`  Password (shown once; change it or set ACGS_ADMIN_PASSWORD): ${admin.generatedPassword}`);
   }
   console.log('');
 }
@@ -77,11 +84,13 @@ program
   .command('serve')
   .description('run one service in this process')
   .addArgument(new Command().createArgument('service', 'auth | ac | integrity | fv | gs | pgc').choices(SERVICE_NAMES))
-  .addOption(new Option('--port <port>', 'port to listen on (default from <SERVICE>_PORT)').argParser((value) => {
-    const port = Number(value);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${value}`);
-    return port;
-  }))
+  .addOption(
+    new Option('--port <port>', 'port to listen on (default from <SERVICE>_PORT)').argParser((value) => {
+      const port = Number(value);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${value}`);
+      return port;
+    }),
+  )
   .action((service: ServiceName, options: { port?: number }) => run([service], options.port ?? null));
 
 program
@@ -104,14 +113,22 @@ user
   .requiredOption('--email <email>', 'login email')
   .addOption(new Option('--role <role...>', 'one or more roles').choices(ROLES as unknown as string[]).default([]))
   .option('--full-name <name>', 'display name')
-  .option('--password <password>', 'password (else generated); prefer ACGS_NEW_USER_PASSWORD to keep it out of shell history')
+  .option(
+    '--password <password>',
+    'password (else generated); prefer ACGS_NEW_USER_PASSWORD to keep it out of shell history',
+  )
   .action(async (options: { email: string; role: string[]; fullName?: string; password?: string }) => {
     const platform = await createPlatform(configOrExit());
     try {
       const given = options.password ?? process.env['ACGS_NEW_USER_PASSWORD'];
       const password = given ?? randomBytes(18).toString('base64url');
       const roles = options.role.filter(isRole) as Role[];
-      const created = await buildAccounts(platform).register({ email: options.email, password, fullName: options.fullName ?? options.email, roles });
+      const created = await buildAccounts(platform).register({
+        email: options.email,
+        password,
+        fullName: options.fullName ?? options.email,
+        roles,
+      });
       console.log(`created ${created.email} (${created.id}) roles: ${created.roles.join(', ') || 'none'}`);
       if (given === undefined) console.log(`password: ${password}`);
     } finally {
@@ -122,7 +139,9 @@ user
 const bundle = program.command('bundle').description('policy bundles, signed with the platform OpenPGP key');
 bundle
   .command('build')
-  .description('build, sign and activate the next bundle from Cedar files (default: the active policies of the store); PGlite: stop acgs up first')
+  .description(
+    'build, sign and activate the next bundle from Cedar files (default: the active policies of the store); PGlite: stop acgs up first',
+  )
   .argument('[files...]', 'Cedar files; every policy needs @id and should carry @principle')
   .action(async (files: string[]) => {
     const platform = await createPlatform(configOrExit());
@@ -138,11 +157,16 @@ bundle
         }
       }
       const signed = await buildAndActivateBundle(platform, policies, null);
-      console.log(`activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`);
+      console.log(
+        `activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`,
+      );
       console.log(`constitution ${signed.bundle.constitution_hash}`);
     } catch (error) {
       if (error instanceof BundleInvalidError) {
-        for (const problem of error.problems) console.error(`${problem.policy_id ?? '?'}${problem.line === null ? '' : `:${problem.line}:${problem.column}`}: ${problem.message}`);
+        for (const problem of error.problems)
+          console.error(
+            `${problem.policy_id ?? '?'}${problem.line === null ? '' : `:${problem.line}:${problem.column}`}: ${problem.message}`,
+          );
         process.exit(1);
       }
       throw error;
@@ -153,7 +177,9 @@ bundle
 
 program
   .command('eval')
-  .description('decide one request (JSON from a file or stdin) against the active bundle or a signed bundle file; a dry run: nothing is logged')
+  .description(
+    'decide one request (JSON from a file or stdin) against the active bundle or a signed bundle file; a dry run: nothing is logged',
+  )
   .option('--file <file>', 'request JSON {principal, action, resource, context?, content?}; default stdin')
   .option('--bundle <file>', 'signed bundle JSON {bundle, hash, signature, key_id} instead of the active one')
   .action(async (options: { file?: string; bundle?: string }) => {
@@ -164,21 +190,46 @@ program
     let signed: SignedBundle | null;
     let verified: boolean;
     try {
-      signed = options.bundle !== undefined ? (JSON.parse(await readFile(options.bundle, 'utf8')) as SignedBundle) : await new BundleStore(db).active();
-      verified = signed !== null && (await verifySignedBundle(signed, async (bytes, signature) => (await verifyWithPlatformKeys(db, bytes, signature)).valid));
+      signed =
+        options.bundle !== undefined
+          ? (JSON.parse(await readFile(options.bundle, 'utf8')) as SignedBundle)
+          : await new BundleStore(db).active();
+      verified =
+        signed !== null &&
+        (await verifySignedBundle(
+          signed,
+          async (bytes, signature) => (await verifyWithPlatformKeys(db, bytes, signature)).valid,
+        ));
     } finally {
       await db.close();
     }
-    if (signed !== null && !verified) console.error(`bundle v${signed.bundle.version} is not signed by a platform key: failing closed`);
+    if (signed !== null && !verified)
+      console.error(`bundle v${signed.bundle.version} is not signed by a platform key: failing closed`);
     const outcome = decide(verified ? new PolicyEngine(signed!.bundle, signed!.hash) : null, request);
-    console.log(JSON.stringify({ decision: outcome.decision, reasons: outcome.reasons, obligations: outcome.obligations, findings: outcome.findings, context: outcome.context, bundle_hash: outcome.bundle_hash, constitution_hash: outcome.constitution_hash }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          decision: outcome.decision,
+          reasons: outcome.reasons,
+          obligations: outcome.obligations,
+          findings: outcome.findings,
+          context: outcome.context,
+          bundle_hash: outcome.bundle_hash,
+          constitution_hash: outcome.constitution_hash,
+        },
+        null,
+        2,
+      ),
+    );
     process.exitCode = outcome.decision === 'allow' ? 0 : 3;
   });
 
 const audit = program.command('audit').description('the Merkle audit log');
 audit
   .command('verify')
-  .description('recompute the tree from every row, compare every stored hash and signed head; exit 1 naming every bad index')
+  .description(
+    'recompute the tree from every row, compare every stored hash and signed head; exit 1 naming every bad index',
+  )
   .option('--json', 'print the report as JSON')
   .action(async (options: { json?: boolean }) => {
     const db = await openDatabase(configOrExit());
@@ -191,10 +242,15 @@ audit
       // Signatures and fields of every head; their roots against the rows are part of the report already.
       const heads = await verifyTreeHeads(db);
       const headCount = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_tree_heads'))[0]!.n;
-      if (options.json === true) console.log(JSON.stringify({ ...report, signed_heads_checked: headCount, head_problems: heads }, null, 2));
-      else if (report.findings.length === 0 && heads.length === 0) console.log(`audit log OK: ${report.size} entries, root ${report.root}, ${headCount} signed heads consistent (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+      if (options.json === true)
+        console.log(JSON.stringify({ ...report, signed_heads_checked: headCount, head_problems: heads }, null, 2));
+      else if (report.findings.length === 0 && heads.length === 0)
+        console.log(
+          `audit log OK: ${report.size} entries, root ${report.root}, ${headCount} signed heads consistent (${((performance.now() - started) / 1000).toFixed(2)} s)`,
+        );
       else {
-        for (const finding of report.findings) console.log(`audit log BROKEN at leaf ${finding.leaf_index ?? '?'}: ${finding.problem}`);
+        for (const finding of report.findings)
+          console.log(`audit log BROKEN at leaf ${finding.leaf_index ?? '?'}: ${finding.problem}`);
         for (const head of heads) console.log(`signed tree head at size ${head.tree_size} BROKEN: ${head.problem}`);
       }
       process.exitCode = report.findings.length === 0 && heads.length === 0 ? 0 : 1;
@@ -206,16 +262,32 @@ audit
   .command('prove')
   .description('print an inclusion proof for one entry, checkable by anyone (docs/audit.md)')
   .requiredOption('--index <n>', 'leaf index', (value) => Number.parseInt(value, 10))
-  .option('--tree-size <n>', 'tree size to prove against (default: the current size)', (value) => Number.parseInt(value, 10))
+  .option('--tree-size <n>', 'tree size to prove against (default: the current size)', (value) =>
+    Number.parseInt(value, 10),
+  )
   .action(async (options: { index: number; treeSize?: number }) => {
     const db = await openDatabase(configOrExit());
     try {
       const size = options.treeSize ?? (await auditTreeSize(db));
-      if (!Number.isInteger(options.index) || options.index < 0 || options.index >= size) throw new Error(`--index must be between 0 and ${size - 1}`);
+      if (!Number.isInteger(options.index) || options.index < 0 || options.index >= size)
+        throw new Error(`--index must be between 0 and ${size - 1}`);
       const reader = databaseSubtreeReader(db);
       const entry = await entryAt(db, options.index);
       const [path, root] = await Promise.all([inclusionProof(reader, options.index, size), rootHash(reader, size)]);
-      console.log(JSON.stringify({ entry, leaf_data: entryBytes(entry).toString('utf8'), index: options.index, tree_size: size, root_hash: root.toString('hex'), audit_path: path.map((hash) => hash.toString('hex')) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            entry,
+            leaf_data: entryBytes(entry).toString('utf8'),
+            index: options.index,
+            tree_size: size,
+            root_hash: root.toString('hex'),
+            audit_path: path.map((hash) => hash.toString('hex')),
+          },
+          null,
+          2,
+        ),
+      );
     } finally {
       await db.close();
     }
@@ -242,43 +314,77 @@ program
 const gateway = program.command('gateway').description('the nginx gateway in front of the services');
 gateway
   .command('config')
-  .description('render nginx.conf for a topology (default: one instance of each service on this host, at its configured port)')
+  .description(
+    'render nginx.conf for a topology (default: one instance of each service on this host, at its configured port)',
+  )
   .option('--listen <port>', 'port the gateway listens on', '8080')
-  .option('--instances <service=host:port,...>', 'instances of one service, e.g. auth=10.0.0.5:8000,10.0.0.6:8000 (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-  .option('--service-ports <list>', 'also listen on a port per service, each routing every path to that service: "standard" (8000–8005) or auth=8000,ac=8001,…', '')
+  .option(
+    '--instances <service=host:port,...>',
+    'instances of one service, e.g. auth=10.0.0.5:8000,10.0.0.6:8000 (repeatable)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option(
+    '--service-ports <list>',
+    'also listen on a port per service, each routing every path to that service: "standard" (8000–8005) or auth=8000,ac=8001,…',
+    '',
+  )
   .option('--auth-rate <n>', 'login/register/refresh requests per minute per client IP', '10')
   .option('--api-rate <n>', '/api/ requests per minute per client IP', '100')
   .option('--out <file>', 'write to this file instead of stdout')
-  .action(async (options: { listen: string; instances: string[]; servicePorts: string; authRate: string; apiRate: string; out?: string }) => {
-    const config = configOrExit();
-    const instances = Object.fromEntries(SERVICE_NAMES.map((service) => [service, [`127.0.0.1:${config.ports[service]}`]])) as Record<ServiceName, string[]>;
-    for (const spec of options.instances) {
-      const [service, list] = spec.split('=', 2);
-      if (!(SERVICE_NAMES as readonly string[]).includes(service ?? '') || list === undefined) {
-        console.error(`--instances ${spec}: expected <service>=host:port[,host:port…] with service one of ${SERVICE_NAMES.join(', ')}`);
+  .action(
+    async (options: {
+      listen: string;
+      instances: string[];
+      servicePorts: string;
+      authRate: string;
+      apiRate: string;
+      out?: string;
+    }) => {
+      const config = configOrExit();
+      const instances = Object.fromEntries(
+        SERVICE_NAMES.map((service) => [service, [`127.0.0.1:${config.ports[service]}`]]),
+      ) as Record<ServiceName, string[]>;
+      for (const spec of options.instances) {
+        const [service, list] = spec.split('=', 2);
+        if (!(SERVICE_NAMES as readonly string[]).includes(service ?? '') || list === undefined) {
+          console.error(
+            `--instances ${spec}: expected <service>=host:port[,host:port…] with service one of ${SERVICE_NAMES.join(', ')}`,
+          );
+          process.exit(2);
+        }
+        instances[service as ServiceName] = list.split(',').filter((item) => item !== '');
+      }
+      const servicePorts = parseServicePorts(options.servicePorts);
+      if (servicePorts === null) {
+        console.error(
+          `--service-ports ${options.servicePorts}: expected "standard" or <service>=<port>[,…] with service one of ${SERVICE_NAMES.join(', ')}`,
+        );
         process.exit(2);
       }
-      instances[service as ServiceName] = list.split(',').filter((item) => item !== '');
-    }
-    const servicePorts = parseServicePorts(options.servicePorts);
-    if (servicePorts === null) {
-      console.error(`--service-ports ${options.servicePorts}: expected "standard" or <service>=<port>[,…] with service one of ${SERVICE_NAMES.join(', ')}`);
-      process.exit(2);
-    }
-    const topology = { listenPort: Number(options.listen), servicePorts, instances, authRatePerMinute: Number(options.authRate), apiRatePerMinute: Number(options.apiRate) };
-    const problems = topologyProblems(topology);
-    if (problems.length > 0) {
-      for (const problem of problems) console.error(problem);
-      process.exit(2);
-    }
-    const text = renderNginxConfig(topology);
-    if (options.out === undefined) process.stdout.write(text);
-    else await writeFile(options.out, text);
-  });
+      const topology = {
+        listenPort: Number(options.listen),
+        servicePorts,
+        instances,
+        authRatePerMinute: Number(options.authRate),
+        apiRatePerMinute: Number(options.apiRate),
+      };
+      const problems = topologyProblems(topology);
+      if (problems.length > 0) {
+        for (const problem of problems) console.error(problem);
+        process.exit(2);
+      }
+      const text = renderNginxConfig(topology);
+      if (options.out === undefined) process.stdout.write(text);
+      else await writeFile(options.out, text);
+    },
+  );
 
 program
   .command('backup')
-  .description('back up the database: pg_dump custom format for PostgreSQL, a data-directory tarball for PGlite (stop acgs up first)')
+  .description(
+    'back up the database: pg_dump custom format for PostgreSQL, a data-directory tarball for PGlite (stop acgs up first)',
+  )
   .requiredOption('--out <file>', 'where to write the backup')
   .action(async (options: { out: string }) => {
     const progress = progressReporter('backup');
@@ -289,13 +395,17 @@ program
 
 program
   .command('restore')
-  .description('restore a backup made by acgs backup into the configured database (services stopped); then run acgs audit verify')
+  .description(
+    'restore a backup made by acgs backup into the configured database (services stopped); then run acgs audit verify',
+  )
   .argument('<file>', 'the backup file')
   .action(async (file: string) => {
     const progress = progressReporter('restore');
     const result = await restore(configOrExit(), file, progress.report);
     progress.finish();
-    console.log(`restored ${result.tables} tables from ${file}${result.movedAside === null ? '' : `; the previous data directory is kept at ${result.movedAside}`}`);
+    console.log(
+      `restored ${result.tables} tables from ${file}${result.movedAside === null ? '' : `; the previous data directory is kept at ${result.movedAside}`}`,
+    );
   });
 
 program
@@ -304,7 +414,11 @@ program
   .option('--json', 'print the checks as JSON')
   .action(async (options: { json?: boolean }) => {
     const checks = await runDoctor(configOrExit());
-    process.stdout.write(options.json === true ? `${JSON.stringify({ ok: checks.every((check) => check.status !== 'fail'), checks }, null, 2)}\n` : formatDoctorTable(checks));
+    process.stdout.write(
+      options.json === true
+        ? `${JSON.stringify({ ok: checks.every((check) => check.status !== 'fail'), checks }, null, 2)}\n`
+        : formatDoctorTable(checks),
+    );
     process.exitCode = checks.some((check) => check.status === 'fail') ? 1 : 0;
   });
 
@@ -330,7 +444,8 @@ program
   .requiredOption('--out <dir>', 'directory to write the dashboard files into')
   .action(async (options: { out: string }) => {
     await mkdir(options.out, { recursive: true });
-    for (const dashboard of DASHBOARDS) await writeFile(join(options.out, dashboard.file), `${JSON.stringify(dashboardJson(dashboard), null, 2)}\n`);
+    for (const dashboard of DASHBOARDS)
+      await writeFile(join(options.out, dashboard.file), `${JSON.stringify(dashboardJson(dashboard), null, 2)}\n`);
     console.log(`wrote ${DASHBOARDS.map((dashboard) => dashboard.file).join(', ')} to ${options.out}`);
   });
 

@@ -8,7 +8,10 @@ export function progressBar(done: number, total: number): string {
 /**
  * Progress on stderr: a bar redrawn in place on a terminal, otherwise a line per item so logs show how far it got.
  */
-export function progressReporter(label: string): { report: (done: number, total: number, item: string) => void; finish: () => void } {
+export function progressReporter(label: string): {
+  report: (done: number, total: number, item: string) => void;
+  finish: () => void;
+} {
   const tty = process.stderr.isTTY === true;
   return {
     report(done, total, item) {

@@ -5,23 +5,55 @@
  */
 export const ERROR_CODES = {
   // Requests that are malformed or do not fit the API.
-  VALIDATION_ERROR: { kind: 'invalid', meaning: 'The body, query or path does not match the route schema (type, format, unknown field)' },
+  VALIDATION_ERROR: {
+    kind: 'invalid',
+    meaning: 'The body, query or path does not match the route schema (type, format, unknown field)',
+  },
   INVALID_JSON: { kind: 'invalid', meaning: 'The body is not JSON, or is empty while Content-Type says JSON' },
   INVALID_CONTENT_LENGTH: { kind: 'invalid', meaning: 'Content-Length does not match the body' },
-  INVALID_STRING: { kind: 'invalid', meaning: 'A string holds a NUL character or a lone UTF-16 surrogate, which cannot be stored as given; the detail names the field' },
-  INVALID_VALUE: { kind: 'invalid', meaning: 'A value is out of range or malformed for the database (a data exception)' },
+  INVALID_STRING: {
+    kind: 'invalid',
+    meaning:
+      'A string holds a NUL character or a lone UTF-16 surrogate, which cannot be stored as given; the detail names the field',
+  },
+  INVALID_VALUE: {
+    kind: 'invalid',
+    meaning: 'A value is out of range or malformed for the database (a data exception)',
+  },
   BAD_URL: { kind: 'invalid', meaning: 'A path segment is not valid percent-encoded UTF-8' },
   BAD_REQUEST: { kind: 'invalid', meaning: 'The request was refused by the framework for a reason not listed here' },
-  MALFORMED_REQUEST: { kind: 'invalid', meaning: 'Not valid HTTP/1.1 (bad request line, header name or value); the connection is closed' },
-  INVALID_REQUEST: { kind: 'invalid', meaning: 'A decision request is not one the policy engine can evaluate (entity or context shape)' },
+  MALFORMED_REQUEST: {
+    kind: 'invalid',
+    meaning: 'Not valid HTTP/1.1 (bad request line, header name or value); the connection is closed',
+  },
+  INVALID_REQUEST: {
+    kind: 'invalid',
+    meaning: 'A decision request is not one the policy engine can evaluate (entity or context shape)',
+  },
   INVALID_RANGE: { kind: 'invalid', meaning: 'A time range or tree range is empty or reversed' },
   INVALID_CURSOR: { kind: 'invalid', meaning: 'The pagination cursor was not issued by this endpoint' },
   INVALID_IF_MATCH: { kind: 'invalid', meaning: 'If-Match is not a version number in quotes' },
-  INVALID_DOCUMENT: { kind: 'invalid', meaning: 'A constitution document does not validate; the detail lists every problem with its JSON path' },
-  INVALID_META_RULES: { kind: 'invalid', meaning: 'Meta-rules do not validate (thresholds, quorum, periods); every problem with its path' },
-  INVALID_PRINCIPLE: { kind: 'invalid', meaning: 'A principle does not validate (scope, constraints, priority); every problem with its path' },
-  INVALID_CHANGES: { kind: 'invalid', meaning: "An amendment's changes do not apply to the current constitution; every problem with its path" },
-  INVALID_CEDAR: { kind: 'invalid', meaning: 'Cedar does not parse or does not validate against the governance schema; the detail gives policy:line:column' },
+  INVALID_DOCUMENT: {
+    kind: 'invalid',
+    meaning: 'A constitution document does not validate; the detail lists every problem with its JSON path',
+  },
+  INVALID_META_RULES: {
+    kind: 'invalid',
+    meaning: 'Meta-rules do not validate (thresholds, quorum, periods); every problem with its path',
+  },
+  INVALID_PRINCIPLE: {
+    kind: 'invalid',
+    meaning: 'A principle does not validate (scope, constraints, priority); every problem with its path',
+  },
+  INVALID_CHANGES: {
+    kind: 'invalid',
+    meaning: "An amendment's changes do not apply to the current constitution; every problem with its path",
+  },
+  INVALID_CEDAR: {
+    kind: 'invalid',
+    meaning:
+      'Cedar does not parse or does not validate against the governance schema; the detail gives policy:line:column',
+  },
   INVALID_OPENPGP: { kind: 'invalid', meaning: 'An OpenPGP key or signature does not parse' },
   INVALID_KEYWORD_PATTERN: { kind: 'invalid', meaning: 'A keyword list pattern is not a valid regular expression' },
   BEYOND_TREE: { kind: 'invalid', meaning: 'A proof was asked for beyond the current size of the audit log' },
@@ -34,7 +66,10 @@ export const ERROR_CODES = {
   ONE_POLICY_PER_RULE: { kind: 'invalid', meaning: 'A submitted rule must hold exactly one Cedar policy' },
   POLICY_ID_MISMATCH: { kind: 'invalid', meaning: "The policy's @id differs from the id it is stored under" },
   POLICY_ID_MISSING: { kind: 'invalid', meaning: 'A policy has no @id("…") annotation' },
-  RESERVED_ACTION: { kind: 'invalid', meaning: "An audit action in one of the platform's own namespaces was sent by a client" },
+  RESERVED_ACTION: {
+    kind: 'invalid',
+    meaning: "An audit action in one of the platform's own namespaces was sent by a client",
+  },
   RESERVED_FIELD: { kind: 'invalid', meaning: 'An audit event sets details.reported_by, which the platform sets' },
   USER_INACTIVE: { kind: 'invalid', meaning: 'The user is deactivated' },
   WEAK_PASSWORD: { kind: 'invalid', meaning: 'The password is too short, common, or contains the email' },
@@ -42,18 +77,36 @@ export const ERROR_CODES = {
   // Credentials.
   NOT_AUTHENTICATED: { kind: 'unauthenticated', meaning: 'No credential was sent' },
   INVALID_CREDENTIALS: { kind: 'unauthenticated', meaning: 'Wrong email or password (the same answer for both)' },
-  INVALID_TOKEN: { kind: 'unauthenticated', meaning: 'The token is malformed, forged, for another audience, or the Authorization header is not Bearer' },
-  INVALID_API_KEY: { kind: 'unauthenticated', meaning: "The API key is unknown, expired, revoked, or its owner is gone or deactivated" },
+  INVALID_TOKEN: {
+    kind: 'unauthenticated',
+    meaning: 'The token is malformed, forged, for another audience, or the Authorization header is not Bearer',
+  },
+  INVALID_API_KEY: {
+    kind: 'unauthenticated',
+    meaning: 'The API key is unknown, expired, revoked, or its owner is gone or deactivated',
+  },
   TOKEN_EXPIRED: { kind: 'unauthenticated', meaning: 'The access token has expired; refresh it' },
-  TOKEN_REVOKED: { kind: 'unauthenticated', meaning: 'The session was ended (logout, role change, deactivation) or its user no longer exists' },
+  TOKEN_REVOKED: {
+    kind: 'unauthenticated',
+    meaning: 'The session was ended (logout, role change, deactivation) or its user no longer exists',
+  },
   REFRESH_TOKEN_MISSING: { kind: 'unauthenticated', meaning: 'No refresh token in the body or cookie' },
-  REFRESH_TOKEN_REUSED: { kind: 'unauthenticated', meaning: 'A rotated refresh token was replayed: the whole session is revoked' },
+  REFRESH_TOKEN_REUSED: {
+    kind: 'unauthenticated',
+    meaning: 'A rotated refresh token was replayed: the whole session is revoked',
+  },
 
   // Permissions.
   FORBIDDEN: { kind: 'forbidden', meaning: 'The caller lacks a role the route requires' },
-  CSRF_INVALID: { kind: 'forbidden', meaning: 'A cookie-authenticated change came without a valid X-CSRF-Token for its session' },
+  CSRF_INVALID: {
+    kind: 'forbidden',
+    meaning: 'A cookie-authenticated change came without a valid X-CSRF-Token for its session',
+  },
   NOT_AFFECTED: { kind: 'forbidden', meaning: 'Only the caller a decision affected (or a person) may appeal it' },
-  TWO_PERSON_RULE: { kind: 'forbidden', meaning: 'The author of a policy version cannot approve it, nor an appellant resolve their own appeal' },
+  TWO_PERSON_RULE: {
+    kind: 'forbidden',
+    meaning: 'The author of a policy version cannot approve it, nor an appellant resolve their own appeal',
+  },
 
   // Missing things.
   NOT_FOUND: { kind: 'not_found', meaning: 'No route or resource at this path' },
@@ -63,7 +116,10 @@ export const ERROR_CODES = {
   BUNDLE_NOT_FOUND: { kind: 'not_found', meaning: 'No policy bundle with this version (or none active)' },
   DECISION_NOT_FOUND: { kind: 'not_found', meaning: 'No logged decision with this id' },
   ENTRY_NOT_FOUND: { kind: 'not_found', meaning: 'No audit entry at this leaf index' },
-  NO_ACTIVE_BUNDLE: { kind: 'not_found', meaning: 'No verified bundle is in force (also a decision reason: every request is denied)' },
+  NO_ACTIVE_BUNDLE: {
+    kind: 'not_found',
+    meaning: 'No verified bundle is in force (also a decision reason: every request is denied)',
+  },
   NO_CONSTITUTION: { kind: 'not_found', meaning: 'No constitution has been enacted yet' },
   POLICY_NOT_FOUND: { kind: 'not_found', meaning: 'No policy with this id (or version)' },
   PRINCIPLE_NOT_FOUND: { kind: 'not_found', meaning: 'No principle with this id or key' },
@@ -90,12 +146,18 @@ export const ERROR_CODES = {
   REVIEW_CLOSED: { kind: 'conflict', meaning: 'The review item is already closed' },
   VERSION_CONFLICT: { kind: 'conflict', meaning: 'The version sent (If-Match) is not the current one' },
   VOTING_CLOSED: { kind: 'conflict', meaning: 'Voting on this amendment has ended' },
-  VERSION_REQUIRED: { kind: 'precondition_required', meaning: 'Edits of an active principle must say which version they edit (If-Match or body version)' },
+  VERSION_REQUIRED: {
+    kind: 'precondition_required',
+    meaning: 'Edits of an active principle must say which version they edit (If-Match or body version)',
+  },
 
   // Sizes and media.
   PAYLOAD_TOO_LARGE: { kind: 'too_large', meaning: 'The body is over the size limit' },
   CONTENT_TOO_LARGE: { kind: 'too_large', meaning: 'Decision content is over ACGS_MAX_CONTENT_BYTES' },
-  PATH_PARAMETER_TOO_LONG: { kind: 'uri_too_long', meaning: 'A path segment is longer than any identifier this API uses' },
+  PATH_PARAMETER_TOO_LONG: {
+    kind: 'uri_too_long',
+    meaning: 'A path segment is longer than any identifier this API uses',
+  },
   UNSUPPORTED_MEDIA_TYPE: { kind: 'unsupported_media_type', meaning: 'Content-Type must be application/json' },
   HEADERS_TOO_LARGE: { kind: 'headers_too_large', meaning: 'Request headers are larger than the server accepts' },
   REQUEST_TIMEOUT: { kind: 'timeout', meaning: 'The request was not received in time' },
@@ -105,7 +167,10 @@ export const ERROR_CODES = {
   RATE_LIMITED: { kind: 'rate_limited', meaning: 'Too many requests from this address: retry after Retry-After' },
 
   // Outages: retry after Retry-After.
-  SERVICE_UNAVAILABLE: { kind: 'unavailable', meaning: 'The service is unavailable (at the gateway: every instance is down)' },
+  SERVICE_UNAVAILABLE: {
+    kind: 'unavailable',
+    meaning: 'The service is unavailable (at the gateway: every instance is down)',
+  },
   MAINTENANCE_MODE: { kind: 'unavailable', meaning: 'Maintenance mode: changes are paused' },
   DATABASE_UNAVAILABLE: { kind: 'unavailable', meaning: 'The database is unreachable or the connection was lost' },
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
@@ -129,7 +194,8 @@ export type DecisionReasonCode = keyof typeof DECISION_REASON_CODES;
 
 /** Codes the SDK throws on the client side, besides the service's own codes it passes on. */
 export const SDK_ERROR_CODES = {
-  BUNDLE_REFUSED: 'createLocalGuard: the bundle does not verify with the given keys, or the audit log does not prove its activation',
+  BUNDLE_REFUSED:
+    'createLocalGuard: the bundle does not verify with the given keys, or the audit log does not prove its activation',
   INVALID_OPTIONS: 'createLocalGuard was given neither a bundle nor a bundleUrl',
   UNEXPECTED_RESPONSE: 'The service answered with something that is not the standard error shape (a proxy page, say)',
 } as const;

@@ -80,7 +80,12 @@ export class LockedError extends AppError {
 
 export class RateLimitedError extends AppError {
   constructor(retryAfterSeconds: number) {
-    super('rate_limited', 'RATE_LIMITED', `Rate limit exceeded, retry in ${Math.ceil(retryAfterSeconds)} s`, retryAfterSeconds);
+    super(
+      'rate_limited',
+      'RATE_LIMITED',
+      `Rate limit exceeded, retry in ${Math.ceil(retryAfterSeconds)} s`,
+      retryAfterSeconds,
+    );
   }
 }
 
@@ -92,5 +97,7 @@ export class ServiceUnavailableError extends AppError {
 
 /** Whether the error is the caller's to fix (as opposed to an outage or our fault). */
 export function isCallerError(error: unknown): error is AppError {
-  return error instanceof AppError && error.kind !== 'unavailable' && error.kind !== 'internal' && error.kind !== 'timeout';
+  return (
+    error instanceof AppError && error.kind !== 'unavailable' && error.kind !== 'internal' && error.kind !== 'timeout'
+  );
 }

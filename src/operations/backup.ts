@@ -30,7 +30,11 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
  * Runs a PostgreSQL client tool, feeding each stderr line to `onLine` and resolving with its stdout; on failure it
  * rejects with the stderr lines that explain it.
  */
-function runTool(command: string, args: readonly string[], onLine: (line: string) => void = () => undefined): Promise<string> {
+function runTool(
+  command: string,
+  args: readonly string[],
+  onLine: (line: string) => void = () => undefined,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -46,10 +50,20 @@ function runTool(command: string, args: readonly string[], onLine: (line: string
         if (tail.length > 20) tail.shift();
       }
     });
-    child.once('error', (error) => reject(new BackupError(`${command} could not run: ${error.message} (install the PostgreSQL client tools, e.g. Debian postgresql-client)`)));
+    child.once('error', (error) =>
+      reject(
+        new BackupError(
+          `${command} could not run: ${error.message} (install the PostgreSQL client tools, e.g. Debian postgresql-client)`,
+        ),
+      ),
+    );
     // --verbose chatter fills stderr; the lines that explain a failure say "error" (or come from the server).
-    const explanation = () => [...tail, pending].filter((line) => /error|FATAL|ERROR|DETAIL|HINT/.test(line)).join('\n') || [...tail, pending].join('\n');
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new BackupError(`${command} exited with ${code}:\n${explanation()}`))));
+    const explanation = () =>
+      [...tail, pending].filter((line) => /error|FATAL|ERROR|DETAIL|HINT/.test(line)).join('\n') ||
+      [...tail, pending].join('\n');
+    child.once('close', (code) =>
+      code === 0 ? resolve(out) : reject(new BackupError(`${command} exited with ${code}:\n${explanation()}`)),
+    );
   });
 }
 
@@ -65,8 +79,14 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 
 /** Throws if any service answers on its configured address: PGlite allows one process, so it must be stopped first. */
 async function requireStackStopped(config: Config, what: string): Promise<void> {
-  const answering = await fetch(`${config.serviceUrls.auth}/health`, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
-  if (answering) throw new BackupError(`the stack is running (${config.serviceUrls.auth} answers); stop \`acgs up\` before ${what}: PGlite allows one process to open its data directory`);
+  const answering = await fetch(`${config.serviceUrls.auth}/health`, { signal: AbortSignal.timeout(1000) }).then(
+    () => true,
+    () => false,
+  );
+  if (answering)
+    throw new BackupError(
+      `the stack is running (${config.serviceUrls.auth} answers); stop \`acgs up\` before ${what}: PGlite allows one process to open its data directory`,
+    );
 }
 
 /**
@@ -78,23 +98,32 @@ export async function backup(config: Config, out: string, progress: Progress): P
   if (target.kind === 'postgres') {
     const { schema, tables } = await withClient(target.url, async (client) => {
       const current = (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!.schema;
-      const count = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [current])).rows[0]!.n;
+      const count = (
+        await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [current])
+      ).rows[0]!.n;
       return { schema: current, tables: count };
     });
     let done = 0;
-    await runTool('pg_dump', ['--format=custom', '--verbose', '--no-owner', `--schema=${schema}`, `--file=${out}`, `--dbname=${target.url}`], (line) => {
-      const table = /dumping contents of table "([^"]+)"/.exec(line)?.[1];
-      if (table !== undefined) progress(++done, tables, table);
-    });
+    await runTool(
+      'pg_dump',
+      ['--format=custom', '--verbose', '--no-owner', `--schema=${schema}`, `--file=${out}`, `--dbname=${target.url}`],
+      (line) => {
+        const table = /dumping contents of table "([^"]+)"/.exec(line)?.[1];
+        if (table !== undefined) progress(++done, tables, table);
+      },
+    );
     return { format: 'pg_dump custom', bytes: (await stat(out)).size, tables };
   }
-  if (target.dataDir === null) throw new BackupError('DATABASE_URL is an in-memory PGlite: there is nothing on disk to back up');
+  if (target.dataDir === null)
+    throw new BackupError('DATABASE_URL is an in-memory PGlite: there is nothing on disk to back up');
   if (!existsSync(target.dataDir)) throw new BackupError(`no PGlite data directory at ${target.dataDir}`);
   await requireStackStopped(config, 'a backup');
   progress(0, 1, target.dataDir);
   const db = await openPglite(target.dataDir);
   try {
-    const tables = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`))[0]!.n;
+    const tables = (
+      await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)
+    )[0]!.n;
     const tarball = Buffer.from(await (await db.dump('gzip')).arrayBuffer());
     await writeFile(out, tarball);
     progress(1, 1, target.dataDir);
@@ -122,43 +151,85 @@ async function fileKind(file: string): Promise<'pg_dump' | 'pglite'> {
  * one transaction (pg_restore --clean --single-transaction); PGlite moves the current data directory aside and
  * unpacks the backup in its place. Services must be stopped.
  */
-export async function restore(config: Config, file: string, progress: Progress): Promise<{ tables: number; movedAside: string | null }> {
+export async function restore(
+  config: Config,
+  file: string,
+  progress: Progress,
+): Promise<{ tables: number; movedAside: string | null }> {
   const kind = await fileKind(file);
   const target = config.database;
   if (target.kind === 'postgres') {
-    if (kind !== 'pg_dump') throw new BackupError('this is a PGlite backup; DATABASE_URL names PostgreSQL (restore it with a PGlite DATABASE_URL)');
+    if (kind !== 'pg_dump')
+      throw new BackupError(
+        'this is a PGlite backup; DATABASE_URL names PostgreSQL (restore it with a PGlite DATABASE_URL)',
+      );
     const listing = await runTool('pg_restore', ['--list', file]);
     const dumped = [...listing.matchAll(/ TABLE DATA (\S+) (\S+) /g)];
     const schema = dumped[0]?.[1];
-    const current = await withClient(target.url, async (client) => (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null);
-    if (schema !== undefined && current !== null && schema !== current) throw new BackupError(`the backup holds schema "${schema}" but DATABASE_URL uses "${current}"`);
+    const current = await withClient(
+      target.url,
+      async (client) =>
+        (await client.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null,
+    );
+    if (schema !== undefined && current !== null && schema !== current)
+      throw new BackupError(`the backup holds schema "${schema}" but DATABASE_URL uses "${current}"`);
     // The schema itself stays out of the restore: --clean would drop and re-create it, which fails wherever
     // something outside the backup lives in it (pg_stat_statements created in public, as operations.md says to).
     // What the backup holds is replaced inside the schema; a schema wiped altogether is created first.
-    const withoutSchema = listing.split('\n').filter((line) => !/^\d+; \d+ \d+ (SCHEMA - |COMMENT - SCHEMA )/.test(line)).join('\n');
+    const withoutSchema = listing
+      .split('\n')
+      .filter((line) => !/^\d+; \d+ \d+ (SCHEMA - |COMMENT - SCHEMA )/.test(line))
+      .join('\n');
     const listFile = join(await mkdtemp(join(tmpdir(), 'acgs-restore-')), 'contents.list');
     await writeFile(listFile, withoutSchema);
-    if (schema !== undefined) await withClient(target.url, (client) => client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`));
+    if (schema !== undefined)
+      await withClient(target.url, (client) =>
+        client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`),
+      );
     let done = 0;
     try {
-      await runTool('pg_restore', ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--verbose', `--use-list=${listFile}`, `--dbname=${target.url}`, file], (line) => {
-        const table = /processing data for table "([^"]+)"/.exec(line)?.[1];
-        if (table !== undefined) progress(++done, dumped.length, table);
-      });
+      await runTool(
+        'pg_restore',
+        [
+          '--clean',
+          '--if-exists',
+          '--no-owner',
+          '--single-transaction',
+          '--exit-on-error',
+          '--verbose',
+          `--use-list=${listFile}`,
+          `--dbname=${target.url}`,
+          file,
+        ],
+        (line) => {
+          const table = /processing data for table "([^"]+)"/.exec(line)?.[1];
+          if (table !== undefined) progress(++done, dumped.length, table);
+        },
+      );
     } finally {
       await rm(dirname(listFile), { recursive: true, force: true });
     }
     return { tables: dumped.length, movedAside: null };
   }
-  if (kind !== 'pglite') throw new BackupError('this is a pg_dump backup; DATABASE_URL names PGlite (set DATABASE_URL to the PostgreSQL server to restore it)');
-  if (target.dataDir === null) throw new BackupError('DATABASE_URL is an in-memory PGlite: restore into a directory (pglite:///path or ACGS_DATA_DIR)');
+  if (kind !== 'pglite')
+    throw new BackupError(
+      'this is a pg_dump backup; DATABASE_URL names PGlite (set DATABASE_URL to the PostgreSQL server to restore it)',
+    );
+  if (target.dataDir === null)
+    throw new BackupError(
+      'DATABASE_URL is an in-memory PGlite: restore into a directory (pglite:///path or ACGS_DATA_DIR)',
+    );
   await requireStackStopped(config, 'a restore');
   progress(0, 1, target.dataDir);
-  const movedAside = existsSync(target.dataDir) ? `${target.dataDir}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
+  const movedAside = existsSync(target.dataDir)
+    ? `${target.dataDir}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    : null;
   if (movedAside !== null) await rename(target.dataDir, movedAside);
   await createPgliteDirFrom(new Blob([await readFile(file)]), target.dataDir);
   const db = await openPglite(target.dataDir);
-  const tables = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`))[0]!.n;
+  const tables = (
+    await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)
+  )[0]!.n;
   await db.close();
   progress(1, 1, target.dataDir);
   return { tables, movedAside };

@@ -53,17 +53,38 @@ function serviceCheck(probe: ServiceProbe, config: Config): DoctorCheck {
   const check = `service ${probe.service}`;
   if (probe.health === null) {
     const port = config.ports[probe.service];
-    return { check, status: 'fail', detail: `${probe.url}/health: ${probe.error}`, fix: `start it (\`acgs up\`, or \`acgs serve ${probe.service}\`); check nothing else holds port ${port} (\`ss -ltnp | grep :${port}\`) and read its log` };
+    return {
+      check,
+      status: 'fail',
+      detail: `${probe.url}/health: ${probe.error}`,
+      fix: `start it (\`acgs up\`, or \`acgs serve ${probe.service}\`); check nothing else holds port ${port} (\`ss -ltnp | grep :${port}\`) and read its log`,
+    };
   }
   const down = Object.entries(probe.health.checks).filter(([, result]) => result.status === 'down');
-  const detail = down.length === 0 ? probe.health.status : `${probe.health.status}: ${down.map(([name, result]) => `${name} ${result.error ?? 'down'}`).join('; ')}`;
+  const detail =
+    down.length === 0
+      ? probe.health.status
+      : `${probe.health.status}: ${down.map(([name, result]) => `${name} ${result.error ?? 'down'}`).join('; ')}`;
   if (probe.health.status === 'healthy') return ok(check, detail);
-  if (probe.health.status === 'maintenance') return { check, status: 'warn', detail, fix: `maintenance mode is on: remove ${config.maintenanceFile} to end it` };
-  return { check, status: probe.health.status === 'degraded' ? 'warn' : 'fail', detail, fix: 'see the failing dependency below and docs/operations.md (Procedures)' };
+  if (probe.health.status === 'maintenance')
+    return { check, status: 'warn', detail, fix: `maintenance mode is on: remove ${config.maintenanceFile} to end it` };
+  return {
+    check,
+    status: probe.health.status === 'degraded' ? 'warn' : 'fail',
+    detail,
+    fix: 'see the failing dependency below and docs/operations.md (Procedures)',
+  };
 }
 
 /** The database, reached directly: PostgreSQL with a short connect timeout, or the PGlite directory when no service holds it. */
-async function openForDiagnosis(config: Config, stackRunning: boolean): Promise<{ q: Queryable; close: () => Promise<void>; skewMs: () => Promise<number | null> } | { error: string; backend: string } | null> {
+async function openForDiagnosis(
+  config: Config,
+  stackRunning: boolean,
+): Promise<
+  | { q: Queryable; close: () => Promise<void>; skewMs: () => Promise<number | null> }
+  | { error: string; backend: string }
+  | null
+> {
   const target = config.database;
   if (target.kind === 'postgres') {
     const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: TIMEOUT_MS });
@@ -89,23 +110,60 @@ async function openForDiagnosis(config: Config, stackRunning: boolean): Promise<
 }
 
 function databaseFix(config: Config): string {
-  if (config.database.kind !== 'postgres') return `check ${config.database.dataDir ?? 'the data dir'} exists and is writable, and that only one process opens it`;
+  if (config.database.kind !== 'postgres')
+    return `check ${config.database.dataDir ?? 'the data dir'} exists and is writable, and that only one process opens it`;
   const url = new URL(config.database.url);
   return `start PostgreSQL (\`pg_ctlcluster <version> main start\` or \`systemctl start postgresql\`), check DATABASE_URL (host ${url.hostname}, port ${url.port || '5432'}, database ${url.pathname.slice(1)}), then \`pg_isready -h ${url.hostname} -p ${url.port || '5432'}\``;
 }
 
-async function databaseChecks(config: Config, db: { q: Queryable; close: () => Promise<void> } | { error: string; backend: string } | null, probes: ServiceProbe[]): Promise<DoctorCheck[]> {
+async function databaseChecks(
+  config: Config,
+  db: { q: Queryable; close: () => Promise<void> } | { error: string; backend: string } | null,
+  probes: ServiceProbe[],
+): Promise<DoctorCheck[]> {
   if (db === null) {
-    const fromStack = probes.find((probe) => probe.health?.checks['database'] !== undefined)?.health?.checks['database'];
-    if (fromStack === undefined) return [{ check: 'database', status: 'skip', detail: 'in-memory PGlite or no data dir yet, and no service answering', fix: null }];
-    return [fromStack.status === 'up' ? ok('database', `PGlite (held by the running stack): up`) : { check: 'database', status: 'fail', detail: `PGlite: ${fromStack.error ?? 'down'}`, fix: databaseFix(config) }];
+    const fromStack = probes.find((probe) => probe.health?.checks['database'] !== undefined)?.health?.checks[
+      'database'
+    ];
+    if (fromStack === undefined)
+      return [
+        {
+          check: 'database',
+          status: 'skip',
+          detail: 'in-memory PGlite or no data dir yet, and no service answering',
+          fix: null,
+        },
+      ];
+    return [
+      fromStack.status === 'up'
+        ? ok('database', `PGlite (held by the running stack): up`)
+        : {
+            check: 'database',
+            status: 'fail',
+            detail: `PGlite: ${fromStack.error ?? 'down'}`,
+            fix: databaseFix(config),
+          },
+    ];
   }
-  if ('error' in db) return [{ check: 'database', status: 'fail', detail: `${db.backend}: ${db.error}`, fix: databaseFix(config) }];
+  if ('error' in db)
+    return [{ check: 'database', status: 'fail', detail: `${db.backend}: ${db.error}`, fix: databaseFix(config) }];
   const checks: DoctorCheck[] = [];
   if (config.database.kind === 'postgres') {
-    const row = (await db.q.query<{ used: number; max: number }>(`SELECT (SELECT count(*) FROM pg_stat_activity)::int AS used, current_setting('max_connections')::int AS max`))[0]!;
+    const row = (
+      await db.q.query<{ used: number; max: number }>(
+        `SELECT (SELECT count(*) FROM pg_stat_activity)::int AS used, current_setting('max_connections')::int AS max`,
+      )
+    )[0]!;
     const share = row.used / row.max;
-    checks.push({ check: 'database', status: share > 0.8 ? 'warn' : 'ok', detail: `PostgreSQL reachable; ${row.used} of max_connections ${row.max} in use (${Math.round(share * 100)} %)`, fix: share > 0.8 ? 'raise max_connections or lower DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW across instances' : null });
+    checks.push({
+      check: 'database',
+      status: share > 0.8 ? 'warn' : 'ok',
+      detail: `PostgreSQL reachable; ${row.used} of max_connections ${row.max} in use (${Math.round(share * 100)} %)`,
+      fix:
+        share > 0.8
+          ? 'raise max_connections or lower DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW across instances'
+          : null,
+    });
   } else {
     checks.push(ok('database', `PGlite at ${config.database.dataDir} opens`));
   }
@@ -123,7 +181,12 @@ async function migrationCheck(q: Queryable): Promise<DoctorCheck> {
   }
   const pending = known.filter((version) => !applied.includes(version));
   if (pending.length === 0) return ok('migrations', `all ${known.length} applied`);
-  return { check: 'migrations', status: 'fail', detail: `pending: ${pending.join(', ')}`, fix: '`acgs migrate`, or restart the services (they migrate at start)' };
+  return {
+    check: 'migrations',
+    status: 'fail',
+    detail: `pending: ${pending.join(', ')}`,
+    fix: '`acgs migrate`, or restart the services (they migrate at start)',
+  };
 }
 
 async function metricsOf(url: string): Promise<string> {
@@ -132,97 +195,198 @@ async function metricsOf(url: string): Promise<string> {
 
 /** The values of every series of one metric in a Prometheus text page. */
 function samples(text: string, name: string): number[] {
-  return text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `)).map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
 }
 
 /** Pool figures from the services' own gauges (every service of a process reports the shared pool). */
 async function poolCheck(probes: ServiceProbe[]): Promise<DoctorCheck> {
   const answering = probes.filter((probe) => probe.health !== null);
-  if (answering.length === 0) return { check: 'database pool', status: 'skip', detail: 'no service answering', fix: null };
+  if (answering.length === 0)
+    return { check: 'database pool', status: 'skip', detail: 'no service answering', fix: null };
   let worst: { open: number; max: number; url: string } | null = null;
   for (const probe of answering) {
     const text = await metricsOf(probe.url);
-    const figures = { open: samples(text, 'acgs_database_connections')[0] ?? Number.NaN, max: samples(text, 'acgs_database_max_connections')[0] ?? Number.NaN, url: probe.url };
+    const figures = {
+      open: samples(text, 'acgs_database_connections')[0] ?? Number.NaN,
+      max: samples(text, 'acgs_database_max_connections')[0] ?? Number.NaN,
+      url: probe.url,
+    };
     if (worst === null || figures.open / figures.max > worst.open / worst.max) worst = figures;
   }
-  if (worst!.max <= 1) return ok('database pool', 'one connection (PGlite): requests queue for it, there is no pool to exhaust');
+  if (worst!.max <= 1)
+    return ok('database pool', 'one connection (PGlite): requests queue for it, there is no pool to exhaust');
   const share = worst!.open / worst!.max;
   const detail = `${worst!.open} of ${worst!.max} connections open (${Math.round(share * 100)} %, ${worst!.url})`;
-  return share > 0.8 ? { check: 'database pool', status: 'warn', detail, fix: 'look for slow queries (acgs_db_slow_queries_total, "slow query" log lines) or raise DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW' } : ok('database pool', detail);
+  return share > 0.8
+    ? {
+        check: 'database pool',
+        status: 'warn',
+        detail,
+        fix: 'look for slow queries (acgs_db_slow_queries_total, "slow query" log lines) or raise DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW',
+      }
+    : ok('database pool', detail);
 }
 
 async function redisCheck(config: Config): Promise<DoctorCheck> {
   if (config.redisUrl === null) {
     return config.environment === 'production'
-      ? { check: 'redis', status: 'warn', detail: 'REDIS_URL unset: revocations, rate limits and caches are per process', fix: 'set REDIS_URL when running more than one instance' }
+      ? {
+          check: 'redis',
+          status: 'warn',
+          detail: 'REDIS_URL unset: revocations, rate limits and caches are per process',
+          fix: 'set REDIS_URL when running more than one instance',
+        }
       : { check: 'redis', status: 'skip', detail: 'REDIS_URL unset: in-memory cache', fix: null };
   }
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: TIMEOUT_MS, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectTimeout: TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     return ok('redis', `PING ${await redis.ping()}`);
   } catch (error) {
-    return { check: 'redis', status: 'fail', detail: (error as Error).message, fix: `start Redis and check REDIS_URL (\`redis-cli -u ${config.redisUrl} ping\`)` };
+    return {
+      check: 'redis',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: `start Redis and check REDIS_URL (\`redis-cli -u ${config.redisUrl} ping\`)`,
+    };
   } finally {
     redis.disconnect();
   }
 }
 
 function secretsCheck(config: Config): DoctorCheck {
-  const names = { jwt: 'AUTH_SERVICE_SECRET_KEY', csrf: 'AUTH_SERVICE_CSRF_SECRET_KEY', signingKeyPassphrase: 'ACGS_SIGNING_KEY_PASSPHRASE' } as const;
+  const names = {
+    jwt: 'AUTH_SERVICE_SECRET_KEY',
+    csrf: 'AUTH_SERVICE_CSRF_SECRET_KEY',
+    signingKeyPassphrase: 'ACGS_SIGNING_KEY_PASSPHRASE',
+  } as const;
   const entries = Object.entries(names) as [keyof typeof names, string][];
   if (config.environment !== 'production') {
     const fromEnv = entries.filter(([key]) => config.secrets[key] !== null).map(([, name]) => name);
-    return ok('secrets', `${config.environment}: ${fromEnv.length === 3 ? 'all from the environment' : `generated ones kept in ${config.dataDir}/secrets.json${fromEnv.length > 0 ? ` (from the environment: ${fromEnv.join(', ')})` : ''}`}`);
+    return ok(
+      'secrets',
+      `${config.environment}: ${fromEnv.length === 3 ? 'all from the environment' : `generated ones kept in ${config.dataDir}/secrets.json${fromEnv.length > 0 ? ` (from the environment: ${fromEnv.join(', ')})` : ''}`}`,
+    );
   }
-  const weak = entries.filter(([key]) => {
-    const value = config.secrets[key];
-    return value === null || value.length < 32 || WEAK_SECRETS.has(value.toLowerCase());
-  }).map(([, name]) => name);
+  const weak = entries
+    .filter(([key]) => {
+      const value = config.secrets[key];
+      return value === null || value.length < 32 || WEAK_SECRETS.has(value.toLowerCase());
+    })
+    .map(([, name]) => name);
   return weak.length === 0
     ? ok('secrets', 'production: all three set, at least 32 characters, none a known default')
-    : { check: 'secrets', status: 'fail', detail: `weak or default: ${weak.join(', ')}`, fix: 'set each to 32+ random characters (`openssl rand -base64 32`); changing AUTH_SERVICE_SECRET_KEY logs everyone out' };
+    : {
+        check: 'secrets',
+        status: 'fail',
+        detail: `weak or default: ${weak.join(', ')}`,
+        fix: 'set each to 32+ random characters (`openssl rand -base64 32`); changing AUTH_SERVICE_SECRET_KEY logs everyone out',
+      };
 }
 
 function maintenanceCheck(config: Config): DoctorCheck {
   if (!existsSync(config.maintenanceFile)) return ok('maintenance mode', 'off');
-  return { check: 'maintenance mode', status: 'warn', detail: `on since ${statSync(config.maintenanceFile).mtime.toISOString()} (${config.maintenanceFile})`, fix: `rm ${config.maintenanceFile} to end it` };
+  return {
+    check: 'maintenance mode',
+    status: 'warn',
+    detail: `on since ${statSync(config.maintenanceFile).mtime.toISOString()} (${config.maintenanceFile})`,
+    fix: `rm ${config.maintenanceFile} to end it`,
+  };
 }
 
 function bundleCheck(probes: ServiceProbe[]): DoctorCheck {
   const pgc = probes.find((probe) => probe.service === 'pgc');
   const bundle = pgc?.health?.checks['policy_bundle'];
-  if (bundle === undefined) return { check: 'policy bundle', status: 'skip', detail: 'the enforcement service is not answering', fix: null };
-  if (bundle.status === 'up') return ok('policy bundle', `${bundle.backend} in force: signature and audit log proof verified`);
-  return { check: 'policy bundle', status: 'fail', detail: bundle.error ?? 'no verified bundle', fix: 'every decision is denied until a verified bundle loads: see docs/operations.md "Bundle refused / fail-closed"' };
+  if (bundle === undefined)
+    return { check: 'policy bundle', status: 'skip', detail: 'the enforcement service is not answering', fix: null };
+  if (bundle.status === 'up')
+    return ok('policy bundle', `${bundle.backend} in force: signature and audit log proof verified`);
+  return {
+    check: 'policy bundle',
+    status: 'fail',
+    detail: bundle.error ?? 'no verified bundle',
+    fix: 'every decision is denied until a verified bundle loads: see docs/operations.md "Bundle refused / fail-closed"',
+  };
 }
 
 async function auditCheck(db: { q: Queryable } | null, probes: ServiceProbe[]): Promise<DoctorCheck> {
-  const fix = 'run `acgs audit verify` to name the first bad index, and treat it as a security incident (docs/audit.md)';
+  const fix =
+    'run `acgs audit verify` to name the first bad index, and treat it as a security incident (docs/audit.md)';
   if (db !== null) {
     const { size, checked, findings } = await new AuditWatch(db.q).spotCheck(AUDIT_SAMPLE);
-    if (findings.length === 0) return ok('audit log', `${checked} of ${size} entries sampled, latest signed head checked: all match`);
-    return { check: 'audit log', status: 'fail', detail: findings.map((finding) => `${finding.leaf_index === null ? '' : `leaf ${finding.leaf_index}: `}${finding.problem}`).join('; '), fix };
+    if (findings.length === 0)
+      return ok('audit log', `${checked} of ${size} entries sampled, latest signed head checked: all match`);
+    return {
+      check: 'audit log',
+      status: 'fail',
+      detail: findings
+        .map((finding) => `${finding.leaf_index === null ? '' : `leaf ${finding.leaf_index}: `}${finding.problem}`)
+        .join('; '),
+      fix,
+    };
   }
   const integrity = probes.find((probe) => probe.service === 'integrity' && probe.health !== null);
-  if (integrity === undefined) return { check: 'audit log', status: 'skip', detail: 'no database access and the integrity service is not answering', fix: null };
-  const failures = samples(await metricsOf(integrity.url), 'acgs_audit_verify_failures_total').reduce((sum, value) => sum + value, 0);
-  return failures === 0 ? ok('audit log', 'the running verification has found no problem') : { check: 'audit log', status: 'fail', detail: `the running verification reported ${failures} problem(s)`, fix };
+  if (integrity === undefined)
+    return {
+      check: 'audit log',
+      status: 'skip',
+      detail: 'no database access and the integrity service is not answering',
+      fix: null,
+    };
+  const failures = samples(await metricsOf(integrity.url), 'acgs_audit_verify_failures_total').reduce(
+    (sum, value) => sum + value,
+    0,
+  );
+  return failures === 0
+    ? ok('audit log', 'the running verification has found no problem')
+    : { check: 'audit log', status: 'fail', detail: `the running verification reported ${failures} problem(s)`, fix };
 }
 
 async function prometheusCheck(config: Config): Promise<DoctorCheck> {
-  if (config.prometheusUrl === null) return { check: 'prometheus targets', status: 'skip', detail: 'PROMETHEUS_URL not set', fix: null };
+  if (config.prometheusUrl === null)
+    return { check: 'prometheus targets', status: 'skip', detail: 'PROMETHEUS_URL not set', fix: null };
   try {
-    const response = await fetch(`${config.prometheusUrl.replace(/\/$/, '')}/api/v1/targets`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const body = (await response.json()) as { data: { activeTargets: { health: string; scrapeUrl: string; lastError: string; labels: Record<string, string> }[] } };
+    const response = await fetch(`${config.prometheusUrl.replace(/\/$/, '')}/api/v1/targets`, {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    const body = (await response.json()) as {
+      data: {
+        activeTargets: { health: string; scrapeUrl: string; lastError: string; labels: Record<string, string> }[];
+      };
+    };
     const ours = body.data.activeTargets.filter((target) => target.labels['job'] === 'acgs-services');
     const down = ours.filter((target) => target.health !== 'up');
-    if (ours.length === 0) return { check: 'prometheus targets', status: 'fail', detail: 'no targets in job acgs-services', fix: 'load deploy/prometheus/prometheus.yml' };
+    if (ours.length === 0)
+      return {
+        check: 'prometheus targets',
+        status: 'fail',
+        detail: 'no targets in job acgs-services',
+        fix: 'load deploy/prometheus/prometheus.yml',
+      };
     if (down.length === 0) return ok('prometheus targets', `${ours.length} of ${ours.length} acgs-services targets up`);
-    return { check: 'prometheus targets', status: 'fail', detail: down.map((target) => `${target.scrapeUrl}: ${target.lastError || target.health}`).join('; '), fix: 'start the services it cannot scrape, or fix their addresses in prometheus.yml' };
+    return {
+      check: 'prometheus targets',
+      status: 'fail',
+      detail: down.map((target) => `${target.scrapeUrl}: ${target.lastError || target.health}`).join('; '),
+      fix: 'start the services it cannot scrape, or fix their addresses in prometheus.yml',
+    };
   } catch (error) {
-    return { check: 'prometheus targets', status: 'fail', detail: `${config.prometheusUrl}: ${(error as Error).message}`, fix: 'check Prometheus runs (`curl $PROMETHEUS_URL/-/healthy`)' };
+    return {
+      check: 'prometheus targets',
+      status: 'fail',
+      detail: `${config.prometheusUrl}: ${(error as Error).message}`,
+      fix: 'check Prometheus runs (`curl $PROMETHEUS_URL/-/healthy`)',
+    };
   }
 }
 
@@ -236,11 +400,20 @@ function clockCheck(probes: ServiceProbe[], databaseSkewMs: number | null): Doct
   const seconds = Math.abs(worst.skew) / 1000;
   const detail = `largest ${seconds.toFixed(1)} s (${worst.what})`;
   if (seconds <= 2) return ok('clock skew', detail);
-  return { check: 'clock skew', status: seconds > 30 ? 'fail' : 'warn', detail, fix: 'synchronise clocks with NTP (`timedatectl`, `chronyc tracking`): token expiry and signed tree head times depend on them' };
+  return {
+    check: 'clock skew',
+    status: seconds > 30 ? 'fail' : 'warn',
+    detail,
+    fix: 'synchronise clocks with NTP (`timedatectl`, `chronyc tracking`): token expiry and signed tree head times depend on them',
+  };
 }
 
 /** A check that throws is itself a finding, never the end of the diagnosis. */
-async function safely(check: string, fix: string, run: () => Promise<DoctorCheck | DoctorCheck[]>): Promise<DoctorCheck[]> {
+async function safely(
+  check: string,
+  fix: string,
+  run: () => Promise<DoctorCheck | DoctorCheck[]>,
+): Promise<DoctorCheck[]> {
   try {
     return [await run()].flat();
   } catch (error) {
@@ -264,7 +437,9 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
       secretsCheck(config),
       maintenanceCheck(config),
       bundleCheck(probes),
-      ...(await safely('audit log', 'apply migrations (`acgs migrate`), then run `acgs audit verify`', () => auditCheck(reachable, probes))),
+      ...(await safely('audit log', 'apply migrations (`acgs migrate`), then run `acgs audit verify`', () =>
+        auditCheck(reachable, probes),
+      )),
       ...(await safely('prometheus targets', 'check PROMETHEUS_URL', () => prometheusCheck(config))),
       clockCheck(probes, databaseSkewMs),
     ];

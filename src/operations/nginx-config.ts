@@ -25,7 +25,8 @@ export function parseServicePorts(spec: string): Partial<Record<ServiceName, num
   const ports: Partial<Record<ServiceName, number>> = {};
   for (const item of spec.split(',')) {
     const [service, port] = item.trim().split('=', 2);
-    if (!(SERVICE_NAMES as readonly string[]).includes(service ?? '') || port === undefined || !/^\d{1,5}$/.test(port)) return null;
+    if (!(SERVICE_NAMES as readonly string[]).includes(service ?? '') || port === undefined || !/^\d{1,5}$/.test(port))
+      return null;
     ports[service as ServiceName] = Number(port);
   }
   return ports;
@@ -39,12 +40,18 @@ export function topologyProblems(topology: GatewayTopology): string[] {
   for (const service of SERVICE_NAMES) {
     const instances = topology.instances[service];
     if (instances.length === 0) problems.push(`${service}: needs at least one instance`);
-    for (const instance of instances) if (!HOST_PORT.test(instance)) problems.push(`${service}: "${instance}" is not host:port`);
+    for (const instance of instances)
+      if (!HOST_PORT.test(instance)) problems.push(`${service}: "${instance}" is not host:port`);
   }
   const ports = [topology.listenPort, ...Object.values(topology.servicePorts ?? {})];
-  for (const port of ports) if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`listen port ${port} is not a port`);
-  if (new Set(ports).size !== ports.length) problems.push(`listen ports ${ports.join(', ')} must differ from each other`);
-  for (const [name, rate] of [['auth rate', topology.authRatePerMinute], ['api rate', topology.apiRatePerMinute]] as const) {
+  for (const port of ports)
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`listen port ${port} is not a port`);
+  if (new Set(ports).size !== ports.length)
+    problems.push(`listen ports ${ports.join(', ')} must differ from each other`);
+  for (const [name, rate] of [
+    ['auth rate', topology.authRatePerMinute],
+    ['api rate', topology.apiRatePerMinute],
+  ] as const) {
     if (!Number.isInteger(rate) || rate < 1) problems.push(`${name} ${rate} is not a positive whole number per minute`);
   }
   return problems;
@@ -61,7 +68,8 @@ const SECURITY_HEADERS = [
 
 // Error bodies in the platform's standard shape, so clients handle gateway and service errors alike.
 function errorBody(status: number, code: ErrorCode, detail: string, retryAfterSeconds: number | null): string {
-  const headers = retryAfterSeconds === null ? [] : [...SECURITY_HEADERS, `add_header Retry-After ${retryAfterSeconds} always;`];
+  const headers =
+    retryAfterSeconds === null ? [] : [...SECURITY_HEADERS, `add_header Retry-After ${retryAfterSeconds} always;`];
   return [
     'default_type application/json;',
     ...headers,
@@ -135,7 +143,10 @@ export function renderNginxConfig(topology: GatewayTopology): string {
   const authBurst = topology.authRatePerMinute - 1;
   const apiBurst = topology.apiRatePerMinute - 1;
   const apiLocations = SERVICE_NAMES.filter((service) => service !== 'auth').flatMap((service) =>
-    SERVICE_PATH_PREFIXES[service].map((prefix) => `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`),
+    SERVICE_PATH_PREFIXES[service].map(
+      (prefix) =>
+        `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`,
+    ),
   );
   const authLimited = `    location ~ ^/auth/(login|register|refresh)$ {\n      limit_req zone=auth burst=${authBurst} nodelay;\n      ${proxy('auth')}\n    }`;
   const authLocations = [authLimited, `    location /auth/ {\n      ${proxy('auth')}\n    }`];
@@ -179,9 +190,13 @@ ${SERVICE_NAMES.map((service) => upstream(service, topology.instances[service]))
 
   # Every service by path.
 ${server(topology.listenPort, [...authLocations, ...apiLocations, ...perService, notFound])}
-${SERVICE_NAMES.filter((service) => topology.servicePorts?.[service] !== undefined).map((service) => `
+${SERVICE_NAMES.filter((service) => topology.servicePorts?.[service] !== undefined)
+  .map(
+    (service) => `
   # Port ${topology.servicePorts![service]} stands in for the ${service} service: every path goes to it.
-${server(topology.servicePorts![service]!, [...(service === 'auth' ? [authLimited] : []), `    location /api/ {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`, `    location / {\n      ${proxy(service)}\n    }`])}`).join('\n')}
+${server(topology.servicePorts![service]!, [...(service === 'auth' ? [authLimited] : []), `    location /api/ {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`, `    location / {\n      ${proxy(service)}\n    }`])}`,
+  )
+  .join('\n')}
 }
 `;
 }

@@ -18,7 +18,10 @@ export interface AuditEvent {
 const AUDIT_APPEND_LOCK_KEY = 727_170_4;
 
 /** Stored subtree hashes for the given (level, index) coordinates, keyed "level:index"; absent ones are left out. */
-export async function readTreeNodes(q: Queryable, coordinates: readonly [number, number][]): Promise<Map<string, Hash>> {
+export async function readTreeNodes(
+  q: Queryable,
+  coordinates: readonly [number, number][],
+): Promise<Map<string, Hash>> {
   if (coordinates.length === 0) return new Map();
   const rows = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
     'SELECT level, idx, hash FROM audit_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
@@ -33,7 +36,9 @@ export function loadFrontier(q: Queryable, size: number): Promise<Map<string, Ha
 }
 
 export async function auditTreeSize(q: Queryable): Promise<number> {
-  const rows = await q.query<{ size: number }>('SELECT coalesce(max(leaf_index) + 1, 0)::bigint AS size FROM audit_logs');
+  const rows = await q.query<{ size: number }>(
+    'SELECT coalesce(max(leaf_index) + 1, 0)::bigint AS size FROM audit_logs',
+  );
   return Number(rows[0]!.size);
 }
 
@@ -44,7 +49,10 @@ export async function auditTreeSize(q: Queryable): Promise<number> {
  */
 export class AuditLog {
   /** `onAppend` hears how long each append held the log (lock, row and subtree writes; the commit is the caller's). */
-  constructor(private readonly db: Database, private readonly onAppend: (seconds: number) => void = () => undefined) {}
+  constructor(
+    private readonly db: Database,
+    private readonly onAppend: (seconds: number) => void = () => undefined,
+  ) {}
 
   async record(event: AuditEvent, tx?: Queryable): Promise<AuditEntry> {
     return (await this.recordMany([event], tx))[0]!;
@@ -96,7 +104,8 @@ export class AuditLog {
   private async append(events: readonly AuditEvent[], tx: Queryable): Promise<AuditEntry[]> {
     for (const event of events) {
       const found = findUnstorableString(event, 'event');
-      if (found !== null) throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, 'INVALID_STRING');
+      if (found !== null)
+        throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, 'INVALID_STRING');
     }
     const started = performance.now();
     const size = await this.lockTree(tx);
@@ -113,7 +122,16 @@ export class AuditLog {
     }));
     const params: unknown[] = [];
     const rows = entries.map((entry, index) => {
-      params.push(entry.leaf_index, timestamp, entry.user_id, entry.action, entry.resource, JSON.stringify(entry.details), entry.source_ip, entry.request_id);
+      params.push(
+        entry.leaf_index,
+        timestamp,
+        entry.user_id,
+        entry.action,
+        entry.resource,
+        JSON.stringify(entry.details),
+        entry.source_ip,
+        entry.request_id,
+      );
       const base = index * 8;
       return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
     });
@@ -128,7 +146,10 @@ export class AuditLog {
     const committed = stored.map((row) => entryFromRow(row)).sort((a, b) => a.leaf_index - b.leaf_index);
     for (const [offset, entry] of committed.entries()) {
       if (!entryBytes(entry).equals(entryBytes(entries[offset]!))) {
-        throw new ValidationError(`audit event ${entries[offset]!.action} holds a value the database does not store as given`, 'INVALID_STRING');
+        throw new ValidationError(
+          `audit event ${entries[offset]!.action} holds a value the database does not store as given`,
+          'INVALID_STRING',
+        );
       }
     }
     await this.extendTree(tx, size, committed);

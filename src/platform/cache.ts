@@ -31,7 +31,9 @@ export function createMemoryCache(prefix = 'acgs:'): Cache {
       const full = prefix + key;
       const current = Number(store.get(full) ?? '0') + 1;
       const remaining = store.getRemainingTTL(full);
-      store.set(full, String(current), { ttl: current === 1 || !Number.isFinite(remaining) || remaining <= 0 ? ttlSeconds * 1000 : remaining });
+      store.set(full, String(current), {
+        ttl: current === 1 || !Number.isFinite(remaining) || remaining <= 0 ? ttlSeconds * 1000 : remaining,
+      });
       return current;
     },
     ping: async () => undefined,
@@ -42,7 +44,13 @@ export function createMemoryCache(prefix = 'acgs:'): Cache {
 export async function createRedisCache(url: string, prefix = 'acgs:'): Promise<Cache> {
   // While the connection is down, commands fail at once (no offline queue) and a command on a connection that
   // went silent gives up after a second: callers get a quick 503 to retry, not a request that hangs for the outage.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1000, connectTimeout: 5000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: 1000,
+    connectTimeout: 5000,
+  });
   // Connection errors surface through failing commands and /health; an unhandled 'error' event would crash us.
   redis.on('error', () => undefined);
   await redis.connect();

@@ -16,9 +16,7 @@ export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Where the data lives: embedded PGlite (a directory, or memory for tests) or a PostgreSQL server. */
-export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | null }
-  | { kind: 'postgres'; url: string };
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string };
 
 export interface Config {
   environment: Environment;
@@ -62,7 +60,13 @@ export interface Config {
     keywordLists: string | null;
     /** Fingerprints whose signatures PGC accepts; null = every platform key in the database. */
     trustedKeyFingerprints: string[] | null;
-    classifier: { baseUrl: string; apiKey: string | null; model: string; timeoutMs: number; failClosed: boolean } | null;
+    classifier: {
+      baseUrl: string;
+      apiKey: string | null;
+      model: string;
+      timeoutMs: number;
+      failClosed: boolean;
+    } | null;
   };
 }
 
@@ -78,7 +82,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `expected an integer between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `expected an integer between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -123,7 +128,10 @@ function corsOrigins(env: Env): string[] {
       throw new ConfigError('BACKEND_CORS_ORIGINS', 'starts with "[" but is not a JSON array');
     }
   } else {
-    list = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+    list = raw
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
   }
   if (!Array.isArray(list) || !list.every((origin): origin is string => typeof origin === 'string')) {
     throw new ConfigError('BACKEND_CORS_ORIGINS', 'expected a comma-separated list or JSON array of origins');
@@ -144,7 +152,10 @@ function trustProxy(env: Env): boolean | string[] {
   const raw = read(env, 'ACGS_TRUST_PROXY');
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
-  return raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -154,9 +165,16 @@ function trustProxy(env: Env): boolean | string[] {
 function trustedKeyFingerprints(env: Env): string[] | null {
   const raw = read(env, 'ACGS_TRUSTED_KEY_FINGERPRINTS');
   if (raw === undefined) return null;
-  const fingerprints = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const fingerprints = raw
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
   const bad = fingerprints.find((fingerprint) => !/^[0-9a-f]{40}$/.test(fingerprint));
-  if (bad !== undefined || fingerprints.length === 0) throw new ConfigError('ACGS_TRUSTED_KEY_FINGERPRINTS', `expected comma-separated 40-hex-digit OpenPGP fingerprints${bad === undefined ? '' : `, got "${bad}"`}`);
+  if (bad !== undefined || fingerprints.length === 0)
+    throw new ConfigError(
+      'ACGS_TRUSTED_KEY_FINGERPRINTS',
+      `expected comma-separated 40-hex-digit OpenPGP fingerprints${bad === undefined ? '' : `, got "${bad}"`}`,
+    );
   return fingerprints;
 }
 
@@ -195,17 +213,26 @@ export function loadConfig(env: Env = process.env): Config {
   for (const service of SERVICE_NAMES) {
     const upper = service.toUpperCase();
     ports[service] = integer(env, `${upper}_PORT`, DEFAULT_PORTS[service], 0, 65535);
-    serviceUrls[service] = url(env, `${upper}_SERVICE_URL`, ['http:', 'https:']) ?? `http://127.0.0.1:${ports[service]}`;
+    serviceUrls[service] =
+      url(env, `${upper}_SERVICE_URL`, ['http:', 'https:']) ?? `http://127.0.0.1:${ports[service]}`;
   }
-  const secrets = { jwt: secret(env, 'AUTH_SERVICE_SECRET_KEY'), csrf: secret(env, 'AUTH_SERVICE_CSRF_SECRET_KEY'), signingKeyPassphrase: secret(env, 'ACGS_SIGNING_KEY_PASSPHRASE') };
+  const secrets = {
+    jwt: secret(env, 'AUTH_SERVICE_SECRET_KEY'),
+    csrf: secret(env, 'AUTH_SERVICE_CSRF_SECRET_KEY'),
+    signingKeyPassphrase: secret(env, 'ACGS_SIGNING_KEY_PASSPHRASE'),
+  };
   if (environment === 'production') {
     if (secrets.jwt === null) throw new ConfigError('AUTH_SERVICE_SECRET_KEY', 'required when ENVIRONMENT=production');
-    if (secrets.csrf === null) throw new ConfigError('AUTH_SERVICE_CSRF_SECRET_KEY', 'required when ENVIRONMENT=production');
-    if (secrets.signingKeyPassphrase === null) throw new ConfigError('ACGS_SIGNING_KEY_PASSPHRASE', 'required when ENVIRONMENT=production');
-    if (database.kind !== 'postgres') throw new ConfigError('DATABASE_URL', 'a PostgreSQL URL is required when ENVIRONMENT=production');
+    if (secrets.csrf === null)
+      throw new ConfigError('AUTH_SERVICE_CSRF_SECRET_KEY', 'required when ENVIRONMENT=production');
+    if (secrets.signingKeyPassphrase === null)
+      throw new ConfigError('ACGS_SIGNING_KEY_PASSPHRASE', 'required when ENVIRONMENT=production');
+    if (database.kind !== 'postgres')
+      throw new ConfigError('DATABASE_URL', 'a PostgreSQL URL is required when ENVIRONMENT=production');
   }
   const bcryptCost = integer(env, 'ACGS_BCRYPT_COST', 12, 4, 15);
-  if (environment === 'production' && bcryptCost < 12) throw new ConfigError('ACGS_BCRYPT_COST', 'must be at least 12 in production');
+  if (environment === 'production' && bcryptCost < 12)
+    throw new ConfigError('ACGS_BCRYPT_COST', 'must be at least 12 in production');
 
   return {
     environment,
@@ -248,7 +275,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     prometheusUrl: url(env, 'PROMETHEUS_URL', ['http:', 'https:']) ?? null,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    bootstrapAdmin: { email: read(env, 'ACGS_ADMIN_EMAIL') ?? null, password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null },
+    bootstrapAdmin: {
+      email: read(env, 'ACGS_ADMIN_EMAIL') ?? null,
+      password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null,
+    },
     starterConstitution: oneOf(env, 'ACGS_STARTER_CONSTITUTION', ['true', 'false'] as const, 'true') === 'true',
     enforcement: {
       maxContentBytes: integer(env, 'ACGS_MAX_CONTENT_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
@@ -263,14 +293,48 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** The variables the config reads, so deployment manifests can be checked against them. */
 export const CONFIG_VARIABLES: readonly string[] = [
-  'ENVIRONMENT', 'ACGS_HOST', 'ACGS_INSTANCE_ID', 'ACGS_DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_SIZE',
-  'DATABASE_MAX_OVERFLOW', 'DATABASE_POOL_TIMEOUT', 'ACGS_SLOW_QUERY_MS', 'REDIS_URL', 'CACHE_TTL', 'AUTH_SERVICE_SECRET_KEY',
-  'AUTH_SERVICE_CSRF_SECRET_KEY', 'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES', 'AUTH_SERVICE_REFRESH_TOKEN_EXPIRE_DAYS',
-  'ACGS_BCRYPT_COST', 'ACGS_LOCKOUT_THRESHOLD', 'ACGS_LOCKOUT_MINUTES', 'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
-  'ACGS_BODY_LIMIT_BYTES', 'ACGS_RATE_LIMIT_PER_MINUTE', 'ACGS_TRUST_PROXY', 'BACKEND_CORS_ORIGINS', 'ACGS_MAINTENANCE_FILE',
+  'ENVIRONMENT',
+  'ACGS_HOST',
+  'ACGS_INSTANCE_ID',
+  'ACGS_DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'DATABASE_MAX_OVERFLOW',
+  'DATABASE_POOL_TIMEOUT',
+  'ACGS_SLOW_QUERY_MS',
+  'REDIS_URL',
+  'CACHE_TTL',
+  'AUTH_SERVICE_SECRET_KEY',
+  'AUTH_SERVICE_CSRF_SECRET_KEY',
+  'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES',
+  'AUTH_SERVICE_REFRESH_TOKEN_EXPIRE_DAYS',
+  'ACGS_BCRYPT_COST',
+  'ACGS_LOCKOUT_THRESHOLD',
+  'ACGS_LOCKOUT_MINUTES',
+  'ACGS_AUTH_RATE_LIMIT_PER_MINUTE',
+  'ACGS_BODY_LIMIT_BYTES',
+  'ACGS_RATE_LIMIT_PER_MINUTE',
+  'ACGS_TRUST_PROXY',
+  'BACKEND_CORS_ORIGINS',
+  'ACGS_MAINTENANCE_FILE',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
-  'LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LOG_LEVEL', 'ACGS_ADMIN_EMAIL', 'ACGS_ADMIN_PASSWORD', 'ACGS_STARTER_CONSTITUTION', 'ACGS_SIGNING_KEY_PASSPHRASE',
-  'ACGS_MAX_CONTENT_BYTES', 'ACGS_STORE_CONTENT', 'ACGS_DECISION_CACHE_SIZE', 'ACGS_KEYWORD_LISTS', 'ACGS_CLASSIFIER_URL',
-  'ACGS_CLASSIFIER_API_KEY', 'ACGS_CLASSIFIER_MODEL', 'ACGS_CLASSIFIER_TIMEOUT_MS', 'ACGS_CLASSIFIER_FAIL_MODE', 'PROMETHEUS_URL',
+  'LLM_BASE_URL',
+  'LLM_API_KEY',
+  'LLM_MODEL',
+  'LOG_LEVEL',
+  'ACGS_ADMIN_EMAIL',
+  'ACGS_ADMIN_PASSWORD',
+  'ACGS_STARTER_CONSTITUTION',
+  'ACGS_SIGNING_KEY_PASSPHRASE',
+  'ACGS_MAX_CONTENT_BYTES',
+  'ACGS_STORE_CONTENT',
+  'ACGS_DECISION_CACHE_SIZE',
+  'ACGS_KEYWORD_LISTS',
+  'ACGS_CLASSIFIER_URL',
+  'ACGS_CLASSIFIER_API_KEY',
+  'ACGS_CLASSIFIER_MODEL',
+  'ACGS_CLASSIFIER_TIMEOUT_MS',
+  'ACGS_CLASSIFIER_FAIL_MODE',
+  'PROMETHEUS_URL',
   'ACGS_TRUSTED_KEY_FINGERPRINTS',
 ];

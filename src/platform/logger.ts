@@ -8,7 +8,10 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   const options = {
     level,
     base: { pid: process.pid },
-    redact: { paths: ['password', '*.password', 'access_token', 'refresh_token', '*.authorization', '*.cookie'], censor: '[redacted]' },
+    redact: {
+      paths: ['password', '*.password', 'access_token', 'refresh_token', '*.authorization', '*.cookie'],
+      censor: '[redacted]',
+    },
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

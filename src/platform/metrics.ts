@@ -51,7 +51,8 @@ export function createServiceMetrics(service: string, db: Database): ServiceMetr
     registers: [registry],
   });
   // Every deployment has these dependencies, so the guide's error-rate query has a series from the first scrape.
-  for (const target of DEPENDENCIES) for (const status of ['ok', 'error']) serviceCalls.inc({ source: service, target, status }, 0);
+  for (const target of DEPENDENCIES)
+    for (const status of ['ok', 'error']) serviceCalls.inc({ source: service, target, status }, 0);
   new client.Gauge({
     name: 'acgs_database_connections',
     help: 'Open database connections (in use or idle)',
@@ -79,13 +80,20 @@ export function createServiceMetrics(service: string, db: Database): ServiceMetr
   return { registry, httpRequests, httpDuration, errors, serviceCalls };
 }
 
-
 /**
  * A counter with one label whose every known value is exported from the start at 0, so rate() and increase() see
  * the first event instead of a series that appears with it.
  */
-export function countersByLabel<Label extends string>(registry: client.Registry, options: { name: string; help: string; label: Label; values: readonly string[] }): client.Counter<Label> {
-  const counter = new client.Counter({ name: options.name, help: options.help, labelNames: [options.label], registers: [registry] });
+export function countersByLabel<Label extends string>(
+  registry: client.Registry,
+  options: { name: string; help: string; label: Label; values: readonly string[] },
+): client.Counter<Label> {
+  const counter = new client.Counter({
+    name: options.name,
+    help: options.help,
+    labelNames: [options.label],
+    registers: [registry],
+  });
   for (const value of options.values) counter.inc({ [options.label]: value } as Partial<Record<Label, string>>, 0);
   return counter;
 }

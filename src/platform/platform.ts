@@ -45,7 +45,10 @@ function queryObserver(metrics: ProcessMetrics, logger: Logger, slowMs: number):
       metrics.dbQueryDuration.observe({ operation }, seconds);
       if (slowMs > 0 && seconds * 1000 >= slowMs) {
         metrics.slowQueries.inc({ operation });
-        logger.warn({ operation, duration_ms: Math.round(seconds * 1000), sql: sql.replace(/\s+/g, ' ').slice(0, 500) }, 'slow query');
+        logger.warn(
+          { operation, duration_ms: Math.round(seconds * 1000), sql: sql.replace(/\s+/g, ' ').slice(0, 500) },
+          'slow query',
+        );
       }
     },
   };
@@ -61,7 +64,10 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const secrets = await resolveSecrets(config);
   const processMetrics = new ProcessMetrics();
-  const db = timeQueries(overrides.db ?? (await openDatabase(config)), queryObserver(processMetrics, logger, config.slowQueryMs));
+  const db = timeQueries(
+    overrides.db ?? (await openDatabase(config)),
+    queryObserver(processMetrics, logger, config.slowQueryMs),
+  );
   const cache = overrides.cache ?? (await openCache(config.redisUrl));
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');

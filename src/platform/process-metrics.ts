@@ -37,7 +37,12 @@ export class ProcessMetrics {
     registry.registerMetric(this.dbQueryDuration);
     registry.registerMetric(this.slowQueries);
     return () => {
-      for (const name of ['acgs_audit_append_duration_seconds', 'acgs_db_query_duration_seconds', 'acgs_db_slow_queries_total']) registry.removeSingleMetric(name);
+      for (const name of [
+        'acgs_audit_append_duration_seconds',
+        'acgs_db_query_duration_seconds',
+        'acgs_db_slow_queries_total',
+      ])
+        registry.removeSingleMetric(name);
       if (this.claimedBy === registry) this.claimedBy = null;
     };
   }

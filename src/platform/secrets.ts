@@ -9,7 +9,11 @@ export interface ResolvedSecrets {
   signingKeyPassphrase: string;
 }
 
-const NAMES = { jwt: 'AUTH_SERVICE_SECRET_KEY', csrf: 'AUTH_SERVICE_CSRF_SECRET_KEY', signingKeyPassphrase: 'ACGS_SIGNING_KEY_PASSPHRASE' } as const;
+const NAMES = {
+  jwt: 'AUTH_SERVICE_SECRET_KEY',
+  csrf: 'AUTH_SERVICE_CSRF_SECRET_KEY',
+  signingKeyPassphrase: 'ACGS_SIGNING_KEY_PASSPHRASE',
+} as const;
 
 type StoredSecrets = Partial<Record<(typeof NAMES)[keyof typeof NAMES], string>>;
 

@@ -3,7 +3,13 @@
  * with the same code the service runs, on a bundle it verified itself.
  */
 import { verifyDetached } from '../domain/crypto/openpgp.js';
-import { decide, type DecisionOutcome, type EvaluationRequest, type Obligation, type Reason } from '../domain/enforcement/decide.js';
+import {
+  decide,
+  type DecisionOutcome,
+  type EvaluationRequest,
+  type Obligation,
+  type Reason,
+} from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
 import { checkBundleLogged, type BundleLogProof } from '../domain/policy/transparency.js';
@@ -38,15 +44,32 @@ export class AcgsError extends Error {
 
 /** The AcgsError for a service's non-2xx answer. */
 async function errorFrom(response: Response): Promise<AcgsError> {
-  const body = (await response.json().catch(() => null)) as { detail?: unknown; error_code?: unknown; request_id?: unknown } | null;
+  const body = (await response.json().catch(() => null)) as {
+    detail?: unknown;
+    error_code?: unknown;
+    request_id?: unknown;
+  } | null;
   if (body !== null && typeof body.error_code === 'string' && isErrorCode(body.error_code)) {
-    return new AcgsError(body.error_code, response.status, String(body.detail ?? ''), typeof body.request_id === 'string' ? body.request_id : null);
+    return new AcgsError(
+      body.error_code,
+      response.status,
+      String(body.detail ?? ''),
+      typeof body.request_id === 'string' ? body.request_id : null,
+    );
   }
-  return new AcgsError('UNEXPECTED_RESPONSE', response.status, `the service answered ${response.status} without an error code`, response.headers.get('x-request-id'));
+  return new AcgsError(
+    'UNEXPECTED_RESPONSE',
+    response.status,
+    `the service answered ${response.status} without an error code`,
+    response.headers.get('x-request-id'),
+  );
 }
 
 export class GuardDeniedError extends Error {
-  constructor(readonly stage: 'input' | 'output', readonly result: GuardDecision) {
+  constructor(
+    readonly stage: 'input' | 'output',
+    readonly result: GuardDecision,
+  ) {
     super(`${stage} denied by ${result.reasons.map((reason) => reason.policy_id ?? reason.error_code).join(', ')}`);
     this.name = 'GuardDeniedError';
   }
@@ -67,7 +90,10 @@ export interface Guard {
    * Wraps an LLM call: the input is checked (and redacted when the decision says so) before the call, the output
    * after it; a deny at either point throws GuardDeniedError.
    */
-  wrap<Args extends unknown[]>(call: (input: string, ...rest: Args) => Promise<string>, options: WrapOptions): (input: string, ...rest: Args) => Promise<string>;
+  wrap<Args extends unknown[]>(
+    call: (input: string, ...rest: Args) => Promise<string>,
+    options: WrapOptions,
+  ): (input: string, ...rest: Args) => Promise<string>;
 }
 
 function redacted(content: string, result: GuardDecision): string {
@@ -80,7 +106,11 @@ function withWrap(check: Guard['check']): Guard {
     check,
     wrap(call, options) {
       return async (input, ...rest) => {
-        const base = { principal: options.principal, resource: options.resource, ...(options.context === undefined ? {} : { context: options.context }) };
+        const base = {
+          principal: options.principal,
+          resource: options.resource,
+          ...(options.context === undefined ? {} : { context: options.context }),
+        };
         const before = await check({ ...base, action: options.inputAction ?? 'generate', content: input });
         if (before.decision === 'deny') throw new GuardDeniedError('input', before);
         const output = await call(redacted(input, before), ...rest);
@@ -97,7 +127,11 @@ export function createGuard(options: { url: string; apiKey: string; fetch?: type
   const send = options.fetch ?? fetch;
   const endpoint = `${options.url.replace(/\/$/, '')}/api/v1/enforcement/evaluate`;
   return withWrap(async (request) => {
-    const response = await send(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey }, body: JSON.stringify(request) });
+    const response = await send(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
+      body: JSON.stringify(request),
+    });
     if (!response.ok) throw await errorFrom(response);
     return (await response.json()) as GuardDecision;
   });
@@ -122,13 +156,22 @@ export interface LocalGuardOptions {
 export async function createLocalGuard(options: LocalGuardOptions): Promise<Guard & { bundleHash: string }> {
   let signed = options.bundle;
   if (signed === undefined) {
-    if (options.bundleUrl === undefined) throw new AcgsError('INVALID_OPTIONS', null, 'createLocalGuard needs bundle or bundleUrl');
-    const response = await fetch(options.bundleUrl, { headers: options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey } });
+    if (options.bundleUrl === undefined)
+      throw new AcgsError('INVALID_OPTIONS', null, 'createLocalGuard needs bundle or bundleUrl');
+    const response = await fetch(options.bundleUrl, {
+      headers: options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey },
+    });
     if (!response.ok) throw await errorFrom(response);
     signed = (await response.json()) as LoggedBundle;
   }
-  const trusted = async (bytes: Uint8Array, signature: string) => (await verifyDetached(bytes, signature, options.publicKeys)).valid;
-  if (!(await verifySignedBundle(signed, trusted))) throw new AcgsError('BUNDLE_REFUSED', null, 'the bundle signature does not verify with any of the given public keys');
+  const trusted = async (bytes: Uint8Array, signature: string) =>
+    (await verifyDetached(bytes, signature, options.publicKeys)).valid;
+  if (!(await verifySignedBundle(signed, trusted)))
+    throw new AcgsError(
+      'BUNDLE_REFUSED',
+      null,
+      'the bundle signature does not verify with any of the given public keys',
+    );
   const logged = await checkBundleLogged(signed, signed.log_proof, null, trusted);
   if (!logged.ok) throw new AcgsError('BUNDLE_REFUSED', null, `${logged.reason}: ${logged.detail}`);
   const engine = new PolicyEngine(signed.bundle, signed.hash);

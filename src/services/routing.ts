@@ -7,7 +7,14 @@ import type { ServiceName } from '../platform/config.js';
 export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string[]>> = {
   auth: ['/auth/'],
   ac: ['/api/v1/constitution', '/api/v1/constitutional-council', '/api/v1/meta-rules', '/api/v1/principles'],
-  integrity: ['/api/v1/policies', '/api/v1/bundles', '/api/v1/crypto', '/api/v1/audit', '/api/v1/appeals', '/api/v1/policy-reviews'],
+  integrity: [
+    '/api/v1/policies',
+    '/api/v1/bundles',
+    '/api/v1/crypto',
+    '/api/v1/audit',
+    '/api/v1/appeals',
+    '/api/v1/policy-reviews',
+  ],
   fv: ['/api/v1/verification'],
   gs: ['/api/v1/synthesis', '/api/v1/templates'],
   pgc: ['/api/v1/enforcement'],

@@ -17,7 +17,11 @@ export interface RunningStack {
 }
 
 /** Starts the given services on one shared platform; port 0 picks a free port (tests). */
-export async function startServices(platform: Platform, names: readonly ServiceName[], ports: Partial<Record<ServiceName, number>> = {}): Promise<RunningStack> {
+export async function startServices(
+  platform: Platform,
+  names: readonly ServiceName[],
+  ports: Partial<Record<ServiceName, number>> = {},
+): Promise<RunningStack> {
   const services: RunningService[] = [];
   const stopAll = async () => {
     await Promise.allSettled(services.map((service) => service.app.close()));

@@ -10,7 +10,10 @@ import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
 import { runCli } from '../support/process.js';
 
-async function cliOutput(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+async function cliOutput(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const cli = runCli(args, env);
   const code = await cli.exited;
   return { code, output: cli.output() };
@@ -21,10 +24,17 @@ for (const backend of await backends()) {
     it('proves an entry for an independent check, and names the index of a row edited with SQL', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'acgs-audit-'));
       const scratch = backend === 'postgres' ? await createScratchSchema('audit') : null;
-      const env: Record<string, string> = { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10', ...(scratch === null ? {} : { DATABASE_URL: scratch.url }) };
+      const env: Record<string, string> = {
+        ACGS_DATA_DIR: dataDir,
+        ACGS_BCRYPT_COST: '10',
+        ...(scratch === null ? {} : { DATABASE_URL: scratch.url }),
+      };
       try {
         for (let i = 0; i < 3; i += 1) {
-          const created = await cliOutput(['user', 'create', '--email', `member${i}@example.com`, '--role', 'council_member'], env);
+          const created = await cliOutput(
+            ['user', 'create', '--email', `member${i}@example.com`, '--role', 'council_member'],
+            env,
+          );
           assert.equal(created.code, 0, created.output);
         }
         const clean = await cliOutput(['audit', 'verify'], env);
@@ -33,7 +43,13 @@ for (const backend of await backends()) {
 
         const proved = await cliOutput(['audit', 'prove', '--index', '1'], env);
         assert.equal(proved.code, 0, proved.output);
-        const proof = JSON.parse(proved.output) as { leaf_data: string; index: number; tree_size: number; audit_path: string[]; root_hash: string };
+        const proof = JSON.parse(proved.output) as {
+          leaf_data: string;
+          index: number;
+          tree_size: number;
+          audit_path: string[];
+          root_hash: string;
+        };
         assert.ok(checkInclusion(proof.leaf_data, proof.index, proof.tree_size, proof.audit_path, proof.root_hash));
 
         const tamper = `UPDATE audit_logs SET details = '{"email": "someone-else@example.com"}' WHERE leaf_index = 1`;

@@ -29,13 +29,22 @@ async function stop(cli: CliProcess): Promise<number | null> {
   return cli.exited;
 }
 
-async function loginStatus(authUrl: string, email: string, password: string): Promise<{ status: number; token: string | null }> {
-  const response = await fetch(`${authUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password }) });
+async function loginStatus(
+  authUrl: string,
+  email: string,
+  password: string,
+): Promise<{ status: number; token: string | null }> {
+  const response = await fetch(`${authUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: email, password }),
+  });
   const body = (await response.json()) as { access_token?: string };
   return { status: response.status, token: body.access_token ?? null };
 }
 
-const meStatus = async (authUrl: string, token: string) => (await fetch(`${authUrl}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+const meStatus = async (authUrl: string, token: string) =>
+  (await fetch(`${authUrl}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 const dataDirs: string[] = [];
 after(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -64,12 +73,22 @@ for (const backend of await backends()) {
         await waitForHealthy(ports.urls, 30_000, 'restart', second);
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
         assert.equal(await meStatus(authUrl, session.token!), 200, 'generated secrets persist in the data dir');
-        const constitution = await fetch(`${ports.urls[1]}/api/v1/constitution`, { headers: { authorization: `Bearer ${session.token}` } });
+        const constitution = await fetch(`${ports.urls[1]}/api/v1/constitution`, {
+          headers: { authorization: `Bearer ${session.token}` },
+        });
         const body = (await constitution.json()) as { version: number; hash: string };
-        assert.deepEqual({ version: body.version, hash: body.hash }, { version: 1, hash: KNOWN_ANSWER.starterHash }, 'same constitution and hash after a restart');
+        assert.deepEqual(
+          { version: body.version, hash: body.hash },
+          { version: 1, hash: KNOWN_ANSWER.starterHash },
+          'same constitution and hash after a restart',
+        );
         assert.equal(await stop(second), 0);
 
-        const rotated = runCli(['serve', 'auth'], { ...base, ...ports.env, AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij' });
+        const rotated = runCli(['serve', 'auth'], {
+          ...base,
+          ...ports.env,
+          AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij',
+        });
         await waitFor(() => healthy(authUrl), 30_000, 'restart with a new secret');
         assert.equal(await meStatus(authUrl, session.token!), 401, 'old tokens die with the old secret');
         assert.equal((await loginStatus(authUrl, 'ops@example.com', password)).status, 200);
@@ -95,14 +114,22 @@ describe('acgs process behaviour', () => {
     dataDirs.push(dataDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const cli = runCli(['serve', 'auth', '--port', String(port)], { ...ADMIN, ACGS_ADMIN_PASSWORD: 'a-long-admin-password-42', ACGS_BCRYPT_COST: '12', ACGS_DATA_DIR: dataDir });
+    const cli = runCli(['serve', 'auth', '--port', String(port)], {
+      ...ADMIN,
+      ACGS_ADMIN_PASSWORD: 'a-long-admin-password-42',
+      ACGS_BCRYPT_COST: '12',
+      ACGS_DATA_DIR: dataDir,
+    });
     await waitFor(() => healthy(url), 30_000, 'auth service');
     // bcrypt at cost 12 with one hashing slot keeps these logins in flight for about a second.
     const inFlight = Array.from({ length: 4 }, () => loginStatus(url, 'ops@example.com', 'a-long-admin-password-42'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     cli.child.kill('SIGTERM');
     const results = await Promise.all(inFlight);
-    assert.deepEqual(results.map((result) => result.status), [200, 200, 200, 200]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      [200, 200, 200, 200],
+    );
     assert.equal(await cli.exited, 0);
     await assert.rejects(fetch(`${url}/health`));
   });
@@ -119,7 +146,10 @@ describe('docs/constitution-walkthrough.sh', () => {
       await waitFor(() => stack.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
       const password = /Password \(shown once[^:]*: (\S+)/.exec(stack.output())![1]!;
       const script = fileURLToPath(new URL('../../docs/constitution-walkthrough.sh', import.meta.url));
-      const result = spawnSync('bash', [script], { env: { PATH: process.env['PATH'] ?? '', AUTH: ports.urls[0]!, AC: ports.urls[1]!, ADMIN_PASSWORD: password }, encoding: 'utf8' });
+      const result = spawnSync('bash', [script], {
+        env: { PATH: process.env['PATH'] ?? '', AUTH: ports.urls[0]!, AC: ports.urls[1]!, ADMIN_PASSWORD: password },
+        encoding: 'utf8',
+      });
       assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
       assert.match(result.stdout, /version 2, hash [0-9a-f]{64}/);
       assert.match(result.stdout, /added: no-autonomous-payments/);

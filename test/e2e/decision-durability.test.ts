@@ -16,7 +16,13 @@ for (const backend of await backends()) {
   describe(`decision log durability on ${backend}`, () => {
     it('every acknowledged decision is in the table after SIGKILL mid-load', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'acgs-kill-'));
-      const env: Record<string, string> = { ACGS_DATA_DIR: dataDir, ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_ADMIN_PASSWORD: PASSWORD, ACGS_BCRYPT_COST: '10', ACGS_RATE_LIMIT_PER_MINUTE: '0' };
+      const env: Record<string, string> = {
+        ACGS_DATA_DIR: dataDir,
+        ACGS_ADMIN_EMAIL: 'ops@example.com',
+        ACGS_ADMIN_PASSWORD: PASSWORD,
+        ACGS_BCRYPT_COST: '10',
+        ACGS_RATE_LIMIT_PER_MINUTE: '0',
+      };
       const urls: string[] = [];
       for (const service of SERVICE_NAMES) {
         const port = await freePort();
@@ -28,7 +34,11 @@ for (const backend of await backends()) {
       try {
         const stack = runCli(['up'], env);
         await waitForHealthy(urls, 30_000, 'six healthy services', stack);
-        const login = await fetch(`${urls[0]}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ops@example.com', password: PASSWORD }) });
+        const login = await fetch(`${urls[0]}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'ops@example.com', password: PASSWORD }),
+        });
         const token = ((await login.json()) as { access_token: string }).access_token;
         const acknowledged: string[] = [];
         let stop = false;
@@ -38,9 +48,15 @@ for (const backend of await backends()) {
               const response = await fetch(`${urls[5]}/api/v1/enforcement/evaluate`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-                body: JSON.stringify({ principal: { type: 'Agent', id: `w${n}` }, action: 'generate', resource: { type: 'Model', id: 'm' }, content: `request ${n}-${i}` }),
+                body: JSON.stringify({
+                  principal: { type: 'Agent', id: `w${n}` },
+                  action: 'generate',
+                  resource: { type: 'Model', id: 'm' },
+                  content: `request ${n}-${i}`,
+                }),
               });
-              if (response.status === 200) acknowledged.push(((await response.json()) as { decision_id: string }).decision_id);
+              if (response.status === 200)
+                acknowledged.push(((await response.json()) as { decision_id: string }).decision_id);
             } catch {
               return;
             }

@@ -40,7 +40,10 @@ describe('acgs doctor without a running stack', { skip: runs ? false : 'needs Po
         assert.match(check.fix!, new RegExp(`acgs serve ${service}`));
       }
       assert.equal(byName.get('database')!.status, 'ok', byName.get('database')!.detail);
-      assert.deepEqual([byName.get('migrations')!.status, byName.get('redis')!.status, byName.get('audit log')!.status], ['ok', 'ok', 'ok']);
+      assert.deepEqual(
+        [byName.get('migrations')!.status, byName.get('redis')!.status, byName.get('audit log')!.status],
+        ['ok', 'ok', 'ok'],
+      );
       assert.equal(byName.get('secrets')!.status, 'ok');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -53,7 +56,11 @@ describe('acgs doctor without a running stack', { skip: runs ? false : 'needs Po
     try {
       // Nothing listens on a freshly freed port: exactly what a stopped PostgreSQL looks like to a client.
       const stopped = await freePort();
-      const env: Record<string, string> = { DATABASE_URL: `postgres://postgres@127.0.0.1:${stopped}/test`, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, ACGS_DATA_DIR: dataDir };
+      const env: Record<string, string> = {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${stopped}/test`,
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+        ACGS_DATA_DIR: dataDir,
+      };
       for (const service of SERVICE_NAMES) env[`${service.toUpperCase()}_PORT`] = String(await freePort());
       const { code, report } = await doctor(env);
       assert.equal(code, 1);

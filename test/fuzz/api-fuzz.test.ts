@@ -55,7 +55,7 @@ interface FuzzCase {
 
 /** Percent-encoding that survives lone surrogates (their UTF-8 bytes, as a client that sends them would). */
 function encode(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'null';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
   try {
     return encodeURIComponent(text);
   } catch {
@@ -70,106 +70,147 @@ function caseArbitrary(route: Route): fc.Arbitrary<FuzzCase> {
   const bodySchema = route.operation.requestBody?.content['application/json']?.schema;
   const broken = fc.boolean();
   const params = (list: Parameter[], mustHave: boolean) =>
-    fc.tuple(...list.map((parameter) => fc.tuple(fc.constant(parameter), broken, fc.boolean()))).chain((picks) =>
-      fc.tuple(
-        ...picks.map(([parameter, isBroken, present]) =>
-          (isBroken ? fc.oneof(invalidValue(parameter.schema), hostileString) : validValue(parameter.schema)).map((value) => [parameter.name, present || mustHave || parameter.required === true ? value : undefined] as const),
-        ),
-      ).map((entries) => Object.fromEntries(entries.filter(([, value]) => value !== undefined))),
-    );
+    fc
+      .tuple(...list.map((parameter) => fc.tuple(fc.constant(parameter), broken, fc.boolean())))
+      .chain((picks) =>
+        fc
+          .tuple(
+            ...picks.map(([parameter, isBroken, present]) =>
+              (isBroken ? fc.oneof(invalidValue(parameter.schema), hostileString) : validValue(parameter.schema)).map(
+                (value) =>
+                  [parameter.name, present || mustHave || parameter.required === true ? value : undefined] as const,
+              ),
+            ),
+          )
+          .map((entries) => Object.fromEntries(entries.filter(([, value]) => value !== undefined))),
+      );
   return fc.record({
     credential: fc.constantFrom<Credential>('all_roles', 'all_roles', 'all_roles', 'none', 'garbage'),
     path: pathParameters.length === 0 ? fc.constant({}) : params(pathParameters, true),
     query: queryParameters.length === 0 ? fc.constant({}) : params(queryParameters, false),
-    body: bodySchema === undefined ? fc.constant(undefined) : fc.oneof(validValue(bodySchema), validValue(bodySchema), invalidValue(bodySchema)),
+    body:
+      bodySchema === undefined
+        ? fc.constant(undefined)
+        : fc.oneof(validValue(bodySchema), validValue(bodySchema), invalidValue(bodySchema)),
     hasBody: fc.constant(bodySchema !== undefined),
   });
 }
 
 for (const backend of await backends()) {
-describe(`schema-driven fuzzing of every route of every service on ${backend}`, () => {
-  let env: TestPlatform;
-  const apps = new Map<ServiceName, FastifyInstance>();
-  const routes: Route[] = [];
-  const validators = new Map<string, (body: unknown) => boolean>();
-  let userId: string;
-  const ajv = new Ajv({ strict: false, allErrors: false });
-  addFormats(ajv);
+  describe(`schema-driven fuzzing of every route of every service on ${backend}`, () => {
+    let env: TestPlatform;
+    const apps = new Map<ServiceName, FastifyInstance>();
+    const routes: Route[] = [];
+    const validators = new Map<string, (body: unknown) => boolean>();
+    let userId: string;
+    const ajv = new Ajv({ strict: false, allErrors: false });
+    addFormats(ajv);
 
-  before(async () => {
-    env = await createTestPlatform(backend);
-    for (const service of SERVICE_NAMES) {
-      const app = await createTestApp(service, env.platform);
-      apps.set(service, app);
-      const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } }>();
-      const components = document.components?.schemas ?? {};
-      for (const [path, methods] of Object.entries(document.paths)) {
-        for (const [method, operation] of Object.entries(methods)) {
-          if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
-          routes.push({ service, method: method.toUpperCase(), path, operation: dereference(operation, components) as unknown as Operation });
-        }
-      }
-    }
-    userId = (await createUser(env.platform, [...ROLES])).id;
-  });
-  after(async () => {
-    for (const app of apps.values()) await app.close();
-    await env.cleanup();
-  });
-
-  it('answers every generated request below 500, in the standard error shape for 4xx, and as declared for 2xx', async () => {
-    const problems: string[] = [];
-    const statuses = new Map<number, number>();
-    let requests = 0;
-    for (const [index, route] of routes.entries()) {
-      const cases = fc.sample(caseArbitrary(route), { seed: SEED + index, numRuns: RUNS_PER_ROUTE });
-      for (const fuzz of cases) {
-        const url =
-          route.path.replace(/\{(\w+)\}/g, (_match, name: string) => encode(fuzz.path[name] ?? 'x')) +
-          (Object.keys(fuzz.query).length === 0 ? '' : `?${Object.entries(fuzz.query).map(([key, value]) => `${key}=${encode(value)}`).join('&')}`);
-        const headers: Record<string, string> = {};
-        // A fresh session per request: a generated logout or role change ends only its own.
-        if (fuzz.credential === 'all_roles') headers['authorization'] = `Bearer ${await env.platform.tokens.issueAccessToken(userId, [...ROLES], randomUUID())}`;
-        if (fuzz.credential === 'garbage') headers['authorization'] = 'Bearer not.a.token';
-        const response = await apps.get(route.service)!.inject({
-          method: route.method as 'GET',
-          url,
-          headers: fuzz.hasBody ? { ...headers, 'content-type': 'application/json' } : headers,
-          ...(fuzz.hasBody ? { payload: JSON.stringify(fuzz.body) ?? 'null' } : {}),
-        });
-        requests += 1;
-        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-        const where = `${route.service} ${route.method} ${url.slice(0, 200)} body=${(JSON.stringify(fuzz.body) ?? '').slice(0, 200)} → ${response.statusCode}`;
-        if (response.statusCode >= 500) {
-          problems.push(`${where}: ${response.body.slice(0, 300)}`);
-        } else if (response.statusCode >= 400) {
-          let body: unknown;
-          try {
-            body = response.json();
-          } catch {
-            body = null;
-          }
-          const keys = typeof body === 'object' && body !== null ? Object.keys(body).sort() : [];
-          if (JSON.stringify(keys) !== JSON.stringify(ERROR_KEYS)) problems.push(`${where}: not the standard error shape: ${response.body.slice(0, 300)}`);
-        } else if (response.statusCode >= 200 && response.statusCode < 300 && response.statusCode !== 204) {
-          const schema = route.operation.responses?.[String(response.statusCode)]?.content?.['application/json']?.schema;
-          // An empty path segment names another route (/auth/users/ is the list), whose schema this is not.
-          const sameRoute = Object.values(fuzz.path).every((value) => value !== '');
-          if (schema !== undefined && sameRoute && String(response.headers['content-type'] ?? '').includes('json')) {
-            const key = `${route.service} ${route.method} ${route.path} ${response.statusCode}`;
-            if (!validators.has(key)) validators.set(key, ajv.compile(schema as object));
-            const validate = validators.get(key)!;
-            if (!validate(response.json())) problems.push(`${where}: body does not match the declared response schema: ${ajv.errorsText((validate as unknown as { errors: never }).errors)}`);
+    before(async () => {
+      env = await createTestPlatform(backend);
+      for (const service of SERVICE_NAMES) {
+        const app = await createTestApp(service, env.platform);
+        apps.set(service, app);
+        const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
+          paths: Record<string, Record<string, Operation>>;
+          components?: { schemas?: Record<string, unknown> };
+        }>();
+        const components = document.components?.schemas ?? {};
+        for (const [path, methods] of Object.entries(document.paths)) {
+          for (const [method, operation] of Object.entries(methods)) {
+            if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+            routes.push({
+              service,
+              method: method.toUpperCase(),
+              path,
+              operation: dereference(operation, components) as unknown as Operation,
+            });
           }
         }
       }
-    }
-    console.error(`fuzz on ${backend}: ${routes.length} operations, ${requests} requests, seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
-    // Every route a service registers (its access table) was fuzzed, so none can hide from the document.
-    const fuzzed = new Set(routes.map((route) => `${route.service} ${route.method} ${route.path.replace(/\{(\w+)\}/g, ':$1')}`));
-    const registered = [...apps].flatMap(([service, app]) => app.accessTable.filter((row) => !row.url.startsWith('/docs')).map((row) => `${service} ${row.method} ${row.url}`));
-    assert.deepEqual(registered.filter((route) => !fuzzed.has(route)), [], 'routes registered but not fuzzed');
-    assert.deepEqual(problems, []);
+      userId = (await createUser(env.platform, [...ROLES])).id;
+    });
+    after(async () => {
+      for (const app of apps.values()) await app.close();
+      await env.cleanup();
+    });
+
+    it('answers every generated request below 500, in the standard error shape for 4xx, and as declared for 2xx', async () => {
+      const problems: string[] = [];
+      const statuses = new Map<number, number>();
+      let requests = 0;
+      for (const [index, route] of routes.entries()) {
+        const cases = fc.sample(caseArbitrary(route), { seed: SEED + index, numRuns: RUNS_PER_ROUTE });
+        for (const fuzz of cases) {
+          const url =
+            route.path.replace(/\{(\w+)\}/g, (_match, name: string) => encode(fuzz.path[name] ?? 'x')) +
+            (Object.keys(fuzz.query).length === 0
+              ? ''
+              : `?${Object.entries(fuzz.query)
+                  .map(([key, value]) => `${key}=${encode(value)}`)
+                  .join('&')}`);
+          const headers: Record<string, string> = {};
+          // A fresh session per request: a generated logout or role change ends only its own.
+          if (fuzz.credential === 'all_roles')
+            headers['authorization'] =
+              `Bearer ${await env.platform.tokens.issueAccessToken(userId, [...ROLES], randomUUID())}`;
+          if (fuzz.credential === 'garbage') headers['authorization'] = 'Bearer not.a.token';
+          const response = await apps.get(route.service)!.inject({
+            method: route.method as 'GET',
+            url,
+            headers: fuzz.hasBody ? { ...headers, 'content-type': 'application/json' } : headers,
+            ...(fuzz.hasBody ? { payload: JSON.stringify(fuzz.body) ?? 'null' } : {}),
+          });
+          requests += 1;
+          statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+          const where = `${route.service} ${route.method} ${url.slice(0, 200)} body=${(JSON.stringify(fuzz.body) ?? '').slice(0, 200)} → ${response.statusCode}`;
+          if (response.statusCode >= 500) {
+            problems.push(`${where}: ${response.body.slice(0, 300)}`);
+          } else if (response.statusCode >= 400) {
+            let body: unknown;
+            try {
+              body = response.json();
+            } catch {
+              body = null;
+            }
+            const keys = typeof body === 'object' && body !== null ? Object.keys(body).sort() : [];
+            if (JSON.stringify(keys) !== JSON.stringify(ERROR_KEYS))
+              problems.push(`${where}: not the standard error shape: ${response.body.slice(0, 300)}`);
+          } else if (response.statusCode >= 200 && response.statusCode < 300 && response.statusCode !== 204) {
+            const schema =
+              route.operation.responses?.[String(response.statusCode)]?.content?.['application/json']?.schema;
+            // An empty path segment names another route (/auth/users/ is the list), whose schema this is not.
+            const sameRoute = Object.values(fuzz.path).every((value) => value !== '');
+            if (schema !== undefined && sameRoute && String(response.headers['content-type'] ?? '').includes('json')) {
+              const key = `${route.service} ${route.method} ${route.path} ${response.statusCode}`;
+              if (!validators.has(key)) validators.set(key, ajv.compile(schema as object));
+              const validate = validators.get(key)!;
+              if (!validate(response.json()))
+                problems.push(
+                  `${where}: body does not match the declared response schema: ${ajv.errorsText((validate as unknown as { errors: never }).errors)}`,
+                );
+            }
+          }
+        }
+      }
+      console.error(
+        `fuzz on ${backend}: ${routes.length} operations, ${requests} requests, seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+      );
+      // Every route a service registers (its access table) was fuzzed, so none can hide from the document.
+      const fuzzed = new Set(
+        routes.map((route) => `${route.service} ${route.method} ${route.path.replace(/\{(\w+)\}/g, ':$1')}`),
+      );
+      const registered = [...apps].flatMap(([service, app]) =>
+        app.accessTable
+          .filter((row) => !row.url.startsWith('/docs'))
+          .map((row) => `${service} ${row.method} ${row.url}`),
+      );
+      assert.deepEqual(
+        registered.filter((route) => !fuzzed.has(route)),
+        [],
+        'routes registered but not fuzzed',
+      );
+      assert.deepEqual(problems, []);
+    });
   });
-});
 }

@@ -2,9 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '../support/process.js';
-import { backends, bearer, createTestApp, createTestPlatform, createUser, login, tokenFor, type TestPlatform } from '../support/harness.js';
+import {
+  backends,
+  bearer,
+  createTestApp,
+  createTestPlatform,
+  createUser,
+  login,
+  tokenFor,
+  type TestPlatform,
+} from '../support/harness.js';
 
-const POLICY = { source: '@id("freshness-check")\n@principle("baseline")\npermit(principal, action, resource);', name: 'freshness check' };
+const POLICY = {
+  source: '@id("freshness-check")\n@principle("baseline")\npermit(principal, action, resource);',
+  name: 'freshness check',
+};
 
 for (const backend of await backends()) {
   describe(`credentials follow changes to their owner at once, on ${backend}`, () => {
@@ -28,24 +40,64 @@ for (const backend of await backends()) {
 
     it('an API key loses a role on the request after the role is taken away', async () => {
       const owner = await createUser(env.platform, ['agent', 'policy_manager']);
-      const key = { 'x-api-key': (await auth.inject({ method: 'POST', url: '/auth/api-keys', headers: admin, payload: { user_id: owner.id, name: 'ci' } })).json().key as string };
-      assert.equal((await integrity.inject({ method: 'GET', url: '/api/v1/policies', headers: key })).statusCode, 200, 'the key works and its record is now cached');
-      const changed = await auth.inject({ method: 'PUT', url: `/auth/users/${owner.id}/roles`, headers: admin, payload: { roles: ['agent'] } });
+      const key = {
+        'x-api-key': (
+          await auth.inject({
+            method: 'POST',
+            url: '/auth/api-keys',
+            headers: admin,
+            payload: { user_id: owner.id, name: 'ci' },
+          })
+        ).json().key as string,
+      };
+      assert.equal(
+        (await integrity.inject({ method: 'GET', url: '/api/v1/policies', headers: key })).statusCode,
+        200,
+        'the key works and its record is now cached',
+      );
+      const changed = await auth.inject({
+        method: 'PUT',
+        url: `/auth/users/${owner.id}/roles`,
+        headers: admin,
+        payload: { roles: ['agent'] },
+      });
       assert.equal(changed.statusCode, 200, changed.body);
-      const refused = await integrity.inject({ method: 'POST', url: '/api/v1/policies', headers: key, payload: POLICY });
+      const refused = await integrity.inject({
+        method: 'POST',
+        url: '/api/v1/policies',
+        headers: key,
+        payload: POLICY,
+      });
       assert.equal(refused.statusCode, 403, refused.body);
-      assert.equal((await env.platform.db.query('SELECT 1 FROM policies WHERE policy_id = $1', ['freshness-check'])).length, 0);
+      assert.equal(
+        (await env.platform.db.query('SELECT 1 FROM policies WHERE policy_id = $1', ['freshness-check'])).length,
+        0,
+      );
     });
 
     it('a token of a user deleted with SQL stops working on every service within seconds', async () => {
       const user = await createUser(env.platform, ['auditor']);
       const session = await login(auth, user.email);
-      assert.equal((await ac.inject({ method: 'GET', url: '/api/v1/principles', headers: bearer(session.accessToken) })).statusCode, 200);
+      assert.equal(
+        (await ac.inject({ method: 'GET', url: '/api/v1/principles', headers: bearer(session.accessToken) }))
+          .statusCode,
+        200,
+      );
       await env.platform.db.query('DELETE FROM users WHERE id = $1', [user.id]);
       const started = Date.now();
-      await waitFor(async () => (await ac.inject({ method: 'GET', url: '/api/v1/principles', headers: bearer(session.accessToken) })).statusCode === 401, 8000, 'the token to stop working');
+      await waitFor(
+        async () =>
+          (await ac.inject({ method: 'GET', url: '/api/v1/principles', headers: bearer(session.accessToken) }))
+            .statusCode === 401,
+        8000,
+        'the token to stop working',
+      );
       assert.ok(Date.now() - started < 6500, `took ${Date.now() - started} ms`);
-      assert.equal((await integrity.inject({ method: 'GET', url: '/api/v1/policies', headers: bearer(session.accessToken) })).statusCode, 401);
+      assert.equal(
+        (await integrity.inject({ method: 'GET', url: '/api/v1/policies', headers: bearer(session.accessToken) }))
+          .statusCode,
+        401,
+      );
     });
   });
 }

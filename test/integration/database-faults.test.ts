@@ -36,11 +36,25 @@ describe('the PostgreSQL driver across a network cut', { skip: runs ? false : 'n
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     proxy.cut();
-    await assert.rejects(inFlight, (error: unknown) => error instanceof AppError && error.errorCode === 'DATABASE_UNAVAILABLE');
-    await assert.rejects(db.query('SELECT 1'), (error: unknown) => error instanceof AppError && error.kind === 'unavailable');
+    await assert.rejects(
+      inFlight,
+      (error: unknown) => error instanceof AppError && error.errorCode === 'DATABASE_UNAVAILABLE',
+    );
+    await assert.rejects(
+      db.query('SELECT 1'),
+      (error: unknown) => error instanceof AppError && error.kind === 'unavailable',
+    );
     proxy.restore();
     // The broken connection was discarded, not handed back: the next transaction works and the first left nothing.
-    await waitFor(async () => db.query('SELECT 1').then(() => true, () => false), 5000, 'the pool to reconnect');
+    await waitFor(
+      async () =>
+        db.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+      5000,
+      'the pool to reconnect',
+    );
     await db.transaction(async (tx) => tx.query('INSERT INTO notes VALUES (2)'));
     assert.deepEqual(await db.query('SELECT id FROM notes ORDER BY id'), [{ id: 2 }]);
   });
@@ -48,9 +62,13 @@ describe('the PostgreSQL driver across a network cut', { skip: runs ? false : 'n
   it('re-subscribes a LISTEN after the cut and says so, then delivers again', async () => {
     const heard: string[] = [];
     let resubscribed = 0;
-    const stop = await db.listen('fault_channel', (payload) => heard.push(payload), () => {
-      resubscribed += 1;
-    });
+    const stop = await db.listen(
+      'fault_channel',
+      (payload) => heard.push(payload),
+      () => {
+        resubscribed += 1;
+      },
+    );
     try {
       await db.query(`SELECT pg_notify('fault_channel', 'before')`);
       await waitFor(async () => heard.includes('before'), 5000, 'the first notification');
@@ -58,7 +76,15 @@ describe('the PostgreSQL driver across a network cut', { skip: runs ? false : 'n
       await new Promise((resolve) => setTimeout(resolve, 500));
       proxy.restore();
       await waitFor(async () => resubscribed === 1, 5000, 'the listener to reconnect');
-      await waitFor(async () => db.query(`SELECT pg_notify('fault_channel', 'after')`).then(() => true, () => false), 5000, 'the pool');
+      await waitFor(
+        async () =>
+          db.query(`SELECT pg_notify('fault_channel', 'after')`).then(
+            () => true,
+            () => false,
+          ),
+        5000,
+        'the pool',
+      );
       await waitFor(async () => heard.includes('after'), 5000, 'a notification after the cut');
     } finally {
       await stop();

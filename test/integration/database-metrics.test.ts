@@ -4,7 +4,9 @@ import { operationOf } from '../../src/platform/db/timed-database.js';
 import { backends, createTestApp, createTestPlatform } from '../support/harness.js';
 
 const sample = (metrics: string, name: string, operation: string) => {
-  const line = metrics.split('\n').find((text) => text.startsWith(`${name}{`) && text.includes(`operation="${operation}"`));
+  const line = metrics
+    .split('\n')
+    .find((text) => text.startsWith(`${name}{`) && text.includes(`operation="${operation}"`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 };
 
@@ -35,10 +37,23 @@ for (const backend of await backends()) {
         });
         await env.platform.db.query('SELECT pg_sleep(0.06), $1::text AS token', ['do-not-log-me']);
         const after = await metrics();
-        assert.ok(sample(after, 'acgs_db_query_duration_seconds_count', 'select') >= sample(before, 'acgs_db_query_duration_seconds_count', 'select') + 2);
-        assert.equal(sample(after, 'acgs_db_query_duration_seconds_count', 'update'), sample(before, 'acgs_db_query_duration_seconds_count', 'update') + 1);
-        assert.ok(sample(after, 'acgs_db_slow_queries_total', 'select') >= sample(before, 'acgs_db_slow_queries_total', 'select') + 1);
-        assert.doesNotMatch((await ac.inject({ method: 'GET', url: '/metrics' })).body, /acgs_db_query_duration_seconds/, 'exported by one service of the process');
+        assert.ok(
+          sample(after, 'acgs_db_query_duration_seconds_count', 'select') >=
+            sample(before, 'acgs_db_query_duration_seconds_count', 'select') + 2,
+        );
+        assert.equal(
+          sample(after, 'acgs_db_query_duration_seconds_count', 'update'),
+          sample(before, 'acgs_db_query_duration_seconds_count', 'update') + 1,
+        );
+        assert.ok(
+          sample(after, 'acgs_db_slow_queries_total', 'select') >=
+            sample(before, 'acgs_db_slow_queries_total', 'select') + 1,
+        );
+        assert.doesNotMatch(
+          (await ac.inject({ method: 'GET', url: '/metrics' })).body,
+          /acgs_db_query_duration_seconds/,
+          'exported by one service of the process',
+        );
 
         // Other statements may be slow on a loaded machine too; the sleeping one must be among them, once.
         const slow = env.logs.filter((line) => line['msg'] === 'slow query' && /pg_sleep/.test(String(line['sql'])));

@@ -3,7 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { fakeModerationServer } from '../support/fake-moderation.js';
 import { createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
 
-const respond = (content: string) => ({ principal: { type: 'Agent', id: 'bot' }, action: 'respond', resource: { type: 'Model', id: 'm' }, content });
+const respond = (content: string) => ({
+  principal: { type: 'Agent', id: 'bot' },
+  action: 'respond',
+  resource: { type: 'Model', id: 'm' },
+  content,
+});
 
 describe('external classifier and keyword lists (PGlite)', () => {
   let fake: Awaited<ReturnType<typeof fakeModerationServer>>;
@@ -27,14 +32,25 @@ describe('external classifier and keyword lists (PGlite)', () => {
       const pgc = await createTestApp('pgc', env.platform);
       try {
         const agent = (await tokenFor(env.platform, ['agent'])).headers;
-        const evaluate = async (content: string) => (await pgc.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers: agent, payload: respond(content) })).json();
+        const evaluate = async (content: string) =>
+          (
+            await pgc.inject({
+              method: 'POST',
+              url: '/api/v1/enforcement/evaluate',
+              headers: agent,
+              payload: respond(content),
+            })
+          ).json();
         const violent = await evaluate('Here is how to attack the building');
         assert.equal(violent.decision, 'deny');
         assert.equal(violent.reasons[0].policy_id, 'forbid-unsafe-outputs');
         assert.equal(fake.requests.at(-1)!.model, 'omni-moderation-latest');
         assert.equal((await evaluate('A calm answer about gardening')).decision, 'allow');
         const keyword = await evaluate('Globex is cheaper');
-        assert.deepEqual(keyword.findings.map((f: { kind: string }) => f.kind), ['competitors']);
+        assert.deepEqual(
+          keyword.findings.map((f: { kind: string }) => f.kind),
+          ['competitors'],
+        );
         const slow = await evaluate('a slow answer about gardening');
         if (mode === 'closed') {
           assert.equal(slow.decision, 'deny');
@@ -44,9 +60,16 @@ describe('external classifier and keyword lists (PGlite)', () => {
           assert.equal(slow.decision, 'allow');
         }
         const metrics = (await pgc.inject({ method: 'GET', url: '/metrics' })).body;
-        assert.match(metrics, /^acgs_service_calls_total\{source="pgc",target="classifier",status="ok",service="pgc"\} 3$/m);
-        assert.match(metrics, /^acgs_service_calls_total\{source="pgc",target="classifier",status="error",service="pgc"\} 1$/m);
-        if (mode === 'closed') assert.match(metrics, /^acgs_pgc_fail_closed_total\{reason="CLASSIFIER_UNAVAILABLE",service="pgc"\} 1$/m);
+        assert.match(
+          metrics,
+          /^acgs_service_calls_total\{source="pgc",target="classifier",status="ok",service="pgc"\} 3$/m,
+        );
+        assert.match(
+          metrics,
+          /^acgs_service_calls_total\{source="pgc",target="classifier",status="error",service="pgc"\} 1$/m,
+        );
+        if (mode === 'closed')
+          assert.match(metrics, /^acgs_pgc_fail_closed_total\{reason="CLASSIFIER_UNAVAILABLE",service="pgc"\} 1$/m);
       } finally {
         await pgc.close();
         await ac.close();
@@ -56,7 +79,9 @@ describe('external classifier and keyword lists (PGlite)', () => {
   }
 
   it('refuses to start with a bad keyword list, naming the variable', async () => {
-    const env = await createTestPlatform('pglite', { env: { ACGS_KEYWORD_LISTS: '[{"name": "x", "patterns": ["(unclosed"]}]' } });
+    const env = await createTestPlatform('pglite', {
+      env: { ACGS_KEYWORD_LISTS: '[{"name": "x", "patterns": ["(unclosed"]}]' },
+    });
     try {
       await assert.rejects(createTestApp('pgc', env.platform), /ACGS_KEYWORD_LISTS/);
     } finally {

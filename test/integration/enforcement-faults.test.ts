@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
-import { backends, createTestApp, createTestPlatform, createUser, requireRedis, tokenFor, POSTGRES_URL, REDIS_URL, type TestPlatform, type TestPlatformOptions } from '../support/harness.js';
+import {
+  backends,
+  createTestApp,
+  createTestPlatform,
+  createUser,
+  requireRedis,
+  tokenFor,
+  POSTGRES_URL,
+  REDIS_URL,
+  type TestPlatform,
+  type TestPlatformOptions,
+} from '../support/harness.js';
 import { waitFor } from '../support/process.js';
 import { evaluateThroughCut, generate, WITHOUT_GENERATE, type Evaluate } from '../support/fault-load.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -12,7 +23,16 @@ async function agentKeyFor(env: TestPlatform): Promise<Record<string, string>> {
   try {
     const admin = (await tokenFor(env.platform, ['admin'])).headers;
     const agent = await createUser(env.platform, ['agent']);
-    return { 'x-api-key': (await auth.inject({ method: 'POST', url: '/auth/api-keys', headers: admin, payload: { user_id: agent.id, name: 'bot' } })).json().key };
+    return {
+      'x-api-key': (
+        await auth.inject({
+          method: 'POST',
+          url: '/auth/api-keys',
+          headers: admin,
+          payload: { user_id: agent.id, name: 'bot' },
+        })
+      ).json().key,
+    };
   } finally {
     await auth.close();
   }
@@ -27,13 +47,23 @@ async function faultStack(target: string, options: (proxy: TcpProxy) => TestPlat
   await (await createTestApp('ac', env.platform)).close();
   const pgc = await createTestApp('pgc', env.platform);
   const headers = await agentKeyFor(env);
-  await waitFor(async () => (await pgc.inject({ method: 'POST', url: EVALUATE, headers, payload: generate('warm-up') })).statusCode === 200, 10_000, 'a first decision');
+  await waitFor(
+    async () =>
+      (await pgc.inject({ method: 'POST', url: EVALUATE, headers, payload: generate('warm-up') })).statusCode === 200,
+    10_000,
+    'a first decision',
+  );
   const evaluate: Evaluate = async (payload) => {
     const response = await pgc.inject({ method: 'POST', url: EVALUATE, headers, payload });
     return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
   };
   return {
-    proxy, env, direct, pgc, headers, evaluate,
+    proxy,
+    env,
+    direct,
+    pgc,
+    headers,
+    evaluate,
     async close() {
       await pgc.close();
       await direct.cleanup();
@@ -55,32 +85,71 @@ describe('enforcement while PostgreSQL is cut for 5 s under load', { skip: runs 
   it('answers 503 with a code during the cut, recovers within 5 s, loses no acknowledged decision, and enforces a bundle activated during the cut', async () => {
     let next = '';
     // Activated while this PGC cannot hear the announcement.
-    const run = await evaluateThroughCut(stack.evaluate, stack.proxy, new Set(['DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'DB_POOL_TIMEOUT']), async () => {
-      next = (await buildAndActivateBundle(stack.direct.platform, WITHOUT_GENERATE, null)).hash;
-    });
-    await waitFor(async () => (await stack.pgc.inject({ method: 'POST', url: EVALUATE, headers: stack.headers, payload: generate('after') })).json<{ bundle_hash: string }>().bundle_hash === next, 5000, 'the bundle activated during the cut');
+    const run = await evaluateThroughCut(
+      stack.evaluate,
+      stack.proxy,
+      new Set(['DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'DB_POOL_TIMEOUT']),
+      async () => {
+        next = (await buildAndActivateBundle(stack.direct.platform, WITHOUT_GENERATE, null)).hash;
+      },
+    );
+    await waitFor(
+      async () =>
+        (
+          await stack.pgc.inject({ method: 'POST', url: EVALUATE, headers: stack.headers, payload: generate('after') })
+        ).json<{ bundle_hash: string }>().bundle_hash === next,
+      5000,
+      'the bundle activated during the cut',
+    );
     const enforcedAfter = Date.now() - run.restoredAt;
-    assert.equal((await stack.pgc.inject({ method: 'POST', url: EVALUATE, headers: stack.headers, payload: generate('now denied') })).json<{ decision: string }>().decision, 'deny');
+    assert.equal(
+      (
+        await stack.pgc.inject({
+          method: 'POST',
+          url: EVALUATE,
+          headers: stack.headers,
+          payload: generate('now denied'),
+        })
+      ).json<{ decision: string }>().decision,
+      'deny',
+    );
     assert.ok(run.recoveredMs < 5000, `recovered in ${run.recoveredMs} ms`);
     assert.ok(enforcedAfter < 5000, `new bundle enforced ${enforcedAfter} ms after the restore`);
-    const stored = await stack.direct.platform.db.query<{ id: string }>('SELECT id FROM decisions WHERE id = ANY($1::uuid[])', [run.acknowledged]);
+    const stored = await stack.direct.platform.db.query<{ id: string }>(
+      'SELECT id FROM decisions WHERE id = ANY($1::uuid[])',
+      [run.acknowledged],
+    );
     assert.equal(stored.length, run.acknowledged.length, 'every acknowledged decision is in the log');
-    console.error(`PostgreSQL cut: ${JSON.stringify(run.statuses)}, recovered ${run.recoveredMs} ms, new bundle enforced ${enforcedAfter} ms after restore`);
+    console.error(
+      `PostgreSQL cut: ${JSON.stringify(run.statuses)}, recovered ${run.recoveredMs} ms, new bundle enforced ${enforcedAfter} ms after restore`,
+    );
   });
 });
 
-describe('enforcement while Redis is cut for 5 s under load', { skip: runs && (await requireRedis()) ? false : 'needs PostgreSQL and Redis' }, () => {
-  let stack: Awaited<ReturnType<typeof faultStack>>;
-  before(async () => {
-    stack = await faultStack(REDIS_URL, (proxy) => ({ redis: true, redisUrl: proxy.rewrite }));
-  });
-  after(async () => stack?.close());
+describe(
+  'enforcement while Redis is cut for 5 s under load',
+  { skip: runs && (await requireRedis()) ? false : 'needs PostgreSQL and Redis' },
+  () => {
+    let stack: Awaited<ReturnType<typeof faultStack>>;
+    before(async () => {
+      stack = await faultStack(REDIS_URL, (proxy) => ({ redis: true, redisUrl: proxy.rewrite }));
+    });
+    after(async () => stack?.close());
 
-  it('answers 503 CACHE_UNAVAILABLE during the cut, recovers within 5 s and loses no acknowledged decision', async () => {
-    const run = await evaluateThroughCut(stack.evaluate, stack.proxy, new Set(['CACHE_UNAVAILABLE']), async () => undefined);
-    assert.ok(run.recoveredMs < 5000, `recovered in ${run.recoveredMs} ms`);
-    const stored = await stack.direct.platform.db.query<{ id: string }>('SELECT id FROM decisions WHERE id = ANY($1::uuid[])', [run.acknowledged]);
-    assert.equal(stored.length, run.acknowledged.length, 'every acknowledged decision is in the log');
-    console.error(`Redis cut: ${JSON.stringify(run.statuses)}, recovered ${run.recoveredMs} ms`);
-  });
-});
+    it('answers 503 CACHE_UNAVAILABLE during the cut, recovers within 5 s and loses no acknowledged decision', async () => {
+      const run = await evaluateThroughCut(
+        stack.evaluate,
+        stack.proxy,
+        new Set(['CACHE_UNAVAILABLE']),
+        async () => undefined,
+      );
+      assert.ok(run.recoveredMs < 5000, `recovered in ${run.recoveredMs} ms`);
+      const stored = await stack.direct.platform.db.query<{ id: string }>(
+        'SELECT id FROM decisions WHERE id = ANY($1::uuid[])',
+        [run.acknowledged],
+      );
+      assert.equal(stored.length, run.acknowledged.length, 'every acknowledged decision is in the log');
+      console.error(`Redis cut: ${JSON.stringify(run.statuses)}, recovered ${run.recoveredMs} ms`);
+    });
+  },
+);

@@ -3,12 +3,24 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { auditTreeSize } from '../../src/platform/audit.js';
 import { verifyAuditTree } from '../../src/services/integrity/audit-tree.js';
-import { backends, createTestApp, createTestPlatform, createUser, tokenFor, type TestPlatform } from '../support/harness.js';
+import {
+  backends,
+  createTestApp,
+  createTestPlatform,
+  createUser,
+  tokenFor,
+  type TestPlatform,
+} from '../support/harness.js';
 
 type Headers = Record<string, string>;
 const NUL = 'a\u0000b';
 const LONE_SURROGATE = '\ud800';
-const benign = { principal: { type: 'Agent', id: 'support-bot' }, action: 'generate', resource: { type: 'Model', id: 'gpt' }, content: 'Write a haiku about autumn.' };
+const benign = {
+  principal: { type: 'Agent', id: 'support-bot' },
+  action: 'generate',
+  resource: { type: 'Model', id: 'gpt' },
+  content: 'Write a haiku about autumn.',
+};
 const principle = {
   key: 'hostile-strings',
   title: 'Hostile strings',
@@ -30,10 +42,16 @@ for (const backend of await backends()) {
 
     before(async () => {
       env = await createTestPlatform(backend);
-      for (const service of ['auth', 'ac', 'integrity', 'pgc'] as const) apps[service] = await createTestApp(service, env.platform);
+      for (const service of ['auth', 'ac', 'integrity', 'pgc'] as const)
+        apps[service] = await createTestApp(service, env.platform);
       admin = (await tokenFor(env.platform, ['admin'])).headers;
       const agent = await createUser(env.platform, ['agent']);
-      const key = await apps['auth']!.inject({ method: 'POST', url: '/auth/api-keys', headers: admin, payload: { user_id: agent.id, name: 'bot' } });
+      const key = await apps['auth']!.inject({
+        method: 'POST',
+        url: '/auth/api-keys',
+        headers: admin,
+        payload: { user_id: agent.id, name: 'bot' },
+      });
       agentKey = { 'x-api-key': key.json().key };
     });
     after(async () => {
@@ -44,23 +62,66 @@ for (const backend of await backends()) {
     it('answers 400 INVALID_STRING naming the field on every service, and changes nothing (the audit log included)', async () => {
       const sizeBefore = await auditTreeSize(env.platform.db);
       const cases: [string, string, string, object, Headers, string][] = [];
-      for (const [label, bad] of [['NUL', NUL], ['lone surrogate', LONE_SURROGATE]] as const) {
+      for (const [label, bad] of [
+        ['NUL', NUL],
+        ['lone surrogate', LONE_SURROGATE],
+      ] as const) {
         cases.push(
           ['auth', 'POST', '/auth/login', { username: bad, password: 'whatever-123' }, {}, 'body.username'],
-          ['auth', 'POST', '/auth/register', { email: 'n@example.com', password: 'correct-Horse-battery-9', full_name: bad }, {}, 'body.full_name'],
+          [
+            'auth',
+            'POST',
+            '/auth/register',
+            { email: 'n@example.com', password: 'correct-Horse-battery-9', full_name: bad },
+            {},
+            'body.full_name',
+          ],
           ['ac', 'POST', '/api/v1/principles', { ...principle, description: bad }, admin, 'body.description'],
-          ['ac', 'POST', '/api/v1/constitutional-council/amendments', { title: bad, rationale: 'y', changes: [{ op: 'repeal_principle', key: 'x' }] }, admin, 'body.title'],
-          ['integrity', 'POST', '/api/v1/policies', { source: '@id("x")\npermit(principal, action, resource);', name: bad }, admin, 'body.name'],
-          ['integrity', 'POST', '/api/v1/policies', { source: '@id("x")\npermit(principal, action, resource);', description: bad }, admin, 'body.description'],
+          [
+            'ac',
+            'POST',
+            '/api/v1/constitutional-council/amendments',
+            { title: bad, rationale: 'y', changes: [{ op: 'repeal_principle', key: 'x' }] },
+            admin,
+            'body.title',
+          ],
+          [
+            'integrity',
+            'POST',
+            '/api/v1/policies',
+            { source: '@id("x")\npermit(principal, action, resource);', name: bad },
+            admin,
+            'body.name',
+          ],
+          [
+            'integrity',
+            'POST',
+            '/api/v1/policies',
+            { source: '@id("x")\npermit(principal, action, resource);', description: bad },
+            admin,
+            'body.description',
+          ],
           ['pgc', 'POST', '/api/v1/enforcement/evaluate', { ...benign, content: bad }, agentKey, 'body.content'],
-          ['pgc', 'POST', '/api/v1/enforcement/evaluate', { ...benign, context: { [bad]: 1 } }, agentKey, 'body.context (a key)'],
+          [
+            'pgc',
+            'POST',
+            '/api/v1/enforcement/evaluate',
+            { ...benign, context: { [bad]: 1 } },
+            agentKey,
+            'body.context (a key)',
+          ],
         );
         void label;
       }
       // A URL cannot carry a lone surrogate (its bytes decode to U+FFFD), but it can carry %00.
       cases.push(['ac', 'GET', '/api/v1/principles?q=a%00b', {}, admin, 'query.q']);
       for (const [service, method, url, payload, headers, field] of cases) {
-        const response = await apps[service]!.inject({ method: method as 'GET' | 'POST', url, headers, ...(method === 'GET' ? {} : { payload }) });
+        const response = await apps[service]!.inject({
+          method: method as 'GET' | 'POST',
+          url,
+          headers,
+          ...(method === 'GET' ? {} : { payload }),
+        });
         assert.equal(response.statusCode, 400, `${method} ${url} ${field}: ${response.body}`);
         const body = response.json<Record<string, string>>();
         assert.equal(body['error_code'], 'INVALID_STRING', `${url}: ${response.body}`);
@@ -75,11 +136,22 @@ for (const backend of await backends()) {
       const requests = Array.from({ length: 160 }, (_, index) => {
         const hostile = index % 8 === 0;
         const content = hostile ? (index % 16 === 0 ? `x${NUL}` : `x${LONE_SURROGATE}`) : `${benign.content} #${index}`;
-        return apps['pgc']!.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers: agentKey, payload: { ...benign, content } }).then((response) => ({ hostile, status: response.statusCode }));
+        return apps['pgc']!.inject({
+          method: 'POST',
+          url: '/api/v1/enforcement/evaluate',
+          headers: agentKey,
+          payload: { ...benign, content },
+        }).then((response) => ({ hostile, status: response.statusCode }));
       });
       const results = await Promise.all(requests);
-      assert.deepEqual(results.filter((result) => result.hostile).map((result) => result.status), Array(20).fill(400));
-      assert.deepEqual(results.filter((result) => !result.hostile).map((result) => result.status), Array(140).fill(200));
+      assert.deepEqual(
+        results.filter((result) => result.hostile).map((result) => result.status),
+        Array(20).fill(400),
+      );
+      assert.deepEqual(
+        results.filter((result) => !result.hostile).map((result) => result.status),
+        Array(140).fill(200),
+      );
     });
   });
 }

@@ -33,8 +33,18 @@ describe('HTTP edges: requests the parser refuses, and what the OpenAPI document
   });
 
   const cases: [string, string, number, string][] = [
-    ['a control character in a header', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n', 400, 'MALFORMED_REQUEST'],
-    ['a 2 MB header', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2 * 1024 * 1024)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+    [
+      'a control character in a header',
+      'GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n',
+      400,
+      'MALFORMED_REQUEST',
+    ],
+    [
+      'a 2 MB header',
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2 * 1024 * 1024)}\r\n\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
     ['a broken request line', 'GARBAGE\r\n\r\n', 400, 'MALFORMED_REQUEST'],
   ];
   for (const [what, request, status, code] of cases) {
@@ -50,9 +60,18 @@ describe('HTTP edges: requests the parser refuses, and what the OpenAPI document
   }
 
   it('marks public routes as needing no credential in /docs/json, and leaves protected ones under the global requirement', async () => {
-    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { security?: unknown[] }>>; security: unknown[] }>();
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      security: unknown[];
+    }>();
     assert.ok(document.security.length > 0);
-    for (const [path, method] of [['/', 'get'], ['/health', 'get'], ['/metrics', 'get'], ['/auth/login', 'post'], ['/auth/register', 'post']] as const) {
+    for (const [path, method] of [
+      ['/', 'get'],
+      ['/health', 'get'],
+      ['/metrics', 'get'],
+      ['/auth/login', 'post'],
+      ['/auth/register', 'post'],
+    ] as const) {
       assert.deepEqual(document.paths[path]?.[method]?.security, [], `${method} ${path}`);
     }
     assert.equal(document.paths['/auth/me']?.['get']?.security, undefined);
@@ -61,9 +80,18 @@ describe('HTTP edges: requests the parser refuses, and what the OpenAPI document
   it('exports acgs_service_calls_total for its database and cache from the first scrape, with no classifier configured', async () => {
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     for (const target of ['database', 'cache']) {
-      assert.match(metrics, new RegExp(`^acgs_service_calls_total\\{source="auth",target="${target}",status="error",service="auth"\\} 0$`, 'm'));
+      assert.match(
+        metrics,
+        new RegExp(
+          `^acgs_service_calls_total\\{source="auth",target="${target}",status="error",service="auth"\\} 0$`,
+          'm',
+        ),
+      );
     }
     await app.inject({ method: 'GET', url: '/health' });
-    assert.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^acgs_service_calls_total\{source="auth",target="database",status="ok",service="auth"\} 1$/m);
+    assert.match(
+      (await app.inject({ method: 'GET', url: '/metrics' })).body,
+      /^acgs_service_calls_total\{source="auth",target="database",status="ok",service="auth"\} 1$/m,
+    );
   });
 });

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { backends, bearer, createTestApp, createTestPlatform, createUser, login, requireRedis, STRONG_PASSWORD, type TestPlatform } from '../support/harness.js';
+import {
+  backends,
+  bearer,
+  createTestApp,
+  createTestPlatform,
+  createUser,
+  login,
+  requireRedis,
+  STRONG_PASSWORD,
+  type TestPlatform,
+} from '../support/harness.js';
 
 const LIMITS = { ACGS_RATE_LIMIT_PER_MINUTE: '5', ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '3' };
 
@@ -24,17 +34,36 @@ for (const backend of await backends()) {
         try {
           await withApp(env, async (app) => {
             const statuses: number[] = [];
-            for (let i = 0; i < 6; i += 1) statuses.push((await app.inject({ method: 'GET', url: '/auth/me', remoteAddress: '10.9.9.9' })).statusCode);
+            for (let i = 0; i < 6; i += 1)
+              statuses.push(
+                (await app.inject({ method: 'GET', url: '/auth/me', remoteAddress: '10.9.9.9' })).statusCode,
+              );
             assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
             const limited = await app.inject({ method: 'GET', url: '/auth/me', remoteAddress: '10.9.9.9' });
             assert.equal(limited.json().error_code, 'RATE_LIMITED');
             assert.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60);
-            assert.equal((await app.inject({ method: 'GET', url: '/auth/me', remoteAddress: '10.9.9.10' })).statusCode, 401);
-            for (let i = 0; i < 10; i += 1) assert.equal((await app.inject({ method: 'GET', url: '/health', remoteAddress: '10.9.9.9' })).statusCode, 200);
+            assert.equal(
+              (await app.inject({ method: 'GET', url: '/auth/me', remoteAddress: '10.9.9.10' })).statusCode,
+              401,
+            );
+            for (let i = 0; i < 10; i += 1)
+              assert.equal(
+                (await app.inject({ method: 'GET', url: '/health', remoteAddress: '10.9.9.9' })).statusCode,
+                200,
+              );
 
             const logins: number[] = [];
             for (let i = 0; i < 4; i += 1) {
-              logins.push((await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'x@example.com', password: 'whatever-it-is' }, remoteAddress: '10.7.7.7' })).statusCode);
+              logins.push(
+                (
+                  await app.inject({
+                    method: 'POST',
+                    url: '/auth/login',
+                    payload: { username: 'x@example.com', password: 'whatever-it-is' },
+                    remoteAddress: '10.7.7.7',
+                  })
+                ).statusCode,
+              );
             }
             assert.deepEqual(logins, [401, 401, 401, 429]);
           });
@@ -50,7 +79,12 @@ if (useRedis && (await backends()).includes('postgres')) {
   describe('two auth instances on PostgreSQL + Redis share sessions, limits and revocations', () => {
     it('a token from one works on the other; logout, deactivation and limits apply across both at once', async () => {
       const first = await createTestPlatform('postgres', { redis: true, env: LIMITS });
-      const second = await createTestPlatform('postgres', { redis: true, env: LIMITS, schema: first.schema!, cachePrefix: first.cachePrefix });
+      const second = await createTestPlatform('postgres', {
+        redis: true,
+        env: LIMITS,
+        schema: first.schema!,
+        cachePrefix: first.cachePrefix,
+      });
       const a = await createTestApp('auth', first.platform);
       const b = await createTestApp('auth', second.platform);
       try {
@@ -58,22 +92,71 @@ if (useRedis && (await backends()).includes('postgres')) {
         const user = await createUser(first.platform, ['auditor']);
         const adminSession = await login(a, admin.email, STRONG_PASSWORD, '10.0.0.1');
         const userSession = await login(a, user.email, STRONG_PASSWORD, '10.0.0.2');
-        assert.equal((await b.inject({ method: 'GET', url: '/auth/me', headers: bearer(userSession.accessToken), remoteAddress: '10.0.0.2' })).statusCode, 200);
+        assert.equal(
+          (
+            await b.inject({
+              method: 'GET',
+              url: '/auth/me',
+              headers: bearer(userSession.accessToken),
+              remoteAddress: '10.0.0.2',
+            })
+          ).statusCode,
+          200,
+        );
 
-        const deactivate = await a.inject({ method: 'POST', url: `/auth/users/${user.id}/deactivate`, headers: bearer(adminSession.accessToken), remoteAddress: '10.0.0.1' });
+        const deactivate = await a.inject({
+          method: 'POST',
+          url: `/auth/users/${user.id}/deactivate`,
+          headers: bearer(adminSession.accessToken),
+          remoteAddress: '10.0.0.1',
+        });
         assert.equal(deactivate.statusCode, 200);
-        const onOther = await b.inject({ method: 'GET', url: '/auth/me', headers: bearer(userSession.accessToken), remoteAddress: '10.0.0.2' });
+        const onOther = await b.inject({
+          method: 'GET',
+          url: '/auth/me',
+          headers: bearer(userSession.accessToken),
+          remoteAddress: '10.0.0.2',
+        });
         assert.equal(onOther.statusCode, 401);
         assert.equal(onOther.json().error_code, 'TOKEN_REVOKED');
 
         const second2 = await login(b, admin.email, STRONG_PASSWORD, '10.0.0.3');
-        assert.equal((await b.inject({ method: 'POST', url: '/auth/logout', headers: bearer(second2.accessToken), remoteAddress: '10.0.0.3' })).statusCode, 204);
-        assert.equal((await a.inject({ method: 'GET', url: '/auth/me', headers: bearer(second2.accessToken), remoteAddress: '10.0.0.3' })).statusCode, 401);
+        assert.equal(
+          (
+            await b.inject({
+              method: 'POST',
+              url: '/auth/logout',
+              headers: bearer(second2.accessToken),
+              remoteAddress: '10.0.0.3',
+            })
+          ).statusCode,
+          204,
+        );
+        assert.equal(
+          (
+            await a.inject({
+              method: 'GET',
+              url: '/auth/me',
+              headers: bearer(second2.accessToken),
+              remoteAddress: '10.0.0.3',
+            })
+          ).statusCode,
+          401,
+        );
 
         const spread: number[] = [];
         for (let i = 0; i < 4; i += 1) {
           const app = i % 2 === 0 ? a : b;
-          spread.push((await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'nobody@example.com', password: 'whatever-it-is' }, remoteAddress: '10.0.0.9' })).statusCode);
+          spread.push(
+            (
+              await app.inject({
+                method: 'POST',
+                url: '/auth/login',
+                payload: { username: 'nobody@example.com', password: 'whatever-it-is' },
+                remoteAddress: '10.0.0.9',
+              })
+            ).statusCode,
+          );
         }
         assert.deepEqual(spread, [401, 401, 401, 429]);
       } finally {
@@ -87,14 +170,17 @@ if (useRedis && (await backends()).includes('postgres')) {
 
   describe('database pool on PostgreSQL', () => {
     it('a caller waiting longer than DATABASE_POOL_TIMEOUT gets 503 DB_POOL_TIMEOUT; overflow connections are used first', async () => {
-      const env = await createTestPlatform('postgres', { env: { DATABASE_POOL_SIZE: '1', DATABASE_MAX_OVERFLOW: '1', DATABASE_POOL_TIMEOUT: '1' } });
+      const env = await createTestPlatform('postgres', {
+        env: { DATABASE_POOL_SIZE: '1', DATABASE_MAX_OVERFLOW: '1', DATABASE_POOL_TIMEOUT: '1' },
+      });
       const app = await createTestApp('auth', env.platform);
       try {
         const admin = await createUser(env.platform, ['admin']);
         const session = await login(app, admin.email);
         const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
         assert.match(metrics, /^acgs_database_max_connections\{service="auth"\} 2$/m);
-        const hold = (seconds: number) => env.platform.db.transaction(async (tx) => void (await tx.query('SELECT pg_sleep($1)', [seconds])));
+        const hold = (seconds: number) =>
+          env.platform.db.transaction(async (tx) => void (await tx.query('SELECT pg_sleep($1)', [seconds])));
         const firstHold = hold(1.2);
         const withOverflow = await app.inject({ method: 'GET', url: '/auth/me', headers: bearer(session.accessToken) });
         assert.equal(withOverflow.statusCode, 200, 'the overflow connection serves while the pool connection is busy');
@@ -110,7 +196,10 @@ if (useRedis && (await backends()).includes('postgres')) {
         assert.ok(Number(starved.headers['retry-after']) > 0);
         assert.ok(Date.now() - started >= 900, 'waited for the pool timeout');
         await Promise.all([secondHold, thirdHold]);
-        assert.equal((await app.inject({ method: 'GET', url: '/auth/me', headers: bearer(session.accessToken) })).statusCode, 200);
+        assert.equal(
+          (await app.inject({ method: 'GET', url: '/auth/me', headers: bearer(session.accessToken) })).statusCode,
+          200,
+        );
       } finally {
         await app.close();
         await env.cleanup();
@@ -126,7 +215,11 @@ describe('PGlite serialises concurrent work instead of failing it', () => {
     try {
       const admin = await createUser(env.platform, ['admin']);
       const session = await login(app, admin.email);
-      const responses = await Promise.all(Array.from({ length: 40 }, () => app.inject({ method: 'GET', url: '/auth/me', headers: bearer(session.accessToken) })));
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          app.inject({ method: 'GET', url: '/auth/me', headers: bearer(session.accessToken) }),
+        ),
+      );
       assert.deepEqual([...new Set(responses.map((response) => response.statusCode))], [200]);
     } finally {
       await app.close();

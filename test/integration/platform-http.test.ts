@@ -3,7 +3,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
-import { backends, bearer, createTestApp, createTestPlatform, userWithRoles, type TestPlatform } from '../support/harness.js';
+import {
+  backends,
+  bearer,
+  createTestApp,
+  createTestPlatform,
+  userWithRoles,
+  type TestPlatform,
+} from '../support/harness.js';
 
 function assertErrorShape(body: Record<string, unknown>, code: string) {
   assert.equal(body['error_code'], code, JSON.stringify(body));
@@ -59,11 +66,26 @@ for (const backend of await backends()) {
         assert.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode < 400, true);
       }
       const authDoc = (await auth.inject({ method: 'GET', url: '/docs/json' })).json();
-      for (const path of ['/auth/login', '/auth/register', '/auth/refresh', '/auth/logout', '/auth/me', '/auth/csrf-token', '/auth/users/{id}/roles', '/auth/api-keys']) {
+      for (const path of [
+        '/auth/login',
+        '/auth/register',
+        '/auth/refresh',
+        '/auth/logout',
+        '/auth/me',
+        '/auth/csrf-token',
+        '/auth/users/{id}/roles',
+        '/auth/api-keys',
+      ]) {
         assert.ok(authDoc.paths[path], path);
       }
       const acDoc = (await apps['ac']!.inject({ method: 'GET', url: '/docs/json' })).json();
-      for (const path of ['/api/v1/principles', '/api/v1/constitution', '/api/v1/constitution/diff', '/api/v1/meta-rules', '/api/v1/constitutional-council/amendments/{id}/vote']) {
+      for (const path of [
+        '/api/v1/principles',
+        '/api/v1/constitution',
+        '/api/v1/constitution/diff',
+        '/api/v1/meta-rules',
+        '/api/v1/constitutional-council/amendments/{id}/vote',
+      ]) {
         assert.ok(acDoc.paths[path], path);
       }
       const fvDoc = (await apps['fv']!.inject({ method: 'GET', url: '/docs/json' })).json();
@@ -85,7 +107,11 @@ for (const backend of await backends()) {
       const given = await auth.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'trace-abc-123' } });
       assert.equal(given.headers['x-request-id'], 'trace-abc-123');
       assert.ok(given.headers['x-instance-id']);
-      const generated = await auth.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'bad id with spaces' } });
+      const generated = await auth.inject({
+        method: 'GET',
+        url: '/health',
+        headers: { 'x-request-id': 'bad id with spaces' },
+      });
       assert.match(String(generated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
       const lines = env.logs.filter((line) => line['req_id'] === 'trace-abc-123');
       assert.equal(lines.length, 1);
@@ -104,36 +130,174 @@ for (const backend of await backends()) {
 
     it('answers bad input with a 4xx in the standard shape and changes nothing', async () => {
       const admin = await userWithRoles(auth, env.platform, ['admin']);
-      const before = await env.platform.db.query<{ users: number; audit: number }>('SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM audit_logs) AS audit');
+      const before = await env.platform.db.query<{ users: number; audit: number }>(
+        'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM audit_logs) AS audit',
+      );
       const errorsBefore = env.logs.filter((line) => Number(line['level']) >= 50).length;
       const cases: { name: string; request: InjectOptions; status: number; code: string }[] = [
-        { name: 'malformed JSON', request: { method: 'POST', url: '/auth/register', headers: { 'content-type': 'application/json' }, payload: '{"email": ' }, status: 400, code: 'INVALID_JSON' },
-        { name: 'empty JSON body', request: { method: 'POST', url: '/auth/register', headers: { 'content-type': 'application/json' }, payload: '' }, status: 400, code: 'INVALID_JSON' },
-        { name: 'wrong type', request: { method: 'POST', url: '/auth/register', payload: { email: 'x@example.com', password: 12345678901234, full_name: 'X' } }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'unknown field', request: { method: 'POST', url: '/auth/register', payload: { email: 'y@example.com', password: 'correct-Horse-battery-9', full_name: 'Y', is_admin: true } }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'bad email', request: { method: 'POST', url: '/auth/register', payload: { email: 'not-an-email', password: 'correct-Horse-battery-9', full_name: 'Z' } }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'array body', request: { method: 'POST', url: '/auth/login', payload: '[]', headers: { 'content-type': 'application/json' } }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'wrong content type', request: { method: 'POST', url: '/auth/login', payload: 'username=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-        { name: 'oversize body', request: { method: 'POST', url: '/auth/register', payload: { email: 'big@example.com', password: 'x', full_name: 'a'.repeat(1024 * 1024 + 10) } }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-        { name: 'bad uuid in path', request: { method: 'GET', url: '/auth/users/not-a-uuid', headers: bearer(admin.accessToken) }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'bad role', request: { method: 'PUT', url: `/auth/users/${admin.userId}/roles`, headers: bearer(admin.accessToken), payload: { roles: ['emperor'] } }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'bad query value', request: { method: 'GET', url: '/auth/users?limit=0', headers: bearer(admin.accessToken) }, status: 400, code: 'VALIDATION_ERROR' },
-        { name: 'unknown query field', request: { method: 'GET', url: '/auth/users?admin=1', headers: bearer(admin.accessToken) }, status: 400, code: 'VALIDATION_ERROR' },
+        {
+          name: 'malformed JSON',
+          request: {
+            method: 'POST',
+            url: '/auth/register',
+            headers: { 'content-type': 'application/json' },
+            payload: '{"email": ',
+          },
+          status: 400,
+          code: 'INVALID_JSON',
+        },
+        {
+          name: 'empty JSON body',
+          request: {
+            method: 'POST',
+            url: '/auth/register',
+            headers: { 'content-type': 'application/json' },
+            payload: '',
+          },
+          status: 400,
+          code: 'INVALID_JSON',
+        },
+        {
+          name: 'wrong type',
+          request: {
+            method: 'POST',
+            url: '/auth/register',
+            payload: { email: 'x@example.com', password: 12345678901234, full_name: 'X' },
+          },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'unknown field',
+          request: {
+            method: 'POST',
+            url: '/auth/register',
+            payload: { email: 'y@example.com', password: 'correct-Horse-battery-9', full_name: 'Y', is_admin: true },
+          },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'bad email',
+          request: {
+            method: 'POST',
+            url: '/auth/register',
+            payload: { email: 'not-an-email', password: 'correct-Horse-battery-9', full_name: 'Z' },
+          },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'array body',
+          request: {
+            method: 'POST',
+            url: '/auth/login',
+            payload: '[]',
+            headers: { 'content-type': 'application/json' },
+          },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'wrong content type',
+          request: {
+            method: 'POST',
+            url: '/auth/login',
+            payload: 'username=a',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
+          status: 415,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+        },
+        {
+          name: 'oversize body',
+          request: {
+            method: 'POST',
+            url: '/auth/register',
+            payload: { email: 'big@example.com', password: 'x', full_name: 'a'.repeat(1024 * 1024 + 10) },
+          },
+          status: 413,
+          code: 'PAYLOAD_TOO_LARGE',
+        },
+        {
+          name: 'bad uuid in path',
+          request: { method: 'GET', url: '/auth/users/not-a-uuid', headers: bearer(admin.accessToken) },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'bad role',
+          request: {
+            method: 'PUT',
+            url: `/auth/users/${admin.userId}/roles`,
+            headers: bearer(admin.accessToken),
+            payload: { roles: ['emperor'] },
+          },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'bad query value',
+          request: { method: 'GET', url: '/auth/users?limit=0', headers: bearer(admin.accessToken) },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
+        {
+          name: 'unknown query field',
+          request: { method: 'GET', url: '/auth/users?admin=1', headers: bearer(admin.accessToken) },
+          status: 400,
+          code: 'VALIDATION_ERROR',
+        },
         { name: 'missing token', request: { method: 'GET', url: '/auth/me' }, status: 401, code: 'NOT_AUTHENTICATED' },
-        { name: 'garbage token', request: { method: 'GET', url: '/auth/me', headers: bearer('abc.def.ghi') }, status: 401, code: 'INVALID_TOKEN' },
-        { name: 'basic auth', request: { method: 'GET', url: '/auth/me', headers: { authorization: 'Basic YTpi' } }, status: 401, code: 'INVALID_TOKEN' },
-        { name: 'unknown user id', request: { method: 'GET', url: '/auth/users/00000000-0000-4000-8000-000000000000', headers: bearer(admin.accessToken) }, status: 404, code: 'USER_NOT_FOUND' },
-        { name: 'unknown route', request: { method: 'DELETE', url: '/auth/everything' }, status: 404, code: 'NOT_FOUND' },
-        { name: 'refresh with junk', request: { method: 'POST', url: '/auth/refresh', payload: { refresh_token: 'junk' } }, status: 401, code: 'INVALID_TOKEN' },
+        {
+          name: 'garbage token',
+          request: { method: 'GET', url: '/auth/me', headers: bearer('abc.def.ghi') },
+          status: 401,
+          code: 'INVALID_TOKEN',
+        },
+        {
+          name: 'basic auth',
+          request: { method: 'GET', url: '/auth/me', headers: { authorization: 'Basic YTpi' } },
+          status: 401,
+          code: 'INVALID_TOKEN',
+        },
+        {
+          name: 'unknown user id',
+          request: {
+            method: 'GET',
+            url: '/auth/users/00000000-0000-4000-8000-000000000000',
+            headers: bearer(admin.accessToken),
+          },
+          status: 404,
+          code: 'USER_NOT_FOUND',
+        },
+        {
+          name: 'unknown route',
+          request: { method: 'DELETE', url: '/auth/everything' },
+          status: 404,
+          code: 'NOT_FOUND',
+        },
+        {
+          name: 'refresh with junk',
+          request: { method: 'POST', url: '/auth/refresh', payload: { refresh_token: 'junk' } },
+          status: 401,
+          code: 'INVALID_TOKEN',
+        },
       ];
       for (const testCase of cases) {
         const response = await auth.inject(testCase.request);
         assert.equal(response.statusCode, testCase.status, `${testCase.name}: ${response.body}`);
         assertErrorShape(response.json(), testCase.code);
       }
-      const afterCounts = await env.platform.db.query<{ users: number; audit: number }>('SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM audit_logs) AS audit');
+      const afterCounts = await env.platform.db.query<{ users: number; audit: number }>(
+        'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM audit_logs) AS audit',
+      );
       assert.deepEqual(afterCounts, before);
-      assert.equal(env.logs.filter((line) => Number(line['level']) >= 50).length, errorsBefore, 'no bad input is logged as an error');
+      assert.equal(
+        env.logs.filter((line) => Number(line['level']) >= 50).length,
+        errorsBefore,
+        'no bad input is logged as an error',
+      );
     });
 
     it('maintenance mode refuses changes with 503 and Retry-After while reads and login keep working', async () => {
@@ -143,27 +307,57 @@ for (const backend of await backends()) {
         const health = await apps['pgc']!.inject({ method: 'GET', url: '/health' });
         assert.equal(health.statusCode, 200);
         assert.equal(health.json().status, 'maintenance');
-        const register = await auth.inject({ method: 'POST', url: '/auth/register', payload: { email: 'during@example.com', password: 'correct-Horse-battery-9', full_name: 'D' } });
+        const register = await auth.inject({
+          method: 'POST',
+          url: '/auth/register',
+          payload: { email: 'during@example.com', password: 'correct-Horse-battery-9', full_name: 'D' },
+        });
         assert.equal(register.statusCode, 503);
         assert.ok(Number(register.headers['retry-after']) > 0);
         assertErrorShape(register.json(), 'MAINTENANCE_MODE');
-        assert.equal((await auth.inject({ method: 'GET', url: '/auth/me', headers: bearer(admin.accessToken) })).statusCode, 200);
-        assert.equal((await auth.inject({ method: 'POST', url: '/auth/login', payload: { username: admin.email, password: 'correct-Horse-battery-9' } })).statusCode, 200);
+        assert.equal(
+          (await auth.inject({ method: 'GET', url: '/auth/me', headers: bearer(admin.accessToken) })).statusCode,
+          200,
+        );
+        assert.equal(
+          (
+            await auth.inject({
+              method: 'POST',
+              url: '/auth/login',
+              payload: { username: admin.email, password: 'correct-Horse-battery-9' },
+            })
+          ).statusCode,
+          200,
+        );
       } finally {
         rmSync(env.platform.config.maintenanceFile, { force: true });
       }
       assert.equal((await apps['pgc']!.inject({ method: 'GET', url: '/health' })).json().status, 'healthy');
-      const register = await auth.inject({ method: 'POST', url: '/auth/register', payload: { email: 'later@example.com', password: 'correct-Horse-battery-9', full_name: 'L' } });
+      const register = await auth.inject({
+        method: 'POST',
+        url: '/auth/register',
+        payload: { email: 'later@example.com', password: 'correct-Horse-battery-9', full_name: 'L' },
+      });
       assert.equal(register.statusCode, 201);
     });
 
     it('applies CORS for configured origins only', async () => {
-      const corsEnv = await createTestPlatform(backend, { env: { BACKEND_CORS_ORIGINS: 'https://console.example.com' } });
+      const corsEnv = await createTestPlatform(backend, {
+        env: { BACKEND_CORS_ORIGINS: 'https://console.example.com' },
+      });
       const app = await createTestApp('ac', corsEnv.platform);
       try {
-        const allowed = await app.inject({ method: 'OPTIONS', url: '/health', headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' } });
+        const allowed = await app.inject({
+          method: 'OPTIONS',
+          url: '/health',
+          headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' },
+        });
         assert.equal(allowed.headers['access-control-allow-origin'], 'https://console.example.com');
-        const denied = await app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example.com' } });
+        const denied = await app.inject({
+          method: 'GET',
+          url: '/health',
+          headers: { origin: 'https://evil.example.com' },
+        });
         assert.equal(denied.headers['access-control-allow-origin'], undefined);
       } finally {
         await app.close();

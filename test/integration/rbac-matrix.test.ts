@@ -35,16 +35,25 @@ for (const backend of await backends()) {
             const headers: Record<string, string> = {};
             if (caller !== 'anonymous') {
               // A fresh session per request, so routes such as logout cannot spoil the next case.
-              headers['authorization'] = `Bearer ${await env.platform.tokens.issueAccessToken(users.get(caller)!, [caller], randomUUID())}`;
+              headers['authorization'] =
+                `Bearer ${await env.platform.tokens.issueAccessToken(users.get(caller)!, [caller], randomUUID())}`;
             }
-            const request: InjectOptions = { method: route.method as InjectOptions['method'], url: route.url.replace(/:[a-z_]+/g, randomUUID()), headers };
+            const request: InjectOptions = {
+              method: route.method as InjectOptions['method'],
+              url: route.url.replace(/:[a-z_]+/g, randomUUID()),
+              headers,
+            };
             if (route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH') request.payload = {};
             const response = await app.inject(request);
             const label = `${caller} ${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`;
             const rule = route.access;
             if (rule === 'public') {
               // Public routes may still reject a missing credential of their own (a refresh token), never a role.
-              assert.ok(response.statusCode !== 403 && !(response.statusCode === 401 && response.json().error_code === 'NOT_AUTHENTICATED'), label);
+              assert.ok(
+                response.statusCode !== 403 &&
+                  !(response.statusCode === 401 && response.json().error_code === 'NOT_AUTHENTICATED'),
+                label,
+              );
             } else if (caller === 'anonymous') {
               assert.equal(response.statusCode, 401, label);
             } else if (rule === 'authenticated' || rule.includes(caller)) {
@@ -63,9 +72,16 @@ for (const backend of await backends()) {
 
     it('keeps admin-only what must be admin-only', () => {
       const auth = apps[0]!;
-      const adminOnly = ['/auth/users', '/auth/users/:id/roles', '/auth/users/:id/deactivate', '/auth/api-keys', '/auth/api-keys/:id'];
+      const adminOnly = [
+        '/auth/users',
+        '/auth/users/:id/roles',
+        '/auth/users/:id/deactivate',
+        '/auth/api-keys',
+        '/auth/api-keys/:id',
+      ];
       for (const url of adminOnly) {
-        for (const row of auth.accessTable.filter((entry) => entry.url === url)) assert.deepEqual(row.access, ['admin'], `${row.method} ${url}`);
+        for (const row of auth.accessTable.filter((entry) => entry.url === url))
+          assert.deepEqual(row.access, ['admin'], `${row.method} ${url}`);
       }
     });
   });

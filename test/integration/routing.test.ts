@@ -8,7 +8,9 @@ import { createTestApp, createTestPlatform } from '../support/harness.js';
 
 const defaultTopology = {
   listenPort: 8080,
-  instances: Object.fromEntries(SERVICE_NAMES.map((service) => [service, [`127.0.0.1:${DEFAULT_PORTS[service]}`]])) as Record<ServiceName, string[]>,
+  instances: Object.fromEntries(
+    SERVICE_NAMES.map((service) => [service, [`127.0.0.1:${DEFAULT_PORTS[service]}`]]),
+  ) as Record<ServiceName, string[]>,
   authRatePerMinute: 10,
   apiRatePerMinute: 100,
 };
@@ -19,7 +21,14 @@ describe('gateway routing table', () => {
     try {
       for (const service of SERVICE_NAMES) {
         const app = await createTestApp(service, env.platform);
-        const strays = app.accessTable.map((row) => row.url).filter((url) => !BASE_ROUTES.includes(url) && !url.startsWith('/docs') && !SERVICE_PATH_PREFIXES[service].some((prefix) => url.startsWith(prefix)));
+        const strays = app.accessTable
+          .map((row) => row.url)
+          .filter(
+            (url) =>
+              !BASE_ROUTES.includes(url) &&
+              !url.startsWith('/docs') &&
+              !SERVICE_PATH_PREFIXES[service].some((prefix) => url.startsWith(prefix)),
+          );
         await app.close();
         assert.deepEqual(strays, [], `${service} serves paths outside its gateway prefixes`);
       }
@@ -29,12 +38,25 @@ describe('gateway routing table', () => {
   });
 
   it('the shipped deploy/nginx/nginx.conf is what `acgs gateway config` renders for the default topology', () => {
-    assert.equal(readFileSync(new URL('../../deploy/nginx/nginx.conf', import.meta.url), 'utf8'), renderNginxConfig(defaultTopology));
+    assert.equal(
+      readFileSync(new URL('../../deploy/nginx/nginx.conf', import.meta.url), 'utf8'),
+      renderNginxConfig(defaultTopology),
+    );
   });
 
   it('refuses topologies nginx would choke on, naming each problem', () => {
-    const problems = topologyProblems({ ...defaultTopology, listenPort: 0, instances: { ...defaultTopology.instances, auth: [], pgc: ['pgc; evil'] }, apiRatePerMinute: 0 });
-    assert.deepEqual(problems, ['auth: needs at least one instance', 'pgc: "pgc; evil" is not host:port', 'listen port 0 is not a port', 'api rate 0 is not a positive whole number per minute']);
+    const problems = topologyProblems({
+      ...defaultTopology,
+      listenPort: 0,
+      instances: { ...defaultTopology.instances, auth: [], pgc: ['pgc; evil'] },
+      apiRatePerMinute: 0,
+    });
+    assert.deepEqual(problems, [
+      'auth: needs at least one instance',
+      'pgc: "pgc; evil" is not host:port',
+      'listen port 0 is not a port',
+      'api rate 0 is not a positive whole number per minute',
+    ]);
     assert.throws(() => renderNginxConfig({ ...defaultTopology, listenPort: 0 }), /listen port 0/);
   });
 });

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
  */
 export function binaryAvailable(command: string, versionArgs: readonly string[], debianPackage: string): boolean {
   const available = spawnSync(command, [...versionArgs]).status === 0;
-  if (!available && process.env['CI'] === 'true') throw new Error(`${command} is required in CI; .ci/run installs Debian ${debianPackage}`);
+  if (!available && process.env['CI'] === 'true')
+    throw new Error(`${command} is required in CI; .ci/run installs Debian ${debianPackage}`);
   return available;
 }

@@ -16,7 +16,12 @@ export const WITHOUT_GENERATE: Readonly<Record<string, string>> = {
 permit (principal, action in [Action::"respond", Action::"tool_call", Action::"retrieve", Action::"write_memory", Action::"send_external"], resource);`,
 };
 
-export const generate = (content: string) => ({ principal: { type: 'Agent', id: 'support-bot' }, action: 'generate', resource: { type: 'Model', id: 'gpt' }, content });
+export const generate = (content: string) => ({
+  principal: { type: 'Agent', id: 'support-bot' },
+  action: 'generate',
+  resource: { type: 'Model', id: 'gpt' },
+  content,
+});
 
 export interface FaultRun {
   statuses: Record<string, number>;
@@ -29,7 +34,12 @@ export interface FaultRun {
  * Eight callers evaluate unique requests without pause while `proxy` is cut for 5 s; `duringCut` runs a second
  * into it. Every refusal must be a 503 with one of `codes`; the run ends at the first decision after the restore.
  */
-export async function evaluateThroughCut(evaluate: Evaluate, proxy: TcpProxy, codes: ReadonlySet<string>, duringCut: () => Promise<void>): Promise<FaultRun> {
+export async function evaluateThroughCut(
+  evaluate: Evaluate,
+  proxy: TcpProxy,
+  codes: ReadonlySet<string>,
+  duringCut: () => Promise<void>,
+): Promise<FaultRun> {
   const acknowledged: string[] = [];
   const statuses: Record<string, number> = {};
   let stop = false;
@@ -65,6 +75,9 @@ export async function evaluateThroughCut(evaluate: Evaluate, proxy: TcpProxy, co
   });
   await Promise.all(workers);
   assert.deepEqual(problems.slice(0, 5), [], 'every refusal is a 503 with its code');
-  assert.ok(Object.keys(statuses).some((label) => label.startsWith('503')), `callers saw 503s: ${JSON.stringify(statuses)}`);
+  assert.ok(
+    Object.keys(statuses).some((label) => label.startsWith('503')),
+    `callers saw 503s: ${JSON.stringify(statuses)}`,
+  );
   return { statuses, acknowledged, recoveredMs: firstOkAfterRestore - restoredAt, restoredAt };
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const gpgAvailable = spawnSync('gpg', ['--version']).status === 0;
-if (!gpgAvailable && process.env['CI'] === 'true') throw new Error('GnuPG (gpg) is required in CI; .ci/run installs Debian gnupg');
+if (!gpgAvailable && process.env['CI'] === 'true')
+  throw new Error('GnuPG (gpg) is required in CI; .ci/run installs Debian gnupg');
 
 /** gpg --import key.asc && gpg --verify bundle.sig bundle.json, in a throwaway keyring. */
 export function gpgVerifies(armoredPublicKey: string, data: Buffer, signature: string): boolean {
@@ -16,7 +17,10 @@ export function gpgVerifies(armoredPublicKey: string, data: Buffer, signature: s
     writeFileSync(join(home, 'bundle.sig'), signature);
     const env = { ...process.env, GNUPGHOME: home };
     assert.equal(spawnSync('gpg', ['--batch', '--import', join(home, 'key.asc')], { env }).status, 0);
-    return spawnSync('gpg', ['--batch', '--verify', join(home, 'bundle.sig'), join(home, 'bundle.json')], { env }).status === 0;
+    return (
+      spawnSync('gpg', ['--batch', '--verify', join(home, 'bundle.sig'), join(home, 'bundle.json')], { env }).status ===
+      0
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

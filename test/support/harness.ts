@@ -104,7 +104,10 @@ export interface TestPlatformOptions {
   redisUrl?: (url: string) => string;
 }
 
-export async function createTestPlatform(backend: Backend, options: TestPlatformOptions = {}): Promise<TestPlatform & { schema: string | null; cachePrefix: string }> {
+export async function createTestPlatform(
+  backend: Backend,
+  options: TestPlatformOptions = {},
+): Promise<TestPlatform & { schema: string | null; cachePrefix: string }> {
   const maintenanceFile = join(tmpdir(), `acgs-maintenance-${randomBytes(6).toString('hex')}`);
   // Keys and secrets a test platform writes go to its own directory, never the checkout's .acgs/.
   const dataDir = mkdtempSync(join(tmpdir(), 'acgs-test-'));
@@ -135,16 +138,25 @@ export async function createTestPlatform(backend: Backend, options: TestPlatform
   if (options.redis === true) env['REDIS_URL'] = redisUrl;
   const config = loadConfig(env);
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger(config.logLevel, new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  }));
+  const logger = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n'))
+          if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
   const db =
     backend === 'pglite'
       ? await openPglite(await migratedPgliteSnapshot())
-      : await openPostgres({ url: env['DATABASE_URL'], size: config.pool.size, maxOverflow: config.pool.maxOverflow, timeoutMs: config.pool.timeoutMs });
+      : await openPostgres({
+          url: env['DATABASE_URL'],
+          size: config.pool.size,
+          maxOverflow: config.pool.maxOverflow,
+          timeoutMs: config.pool.timeoutMs,
+        });
   const cachePrefix = options.cachePrefix ?? `test:${randomBytes(6).toString('hex')}:`;
   const cache = options.redis === true ? await openCache(redisUrl, cachePrefix) : undefined;
   const platform = await createPlatform(config, { logger, db, ...(cache === undefined ? {} : { cache }) });
@@ -172,8 +184,17 @@ export async function createTestApp(service: ServiceName, platform: Platform): P
 export const STRONG_PASSWORD = 'correct-Horse-battery-9';
 
 /** Creates a user with the given roles straight through the account logic. */
-export async function createUser(platform: Platform, roles: Role[] = [], email = `user-${randomBytes(5).toString('hex')}@example.com`) {
-  const user = await buildAccounts(platform).register({ email, password: STRONG_PASSWORD, fullName: 'Test User', roles });
+export async function createUser(
+  platform: Platform,
+  roles: Role[] = [],
+  email = `user-${randomBytes(5).toString('hex')}@example.com`,
+) {
+  const user = await buildAccounts(platform).register({
+    email,
+    password: STRONG_PASSWORD,
+    fullName: 'Test User',
+    roles,
+  });
   return { id: user.id, email, password: STRONG_PASSWORD };
 }
 
@@ -185,13 +206,33 @@ export interface LoggedIn {
   cookies: Record<string, string>;
 }
 
-export async function login(app: FastifyInstance, email: string, password = STRONG_PASSWORD, remoteAddress = '127.0.0.1'): Promise<LoggedIn> {
-  const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: email, password }, remoteAddress });
+export async function login(
+  app: FastifyInstance,
+  email: string,
+  password = STRONG_PASSWORD,
+  remoteAddress = '127.0.0.1',
+): Promise<LoggedIn> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: email, password },
+    remoteAddress,
+  });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
   const body = response.json<{ access_token: string; refresh_token: string }>();
   const cookies = Object.fromEntries(response.cookies.map((cookie) => [cookie.name, cookie.value]));
-  const me = await app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${body.access_token}` } });
-  return { userId: me.json<{ id: string }>().id, email, accessToken: body.access_token, refreshToken: body.refresh_token, cookies };
+  const me = await app.inject({
+    method: 'GET',
+    url: '/auth/me',
+    headers: { authorization: `Bearer ${body.access_token}` },
+  });
+  return {
+    userId: me.json<{ id: string }>().id,
+    email,
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+    cookies,
+  };
 }
 
 export async function userWithRoles(app: FastifyInstance, platform: Platform, roles: Role[]): Promise<LoggedIn> {
@@ -202,7 +243,10 @@ export async function userWithRoles(app: FastifyInstance, platform: Platform, ro
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** A user with these roles and an access token for it, minted directly (no login round-trip). */
-export async function tokenFor(platform: Platform, roles: Role[]): Promise<{ userId: string; headers: Record<string, string> }> {
+export async function tokenFor(
+  platform: Platform,
+  roles: Role[],
+): Promise<{ userId: string; headers: Record<string, string> }> {
   const user = await createUser(platform, roles);
   const token = await platform.tokens.issueAccessToken(user.id, roles, randomBytes(16).toString('hex'));
   return { userId: user.id, headers: { authorization: `Bearer ${token}` } };

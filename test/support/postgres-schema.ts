@@ -27,4 +27,5 @@ export async function createScratchSchema(prefix = 't'): Promise<ScratchSchema> 
   return { name, url: scratchSchemaUrl(name), drop: () => run(`DROP SCHEMA ${name} CASCADE`) };
 }
 
-export const scratchSchemaUrl = (name: string) => `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
+export const scratchSchemaUrl = (name: string) =>
+  `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${name}`)}`;

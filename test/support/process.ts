@@ -43,7 +43,11 @@ export function runCli(args: string[], env: Record<string, string>): CliProcess 
   return { child, output: () => output, exited };
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return;
@@ -63,22 +67,31 @@ export async function healthy(url: string): Promise<boolean> {
 
 /** What each service's /health says (or why it does not answer), for failure messages. */
 async function healthReport(urls: readonly string[]): Promise<string> {
-  const lines = await Promise.all(urls.map(async (url) => {
-    try {
-      const response = await fetch(`${url}/health`);
-      return `${url}: ${response.status} ${await response.text()}`;
-    } catch (error) {
-      return `${url}: ${(error as Error).message}`;
-    }
-  }));
+  const lines = await Promise.all(
+    urls.map(async (url) => {
+      try {
+        const response = await fetch(`${url}/health`);
+        return `${url}: ${response.status} ${await response.text()}`;
+      } catch (error) {
+        return `${url}: ${(error as Error).message}`;
+      }
+    }),
+  );
   return lines.join('\n');
 }
 
 /** Waits until every service answers healthy; on timeout the error carries their health and the stack's output. */
-export async function waitForHealthy(urls: readonly string[], timeoutMs: number, what: string, stack?: CliProcess): Promise<void> {
+export async function waitForHealthy(
+  urls: readonly string[],
+  timeoutMs: number,
+  what: string,
+  stack?: CliProcess,
+): Promise<void> {
   try {
     await waitFor(async () => (await Promise.all(urls.map(healthy))).every(Boolean), timeoutMs, what);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${await healthReport(urls)}${stack === undefined ? '' : `\n--- output ---\n${stack.output().slice(-3000)}`}`);
+    throw new Error(
+      `${(error as Error).message}\n${await healthReport(urls)}${stack === undefined ? '' : `\n--- output ---\n${stack.output().slice(-3000)}`}`,
+    );
   }
 }

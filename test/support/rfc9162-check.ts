@@ -4,7 +4,13 @@ import { createHash } from 'node:crypto';
  * The independent inclusion check of docs/audit.md, written from RFC 9162 §2.1.3.2 without the production code:
  * recompute the root from the leaf data and the audit path, then compare.
  */
-export function checkInclusion(leafData: string, index: number, treeSize: number, auditPath: string[], rootHex: string): boolean {
+export function checkInclusion(
+  leafData: string,
+  index: number,
+  treeSize: number,
+  auditPath: string[],
+  rootHex: string,
+): boolean {
   const h = (...parts: Buffer[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
   let r = h(Buffer.from([0]), Buffer.from(leafData, 'utf8'));
   let fn = index;

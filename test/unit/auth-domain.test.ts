@@ -8,7 +8,13 @@ import { passwordProblems } from '../../src/domain/auth/password-policy.js';
 import { admits } from '../../src/domain/auth/roles.js';
 import { TokenService, TokenVerificationError } from '../../src/domain/auth/tokens.js';
 
-const settings = { secret: 's'.repeat(40), issuer: 'acgs-pgp-auth', audience: 'acgs-pgp', accessTokenSeconds: 900, refreshTokenSeconds: 86400 };
+const settings = {
+  secret: 's'.repeat(40),
+  issuer: 'acgs-pgp-auth',
+  audience: 'acgs-pgp',
+  accessTokenSeconds: 900,
+  refreshTokenSeconds: 86400,
+};
 
 async function rejects(promise: Promise<unknown>, reason: 'expired' | 'invalid') {
   await assert.rejects(promise, (error: unknown) => error instanceof TokenVerificationError && error.reason === reason);
@@ -25,7 +31,12 @@ describe('tokens', () => {
     assert.equal(claims.sid, 's1');
     assert.equal(claims.exp - claims.iat, 900);
     const refresh = await tokens.issueRefreshToken('u1', 's1', 'j1');
-    assert.deepEqual(await tokens.verifyRefreshToken(refresh), { sub: 'u1', sid: 's1', jti: 'j1', exp: (await tokens.verifyRefreshToken(refresh)).exp });
+    assert.deepEqual(await tokens.verifyRefreshToken(refresh), {
+      sub: 'u1',
+      sid: 's1',
+      jti: 'j1',
+      exp: (await tokens.verifyRefreshToken(refresh)).exp,
+    });
   });
 
   it('never accepts a refresh token as an access token or the reverse', async () => {
@@ -34,14 +45,47 @@ describe('tokens', () => {
   });
 
   it('rejects alg none, a wrong secret, expiry and a wrong audience', async () => {
-    const unsecured = new UnsecuredJWT({ roles: ['admin'], sid: 's', typ: 'access' }).setSubject('u').setJti('j').setIssuedAt().setIssuer(settings.issuer).setAudience(settings.audience).setExpirationTime('1h').encode();
+    const unsecured = new UnsecuredJWT({ roles: ['admin'], sid: 's', typ: 'access' })
+      .setSubject('u')
+      .setJti('j')
+      .setIssuedAt()
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setExpirationTime('1h')
+      .encode();
     await rejects(tokens.verifyAccessToken(unsecured), 'invalid');
-    await rejects(new TokenService({ ...settings, secret: 'x'.repeat(40) }).verifyAccessToken(await tokens.issueAccessToken('u', [], 's')), 'invalid');
+    await rejects(
+      new TokenService({ ...settings, secret: 'x'.repeat(40) }).verifyAccessToken(
+        await tokens.issueAccessToken('u', [], 's'),
+      ),
+      'invalid',
+    );
     const key = new TextEncoder().encode(settings.secret);
-    const expired = await new SignJWT({ roles: [], sid: 's', typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setJti('j').setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setIssuer(settings.issuer).setAudience(settings.audience).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(key);
+    const expired = await new SignJWT({ roles: [], sid: 's', typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setJti('j')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(key);
     await rejects(tokens.verifyAccessToken(expired), 'expired');
-    await rejects(new TokenService({ ...settings, audience: 'someone-else' }).verifyAccessToken(await tokens.issueAccessToken('u', [], 's')), 'invalid');
-    const forgedRoles = await new SignJWT({ roles: ['emperor'], sid: 's', typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setJti('j').setIssuedAt().setIssuer(settings.issuer).setAudience(settings.audience).setExpirationTime('1h').sign(key);
+    await rejects(
+      new TokenService({ ...settings, audience: 'someone-else' }).verifyAccessToken(
+        await tokens.issueAccessToken('u', [], 's'),
+      ),
+      'invalid',
+    );
+    const forgedRoles = await new SignJWT({ roles: ['emperor'], sid: 's', typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setJti('j')
+      .setIssuedAt()
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setExpirationTime('1h')
+      .sign(key);
     await rejects(tokens.verifyAccessToken(forgedRoles), 'invalid');
   });
 });
@@ -78,7 +122,11 @@ describe('password policy', () => {
     assert.ok(passwordProblems('password1234', 'ann@example.com').includes('is too common'));
     assert.ok(passwordProblems('Password1234!!', 'ann@example.com').includes('is too common'));
     assert.ok(passwordProblems('qwertyuiop123', 'ann@example.com').includes('is too common'));
-    assert.ok(passwordProblems('my-name-is-annabelle-ok', 'annabelle@example.com').includes("must not contain the email's local part"));
+    assert.ok(
+      passwordProblems('my-name-is-annabelle-ok', 'annabelle@example.com').includes(
+        "must not contain the email's local part",
+      ),
+    );
   });
 });
 

@@ -47,14 +47,21 @@ describe('config', () => {
 
   it('reads pinned key fingerprints as lower-case hex', () => {
     const fingerprint = 'AB'.repeat(20);
-    assert.deepEqual(loadConfig({ ACGS_TRUSTED_KEY_FINGERPRINTS: ` ${fingerprint} , ${'0'.repeat(40)}` }).enforcement.trustedKeyFingerprints, [fingerprint.toLowerCase(), '0'.repeat(40)]);
+    assert.deepEqual(
+      loadConfig({ ACGS_TRUSTED_KEY_FINGERPRINTS: ` ${fingerprint} , ${'0'.repeat(40)}` }).enforcement
+        .trustedKeyFingerprints,
+      [fingerprint.toLowerCase(), '0'.repeat(40)],
+    );
     assert.equal(loadConfig({}).enforcement.trustedKeyFingerprints, null);
   });
 
   it('refuses to start in production without secrets or a real database', () => {
     assert.equal(failure({ ENVIRONMENT: 'production' }).variable, 'AUTH_SERVICE_SECRET_KEY');
     const secrets = { AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32), AUTH_SERVICE_CSRF_SECRET_KEY: 'b'.repeat(32) };
-    assert.equal(failure({ ENVIRONMENT: 'production', AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32) }).variable, 'AUTH_SERVICE_CSRF_SECRET_KEY');
+    assert.equal(
+      failure({ ENVIRONMENT: 'production', AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32) }).variable,
+      'AUTH_SERVICE_CSRF_SECRET_KEY',
+    );
     assert.equal(failure({ ENVIRONMENT: 'production', ...secrets }).variable, 'ACGS_SIGNING_KEY_PASSPHRASE');
     const withPassphrase = { ...secrets, ACGS_SIGNING_KEY_PASSPHRASE: 'p'.repeat(32) };
     assert.equal(failure({ ENVIRONMENT: 'production', ...withPassphrase }).variable, 'DATABASE_URL');
@@ -63,9 +70,17 @@ describe('config', () => {
   });
 
   it('parses CORS origins as a list or JSON array, and PGlite targets', () => {
-    assert.deepEqual(loadConfig({ BACKEND_CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).http.corsOrigins, ['https://a.example', 'http://localhost:3000']);
-    assert.deepEqual(loadConfig({ BACKEND_CORS_ORIGINS: '["https://a.example"]' }).http.corsOrigins, ['https://a.example']);
+    assert.deepEqual(
+      loadConfig({ BACKEND_CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).http.corsOrigins,
+      ['https://a.example', 'http://localhost:3000'],
+    );
+    assert.deepEqual(loadConfig({ BACKEND_CORS_ORIGINS: '["https://a.example"]' }).http.corsOrigins, [
+      'https://a.example',
+    ]);
     assert.deepEqual(loadConfig({ DATABASE_URL: 'pglite://memory' }).database, { kind: 'pglite', dataDir: null });
-    assert.deepEqual(loadConfig({ DATABASE_URL: 'pglite:///var/acgs' }).database, { kind: 'pglite', dataDir: '/var/acgs' });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'pglite:///var/acgs' }).database, {
+      kind: 'pglite',
+      dataDir: '/var/acgs',
+    });
   });
 });

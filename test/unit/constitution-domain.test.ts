@@ -11,7 +11,10 @@ import { tally } from '../../src/domain/constitution/tally.js';
 import type { MetaRules, PrincipleContent, Vote } from '../../src/domain/constitution/types.js';
 import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
 
-const rules = (overrides: Partial<MetaRules['amendments']> = {}): MetaRules['amendments'] => ({ ...DEFAULT_META_RULES.amendments, ...overrides });
+const rules = (overrides: Partial<MetaRules['amendments']> = {}): MetaRules['amendments'] => ({
+  ...DEFAULT_META_RULES.amendments,
+  ...overrides,
+});
 const votes = (spec: string): Vote[] => [...spec].map((c) => (c === 'f' ? 'for' : c === 'a' ? 'against' : 'abstain'));
 
 describe('tally', () => {
@@ -39,7 +42,11 @@ describe('tally', () => {
   it('closes early only when the members yet to vote cannot change the outcome', () => {
     assert.equal(tally(votes('fff'), 3, rules(), false).decided, 'approved');
     assert.equal(tally(votes('fff'), 5, rules(), false).decided, null, '3 for, 2 could still vote against: 3/5 < 2/3');
-    assert.equal(tally(votes('ffff'), 5, rules(), false).decided, 'approved', '4 for, 1 left: 4/5 ≥ 2/3 whatever it votes');
+    assert.equal(
+      tally(votes('ffff'), 5, rules(), false).decided,
+      'approved',
+      '4 for, 1 left: 4/5 ≥ 2/3 whatever it votes',
+    );
     assert.equal(tally(votes('aaa'), 5, rules(), false).decided, 'rejected', 'even 2 more for: 2/5 < 2/3');
     assert.equal(tally(votes('ff'), 3, rules(), false).decided, null, 'quorum of 3 not met yet');
   });
@@ -48,24 +55,46 @@ describe('tally', () => {
 describe('constitution hash', () => {
   it('matches the documented known-answer vectors', () => {
     assert.equal(constitutionHash(KNOWN_ANSWER.document), KNOWN_ANSWER.hash);
-    assert.equal(constitutionHash(constitutionDocument(STARTER_CONSTITUTION.principles, STARTER_CONSTITUTION.meta_rules)), KNOWN_ANSWER.starterHash);
+    assert.equal(
+      constitutionHash(constitutionDocument(STARTER_CONSTITUTION.principles, STARTER_CONSTITUTION.meta_rules)),
+      KNOWN_ANSWER.starterHash,
+    );
   });
   it('depends on content only: principle order and object key order do not matter', () => {
-    const reversed = [...STARTER_CONSTITUTION.principles].reverse().map((principle) => Object.fromEntries(Object.entries(principle).reverse()) as unknown as PrincipleContent);
-    assert.equal(constitutionHash(constitutionDocument(reversed, STARTER_CONSTITUTION.meta_rules)), KNOWN_ANSWER.starterHash);
-    const changed = STARTER_CONSTITUTION.principles.map((principle, index) => (index === 0 ? { ...principle, priority: 2 } : principle));
-    assert.notEqual(constitutionHash(constitutionDocument(changed, STARTER_CONSTITUTION.meta_rules)), KNOWN_ANSWER.starterHash);
+    const reversed = [...STARTER_CONSTITUTION.principles]
+      .reverse()
+      .map((principle) => Object.fromEntries(Object.entries(principle).reverse()) as unknown as PrincipleContent);
+    assert.equal(
+      constitutionHash(constitutionDocument(reversed, STARTER_CONSTITUTION.meta_rules)),
+      KNOWN_ANSWER.starterHash,
+    );
+    const changed = STARTER_CONSTITUTION.principles.map((principle, index) =>
+      index === 0 ? { ...principle, priority: 2 } : principle,
+    );
+    assert.notEqual(
+      constitutionHash(constitutionDocument(changed, STARTER_CONSTITUTION.meta_rules)),
+      KNOWN_ANSWER.starterHash,
+    );
   });
 });
 
 describe('constraints', () => {
   it('accepts the starter constraints', () => {
-    for (const principle of STARTER_CONSTITUTION.principles) assert.deepEqual(constraintProblems(principle.constraints), [], principle.key);
+    for (const principle of STARTER_CONSTITUTION.principles)
+      assert.deepEqual(constraintProblems(principle.constraints), [], principle.key);
   });
   it('names the path of each problem', () => {
     const problems = constraintProblems([
       { effect: 'deny', actions: [] },
-      { effect: 'forbid', actions: ['send_external'], when: [{ attr: 'context.pii', op: 'containsAny', value: 'ssn' }, { attr: 'pii', op: 'eq', value: 1 }], colour: 'red' },
+      {
+        effect: 'forbid',
+        actions: ['send_external'],
+        when: [
+          { attr: 'context.pii', op: 'containsAny', value: 'ssn' },
+          { attr: 'pii', op: 'eq', value: 1 },
+        ],
+        colour: 'red',
+      },
     ]);
     const paths = problems.map((problem) => problem.path);
     assert.ok(paths.includes('/constraints/0/effect'));
@@ -82,13 +111,31 @@ describe('conflict warnings and change checks', () => {
   const permitExternal: PrincipleContent = {
     ...base[1]!,
     key: 'allow-partner-sharing',
-    constraints: [{ effect: 'permit', actions: ['send_external'], when: [{ attr: 'context.pii', op: 'containsAny', value: ['email'] }] }],
+    constraints: [
+      {
+        effect: 'permit',
+        actions: ['send_external'],
+        when: [{ attr: 'context.pii', op: 'containsAny', value: ['email'] }],
+      },
+    ],
   };
   it('warns about a conditioned permit overlapping a forbid, not about the baseline permit', () => {
     const warnings = conflictWarnings(permitExternal, base);
     // Every forbid on send_external whose conditions can hold together with "pii contains email" is reported.
-    assert.deepEqual(warnings.map((warning) => warning.conflicts_with), ['no-pii-to-external-channels', 'no-secrets-in-outputs', 'withhold-unsafe-outputs']);
-    const disjoint: PrincipleContent = { ...permitExternal, constraints: [{ effect: 'permit', actions: ['retrieve'], when: [{ attr: 'context.data_classification', op: 'eq', value: 'public' }] }] };
+    assert.deepEqual(
+      warnings.map((warning) => warning.conflicts_with),
+      ['no-pii-to-external-channels', 'no-secrets-in-outputs', 'withhold-unsafe-outputs'],
+    );
+    const disjoint: PrincipleContent = {
+      ...permitExternal,
+      constraints: [
+        {
+          effect: 'permit',
+          actions: ['retrieve'],
+          when: [{ attr: 'context.data_classification', op: 'eq', value: 'public' }],
+        },
+      ],
+    };
     assert.deepEqual(conflictWarnings(disjoint, base), [], 'eq public cannot overlap eq restricted');
     assert.deepEqual(conflictWarnings(base[1]!, base), []);
   });
@@ -104,18 +151,34 @@ describe('conflict warnings and change checks', () => {
       current,
       new Set(),
     );
-    assert.deepEqual(problems.map((problem) => problem.path), ['/changes/0/key', '/changes/1/principle/key', '/changes/3']);
+    assert.deepEqual(
+      problems.map((problem) => problem.path),
+      ['/changes/0/key', '/changes/1/principle/key', '/changes/3'],
+    );
   });
   it('diffs added, removed and modified principles and meta-rules', () => {
     const from = { principles: [...base], meta_rules: DEFAULT_META_RULES };
     const to = {
-      principles: [...base.filter((principle) => principle.key !== 'audit-everything').map((principle) => (principle.key === 'equal-treatment' ? { ...principle, priority: 90 } : principle)), permitExternal],
+      principles: [
+        ...base
+          .filter((principle) => principle.key !== 'audit-everything')
+          .map((principle) => (principle.key === 'equal-treatment' ? { ...principle, priority: 90 } : principle)),
+        permitExternal,
+      ],
       meta_rules: { ...DEFAULT_META_RULES, amendments: { ...DEFAULT_META_RULES.amendments, voting_period_hours: 24 } },
     };
     const diff = diffConstitutions(from, to);
-    assert.deepEqual(diff.principles.added.map((principle) => principle.key), ['allow-partner-sharing']);
-    assert.deepEqual(diff.principles.removed.map((principle) => principle.key), ['audit-everything']);
-    assert.deepEqual(diff.principles.modified, [{ key: 'equal-treatment', changes: { priority: { from: 80, to: 90 } } }]);
+    assert.deepEqual(
+      diff.principles.added.map((principle) => principle.key),
+      ['allow-partner-sharing'],
+    );
+    assert.deepEqual(
+      diff.principles.removed.map((principle) => principle.key),
+      ['audit-everything'],
+    );
+    assert.deepEqual(diff.principles.modified, [
+      { key: 'equal-treatment', changes: { priority: { from: 80, to: 90 } } },
+    ]);
     assert.deepEqual(diff.meta_rules, { voting_period_hours: { from: 72, to: 24 } });
   });
 });

@@ -36,20 +36,29 @@ describe('the error code registry', () => {
 
   it('declares every code the source throws, returns or renders', () => {
     const thrown = new Set<string>();
-    for (const args of errorConstructions(code)) for (const literal of args.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)) thrown.add(literal[1]!);
-    for (const literal of code.matchAll(/(?:code|errorCode|error_code): '([A-Z][A-Z0-9_]{2,})'/g)) thrown.add(literal[1]!);
+    for (const args of errorConstructions(code))
+      for (const literal of args.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)) thrown.add(literal[1]!);
+    for (const literal of code.matchAll(/(?:code|errorCode|error_code): '([A-Z][A-Z0-9_]{2,})'/g))
+      thrown.add(literal[1]!);
     const reasons = new Set([...Object.keys(DECISION_REASON_CODES), ...Object.keys(SDK_ERROR_CODES)]);
     assert.deepEqual([...thrown].filter((found) => !isErrorCode(found) && !reasons.has(found)).sort(), []);
     assert.ok(thrown.size > 60, `found ${thrown.size} codes in the source`);
   });
 
   it('declares no code that nothing uses', () => {
-    assert.deepEqual(Object.keys(ERROR_CODES).filter((declared) => !code.includes(`'${declared}'`)), []);
+    assert.deepEqual(
+      Object.keys(ERROR_CODES).filter((declared) => !code.includes(`'${declared}'`)),
+      [],
+    );
   });
 
   it('is documented: docs/errors.md is what `acgs errors doc` renders from it', () => {
     const documented = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-    assert.equal(documented, renderErrorCodesDoc(), 'docs/errors.md is stale: run `acgs errors doc --out docs/errors.md`');
+    assert.equal(
+      documented,
+      renderErrorCodesDoc(),
+      'docs/errors.md is stale: run `acgs errors doc --out docs/errors.md`',
+    );
     for (const declared of Object.keys(ERROR_CODES)) assert.ok(documented.includes(`\`${declared}\``), declared);
   });
 });

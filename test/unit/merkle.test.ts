@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MemoryTree } from '../../src/domain/audit/memory-tree.js';
-import { consistencyProof, inclusionProof, rootHash, verifyConsistency, verifyInclusion } from '../../src/domain/audit/merkle.js';
+import {
+  consistencyProof,
+  inclusionProof,
+  rootHash,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/domain/audit/merkle.js';
 
 // An independent reference written straight from RFC 9162 §2.1 (recursive definitions over the leaf data), sharing
 // no code with src/domain/audit: MTH, PATH and PROOF.
@@ -34,7 +40,9 @@ function reference(d: readonly Buffer[]) {
     const n = end - start;
     if (m === n) return b ? [] : [mth(start, end)];
     const split = start + k(n);
-    return m <= k(n) ? [...subproof(m, start, split, b), mth(split, end)] : [...subproof(m - k(n), split, end, false), mth(start, split)];
+    return m <= k(n)
+      ? [...subproof(m, start, split, b), mth(split, end)]
+      : [...subproof(m - k(n), split, end, false), mth(start, split)];
   };
   return {
     root: (size: number) => mth(0, size),
@@ -72,7 +80,10 @@ describe('Merkle tree (RFC 9162) against an independent reference', () => {
       for (let first = 1; first <= second; first += 1) {
         const ours = await consistencyProof(tree, first, second);
         assert.deepEqual(ours, ref.proof(first, second), `proof ${first}→${second}`);
-        assert.ok(verifyConsistency(first, second, ours, roots[first - 1]!, roots[second - 1]!), `verify ${first}→${second}`);
+        assert.ok(
+          verifyConsistency(first, second, ours, roots[first - 1]!, roots[second - 1]!),
+          `verify ${first}→${second}`,
+        );
       }
     }
   });

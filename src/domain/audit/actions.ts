@@ -2,7 +2,18 @@
  * Action namespaces the platform itself writes. Other systems may not append in them: receipts, bundle transparency
  * and auditors rely on, say, `decision.evaluated` or `bundle.activated` entries having come from the platform.
  */
-export const PLATFORM_ACTION_NAMESPACES = ['amendment', 'appeal', 'audit', 'auth', 'bundle', 'constitution', 'crypto', 'decision', 'policy', 'principle'] as const;
+export const PLATFORM_ACTION_NAMESPACES = [
+  'amendment',
+  'appeal',
+  'audit',
+  'auth',
+  'bundle',
+  'constitution',
+  'crypto',
+  'decision',
+  'policy',
+  'principle',
+] as const;
 
 export function isPlatformAction(action: string): boolean {
   const namespace = action.split('.')[0]!;

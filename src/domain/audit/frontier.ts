@@ -26,17 +26,30 @@ function mapReader(known: ReadonlyMap<string, Hash>): SubtreeReader {
   };
   return {
     node,
-    nodes: async (coordinates) => new Map(await Promise.all(coordinates.map(async ([level, index]) => [`${level}:${index}`, await node(level, index)] as const))),
+    nodes: async (coordinates) =>
+      new Map(
+        await Promise.all(
+          coordinates.map(async ([level, index]) => [`${level}:${index}`, await node(level, index)] as const),
+        ),
+      ),
   };
 }
 
 /** Appends leaves to a tree known only by its frontier; returns every node created (level 0 included). */
-export function appendToFrontier(size: number, frontier: ReadonlyMap<string, Hash>, entries: readonly Buffer[]): Promise<[number, number, Hash][]> {
+export function appendToFrontier(
+  size: number,
+  frontier: ReadonlyMap<string, Hash>,
+  entries: readonly Buffer[],
+): Promise<[number, number, Hash][]> {
   return appendLeafHashes(size, frontier, entries.map(leafHash));
 }
 
 /** As appendToFrontier, for leaves whose hashes are already known. */
-export async function appendLeafHashes(size: number, frontier: ReadonlyMap<string, Hash>, leaves: readonly Hash[]): Promise<[number, number, Hash][]> {
+export async function appendLeafHashes(
+  size: number,
+  frontier: ReadonlyMap<string, Hash>,
+  leaves: readonly Hash[],
+): Promise<[number, number, Hash][]> {
   const known = new Map(frontier);
   const reader = mapReader(known);
   const created: [number, number, Hash][] = [];
@@ -53,9 +66,15 @@ export async function appendLeafHashes(size: number, frontier: ReadonlyMap<strin
 }
 
 /** The frontier at `size` of a tree whose frontier was `before` until the nodes `created` extended it. */
-export function advanceFrontier(before: ReadonlyMap<string, Hash>, created: readonly [number, number, Hash][], size: number): Map<string, Hash> {
+export function advanceFrontier(
+  before: ReadonlyMap<string, Hash>,
+  created: readonly [number, number, Hash][],
+  size: number,
+): Map<string, Hash> {
   const known = new Map([...before, ...created.map(([level, index, hash]) => [`${level}:${index}`, hash] as const)]);
-  return new Map(frontierCoordinates(size).map(([level, index]) => [`${level}:${index}`, known.get(`${level}:${index}`)!] as const));
+  return new Map(
+    frontierCoordinates(size).map(([level, index]) => [`${level}:${index}`, known.get(`${level}:${index}`)!] as const),
+  );
 }
 
 /** The root (RFC 9162 MTH) of the tree of `size` leaves with this frontier: the frontier is all it takes. */

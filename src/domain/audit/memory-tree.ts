@@ -19,7 +19,11 @@ export class MemoryTree implements SubtreeReader {
   }
 
   async nodes(coordinates: readonly [number, number][]): Promise<Map<string, Hash>> {
-    return new Map(await Promise.all(coordinates.map(async ([level, index]) => [`${level}:${index}`, await this.node(level, index)] as const)));
+    return new Map(
+      await Promise.all(
+        coordinates.map(async ([level, index]) => [`${level}:${index}`, await this.node(level, index)] as const),
+      ),
+    );
   }
 
   async node(level: number, index: number): Promise<Hash> {

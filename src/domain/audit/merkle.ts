@@ -153,7 +153,13 @@ export function verifyInclusion(leaf: Hash, index: number, size: number, path: r
 }
 
 /** RFC 9162 §2.1.4.2: does `proof` show the tree of `first` leaves (`firstRoot`) is a prefix of `second` (`secondRoot`)? */
-export function verifyConsistency(first: number, second: number, proof: readonly Hash[], firstRoot: Hash, secondRoot: Hash): boolean {
+export function verifyConsistency(
+  first: number,
+  second: number,
+  proof: readonly Hash[],
+  firstRoot: Hash,
+  secondRoot: Hash,
+): boolean {
   if (first <= 0 || first > second) return false;
   if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
   const nodes = isPowerOfTwo(first) ? [firstRoot, ...proof] : [...proof];
@@ -187,7 +193,11 @@ export function verifyConsistency(first: number, second: number, proof: readonly
 }
 
 /** The subtree nodes completed by appending leaf `index`: [level, index, hash] for each level ≥ 1. */
-export async function completedNodes(reader: SubtreeReader, index: number, leaf: Hash): Promise<[number, number, Hash][]> {
+export async function completedNodes(
+  reader: SubtreeReader,
+  index: number,
+  leaf: Hash,
+): Promise<[number, number, Hash][]> {
   const created: [number, number, Hash][] = [];
   let level = 0;
   let position = index;

@@ -45,7 +45,9 @@ export interface Page<T> {
 }
 
 export interface UserStore {
-  insert(user: Omit<UserRecord, 'createdAt' | 'lastLoginAt' | 'failedAttempts' | 'lockedUntil' | 'isActive'>): Promise<UserRecord>;
+  insert(
+    user: Omit<UserRecord, 'createdAt' | 'lastLoginAt' | 'failedAttempts' | 'lockedUntil' | 'isActive'>,
+  ): Promise<UserRecord>;
   findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
   list(limit: number, afterEmail: string | null): Promise<UserRecord[]>;
@@ -54,7 +56,13 @@ export interface UserStore {
    * that reaches `threshold` locks it until lockUntil. A lock that has run out starts the count afresh. Null when
    * locked (with when it ends), so parallel guesses cannot all pass one check; a successful login resets the count.
    */
-  reserveAttempt(id: string, threshold: number, lockUntil: Date): Promise<{ reserved: true; failedAttempts: number; lockedUntil: Date | null } | { reserved: false; lockedUntil: Date }>;
+  reserveAttempt(
+    id: string,
+    threshold: number,
+    lockUntil: Date,
+  ): Promise<
+    { reserved: true; failedAttempts: number; lockedUntil: Date | null } | { reserved: false; lockedUntil: Date }
+  >;
   recordLogin(id: string): Promise<void>;
   setRoles(id: string, roles: Role[]): Promise<UserRecord | null>;
   setActive(id: string, active: boolean): Promise<UserRecord | null>;
@@ -80,7 +88,12 @@ export interface ApiKeyStore {
 
 /** What the account logic needs from the outside world besides storage. */
 export interface AccountEffects {
-  audit(event: { userId: string | null; action: string; resource: string; details?: Record<string, unknown> }): Promise<void>;
+  audit(event: {
+    userId: string | null;
+    action: string;
+    resource: string;
+    details?: Record<string, unknown>;
+  }): Promise<void>;
   revokeSessions(sessionIds: string[]): Promise<void>;
   revokeUser(userId: string): Promise<void>;
   restoreUser(userId: string): Promise<void>;
@@ -131,45 +144,74 @@ export class Accounts {
     private readonly effects: AccountEffects,
   ) {}
 
-  async register(input: { email: string; password: string; fullName: string; roles?: Role[] }, actorId: string | null = null): Promise<UserRecord> {
+  async register(
+    input: { email: string; password: string; fullName: string; roles?: Role[] },
+    actorId: string | null = null,
+  ): Promise<UserRecord> {
     const email = normalizeEmail(input.email);
     const fullName = input.fullName.trim();
     if (fullName.length === 0) throw new ValidationError('full_name must not be blank');
     const problems = passwordProblems(input.password, email);
     if (problems.length > 0) throw new ValidationError(`password ${problems.join('; ')}`, 'WEAK_PASSWORD');
-    if ((await this.users.findByEmail(email)) !== null) throw new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
+    if ((await this.users.findByEmail(email)) !== null)
+      throw new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
     const passwordHash = await this.hasher.hash(input.password);
     let user: UserRecord;
     try {
       user = await this.users.insert({ id: randomUUID(), email, passwordHash, fullName, roles: input.roles ?? [] });
     } catch (error) {
-      if (error instanceof ConflictError) throw new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
+      if (error instanceof ConflictError)
+        throw new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
       throw error;
     }
-    await this.effects.audit({ userId: actorId ?? user.id, action: 'auth.register', resource: `user:${user.id}`, details: { email, roles: user.roles } });
+    await this.effects.audit({
+      userId: actorId ?? user.id,
+      action: 'auth.register',
+      resource: `user:${user.id}`,
+      details: { email, roles: user.roles },
+    });
     return user;
   }
 
-  async login(username: string, password: string, client: ClientInfo): Promise<{ user: UserRecord; tokens: IssuedTokens }> {
+  async login(
+    username: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<{ user: UserRecord; tokens: IssuedTokens }> {
     this.effects.loginAttempted();
     const email = normalizeEmail(username);
     const user = await this.users.findByEmail(email);
     const now = new Date();
     if (user === null) {
-      if ((await this.effects.countUnknownFailure(email, this.lockout.minutes * 60)) > this.lockout.threshold) throw this.lockedError(this.lockout.minutes * 60);
+      if ((await this.effects.countUnknownFailure(email, this.lockout.minutes * 60)) > this.lockout.threshold)
+        throw this.lockedError(this.lockout.minutes * 60);
       await this.hasher.verifyAgainstDecoy(password);
       return this.fail(client, 'unknown_user', email, null);
     }
-    const attempt = await this.users.reserveAttempt(user.id, this.lockout.threshold, new Date(now.getTime() + this.lockout.minutes * 60_000));
+    const attempt = await this.users.reserveAttempt(
+      user.id,
+      this.lockout.threshold,
+      new Date(now.getTime() + this.lockout.minutes * 60_000),
+    );
     if (!attempt.reserved) {
-      await this.effects.audit({ userId: user.id, action: 'auth.login_failed', resource: `user:${user.id}`, details: { reason: 'locked', source_ip: client.sourceIp } });
+      await this.effects.audit({
+        userId: user.id,
+        action: 'auth.login_failed',
+        resource: `user:${user.id}`,
+        details: { reason: 'locked', source_ip: client.sourceIp },
+      });
       this.effects.loginFailed(client.sourceIp, 'locked', email);
       throw this.lockedError((attempt.lockedUntil.getTime() - now.getTime()) / 1000);
     }
     const passwordOk = await this.hasher.verify(password, user.passwordHash);
     if (!passwordOk) {
       if (attempt.lockedUntil !== null && attempt.failedAttempts === this.lockout.threshold) {
-        await this.effects.audit({ userId: user.id, action: 'auth.lockout', resource: `user:${user.id}`, details: { failed_attempts: attempt.failedAttempts, locked_until: attempt.lockedUntil.toISOString() } });
+        await this.effects.audit({
+          userId: user.id,
+          action: 'auth.lockout',
+          resource: `user:${user.id}`,
+          details: { failed_attempts: attempt.failedAttempts, locked_until: attempt.lockedUntil.toISOString() },
+        });
       }
       return this.fail(client, 'wrong_password', email, user.id);
     }
@@ -177,7 +219,12 @@ export class Accounts {
     await this.users.recordLogin(user.id);
     const tokens = await this.startSession(user, client);
     this.effects.loginSucceeded();
-    await this.effects.audit({ userId: user.id, action: 'auth.login', resource: `user:${user.id}`, details: { session_id: tokens.sessionId, source_ip: client.sourceIp } });
+    await this.effects.audit({
+      userId: user.id,
+      action: 'auth.login',
+      resource: `user:${user.id}`,
+      details: { session_id: tokens.sessionId, source_ip: client.sourceIp },
+    });
     return { user, tokens };
   }
 
@@ -193,19 +240,33 @@ export class Accounts {
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const claims = await this.readRefreshToken(refreshToken);
     const session = await this.sessions.findById(claims.sid);
-    if (session === null || session.revokedAt !== null || session.expiresAt <= new Date() || session.userId !== claims.sub) {
+    if (
+      session === null ||
+      session.revokedAt !== null ||
+      session.expiresAt <= new Date() ||
+      session.userId !== claims.sub
+    ) {
       throw new AuthenticationError('Session has ended; log in again', 'TOKEN_REVOKED');
     }
     const user = await this.users.findById(session.userId);
-    if (user === null || !user.isActive) throw new AuthenticationError('Session has ended; log in again', 'TOKEN_REVOKED');
+    if (user === null || !user.isActive)
+      throw new AuthenticationError('Session has ended; log in again', 'TOKEN_REVOKED');
     const nextJti = randomUUID();
     const rotated = session.refreshJti === claims.jti && (await this.sessions.rotate(session.id, claims.jti, nextJti));
     if (!rotated) {
       // A refresh token that was already rotated is being replayed: someone holds a copy. End the whole family.
       await this.sessions.revoke(session.id, 'refresh_token_reuse');
       await this.effects.revokeSessions([session.id]);
-      await this.effects.audit({ userId: user.id, action: 'auth.refresh_reuse', resource: `session:${session.id}`, details: { revoked: true } });
-      throw new AuthenticationError('Refresh token was already used; the session has been revoked', 'REFRESH_TOKEN_REUSED');
+      await this.effects.audit({
+        userId: user.id,
+        action: 'auth.refresh_reuse',
+        resource: `session:${session.id}`,
+        details: { revoked: true },
+      });
+      throw new AuthenticationError(
+        'Refresh token was already used; the session has been revoked',
+        'REFRESH_TOKEN_REUSED',
+      );
     }
     await this.effects.audit({ userId: user.id, action: 'auth.refresh', resource: `session:${session.id}` });
     return {
@@ -242,7 +303,12 @@ export class Accounts {
     await this.effects.forgetUser(userId);
     // Tokens carry roles; revoking the user's sessions makes the change bite now rather than at token expiry.
     await this.effects.revokeSessions(await this.sessions.revokeAllForUser(userId, 'roles_changed'));
-    await this.effects.audit({ userId: actorId, action: 'auth.roles_changed', resource: `user:${userId}`, details: { from: before.roles, to: unique } });
+    await this.effects.audit({
+      userId: actorId,
+      action: 'auth.roles_changed',
+      resource: `user:${userId}`,
+      details: { from: before.roles, to: unique },
+    });
     return user;
   }
 
@@ -257,7 +323,11 @@ export class Accounts {
       await this.effects.revokeUser(userId);
       await this.effects.revokeSessions(await this.sessions.revokeAllForUser(userId, 'deactivated'));
     }
-    await this.effects.audit({ userId: actorId, action: active ? 'auth.user_reactivated' : 'auth.user_deactivated', resource: `user:${userId}` });
+    await this.effects.audit({
+      userId: actorId,
+      action: active ? 'auth.user_reactivated' : 'auth.user_deactivated',
+      resource: `user:${userId}`,
+    });
     return user;
   }
 
@@ -268,14 +338,31 @@ export class Accounts {
     return user;
   }
 
-  async createApiKey(actorId: string, input: { userId: string; name: string; expiresInDays: number | null }): Promise<{ record: ApiKeyRecord; key: string }> {
+  async createApiKey(
+    actorId: string,
+    input: { userId: string; name: string; expiresInDays: number | null },
+  ): Promise<{ record: ApiKeyRecord; key: string }> {
     const owner = await this.requireUser(input.userId);
-    if (!owner.roles.some((role) => MACHINE_ROLES.includes(role))) throw new ValidationError('API keys are issued to users with the agent or service role', 'NOT_AN_AGENT');
+    if (!owner.roles.some((role) => MACHINE_ROLES.includes(role)))
+      throw new ValidationError('API keys are issued to users with the agent or service role', 'NOT_AN_AGENT');
     if (!owner.isActive) throw new ValidationError('The user is deactivated', 'USER_INACTIVE');
     const generated = generateApiKey();
     const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);
-    const record = await this.apiKeys.insert({ id: randomUUID(), userId: owner.id, name: input.name.trim(), prefix: generated.prefix, hash: generated.hash, createdBy: actorId, expiresAt });
-    await this.effects.audit({ userId: actorId, action: 'auth.api_key_created', resource: `api_key:${record.id}`, details: { owner: owner.id, name: record.name, prefix: record.prefix } });
+    const record = await this.apiKeys.insert({
+      id: randomUUID(),
+      userId: owner.id,
+      name: input.name.trim(),
+      prefix: generated.prefix,
+      hash: generated.hash,
+      createdBy: actorId,
+      expiresAt,
+    });
+    await this.effects.audit({
+      userId: actorId,
+      action: 'auth.api_key_created',
+      resource: `api_key:${record.id}`,
+      details: { owner: owner.id, name: record.name, prefix: record.prefix },
+    });
     return { record, key: generated.key };
   }
 
@@ -287,14 +374,27 @@ export class Accounts {
     const record = await this.apiKeys.revoke(keyId);
     if (record === null) throw new NotFoundError('API key not found or already revoked', 'API_KEY_NOT_FOUND');
     await this.effects.forgetApiKey(record.prefix);
-    await this.effects.audit({ userId: actorId, action: 'auth.api_key_revoked', resource: `api_key:${keyId}`, details: { owner: record.userId, prefix: record.prefix } });
+    await this.effects.audit({
+      userId: actorId,
+      action: 'auth.api_key_revoked',
+      resource: `api_key:${keyId}`,
+      details: { owner: record.userId, prefix: record.prefix },
+    });
   }
 
   private async startSession(user: UserRecord, client: ClientInfo): Promise<IssuedTokens> {
     const sessionId = randomUUID();
     const refreshJti = randomUUID();
     const expiresAt = new Date(Date.now() + this.tokens.refreshTokenSeconds * 1000);
-    await this.sessions.insert({ id: sessionId, userId: user.id, refreshJti, expiresAt, revokedAt: null, sourceIp: client.sourceIp, userAgent: client.userAgent });
+    await this.sessions.insert({
+      id: sessionId,
+      userId: user.id,
+      refreshJti,
+      expiresAt,
+      revokedAt: null,
+      sourceIp: client.sourceIp,
+      userAgent: client.userAgent,
+    });
     return {
       accessToken: await this.tokens.issueAccessToken(user.id, user.roles, sessionId),
       refreshToken: await this.tokens.issueRefreshToken(user.id, sessionId, refreshJti),
@@ -305,7 +405,12 @@ export class Accounts {
 
   private async fail(client: ClientInfo, reason: string, email: string, userId: string | null): Promise<never> {
     this.effects.loginFailed(client.sourceIp, reason, email);
-    await this.effects.audit({ userId, action: 'auth.login_failed', resource: userId === null ? `email:${email}` : `user:${userId}`, details: { reason, source_ip: client.sourceIp } });
+    await this.effects.audit({
+      userId,
+      action: 'auth.login_failed',
+      resource: userId === null ? `email:${email}` : `user:${userId}`,
+      details: { reason, source_ip: client.sourceIp },
+    });
     throw new AuthenticationError('Incorrect email or password', 'INVALID_CREDENTIALS');
   }
 
@@ -314,6 +419,7 @@ export class Accounts {
   }
 
   private async guardLastAdmin(): Promise<void> {
-    if ((await this.users.countActiveAdmins()) <= 1) throw new ConflictError('This would leave the system without an active admin', 'LAST_ADMIN');
+    if ((await this.users.countActiveAdmins()) <= 1)
+      throw new ConflictError('This would leave the system without an active admin', 'LAST_ADMIN');
   }
 }

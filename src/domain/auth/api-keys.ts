@@ -16,7 +16,11 @@ export function hashApiKey(key: string): string {
 }
 
 export function generateApiKey(): GeneratedApiKey {
-  const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+  const prefix = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
   const key = `acgs_${prefix}_${randomBytes(32).toString('base64url')}`;
   return { key, prefix, hash: hashApiKey(key) };
 }

@@ -12,7 +12,10 @@ export class PasswordHasher {
   /** A real hash of a random password, compared against when the user is unknown so timing gives nothing away. */
   private decoy: Promise<string> | null = null;
 
-  constructor(private readonly cost: number, limit = Math.max(1, availableParallelism() - 1)) {
+  constructor(
+    private readonly cost: number,
+    limit = Math.max(1, availableParallelism() - 1),
+  ) {
     this.limit = limit;
   }
 

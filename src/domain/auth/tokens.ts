@@ -30,7 +30,10 @@ export interface RefreshClaims {
 export type TokenFailure = 'expired' | 'invalid';
 
 export class TokenVerificationError extends Error {
-  constructor(readonly reason: TokenFailure, message: string) {
+  constructor(
+    readonly reason: TokenFailure,
+    message: string,
+  ) {
     super(message);
     this.name = 'TokenVerificationError';
   }
@@ -96,7 +99,14 @@ export class TokenService {
     if (!Array.isArray(roles) || !roles.every((role): role is Role => typeof role === 'string' && isRole(role))) {
       throw new TokenVerificationError('invalid', 'token roles claim is malformed');
     }
-    const claims = { sub: payload.sub!, roles, sid: payload['sid'] as string, jti: payload.jti!, iat: payload.iat!, exp: payload.exp! };
+    const claims = {
+      sub: payload.sub!,
+      roles,
+      sid: payload['sid'] as string,
+      jti: payload.jti!,
+      iat: payload.iat!,
+      exp: payload.exp!,
+    };
     this.verified.set(token, claims);
     return claims;
   }

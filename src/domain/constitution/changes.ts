@@ -4,7 +4,13 @@ import type { AmendmentChange, ConstitutionDocument, DocumentProblem, PrincipleC
 
 /** Principle keys an amendment's changes touch; two open amendments may not share one. */
 export function touchedKeys(changes: readonly AmendmentChange[]): string[] {
-  return [...new Set(changes.flatMap((change) => (change.op === 'add_principle' ? [change.principle.key] : change.op === 'change_meta_rules' ? [] : [change.key])))];
+  return [
+    ...new Set(
+      changes.flatMap((change) =>
+        change.op === 'add_principle' ? [change.principle.key] : change.op === 'change_meta_rules' ? [] : [change.key],
+      ),
+    ),
+  ];
 }
 
 export function touchesMetaRules(changes: readonly AmendmentChange[]): boolean {
@@ -15,7 +21,11 @@ export function touchesMetaRules(changes: readonly AmendmentChange[]): boolean {
  * Checks changes against the constitution they would amend: keys must exist (or not, for additions), each key is
  * touched once, and every resulting principle and meta-rule set must be valid. Paths point into the request.
  */
-export function changeProblems(changes: readonly AmendmentChange[], current: ConstitutionDocument, takenKeys: ReadonlySet<string>): DocumentProblem[] {
+export function changeProblems(
+  changes: readonly AmendmentChange[],
+  current: ConstitutionDocument,
+  takenKeys: ReadonlySet<string>,
+): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const activeKeys = new Set(current.principles.map((principle) => principle.key));
   const seen = new Set<string>();
@@ -31,12 +41,14 @@ export function changeProblems(changes: readonly AmendmentChange[], current: Con
     if (seen.has(key)) problems.push({ path, message: `principle "${key}" is changed more than once` });
     seen.add(key);
     if (change.op === 'add_principle') {
-      if (activeKeys.has(key) || takenKeys.has(key)) problems.push({ path: `${path}/principle/key`, message: `principle "${key}" already exists` });
+      if (activeKeys.has(key) || takenKeys.has(key))
+        problems.push({ path: `${path}/principle/key`, message: `principle "${key}" already exists` });
       problems.push(...principleProblems(change.principle, `${path}/principle`));
     } else if (!activeKeys.has(key)) {
       problems.push({ path: `${path}/key`, message: `no active principle "${key}"` });
     } else if (change.op === 'modify_principle') {
-      if (Object.keys(change.changes).length === 0) problems.push({ path: `${path}/changes`, message: 'changes nothing' });
+      if (Object.keys(change.changes).length === 0)
+        problems.push({ path: `${path}/changes`, message: 'changes nothing' });
       const before = current.principles.find((principle) => principle.key === key)!;
       problems.push(...principleProblems({ ...before, ...change.changes }, `${path}/changes`));
     }
@@ -51,8 +63,12 @@ export function applyChanges(current: ConstitutionDocument, changes: readonly Am
   let metaRules = current.meta_rules;
   for (const change of changes) {
     if (change.op === 'add_principle') principles.push(change.principle);
-    else if (change.op === 'repeal_principle') principles = principles.filter((principle) => principle.key !== change.key);
-    else if (change.op === 'modify_principle') principles = principles.map((principle) => (principle.key === change.key ? { ...principle, ...change.changes } : principle));
+    else if (change.op === 'repeal_principle')
+      principles = principles.filter((principle) => principle.key !== change.key);
+    else if (change.op === 'modify_principle')
+      principles = principles.map((principle) =>
+        principle.key === change.key ? { ...principle, ...change.changes } : principle,
+      );
     else metaRules = change.meta_rules;
   }
   return { principles, meta_rules: metaRules };

@@ -8,7 +8,14 @@ import { constitutionDocument, constitutionHash } from './hash.js';
 import { DEFAULT_META_RULES, metaRuleProblems } from './meta-rules.js';
 import { conflictWarnings, principleProblems, type ConflictWarning } from './principles.js';
 import { STARTER_CONSTITUTION } from './starter.js';
-import type { AmendmentFilter, AmendmentRecord, ConstitutionStore, PrincipleFilter, PrincipleRecord, VersionRecord } from './store.js';
+import type {
+  AmendmentFilter,
+  AmendmentRecord,
+  ConstitutionStore,
+  PrincipleFilter,
+  PrincipleRecord,
+  VersionRecord,
+} from './store.js';
 import { tally } from './tally.js';
 import type { AmendmentChange, ConstitutionDocument, MetaRules, PrincipleContent, Vote } from './types.js';
 
@@ -65,10 +72,21 @@ export class ConstitutionService {
       if ((await tx.currentVersion()) !== null) return false;
       for (const principle of STARTER_CONSTITUTION.principles) {
         const existing = await tx.findPrincipleByKey(principle.key);
-        if (existing === null) await tx.insertPrinciple({ ...principle, id: randomUUID(), status: 'active', createdBy: null });
+        if (existing === null)
+          await tx.insertPrinciple({ ...principle, id: randomUUID(), status: 'active', createdBy: null });
       }
-      await this.enactVersion(tx, constitutionDocument(STARTER_CONSTITUTION.principles, STARTER_CONSTITUTION.meta_rules), null, null);
-      await tx.audit({ userId: null, action: 'constitution.starter_loaded', resource: 'constitution:1', details: { principles: STARTER_CONSTITUTION.principles.length } });
+      await this.enactVersion(
+        tx,
+        constitutionDocument(STARTER_CONSTITUTION.principles, STARTER_CONSTITUTION.meta_rules),
+        null,
+        null,
+      );
+      await tx.audit({
+        userId: null,
+        action: 'constitution.starter_loaded',
+        resource: 'constitution:1',
+        details: { principles: STARTER_CONSTITUTION.principles.length },
+      });
       return true;
     });
   }
@@ -77,20 +95,37 @@ export class ConstitutionService {
   async bootstrap(actor: Actor): Promise<VersionRecord> {
     return this.store.transaction(async (tx) => {
       await tx.lockConstitution();
-      if ((await tx.currentVersion()) !== null) throw new ConflictError('A constitution already exists; change it by amendment', 'CONSTITUTION_EXISTS');
+      if ((await tx.currentVersion()) !== null)
+        throw new ConflictError('A constitution already exists; change it by amendment', 'CONSTITUTION_EXISTS');
       const drafts = await tx.principlesWithStatus('draft');
       if (drafts.length === 0) throw new ValidationError('There are no draft principles to enact', 'NO_DRAFTS');
       for (const draft of drafts) await tx.updatePrinciple(draft.id, draft, 'active', draft.version);
       const rules = (await tx.metaRules()) ?? DEFAULT_META_RULES;
       const record = await this.enactVersion(tx, constitutionDocument(drafts, rules), actor.userId, null);
-      await tx.audit({ userId: actor.userId, action: 'constitution.bootstrapped', resource: `constitution:${record.version}`, details: { hash: record.hash, principles: drafts.map((draft) => draft.key) } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'constitution.bootstrapped',
+        resource: `constitution:${record.version}`,
+        details: { hash: record.hash, principles: drafts.map((draft) => draft.key) },
+      });
       return record;
     });
   }
 
-  private async enactVersion(tx: ConstitutionStore, document: ConstitutionDocument, actorId: string | null, amendmentId: string | null): Promise<VersionRecord> {
+  private async enactVersion(
+    tx: ConstitutionStore,
+    document: ConstitutionDocument,
+    actorId: string | null,
+    amendmentId: string | null,
+  ): Promise<VersionRecord> {
     const previous = await tx.currentVersion();
-    const record = { version: (previous?.version ?? 0) + 1, hash: constitutionHash(document), document, enactedBy: actorId, enactedByAmendment: amendmentId };
+    const record = {
+      version: (previous?.version ?? 0) + 1,
+      hash: constitutionHash(document),
+      document,
+      enactedBy: actorId,
+      enactedByAmendment: amendmentId,
+    };
     await tx.insertVersion(record);
     await tx.saveMetaRules(document.meta_rules, actorId);
     await tx.notify(CONSTITUTION_CHANGED, { version: record.version, hash: record.hash, amendment_id: amendmentId });
@@ -108,9 +143,15 @@ export class ConstitutionService {
     rejectProblems(metaRuleProblems(rules), 'INVALID_META_RULES');
     return this.store.transaction(async (tx) => {
       await tx.lockConstitution();
-      if ((await tx.currentVersion()) !== null) throw new ConflictError('Meta-rules are in force; change them by amendment', 'META_RULES_ACTIVE');
+      if ((await tx.currentVersion()) !== null)
+        throw new ConflictError('Meta-rules are in force; change them by amendment', 'META_RULES_ACTIVE');
       await tx.saveMetaRules(rules, actor.userId);
-      await tx.audit({ userId: actor.userId, action: 'constitution.meta_rules_set', resource: 'meta_rules', details: { rules } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'constitution.meta_rules_set',
+        resource: 'meta_rules',
+        details: { rules },
+      });
       return rules;
     });
   }
@@ -127,28 +168,61 @@ export class ConstitutionService {
     return record;
   }
 
-  async createDraft(actor: Actor, content: PrincipleContent): Promise<{ principle: PrincipleRecord; warnings: ConflictWarning[] }> {
+  async createDraft(
+    actor: Actor,
+    content: PrincipleContent,
+  ): Promise<{ principle: PrincipleRecord; warnings: ConflictWarning[] }> {
     rejectProblems(principleProblems(content), 'INVALID_PRINCIPLE');
     return this.store.transaction(async (tx) => {
-      if ((await tx.findPrincipleByKey(content.key)) !== null) throw new ConflictError(`A principle with key "${content.key}" already exists`, 'DUPLICATE_KEY');
-      const principle = await tx.insertPrinciple({ ...content, id: randomUUID(), status: 'draft', createdBy: actor.userId });
-      await tx.audit({ userId: actor.userId, action: 'principle.created', resource: `principle:${principle.key}`, details: { id: principle.id } });
+      if ((await tx.findPrincipleByKey(content.key)) !== null)
+        throw new ConflictError(`A principle with key "${content.key}" already exists`, 'DUPLICATE_KEY');
+      const principle = await tx.insertPrinciple({
+        ...content,
+        id: randomUUID(),
+        status: 'draft',
+        createdBy: actor.userId,
+      });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'principle.created',
+        resource: `principle:${principle.key}`,
+        details: { id: principle.id },
+      });
       return { principle, warnings: conflictWarnings(content, await tx.principlesWithStatus('active')) };
     });
   }
 
-  async updateDraft(actor: Actor, id: string, content: PrincipleContent, expectedVersion: number): Promise<{ principle: PrincipleRecord; warnings: ConflictWarning[] }> {
+  async updateDraft(
+    actor: Actor,
+    id: string,
+    content: PrincipleContent,
+    expectedVersion: number,
+  ): Promise<{ principle: PrincipleRecord; warnings: ConflictWarning[] }> {
     rejectProblems(principleProblems(content), 'INVALID_PRINCIPLE');
     return this.store.transaction(async (tx) => {
       const existing = await tx.findPrinciple(id);
       if (existing === null) throw new NotFoundError('Principle not found', 'PRINCIPLE_NOT_FOUND');
-      if (existing.status !== 'draft') throw new ConflictError(`The principle is ${existing.status}; it changes only by amendment`, 'PRINCIPLE_NOT_DRAFT');
+      if (existing.status !== 'draft')
+        throw new ConflictError(
+          `The principle is ${existing.status}; it changes only by amendment`,
+          'PRINCIPLE_NOT_DRAFT',
+        );
       if (content.key !== existing.key) {
-        if ((await tx.findPrincipleByKey(content.key)) !== null) throw new ConflictError(`A principle with key "${content.key}" already exists`, 'DUPLICATE_KEY');
+        if ((await tx.findPrincipleByKey(content.key)) !== null)
+          throw new ConflictError(`A principle with key "${content.key}" already exists`, 'DUPLICATE_KEY');
       }
       const updated = await tx.updatePrinciple(id, content, 'draft', expectedVersion);
-      if (updated === null) throw new ConflictError(`The principle is at version ${existing.version}, not ${expectedVersion}`, 'VERSION_CONFLICT');
-      await tx.audit({ userId: actor.userId, action: 'principle.updated', resource: `principle:${updated.key}`, details: { id, version: updated.version } });
+      if (updated === null)
+        throw new ConflictError(
+          `The principle is at version ${existing.version}, not ${expectedVersion}`,
+          'VERSION_CONFLICT',
+        );
+      await tx.audit({
+        userId: actor.userId,
+        action: 'principle.updated',
+        resource: `principle:${updated.key}`,
+        details: { id, version: updated.version },
+      });
       return { principle: updated, warnings: conflictWarnings(content, await tx.principlesWithStatus('active')) };
     });
   }
@@ -157,15 +231,24 @@ export class ConstitutionService {
     await this.store.transaction(async (tx) => {
       const existing = await tx.findPrinciple(id);
       if (existing === null) throw new NotFoundError('Principle not found', 'PRINCIPLE_NOT_FOUND');
-      if (existing.status !== 'draft') throw new ConflictError(`The principle is ${existing.status}; repeal it by amendment`, 'PRINCIPLE_NOT_DRAFT');
+      if (existing.status !== 'draft')
+        throw new ConflictError(`The principle is ${existing.status}; repeal it by amendment`, 'PRINCIPLE_NOT_DRAFT');
       await tx.deletePrinciple(id);
-      await tx.audit({ userId: actor.userId, action: 'principle.deleted', resource: `principle:${existing.key}`, details: { id } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'principle.deleted',
+        resource: `principle:${existing.key}`,
+        details: { id },
+      });
     });
   }
 
   // ---- amendments ----
 
-  async propose(actor: Actor, input: { title: string; rationale: string; changes: AmendmentChange[] }): Promise<{ amendment: AmendmentRecord; warnings: ConflictWarning[] }> {
+  async propose(
+    actor: Actor,
+    input: { title: string; rationale: string; changes: AmendmentChange[] },
+  ): Promise<{ amendment: AmendmentRecord; warnings: ConflictWarning[] }> {
     const rules = (await this.metaRules()).amendments;
     if (!actor.roles.some((role) => rules.proposer_roles.includes(role))) {
       throw new ForbiddenError(`The meta-rules let only ${rules.proposer_roles.join(', ')} propose amendments`);
@@ -201,23 +284,40 @@ export class ConstitutionService {
     await this.store.transaction(async (tx) => {
       await this.refuseOverlap(tx, amendment);
       await tx.insertAmendment(amendment);
-      await tx.audit({ userId: actor.userId, action: 'amendment.proposed', resource: `amendment:${id}`, details: { title: input.title, principle_keys: amendment.principleKeys } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'amendment.proposed',
+        resource: `amendment:${id}`,
+        details: { title: input.title, principle_keys: amendment.principleKeys },
+      });
     });
     this.observer.amendmentStatus('draft');
     const proposed = applyChanges(current.document, input.changes);
     const warnings = input.changes.flatMap((change) =>
       change.op === 'add_principle' || change.op === 'modify_principle'
-        ? conflictWarnings(proposed.principles.find((principle) => principle.key === (change.op === 'add_principle' ? change.principle.key : change.key))!, proposed.principles)
+        ? conflictWarnings(
+            proposed.principles.find(
+              (principle) => principle.key === (change.op === 'add_principle' ? change.principle.key : change.key),
+            )!,
+            proposed.principles,
+          )
         : [],
     );
     return { amendment, warnings };
   }
 
   private async refuseOverlap(tx: ConstitutionStore, amendment: AmendmentRecord): Promise<void> {
-    const overlapping = await tx.openAmendmentsTouching(amendment.principleKeys, amendment.touchesMetaRules, amendment.id);
+    const overlapping = await tx.openAmendmentsTouching(
+      amendment.principleKeys,
+      amendment.touchesMetaRules,
+      amendment.id,
+    );
     if (overlapping.length > 0) {
       const other = overlapping[0]!;
-      throw new ConflictError(`Amendment ${other.id} ("${other.title}") is open on the same principles or meta-rules`, 'AMENDMENT_CONFLICT');
+      throw new ConflictError(
+        `Amendment ${other.id} ("${other.title}") is open on the same principles or meta-rules`,
+        'AMENDMENT_CONFLICT',
+      );
     }
   }
 
@@ -239,11 +339,16 @@ export class ConstitutionService {
 
   async open(actor: Actor, id: string, deadline: Date | null): Promise<AmendmentRecord> {
     const now = this.now();
-    if (deadline !== null && deadline <= now) throw new ValidationError('The deadline must be in the future', 'DEADLINE_IN_PAST');
+    if (deadline !== null && deadline <= now)
+      throw new ValidationError('The deadline must be in the future', 'DEADLINE_IN_PAST');
     const opened = await this.store.transaction(async (tx) => {
       const amendment = await this.lockedAmendment(tx, id);
       this.requireProposerOrAdmin(actor, amendment);
-      if (amendment.status !== 'draft') throw new ConflictError(`The amendment is ${amendment.status}; only drafts can be opened`, 'AMENDMENT_NOT_DRAFT');
+      if (amendment.status !== 'draft')
+        throw new ConflictError(
+          `The amendment is ${amendment.status}; only drafts can be opened`,
+          'AMENDMENT_NOT_DRAFT',
+        );
       await this.refuseOverlap(tx, amendment);
       const rules = ((await tx.metaRules()) ?? DEFAULT_META_RULES).amendments;
       const councilSize = await tx.councilSize(rules.voter_roles);
@@ -256,7 +361,12 @@ export class ConstitutionService {
         rules,
       };
       await tx.updateAmendment(next);
-      await tx.audit({ userId: actor.userId, action: 'amendment.opened', resource: `amendment:${id}`, details: { deadline: next.deadline!.toISOString(), council_size: councilSize } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'amendment.opened',
+        resource: `amendment:${id}`,
+        details: { deadline: next.deadline!.toISOString(), council_size: councilSize },
+      });
       return next;
     });
     this.observer.amendmentStatus('open');
@@ -267,7 +377,8 @@ export class ConstitutionService {
     const withdrawn = await this.store.transaction(async (tx) => {
       const amendment = await this.lockedAmendment(tx, id);
       this.requireProposerOrAdmin(actor, amendment);
-      if (amendment.status !== 'draft' && amendment.status !== 'open') throw new ConflictError(`The amendment is already ${amendment.status}`, 'AMENDMENT_CLOSED');
+      if (amendment.status !== 'draft' && amendment.status !== 'open')
+        throw new ConflictError(`The amendment is already ${amendment.status}`, 'AMENDMENT_CLOSED');
       const next: AmendmentRecord = { ...amendment, status: 'withdrawn', closedAt: this.now() };
       await tx.updateAmendment(next);
       await tx.audit({ userId: actor.userId, action: 'amendment.withdrawn', resource: `amendment:${id}` });
@@ -281,12 +392,18 @@ export class ConstitutionService {
     await this.closeIfDue(id);
     const result = await this.store.transaction(async (tx) => {
       const amendment = await this.lockedAmendment(tx, id);
-      if (amendment.status !== 'open') throw new ConflictError(`Voting is closed: the amendment is ${amendment.status}`, 'VOTING_CLOSED');
+      if (amendment.status !== 'open')
+        throw new ConflictError(`Voting is closed: the amendment is ${amendment.status}`, 'VOTING_CLOSED');
       if (!actor.roles.some((role) => amendment.rules!.voter_roles.includes(role))) {
         throw new ForbiddenError(`Only ${amendment.rules!.voter_roles.join(', ')} may vote`);
       }
       await tx.upsertVote(id, actor.userId, vote, reason);
-      await tx.audit({ userId: actor.userId, action: 'amendment.vote_cast', resource: `amendment:${id}`, details: { vote, reason } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'amendment.vote_cast',
+        resource: `amendment:${id}`,
+        details: { vote, reason },
+      });
       return this.settle(tx, amendment, false);
     });
     this.observer.voteCast(vote);
@@ -299,13 +416,19 @@ export class ConstitutionService {
       const amendment = await tx.findAmendment(id);
       if (amendment === null) throw new NotFoundError('Amendment not found', 'AMENDMENT_NOT_FOUND');
       await tx.insertComment(id, record);
-      await tx.audit({ userId: actor.userId, action: 'amendment.commented', resource: `amendment:${id}`, details: { comment_id: record.id } });
+      await tx.audit({
+        userId: actor.userId,
+        action: 'amendment.commented',
+        resource: `amendment:${id}`,
+        details: { comment_id: record.id },
+      });
     });
     return record;
   }
 
   async comments(id: string) {
-    if ((await this.store.findAmendment(id)) === null) throw new NotFoundError('Amendment not found', 'AMENDMENT_NOT_FOUND');
+    if ((await this.store.findAmendment(id)) === null)
+      throw new NotFoundError('Amendment not found', 'AMENDMENT_NOT_FOUND');
     return this.store.comments(id);
   }
 
@@ -325,10 +448,24 @@ export class ConstitutionService {
   }
 
   /** Tallies inside the caller's transaction (which holds the amendment's row lock) and closes/enacts if decided. */
-  private async settle(tx: ConstitutionStore, amendment: AmendmentRecord, deadlinePassed: boolean): Promise<AmendmentRecord> {
+  private async settle(
+    tx: ConstitutionStore,
+    amendment: AmendmentRecord,
+    deadlinePassed: boolean,
+  ): Promise<AmendmentRecord> {
     const votes = await tx.votes(amendment.id);
-    const result = tally(votes.map((vote) => vote.vote), amendment.councilSize!, amendment.rules!, deadlinePassed);
-    const outcome = { counts: result.counts, quorumNeeded: result.quorumNeeded, quorumMet: result.quorumMet, decided: result.decided };
+    const result = tally(
+      votes.map((vote) => vote.vote),
+      amendment.councilSize!,
+      amendment.rules!,
+      deadlinePassed,
+    );
+    const outcome = {
+      counts: result.counts,
+      quorumNeeded: result.quorumNeeded,
+      quorumMet: result.quorumMet,
+      decided: result.decided,
+    };
     if (result.decided === null) {
       const next = { ...amendment, outcome };
       await tx.updateAmendment(next);
@@ -336,7 +473,12 @@ export class ConstitutionService {
     }
     let next: AmendmentRecord = { ...amendment, status: result.decided, closedAt: this.now(), outcome };
     await tx.updateAmendment(next);
-    await tx.audit({ userId: null, action: `amendment.${result.decided}`, resource: `amendment:${amendment.id}`, details: { counts: result.counts, deadline_passed: deadlinePassed } });
+    await tx.audit({
+      userId: null,
+      action: `amendment.${result.decided}`,
+      resource: `amendment:${amendment.id}`,
+      details: { counts: result.counts, deadline_passed: deadlinePassed },
+    });
     this.observer.amendmentStatus(result.decided);
     if (result.decided === 'approved') next = await this.enact(tx, next);
     return next;
@@ -355,21 +497,39 @@ export class ConstitutionService {
     if (problems.length > 0) {
       // The constitution moved since the vote opened in a way that makes these changes invalid; keep the approval
       // on record without enacting it.
-      const next = { ...amendment, outcome: { ...amendment.outcome!, enactment_error: problems.map((p) => `${p.path}: ${p.message}`).join('; ') } };
+      const next = {
+        ...amendment,
+        outcome: { ...amendment.outcome!, enactment_error: problems.map((p) => `${p.path}: ${p.message}`).join('; ') },
+      };
       await tx.updateAmendment(next);
       return next;
     }
     const document = applyChanges(current.document, amendment.changes);
     for (const change of amendment.changes) await this.applyPrincipleChange(tx, change, document, amendment.proposedBy);
-    const record = await this.enactVersion(tx, constitutionDocument(document.principles, document.meta_rules), null, amendment.id);
+    const record = await this.enactVersion(
+      tx,
+      constitutionDocument(document.principles, document.meta_rules),
+      null,
+      amendment.id,
+    );
     const next: AmendmentRecord = { ...amendment, status: 'enacted', enactedVersion: record.version };
     await tx.updateAmendment(next);
-    await tx.audit({ userId: null, action: 'constitution.enacted', resource: `constitution:${record.version}`, details: { amendment_id: amendment.id, hash: record.hash } });
+    await tx.audit({
+      userId: null,
+      action: 'constitution.enacted',
+      resource: `constitution:${record.version}`,
+      details: { amendment_id: amendment.id, hash: record.hash },
+    });
     this.observer.amendmentStatus('enacted');
     return next;
   }
 
-  private async applyPrincipleChange(tx: ConstitutionStore, change: AmendmentChange, document: ConstitutionDocument, proposedBy: string): Promise<void> {
+  private async applyPrincipleChange(
+    tx: ConstitutionStore,
+    change: AmendmentChange,
+    document: ConstitutionDocument,
+    proposedBy: string,
+  ): Promise<void> {
     if (change.op === 'change_meta_rules') return;
     const key = change.op === 'add_principle' ? change.principle.key : change.key;
     const existing = await tx.findPrincipleByKey(key);
@@ -378,7 +538,8 @@ export class ConstitutionService {
       return;
     }
     const content = document.principles.find((principle) => principle.key === key)!;
-    if (existing === null) await tx.insertPrinciple({ ...content, id: randomUUID(), status: 'active', createdBy: proposedBy });
+    if (existing === null)
+      await tx.insertPrinciple({ ...content, id: randomUUID(), status: 'active', createdBy: proposedBy });
     else await tx.updatePrinciple(existing.id, content, 'active', existing.version);
   }
 
@@ -389,6 +550,7 @@ export class ConstitutionService {
   }
 
   private requireProposerOrAdmin(actor: Actor, amendment: AmendmentRecord): void {
-    if (amendment.proposedBy !== actor.userId && !isAdmin(actor)) throw new ForbiddenError('Only the proposer or an admin may do this');
+    if (amendment.proposedBy !== actor.userId && !isAdmin(actor))
+      throw new ForbiddenError('Only the proposer or an admin may do this');
   }
 }

@@ -23,15 +23,24 @@ const OPERATOR_VALUES: Record<ConditionOperator, ValueKind> = {
   is_false: 'none',
 };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function stringList(value: unknown, path: string, pattern: RegExp, what: string, problems: DocumentProblem[], allowEmpty = false): void {
+function stringList(
+  value: unknown,
+  path: string,
+  pattern: RegExp,
+  what: string,
+  problems: DocumentProblem[],
+  allowEmpty = false,
+): void {
   if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) {
     problems.push({ path, message: `must be a${allowEmpty ? 'n' : ' non-empty'} array of ${what}` });
     return;
   }
   value.forEach((item, index) => {
-    if (typeof item !== 'string' || !pattern.test(item)) problems.push({ path: `${path}/${index}`, message: `must be ${what}` });
+    if (typeof item !== 'string' || !pattern.test(item))
+      problems.push({ path: `${path}/${index}`, message: `must be ${what}` });
   });
 }
 
@@ -40,9 +49,14 @@ function checkCondition(value: unknown, path: string, problems: DocumentProblem[
     problems.push({ path, message: 'must be an object {attr, op, value}' });
     return;
   }
-  for (const key of Object.keys(value)) if (!['attr', 'op', 'value'].includes(key)) problems.push({ path: `${path}/${key}`, message: 'is not a condition field' });
+  for (const key of Object.keys(value))
+    if (!['attr', 'op', 'value'].includes(key))
+      problems.push({ path: `${path}/${key}`, message: 'is not a condition field' });
   if (typeof value['attr'] !== 'string' || !ATTRIBUTE.test(value['attr'])) {
-    problems.push({ path: `${path}/attr`, message: 'must name an attribute such as context.pii, principal.role or resource.classification' });
+    problems.push({
+      path: `${path}/attr`,
+      message: 'must name an attribute such as context.pii, principal.role or resource.classification',
+    });
   }
   const op = value['op'];
   if (typeof op !== 'string' || !(op in OPERATOR_VALUES)) {
@@ -55,12 +69,16 @@ function checkCondition(value: unknown, path: string, problems: DocumentProblem[
   if (kind === 'none') {
     if (operand !== undefined) problems.push({ path: valuePath, message: `${op} takes no value` });
   } else if (kind === 'number') {
-    if (typeof operand !== 'number' || !Number.isInteger(operand)) problems.push({ path: valuePath, message: `${op} needs an integer` });
+    if (typeof operand !== 'number' || !Number.isInteger(operand))
+      problems.push({ path: valuePath, message: `${op} needs an integer` });
   } else if (kind === 'string_list') {
     if (!Array.isArray(operand) || operand.length === 0 || !operand.every((item) => typeof item === 'string')) {
       problems.push({ path: valuePath, message: `${op} needs a non-empty array of strings` });
     }
-  } else if (!['string', 'number', 'boolean'].includes(typeof operand) || (typeof operand === 'number' && !Number.isInteger(operand))) {
+  } else if (
+    !['string', 'number', 'boolean'].includes(typeof operand) ||
+    (typeof operand === 'number' && !Number.isInteger(operand))
+  ) {
     problems.push({ path: valuePath, message: `${op} needs a string, integer or boolean` });
   }
 }
@@ -73,22 +91,39 @@ export function constraintProblems(value: unknown, base = '/constraints'): Docum
   value.forEach((constraint, index) => {
     const path = `${base}/${index}`;
     if (!isObject(constraint)) {
-      problems.push({ path, message: 'must be an object {effect, actions, when?, unless?, resource_types?, obligations?}' });
+      problems.push({
+        path,
+        message: 'must be an object {effect, actions, when?, unless?, resource_types?, obligations?}',
+      });
       return;
     }
-    for (const key of Object.keys(constraint)) if (!KNOWN_KEYS.has(key)) problems.push({ path: `${path}/${key}`, message: 'is not a constraint field' });
-    if (constraint['effect'] !== 'forbid' && constraint['effect'] !== 'permit') problems.push({ path: `${path}/effect`, message: 'must be "forbid" or "permit"' });
+    for (const key of Object.keys(constraint))
+      if (!KNOWN_KEYS.has(key)) problems.push({ path: `${path}/${key}`, message: 'is not a constraint field' });
+    if (constraint['effect'] !== 'forbid' && constraint['effect'] !== 'permit')
+      problems.push({ path: `${path}/effect`, message: 'must be "forbid" or "permit"' });
     stringList(constraint['actions'], `${path}/actions`, NAME, 'action names (snake_case)', problems);
-    if (constraint['resource_types'] !== undefined) stringList(constraint['resource_types'], `${path}/resource_types`, TYPE_NAME, 'resource type names (PascalCase)', problems);
+    if (constraint['resource_types'] !== undefined)
+      stringList(
+        constraint['resource_types'],
+        `${path}/resource_types`,
+        TYPE_NAME,
+        'resource type names (PascalCase)',
+        problems,
+      );
     for (const part of ['when', 'unless'] as const) {
       const conditions = constraint[part];
       if (conditions === undefined) continue;
-      if (!Array.isArray(conditions)) problems.push({ path: `${path}/${part}`, message: 'must be an array of conditions' });
-      else conditions.forEach((condition, position) => checkCondition(condition, `${path}/${part}/${position}`, problems));
+      if (!Array.isArray(conditions))
+        problems.push({ path: `${path}/${part}`, message: 'must be an array of conditions' });
+      else
+        conditions.forEach((condition, position) => checkCondition(condition, `${path}/${part}/${position}`, problems));
     }
     if (constraint['obligations'] !== undefined) {
       const obligations = constraint['obligations'];
-      if (!Array.isArray(obligations) || !obligations.every((item) => (OBLIGATIONS as readonly unknown[]).includes(item))) {
+      if (
+        !Array.isArray(obligations) ||
+        !obligations.every((item) => (OBLIGATIONS as readonly unknown[]).includes(item))
+      ) {
         problems.push({ path: `${path}/obligations`, message: `must be an array of ${OBLIGATIONS.join(', ')}` });
       }
     }

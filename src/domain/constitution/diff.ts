@@ -25,7 +25,10 @@ function fieldChanges(before: object, after: object): Record<string, FieldChange
   return changes;
 }
 
-const flatMetaRules = (document: ConstitutionDocument) => ({ conflict_resolution: document.meta_rules.conflict_resolution, ...document.meta_rules.amendments });
+const flatMetaRules = (document: ConstitutionDocument) => ({
+  conflict_resolution: document.meta_rules.conflict_resolution,
+  ...document.meta_rules.amendments,
+});
 
 export function diffConstitutions(from: ConstitutionDocument, to: ConstitutionDocument): ConstitutionDiff {
   const before = new Map(from.principles.map((principle) => [principle.key, principle]));

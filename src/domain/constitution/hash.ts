@@ -17,7 +17,10 @@ function contentOf(principle: PrincipleContent): PrincipleContent {
 }
 
 /** Builds the document a version hashes: principles sorted by key, meta-rules as they are. */
-export function constitutionDocument(principles: readonly PrincipleContent[], metaRules: MetaRules): ConstitutionDocument {
+export function constitutionDocument(
+  principles: readonly PrincipleContent[],
+  metaRules: MetaRules,
+): ConstitutionDocument {
   const sorted = [...principles].map(contentOf).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { principles: sorted, meta_rules: metaRules };
 }

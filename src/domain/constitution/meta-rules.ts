@@ -21,12 +21,15 @@ export function metaRuleProblems(rules: MetaRules, base = ''): DocumentProblem[]
     problems.push({ path: `${base}/amendments/quorum/fraction`, message: 'must be greater than 0 and at most 1' });
   }
   const { numerator, denominator } = amendments.approval_threshold;
-  if (numerator > denominator) problems.push({ path: `${base}/amendments/approval_threshold`, message: 'numerator must not exceed denominator' });
+  if (numerator > denominator)
+    problems.push({ path: `${base}/amendments/approval_threshold`, message: 'numerator must not exceed denominator' });
   for (const field of ['proposer_roles', 'voter_roles'] as const) {
     amendments[field].forEach((role, index) => {
-      if (!isRole(role)) problems.push({ path: `${base}/amendments/${field}/${index}`, message: `"${role}" is not a role` });
+      if (!isRole(role))
+        problems.push({ path: `${base}/amendments/${field}/${index}`, message: `"${role}" is not a role` });
     });
   }
-  if (amendments.voter_roles.length === 0) problems.push({ path: `${base}/amendments/voter_roles`, message: 'at least one role must be able to vote' });
+  if (amendments.voter_roles.length === 0)
+    problems.push({ path: `${base}/amendments/voter_roles`, message: 'at least one role must be able to vote' });
   return problems;
 }

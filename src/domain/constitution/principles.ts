@@ -10,7 +10,10 @@ export function principleProblems(principle: PrincipleContent, base = ''): Docum
     if (!Array.isArray(constraint?.actions)) return;
     for (const action of constraint.actions) {
       if (!principle.scope.actions.includes(action)) {
-        problems.push({ path: `${base}/constraints/${index}/actions`, message: `"${action}" is outside the principle's scope.actions` });
+        problems.push({
+          path: `${base}/constraints/${index}/actions`,
+          message: `"${action}" is outside the principle's scope.actions`,
+        });
       }
     }
   });

@@ -28,9 +28,16 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     category: 'privacy',
     priority: 95,
     scope: { actions: ['send_external'], resource_types: ['Channel'] },
-    normative_statement: 'The system must not send personal data (emails, phone numbers, payment cards, IBANs, SSNs, IP addresses) to external channels.',
+    normative_statement:
+      'The system must not send personal data (emails, phone numbers, payment cards, IBANs, SSNs, IP addresses) to external channels.',
     rationale: 'Data protection law and user trust.',
-    constraints: [{ effect: 'forbid', actions: ['send_external'], when: [{ attr: 'context.pii', op: 'containsAny', value: PII_KINDS }] }],
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['send_external'],
+        when: [{ attr: 'context.pii', op: 'containsAny', value: PII_KINDS }],
+      },
+    ],
   },
   {
     key: 'no-secrets-in-outputs',
@@ -41,7 +48,13 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     scope: { actions: ['respond', 'send_external', 'write_memory'], resource_types: ALL_RESOURCES },
     normative_statement: 'The system must not output or store secrets.',
     rationale: 'A leaked credential is a breach.',
-    constraints: [{ effect: 'forbid', actions: ['respond', 'send_external', 'write_memory'], when: [{ attr: 'context.secrets', op: 'is_true' }] }],
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['respond', 'send_external', 'write_memory'],
+        when: [{ attr: 'context.secrets', op: 'is_true' }],
+      },
+    ],
   },
   {
     key: 'human-approval-for-high-risk-tools',
@@ -53,7 +66,12 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     normative_statement: 'A tool call with risk 70 or more must not run without human approval.',
     rationale: 'Irreversible actions need a person in the loop.',
     constraints: [
-      { effect: 'forbid', actions: ['tool_call'], when: [{ attr: 'context.risk', op: 'gte', value: 70 }], unless: [{ attr: 'context.human_approved', op: 'is_true' }] },
+      {
+        effect: 'forbid',
+        actions: ['tool_call'],
+        when: [{ attr: 'context.risk', op: 'gte', value: 70 }],
+        unless: [{ attr: 'context.human_approved', op: 'is_true' }],
+      },
     ],
   },
   {
@@ -65,7 +83,13 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     scope: { actions: ['generate', 'tool_call'], resource_types: ['Model', 'Tool'] },
     normative_statement: 'The system must not act on input whose injection score is 80 or more.',
     rationale: 'Injected instructions subvert every other rule.',
-    constraints: [{ effect: 'forbid', actions: ['generate', 'tool_call'], when: [{ attr: 'context.injection_score', op: 'gte', value: 80 }] }],
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['generate', 'tool_call'],
+        when: [{ attr: 'context.injection_score', op: 'gte', value: 80 }],
+      },
+    ],
   },
   {
     key: 'withhold-unsafe-outputs',
@@ -74,10 +98,21 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     category: 'safety',
     priority: 100,
     scope: { actions: ['respond', 'send_external'], resource_types: ['Model', 'Channel'] },
-    normative_statement: 'The system must not deliver output flagged as violence, self-harm, sexual content involving minors, weapons or hate.',
+    normative_statement:
+      'The system must not deliver output flagged as violence, self-harm, sexual content involving minors, weapons or hate.',
     rationale: 'Preventing direct harm comes first.',
     constraints: [
-      { effect: 'forbid', actions: ['respond', 'send_external'], when: [{ attr: 'context.unsafe_categories', op: 'containsAny', value: ['violence', 'self_harm', 'sexual_minors', 'weapons', 'hate'] }] },
+      {
+        effect: 'forbid',
+        actions: ['respond', 'send_external'],
+        when: [
+          {
+            attr: 'context.unsafe_categories',
+            op: 'containsAny',
+            value: ['violence', 'self_harm', 'sexual_minors', 'weapons', 'hate'],
+          },
+        ],
+      },
     ],
   },
   {
@@ -90,7 +125,12 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     normative_statement: 'Restricted data must not be retrieved without human approval.',
     rationale: 'Need-to-know access for the most sensitive data.',
     constraints: [
-      { effect: 'forbid', actions: ['retrieve'], when: [{ attr: 'context.data_classification', op: 'eq', value: 'restricted' }], unless: [{ attr: 'context.human_approved', op: 'is_true' }] },
+      {
+        effect: 'forbid',
+        actions: ['retrieve'],
+        when: [{ attr: 'context.data_classification', op: 'eq', value: 'restricted' }],
+        unless: [{ attr: 'context.human_approved', op: 'is_true' }],
+      },
     ],
   },
   {
@@ -102,7 +142,13 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     scope: { actions: ['write_memory'], resource_types: ['Dataset', 'Document'] },
     normative_statement: 'The system must not store SSNs, payment cards or IBANs in memory.',
     rationale: 'Memory outlives the conversation it came from.',
-    constraints: [{ effect: 'forbid', actions: ['write_memory'], when: [{ attr: 'context.pii', op: 'containsAny', value: ['ssn', 'payment_card', 'iban'] }] }],
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['write_memory'],
+        when: [{ attr: 'context.pii', op: 'containsAny', value: ['ssn', 'payment_card', 'iban'] }],
+      },
+    ],
   },
   {
     key: 'equal-treatment',
@@ -111,10 +157,21 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     category: 'fairness',
     priority: 80,
     scope: { actions: ['respond', 'tool_call'], resource_types: ALL_RESOURCES },
-    normative_statement: 'A decision about a person must not be based on race, ethnicity, religion, gender, sexual orientation, disability or age.',
+    normative_statement:
+      'A decision about a person must not be based on race, ethnicity, religion, gender, sexual orientation, disability or age.',
     rationale: 'Non-discrimination law and basic fairness.',
     constraints: [
-      { effect: 'forbid', actions: ['respond', 'tool_call'], when: [{ attr: 'context.decision_inputs', op: 'containsAny', value: ['race', 'ethnicity', 'religion', 'gender', 'sexual_orientation', 'disability', 'age'] }] },
+      {
+        effect: 'forbid',
+        actions: ['respond', 'tool_call'],
+        when: [
+          {
+            attr: 'context.decision_inputs',
+            op: 'containsAny',
+            value: ['race', 'ethnicity', 'religion', 'gender', 'sexual_orientation', 'disability', 'age'],
+          },
+        ],
+      },
     ],
   },
   {
@@ -124,7 +181,8 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     category: 'transparency',
     priority: 60,
     scope: { actions: ALL_ACTIONS, resource_types: ALL_RESOURCES },
-    normative_statement: 'Every decision must carry the ids of the policies that decided it and the principles they implement.',
+    normative_statement:
+      'Every decision must carry the ids of the policies that decided it and the principles they implement.',
     rationale: 'People affected by a decision are owed a reason.',
     constraints: [],
   },
@@ -141,4 +199,7 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
   },
 ];
 
-export const STARTER_CONSTITUTION: ConstitutionDocument = { principles: [...STARTER_PRINCIPLES], meta_rules: DEFAULT_META_RULES };
+export const STARTER_CONSTITUTION: ConstitutionDocument = {
+  principles: [...STARTER_PRINCIPLES],
+  meta_rules: DEFAULT_META_RULES,
+};

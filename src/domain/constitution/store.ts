@@ -1,5 +1,13 @@
 import type { Role } from '../auth/roles.js';
-import type { AmendmentChange, AmendmentStatus, ConstitutionDocument, MetaRules, PrincipleContent, PrincipleStatus, Vote } from './types.js';
+import type {
+  AmendmentChange,
+  AmendmentStatus,
+  ConstitutionDocument,
+  MetaRules,
+  PrincipleContent,
+  PrincipleStatus,
+  Vote,
+} from './types.js';
 import type { TallyResult } from './tally.js';
 
 export interface PrincipleRecord extends PrincipleContent {
@@ -91,7 +99,12 @@ export interface ConstitutionStore {
   principlesWithStatus(status: PrincipleStatus): Promise<PrincipleRecord[]>;
   insertPrinciple(record: Omit<PrincipleRecord, 'createdAt' | 'updatedAt' | 'version'>): Promise<PrincipleRecord>;
   /** Writes new content if the stored version is still expectedVersion; null when it is not (or gone). */
-  updatePrinciple(id: string, content: PrincipleContent, status: PrincipleStatus, expectedVersion: number): Promise<PrincipleRecord | null>;
+  updatePrinciple(
+    id: string,
+    content: PrincipleContent,
+    status: PrincipleStatus,
+    expectedVersion: number,
+  ): Promise<PrincipleRecord | null>;
   deletePrinciple(id: string): Promise<void>;
 
   insertAmendment(record: AmendmentRecord): Promise<void>;
@@ -108,7 +121,12 @@ export interface ConstitutionStore {
   comments(amendmentId: string): Promise<CommentRecord[]>;
 
   councilSize(voterRoles: readonly Role[]): Promise<number>;
-  audit(event: { userId: string | null; action: string; resource: string; details?: Record<string, unknown> }): Promise<void>;
+  audit(event: {
+    userId: string | null;
+    action: string;
+    resource: string;
+    details?: Record<string, unknown>;
+  }): Promise<void>;
   /** Announces a committed change (delivered when the surrounding transaction commits). */
   notify(channel: string, payload: Record<string, unknown>): Promise<void>;
 }

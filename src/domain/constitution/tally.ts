@@ -40,12 +40,22 @@ function approves(forVotes: number, against: number, rules: MetaRules['amendment
  * it, the vote closes early only when the members who have not voted yet cannot change the outcome whatever they
  * do (votes already cast count as they stand; closing ends the right to change them).
  */
-export function tally(votes: readonly Vote[], councilSize: number, rules: MetaRules['amendments'], deadlinePassed: boolean): TallyResult {
+export function tally(
+  votes: readonly Vote[],
+  councilSize: number,
+  rules: MetaRules['amendments'],
+  deadlinePassed: boolean,
+): TallyResult {
   const counts = countVotes(votes);
   const needed = quorumNeeded(rules, councilSize);
   const quorumMet = participating(counts, rules) >= needed;
   if (deadlinePassed) {
-    return { counts, quorumNeeded: needed, quorumMet, decided: !quorumMet ? 'expired' : approves(counts.for, counts.against, rules) ? 'approved' : 'rejected' };
+    return {
+      counts,
+      quorumNeeded: needed,
+      quorumMet,
+      decided: !quorumMet ? 'expired' : approves(counts.for, counts.against, rules) ? 'approved' : 'rejected',
+    };
   }
   const remaining = Math.max(0, councilSize - (counts.for + counts.against + counts.abstain));
   let decided: Outcome | null = null;

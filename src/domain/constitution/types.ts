@@ -1,10 +1,30 @@
 import type { Role } from '../auth/roles.js';
 
-export const STANDARD_CATEGORIES = ['safety', 'privacy', 'security', 'fairness', 'transparency', 'accountability', 'human_oversight'] as const;
+export const STANDARD_CATEGORIES = [
+  'safety',
+  'privacy',
+  'security',
+  'fairness',
+  'transparency',
+  'accountability',
+  'human_oversight',
+] as const;
 
 export type PrincipleStatus = 'draft' | 'active' | 'deprecated';
 
-export type ConditionOperator = 'eq' | 'neq' | 'in' | 'contains' | 'containsAny' | 'containsAll' | 'gt' | 'gte' | 'lt' | 'lte' | 'is_true' | 'is_false';
+export type ConditionOperator =
+  | 'eq'
+  | 'neq'
+  | 'in'
+  | 'contains'
+  | 'containsAny'
+  | 'containsAll'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'is_true'
+  | 'is_false';
 
 /** One test on a request attribute, e.g. context.pii containsAny ["ssn"]. */
 export interface Condition {

@@ -20,7 +20,11 @@ export async function generateSigningKey(passphrase: string): Promise<GeneratedK
     passphrase,
     format: 'armored',
   });
-  return { fingerprint: (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint(), armoredPublic: publicKey, armoredPrivate: privateKey };
+  return {
+    fingerprint: (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint(),
+    armoredPublic: publicKey,
+    armoredPrivate: privateKey,
+  };
 }
 
 export type UnlockedKey = openpgp.PrivateKey;
@@ -31,7 +35,12 @@ export async function unlockKey(armoredPrivate: string, passphrase: string): Pro
 
 /** A detached, armored signature over the exact bytes (binary mode, so `gpg --verify sig file` agrees). */
 export async function signDetached(data: Uint8Array, key: UnlockedKey): Promise<string> {
-  return openpgp.sign({ message: await openpgp.createMessage({ binary: data }), signingKeys: key, detached: true, format: 'armored' });
+  return openpgp.sign({
+    message: await openpgp.createMessage({ binary: data }),
+    signingKeys: key,
+    detached: true,
+    format: 'armored',
+  });
 }
 
 async function parse<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -47,10 +56,20 @@ export async function publicKeyFingerprint(armoredPublic: string): Promise<strin
 }
 
 /** Which of the given public keys made a valid signature over the data, if any. Malformed input is a 400. */
-export async function verifyDetached(data: Uint8Array, armoredSignature: string, armoredPublicKeys: readonly string[]): Promise<{ valid: boolean; fingerprint: string | null }> {
+export async function verifyDetached(
+  data: Uint8Array,
+  armoredSignature: string,
+  armoredPublicKeys: readonly string[],
+): Promise<{ valid: boolean; fingerprint: string | null }> {
   const signature = await parse('signature', () => openpgp.readSignature({ armoredSignature }));
-  const keys = await Promise.all(armoredPublicKeys.map((armoredKey) => parse('public key', () => openpgp.readKey({ armoredKey }))));
-  const result = await openpgp.verify({ message: await openpgp.createMessage({ binary: data }), signature, verificationKeys: keys });
+  const keys = await Promise.all(
+    armoredPublicKeys.map((armoredKey) => parse('public key', () => openpgp.readKey({ armoredKey }))),
+  );
+  const result = await openpgp.verify({
+    message: await openpgp.createMessage({ binary: data }),
+    signature,
+    verificationKeys: keys,
+  });
   for (const candidate of result.signatures) {
     try {
       await candidate.verified;

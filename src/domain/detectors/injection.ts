@@ -10,15 +10,48 @@ interface Signal {
 
 /** Phrases typical of prompt injection and jailbreaks, with how much each raises the score (0–100). */
 const SIGNALS: Signal[] = [
-  { kind: 'override_instructions', pattern: /\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|your|system|original)\b[^.\n]{0,20}\b(?:instructions?|prompts?|rules?|directives?|guidelines?)\b/g, weight: 60 },
-  { kind: 'reveal_system_prompt', pattern: /\b(?:reveal|show|print|repeat|output|leak|tell me)\b[^.\n]{0,30}\b(?:system|hidden|initial|secret)\s+(?:prompt|instructions?|message)\b/g, weight: 55 },
-  { kind: 'role_hijack', pattern: /\b(?:you are now|from now on,? you(?: are|'re| will)|act as|pretend (?:to be|you are)|roleplay as)\b/g, weight: 25 },
+  {
+    kind: 'override_instructions',
+    pattern:
+      /\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|your|system|original)\b[^.\n]{0,20}\b(?:instructions?|prompts?|rules?|directives?|guidelines?)\b/g,
+    weight: 60,
+  },
+  {
+    kind: 'reveal_system_prompt',
+    pattern:
+      /\b(?:reveal|show|print|repeat|output|leak|tell me)\b[^.\n]{0,30}\b(?:system|hidden|initial|secret)\s+(?:prompt|instructions?|message)\b/g,
+    weight: 55,
+  },
+  {
+    kind: 'role_hijack',
+    pattern: /\b(?:you are now|from now on,? you(?: are|'re| will)|act as|pretend (?:to be|you are)|roleplay as)\b/g,
+    weight: 25,
+  },
   // "DAN" only in capitals: the name Dan is not a jailbreak.
   { kind: 'jailbreak_persona', pattern: /\bDAN\b/g, weight: 50, caseSensitive: true },
-  { kind: 'jailbreak_persona', pattern: /\b(?:do anything now|developer mode|jailbreak(?:ed)?|unfiltered|evil ?bot|no (?:rules|restrictions|limits|filters|guidelines))\b/g, weight: 50 },
-  { kind: 'disable_safety', pattern: /\b(?:disable|turn off|remove|without)\b[^.\n]{0,20}\b(?:safety|filters?|guardrails?|content polic(?:y|ies)|restrictions|censorship)\b/g, weight: 35 },
-  { kind: 'fake_delimiter', pattern: /(?:<\/?(?:system|assistant|instructions?)>|\[\/?(?:inst|sys)\]|###\s*(?:system|instruction)|<\|im_(?:start|end)\|>)/g, weight: 35 },
-  { kind: 'exfiltration', pattern: /\b(?:send|post|upload|forward|exfiltrate)\b[^.\n]{0,40}\b(?:to|at)\s+(?:https?:\/\/|www\.|[\w.-]+@)/g, weight: 30 },
+  {
+    kind: 'jailbreak_persona',
+    pattern:
+      /\b(?:do anything now|developer mode|jailbreak(?:ed)?|unfiltered|evil ?bot|no (?:rules|restrictions|limits|filters|guidelines))\b/g,
+    weight: 50,
+  },
+  {
+    kind: 'disable_safety',
+    pattern:
+      /\b(?:disable|turn off|remove|without)\b[^.\n]{0,20}\b(?:safety|filters?|guardrails?|content polic(?:y|ies)|restrictions|censorship)\b/g,
+    weight: 35,
+  },
+  {
+    kind: 'fake_delimiter',
+    pattern:
+      /(?:<\/?(?:system|assistant|instructions?)>|\[\/?(?:inst|sys)\]|###\s*(?:system|instruction)|<\|im_(?:start|end)\|>)/g,
+    weight: 35,
+  },
+  {
+    kind: 'exfiltration',
+    pattern: /\b(?:send|post|upload|forward|exfiltrate)\b[^.\n]{0,40}\b(?:to|at)\s+(?:https?:\/\/|www\.|[\w.-]+@)/g,
+    weight: 30,
+  },
   { kind: 'encoded_payload', pattern: /\b(?:base64|rot13|hex)[- ]?(?:decode|encoded)\b/g, weight: 15 },
 ];
 

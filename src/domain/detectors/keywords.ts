@@ -19,12 +19,16 @@ const escape = (term: string) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function compileKeywordLists(lists: readonly KeywordList[]): CompiledKeywordList[] {
   return lists.map((list) => {
     const regexes: RegExp[] = [];
-    if (list.terms !== undefined && list.terms.length > 0) regexes.push(new RegExp(`\\b(?:${list.terms.map(escape).join('|')})\\b`, 'gi'));
+    if (list.terms !== undefined && list.terms.length > 0)
+      regexes.push(new RegExp(`\\b(?:${list.terms.map(escape).join('|')})\\b`, 'gi'));
     for (const pattern of list.patterns ?? []) {
       try {
         regexes.push(new RegExp(pattern, 'gi'));
       } catch (error) {
-        throw new ValidationError(`keyword list "${list.name}": pattern ${JSON.stringify(pattern)} does not compile: ${(error as Error).message}`, 'INVALID_KEYWORD_PATTERN');
+        throw new ValidationError(
+          `keyword list "${list.name}": pattern ${JSON.stringify(pattern)} does not compile: ${(error as Error).message}`,
+          'INVALID_KEYWORD_PATTERN',
+        );
       }
     }
     return { name: list.name, regexes };
@@ -33,6 +37,14 @@ export function compileKeywordLists(lists: readonly KeywordList[]): CompiledKeyw
 
 export function detectKeywords(text: string, lists: readonly CompiledKeywordList[]): Finding[] {
   return lists.flatMap((list) =>
-    list.regexes.flatMap((regex) => scan(text, regex, (m) => ({ detector: 'keywords', kind: list.name, start: m.index, end: m.index + m[0].length, confidence: 1 }))),
+    list.regexes.flatMap((regex) =>
+      scan(text, regex, (m) => ({
+        detector: 'keywords',
+        kind: list.name,
+        start: m.index,
+        end: m.index + m[0].length,
+        confidence: 1,
+      })),
+    ),
   );
 }

@@ -32,7 +32,9 @@ export function runDetectors(content: string, keywordLists: readonly CompiledKey
   const [injection, injectionUs] = timed(() => detectInjection(content));
   const [keywords, keywordsUs] = timed(() => detectKeywords(content, keywordLists));
   return {
-    findings: [...pii, ...secrets, ...injection.findings, ...keywords].sort((a, b) => a.start - b.start || a.detector.localeCompare(b.detector)),
+    findings: [...pii, ...secrets, ...injection.findings, ...keywords].sort(
+      (a, b) => a.start - b.start || a.detector.localeCompare(b.detector),
+    ),
     context: {
       pii: [...new Set(pii.map((finding) => finding.kind))].sort(),
       secrets: secrets.length > 0,

@@ -40,20 +40,33 @@ export interface DecisionOutcome {
 }
 
 /** The context Cedar sees: defaults, then caller values, with detector-owned attributes only ever made stricter. */
-export function effectiveContext(given: Record<string, unknown> = {}, detected: DetectedContext | null): Record<string, CedarValueJson> {
+export function effectiveContext(
+  given: Record<string, unknown> = {},
+  detected: DetectedContext | null,
+): Record<string, CedarValueJson> {
   const context: Record<string, CedarValueJson> = {};
   for (const [name, spec] of Object.entries(CONTEXT_ATTRIBUTES)) {
     const callerValue = (given[name] ?? spec.default) as CedarValueJson;
-    const detectedValue = detected === null || spec.owner !== 'detector' ? undefined : (detected as unknown as Record<string, CedarValueJson>)[name];
+    const detectedValue =
+      detected === null || spec.owner !== 'detector'
+        ? undefined
+        : (detected as unknown as Record<string, CedarValueJson>)[name];
     if (detectedValue === undefined) context[name] = callerValue;
-    else if (spec.type === 'set') context[name] = [...new Set([...(callerValue as string[]), ...(detectedValue as string[])])].sort();
+    else if (spec.type === 'set')
+      context[name] = [...new Set([...(callerValue as string[]), ...(detectedValue as string[])])].sort();
     else if (spec.type === 'bool') context[name] = Boolean(callerValue) || Boolean(detectedValue);
     else context[name] = Math.max(Number(callerValue), Number(detectedValue));
   }
   return context;
 }
 
-const failClosed = (errorCode: string, message: string): Reason => ({ policy_id: null, effect: 'forbid', principles: [], error_code: errorCode, message });
+const failClosed = (errorCode: string, message: string): Reason => ({
+  policy_id: null,
+  effect: 'forbid',
+  principles: [],
+  error_code: errorCode,
+  message,
+});
 
 /**
  * One enforcement decision: detectors on the content, the effective context, Cedar on the action's slice, then
@@ -65,28 +78,60 @@ export interface DecideOptions {
   classifier?: ClassifierVerdict;
 }
 
-export function decide(engine: PolicyEngine | null, request: EvaluationRequest, options: DecideOptions = {}): DecisionOutcome {
+export function decide(
+  engine: PolicyEngine | null,
+  request: EvaluationRequest,
+  options: DecideOptions = {},
+): DecisionOutcome {
   const detection = request.content === undefined ? null : runDetectors(request.content, options.keywordLists ?? []);
   const context = effectiveContext(request.context, detection?.context ?? null);
   // Classifier categories only ever add to what the caller declared, like a detector-owned attribute.
-  if (options.classifier?.ok === true) context['unsafe_categories'] = [...new Set([...(context['unsafe_categories'] as string[]), ...options.classifier.categories])].sort();
+  if (options.classifier?.ok === true)
+    context['unsafe_categories'] = [
+      ...new Set([...(context['unsafe_categories'] as string[]), ...options.classifier.categories]),
+    ].sort();
   const findings = detection?.findings ?? [];
   const base = { findings, context, detector_timings_us: detection?.timings_us ?? {} };
   if (engine === null) {
-    return { ...base, decision: 'deny', reasons: [failClosed('NO_ACTIVE_BUNDLE', 'No verified policy bundle is loaded; every request is denied')], obligations: [], bundle_hash: null, constitution_hash: null };
+    return {
+      ...base,
+      decision: 'deny',
+      reasons: [failClosed('NO_ACTIVE_BUNDLE', 'No verified policy bundle is loaded; every request is denied')],
+      obligations: [],
+      bundle_hash: null,
+      constitution_hash: null,
+    };
   }
   if (options.classifier?.ok === false && options.classifier.failClosed) {
-    return { ...base, decision: 'deny', reasons: [failClosed('CLASSIFIER_UNAVAILABLE', options.classifier.error)], obligations: [], bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash };
+    return {
+      ...base,
+      decision: 'deny',
+      reasons: [failClosed('CLASSIFIER_UNAVAILABLE', options.classifier.error)],
+      obligations: [],
+      bundle_hash: engine.bundleHash,
+      constitution_hash: engine.bundle.constitution_hash,
+    };
   }
-  const result = engine.evaluate({ principal: request.principal, action: request.action, resource: request.resource, context });
+  const result = engine.evaluate({
+    principal: request.principal,
+    action: request.action,
+    resource: request.resource,
+    context,
+  });
   const policies = new Map(engine.bundle.policies.map((policy) => [policy.id, policy]));
   const reasons: Reason[] = result.determining.map((id) => {
     const policy = policies.get(id)!;
     return { policy_id: id, effect: policy.effect, principles: policy.principles };
   });
-  for (const error of result.errors) reasons.push({ ...failClosed('POLICY_ERROR', error.message), policy_id: error.policy_id, principles: policies.get(error.policy_id)?.principles ?? [] });
+  for (const error of result.errors)
+    reasons.push({
+      ...failClosed('POLICY_ERROR', error.message),
+      policy_id: error.policy_id,
+      principles: policies.get(error.policy_id)?.principles ?? [],
+    });
   const decision = result.decision === 'allow' && result.errors.length === 0 ? 'allow' : 'deny';
-  if (decision === 'deny' && reasons.length === 0) reasons.push(failClosed('NO_PERMIT', 'No policy permits this request'));
+  if (decision === 'deny' && reasons.length === 0)
+    reasons.push(failClosed('NO_PERMIT', 'No policy permits this request'));
 
   const obligations: Obligation[] = [];
   const sensitive = findings.filter((finding) => finding.detector === 'pii' || finding.detector === 'secrets');
@@ -94,7 +139,16 @@ export function decide(engine: PolicyEngine | null, request: EvaluationRequest, 
     const redaction = redact(request.content, sensitive);
     obligations.push({ type: 'redact', spans: redaction.spans, redacted_content: redaction.content });
   }
-  const reviewers = result.determining.filter((id) => decision === 'deny' && policies.get(id)?.obligations.includes('require_human_review'));
+  const reviewers = result.determining.filter(
+    (id) => decision === 'deny' && policies.get(id)?.obligations.includes('require_human_review'),
+  );
   if (reviewers.length > 0) obligations.push({ type: 'require_human_review', policy_ids: reviewers });
-  return { ...base, decision, reasons, obligations, bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash };
+  return {
+    ...base,
+    decision,
+    reasons,
+    obligations,
+    bundle_hash: engine.bundleHash,
+    constitution_hash: engine.bundle.constitution_hash,
+  };
 }

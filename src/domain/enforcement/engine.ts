@@ -3,7 +3,8 @@ import type { Bundle } from '../policy/bundle.js';
 import { cedar, policyMetadata } from '../policy/cedar.js';
 import { ACTIONS, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
 
-const sliceKey = (action: string, principalType: string, resourceType: string) => `${action}|${principalType}|${resourceType}`;
+const sliceKey = (action: string, principalType: string, resourceType: string) =>
+  `${action}|${principalType}|${resourceType}`;
 
 export interface EntityRef {
   type: string;
@@ -51,12 +52,17 @@ export class PolicyEngine {
    * long-running enforcer that reloads bundles overwrites its old sets instead of accumulating them; the caller must
    * stop using the previous engine of that namespace. Without one, names are unique to this engine.
    */
-  constructor(readonly bundle: Bundle, readonly bundleHash: string, namespace?: string) {
+  constructor(
+    readonly bundle: Bundle,
+    readonly bundleHash: string,
+    namespace?: string,
+  ) {
     const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
     const prefix = namespace ?? `engine${(loadCounter += 1)}`;
     this.schemaName = `${prefix}:schema`;
     const schemaAnswer = cedar.preparseSchema(this.schemaName, bundle.schema);
-    if (schemaAnswer.type === 'failure') throw new Error(`bundle schema does not parse: ${schemaAnswer.errors.map((e) => e.message).join('; ')}`);
+    if (schemaAnswer.type === 'failure')
+      throw new Error(`bundle schema does not parse: ${schemaAnswer.errors.map((e) => e.message).join('; ')}`);
     const texts = Object.fromEntries(bundle.policies.map((policy) => [policy.id, policy.text]));
     this.fullSetId = `${prefix}:all`;
     this.preparse(this.fullSetId, texts);
@@ -67,10 +73,11 @@ export class PolicyEngine {
       for (const principalType of PRINCIPAL_TYPES) {
         for (const resourceType of RESOURCE_TYPES) {
           const members = scopes
-            .filter(({ scope }) =>
-              (scope.actions === null || scope.actions.includes(action)) &&
-              (scope.principalType === null || scope.principalType === principalType) &&
-              (scope.resourceType === null || scope.resourceType === resourceType),
+            .filter(
+              ({ scope }) =>
+                (scope.actions === null || scope.actions.includes(action)) &&
+                (scope.principalType === null || scope.principalType === principalType) &&
+                (scope.resourceType === null || scope.resourceType === resourceType),
             )
             .map(({ policy }) => policy.id);
           const membersKey = members.join('\n');
@@ -88,11 +95,15 @@ export class PolicyEngine {
 
   private preparse(id: string, policies: Record<string, string>): void {
     const answer = cedar.preparsePolicySet(id, { staticPolicies: policies });
-    if (answer.type === 'failure') throw new Error(`bundle policies do not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
+    if (answer.type === 'failure')
+      throw new Error(`bundle policies do not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
   }
 
   evaluate(request: EngineRequest): EngineResult {
-    return this.run(request, this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId);
+    return this.run(
+      request,
+      this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId,
+    );
   }
 
   /** The same request against every policy, for proving that slicing never changes a decision. */
@@ -107,8 +118,16 @@ export class PolicyEngine {
       resource: { type: request.resource.type, id: request.resource.id },
       context: request.context,
       entities: [
-        { uid: { type: request.principal.type, id: request.principal.id }, attrs: request.principal.attributes ?? {}, parents: [] },
-        { uid: { type: request.resource.type, id: request.resource.id }, attrs: request.resource.attributes ?? {}, parents: [] },
+        {
+          uid: { type: request.principal.type, id: request.principal.id },
+          attrs: request.principal.attributes ?? {},
+          parents: [],
+        },
+        {
+          uid: { type: request.resource.type, id: request.resource.id },
+          attrs: request.resource.attributes ?? {},
+          parents: [],
+        },
       ],
       preparsedSchemaName: this.schemaName,
       validateRequest: true,
@@ -118,7 +137,10 @@ export class PolicyEngine {
     return {
       decision: answer.response.decision,
       determining: answer.response.diagnostics.reason,
-      errors: answer.response.diagnostics.errors.map((error) => ({ policy_id: error.policyId, message: error.error.message })),
+      errors: answer.response.diagnostics.errors.map((error) => ({
+        policy_id: error.policyId,
+        message: error.error.message,
+      })),
     };
   }
 }

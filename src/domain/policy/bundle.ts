@@ -36,21 +36,33 @@ export type Verifier = (data: Uint8Array, signature: string) => Promise<boolean>
 
 export class BundleInvalidError extends Error {
   constructor(readonly problems: PolicyProblem[]) {
-    super(`bundle policies are invalid: ${problems.map((problem) => `${problem.policy_id ?? '?'}: ${problem.message}`).join('; ')}`);
+    super(
+      `bundle policies are invalid: ${problems.map((problem) => `${problem.policy_id ?? '?'}: ${problem.message}`).join('; ')}`,
+    );
     this.name = 'BundleInvalidError';
   }
 }
 
-
 /** Validates the policies against the governance schema and assembles an unsigned bundle. */
-export function assembleBundle(input: { version: number; constitutionHash: string; policies: Readonly<Record<string, string>>; createdAt?: Date }): Bundle {
+export function assembleBundle(input: {
+  version: number;
+  constitutionHash: string;
+  policies: Readonly<Record<string, string>>;
+  createdAt?: Date;
+}): Bundle {
   const problems = validatePolicies(input.policies, GOVERNANCE_SCHEMA);
   if (problems.length > 0) throw new BundleInvalidError(problems);
   const policies = Object.entries(input.policies)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, text]) => {
       const metadata = policyMetadata(text);
-      return { id, text, effect: metadata.effect, principles: annotationValues(metadata.annotations['principle']), obligations: annotationValues(metadata.annotations['obligation']) };
+      return {
+        id,
+        text,
+        effect: metadata.effect,
+        principles: annotationValues(metadata.annotations['principle']),
+        obligations: annotationValues(metadata.annotations['obligation']),
+      };
     });
   return {
     format: 'acgs-bundle/1',

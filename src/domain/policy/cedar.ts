@@ -17,24 +17,40 @@ export interface PolicyProblem {
   column: number | null;
 }
 
-function location(text: string | undefined, offset: number | undefined): { line: number | null; column: number | null } {
+function location(
+  text: string | undefined,
+  offset: number | undefined,
+): { line: number | null; column: number | null } {
   if (text === undefined || offset === undefined) return { line: null, column: null };
   const before = text.slice(0, offset).split('\n');
   return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
-const policyIdIn = (message: string) => /policy with id `([^`]+)`/.exec(message)?.[1] ?? /policy `([^`]+)`/.exec(message)?.[1] ?? null;
+const policyIdIn = (message: string) =>
+  /policy with id `([^`]+)`/.exec(message)?.[1] ?? /policy `([^`]+)`/.exec(message)?.[1] ?? null;
 
 /** Parses and validates policies (id → Cedar text) against a schema; problems carry line and column in the policy. */
 export function validatePolicies(policies: Readonly<Record<string, string>>, schema: string): PolicyProblem[] {
-  const answer = cedar.validate({ schema, policies: { staticPolicies: { ...policies } }, validationSettings: { mode: 'strict' } });
+  const answer = cedar.validate({
+    schema,
+    policies: { staticPolicies: { ...policies } },
+    validationSettings: { mode: 'strict' },
+  });
   if (answer.type === 'failure') {
     return answer.errors.map((error) => {
       const policyId = policyIdIn(error.message);
-      return { policy_id: policyId, message: error.message, ...location(policyId === null ? undefined : policies[policyId], error.sourceLocations?.[0]?.start) };
+      return {
+        policy_id: policyId,
+        message: error.message,
+        ...location(policyId === null ? undefined : policies[policyId], error.sourceLocations?.[0]?.start),
+      };
     });
   }
-  return answer.validationErrors.map((item) => ({ policy_id: item.policyId, message: item.error.message, ...location(policies[item.policyId], item.error.sourceLocations?.[0]?.start) }));
+  return answer.validationErrors.map((item) => ({
+    policy_id: item.policyId,
+    message: item.error.message,
+    ...location(policies[item.policyId], item.error.sourceLocations?.[0]?.start),
+  }));
 }
 
 export interface PolicyMetadata {
@@ -89,7 +105,8 @@ export function policyMetadata(text: string): PolicyMetadata {
   // Read as plain records: the typed JSON shapes differ per operator.
   const json = answer.json as unknown as Record<string, Record<string, unknown>>;
   const annotations: Record<string, string> = {};
-  for (const [name, value] of Object.entries(json['annotations'] ?? {})) annotations[name] = typeof value === 'string' ? value : '';
+  for (const [name, value] of Object.entries(json['annotations'] ?? {}))
+    annotations[name] = typeof value === 'string' ? value : '';
   return {
     effect: json['effect'] as unknown as 'permit' | 'forbid',
     actions: scopedActions(json['action']!),
@@ -100,7 +117,12 @@ export function policyMetadata(text: string): PolicyMetadata {
 }
 
 /** The items of a comma-separated annotation value, e.g. @principle("a, b"). */
-export const annotationValues = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+export const annotationValues = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /** The principle keys a policy names in @principle. */
-export const principleKeys = (text: string): string[] => annotationValues(policyMetadata(text).annotations['principle']);
+export const principleKeys = (text: string): string[] =>
+  annotationValues(policyMetadata(text).annotations['principle']);

@@ -45,7 +45,9 @@ type AttributeType = 'set' | 'bool' | 'long' | 'string';
  * Who fills each context attribute. Detector-owned attributes take the stricter of the caller's value and the
  * detectors' (set union, logical or, maximum), so a caller can add suspicion but never remove what was detected.
  */
-export const CONTEXT_ATTRIBUTES: Readonly<Record<string, { type: AttributeType; owner: 'detector' | 'caller'; default: string[] | boolean | number | string }>> = {
+export const CONTEXT_ATTRIBUTES: Readonly<
+  Record<string, { type: AttributeType; owner: 'detector' | 'caller'; default: string[] | boolean | number | string }>
+> = {
   pii: { type: 'set', owner: 'detector', default: [] },
   secrets: { type: 'bool', owner: 'detector', default: false },
   injection_score: { type: 'long', owner: 'detector', default: 0 },

@@ -14,10 +14,18 @@ const TRANSITIONS: Record<PolicyAction, { from: readonly PolicyStatus[]; to: Pol
  * draft → verified → approved → active → superseded | revoked. Approval follows the two-person rule: whoever wrote a
  * version may not approve it.
  */
-export function transition(action: PolicyAction, current: PolicyStatus, actorId: string, authorId: string | null): PolicyStatus {
+export function transition(
+  action: PolicyAction,
+  current: PolicyStatus,
+  actorId: string,
+  authorId: string | null,
+): PolicyStatus {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(current)) {
-    throw new ConflictError(`Cannot ${action} a ${current} policy (allowed from: ${rule.from.join(', ')})`, 'POLICY_STATE');
+    throw new ConflictError(
+      `Cannot ${action} a ${current} policy (allowed from: ${rule.from.join(', ')})`,
+      'POLICY_STATE',
+    );
   }
   if (action === 'approve' && authorId !== null && authorId === actorId) {
     throw new ForbiddenError('The author of a policy version cannot approve it (two-person rule)', 'TWO_PERSON_RULE');

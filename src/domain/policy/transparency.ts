@@ -17,10 +17,12 @@ export interface BundleLogProof {
 
 export type TransparencyFailure = 'not_in_log' | 'inclusion_proof' | 'tree_head_signature' | 'tree_head_inconsistent';
 
-export type TransparencyCheck = { ok: true; head: SignedTreeHead } | { ok: false; reason: TransparencyFailure; detail: string };
+export type TransparencyCheck =
+  { ok: true; head: SignedTreeHead } | { ok: false; reason: TransparencyFailure; detail: string };
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
-const hashes = (values: readonly string[]) => (values.every((value) => HEX_HASH.test(value)) ? values.map((value) => Buffer.from(value, 'hex')) : null);
+const hashes = (values: readonly string[]) =>
+  values.every((value) => HEX_HASH.test(value)) ? values.map((value) => Buffer.from(value, 'hex')) : null;
 
 function failure(reason: TransparencyFailure, detail: string): TransparencyCheck {
   return { ok: false, reason, detail };
@@ -31,26 +33,56 @@ function failure(reason: TransparencyFailure, detail: string): TransparencyCheck
  * is included in a head signed by a trusted key, and that head extends (or equals) the last head this checker
  * accepted. A server handed a bundle the log does not show, or a log forked to hide one, fails here.
  */
-export async function checkBundleLogged(signed: SignedBundle, proof: BundleLogProof | null, lastHead: SignedTreeHead | null, verifyHead: Verifier): Promise<TransparencyCheck> {
-  if (proof === null) return failure('not_in_log', `no ${BUNDLE_ACTIVATED_ACTION} entry for bundle v${signed.bundle.version}`);
+export async function checkBundleLogged(
+  signed: SignedBundle,
+  proof: BundleLogProof | null,
+  lastHead: SignedTreeHead | null,
+  verifyHead: Verifier,
+): Promise<TransparencyCheck> {
+  if (proof === null)
+    return failure('not_in_log', `no ${BUNDLE_ACTIVATED_ACTION} entry for bundle v${signed.bundle.version}`);
   const { entry, tree_head: head } = proof;
-  if (entry.action !== BUNDLE_ACTIVATED_ACTION || entry.resource !== `bundle:${signed.bundle.version}` || entry.details['hash'] !== signed.hash) {
-    return failure('not_in_log', `the log entry offered for bundle v${signed.bundle.version} records a different bundle`);
+  if (
+    entry.action !== BUNDLE_ACTIVATED_ACTION ||
+    entry.resource !== `bundle:${signed.bundle.version}` ||
+    entry.details['hash'] !== signed.hash
+  ) {
+    return failure(
+      'not_in_log',
+      `the log entry offered for bundle v${signed.bundle.version} records a different bundle`,
+    );
   }
-  if (head.signed_data !== treeHeadSignedData(head) || !(await verifyHead(Buffer.from(head.signed_data, 'utf8'), head.signature).catch(() => false))) {
+  if (
+    head.signed_data !== treeHeadSignedData(head) ||
+    !(await verifyHead(Buffer.from(head.signed_data, 'utf8'), head.signature).catch(() => false))
+  ) {
     return failure('tree_head_signature', `the tree head of size ${head.tree_size} is not signed by a trusted key`);
   }
   const path = hashes(proof.audit_path);
   const root = hashes([head.root_hash]);
-  if (path === null || root === null || !verifyInclusion(leafHash(entryBytes(entry)), entry.leaf_index, head.tree_size, path, root[0]!)) {
-    return failure('inclusion_proof', `leaf ${entry.leaf_index} is not proven to be in the signed tree of size ${head.tree_size}`);
+  if (
+    path === null ||
+    root === null ||
+    !verifyInclusion(leafHash(entryBytes(entry)), entry.leaf_index, head.tree_size, path, root[0]!)
+  ) {
+    return failure(
+      'inclusion_proof',
+      `leaf ${entry.leaf_index} is not proven to be in the signed tree of size ${head.tree_size}`,
+    );
   }
   if (lastHead !== null) {
     const consistency = hashes(proof.consistency_path);
     const lastRoot = hashes([lastHead.root_hash]);
-    const extendsLastHead = proof.consistency_from === lastHead.tree_size && consistency !== null && lastRoot !== null &&
+    const extendsLastHead =
+      proof.consistency_from === lastHead.tree_size &&
+      consistency !== null &&
+      lastRoot !== null &&
       verifyConsistency(lastHead.tree_size, head.tree_size, consistency, lastRoot[0]!, root[0]!);
-    if (!extendsLastHead) return failure('tree_head_inconsistent', `the signed tree of size ${head.tree_size} does not extend the one of size ${lastHead.tree_size} seen before`);
+    if (!extendsLastHead)
+      return failure(
+        'tree_head_inconsistent',
+        `the signed tree of size ${head.tree_size} does not extend the one of size ${lastHead.tree_size} seen before`,
+      );
   }
   return { ok: true, head };
 }

@@ -5,7 +5,8 @@
 export function unstorableReason(text: string): string | null {
   if (text.includes('\u0000')) return 'contains a NUL character (U+0000)';
   // Well-formed text pairs every high surrogate with a low one; anything else is a lone surrogate.
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)) return 'contains a lone UTF-16 surrogate';
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text))
+    return 'contains a lone UTF-16 surrogate';
   return null;
 }
 

@@ -19,7 +19,11 @@ interface StoredKey {
  * and whether the owner is active are not part of it: they come from UserStates, which sees a change at once.
  */
 export class ApiKeyDirectory {
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly ttlSeconds: number) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly ttlSeconds: number,
+  ) {}
 
   async resolve(key: string): Promise<ApiKeyIdentity | null> {
     const prefix = apiKeyPrefix(key);
@@ -45,9 +49,16 @@ export class ApiKeyDirectory {
       [prefix],
     );
     const row = rows[0];
-    const stored = row === undefined ? null : { ...row, expires_at: row.expires_at === null ? null : new Date(row.expires_at).toISOString() };
+    const stored =
+      row === undefined
+        ? null
+        : { ...row, expires_at: row.expires_at === null ? null : new Date(row.expires_at).toISOString() };
     // Misses are cached briefly too, so a flood of made-up keys cannot turn into a flood of queries.
-    await this.cache.set(`apikey:${prefix}`, stored === null ? 'none' : JSON.stringify(stored), stored === null ? 30 : this.ttlSeconds);
+    await this.cache.set(
+      `apikey:${prefix}`,
+      stored === null ? 'none' : JSON.stringify(stored),
+      stored === null ? 30 : this.ttlSeconds,
+    );
     return stored;
   }
 }

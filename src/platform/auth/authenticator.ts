@@ -30,7 +30,8 @@ export class Authenticator {
     if (typeof apiKeyHeader === 'string' && apiKeyHeader.length > 0) return this.fromApiKey(apiKeyHeader);
     if (typeof authorization === 'string') {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (match === null) throw new AuthenticationError('Authorization header must be "Bearer <token>"', 'INVALID_TOKEN');
+      if (match === null)
+        throw new AuthenticationError('Authorization header must be "Bearer <token>"', 'INVALID_TOKEN');
       const credential = match[1]!;
       return looksLikeApiKey(credential) ? this.fromApiKey(credential) : this.fromJwt(credential, 'bearer');
     }
@@ -49,7 +50,10 @@ export class Authenticator {
       }
       throw new AuthenticationError('Access token is invalid', 'INVALID_TOKEN');
     }
-    const [revoked, state] = await Promise.all([this.revocations.isRevoked(claims.sub, claims.sid), this.users.current(claims.sub)]);
+    const [revoked, state] = await Promise.all([
+      this.revocations.isRevoked(claims.sub, claims.sid),
+      this.users.current(claims.sub),
+    ]);
     if (revoked || state === null || !state.active) {
       throw new AuthenticationError('Access token has been revoked', 'TOKEN_REVOKED');
     }
@@ -65,6 +69,13 @@ export class Authenticator {
       throw new AuthenticationError('API key is invalid or revoked', 'INVALID_API_KEY');
     }
     // The key's owner's roles as they are now: the key record is cached far longer than a role change may take.
-    return { userId: identity.userId, roles: state.roles, via: 'api_key', sessionId: null, apiKeyId: identity.keyId, tokenId: null };
+    return {
+      userId: identity.userId,
+      roles: state.roles,
+      via: 'api_key',
+      sessionId: null,
+      apiKeyId: identity.keyId,
+      tokenId: null,
+    };
   }
 }

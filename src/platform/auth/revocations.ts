@@ -7,7 +7,10 @@ import type { Database } from '../db/database.js';
  * the record, and warm() reloads the recent ones into a fresh in-process cache.
  */
 export class RevocationList {
-  constructor(private readonly cache: Cache, private readonly ttlSeconds: number) {}
+  constructor(
+    private readonly cache: Cache,
+    private readonly ttlSeconds: number,
+  ) {}
 
   revokeSession(sessionId: string): Promise<void> {
     return this.cache.set(`revoked:session:${sessionId}`, '1', this.ttlSeconds);
@@ -35,6 +38,9 @@ export class RevocationList {
       [this.ttlSeconds],
     );
     const users = await db.query<{ id: string }>('SELECT id FROM users WHERE NOT is_active');
-    await Promise.all([...sessions.map((row) => this.revokeSession(row.id)), ...users.map((row) => this.revokeUser(row.id))]);
+    await Promise.all([
+      ...sessions.map((row) => this.revokeSession(row.id)),
+      ...users.map((row) => this.revokeUser(row.id)),
+    ]);
   }
 }

@@ -14,13 +14,20 @@ export interface UserState {
  * at once (forget), and one made behind its back (a row deleted with SQL) is seen within ttlSeconds.
  */
 export class UserStates {
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly ttlSeconds = 5) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly ttlSeconds = 5,
+  ) {}
 
   async current(userId: string): Promise<UserState | null> {
     const key = `userstate:${userId}`;
     const cached = await this.cache.get(key);
     if (cached !== null) return cached === 'none' ? null : (JSON.parse(cached) as UserState);
-    const rows = await this.db.query<{ is_active: boolean; roles: string[] }>('SELECT is_active, roles FROM users WHERE id = $1', [userId]);
+    const rows = await this.db.query<{ is_active: boolean; roles: string[] }>(
+      'SELECT is_active, roles FROM users WHERE id = $1',
+      [userId],
+    );
     const state = rows[0] === undefined ? null : { active: rows[0].is_active, roles: rows[0].roles.filter(isRole) };
     await this.cache.set(key, state === null ? 'none' : JSON.stringify(state), this.ttlSeconds);
     return state;

@@ -15,16 +15,25 @@ export function translateDatabaseError(error: unknown): unknown {
   const pgError = error as PgLikeError;
   const message = pgError?.message ?? '';
   if (message.includes('timeout exceeded when trying to connect')) {
-    return new ServiceUnavailableError('No database connection became free within DATABASE_POOL_TIMEOUT', 'DB_POOL_TIMEOUT', 5);
+    return new ServiceUnavailableError(
+      'No database connection became free within DATABASE_POOL_TIMEOUT',
+      'DB_POOL_TIMEOUT',
+      5,
+    );
   }
   if (pgError?.code === '23505') {
     return new ConflictError(`Duplicate value violates ${pgError.constraint ?? 'a unique constraint'}`, 'DUPLICATE');
   }
   // Data exceptions (class 22) are raised by a value the statement was given: the caller's input, never a crash.
-  if (pgError?.code === '22021' || pgError?.code === '22P05' || pgError?.code === '22P02' && message.includes('Unicode')) {
+  if (
+    pgError?.code === '22021' ||
+    pgError?.code === '22P05' ||
+    (pgError?.code === '22P02' && message.includes('Unicode'))
+  ) {
     return new ValidationError('A value holds characters the database cannot store', 'INVALID_STRING');
   }
-  if (pgError?.code !== undefined && pgError.code.startsWith('22')) return new ValidationError(`A value is out of range or malformed: ${message}`, 'INVALID_VALUE');
+  if (pgError?.code !== undefined && pgError.code.startsWith('22'))
+    return new ValidationError(`A value is out of range or malformed: ${message}`, 'INVALID_VALUE');
   const connectionCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001'];
   if (pgError?.code !== undefined && connectionCodes.includes(pgError.code)) {
     return new ServiceUnavailableError('The database is unreachable', 'DATABASE_UNAVAILABLE', 5);

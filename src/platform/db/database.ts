@@ -27,7 +27,11 @@ export interface Database extends Queryable {
    * while it was down are gone, so `onResubscribed` runs after each reconnection for the subscriber to catch up.
    * Returns the unsubscribe function.
    */
-  listen(channel: string, handler: (payload: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    handler: (payload: string) => void,
+    onResubscribed?: () => void,
+  ): Promise<() => Promise<void>>;
   stats(): PoolStats;
   close(): Promise<void>;
 }

@@ -20,7 +20,9 @@ export async function createPgliteDirFrom(tarball: Blob, dataDir: string): Promi
 
 export async function openPglite(source: string | null | Blob): Promise<PgliteDatabase> {
   const db =
-    source instanceof Blob ? await PGlite.create({ loadDataDir: source }) : await PGlite.create(source === null ? {} : { dataDir: source });
+    source instanceof Blob
+      ? await PGlite.create({ loadDataDir: source })
+      : await PGlite.create(source === null ? {} : { dataDir: source });
   let inFlight = 0;
 
   async function run<T>(work: () => Promise<T>): Promise<T> {
@@ -41,7 +43,10 @@ export async function openPglite(source: string | null | Blob): Promise<PgliteDa
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       run(() =>
         db.transaction((tx) =>
-          fn({ query: async <Row extends object>(sql: string, params: readonly unknown[] = []) => (await tx.query<Row>(sql, params as unknown[])).rows }),
+          fn({
+            query: async <Row extends object>(sql: string, params: readonly unknown[] = []) =>
+              (await tx.query<Row>(sql, params as unknown[])).rows,
+          }),
         ),
       ),
     exec: (sql: string) => run(async () => void (await db.exec(sql))),

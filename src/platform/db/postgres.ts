@@ -74,7 +74,8 @@ export async function openPostgres(options: PostgresPoolOptions): Promise<Databa
     exec: (sql: string) => run(async () => void (await pool.query(sql))),
     ping: () => run(async () => void (await pool.query('SELECT 1'))),
     // LISTEN holds its connection for as long as the subscription lives, so it gets its own client outside the pool.
-    listen: (channel, handler, onResubscribed) => subscribe(options.url, channel, handler, onResubscribed ?? (() => undefined)),
+    listen: (channel, handler, onResubscribed) =>
+      subscribe(options.url, channel, handler, onResubscribed ?? (() => undefined)),
     stats: (): PoolStats => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
     close: () => pool.end(),
   };
@@ -89,7 +90,12 @@ const RECONNECT_MAX_MS = 2000;
  * A LISTEN that outlives its connection: when the server or the network drops it, it reconnects with backoff
  * (100 ms doubling to 2 s) and calls onResubscribed, since whatever was notified in between is lost.
  */
-async function subscribe(url: string, channel: string, handler: (payload: string) => void, onResubscribed: () => void): Promise<() => Promise<void>> {
+async function subscribe(
+  url: string,
+  channel: string,
+  handler: (payload: string) => void,
+  onResubscribed: () => void,
+): Promise<() => Promise<void>> {
   let stopped = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;

@@ -14,7 +14,8 @@ export function operationOf(sql: string): QueryOperation {
   const text = sql.trimStart().toLowerCase();
   const first = text.slice(0, text.search(/\s|$/)) as QueryOperation;
   if (OPERATIONS.includes(first)) return first;
-  if (first === ('with' as QueryOperation)) return OPERATIONS.find((operation) => new RegExp(`\\)\\s*${operation}\\b`).test(text)) ?? 'other';
+  if (first === ('with' as QueryOperation))
+    return OPERATIONS.find((operation) => new RegExp(`\\)\\s*${operation}\\b`).test(text)) ?? 'other';
   return 'other';
 }
 

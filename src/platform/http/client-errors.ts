@@ -3,12 +3,22 @@ import type { Socket } from 'node:net';
 import type { ErrorCode } from '../../domain/errors.js';
 import { statusOf } from './errors.js';
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
 
 function mapping(code: string | undefined): { errorCode: ErrorCode; detail: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') return { errorCode: 'HEADERS_TOO_LARGE', detail: 'Request headers are larger than the server accepts' };
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { errorCode: 'REQUEST_TIMEOUT', detail: 'The request was not received in time' };
-  return { errorCode: 'MALFORMED_REQUEST', detail: 'The request is not valid HTTP/1.1 (bad request line, header name or value)' };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { errorCode: 'HEADERS_TOO_LARGE', detail: 'Request headers are larger than the server accepts' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { errorCode: 'REQUEST_TIMEOUT', detail: 'The request was not received in time' };
+  return {
+    errorCode: 'MALFORMED_REQUEST',
+    detail: 'The request is not valid HTTP/1.1 (bad request line, header name or value)',
+  };
 }
 
 /**
@@ -23,7 +33,12 @@ export function answerUnparseableRequest(error: Error & { code?: string }, socke
   const { errorCode, detail } = mapping(error.code);
   const status = statusOf(errorCode);
   const requestId = randomUUID();
-  const body = JSON.stringify({ detail, error_code: errorCode, timestamp: new Date().toISOString(), request_id: requestId });
+  const body = JSON.stringify({
+    detail,
+    error_code: errorCode,
+    timestamp: new Date().toISOString(),
+    request_id: requestId,
+  });
   const head = [
     `HTTP/1.1 ${status} ${STATUS_TEXT[status]}`,
     'content-type: application/json; charset=utf-8',

@@ -70,7 +70,8 @@ function classify(error: FastifyError): ErrorMapping & { status: number } {
   const known = error.code === undefined ? undefined : FRAMEWORK_ERRORS[error.code];
   if (known !== undefined) return mapped(known);
   // JSON.parse failures raised by the body parser arrive as plain SyntaxErrors with a 400 status.
-  if (error instanceof SyntaxError && error.statusCode === 400) return mapped({ code: 'INVALID_JSON', detail: 'Body is not valid JSON' });
+  if (error instanceof SyntaxError && error.statusCode === 400)
+    return mapped({ code: 'INVALID_JSON', detail: 'Body is not valid JSON' });
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return { status: error.statusCode, code: 'BAD_REQUEST', detail: error.message };
   }
@@ -93,6 +94,8 @@ export function installErrorHandling(app: FastifyInstance, service: string, metr
     return reply.status(mapping.status).send(errorBody(request, mapping.code, mapping.detail ?? error.message));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody(request, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .status(404)
+      .send(errorBody(request, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -14,13 +14,20 @@ const Check = Type.Object({
 });
 
 export const HealthBody = Type.Object({
-  status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy'), Type.Literal('maintenance')]),
+  status: Type.Union([
+    Type.Literal('healthy'),
+    Type.Literal('degraded'),
+    Type.Literal('unhealthy'),
+    Type.Literal('maintenance'),
+  ]),
   service: Type.String(),
   version: Type.String(),
   instance_id: Type.String(),
   uptime_seconds: Type.Number(),
   timestamp: Type.String({ format: 'date-time' }),
-  checks: Type.Record(Type.String(), Check, { description: 'database and cache always; services add their own (e.g. policy_bundle)' }),
+  checks: Type.Record(Type.String(), Check, {
+    description: 'database and cache always; services add their own (e.g. policy_bundle)',
+  }),
 });
 
 /** A service-specific check computed from in-memory state; a "down" one makes the service degraded, not unhealthy. */
@@ -69,7 +76,11 @@ function dependencyChecks(platform: Platform): Promise<DependencyChecks> {
 }
 
 /** Runs the dependency checks; a lost database makes the service unhealthy, a lost cache only degrades it. */
-export async function checkHealth(platform: Platform, service: string, contributors: readonly HealthContributor[] = []) {
+export async function checkHealth(
+  platform: Platform,
+  service: string,
+  contributors: readonly HealthContributor[] = [],
+) {
   const { database, cache } = await dependencyChecks(platform);
   const extra = contributors.map((contributor) => contributor());
   const status =
@@ -95,16 +106,31 @@ export async function checkHealth(platform: Platform, service: string, contribut
   } as const;
 }
 
-export function registerHealthRoute(app: FastifyInstance, platform: Platform, service: string, metrics: ServiceMetrics, path = '/health'): void {
+export function registerHealthRoute(
+  app: FastifyInstance,
+  platform: Platform,
+  service: string,
+  metrics: ServiceMetrics,
+  path = '/health',
+): void {
   app.get(
     path,
     {
       config: { access: 'public', rateLimit: false },
-      schema: { tags: ['operations'], summary: 'Liveness and dependency checks', response: { 200: HealthBody, 503: HealthBody } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness and dependency checks',
+        response: { 200: HealthBody, 503: HealthBody },
+      },
     },
     async (_request, reply) => {
       const health = await checkHealth(platform, service, app.healthContributors);
-      for (const target of DEPENDENCIES) metrics.serviceCalls.inc({ source: service, target, status: health.checks[target].status === 'up' ? 'ok' : 'error' });
+      for (const target of DEPENDENCIES)
+        metrics.serviceCalls.inc({
+          source: service,
+          target,
+          status: health.checks[target].status === 'up' ? 'ok' : 'error',
+        });
       return reply.status(health.status === 'unhealthy' ? 503 : 200).send(health);
     },
   );

@@ -8,7 +8,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type onRequestHookHandler,
+} from 'fastify';
 import type { ServiceName } from '../config.js';
 import { RateLimitedError } from '../../domain/errors.js';
 import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
@@ -61,7 +66,10 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     // Errors the router raises before any route (or hook) is chosen: still our shape, id and headers.
     frameworkErrors: (error, request, reply) => {
       const { status, code, detail } = routerErrorMapping(error.code);
-      void (reply as FastifyReply).status(status).headers({ 'x-request-id': request.id, 'x-instance-id': config.instanceId }).send(errorBody(request, code, detail));
+      void (reply as FastifyReply)
+        .status(status)
+        .headers({ 'x-request-id': request.id, 'x-instance-id': config.instanceId })
+        .send(errorBody(request, code, detail));
     },
   });
   app.setValidatorCompiler(createValidatorCompiler());
@@ -121,7 +129,8 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   app.addHook('onRoute', (route) => {
     const routeConfig = (route.config ??= {});
     if (routeConfig.access === undefined) {
-      if (!route.url.startsWith('/docs')) throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule`);
+      if (!route.url.startsWith('/docs'))
+        throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule`);
       routeConfig.access = 'public';
     }
     for (const method of [route.method].flat()) {
@@ -139,10 +148,18 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     openapi: {
       openapi: '3.1.0',
       info: { title: definition.title, description: definition.description, version: VERSION },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${index}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${index}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
@@ -153,15 +170,36 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
       schema: {
         tags: ['operations'],
         summary: 'Service information',
-        response: { 200: Type.Object({ service: Type.String(), title: Type.String(), description: Type.String(), version: Type.String(), docs: Type.String(), health: Type.String(), metrics: Type.String() }) },
+        response: {
+          200: Type.Object({
+            service: Type.String(),
+            title: Type.String(),
+            description: Type.String(),
+            version: Type.String(),
+            docs: Type.String(),
+            health: Type.String(),
+            metrics: Type.String(),
+          }),
+        },
       },
     },
-    async () => ({ service: definition.name, title: definition.title, description: definition.description, version: VERSION, docs: '/docs', health: '/health', metrics: '/metrics' }),
+    async () => ({
+      service: definition.name,
+      title: definition.title,
+      description: definition.description,
+      version: VERSION,
+      docs: '/docs',
+      health: '/health',
+      metrics: '/metrics',
+    }),
   );
   registerHealthRoute(app, platform, definition.name, metrics);
   app.get(
     '/metrics',
-    { config: { access: 'public', rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+    {
+      config: { access: 'public', rateLimit: false },
+      schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] },
+    },
     async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 

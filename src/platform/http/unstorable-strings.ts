@@ -7,7 +7,11 @@ import { ValidationError } from '../../domain/errors.js';
  * anything reads them: one rule for all input, instead of a 500 from the database or the policy engine.
  */
 export const rejectUnstorableStrings: preValidationHookHandler = async (request) => {
-  for (const [part, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
+  for (const [part, value] of [
+    ['body', request.body],
+    ['query', request.query],
+    ['params', request.params],
+  ] as const) {
     const found = findUnstorableString(value, part);
     if (found !== null) throw new ValidationError(`${found.path} ${found.reason}`, 'INVALID_STRING');
   }

@@ -17,7 +17,6 @@ const EDITORS = ['admin', 'policy_manager'] as const;
 const PARTICIPANTS = ['admin', 'policy_manager', 'council_member'] as const;
 const ADMIN = ['admin'] as const;
 
-
 function principleView(record: PrincipleRecord) {
   return {
     id: record.id,
@@ -81,24 +80,34 @@ function expectedVersion(request: FastifyRequest, bodyVersion: number | undefine
   const header = request.headers['if-match'];
   if (typeof header === 'string') {
     const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-    if (match === null) throw new ValidationError('If-Match must carry the principle version, e.g. "3"', 'INVALID_IF_MATCH');
+    if (match === null)
+      throw new ValidationError('If-Match must carry the principle version, e.g. "3"', 'INVALID_IF_MATCH');
     return Number(match[1]);
   }
   if (bodyVersion !== undefined) return bodyVersion;
-  throw new AppError('precondition_required', 'VERSION_REQUIRED', 'Send the version you are editing in If-Match or the body field "version"');
+  throw new AppError(
+    'precondition_required',
+    'VERSION_REQUIRED',
+    'Send the version you are editing in If-Match or the body field "version"',
+  );
 }
 
-const toContent = (body: Static<typeof S.PrincipleContentSchema>): PrincipleContent => ({ ...body, constraints: body.constraints as Constraint[] });
+const toContent = (body: Static<typeof S.PrincipleContentSchema>): PrincipleContent => ({
+  ...body,
+  constraints: body.constraints as Constraint[],
+});
 
 function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(time ?? '');
-  if (Number.isNaN(createdAt.getTime()) || id === undefined || !/^[0-9a-f-]{36}$/.test(id)) throw new ValidationError('cursor is not one this API issued', 'INVALID_CURSOR');
+  if (Number.isNaN(createdAt.getTime()) || id === undefined || !/^[0-9a-f-]{36}$/.test(id))
+    throw new ValidationError('cursor is not one this API issued', 'INVALID_CURSOR');
   return { createdAt, id };
 }
 
-const encodeCursor = (record: AmendmentRecord) => Buffer.from(`${record.createdAt.toISOString()}|${record.id}`).toString('base64url');
+const encodeCursor = (record: AmendmentRecord) =>
+  Buffer.from(`${record.createdAt.toISOString()}|${record.id}`).toString('base64url');
 
 export function constitutionMetrics(registry: client.Registry, currentVersion: () => Promise<number>) {
   new client.Gauge({
@@ -110,8 +119,18 @@ export function constitutionMetrics(registry: client.Registry, currentVersion: (
     },
   });
   return {
-    amendments: new client.Counter({ name: 'acgs_amendments_total', help: 'Amendment state transitions', labelNames: ['status'] as const, registers: [registry] }),
-    votes: new client.Counter({ name: 'acgs_votes_total', help: 'Votes cast (including changed votes)', labelNames: ['vote'] as const, registers: [registry] }),
+    amendments: new client.Counter({
+      name: 'acgs_amendments_total',
+      help: 'Amendment state transitions',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    votes: new client.Counter({
+      name: 'acgs_votes_total',
+      help: 'Votes cast (including changed votes)',
+      labelNames: ['vote'] as const,
+      registers: [registry],
+    }),
   };
 }
 
@@ -130,27 +149,63 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
 
   app.get<{ Querystring: Static<typeof S.PrincipleListQuery> }>(
     '/api/v1/principles',
-    { config: { access: READERS }, schema: { tags: tags('principles'), summary: 'List principles (filters, cursor pagination by key)', querystring: S.PrincipleListQuery, response: errorResponses(400, 401, 403) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('principles'),
+        summary: 'List principles (filters, cursor pagination by key)',
+        querystring: S.PrincipleListQuery,
+        response: errorResponses(400, 401, 403),
+      },
+    },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listPrinciples({ status: request.query.status, category: request.query.category, text: request.query.q, afterKey: request.query.cursor, limit: limit + 1 });
+      const rows = await service.listPrinciples({
+        status: request.query.status,
+        category: request.query.category,
+        text: request.query.q,
+        afterKey: request.query.cursor,
+        limit: limit + 1,
+      });
       const items = rows.slice(0, limit);
-      return { items: items.map(principleView), next_cursor: rows.length > limit ? items[items.length - 1]!.key : null };
+      return {
+        items: items.map(principleView),
+        next_cursor: rows.length > limit ? items[items.length - 1]!.key : null,
+      };
     },
   );
 
   app.post<{ Body: Static<typeof S.PrincipleContentSchema> }>(
     '/api/v1/principles',
-    { config: { access: EDITORS }, schema: { tags: tags('principles'), summary: 'Create a draft principle (active ones come only by amendment)', body: S.PrincipleContentSchema, response: errorResponses(400, 401, 403, 409) } },
+    {
+      config: { access: EDITORS },
+      schema: {
+        tags: tags('principles'),
+        summary: 'Create a draft principle (active ones come only by amendment)',
+        body: S.PrincipleContentSchema,
+        response: errorResponses(400, 401, 403, 409),
+      },
+    },
     async (request, reply) => {
       const { principle, warnings } = await service.createDraft(actorOf(request), toContent(request.body));
-      return reply.status(201).header('etag', `"${principle.version}"`).send({ ...principleView(principle), warnings });
+      return reply
+        .status(201)
+        .header('etag', `"${principle.version}"`)
+        .send({ ...principleView(principle), warnings });
     },
   );
 
   app.get<{ Params: Static<typeof UuidParam> }>(
     '/api/v1/principles/:id',
-    { config: { access: READERS }, schema: { tags: tags('principles'), summary: 'One principle; ETag is its version', params: UuidParam, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('principles'),
+        summary: 'One principle; ETag is its version',
+        params: UuidParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request, reply) => {
       const principle = await service.principle(request.params.id);
       return reply.header('etag', `"${principle.version}"`).send(principleView(principle));
@@ -159,56 +214,150 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
 
   app.put<{ Params: Static<typeof UuidParam>; Body: Static<typeof S.PrincipleUpdateSchema> }>(
     '/api/v1/principles/:id',
-    { config: { access: EDITORS }, schema: { tags: tags('principles'), summary: 'Edit a draft; stale versions get 409 VERSION_CONFLICT', params: UuidParam, body: S.PrincipleUpdateSchema, response: errorResponses(400, 401, 403, 404, 409, 428) } },
+    {
+      config: { access: EDITORS },
+      schema: {
+        tags: tags('principles'),
+        summary: 'Edit a draft; stale versions get 409 VERSION_CONFLICT',
+        params: UuidParam,
+        body: S.PrincipleUpdateSchema,
+        response: errorResponses(400, 401, 403, 404, 409, 428),
+      },
+    },
     async (request, reply) => {
       const { version, ...content } = request.body;
-      const { principle, warnings } = await service.updateDraft(actorOf(request), request.params.id, toContent(content), expectedVersion(request, version));
+      const { principle, warnings } = await service.updateDraft(
+        actorOf(request),
+        request.params.id,
+        toContent(content),
+        expectedVersion(request, version),
+      );
       return reply.header('etag', `"${principle.version}"`).send({ ...principleView(principle), warnings });
     },
   );
 
   app.delete<{ Params: Static<typeof UuidParam> }>(
     '/api/v1/principles/:id',
-    { config: { access: EDITORS }, schema: { tags: tags('principles'), summary: 'Delete a draft (active principles are repealed by amendment)', params: UuidParam, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) } } },
+    {
+      config: { access: EDITORS },
+      schema: {
+        tags: tags('principles'),
+        summary: 'Delete a draft (active principles are repealed by amendment)',
+        params: UuidParam,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
     async (request, reply) => {
       await service.deleteDraft(actorOf(request), request.params.id);
       return reply.status(204).send();
     },
   );
 
-  app.get('/api/v1/constitution', { config: { access: READERS }, schema: { tags: tags('constitution'), summary: 'The constitution in force', response: errorResponses(401, 403, 404) } }, async (_request, reply) => {
-    const current = await service.current();
-    return reply.header('etag', `"${current.hash}"`).send(versionView(current));
-  });
+  app.get(
+    '/api/v1/constitution',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'The constitution in force',
+        response: errorResponses(401, 403, 404),
+      },
+    },
+    async (_request, reply) => {
+      const current = await service.current();
+      return reply.header('etag', `"${current.hash}"`).send(versionView(current));
+    },
+  );
 
-  app.get('/api/v1/constitution/versions', { config: { access: READERS }, schema: { tags: tags('constitution'), summary: 'Every version with its hash', response: errorResponses(401, 403) } }, async () => ({
-    items: (await service.listVersions()).map((record) => ({ version: record.version, hash: record.hash, enacted_at: record.enactedAt.toISOString(), enacted_by: record.enactedBy, enacted_by_amendment: record.enactedByAmendment })),
-  }));
+  app.get(
+    '/api/v1/constitution/versions',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'Every version with its hash',
+        response: errorResponses(401, 403),
+      },
+    },
+    async () => ({
+      items: (await service.listVersions()).map((record) => ({
+        version: record.version,
+        hash: record.hash,
+        enacted_at: record.enactedAt.toISOString(),
+        enacted_by: record.enactedBy,
+        enacted_by_amendment: record.enactedByAmendment,
+      })),
+    }),
+  );
 
   app.get<{ Params: Static<typeof S.VersionParam> }>(
     '/api/v1/constitution/versions/:n',
-    { config: { access: READERS }, schema: { tags: tags('constitution'), summary: 'One version in full', params: S.VersionParam, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'One version in full',
+        params: S.VersionParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request) => versionView(await service.version(request.params.n)),
   );
 
   app.get<{ Querystring: Static<typeof S.DiffQuery> }>(
     '/api/v1/constitution/diff',
-    { config: { access: READERS }, schema: { tags: tags('constitution'), summary: 'What changed between two versions', querystring: S.DiffQuery, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'What changed between two versions',
+        querystring: S.DiffQuery,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request) => {
       const { from, to, diff } = await service.diff(request.query.from, request.query.to);
       return { from: from.version, to: to.version, from_hash: from.hash, to_hash: to.hash, ...diff };
     },
   );
 
-  app.post('/api/v1/constitution/bootstrap', { config: { access: ADMIN }, schema: { tags: tags('constitution'), summary: 'Enact the drafts as version 1 of an empty constitution', response: errorResponses(400, 401, 403, 409) } }, async (request, reply) =>
-    reply.status(201).send(versionView(await service.bootstrap(actorOf(request)))),
+  app.post(
+    '/api/v1/constitution/bootstrap',
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'Enact the drafts as version 1 of an empty constitution',
+        response: errorResponses(400, 401, 403, 409),
+      },
+    },
+    async (request, reply) => reply.status(201).send(versionView(await service.bootstrap(actorOf(request)))),
   );
 
-  app.get('/api/v1/meta-rules', { config: { access: READERS }, schema: { tags: tags('constitution'), summary: 'Conflict resolution and amendment rules', response: { 200: S.MetaRulesSchema, ...errorResponses(401, 403) } } }, async () => service.metaRules());
+  app.get(
+    '/api/v1/meta-rules',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'Conflict resolution and amendment rules',
+        response: { 200: S.MetaRulesSchema, ...errorResponses(401, 403) },
+      },
+    },
+    async () => service.metaRules(),
+  );
 
   app.put<{ Body: MetaRules }>(
     '/api/v1/meta-rules',
-    { config: { access: ADMIN }, schema: { tags: tags('constitution'), summary: 'Set meta-rules before a constitution exists (afterwards only by amendment)', body: S.MetaRulesSchema, response: errorResponses(400, 401, 403, 409) } },
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: tags('constitution'),
+        summary: 'Set meta-rules before a constitution exists (afterwards only by amendment)',
+        body: S.MetaRulesSchema,
+        response: errorResponses(400, 401, 403, 409),
+      },
+    },
     async (request) => service.setMetaRules(actorOf(request), request.body),
   );
 
@@ -216,31 +365,74 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
 
   app.get<{ Querystring: Static<typeof S.AmendmentListQuery> }>(
     council,
-    { config: { access: READERS }, schema: { tags: tags('council'), summary: 'Amendments, newest first', querystring: S.AmendmentListQuery, response: errorResponses(400, 401, 403) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('council'),
+        summary: 'Amendments, newest first',
+        querystring: S.AmendmentListQuery,
+        response: errorResponses(400, 401, 403),
+      },
+    },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listAmendments({ status: request.query.status as AmendmentRecord['status'] | undefined, limit: limit + 1, before: decodeCursor(request.query.cursor) });
+      const rows = await service.listAmendments({
+        status: request.query.status as AmendmentRecord['status'] | undefined,
+        limit: limit + 1,
+        before: decodeCursor(request.query.cursor),
+      });
       const items = rows.slice(0, limit);
-      return { items: items.map(amendmentView), next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
+      return {
+        items: items.map(amendmentView),
+        next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null,
+      };
     },
   );
 
   app.post<{ Body: Static<typeof S.ProposeBody> }>(
     council,
-    { config: { access: PARTICIPANTS }, schema: { tags: tags('council'), summary: 'Propose an amendment (a draft until opened)', body: S.ProposeBody, response: errorResponses(400, 401, 403, 409) } },
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: tags('council'),
+        summary: 'Propose an amendment (a draft until opened)',
+        body: S.ProposeBody,
+        response: errorResponses(400, 401, 403, 409),
+      },
+    },
     async (request, reply) => {
-      const { amendment, warnings } = await service.propose(actorOf(request), { ...request.body, changes: request.body.changes as AmendmentChange[] });
+      const { amendment, warnings } = await service.propose(actorOf(request), {
+        ...request.body,
+        changes: request.body.changes as AmendmentChange[],
+      });
       return reply.status(201).send({ ...amendmentView(amendment), warnings });
     },
   );
 
   app.get<{ Params: Static<typeof UuidParam> }>(
     `${council}/:id`,
-    { config: { access: READERS }, schema: { tags: tags('council'), summary: 'One amendment with its votes', params: UuidParam, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('council'),
+        summary: 'One amendment with its votes',
+        params: UuidParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request) => {
       const amendment = await service.amendment(request.params.id);
       const votes = await service.votes(amendment.id);
-      return { ...amendmentView(amendment), votes: votes.map((vote) => ({ voter_id: vote.voterId, vote: vote.vote, reason: vote.reason, cast_at: vote.castAt.toISOString(), updated_at: vote.updatedAt.toISOString() })) };
+      return {
+        ...amendmentView(amendment),
+        votes: votes.map((vote) => ({
+          voter_id: vote.voterId,
+          vote: vote.vote,
+          reason: vote.reason,
+          cast_at: vote.castAt.toISOString(),
+          updated_at: vote.updatedAt.toISOString(),
+        })),
+      };
     },
   );
 
@@ -251,7 +443,13 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
       preValidation: async (request) => {
         request.body ??= {};
       },
-      schema: { tags: tags('council'), summary: 'Open voting (proposer or admin)', params: UuidParam, body: S.OpenBody, response: errorResponses(400, 401, 403, 404, 409) },
+      schema: {
+        tags: tags('council'),
+        summary: 'Open voting (proposer or admin)',
+        params: UuidParam,
+        body: S.OpenBody,
+        response: errorResponses(400, 401, 403, 404, 409),
+      },
     },
     async (request) => {
       const deadline = request.body?.deadline === undefined ? null : new Date(request.body.deadline);
@@ -261,28 +459,77 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
 
   app.post<{ Params: Static<typeof UuidParam> }>(
     `${council}/:id/withdraw`,
-    { config: { access: PARTICIPANTS }, schema: { tags: tags('council'), summary: 'Withdraw a draft or open amendment (proposer or admin)', params: UuidParam, response: errorResponses(400, 401, 403, 404, 409) } },
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: tags('council'),
+        summary: 'Withdraw a draft or open amendment (proposer or admin)',
+        params: UuidParam,
+        response: errorResponses(400, 401, 403, 404, 409),
+      },
+    },
     async (request) => amendmentView(await service.withdraw(actorOf(request), request.params.id)),
   );
 
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof S.VoteBody> }>(
     `${council}/:id/vote`,
-    { config: { access: PARTICIPANTS }, schema: { tags: tags('council'), summary: 'Cast or change your vote; closes and enacts as soon as the outcome is certain', params: UuidParam, body: S.VoteBody, response: errorResponses(400, 401, 403, 404, 409) } },
-    async (request) => amendmentView(await service.vote(actorOf(request), request.params.id, request.body.vote, request.body.reason ?? '')),
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: tags('council'),
+        summary: 'Cast or change your vote; closes and enacts as soon as the outcome is certain',
+        params: UuidParam,
+        body: S.VoteBody,
+        response: errorResponses(400, 401, 403, 404, 409),
+      },
+    },
+    async (request) =>
+      amendmentView(
+        await service.vote(actorOf(request), request.params.id, request.body.vote, request.body.reason ?? ''),
+      ),
   );
 
   app.get<{ Params: Static<typeof UuidParam> }>(
     `${council}/:id/comments`,
-    { config: { access: READERS }, schema: { tags: tags('council'), summary: 'Discussion of an amendment', params: UuidParam, response: errorResponses(400, 401, 403, 404) } },
-    async (request) => ({ items: (await service.comments(request.params.id)).map((comment) => ({ id: comment.id, author_id: comment.authorId, body: comment.body, created_at: comment.createdAt.toISOString() })) }),
+    {
+      config: { access: READERS },
+      schema: {
+        tags: tags('council'),
+        summary: 'Discussion of an amendment',
+        params: UuidParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
+    async (request) => ({
+      items: (await service.comments(request.params.id)).map((comment) => ({
+        id: comment.id,
+        author_id: comment.authorId,
+        body: comment.body,
+        created_at: comment.createdAt.toISOString(),
+      })),
+    }),
   );
 
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof S.CommentBody> }>(
     `${council}/:id/comments`,
-    { config: { access: PARTICIPANTS }, schema: { tags: tags('council'), summary: 'Comment on an amendment', params: UuidParam, body: S.CommentBody, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: tags('council'),
+        summary: 'Comment on an amendment',
+        params: UuidParam,
+        body: S.CommentBody,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request, reply) => {
       const comment = await service.comment(actorOf(request), request.params.id, request.body.body);
-      return reply.status(201).send({ id: comment.id, author_id: comment.authorId, body: comment.body, created_at: comment.createdAt.toISOString() });
+      return reply.status(201).send({
+        id: comment.id,
+        author_id: comment.authorId,
+        body: comment.body,
+        created_at: comment.createdAt.toISOString(),
+      });
     },
   );
 }

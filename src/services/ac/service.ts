@@ -12,7 +12,9 @@ export async function registerAcService(app: FastifyInstance, context: ServiceCo
     app.log.info('loaded the starter constitution as version 1');
   }
   const sweep = setInterval(() => {
-    service.closeDue().catch((error: unknown) => app.log.warn({ err: error }, 'closing amendments past their deadline failed'));
+    service
+      .closeDue()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'closing amendments past their deadline failed'));
   }, DEADLINE_SWEEP_MS);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));

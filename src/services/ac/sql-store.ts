@@ -1,5 +1,14 @@
 import type { Role } from '../../domain/auth/roles.js';
-import type { AmendmentFilter, AmendmentRecord, CommentRecord, ConstitutionStore, PrincipleFilter, PrincipleRecord, VersionRecord, VoteRecord } from '../../domain/constitution/store.js';
+import type {
+  AmendmentFilter,
+  AmendmentRecord,
+  CommentRecord,
+  ConstitutionStore,
+  PrincipleFilter,
+  PrincipleRecord,
+  VersionRecord,
+  VoteRecord,
+} from '../../domain/constitution/store.js';
 import type { MetaRules, PrincipleContent, PrincipleStatus, Vote } from '../../domain/constitution/types.js';
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
@@ -18,7 +27,8 @@ interface PrincipleRow extends Omit<PrincipleContent, 'scope' | 'constraints'> {
   updated_at: Date;
 }
 
-const PRINCIPLE_COLUMNS = 'id, key, title, description, category, priority, scope, normative_statement, rationale, constraints, status, version, created_by, created_at, updated_at';
+const PRINCIPLE_COLUMNS =
+  'id, key, title, description, category, priority, scope, normative_statement, rationale, constraints, status, version, created_by, created_at, updated_at';
 
 function toPrinciple(row: PrincipleRow): PrincipleRecord {
   return {
@@ -120,18 +130,30 @@ export class SqlConstitutionStore implements ConstitutionStore {
   }
 
   async currentVersion(): Promise<VersionRecord | null> {
-    const row = first(await this.q.query<VersionRow>('SELECT * FROM constitution_versions ORDER BY version DESC LIMIT 1'));
+    const row = first(
+      await this.q.query<VersionRow>('SELECT * FROM constitution_versions ORDER BY version DESC LIMIT 1'),
+    );
     return row === null ? null : toVersion(row);
   }
 
   async version(version: number): Promise<VersionRecord | null> {
-    const row = first(await this.q.query<VersionRow>('SELECT * FROM constitution_versions WHERE version = $1', [version]));
+    const row = first(
+      await this.q.query<VersionRow>('SELECT * FROM constitution_versions WHERE version = $1', [version]),
+    );
     return row === null ? null : toVersion(row);
   }
 
   async listVersions(): Promise<Omit<VersionRecord, 'document'>[]> {
-    const rows = await this.q.query<VersionRow>('SELECT version, hash, enacted_at, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version');
-    return rows.map((row) => ({ version: row.version, hash: row.hash, enactedAt: row.enacted_at, enactedBy: row.enacted_by, enactedByAmendment: row.enacted_by_amendment }));
+    const rows = await this.q.query<VersionRow>(
+      'SELECT version, hash, enacted_at, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version',
+    );
+    return rows.map((row) => ({
+      version: row.version,
+      hash: row.hash,
+      enactedAt: row.enacted_at,
+      enactedBy: row.enacted_by,
+      enactedByAmendment: row.enacted_by_amendment,
+    }));
   }
 
   async insertVersion(record: Omit<VersionRecord, 'enactedAt'>): Promise<void> {
@@ -154,12 +176,16 @@ export class SqlConstitutionStore implements ConstitutionStore {
   }
 
   async findPrinciple(id: string): Promise<PrincipleRecord | null> {
-    const row = first(await this.q.query<PrincipleRow>(`SELECT ${PRINCIPLE_COLUMNS} FROM principles WHERE id = $1`, [id]));
+    const row = first(
+      await this.q.query<PrincipleRow>(`SELECT ${PRINCIPLE_COLUMNS} FROM principles WHERE id = $1`, [id]),
+    );
     return row === null ? null : toPrinciple(row);
   }
 
   async findPrincipleByKey(key: string): Promise<PrincipleRecord | null> {
-    const row = first(await this.q.query<PrincipleRow>(`SELECT ${PRINCIPLE_COLUMNS} FROM principles WHERE key = $1`, [key]));
+    const row = first(
+      await this.q.query<PrincipleRow>(`SELECT ${PRINCIPLE_COLUMNS} FROM principles WHERE key = $1`, [key]),
+    );
     return row === null ? null : toPrinciple(row);
   }
 
@@ -177,26 +203,62 @@ export class SqlConstitutionStore implements ConstitutionStore {
   }
 
   async principlesWithStatus(status: PrincipleStatus): Promise<PrincipleRecord[]> {
-    const rows = await this.q.query<PrincipleRow>(`SELECT ${PRINCIPLE_COLUMNS} FROM principles WHERE status = $1 ORDER BY key`, [status]);
+    const rows = await this.q.query<PrincipleRow>(
+      `SELECT ${PRINCIPLE_COLUMNS} FROM principles WHERE status = $1 ORDER BY key`,
+      [status],
+    );
     return rows.map(toPrinciple);
   }
 
-  async insertPrinciple(record: Omit<PrincipleRecord, 'createdAt' | 'updatedAt' | 'version'>): Promise<PrincipleRecord> {
+  async insertPrinciple(
+    record: Omit<PrincipleRecord, 'createdAt' | 'updatedAt' | 'version'>,
+  ): Promise<PrincipleRecord> {
     const rows = await this.q.query<PrincipleRow>(
       `INSERT INTO principles (id, key, title, description, category, priority, scope, normative_statement, rationale, constraints, status, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${PRINCIPLE_COLUMNS}`,
-      [record.id, record.key, record.title, record.description, record.category, record.priority, json(record.scope), record.normative_statement, record.rationale, json(record.constraints), record.status, record.createdBy],
+      [
+        record.id,
+        record.key,
+        record.title,
+        record.description,
+        record.category,
+        record.priority,
+        json(record.scope),
+        record.normative_statement,
+        record.rationale,
+        json(record.constraints),
+        record.status,
+        record.createdBy,
+      ],
     );
     return toPrinciple(rows[0]!);
   }
 
-  async updatePrinciple(id: string, content: PrincipleContent, status: PrincipleStatus, expectedVersion: number): Promise<PrincipleRecord | null> {
+  async updatePrinciple(
+    id: string,
+    content: PrincipleContent,
+    status: PrincipleStatus,
+    expectedVersion: number,
+  ): Promise<PrincipleRecord | null> {
     const row = first(
       await this.q.query<PrincipleRow>(
         `UPDATE principles SET key = $3, title = $4, description = $5, category = $6, priority = $7, scope = $8,
                 normative_statement = $9, rationale = $10, constraints = $11, status = $12, version = version + 1, updated_at = now()
           WHERE id = $1 AND version = $2 RETURNING ${PRINCIPLE_COLUMNS}`,
-        [id, expectedVersion, content.key, content.title, content.description, content.category, content.priority, json(content.scope), content.normative_statement, content.rationale, json(content.constraints), status],
+        [
+          id,
+          expectedVersion,
+          content.key,
+          content.title,
+          content.description,
+          content.category,
+          content.priority,
+          json(content.scope),
+          content.normative_statement,
+          content.rationale,
+          json(content.constraints),
+          status,
+        ],
       ),
     );
     return row === null ? null : toPrinciple(row);
@@ -210,12 +272,25 @@ export class SqlConstitutionStore implements ConstitutionStore {
     await this.q.query(
       `INSERT INTO amendments (id, title, rationale, changes, principle_keys, touches_meta_rules, status, proposed_by, created_at, base_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [record.id, record.title, record.rationale, json(record.changes), record.principleKeys, record.touchesMetaRules, record.status, record.proposedBy, record.createdAt, record.baseVersion],
+      [
+        record.id,
+        record.title,
+        record.rationale,
+        json(record.changes),
+        record.principleKeys,
+        record.touchesMetaRules,
+        record.status,
+        record.proposedBy,
+        record.createdAt,
+        record.baseVersion,
+      ],
     );
   }
 
   async findAmendment(id: string, lock = false): Promise<AmendmentRecord | null> {
-    const row = first(await this.q.query<AmendmentRow>(`SELECT * FROM amendments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]));
+    const row = first(
+      await this.q.query<AmendmentRow>(`SELECT * FROM amendments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]),
+    );
     return row === null ? null : toAmendment(row);
   }
 
@@ -234,7 +309,17 @@ export class SqlConstitutionStore implements ConstitutionStore {
     await this.q.query(
       `UPDATE amendments SET status = $2, opened_at = $3, deadline = $4, closed_at = $5, council_size = $6, rules = $7, outcome = $8, enacted_version = $9
         WHERE id = $1`,
-      [record.id, record.status, record.openedAt, record.deadline, record.closedAt, record.councilSize, record.rules === null ? null : json(record.rules), record.outcome === null ? null : json(record.outcome), record.enactedVersion],
+      [
+        record.id,
+        record.status,
+        record.openedAt,
+        record.deadline,
+        record.closedAt,
+        record.councilSize,
+        record.rules === null ? null : json(record.rules),
+        record.outcome === null ? null : json(record.outcome),
+        record.enactedVersion,
+      ],
     );
   }
 
@@ -247,7 +332,10 @@ export class SqlConstitutionStore implements ConstitutionStore {
   }
 
   async dueAmendmentIds(now: Date): Promise<string[]> {
-    const rows = await this.q.query<{ id: string }>(`SELECT id FROM amendments WHERE status = 'open' AND deadline <= $1 ORDER BY deadline`, [now]);
+    const rows = await this.q.query<{ id: string }>(
+      `SELECT id FROM amendments WHERE status = 'open' AND deadline <= $1 ORDER BY deadline`,
+      [now],
+    );
     return rows.map((row) => row.id);
   }
 
@@ -264,11 +352,20 @@ export class SqlConstitutionStore implements ConstitutionStore {
       'SELECT voter_id, vote, reason, cast_at, updated_at FROM amendment_votes WHERE amendment_id = $1 ORDER BY cast_at, voter_id',
       [amendmentId],
     );
-    return rows.map((row) => ({ voterId: row.voter_id, vote: row.vote, reason: row.reason, castAt: row.cast_at, updatedAt: row.updated_at }));
+    return rows.map((row) => ({
+      voterId: row.voter_id,
+      vote: row.vote,
+      reason: row.reason,
+      castAt: row.cast_at,
+      updatedAt: row.updated_at,
+    }));
   }
 
   async insertComment(amendmentId: string, comment: CommentRecord): Promise<void> {
-    await this.q.query('INSERT INTO amendment_comments (id, amendment_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)', [comment.id, amendmentId, comment.authorId, comment.body, comment.createdAt]);
+    await this.q.query(
+      'INSERT INTO amendment_comments (id, amendment_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [comment.id, amendmentId, comment.authorId, comment.body, comment.createdAt],
+    );
   }
 
   async comments(amendmentId: string): Promise<CommentRecord[]> {
@@ -280,11 +377,19 @@ export class SqlConstitutionStore implements ConstitutionStore {
   }
 
   async councilSize(voterRoles: readonly Role[]): Promise<number> {
-    const rows = await this.q.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE is_active AND roles && $1::text[]', [voterRoles]);
+    const rows = await this.q.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM users WHERE is_active AND roles && $1::text[]',
+      [voterRoles],
+    );
     return rows[0]!.n;
   }
 
-  async audit(event: { userId: string | null; action: string; resource: string; details?: Record<string, unknown> }): Promise<void> {
+  async audit(event: {
+    userId: string | null;
+    action: string;
+    resource: string;
+    details?: Record<string, unknown>;
+  }): Promise<void> {
     await this.auditLog.record(event, this.q);
   }
 

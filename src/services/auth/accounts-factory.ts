@@ -4,7 +4,11 @@ import { SqlApiKeyStore, SqlSessionStore, SqlUserStore } from './repositories.js
 
 export type LoginObserver = Pick<AccountEffects, 'loginAttempted' | 'loginSucceeded' | 'loginFailed'>;
 
-const quietObserver: LoginObserver = { loginAttempted: () => undefined, loginSucceeded: () => undefined, loginFailed: () => undefined };
+const quietObserver: LoginObserver = {
+  loginAttempted: () => undefined,
+  loginSucceeded: () => undefined,
+  loginFailed: () => undefined,
+};
 
 /** Wires the account logic to SQL storage, the shared cache and the audit log; the CLI and the HTTP service share it. */
 export function buildAccounts(platform: Platform, observer: LoginObserver = quietObserver): Accounts {

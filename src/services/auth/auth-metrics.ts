@@ -18,14 +18,24 @@ export function createAuthMetrics(registry: Registry, countLiveSessions: () => P
   });
   return {
     attempts: new client.Counter({ name: 'acgs_auth_attempts_total', help: 'Login attempts', registers: [registry] }),
-    successes: new client.Counter({ name: 'acgs_auth_success_total', help: 'Successful logins', registers: [registry] }),
-    failures: new client.Counter({ name: 'acgs_auth_failures_total', help: 'Failed logins by source IP', labelNames: ['source_ip'] as const, registers: [registry] }),
+    successes: new client.Counter({
+      name: 'acgs_auth_success_total',
+      help: 'Successful logins',
+      registers: [registry],
+    }),
+    failures: new client.Counter({
+      name: 'acgs_auth_failures_total',
+      help: 'Failed logins by source IP',
+      labelNames: ['source_ip'] as const,
+      registers: [registry],
+    }),
   };
 }
 
 /** The JSON summary behind GET /auth/metrics/auth. */
 export async function summarizeAuthMetrics(metrics: AuthMetrics) {
-  const total = async (counter: client.Counter<string>) => (await counter.get()).values.reduce((sum, value) => sum + value.value, 0);
+  const total = async (counter: client.Counter<string>) =>
+    (await counter.get()).values.reduce((sum, value) => sum + value.value, 0);
   const failuresByIp = (await metrics.failures.get()).values
     .map((value) => ({ source_ip: String(value.labels['source_ip']), failures: value.value }))
     .sort((a, b) => b.failures - a.failures)

@@ -12,7 +12,9 @@ export interface BootstrapResult {
 
 /** Creates the first admin when the system has none; returns null when an admin already exists. */
 export async function ensureBootstrapAdmin(platform: Platform): Promise<BootstrapResult | null> {
-  const rows = await platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY (roles)`);
+  const rows = await platform.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY (roles)`,
+  );
   if (rows[0]!.n > 0) return null;
   const email = platform.config.bootstrapAdmin.email ?? 'admin@acgs.local';
   const given = platform.config.bootstrapAdmin.password;

@@ -1,4 +1,11 @@
-import type { ApiKeyRecord, ApiKeyStore, SessionRecord, SessionStore, UserRecord, UserStore } from '../../domain/auth/accounts.js';
+import type {
+  ApiKeyRecord,
+  ApiKeyStore,
+  SessionRecord,
+  SessionStore,
+  UserRecord,
+  UserStore,
+} from '../../domain/auth/accounts.js';
 import type { Role } from '../../domain/auth/roles.js';
 import type { Queryable } from '../../platform/db/database.js';
 
@@ -15,7 +22,8 @@ interface UserRow {
   last_login_at: Date | null;
 }
 
-const USER_COLUMNS = 'id, email, password_hash, full_name, roles, is_active, failed_attempts, locked_until, created_at, last_login_at';
+const USER_COLUMNS =
+  'id, email, password_hash, full_name, roles, is_active, failed_attempts, locked_until, created_at, last_login_at';
 
 function toUser(row: UserRow): UserRecord {
   return {
@@ -37,7 +45,13 @@ const first = <T>(rows: T[]): T | null => rows[0] ?? null;
 export class SqlUserStore implements UserStore {
   constructor(private readonly db: Queryable) {}
 
-  async insert(user: { id: string; email: string; passwordHash: string; fullName: string; roles: Role[] }): Promise<UserRecord> {
+  async insert(user: {
+    id: string;
+    email: string;
+    passwordHash: string;
+    fullName: string;
+    roles: Role[];
+  }): Promise<UserRecord> {
     const rows = await this.db.query<UserRow>(
       `INSERT INTO users (id, email, password_hash, full_name, roles) VALUES ($1, $2, $3, $4, $5) RETURNING ${USER_COLUMNS}`,
       [user.id, user.email, user.passwordHash, user.fullName, user.roles],
@@ -46,7 +60,9 @@ export class SqlUserStore implements UserStore {
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {
-    const row = first(await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]));
+    const row = first(
+      await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]),
+    );
     return row === null ? null : toUser(row);
   }
 
@@ -74,13 +90,19 @@ export class SqlUserStore implements UserStore {
         RETURNING failed_attempts, locked_until`,
       [id, threshold, lockUntil],
     );
-    if (rows[0] !== undefined) return { reserved: true as const, failedAttempts: rows[0].failed_attempts, lockedUntil: rows[0].locked_until };
-    const locked = await this.db.query<{ locked_until: Date | null }>('SELECT locked_until FROM users WHERE id = $1', [id]);
+    if (rows[0] !== undefined)
+      return { reserved: true as const, failedAttempts: rows[0].failed_attempts, lockedUntil: rows[0].locked_until };
+    const locked = await this.db.query<{ locked_until: Date | null }>('SELECT locked_until FROM users WHERE id = $1', [
+      id,
+    ]);
     return { reserved: false as const, lockedUntil: locked[0]?.locked_until ?? lockUntil };
   }
 
   async recordLogin(id: string): Promise<void> {
-    await this.db.query('UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login_at = now() WHERE id = $1', [id]);
+    await this.db.query(
+      'UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login_at = now() WHERE id = $1',
+      [id],
+    );
   }
 
   async setRoles(id: string, roles: Role[]): Promise<UserRecord | null> {
@@ -96,12 +118,19 @@ export class SqlUserStore implements UserStore {
   }
 
   async countActiveAdmins(): Promise<number> {
-    const rows = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE is_active AND 'admin' = ANY (roles)`);
+    const rows = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM users WHERE is_active AND 'admin' = ANY (roles)`,
+    );
     return rows[0]!.n;
   }
 
   private async update(assignments: string, params: unknown[]): Promise<UserRecord | null> {
-    const row = first(await this.db.query<UserRow>(`UPDATE users SET ${assignments}, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`, params));
+    const row = first(
+      await this.db.query<UserRow>(
+        `UPDATE users SET ${assignments}, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+        params,
+      ),
+    );
     return row === null ? null : toUser(row);
   }
 }
@@ -125,8 +154,21 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async findById(id: string): Promise<SessionRecord | null> {
-    const row = first(await this.db.query<SessionRow>('SELECT id, user_id, refresh_jti, expires_at, revoked_at FROM sessions WHERE id = $1', [id]));
-    return row === null ? null : { id: row.id, userId: row.user_id, refreshJti: row.refresh_jti, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+    const row = first(
+      await this.db.query<SessionRow>(
+        'SELECT id, user_id, refresh_jti, expires_at, revoked_at FROM sessions WHERE id = $1',
+        [id],
+      ),
+    );
+    return row === null
+      ? null
+      : {
+          id: row.id,
+          userId: row.user_id,
+          refreshJti: row.refresh_jti,
+          expiresAt: row.expires_at,
+          revokedAt: row.revoked_at,
+        };
   }
 
   async rotate(id: string, expectedJti: string, nextJti: string): Promise<boolean> {
@@ -139,7 +181,10 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async revoke(id: string, reason: string): Promise<void> {
-    await this.db.query('UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL', [id, reason]);
+    await this.db.query(
+      'UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [id, reason],
+    );
   }
 
   async revokeAllForUser(userId: string, reason: string): Promise<string[]> {
@@ -151,7 +196,9 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async countLive(): Promise<number> {
-    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE revoked_at IS NULL AND expires_at > now()');
+    const rows = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM sessions WHERE revoked_at IS NULL AND expires_at > now()',
+    );
     return rows[0]!.n;
   }
 }
@@ -187,7 +234,15 @@ function toApiKey(row: ApiKeyRow): ApiKeyRecord {
 export class SqlApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Queryable) {}
 
-  async insert(key: { id: string; userId: string; name: string; prefix: string; hash: string; createdBy: string | null; expiresAt: Date | null }): Promise<ApiKeyRecord> {
+  async insert(key: {
+    id: string;
+    userId: string;
+    name: string;
+    prefix: string;
+    hash: string;
+    createdBy: string | null;
+    expiresAt: Date | null;
+  }): Promise<ApiKeyRecord> {
     const rows = await this.db.query<ApiKeyRow>(
       `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${API_KEY_COLUMNS}`,
       [key.id, key.userId, key.name, key.prefix, key.hash, key.createdBy, key.expiresAt],
@@ -204,7 +259,12 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async revoke(id: string): Promise<ApiKeyRecord | null> {
-    const row = first(await this.db.query<ApiKeyRow>(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${API_KEY_COLUMNS}`, [id]));
+    const row = first(
+      await this.db.query<ApiKeyRow>(
+        `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${API_KEY_COLUMNS}`,
+        [id],
+      ),
+    );
     return row === null ? null : toApiKey(row);
   }
 }

@@ -13,7 +13,6 @@ import { SqlSessionStore } from './repositories.js';
 import * as S from './schemas.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 
-
 function userView(user: UserRecord) {
   return {
     id: user.id,
@@ -53,27 +52,50 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     loginSucceeded: () => authMetrics.successes.inc(),
     loginFailed: (sourceIp, reason, email) => {
       authMetrics.failures.inc({ source_ip: sourceIp });
-      log.warn({ source_ip: sourceIp, reason, email }, `authentication failed for ${email} from ${sourceIp}: ${reason}`);
+      log.warn(
+        { source_ip: sourceIp, reason, email },
+        `authentication failed for ${email} from ${sourceIp}: ${reason}`,
+      );
     },
   });
 
   const secureCookies = config.environment === 'production';
   function setSessionCookies(reply: FastifyReply, tokens: IssuedTokens): void {
-    reply.setCookie(ACCESS_COOKIE, tokens.accessToken, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: tokens.expiresIn });
-    reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, { path: '/auth', httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: platform.tokens.refreshTokenSeconds });
+    reply.setCookie(ACCESS_COOKIE, tokens.accessToken, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: secureCookies,
+      maxAge: tokens.expiresIn,
+    });
+    reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+      path: '/auth',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: secureCookies,
+      maxAge: platform.tokens.refreshTokenSeconds,
+    });
   }
   function clearSessionCookies(reply: FastifyReply): void {
     reply.clearCookie(ACCESS_COOKIE, { path: '/' });
     reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
   }
-  const tokenView = (tokens: IssuedTokens) => ({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: 'bearer' as const, expires_in: tokens.expiresIn });
+  const tokenView = (tokens: IssuedTokens) => ({
+    access_token: tokens.accessToken,
+    refresh_token: tokens.refreshToken,
+    token_type: 'bearer' as const,
+    expires_in: tokens.expiresIn,
+  });
 
   /** A refresh token from the body, or from the cookie, in which case the request must prove it is not forged. */
-  async function refreshTokenFrom(request: FastifyRequest<{ Body: Static<typeof S.RefreshBody> | undefined }>): Promise<string> {
+  async function refreshTokenFrom(
+    request: FastifyRequest<{ Body: Static<typeof S.RefreshBody> | undefined }>,
+  ): Promise<string> {
     const fromBody = request.body?.refresh_token;
     if (fromBody !== undefined) return fromBody;
     const fromCookie = request.cookies[REFRESH_COOKIE];
-    if (fromCookie === undefined || fromCookie.length === 0) throw new AuthenticationError('No refresh token in body or cookie', 'REFRESH_TOKEN_MISSING');
+    if (fromCookie === undefined || fromCookie.length === 0)
+      throw new AuthenticationError('No refresh token in body or cookie', 'REFRESH_TOKEN_MISSING');
     const sessionId = (await accounts.readRefreshToken(fromCookie)).sid;
     const header = request.headers['x-csrf-token'];
     if (!platform.csrf.verify(sessionId, typeof header === 'string' ? header : undefined)) {
@@ -82,16 +104,28 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     return fromCookie;
   }
 
-  const loginLimit = config.auth.loginRateLimitPerMinute > 0 && config.http.rateLimitPerMinute > 0 ? { max: config.auth.loginRateLimitPerMinute, timeWindow: 60_000 } : false;
+  const loginLimit =
+    config.auth.loginRateLimitPerMinute > 0 && config.http.rateLimitPerMinute > 0
+      ? { max: config.auth.loginRateLimitPerMinute, timeWindow: 60_000 }
+      : false;
 
   app.post<{ Body: Static<typeof S.RegisterBody> }>(
     '/auth/register',
     {
       config: { access: 'public', rateLimit: loginLimit },
-      schema: { tags: ['auth'], summary: 'Create an account (no roles until an admin grants them)', body: S.RegisterBody, response: { 201: Type.Ref(S.User), ...errorResponses(400, 409, 429) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account (no roles until an admin grants them)',
+        body: S.RegisterBody,
+        response: { 201: Type.Ref(S.User), ...errorResponses(400, 409, 429) },
+      },
     },
     async (request, reply) => {
-      const user = await accounts.register({ email: request.body.email, password: request.body.password, fullName: request.body.full_name });
+      const user = await accounts.register({
+        email: request.body.email,
+        password: request.body.password,
+        fullName: request.body.full_name,
+      });
       return reply.status(201).send(userView(user));
     },
   );
@@ -100,10 +134,18 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/login',
     {
       config: { access: 'public', rateLimit: loginLimit, maintenanceExempt: true },
-      schema: { tags: ['auth'], summary: 'Log in with email and password', body: S.LoginBody, response: { 200: S.TokenPair, ...errorResponses(400, 401, 423, 429) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with email and password',
+        body: S.LoginBody,
+        response: { 200: S.TokenPair, ...errorResponses(400, 401, 423, 429) },
+      },
     },
     async (request, reply) => {
-      const { tokens } = await accounts.login(request.body.username, request.body.password, { sourceIp: request.ip, userAgent: request.headers['user-agent'] ?? null });
+      const { tokens } = await accounts.login(request.body.username, request.body.password, {
+        sourceIp: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
       setSessionCookies(reply, tokens);
       return tokenView(tokens);
     },
@@ -117,7 +159,12 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
       preValidation: async (request) => {
         request.body ??= {};
       },
-      schema: { tags: ['auth'], summary: 'Exchange a refresh token for a new pair (each refresh token works once)', body: S.RefreshBody, response: { 200: S.TokenPair, ...errorResponses(400, 401, 403) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for a new pair (each refresh token works once)',
+        body: S.RefreshBody,
+        response: { 200: S.TokenPair, ...errorResponses(400, 401, 403) },
+      },
     },
     async (request, reply) => {
       const tokens = await accounts.refresh(await refreshTokenFrom(request));
@@ -130,11 +177,16 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/logout',
     {
       config: { access: 'authenticated', maintenanceExempt: true },
-      schema: { tags: ['auth'], summary: 'End the current session', response: { 204: Type.Null(), ...errorResponses(400, 401, 403) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'End the current session',
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.sessionId === null) throw new ValidationError('API keys have no session; revoke the key instead', 'NO_SESSION');
+      if (principal.sessionId === null)
+        throw new ValidationError('API keys have no session; revoke the key instead', 'NO_SESSION');
       await accounts.logout(principal.userId, principal.sessionId);
       clearSessionCookies(reply);
       return reply.status(204).send();
@@ -143,7 +195,14 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
 
   app.get(
     '/auth/me',
-    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'The calling user', response: { 200: Type.Ref(S.User), ...errorResponses(401) } } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['auth'],
+        summary: 'The calling user',
+        response: { 200: Type.Ref(S.User), ...errorResponses(401) },
+      },
+    },
     async (request) => userView(await accounts.requireUser(principalOf(request).userId)),
   );
 
@@ -151,11 +210,16 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/csrf-token',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['auth'], summary: 'A CSRF token bound to the current session, for X-CSRF-Token', response: { 200: Type.Object({ csrf_token: Type.String() }), ...errorResponses(400, 401) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'A CSRF token bound to the current session, for X-CSRF-Token',
+        response: { 200: Type.Object({ csrf_token: Type.String() }), ...errorResponses(400, 401) },
+      },
     },
     async (request) => {
       const principal = principalOf(request);
-      if (principal.sessionId === null) throw new ValidationError('API keys have no session and need no CSRF token', 'NO_SESSION');
+      if (principal.sessionId === null)
+        throw new ValidationError('API keys have no session and need no CSRF token', 'NO_SESSION');
       return { csrf_token: platform.csrf.issue(principal.sessionId) };
     },
   );
@@ -164,7 +228,10 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
 
   app.get(
     '/auth/health/detailed',
-    { config: { access: 'public', rateLimit: false }, schema: { tags: ['operations'], summary: 'Health with pool, cache and session figures' } },
+    {
+      config: { access: 'public', rateLimit: false },
+      schema: { tags: ['operations'], summary: 'Health with pool, cache and session figures' },
+    },
     async (_request, reply) => {
       const health = await checkHealth(platform, 'auth', app.healthContributors);
       const pool = db.stats();
@@ -173,7 +240,10 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
         ...health,
         database_pool: { open: pool.open, idle: pool.idle, waiting: pool.waiting, max: pool.max },
         active_sessions: live,
-        token_settings: { access_token_seconds: platform.tokens.accessTokenSeconds, refresh_token_seconds: platform.tokens.refreshTokenSeconds },
+        token_settings: {
+          access_token_seconds: platform.tokens.accessTokenSeconds,
+          refresh_token_seconds: platform.tokens.refreshTokenSeconds,
+        },
         lockout: { threshold: config.auth.lockoutThreshold, minutes: config.auth.lockoutMinutes },
       });
     },
@@ -181,14 +251,26 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
 
   app.get(
     '/auth/metrics/auth',
-    { config: { access: ['admin', 'auditor'] }, schema: { tags: ['operations'], summary: 'Login figures since start and live sessions', response: errorResponses(401, 403) } },
+    {
+      config: { access: ['admin', 'auditor'] },
+      schema: {
+        tags: ['operations'],
+        summary: 'Login figures since start and live sessions',
+        response: errorResponses(401, 403),
+      },
+    },
     async () => {
       const [summary, live, locked] = await Promise.all([
         summarizeAuthMetrics(authMetrics),
         sessions.countLive(),
         db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE locked_until > now()'),
       ]);
-      return { ...summary, active_sessions: live, locked_accounts: locked[0]!.n, since: new Date(platform.startedAt).toISOString() };
+      return {
+        ...summary,
+        active_sessions: live,
+        locked_accounts: locked[0]!.n,
+        since: new Date(platform.startedAt).toISOString(),
+      };
     },
   );
 
@@ -196,7 +278,18 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/users',
     {
       config: { access: ADMIN },
-      schema: { tags: ['users'], summary: 'List users by email, cursor-paginated', querystring: S.UserListQuery, response: { 200: Type.Object({ items: Type.Array(Type.Ref(S.User)), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) } },
+      schema: {
+        tags: ['users'],
+        summary: 'List users by email, cursor-paginated',
+        querystring: S.UserListQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Ref(S.User)),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
     },
     async (request) => {
       const page = await accounts.listUsers(request.query.limit ?? 50, request.query.cursor ?? null);
@@ -206,7 +299,15 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
 
   app.get<{ Params: Static<typeof UuidParam> }>(
     '/auth/users/:id',
-    { config: { access: ADMIN }, schema: { tags: ['users'], summary: 'One user', params: UuidParam, response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404) } } },
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: ['users'],
+        summary: 'One user',
+        params: UuidParam,
+        response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => userView(await accounts.requireUser(request.params.id)),
   );
 
@@ -214,17 +315,32 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/users/:id/roles',
     {
       config: { access: ADMIN },
-      schema: { tags: ['users'], summary: "Replace a user's roles (ends their sessions so the change applies now)", params: UuidParam, body: S.RolesBody, response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404, 409) } },
+      schema: {
+        tags: ['users'],
+        summary: "Replace a user's roles (ends their sessions so the change applies now)",
+        params: UuidParam,
+        body: S.RolesBody,
+        response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404, 409) },
+      },
     },
-    async (request) => userView(await accounts.setRoles(principalOf(request).userId, request.params.id, request.body.roles)),
+    async (request) =>
+      userView(await accounts.setRoles(principalOf(request).userId, request.params.id, request.body.roles)),
   );
 
-  for (const [action, active] of [['deactivate', false], ['reactivate', true]] as const) {
+  for (const [action, active] of [
+    ['deactivate', false],
+    ['reactivate', true],
+  ] as const) {
     app.post<{ Params: Static<typeof UuidParam> }>(
       `/auth/users/:id/${action}`,
       {
         config: { access: ADMIN },
-        schema: { tags: ['users'], summary: active ? 'Reactivate a user' : 'Deactivate a user: every token of theirs stops working at once', params: UuidParam, response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404, 409) } },
+        schema: {
+          tags: ['users'],
+          summary: active ? 'Reactivate a user' : 'Deactivate a user: every token of theirs stops working at once',
+          params: UuidParam,
+          response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404, 409) },
+        },
       },
       async (request) => userView(await accounts.setActive(principalOf(request).userId, request.params.id, active)),
     );
@@ -232,7 +348,15 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
 
   app.post<{ Params: Static<typeof UuidParam> }>(
     '/auth/users/:id/unlock',
-    { config: { access: ADMIN }, schema: { tags: ['users'], summary: 'Clear a lockout', params: UuidParam, response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404) } } },
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: ['users'],
+        summary: 'Clear a lockout',
+        params: UuidParam,
+        response: { 200: Type.Ref(S.User), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => userView(await accounts.unlock(principalOf(request).userId, request.params.id)),
   );
 
@@ -240,23 +364,51 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/api-keys',
     {
       config: { access: ADMIN },
-      schema: { tags: ['api-keys'], summary: 'Issue an API key to an agent user; the key is shown only in this response', body: S.CreateApiKeyBody, response: { 201: Type.Intersect([S.ApiKey, Type.Object({ key: Type.String() })]), ...errorResponses(400, 401, 403, 404) } },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Issue an API key to an agent user; the key is shown only in this response',
+        body: S.CreateApiKeyBody,
+        response: {
+          201: Type.Intersect([S.ApiKey, Type.Object({ key: Type.String() })]),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
     },
     async (request, reply) => {
-      const { record, key } = await accounts.createApiKey(principalOf(request).userId, { userId: request.body.user_id, name: request.body.name, expiresInDays: request.body.expires_in_days ?? null });
+      const { record, key } = await accounts.createApiKey(principalOf(request).userId, {
+        userId: request.body.user_id,
+        name: request.body.name,
+        expiresInDays: request.body.expires_in_days ?? null,
+      });
       return reply.status(201).send({ ...apiKeyView(record), key });
     },
   );
 
   app.get<{ Querystring: Static<typeof S.ApiKeyListQuery> }>(
     '/auth/api-keys',
-    { config: { access: ADMIN }, schema: { tags: ['api-keys'], summary: 'List API keys (never the keys themselves)', querystring: S.ApiKeyListQuery, response: { 200: Type.Object({ items: Type.Array(S.ApiKey) }), ...errorResponses(400, 401, 403) } } },
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'List API keys (never the keys themselves)',
+        querystring: S.ApiKeyListQuery,
+        response: { 200: Type.Object({ items: Type.Array(S.ApiKey) }), ...errorResponses(400, 401, 403) },
+      },
+    },
     async (request) => ({ items: (await accounts.listApiKeys(request.query.user_id ?? null)).map(apiKeyView) }),
   );
 
   app.delete<{ Params: Static<typeof UuidParam> }>(
     '/auth/api-keys/:id',
-    { config: { access: ADMIN }, schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: UuidParam, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } } },
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Revoke an API key',
+        params: UuidParam,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       await accounts.revokeApiKey(principalOf(request).userId, request.params.id);
       return reply.status(204).send();

@@ -13,12 +13,23 @@ export const RegisterBody = Type.Object(
 );
 
 export const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 254, description: 'The account email' }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 254, description: 'The account email' }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
   { additionalProperties: false },
 );
 
 export const RefreshBody = Type.Object(
-  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Omit to use the acgs_refresh cookie (then X-CSRF-Token is required)' })) },
+  {
+    refresh_token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: 'Omit to use the acgs_refresh cookie (then X-CSRF-Token is required)',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -43,10 +54,16 @@ export const TokenPair = Type.Object({
   expires_in: Type.Integer({ description: 'Access token lifetime in seconds' }),
 });
 
-export const RolesBody = Type.Object({ roles: Type.Array(RoleSchema, { maxItems: 5 }) }, { additionalProperties: false });
+export const RolesBody = Type.Object(
+  { roles: Type.Array(RoleSchema, { maxItems: 5 }) },
+  { additionalProperties: false },
+);
 
 export const UserListQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), cursor: Type.Optional(Type.String({ maxLength: 254 })) },
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 254 })),
+  },
   { additionalProperties: false },
 );
 
@@ -70,4 +87,7 @@ export const ApiKey = Type.Object({
   revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-export const ApiKeyListQuery = Type.Object({ user_id: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false });
+export const ApiKeyListQuery = Type.Object(
+  { user_id: Type.Optional(Type.String({ format: 'uuid' })) },
+  { additionalProperties: false },
+);

@@ -11,20 +11,38 @@ import { AppealStore, decodePageCursor } from './appeal-store.js';
 const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
 
 const FileBody = Type.Object(
-  { decision_id: Type.String({ format: 'uuid' }), reason: Type.String({ minLength: 1, maxLength: 4000, description: 'Why the decision is wrong' }) },
+  {
+    decision_id: Type.String({ format: 'uuid' }),
+    reason: Type.String({ minLength: 1, maxLength: 4000, description: 'Why the decision is wrong' }),
+  },
   { additionalProperties: false },
 );
 const ResolveBody = Type.Object(
-  { outcome: Type.Union([Type.Literal('upheld'), Type.Literal('overturned')]), rationale: Type.String({ minLength: 1, maxLength: 4000 }) },
+  {
+    outcome: Type.Union([Type.Literal('upheld'), Type.Literal('overturned')]),
+    rationale: Type.String({ minLength: 1, maxLength: 4000 }),
+  },
   { additionalProperties: false },
 );
-const CloseBody = Type.Object({ note: Type.String({ minLength: 1, maxLength: 4000, description: 'What the review concluded' }) }, { additionalProperties: false });
+const CloseBody = Type.Object(
+  { note: Type.String({ minLength: 1, maxLength: 4000, description: 'What the review concluded' }) },
+  { additionalProperties: false },
+);
 const page = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 };
-const AppealListQuery = Type.Object({ status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('upheld'), Type.Literal('overturned')])), ...page }, { additionalProperties: false });
-const ReviewListQuery = Type.Object({ status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])), ...page }, { additionalProperties: false });
+const AppealListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('upheld'), Type.Literal('overturned')])),
+    ...page,
+  },
+  { additionalProperties: false },
+);
+const ReviewListQuery = Type.Object(
+  { status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])), ...page },
+  { additionalProperties: false },
+);
 
 function cursorFrom(raw: string | undefined): { createdAt: string; id: string } | null {
   if (raw === undefined) return null;
@@ -43,7 +61,12 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
     '/api/v1/appeals',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['appeals'], summary: 'Appeal a decision: by the principal it affected, or by any person', body: FileBody, response: errorResponses(400, 401, 403, 404, 409) },
+      schema: {
+        tags: ['appeals'],
+        summary: 'Appeal a decision: by the principal it affected, or by any person',
+        body: FileBody,
+        response: errorResponses(400, 401, 403, 404, 409),
+      },
     },
     async (request, reply) => {
       const caller = principalOf(request);
@@ -53,7 +76,15 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
 
   app.get<{ Querystring: Static<typeof AppealListQuery> }>(
     '/api/v1/appeals',
-    { config: { access: 'authenticated' }, schema: { tags: ['appeals'], summary: 'Appeals, newest first: all of them for overseers, your own otherwise', querystring: AppealListQuery, response: errorResponses(400, 401) } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['appeals'],
+        summary: 'Appeals, newest first: all of them for overseers, your own otherwise',
+        querystring: AppealListQuery,
+        response: errorResponses(400, 401),
+      },
+    },
     async (request) => {
       const caller = principalOf(request);
       return appeals.list({
@@ -67,7 +98,15 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
 
   app.get<{ Params: Static<typeof UuidParam> }>(
     '/api/v1/appeals/:id',
-    { config: { access: 'authenticated' }, schema: { tags: ['appeals'], summary: 'One appeal (overseers, or whoever filed it)', params: UuidParam, response: errorResponses(400, 401, 404) } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['appeals'],
+        summary: 'One appeal (overseers, or whoever filed it)',
+        params: UuidParam,
+        response: errorResponses(400, 401, 404),
+      },
+    },
     async (request) => {
       const caller = principalOf(request);
       // Someone else's appeal is reported as absent, not forbidden, so ids cannot be probed.
@@ -81,26 +120,47 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
       config: { access: APPEAL_REVIEWERS },
       schema: {
         tags: ['appeals'],
-        summary: 'Uphold or overturn the decision (auditor or council member, not the appellant); overturning opens a policy review item',
+        summary:
+          'Uphold or overturn the decision (auditor or council member, not the appellant); overturning opens a policy review item',
         params: UuidParam,
         body: ResolveBody,
         response: errorResponses(400, 401, 403, 404, 409),
       },
     },
-    async (request) => appeals.resolve(principalOf(request).userId, request.params.id, request.body.outcome, request.body.rationale),
+    async (request) =>
+      appeals.resolve(principalOf(request).userId, request.params.id, request.body.outcome, request.body.rationale),
   );
 
   app.get<{ Querystring: Static<typeof ReviewListQuery> }>(
     '/api/v1/policy-reviews',
-    { config: { access: OVERSEERS }, schema: { tags: ['appeals'], summary: 'Policy review items opened by overturned decisions, newest first', querystring: ReviewListQuery, response: errorResponses(400, 401, 403) } },
-    async (request) => appeals.listReviews({ status: request.query.status, cursor: cursorFrom(request.query.cursor), limit: request.query.limit ?? 50 }),
+    {
+      config: { access: OVERSEERS },
+      schema: {
+        tags: ['appeals'],
+        summary: 'Policy review items opened by overturned decisions, newest first',
+        querystring: ReviewListQuery,
+        response: errorResponses(400, 401, 403),
+      },
+    },
+    async (request) =>
+      appeals.listReviews({
+        status: request.query.status,
+        cursor: cursorFrom(request.query.cursor),
+        limit: request.query.limit ?? 50,
+      }),
   );
 
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof CloseBody> }>(
     '/api/v1/policy-reviews/:id/close',
     {
       config: { access: ['admin', 'policy_manager'] },
-      schema: { tags: ['appeals'], summary: 'Close a review item with what it concluded', params: UuidParam, body: CloseBody, response: errorResponses(400, 401, 403, 404, 409) },
+      schema: {
+        tags: ['appeals'],
+        summary: 'Close a review item with what it concluded',
+        params: UuidParam,
+        body: CloseBody,
+        response: errorResponses(400, 401, 403, 404, 409),
+      },
     },
     async (request) => appeals.closeReview(principalOf(request).userId, request.params.id, request.body.note),
   );

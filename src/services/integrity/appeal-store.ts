@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { assertMayAppeal, assertMayResolve, decidingPolicies, type Appeal, type AppealOutcome, type AppealStatus } from '../../domain/appeals/appeals.js';
+import {
+  assertMayAppeal,
+  assertMayResolve,
+  decidingPolicies,
+  type Appeal,
+  type AppealOutcome,
+  type AppealStatus,
+} from '../../domain/appeals/appeals.js';
 import type { Role } from '../../domain/auth/roles.js';
 import type { Reason } from '../../domain/enforcement/decide.js';
 import type { Queryable } from '../../platform/db/database.js';
@@ -30,8 +37,16 @@ interface ReviewRow extends Omit<PolicyReviewItem, 'closed_at' | 'created_at'> {
   created_at: Date;
 }
 
-const toAppeal = (row: AppealRow): Appeal => ({ ...row, resolved_at: isoOrNull(row.resolved_at), created_at: row.created_at.toISOString() });
-const toReview = (row: ReviewRow): PolicyReviewItem => ({ ...row, closed_at: isoOrNull(row.closed_at), created_at: row.created_at.toISOString() });
+const toAppeal = (row: AppealRow): Appeal => ({
+  ...row,
+  resolved_at: isoOrNull(row.resolved_at),
+  created_at: row.created_at.toISOString(),
+});
+const toReview = (row: ReviewRow): PolicyReviewItem => ({
+  ...row,
+  closed_at: isoOrNull(row.closed_at),
+  created_at: row.created_at.toISOString(),
+});
 
 /** Keyset pages over (created_at, id), newest first; the cursor is opaque to clients. */
 export interface Page<T> {
@@ -42,12 +57,19 @@ export interface Page<T> {
 function pageOf<T extends { id: string; created_at: string }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, next_cursor: rows.length > limit && last !== undefined ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url') : null };
+  return {
+    items,
+    next_cursor:
+      rows.length > limit && last !== undefined
+        ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url')
+        : null,
+  };
 }
 
 export function decodePageCursor(cursor: string): { createdAt: string; id: string } | null {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (createdAt === undefined || id === undefined || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) return null;
+  if (createdAt === undefined || id === undefined || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id))
+    return null;
   return { createdAt, id };
 }
 
@@ -71,7 +93,10 @@ async function listPage<Row extends object, T extends { id: string; created_at: 
   }
   params.push(limit + 1);
   const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-  const rows = await q.query<Row>(`SELECT * FROM ${table} ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, params);
+  const rows = await q.query<Row>(
+    `SELECT * FROM ${table} ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
   return pageOf(rows.map(map), limit);
 }
 
@@ -81,26 +106,56 @@ export class AppealStore {
 
   async file(caller: { userId: string; roles: readonly Role[] }, decisionId: string, reason: string): Promise<Appeal> {
     return this.platform.db.transaction(async (tx) => {
-      const decision = (await tx.query<{ caller_id: string | null }>('SELECT caller_id FROM decisions WHERE id = $1', [decisionId]))[0];
+      const decision = (
+        await tx.query<{ caller_id: string | null }>('SELECT caller_id FROM decisions WHERE id = $1', [decisionId])
+      )[0];
       if (decision === undefined) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
       assertMayAppeal(caller, decision);
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`appeal:${decisionId}`]);
-      const open = (await tx.query<{ id: string }>(`SELECT id FROM appeals WHERE decision_id = $1 AND status = 'open'`, [decisionId]))[0];
-      if (open !== undefined) throw new ConflictError(`Appeal ${open.id} of this decision is still open`, 'APPEAL_OPEN');
-      const row = (await tx.query<AppealRow>('INSERT INTO appeals (id, decision_id, appellant_id, reason) VALUES ($1, $2, $3, $4) RETURNING *', [randomUUID(), decisionId, caller.userId, reason]))[0]!;
-      await this.platform.audit.record({ userId: caller.userId, action: 'appeal.filed', resource: `appeal:${row.id}`, details: { decision_id: decisionId } }, tx);
+      const open = (
+        await tx.query<{ id: string }>(`SELECT id FROM appeals WHERE decision_id = $1 AND status = 'open'`, [
+          decisionId,
+        ])
+      )[0];
+      if (open !== undefined)
+        throw new ConflictError(`Appeal ${open.id} of this decision is still open`, 'APPEAL_OPEN');
+      const row = (
+        await tx.query<AppealRow>(
+          'INSERT INTO appeals (id, decision_id, appellant_id, reason) VALUES ($1, $2, $3, $4) RETURNING *',
+          [randomUUID(), decisionId, caller.userId, reason],
+        )
+      )[0]!;
+      await this.platform.audit.record(
+        {
+          userId: caller.userId,
+          action: 'appeal.filed',
+          resource: `appeal:${row.id}`,
+          details: { decision_id: decisionId },
+        },
+        tx,
+      );
       return toAppeal(row);
     });
   }
 
   /** One appeal; with `appellantId`, only if that user filed it. */
   async get(id: string, appellantId: string | null): Promise<Appeal> {
-    const row = (await this.platform.db.query<AppealRow>('SELECT * FROM appeals WHERE id = $1 AND ($2::uuid IS NULL OR appellant_id = $2)', [id, appellantId]))[0];
+    const row = (
+      await this.platform.db.query<AppealRow>(
+        'SELECT * FROM appeals WHERE id = $1 AND ($2::uuid IS NULL OR appellant_id = $2)',
+        [id, appellantId],
+      )
+    )[0];
     if (row === undefined) throw new NotFoundError('No appeal with this id', 'APPEAL_NOT_FOUND');
     return toAppeal(row);
   }
 
-  list(filter: { status?: AppealStatus; appellantId?: string; cursor: { createdAt: string; id: string } | null; limit: number }): Promise<Page<Appeal>> {
+  list(filter: {
+    status?: AppealStatus;
+    appellantId?: string;
+    cursor: { createdAt: string; id: string } | null;
+    limit: number;
+  }): Promise<Page<Appeal>> {
     const filters: [string, unknown][] = [];
     if (filter.status !== undefined) filters.push(['status', filter.status]);
     if (filter.appellantId !== undefined) filters.push(['appellant_id', filter.appellantId]);
@@ -108,45 +163,94 @@ export class AppealStore {
   }
 
   /** Resolves an open appeal; overturning it opens a review of the policies that made the decision. */
-  async resolve(resolverId: string, id: string, outcome: AppealOutcome, rationale: string): Promise<Appeal & { policy_review: PolicyReviewItem | null }> {
+  async resolve(
+    resolverId: string,
+    id: string,
+    outcome: AppealOutcome,
+    rationale: string,
+  ): Promise<Appeal & { policy_review: PolicyReviewItem | null }> {
     return this.platform.db.transaction(async (tx) => {
       const current = (await tx.query<AppealRow>('SELECT * FROM appeals WHERE id = $1 FOR UPDATE', [id]))[0];
       if (current === undefined) throw new NotFoundError('No appeal with this id', 'APPEAL_NOT_FOUND');
       assertMayResolve(resolverId, toAppeal(current));
-      const row = (await tx.query<AppealRow>(
-        'UPDATE appeals SET status = $2, rationale = $3, resolved_by = $4, resolved_at = now() WHERE id = $1 RETURNING *',
-        [id, outcome, rationale, resolverId],
-      ))[0]!;
-      await this.platform.audit.record({ userId: resolverId, action: `appeal.${outcome}`, resource: `appeal:${id}`, details: { decision_id: row.decision_id, rationale } }, tx);
+      const row = (
+        await tx.query<AppealRow>(
+          'UPDATE appeals SET status = $2, rationale = $3, resolved_by = $4, resolved_at = now() WHERE id = $1 RETURNING *',
+          [id, outcome, rationale, resolverId],
+        )
+      )[0]!;
+      await this.platform.audit.record(
+        {
+          userId: resolverId,
+          action: `appeal.${outcome}`,
+          resource: `appeal:${id}`,
+          details: { decision_id: row.decision_id, rationale },
+        },
+        tx,
+      );
       const review = outcome === 'overturned' ? await this.openReview(tx, resolverId, row) : null;
       return { ...toAppeal(row), policy_review: review };
     });
   }
 
   private async openReview(tx: Queryable, resolverId: string, appeal: AppealRow): Promise<PolicyReviewItem> {
-    const decision = (await tx.query<{ reasons: Reason[]; bundle_hash: string | null }>('SELECT reasons, bundle_hash FROM decisions WHERE id = $1', [appeal.decision_id]))[0]!;
+    const decision = (
+      await tx.query<{ reasons: Reason[]; bundle_hash: string | null }>(
+        'SELECT reasons, bundle_hash FROM decisions WHERE id = $1',
+        [appeal.decision_id],
+      )
+    )[0]!;
     const policyIds = decidingPolicies(decision.reasons);
-    const row = (await tx.query<ReviewRow>(
-      'INSERT INTO policy_review_items (id, appeal_id, decision_id, policy_ids, bundle_hash) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-      [randomUUID(), appeal.id, appeal.decision_id, policyIds, decision.bundle_hash],
-    ))[0]!;
-    await this.platform.audit.record({ userId: resolverId, action: 'appeal.review_opened', resource: `policy_review:${row.id}`, details: { appeal_id: appeal.id, policy_ids: policyIds } }, tx);
+    const row = (
+      await tx.query<ReviewRow>(
+        'INSERT INTO policy_review_items (id, appeal_id, decision_id, policy_ids, bundle_hash) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+        [randomUUID(), appeal.id, appeal.decision_id, policyIds, decision.bundle_hash],
+      )
+    )[0]!;
+    await this.platform.audit.record(
+      {
+        userId: resolverId,
+        action: 'appeal.review_opened',
+        resource: `policy_review:${row.id}`,
+        details: { appeal_id: appeal.id, policy_ids: policyIds },
+      },
+      tx,
+    );
     return toReview(row);
   }
 
-  listReviews(filter: { status?: 'open' | 'closed'; cursor: { createdAt: string; id: string } | null; limit: number }): Promise<Page<PolicyReviewItem>> {
-    return listPage(this.platform.db, 'policy_review_items', filter.status === undefined ? [] : [['status', filter.status]], filter.cursor, filter.limit, toReview);
+  listReviews(filter: {
+    status?: 'open' | 'closed';
+    cursor: { createdAt: string; id: string } | null;
+    limit: number;
+  }): Promise<Page<PolicyReviewItem>> {
+    return listPage(
+      this.platform.db,
+      'policy_review_items',
+      filter.status === undefined ? [] : [['status', filter.status]],
+      filter.cursor,
+      filter.limit,
+      toReview,
+    );
   }
 
   async closeReview(actorId: string, id: string, note: string): Promise<PolicyReviewItem> {
     return this.platform.db.transaction(async (tx) => {
-      const row = (await tx.query<ReviewRow>(`UPDATE policy_review_items SET status = 'closed', note = $2, closed_by = $3, closed_at = now() WHERE id = $1 AND status = 'open' RETURNING *`, [id, note, actorId]))[0];
+      const row = (
+        await tx.query<ReviewRow>(
+          `UPDATE policy_review_items SET status = 'closed', note = $2, closed_by = $3, closed_at = now() WHERE id = $1 AND status = 'open' RETURNING *`,
+          [id, note, actorId],
+        )
+      )[0];
       if (row === undefined) {
         const exists = (await tx.query<{ id: string }>('SELECT id FROM policy_review_items WHERE id = $1', [id]))[0];
         if (exists === undefined) throw new NotFoundError('No policy review item with this id', 'REVIEW_NOT_FOUND');
         throw new ConflictError('The review item is already closed', 'REVIEW_CLOSED');
       }
-      await this.platform.audit.record({ userId: actorId, action: 'appeal.review_closed', resource: `policy_review:${id}`, details: { note } }, tx);
+      await this.platform.audit.record(
+        { userId: actorId, action: 'appeal.review_closed', resource: `policy_review:${id}`, details: { note } },
+        tx,
+      );
       return toReview(row);
     });
   }

@@ -12,10 +12,22 @@ const MAX_DETAILS_BYTES = 16 * 1024;
 
 const AppendBody = Type.Object(
   {
-    action: Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$', maxLength: 100, description: `namespace.event, e.g. "agent.tool_called"; not in the platform's namespaces (${PLATFORM_ACTION_NAMESPACES.join(', ')})` }),
+    action: Type.String({
+      pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$',
+      maxLength: 100,
+      description: `namespace.event, e.g. "agent.tool_called"; not in the platform's namespaces (${PLATFORM_ACTION_NAMESPACES.join(', ')})`,
+    }),
     resource: Type.String({ minLength: 1, maxLength: 256, description: 'What the event concerns, e.g. "ticket:4711"' }),
-    user_id: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'The user the event is about, if any' })),
-    details: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { description: `Any JSON object up to ${MAX_DETAILS_BYTES} bytes; reported_by is set by the log` })),
+    user_id: Type.Optional(
+      Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+        description: 'The user the event is about, if any',
+      }),
+    ),
+    details: Type.Optional(
+      Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
+        description: `Any JSON object up to ${MAX_DETAILS_BYTES} bytes; reported_by is set by the log`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,16 +53,23 @@ export function registerAuditLogRoutes(app: FastifyInstance, { platform }: Servi
       config: { access: ['service'] },
       schema: {
         tags: ['audit'],
-        summary: 'Append an event under the calling service identity; answered once it is committed, with its leaf index',
+        summary:
+          'Append an event under the calling service identity; answered once it is committed, with its leaf index',
         body: AppendBody,
         response: errorResponses(400, 401, 403),
       },
     },
     async (request, reply) => {
       const { action, resource, details = {} } = request.body;
-      if (isPlatformAction(action)) throw new ValidationError(`action namespace "${action.split('.')[0]}" is written by the platform only`, 'RESERVED_ACTION');
-      if ('reported_by' in details) throw new ValidationError('details.reported_by is set by the log', 'RESERVED_FIELD');
-      if (Buffer.byteLength(JSON.stringify(details), 'utf8') > MAX_DETAILS_BYTES) throw new ValidationError(`details is over ${MAX_DETAILS_BYTES} bytes`, 'DETAILS_TOO_LARGE');
+      if (isPlatformAction(action))
+        throw new ValidationError(
+          `action namespace "${action.split('.')[0]}" is written by the platform only`,
+          'RESERVED_ACTION',
+        );
+      if ('reported_by' in details)
+        throw new ValidationError('details.reported_by is set by the log', 'RESERVED_FIELD');
+      if (Buffer.byteLength(JSON.stringify(details), 'utf8') > MAX_DETAILS_BYTES)
+        throw new ValidationError(`details is over ${MAX_DETAILS_BYTES} bytes`, 'DETAILS_TOO_LARGE');
       const entry = await platform.audit.record({
         userId: request.body.user_id ?? null,
         action,
@@ -67,12 +86,18 @@ export function registerAuditLogRoutes(app: FastifyInstance, { platform }: Servi
     '/api/v1/audit/logs',
     {
       config: { access: READERS },
-      schema: { tags: ['audit'], summary: 'Search the log, newest first (filters combine; cursor pagination)', querystring: ListQuery, response: errorResponses(400, 401, 403) },
+      schema: {
+        tags: ['audit'],
+        summary: 'Search the log, newest first (filters combine; cursor pagination)',
+        querystring: ListQuery,
+        response: errorResponses(400, 401, 403),
+      },
     },
     async (request) => {
       const { from, to, user_id: userId, action, resource, cursor } = request.query;
       const limit = request.query.limit ?? 100;
-      if (from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to)) throw new ValidationError('from must be before to', 'INVALID_RANGE');
+      if (from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to))
+        throw new ValidationError('from must be before to', 'INVALID_RANGE');
       const conditions = ['leaf_index IS NOT NULL'];
       const params: unknown[] = [];
       const where = (sql: string, value: unknown) => {
@@ -86,7 +111,10 @@ export function registerAuditLogRoutes(app: FastifyInstance, { platform }: Servi
       if (resource !== undefined) where('resource = ?', resource);
       if (cursor !== undefined) where('leaf_index < ?', Number(cursor));
       params.push(limit + 1);
-      const rows = await platform.db.query<AuditRow>(`SELECT * FROM audit_logs WHERE ${conditions.join(' AND ')} ORDER BY leaf_index DESC LIMIT $${params.length}`, params);
+      const rows = await platform.db.query<AuditRow>(
+        `SELECT * FROM audit_logs WHERE ${conditions.join(' AND ')} ORDER BY leaf_index DESC LIMIT $${params.length}`,
+        params,
+      );
       const items = rows.slice(0, limit).map((row) => entryFromRow(row));
       return { items, next_cursor: rows.length > limit ? String(items[items.length - 1]!.leaf_index) : null };
     },

@@ -63,7 +63,10 @@ class LeafFindings {
   close(): VerifyFinding[] {
     if (this.run !== null) {
       const { first, last, problem } = this.run;
-      this.list.push({ leaf_index: first, problem: last === first ? problem : `${problem} (leaves ${first}–${last}, ${last - first + 1} rows)` });
+      this.list.push({
+        leaf_index: first,
+        problem: last === first ? problem : `${problem} (leaves ${first}–${last}, ${last - first + 1} rows)`,
+      });
       this.run = null;
     }
     return this.list;
@@ -92,11 +95,23 @@ const MODIFIED = 'modified: the row no longer hashes to its stored leaf';
  * the swapped indexes, a rewritten subtree hash as a node mismatch, and every signed head is compared with the root
  * of the tree the rows make at its size — so no edit of rows and stored hashes together passes under a head.
  */
-export async function verifyAuditTree(q: Queryable, onProgress: (done: number, total: number) => void = () => undefined, pageSize = 5000): Promise<VerifyReport> {
+export async function verifyAuditTree(
+  q: Queryable,
+  onProgress: (done: number, total: number) => void = () => undefined,
+  pageSize = 5000,
+): Promise<VerifyReport> {
   const findings = new LeafFindings();
-  const unindexed = await q.query<{ id: number; n: number }>('SELECT min(id) AS id, count(*)::int AS n FROM audit_logs WHERE leaf_index IS NULL');
-  if (unindexed[0] !== undefined && unindexed[0].n > 0) findings.other({ leaf_index: null, problem: `row id ${unindexed[0].id} has no leaf index (inserted outside the log)${unindexed[0].n > 1 ? `, and ${unindexed[0].n - 1} more` : ''}` });
-  const heads = await q.query<{ tree_size: number; root_hash: string }>('SELECT tree_size, root_hash FROM audit_tree_heads ORDER BY tree_size');
+  const unindexed = await q.query<{ id: number; n: number }>(
+    'SELECT min(id) AS id, count(*)::int AS n FROM audit_logs WHERE leaf_index IS NULL',
+  );
+  if (unindexed[0] !== undefined && unindexed[0].n > 0)
+    findings.other({
+      leaf_index: null,
+      problem: `row id ${unindexed[0].id} has no leaf index (inserted outside the log)${unindexed[0].n > 1 ? `, and ${unindexed[0].n - 1} more` : ''}`,
+    });
+  const heads = await q.query<{ tree_size: number; root_hash: string }>(
+    'SELECT tree_size, root_hash FROM audit_tree_heads ORDER BY tree_size',
+  );
   const total = Math.max(await auditTreeSize(q), Number(heads[heads.length - 1]?.tree_size ?? 0));
   const badLeaves: number[] = [];
   const mismatchedHeads: number[] = [];
@@ -110,7 +125,10 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
       [done, end],
     )) as AuditRow[];
     const byIndex = new Map(rows.map((row) => [Number(row.leaf_index), row] as const));
-    const storedLeaves = await readTreeNodes(q, Array.from({ length: end - done }, (_, offset) => [0, done + offset] as [number, number]));
+    const storedLeaves = await readTreeNodes(
+      q,
+      Array.from({ length: end - done }, (_, offset) => [0, done + offset] as [number, number]),
+    );
     const leaves: Hash[] = [];
     for (let index = done; index < end; index += 1) {
       const row = byIndex.get(index);
@@ -121,7 +139,10 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
       else if (stored === undefined || !stored.equals(hash!)) findings.leaf(index, MODIFIED);
       if (row === undefined || stored === undefined || !stored.equals(hash!)) badLeaves.push(index);
       if (hash === undefined) {
-        findings.other({ leaf_index: index, problem: 'neither the row nor its leaf hash exists: the tree cannot be recomputed past this leaf' });
+        findings.other({
+          leaf_index: index,
+          problem: 'neither the row nor its leaf hash exists: the tree cannot be recomputed past this leaf',
+        });
         return { size: total, root: (await treeHead(q)).root.toString('hex'), findings: findings.close() };
       }
       leaves.push(hash);
@@ -133,19 +154,31 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
       const stop = Math.min(end, nextHead < heads.length ? Number(heads[nextHead]!.tree_size) : end);
       const created = await appendLeafHashes(at, frontier, leaves.slice(at - done, stop - done));
       const interior = created.filter(([level]) => level > 0);
-      const storedNodes = await readTreeNodes(q, interior.map(([level, index]) => [level, index] as [number, number]));
+      const storedNodes = await readTreeNodes(
+        q,
+        interior.map(([level, index]) => [level, index] as [number, number]),
+      );
       for (const [level, index, hash] of interior) {
         const first = index * 2 ** level;
         const last = first + 2 ** level - 1;
         // A node above a bad leaf differs by necessity; only a node over good leaves says the stored tree was edited.
         if (anyWithin(badLeaves, first, last)) continue;
         const saved = storedNodes.get(`${level}:${index}`);
-        if (saved === undefined || !saved.equals(hash)) findings.other({ leaf_index: first, problem: `subtree ${level}:${index} (leaves ${first}–${last}) does not match its stored hash` });
+        if (saved === undefined || !saved.equals(hash))
+          findings.other({
+            leaf_index: first,
+            problem: `subtree ${level}:${index} (leaves ${first}–${last}) does not match its stored hash`,
+          });
       }
       frontier = advanceFrontier(frontier, created, stop);
       at = stop;
       const head = heads[nextHead];
-      if (head !== undefined && Number(head.tree_size) === at && (await frontierRoot(frontier, at)).toString('hex') !== head.root_hash) mismatchedHeads.push(at);
+      if (
+        head !== undefined &&
+        Number(head.tree_size) === at &&
+        (await frontierRoot(frontier, at)).toString('hex') !== head.root_hash
+      )
+        mismatchedHeads.push(at);
     }
     done = end;
     onProgress(done, total);
@@ -153,7 +186,10 @@ export async function verifyAuditTree(q: Queryable, onProgress: (done: number, t
   findings.close();
   if (mismatchedHeads.length > 0) {
     const [first, last] = [mismatchedHeads[0]!, mismatchedHeads[mismatchedHeads.length - 1]!];
-    findings.other({ leaf_index: null, problem: `${mismatchedHeads.length} signed tree head(s) of sizes ${first}${last === first ? '' : `–${last}`} differ from the root the rows make at that size: the log was changed after they were signed` });
+    findings.other({
+      leaf_index: null,
+      problem: `${mismatchedHeads.length} signed tree head(s) of sizes ${first}${last === first ? '' : `–${last}`} differ from the root the rows make at that size: the log was changed after they were signed`,
+    });
   }
   const { root } = await treeHead(q);
   return { size: total, root: root.toString('hex'), findings: findings.list };

@@ -13,7 +13,11 @@ const TREE_HEAD_INTERVAL_MS = 60_000;
  * Keeps the log signed and checked while the service runs: a signed head at most a minute behind, a verification
  * round with it (and on POST /api/v1/audit/verify), and the metrics the audit alerts watch.
  */
-export function registerAuditVerification(app: FastifyInstance, { platform, metrics }: ServiceContext, heads: TreeHeads): void {
+export function registerAuditVerification(
+  app: FastifyInstance,
+  { platform, metrics }: ServiceContext,
+  heads: TreeHeads,
+): void {
   const { db } = platform;
   const watch = new AuditWatch(db);
   const verifyFailures = countersByLabel(metrics.registry, {
@@ -40,7 +44,10 @@ export function registerAuditVerification(app: FastifyInstance, { platform, metr
   }
   // A signed head a minute at most behind the log, even when nobody asks for one, and a verification round with it.
   const ticker = setInterval(() => {
-    heads.current().then(verifyRound).catch((error: unknown) => app.log.warn({ err: error }, 'signing or verifying the audit log failed'));
+    heads
+      .current()
+      .then(verifyRound)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'signing or verifying the audit log failed'));
   }, TREE_HEAD_INTERVAL_MS);
   ticker.unref();
   app.addHook('onClose', async () => clearInterval(ticker));
@@ -51,13 +58,19 @@ export function registerAuditVerification(app: FastifyInstance, { platform, metr
       config: { access: ['admin', 'auditor'] },
       schema: {
         tags: ['audit'],
-        summary: 'Run a verification round now: rows appended since the last round, a random sample of older rows, rows without a leaf index, new signed heads',
+        summary:
+          'Run a verification round now: rows appended since the last round, a random sample of older rows, rows without a leaf index, new signed heads',
         response: errorResponses(401, 403),
       },
     },
     async () => {
       const findings = await verifyRound();
-      return { ok: findings.length === 0, verified_size: watch.verifiedSize, tree_size: await auditTreeSize(db), findings };
+      return {
+        ok: findings.length === 0,
+        verified_size: watch.verifiedSize,
+        tree_size: await auditTreeSize(db),
+        findings,
+      };
     },
   );
 }

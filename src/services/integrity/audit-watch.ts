@@ -33,23 +33,40 @@ export class AuditWatch {
     return this.checkedSize;
   }
 
-  constructor(private readonly db: Queryable, private readonly sampleSize = 64) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sampleSize = 64,
+  ) {}
 
   async run(): Promise<WatchFinding[]> {
     const size = await auditTreeSize(this.db);
     const newestHead = await this.newestHeadSize();
     const end = Math.min(size, this.checkedSize + NEW_LEAVES_PER_ROUND);
     const fresh = await this.checkLeaves(range(this.checkedSize, end), 'new_leaves');
-    const sampled = this.checkedSize === 0 ? [] : await this.checkLeaves([...new Set(Array.from({ length: this.sampleSize }, () => randomInt(this.checkedSize)))], 'sampled_leaves');
+    const sampled =
+      this.checkedSize === 0
+        ? []
+        : await this.checkLeaves(
+            [...new Set(Array.from({ length: this.sampleSize }, () => randomInt(this.checkedSize)))],
+            'sampled_leaves',
+          );
     const swept = await this.sweep(Math.max(this.checkedSize, newestHead));
-    const stillBad = await this.checkLeaves([...this.knownBad].filter((index) => index < this.checkedSize), 'new_leaves');
+    const stillBad = await this.checkLeaves(
+      [...this.knownBad].filter((index) => index < this.checkedSize),
+      'new_leaves',
+    );
     this.checkedSize = end;
     const findings = dedupe([...fresh, ...stillBad, ...sampled, ...swept]);
     this.knownBad.clear();
     for (const finding of findings) if (finding.leaf_index !== null) this.knownBad.add(finding.leaf_index);
 
     findings.push(...(await this.unindexedRows()));
-    if (newestHead > size) findings.push({ check: 'tree_heads', leaf_index: size, problem: `a signed tree head covers ${newestHead} leaves but the log ends at ${size}: rows were deleted from its end` });
+    if (newestHead > size)
+      findings.push({
+        check: 'tree_heads',
+        leaf_index: size,
+        problem: `a signed tree head covers ${newestHead} leaves but the log ends at ${size}: rows were deleted from its end`,
+      });
     const heads = await this.headsAfter(this.checkedHeadSize);
     findings.push(...heads);
     if (heads.length === 0) this.checkedHeadSize = Math.max(this.checkedHeadSize, newestHead);
@@ -73,47 +90,80 @@ export class AuditWatch {
    */
   async spotCheck(count: number): Promise<{ size: number; checked: number; findings: WatchFinding[] }> {
     const size = await auditTreeSize(this.db);
-    const indexes = size === 0 ? [] : [...new Set(Array.from({ length: Math.min(count, size) }, () => randomInt(size)))];
+    const indexes =
+      size === 0 ? [] : [...new Set(Array.from({ length: Math.min(count, size) }, () => randomInt(size)))];
     const newestHead = await this.newestHeadSize();
-    const findings = [...(await this.checkLeaves(indexes, 'sampled_leaves')), ...(await this.unindexedRows()), ...(newestHead === 0 ? [] : await this.headsAfter(newestHead - 1))];
+    const findings = [
+      ...(await this.checkLeaves(indexes, 'sampled_leaves')),
+      ...(await this.unindexedRows()),
+      ...(newestHead === 0 ? [] : await this.headsAfter(newestHead - 1)),
+    ];
     return { size, checked: indexes.length, findings };
   }
 
   private async unindexedRows(): Promise<WatchFinding[]> {
-    const row = (await this.db.query<{ id: number }>('SELECT id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id LIMIT 1'))[0];
-    return row === undefined ? [] : [{ check: 'unindexed_rows', leaf_index: null, problem: `row id ${row.id} has no leaf index (inserted outside the log)` }];
+    const row = (
+      await this.db.query<{ id: number }>('SELECT id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id LIMIT 1')
+    )[0];
+    return row === undefined
+      ? []
+      : [
+          {
+            check: 'unindexed_rows',
+            leaf_index: null,
+            problem: `row id ${row.id} has no leaf index (inserted outside the log)`,
+          },
+        ];
   }
 
   private async newestHeadSize(): Promise<number> {
-    return Number((await this.db.query<{ size: number | null }>('SELECT max(tree_size) AS size FROM audit_tree_heads'))[0]?.size ?? 0);
+    return Number(
+      (await this.db.query<{ size: number | null }>('SELECT max(tree_size) AS size FROM audit_tree_heads'))[0]?.size ??
+        0,
+    );
   }
 
   private async headsAfter(treeSize: number): Promise<WatchFinding[]> {
     const problems = await verifyTreeHeads(this.db, treeSize);
-    return problems.map((head) => ({ check: 'tree_heads', leaf_index: null, problem: `tree head of size ${head.tree_size}: ${head.problem}` }));
+    return problems.map((head) => ({
+      check: 'tree_heads',
+      leaf_index: null,
+      problem: `tree head of size ${head.tree_size}: ${head.problem}`,
+    }));
   }
 
   /** Re-hashes the rows at these leaf indexes and compares each with its stored leaf hash. */
   private async checkLeaves(indexes: readonly number[], check: WatchCheck): Promise<WatchFinding[]> {
     if (indexes.length === 0) return [];
-    const rows = await this.db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = ANY($1::bigint[])', [indexes]);
+    const rows = await this.db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = ANY($1::bigint[])', [
+      indexes,
+    ]);
     const byIndex = new Map(rows.map((row) => [Number(row.leaf_index), row] as const));
-    const stored = await readTreeNodes(this.db, indexes.map((index) => [0, index] as [number, number]));
+    const stored = await readTreeNodes(
+      this.db,
+      indexes.map((index) => [0, index] as [number, number]),
+    );
     const findings: WatchFinding[] = [];
     for (const index of [...indexes].sort((a, b) => a - b)) {
       const row = byIndex.get(index);
       const leaf = stored.get(`0:${index}`);
-      if (row === undefined) findings.push({ check, leaf_index: index, problem: 'missing: the row with this leaf index was deleted' });
-      else if (leaf === undefined || !leaf.equals(leafHash(entryBytes(entryFromRow(row))))) findings.push({ check, leaf_index: index, problem: 'modified: the row no longer hashes to its stored leaf' });
+      if (row === undefined)
+        findings.push({ check, leaf_index: index, problem: 'missing: the row with this leaf index was deleted' });
+      else if (leaf === undefined || !leaf.equals(leafHash(entryBytes(entryFromRow(row)))))
+        findings.push({ check, leaf_index: index, problem: 'modified: the row no longer hashes to its stored leaf' });
     }
     return findings;
   }
 }
 
-const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, offset) => from + offset);
+const range = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from) }, (_, offset) => from + offset);
 
 /** One finding per leaf: the first check to see it names it. */
 function dedupe(findings: readonly WatchFinding[]): WatchFinding[] {
   const seen = new Set<number>();
-  return findings.filter((finding) => finding.leaf_index === null || (!seen.has(finding.leaf_index) && seen.add(finding.leaf_index) !== undefined));
+  return findings.filter(
+    (finding) =>
+      finding.leaf_index === null || (!seen.has(finding.leaf_index) && seen.add(finding.leaf_index) !== undefined),
+  );
 }

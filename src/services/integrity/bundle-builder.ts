@@ -30,7 +30,12 @@ export async function lockBundleBuilds(tx: Queryable): Promise<void> {
  * Builds the next bundle version from Cedar policies (id → text), bound to the constitution in force, signs it with
  * the platform's OpenPGP key and activates it. Invalid Cedar throws BundleInvalidError with line and column.
  */
-export async function buildAndActivateBundle(platform: Platform, policies: Readonly<Record<string, string>>, actorId: string | null, tx?: Queryable): Promise<SignedBundle> {
+export async function buildAndActivateBundle(
+  platform: Platform,
+  policies: Readonly<Record<string, string>>,
+  actorId: string | null,
+  tx?: Queryable,
+): Promise<SignedBundle> {
   const keys = platformSigningKeys(platform);
   if (tx === undefined) {
     await keys.active();
@@ -38,13 +43,21 @@ export async function buildAndActivateBundle(platform: Platform, policies: Reado
   }
   await lockBundleBuilds(tx);
   const constitutionHash = await currentConstitutionHash(tx);
-  if (constitutionHash === null) throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
+  if (constitutionHash === null)
+    throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
   const store = new BundleStore(platform.db);
   const bundle = assembleBundle({ version: (await store.latestVersion(tx)) + 1, constitutionHash, policies });
   const signed = await signBundle(bundle, (bytes) => keys.sign(bytes, tx));
   await store.activateIn(tx, signed, actorId, async (tx) => {
-    const details = { hash: signed.hash, constitution_hash: constitutionHash, policies: bundle.policies.map((p) => p.id) };
-    await platform.audit.record({ userId: actorId, action: BUNDLE_ACTIVATED_ACTION, resource: `bundle:${bundle.version}`, details }, tx);
+    const details = {
+      hash: signed.hash,
+      constitution_hash: constitutionHash,
+      policies: bundle.policies.map((p) => p.id),
+    };
+    await platform.audit.record(
+      { userId: actorId, action: BUNDLE_ACTIVATED_ACTION, resource: `bundle:${bundle.version}`, details },
+      tx,
+    );
     // A signed head covering the activation commits with it, so PGC can prove the bundle is logged the moment it hears.
     await new TreeHeads(platform.db, keys).current(tx);
   });
@@ -59,7 +72,8 @@ export async function ensureStarterBundle(platform: Platform): Promise<SignedBun
   await platformSigningKeys(platform).active();
   return platform.db.transaction(async (tx) => {
     await lockBundleBuilds(tx);
-    if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null) return null;
+    if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null)
+      return null;
     for (const [policyId, text] of Object.entries(STARTER_POLICIES)) {
       const principles = principleKeys(text);
       await tx.query(

@@ -13,11 +13,18 @@ const hex = (hash: Buffer) => hash.toString('hex');
  * covers it, and a consistency proof from `sinceTreeSize` (the last head the asker accepted) when that is given.
  * Null when the log holds no activation of this exact bundle.
  */
-export async function bundleLogProof(db: Database, heads: TreeHeads, signed: SignedBundle, sinceTreeSize: number | null): Promise<BundleLogProof | null> {
-  const row = (await db.query<AuditRow>(
-    `SELECT * FROM audit_logs WHERE resource = $1 AND action = $2 AND details->>'hash' = $3 AND leaf_index IS NOT NULL ORDER BY leaf_index LIMIT 1`,
-    [`bundle:${signed.bundle.version}`, BUNDLE_ACTIVATED_ACTION, signed.hash],
-  ))[0];
+export async function bundleLogProof(
+  db: Database,
+  heads: TreeHeads,
+  signed: SignedBundle,
+  sinceTreeSize: number | null,
+): Promise<BundleLogProof | null> {
+  const row = (
+    await db.query<AuditRow>(
+      `SELECT * FROM audit_logs WHERE resource = $1 AND action = $2 AND details->>'hash' = $3 AND leaf_index IS NOT NULL ORDER BY leaf_index LIMIT 1`,
+      [`bundle:${signed.bundle.version}`, BUNDLE_ACTIVATED_ACTION, signed.hash],
+    )
+  )[0];
   if (row === undefined) return null;
   const entry = entryFromRow(row);
   const head = await heads.covering(entry.leaf_index);
@@ -27,5 +34,11 @@ export async function bundleLogProof(db: Database, heads: TreeHeads, signed: Sig
     inclusionProof(reader, entry.leaf_index, head.tree_size),
     since === null ? Promise.resolve([]) : consistencyProof(reader, since, head.tree_size),
   ]);
-  return { entry, audit_path: path.map(hex), tree_head: head, consistency_from: since, consistency_path: consistency.map(hex) };
+  return {
+    entry,
+    audit_path: path.map(hex),
+    tree_head: head,
+    consistency_from: since,
+    consistency_path: consistency.map(hex),
+  };
 }

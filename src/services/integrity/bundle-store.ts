@@ -11,18 +11,28 @@ interface BundleRow {
   key_id: string;
 }
 
-const toSigned = (row: BundleRow): SignedBundle => ({ bundle: row.bundle, hash: row.hash, signature: row.signature, key_id: row.key_id });
+const toSigned = (row: BundleRow): SignedBundle => ({
+  bundle: row.bundle,
+  hash: row.hash,
+  signature: row.signature,
+  key_id: row.key_id,
+});
 
 export class BundleStore {
   constructor(private readonly db: Database) {}
 
   async active(): Promise<SignedBundle | null> {
-    const rows = await this.db.query<BundleRow>('SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE active');
+    const rows = await this.db.query<BundleRow>(
+      'SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE active',
+    );
     return rows[0] === undefined ? null : toSigned(rows[0]);
   }
 
   async version(version: number): Promise<SignedBundle | null> {
-    const rows = await this.db.query<BundleRow>('SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE version = $1', [version]);
+    const rows = await this.db.query<BundleRow>(
+      'SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE version = $1',
+      [version],
+    );
     return rows[0] === undefined ? null : toSigned(rows[0]);
   }
 
@@ -43,13 +53,21 @@ export class BundleStore {
   }
 
   /** As activate(), inside the caller's transaction (so a policy's activation and its bundle commit together). */
-  async activateIn(tx: Queryable, signed: SignedBundle, actorId: string | null, audit: (tx: Queryable) => Promise<void>): Promise<void> {
+  async activateIn(
+    tx: Queryable,
+    signed: SignedBundle,
+    actorId: string | null,
+    audit: (tx: Queryable) => Promise<void>,
+  ): Promise<void> {
     await tx.query('UPDATE policy_bundles SET active = false WHERE active');
     await tx.query(
       'INSERT INTO policy_bundles (version, hash, bundle, signature, key_id, active, created_by) VALUES ($1, $2, $3, $4, $5, true, $6)',
       [signed.bundle.version, signed.hash, JSON.stringify(signed.bundle), signed.signature, signed.key_id, actorId],
     );
     await audit(tx);
-    await tx.query('SELECT pg_notify($1, $2)', [BUNDLE_ACTIVATED, JSON.stringify({ version: signed.bundle.version, hash: signed.hash })]);
+    await tx.query('SELECT pg_notify($1, $2)', [
+      BUNDLE_ACTIVATED,
+      JSON.stringify({ version: signed.bundle.version, hash: signed.hash }),
+    ]);
   }
 }

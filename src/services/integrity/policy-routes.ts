@@ -24,10 +24,22 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/policies',
-    { config: { access: READERS }, schema: { tags: ['policies'], summary: 'Latest version of each policy, by id', querystring: ListQuery, response: errorResponses(400, 401, 403) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['policies'],
+        summary: 'Latest version of each policy, by id',
+        querystring: ListQuery,
+        response: errorResponses(400, 401, 403),
+      },
+    },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await store.list({ status: request.query.status as never, limit: limit + 1, afterPolicyId: request.query.cursor });
+      const rows = await store.list({
+        status: request.query.status as never,
+        limit: limit + 1,
+        afterPolicyId: request.query.cursor,
+      });
       const items = rows.slice(0, limit);
       return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.policy_id : null };
     },
@@ -35,19 +47,45 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
 
   app.post<{ Body: Static<typeof PolicyBody> }>(
     '/api/v1/policies',
-    { config: { access: EDITORS }, schema: { tags: ['policies'], summary: 'Create a policy (draft v1); Cedar is validated against the governance schema', body: PolicyBody, response: errorResponses(400, 401, 403, 409) } },
-    async (request, reply) => reply.status(201).send(await store.submit(request.body, principalOf(request).userId, 'new')),
+    {
+      config: { access: EDITORS },
+      schema: {
+        tags: ['policies'],
+        summary: 'Create a policy (draft v1); Cedar is validated against the governance schema',
+        body: PolicyBody,
+        response: errorResponses(400, 401, 403, 409),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await store.submit(request.body, principalOf(request).userId, 'new')),
   );
 
   app.get<{ Params: Static<typeof PolicyIdParam> }>(
     '/api/v1/policies/:id',
-    { config: { access: READERS }, schema: { tags: ['policies'], summary: 'The latest version with the list of versions', params: PolicyIdParam, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['policies'],
+        summary: 'The latest version with the list of versions',
+        params: PolicyIdParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request) => store.latest(request.params.id),
   );
 
   app.put<{ Params: Static<typeof PolicyIdParam>; Body: Static<typeof PolicyBody> }>(
     '/api/v1/policies/:id',
-    { config: { access: EDITORS }, schema: { tags: ['policies'], summary: 'Add a new version (versions are immutable); it starts as a draft', params: PolicyIdParam, body: PolicyBody, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: EDITORS },
+      schema: {
+        tags: ['policies'],
+        summary: 'Add a new version (versions are immutable); it starts as a draft',
+        params: PolicyIdParam,
+        body: PolicyBody,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request) => store.submit(request.body, principalOf(request).userId, 'next', request.params.id),
   );
 
@@ -67,7 +105,8 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
       config: { access: 'authenticated' },
       schema: {
         tags: ['bundles'],
-        summary: 'The bundle in force with its detached OpenPGP signature and the audit log proof of its activation (ETag = bundle hash; If-None-Match → 304)',
+        summary:
+          'The bundle in force with its detached OpenPGP signature and the audit log proof of its activation (ETag = bundle hash; If-None-Match → 304)',
         querystring: BundleQuery,
         response: errorResponses(400, 401, 404),
       },
@@ -86,7 +125,13 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
     '/api/v1/bundles/:version',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['bundles'], summary: 'One bundle version with its signature and log proof', params: BundleVersionParam, querystring: BundleQuery, response: errorResponses(400, 401, 404) },
+      schema: {
+        tags: ['bundles'],
+        summary: 'One bundle version with its signature and log proof',
+        params: BundleVersionParam,
+        querystring: BundleQuery,
+        response: errorResponses(400, 401, 404),
+      },
     },
     async (request) => {
       const signed = await bundles.version(request.params.version);
@@ -96,7 +141,8 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
   );
 
   const summaries: Record<PolicyAction, string> = {
-    verify: 'Attach a verification report (schema and Cedar validation until the verification service exists): draft → verified',
+    verify:
+      'Attach a verification report (schema and Cedar validation until the verification service exists): draft → verified',
     approve: 'Approve a verified version; never by its author (403 TWO_PERSON_RULE)',
     activate: 'Activate an approved version: it supersedes the previous one and a new signed bundle goes into force',
     revoke: 'Revoke a version; revoking the active one takes it out of the bundle in force',
@@ -104,14 +150,23 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
   for (const action of ['verify', 'approve', 'activate', 'revoke'] as const) {
     app.post<{ Params: Static<typeof PolicyIdParam> }>(
       `/api/v1/policies/:id/${action}`,
-      { config: { access: EDITORS }, schema: { tags: ['policies'], summary: summaries[action], params: PolicyIdParam, response: errorResponses(400, 401, 403, 404, 409) } },
+      {
+        config: { access: EDITORS },
+        schema: {
+          tags: ['policies'],
+          summary: summaries[action],
+          params: PolicyIdParam,
+          response: errorResponses(400, 401, 403, 404, 409),
+        },
+      },
       async (request) => {
         const actorId = principalOf(request).userId;
         // The signing key must exist before the transaction that signs the new bundle opens.
         await keys.active();
         return store.apply(action, request.params.id, actorId, {
           lock: lockBundleBuilds,
-          rebuild: async (tx) => void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)),
+          rebuild: async (tx) =>
+            void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)),
         });
       },
     );

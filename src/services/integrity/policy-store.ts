@@ -32,12 +32,24 @@ interface PolicyRow extends Omit<PolicyVersion, 'created_at' | 'approved_at' | '
   activated_at: Date | null;
 }
 
-const toVersion = (row: PolicyRow): PolicyVersion => ({ ...row, version: Number(row.version), created_at: row.created_at.toISOString(), approved_at: isoOrNull(row.approved_at), activated_at: isoOrNull(row.activated_at) });
+const toVersion = (row: PolicyRow): PolicyVersion => ({
+  ...row,
+  version: Number(row.version),
+  created_at: row.created_at.toISOString(),
+  approved_at: isoOrNull(row.approved_at),
+  activated_at: isoOrNull(row.activated_at),
+});
 
 /** 400 with Cedar's diagnostics, each with the policy, line and column. */
 class CedarDiagnosticsError extends AppError {
   constructor(diagnostics: PolicyProblem[]) {
-    super('invalid', 'INVALID_CEDAR', diagnostics.map((d) => `${d.policy_id ?? 'policy'}${d.line === null ? '' : `:${d.line}:${d.column}`}: ${d.message}`).join('; '));
+    super(
+      'invalid',
+      'INVALID_CEDAR',
+      diagnostics
+        .map((d) => `${d.policy_id ?? 'policy'}${d.line === null ? '' : `:${d.line}:${d.column}`}: ${d.message}`)
+        .join('; '),
+    );
   }
 }
 
@@ -45,7 +57,8 @@ class CedarDiagnosticsError extends AppError {
 export function parseSinglePolicy(source: string): { policyId: string; text: string; principles: string[] } {
   const policies = policiesFromSource(source, 'source');
   const ids = Object.keys(policies);
-  if (ids.length !== 1) throw new ValidationError(`submit exactly one policy per request (got ${ids.length})`, 'ONE_POLICY_PER_RULE');
+  if (ids.length !== 1)
+    throw new ValidationError(`submit exactly one policy per request (got ${ids.length})`, 'ONE_POLICY_PER_RULE');
   const problems = validatePolicies(policies, GOVERNANCE_SCHEMA);
   if (problems.length > 0) throw new CedarDiagnosticsError(problems);
   const policyId = ids[0]!;
@@ -53,7 +66,12 @@ export function parseSinglePolicy(source: string): { policyId: string; text: str
   return { policyId, text, principles: principleKeys(text) };
 }
 
-const AUDITED_AS: Record<PolicyAction, string> = { verify: 'verified', approve: 'approved', activate: 'activated', revoke: 'revoked' };
+const AUDITED_AS: Record<PolicyAction, string> = {
+  verify: 'verified',
+  approve: 'approved',
+  activate: 'activated',
+  revoke: 'revoked',
+};
 
 const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC LIMIT 1';
 
@@ -68,30 +86,73 @@ export class PolicyStore {
   constructor(private readonly platform: Platform) {}
 
   /** Stores a policy as a draft: version 1 of a new id, or (when `mustExist`) the next version of an existing one. */
-  async submit(input: { source: string; name?: string; description?: string }, authorId: string | null, mode: 'new' | 'next' | 'either', pathId?: string): Promise<PolicyVersion> {
+  async submit(
+    input: { source: string; name?: string; description?: string },
+    authorId: string | null,
+    mode: 'new' | 'next' | 'either',
+    pathId?: string,
+  ): Promise<PolicyVersion> {
     const { policyId, text, principles } = parseSinglePolicy(input.source);
-    if (pathId !== undefined && pathId !== policyId) throw new ValidationError(`the policy's @id is "${policyId}", not "${pathId}"`, 'POLICY_ID_MISMATCH');
+    if (pathId !== undefined && pathId !== policyId)
+      throw new ValidationError(`the policy's @id is "${policyId}", not "${pathId}"`, 'POLICY_ID_MISMATCH');
     const contentHash = createHash('sha256').update(text, 'utf8').digest('hex');
     return this.platform.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
       const latest = (await tx.query<PolicyRow>(latestQuery, [policyId]))[0];
-      if (mode === 'new' && latest !== undefined) throw new ConflictError(`policy "${policyId}" exists; PUT /api/v1/policies/${policyId} adds a version`, 'POLICY_EXISTS');
-      if (mode === 'next' && latest === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
+      if (mode === 'new' && latest !== undefined)
+        throw new ConflictError(
+          `policy "${policyId}" exists; PUT /api/v1/policies/${policyId} adds a version`,
+          'POLICY_EXISTS',
+        );
+      if (mode === 'next' && latest === undefined)
+        throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
       const version = (latest === undefined ? 0 : Number(latest.version)) + 1;
-      const row = (await tx.query<PolicyRow>(
-        `INSERT INTO policies (id, policy_id, version, name, description, source, principle_keys, status, content_hash, author)
+      const row = (
+        await tx.query<PolicyRow>(
+          `INSERT INTO policies (id, policy_id, version, name, description, source, principle_keys, status, content_hash, author)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9) RETURNING *`,
-        [randomUUID(), policyId, version, input.name ?? latest?.name ?? policyId, input.description ?? latest?.description ?? '', text, principles, contentHash, authorId],
-      ))[0]!;
-      await this.platform.audit.record({ userId: authorId, action: 'policy.submitted', resource: `policy:${policyId}:${version}`, details: { content_hash: contentHash, principles } }, tx);
+          [
+            randomUUID(),
+            policyId,
+            version,
+            input.name ?? latest?.name ?? policyId,
+            input.description ?? latest?.description ?? '',
+            text,
+            principles,
+            contentHash,
+            authorId,
+          ],
+        )
+      )[0]!;
+      await this.platform.audit.record(
+        {
+          userId: authorId,
+          action: 'policy.submitted',
+          resource: `policy:${policyId}:${version}`,
+          details: { content_hash: contentHash, principles },
+        },
+        tx,
+      );
       return toVersion(row);
     });
   }
 
-  async latest(policyId: string): Promise<PolicyVersion & { versions: { version: number; status: PolicyStatus; created_at: string }[] }> {
-    const rows = await this.platform.db.query<PolicyRow>('SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC', [policyId]);
+  async latest(
+    policyId: string,
+  ): Promise<PolicyVersion & { versions: { version: number; status: PolicyStatus; created_at: string }[] }> {
+    const rows = await this.platform.db.query<PolicyRow>(
+      'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC',
+      [policyId],
+    );
     if (rows[0] === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
-    return { ...toVersion(rows[0]), versions: rows.map((row) => ({ version: Number(row.version), status: row.status, created_at: row.created_at.toISOString() })) };
+    return {
+      ...toVersion(rows[0]),
+      versions: rows.map((row) => ({
+        version: Number(row.version),
+        status: row.status,
+        created_at: row.created_at.toISOString(),
+      })),
+    };
   }
 
   async list(filter: { status?: PolicyStatus; limit: number; afterPolicyId?: string }): Promise<PolicyVersion[]> {
@@ -104,7 +165,12 @@ export class PolicyStore {
   }
 
   /** Moves the latest version along the lifecycle; activation and revocation change what is enforced. */
-  async apply(action: PolicyAction, policyId: string, actorId: string, enforcedSet: EnforcedSetHooks): Promise<PolicyVersion> {
+  async apply(
+    action: PolicyAction,
+    policyId: string,
+    actorId: string,
+    enforcedSet: EnforcedSetHooks,
+  ): Promise<PolicyVersion> {
     return this.platform.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
       // Before this transaction appends to the audit log: see lockBundleBuilds.
@@ -112,21 +178,36 @@ export class PolicyStore {
       const latest = (await tx.query<PolicyRow>(`${latestQuery} FOR UPDATE`, [policyId]))[0];
       if (latest === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
       const next = transition(action, latest.status, actorId, latest.author);
-      const report = action === 'verify' ? JSON.stringify({ checks: ['cedar-parse', 'governance-schema-strict-validation'], problems: validatePolicies({ [policyId]: latest.source }, GOVERNANCE_SCHEMA), verified_at: new Date().toISOString() }) : null;
+      const report =
+        action === 'verify'
+          ? JSON.stringify({
+              checks: ['cedar-parse', 'governance-schema-strict-validation'],
+              problems: validatePolicies({ [policyId]: latest.source }, GOVERNANCE_SCHEMA),
+              verified_at: new Date().toISOString(),
+            })
+          : null;
       if (action === 'activate') {
-        await tx.query(`UPDATE policies SET status = 'superseded', retired_at = now() WHERE policy_id = $1 AND status = 'active'`, [policyId]);
+        await tx.query(
+          `UPDATE policies SET status = 'superseded', retired_at = now() WHERE policy_id = $1 AND status = 'active'`,
+          [policyId],
+        );
       }
-      const row = (await tx.query<PolicyRow>(
-        `UPDATE policies SET status = $2,
+      const row = (
+        await tx.query<PolicyRow>(
+          `UPDATE policies SET status = $2,
                 verification_report = COALESCE($3::jsonb, verification_report),
                 approved_by = CASE WHEN $4 THEN $5::uuid ELSE approved_by END,
                 approved_at = CASE WHEN $4 THEN now() ELSE approved_at END,
                 activated_at = CASE WHEN $2 = 'active' THEN now() ELSE activated_at END,
                 retired_at = CASE WHEN $2 = 'revoked' THEN now() ELSE retired_at END
           WHERE id = $1 RETURNING *`,
-        [latest.id, next, report, action === 'approve', actorId],
-      ))[0]!;
-      await this.platform.audit.record({ userId: actorId, action: `policy.${AUDITED_AS[action]}`, resource: `policy:${policyId}:${row.version}` }, tx);
+          [latest.id, next, report, action === 'approve', actorId],
+        )
+      )[0]!;
+      await this.platform.audit.record(
+        { userId: actorId, action: `policy.${AUDITED_AS[action]}`, resource: `policy:${policyId}:${row.version}` },
+        tx,
+      );
       if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await enforcedSet.rebuild(tx);
       return toVersion(row);
     });
@@ -134,7 +215,9 @@ export class PolicyStore {
 
   /** The policies in force: the active version of every policy id. */
   static async activeTexts(q: Queryable): Promise<Record<string, string>> {
-    const rows = await q.query<{ policy_id: string; source: string }>(`SELECT policy_id, source FROM policies WHERE status = 'active' ORDER BY policy_id`);
+    const rows = await q.query<{ policy_id: string; source: string }>(
+      `SELECT policy_id, source FROM policies WHERE status = 'active' ORDER BY policy_id`,
+    );
     return Object.fromEntries(rows.map((row) => [row.policy_id, row.source]));
   }
 }

@@ -20,8 +20,14 @@ import { TreeHeads } from './tree-heads.js';
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const hex = (hash: Buffer) => hash.toString('hex');
 
-const InclusionQuery = Type.Object({ index: Type.Integer({ minimum: 0 }), tree_size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
-const ConsistencyQuery = Type.Object({ first: Type.Integer({ minimum: 1 }), second: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const InclusionQuery = Type.Object(
+  { index: Type.Integer({ minimum: 0 }), tree_size: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+const ConsistencyQuery = Type.Object(
+  { first: Type.Integer({ minimum: 1 }), second: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
 
 /** Gauges read at scrape time from the database, so every instance reports the same figures. */
 function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
@@ -48,7 +54,9 @@ function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      const rows = await platform.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM policies GROUP BY status');
+      const rows = await platform.db.query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM policies GROUP BY status',
+      );
       for (const row of rows) this.set({ status: row.status }, row.n);
     },
   });
@@ -70,25 +78,54 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
 
   async function requireSize(size: number, what: string): Promise<void> {
     const current = await auditTreeSize(db);
-    if (size > current) throw new ValidationError(`${what} ${size} is beyond the log, which has ${current} entries`, 'BEYOND_TREE');
+    if (size > current)
+      throw new ValidationError(`${what} ${size} is beyond the log, which has ${current} entries`, 'BEYOND_TREE');
   }
 
   app.get(
     '/api/v1/audit/tree-head',
-    { config: { access: READERS }, schema: { tags: ['audit'], summary: 'The signed head of the log now: size, root hash, timestamp, OpenPGP signature over signed_data', response: errorResponses(401, 403) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['audit'],
+        summary: 'The signed head of the log now: size, root hash, timestamp, OpenPGP signature over signed_data',
+        response: errorResponses(401, 403),
+      },
+    },
     async () => heads.current(),
   );
 
   app.get<{ Querystring: Static<typeof InclusionQuery> }>(
     '/api/v1/audit/proof/inclusion',
-    { config: { access: READERS }, schema: { tags: ['audit'], summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves', querystring: InclusionQuery, response: errorResponses(400, 401, 403) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['audit'],
+        summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves',
+        querystring: InclusionQuery,
+        response: errorResponses(400, 401, 403),
+      },
+    },
     async (request) => {
       const { index, tree_size: size } = request.query;
       await requireSize(size, 'tree_size');
       if (index >= size) throw new ValidationError(`index ${index} is not in a tree of ${size} leaves`, 'BEYOND_TREE');
-      const [path, root, leaf, entry] = await Promise.all([inclusionProof(reader, index, size), rootHash(reader, size), reader.node(0, index), entryAt(db, index)]);
+      const [path, root, leaf, entry] = await Promise.all([
+        inclusionProof(reader, index, size),
+        rootHash(reader, size),
+        reader.node(0, index),
+        entryAt(db, index),
+      ]);
       // leaf_data is what the leaf hash commits to, so a checker needs no JSON canonicaliser of its own.
-      return { index, tree_size: size, entry, leaf_data: entryBytes(entry).toString('utf8'), leaf_hash: hex(leaf), root_hash: hex(root), audit_path: path.map(hex) };
+      return {
+        index,
+        tree_size: size,
+        entry,
+        leaf_data: entryBytes(entry).toString('utf8'),
+        leaf_hash: hex(leaf),
+        root_hash: hex(root),
+        audit_path: path.map(hex),
+      };
     },
   );
 
@@ -96,10 +133,18 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
     '/api/v1/audit/receipts/:id',
     {
       config: { access: READERS },
-      schema: { tags: ['audit'], summary: 'Receipt for a decision: its log entry, an inclusion proof and the signed tree head that covers it', params: UuidParam, response: errorResponses(400, 401, 403, 404) },
+      schema: {
+        tags: ['audit'],
+        summary: 'Receipt for a decision: its log entry, an inclusion proof and the signed tree head that covers it',
+        params: UuidParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
     },
     async (request) => {
-      const rows = await db.query<AuditRow>(`SELECT * FROM audit_logs WHERE resource = $1 AND action = 'decision.evaluated'`, [`decision:${request.params.id}`]);
+      const rows = await db.query<AuditRow>(
+        `SELECT * FROM audit_logs WHERE resource = $1 AND action = 'decision.evaluated'`,
+        [`decision:${request.params.id}`],
+      );
       if (rows[0] === undefined) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
       const entry = entryFromRow(rows[0]);
       // The latest signed head if it already covers the entry; a new one is signed only when it does not.
@@ -122,12 +167,24 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
 
   app.get<{ Querystring: Static<typeof ConsistencyQuery> }>(
     '/api/v1/audit/proof/consistency',
-    { config: { access: READERS }, schema: { tags: ['audit'], summary: 'RFC 9162 consistency proof between two tree sizes', querystring: ConsistencyQuery, response: errorResponses(400, 401, 403) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['audit'],
+        summary: 'RFC 9162 consistency proof between two tree sizes',
+        querystring: ConsistencyQuery,
+        response: errorResponses(400, 401, 403),
+      },
+    },
     async (request) => {
       const { first, second } = request.query;
       if (first > second) throw new ValidationError('first must not exceed second', 'INVALID_RANGE');
       await requireSize(second, 'second');
-      const [proof, firstRoot, secondRoot] = await Promise.all([consistencyProof(reader, first, second), rootHash(reader, first), rootHash(reader, second)]);
+      const [proof, firstRoot, secondRoot] = await Promise.all([
+        consistencyProof(reader, first, second),
+        rootHash(reader, first),
+        rootHash(reader, second),
+      ]);
       return { first, second, first_root: hex(firstRoot), second_root: hex(secondRoot), proof: proof.map(hex) };
     },
   );

@@ -1,4 +1,10 @@
-import { generateSigningKey, signDetached, unlockKey, verifyDetached, type UnlockedKey } from '../../domain/crypto/openpgp.js';
+import {
+  generateSigningKey,
+  signDetached,
+  unlockKey,
+  verifyDetached,
+  type UnlockedKey,
+} from '../../domain/crypto/openpgp.js';
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
@@ -25,16 +31,28 @@ interface KeyRow {
 const KEY_LOCK = 727_170_5;
 
 /** Verifies against every key the platform ever had, so rotation never invalidates an old signature. */
-export async function verifyWithPlatformKeys(db: Queryable, data: Uint8Array, armoredSignature: string): Promise<{ valid: boolean; fingerprint: string | null }> {
+export async function verifyWithPlatformKeys(
+  db: Queryable,
+  data: Uint8Array,
+  armoredSignature: string,
+): Promise<{ valid: boolean; fingerprint: string | null }> {
   const rows = await db.query<{ armored_public: string }>('SELECT armored_public FROM signing_keys');
-  return verifyDetached(data, armoredSignature, rows.map((row) => row.armored_public));
+  return verifyDetached(
+    data,
+    armoredSignature,
+    rows.map((row) => row.armored_public),
+  );
 }
 
 /** The platform's OpenPGP keys: one active for signing, retired ones kept for verifying what they signed. */
 export class SigningKeys {
   private unlocked: { fingerprint: string; key: UnlockedKey } | null = null;
 
-  constructor(private readonly db: Database, private readonly audit: AuditLog, private readonly passphrase: string) {}
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+    private readonly passphrase: string,
+  ) {}
 
   /**
    * The active key, created on first use (under a lock, so instances starting together make one). Inside a caller's
@@ -43,23 +61,37 @@ export class SigningKeys {
   async active(q: Queryable = this.db): Promise<{ fingerprint: string; key: UnlockedKey }> {
     let row = (await q.query<KeyRow>('SELECT * FROM signing_keys WHERE active'))[0];
     if (row === undefined) {
-      if (q !== this.db) throw new Error('no active signing key yet; create it (active()) before opening the transaction');
+      if (q !== this.db)
+        throw new Error('no active signing key yet; create it (active()) before opening the transaction');
       row = await this.create(false);
     }
-    if (this.unlocked?.fingerprint !== row.fingerprint) this.unlocked = { fingerprint: row.fingerprint, key: await unlockKey(row.armored_private, this.passphrase) };
+    if (this.unlocked?.fingerprint !== row.fingerprint)
+      this.unlocked = { fingerprint: row.fingerprint, key: await unlockKey(row.armored_private, this.passphrase) };
     return this.unlocked;
   }
 
   async list(): Promise<SigningKeyInfo[]> {
     await this.active();
     const rows = await this.db.query<KeyRow>('SELECT * FROM signing_keys ORDER BY created_at');
-    return rows.map((row) => ({ fingerprint: row.fingerprint, armored_public: row.armored_public, active: row.active, created_at: row.created_at.toISOString(), retired_at: isoOrNull(row.retired_at) }));
+    return rows.map((row) => ({
+      fingerprint: row.fingerprint,
+      armored_public: row.armored_public,
+      active: row.active,
+      created_at: row.created_at.toISOString(),
+      retired_at: isoOrNull(row.retired_at),
+    }));
   }
 
   /** Retires the active key (kept for verification) and makes a new one active. */
   async rotate(actorId: string): Promise<SigningKeyInfo> {
     const row = await this.create(true, actorId);
-    return { fingerprint: row.fingerprint, armored_public: row.armored_public, active: true, created_at: row.created_at.toISOString(), retired_at: null };
+    return {
+      fingerprint: row.fingerprint,
+      armored_public: row.armored_public,
+      active: true,
+      created_at: row.created_at.toISOString(),
+      retired_at: null,
+    };
   }
 
   async sign(data: Uint8Array, q: Queryable = this.db): Promise<{ signature: string; fingerprint: string }> {
@@ -80,11 +112,20 @@ export class SigningKeys {
         if (existing !== undefined) return existing;
       }
       await tx.query('UPDATE signing_keys SET active = false, retired_at = now() WHERE active');
-      const row = (await tx.query<KeyRow>(
-        'INSERT INTO signing_keys (fingerprint, armored_public, armored_private, active) VALUES ($1, $2, $3, true) RETURNING *',
-        [generated.fingerprint, generated.armoredPublic, generated.armoredPrivate],
-      ))[0]!;
-      await this.audit.record({ userId: actorId, action: rotate ? 'crypto.key_rotated' : 'crypto.key_created', resource: `signing_key:${generated.fingerprint}` }, tx);
+      const row = (
+        await tx.query<KeyRow>(
+          'INSERT INTO signing_keys (fingerprint, armored_public, armored_private, active) VALUES ($1, $2, $3, true) RETURNING *',
+          [generated.fingerprint, generated.armoredPublic, generated.armoredPrivate],
+        )
+      )[0]!;
+      await this.audit.record(
+        {
+          userId: actorId,
+          action: rotate ? 'crypto.key_rotated' : 'crypto.key_created',
+          resource: `signing_key:${generated.fingerprint}`,
+        },
+        tx,
+      );
       return row;
     });
   }

@@ -16,11 +16,18 @@ interface HeadRow {
   key_fingerprint: string;
 }
 
-const toHead = (row: HeadRow): SignedTreeHead => ({ ...row, tree_size: Number(row.tree_size), timestamp: row.timestamp.toISOString() });
+const toHead = (row: HeadRow): SignedTreeHead => ({
+  ...row,
+  tree_size: Number(row.tree_size),
+  timestamp: row.timestamp.toISOString(),
+});
 
 /** Signs and stores tree heads. */
 export class TreeHeads {
-  constructor(private readonly db: Database, private readonly keys: SigningKeys) {}
+  constructor(
+    private readonly db: Database,
+    private readonly keys: SigningKeys,
+  ) {}
 
   async latest(q: Queryable = this.db): Promise<SignedTreeHead | null> {
     const row = (await q.query<HeadRow>('SELECT * FROM audit_tree_heads ORDER BY tree_size DESC LIMIT 1'))[0];
@@ -70,14 +77,25 @@ async function signatureValid(db: Queryable, head: SignedTreeHead): Promise<bool
  * Every stored head (of more than `afterTreeSize` leaves) must be signed by a platform key over its own fields and
  * match the tree recomputed at its size.
  */
-export async function verifyTreeHeads(db: Queryable, afterTreeSize = 0): Promise<{ tree_size: number; problem: string }[]> {
+export async function verifyTreeHeads(
+  db: Queryable,
+  afterTreeSize = 0,
+): Promise<{ tree_size: number; problem: string }[]> {
   const problems: { tree_size: number; problem: string }[] = [];
   const reader = databaseSubtreeReader(db);
-  const rows = await db.query<HeadRow>('SELECT * FROM audit_tree_heads WHERE tree_size > $1 ORDER BY tree_size', [afterTreeSize]);
+  const rows = await db.query<HeadRow>('SELECT * FROM audit_tree_heads WHERE tree_size > $1 ORDER BY tree_size', [
+    afterTreeSize,
+  ]);
   for (const row of rows.map(toHead)) {
-    if (treeHeadSignedData(row) !== row.signed_data) problems.push({ tree_size: row.tree_size, problem: 'signed data does not match the head fields' });
-    else if (!(await signatureValid(db, row))) problems.push({ tree_size: row.tree_size, problem: 'signature does not verify with any platform key' });
-    else if ((await rootHash(reader, row.tree_size)).toString('hex') !== row.root_hash) problems.push({ tree_size: row.tree_size, problem: 'root differs from the tree at this size: the log was rewritten' });
+    if (treeHeadSignedData(row) !== row.signed_data)
+      problems.push({ tree_size: row.tree_size, problem: 'signed data does not match the head fields' });
+    else if (!(await signatureValid(db, row)))
+      problems.push({ tree_size: row.tree_size, problem: 'signature does not verify with any platform key' });
+    else if ((await rootHash(reader, row.tree_size)).toString('hex') !== row.root_hash)
+      problems.push({
+        tree_size: row.tree_size,
+        problem: 'root differs from the tree at this size: the log was rewritten',
+      });
   }
   return problems;
 }

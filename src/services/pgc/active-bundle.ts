@@ -6,10 +6,20 @@ import type { HealthContributor } from '../../platform/http/health.js';
 import type { BundleStore } from '../integrity/bundle-store.js';
 
 export type BundleLoadFailure = 'signature' | TransparencyFailure | 'invalid_policies';
-export const BUNDLE_LOAD_FAILURES: readonly BundleLoadFailure[] = ['signature', 'not_in_log', 'inclusion_proof', 'tree_head_signature', 'tree_head_inconsistent', 'invalid_policies'];
+export const BUNDLE_LOAD_FAILURES: readonly BundleLoadFailure[] = [
+  'signature',
+  'not_in_log',
+  'inclusion_proof',
+  'tree_head_signature',
+  'tree_head_inconsistent',
+  'invalid_policies',
+];
 
 /** Where PGC gets the log's evidence for a bundle; `sinceTreeSize` asks for consistency with the head it saw last. */
-export type BundleLogProofSource = (signed: SignedBundle, sinceTreeSize: number | null) => Promise<BundleLogProof | null>;
+export type BundleLogProofSource = (
+  signed: SignedBundle,
+  sinceTreeSize: number | null,
+) => Promise<BundleLogProof | null>;
 
 /**
  * The engine PGC enforces with. A bundle is used only after its signature verifies with a platform key and the
@@ -59,8 +69,14 @@ export class ActiveBundle {
       this.refusedHash = signed.hash;
       this.fail(reason, detail);
     };
-    if (!(await verifySignedBundle(signed, this.verify))) return refuse('signature', `bundle v${signed.bundle.version} is not signed by a trusted platform key`);
-    const logged = await checkBundleLogged(signed, await this.logProof(signed, this.lastTreeHead?.tree_size ?? null), this.lastTreeHead, this.verify);
+    if (!(await verifySignedBundle(signed, this.verify)))
+      return refuse('signature', `bundle v${signed.bundle.version} is not signed by a trusted platform key`);
+    const logged = await checkBundleLogged(
+      signed,
+      await this.logProof(signed, this.lastTreeHead?.tree_size ?? null),
+      this.lastTreeHead,
+      this.verify,
+    );
     if (!logged.ok) return refuse(logged.reason, logged.detail);
     this.lastTreeHead = logged.head;
     try {
@@ -97,10 +113,22 @@ export class ActiveBundle {
   }
 
   readonly health: HealthContributor = () => {
-    if (this.engine === null) return { name: 'policy_bundle', backend: 'none', status: 'down', error: this.lastError ?? 'no verified bundle loaded' };
+    if (this.engine === null)
+      return {
+        name: 'policy_bundle',
+        backend: 'none',
+        status: 'down',
+        error: this.lastError ?? 'no verified bundle loaded',
+      };
     const backend = `v${this.engine.bundle.version} ${this.engine.bundleHash.slice(0, 12)}`;
     if (this.lastError !== null) return { name: 'policy_bundle', backend, status: 'down', error: this.lastError };
-    if (this.behindVersion !== null) return { name: 'policy_bundle', backend, status: 'down', error: `enforcing v${this.engine.bundle.version} while v${this.behindVersion} is active` };
+    if (this.behindVersion !== null)
+      return {
+        name: 'policy_bundle',
+        backend,
+        status: 'down',
+        error: `enforcing v${this.engine.bundle.version} while v${this.behindVersion} is active`,
+      };
     return { name: 'policy_bundle', backend, status: 'up' };
   };
 }

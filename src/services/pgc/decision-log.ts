@@ -89,7 +89,13 @@ export class DecisionLog {
         return;
       }
       // A row refused for what it holds tells its caller why; anything else is the log being unavailable.
-      const refusal = isCallerError(error) ? error : new ServiceUnavailableError('The decision log cannot be written, so no decision is returned', 'AUDIT_UNAVAILABLE', 5);
+      const refusal = isCallerError(error)
+        ? error
+        : new ServiceUnavailableError(
+            'The decision log cannot be written, so no decision is returned',
+            'AUDIT_UNAVAILABLE',
+            5,
+          );
       for (const waiter of batch) waiter.reject(refusal);
     }
   }
@@ -98,9 +104,22 @@ export class DecisionLog {
     const params: unknown[] = [];
     const rows = records.map((record, index) => {
       params.push(
-        record.id, record.createdAt, record.callerId, JSON.stringify(record.principal), record.action, JSON.stringify(record.resource),
-        JSON.stringify(record.context), record.contentDigest, record.content, record.decision, JSON.stringify(record.reasons),
-        JSON.stringify(record.findings), JSON.stringify(record.obligations), record.bundleHash, record.constitutionHash, record.latencyUs,
+        record.id,
+        record.createdAt,
+        record.callerId,
+        JSON.stringify(record.principal),
+        record.action,
+        JSON.stringify(record.resource),
+        JSON.stringify(record.context),
+        record.contentDigest,
+        record.content,
+        record.decision,
+        JSON.stringify(record.reasons),
+        JSON.stringify(record.findings),
+        JSON.stringify(record.obligations),
+        record.bundleHash,
+        record.constitutionHash,
+        record.latencyUs,
       );
       return `(${Array.from({ length: COLUMNS }, (_, column) => `$${index * COLUMNS + column + 1}`).join(', ')}, $${records.length * COLUMNS + index + 1})`;
     });
@@ -116,7 +135,14 @@ export class DecisionLog {
           userId: record.callerId,
           action: 'decision.evaluated',
           resource: `decision:${record.id}`,
-          details: { decision: record.decision, action: record.action, request_digest: record.requestDigest, bundle_hash: record.bundleHash, constitution_hash: record.constitutionHash, at: record.createdAt.toISOString() },
+          details: {
+            decision: record.decision,
+            action: record.action,
+            request_digest: record.requestDigest,
+            bundle_hash: record.bundleHash,
+            constitution_hash: record.constitutionHash,
+            at: record.createdAt.toISOString(),
+          },
           requestId: record.requestId,
         })),
         tx,

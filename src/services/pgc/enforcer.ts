@@ -33,7 +33,12 @@ export interface EnforcerMetrics {
 
 export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
   return {
-    decisions: new client.Counter({ name: 'acgs_pgc_decisions_total', help: 'Enforcement decisions', labelNames: ['decision', 'action'] as const, registers: [registry] }),
+    decisions: new client.Counter({
+      name: 'acgs_pgc_decisions_total',
+      help: 'Enforcement decisions',
+      labelNames: ['decision', 'action'] as const,
+      registers: [registry],
+    }),
     failClosed: countersByLabel(registry, {
       name: 'acgs_pgc_fail_closed_total',
       help: 'Decisions denied because enforcement could not decide (no verified bundle, classifier down, policy error), by reason',
@@ -83,28 +88,44 @@ export class Enforcer {
       classify: ((content: string) => Promise<ClassifierVerdict>) | null;
     },
   ) {
-    this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize, ttl: options.cacheTtlSeconds * 1000 }) : null;
+    this.cache =
+      options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize, ttl: options.cacheTtlSeconds * 1000 }) : null;
   }
 
   async evaluate(request: EvaluationRequest, callerId: string | null, requestId: string): Promise<DecisionResponse> {
     const started = process.hrtime.bigint();
     const engine = this.bundle.engine;
     const contentDigest = request.content === undefined ? null : sha256(request.content);
-    const requestDigest = sha256(canonicalJson({ principal: request.principal, action: request.action, resource: request.resource, context: request.context ?? {}, content_digest: contentDigest }));
+    const requestDigest = sha256(
+      canonicalJson({
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        context: request.context ?? {},
+        content_digest: contentDigest,
+      }),
+    );
     // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
     const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
     let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
     if (outcome === undefined) {
-      const classifier = this.options.classify === null || request.content === undefined ? undefined : await this.options.classify(request.content);
+      const classifier =
+        this.options.classify === null || request.content === undefined
+          ? undefined
+          : await this.options.classify(request.content);
       // The engine may have been swapped while the classifier answered; decide on the one the cache key names.
       try {
-        outcome = decide(engine, request, { keywordLists: this.options.keywordLists, ...(classifier === undefined ? {} : { classifier }) });
+        outcome = decide(engine, request, {
+          keywordLists: this.options.keywordLists,
+          ...(classifier === undefined ? {} : { classifier }),
+        });
       } catch (error) {
         if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
         throw error;
       }
       if (cacheKey !== null && classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
-      for (const [detector, us] of Object.entries(outcome.detector_timings_us)) this.metrics.detectors.observe({ detector }, us / 1e6);
+      for (const [detector, us] of Object.entries(outcome.detector_timings_us))
+        this.metrics.detectors.observe({ detector }, us / 1e6);
     }
     const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 1000);
     const id = randomUUID();
@@ -131,10 +152,12 @@ export class Enforcer {
     });
     this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
     if (outcome.decision === 'deny') {
-      for (const principle of new Set(outcome.reasons.flatMap((reason) => reason.principles))) this.metrics.denialsByPrinciple.inc({ principle });
+      for (const principle of new Set(outcome.reasons.flatMap((reason) => reason.principles)))
+        this.metrics.denialsByPrinciple.inc({ principle });
     }
     for (const reason of outcome.reasons) {
-      if ((FAIL_CLOSED_CODES as readonly (string | undefined)[]).includes(reason.error_code)) this.metrics.failClosed.inc({ reason: reason.error_code! });
+      if ((FAIL_CLOSED_CODES as readonly (string | undefined)[]).includes(reason.error_code))
+        this.metrics.failClosed.inc({ reason: reason.error_code! });
     }
     this.metrics.duration.observe(latencyUs / 1e6);
     return {

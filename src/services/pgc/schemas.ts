@@ -5,7 +5,11 @@ const literals = (values: readonly string[]) => Type.Union(values.map((value) =>
 const AttributeValue = Type.Union([Type.String({ maxLength: 1000 }), Type.Integer(), Type.Boolean()]);
 const entity = (types: readonly string[]) =>
   Type.Object(
-    { type: literals(types), id: Type.String({ minLength: 1, maxLength: 256 }), attributes: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), AttributeValue)) },
+    {
+      type: literals(types),
+      id: Type.String({ minLength: 1, maxLength: 256 }),
+      attributes: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), AttributeValue)),
+    },
     { additionalProperties: false },
   );
 
@@ -17,8 +21,13 @@ const attributeSchema: Record<string, () => TSchema> = {
 };
 
 export const ContextSchema = Type.Object(
-  Object.fromEntries(Object.entries(CONTEXT_ATTRIBUTES).map(([name, spec]) => [name, Type.Optional(attributeSchema[spec.type]!())])),
-  { additionalProperties: false, description: 'Governance context; attributes the detectors own can only be made stricter by callers' },
+  Object.fromEntries(
+    Object.entries(CONTEXT_ATTRIBUTES).map(([name, spec]) => [name, Type.Optional(attributeSchema[spec.type]!())]),
+  ),
+  {
+    additionalProperties: false,
+    description: 'Governance context; attributes the detectors own can only be made stricter by callers',
+  },
 );
 
 export const EvaluateBody = Type.Object(
@@ -32,5 +41,7 @@ export const EvaluateBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const BatchBody = Type.Object({ requests: Type.Array(EvaluateBody, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
-
+export const BatchBody = Type.Object(
+  { requests: Type.Array(EvaluateBody, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);

@@ -35,15 +35,31 @@ function keywordListsFrom(raw: string | null): CompiledKeywordList[] {
   try {
     lists = JSON.parse(raw);
   } catch {
-    throw new ConfigError('ACGS_KEYWORD_LISTS', 'is not JSON; expected [{"name": "...", "terms": ["..."], "patterns": ["..."]}]');
+    throw new ConfigError(
+      'ACGS_KEYWORD_LISTS',
+      'is not JSON; expected [{"name": "...", "terms": ["..."], "patterns": ["..."]}]',
+    );
   }
-  const valid = Array.isArray(lists) && lists.every((list: unknown) => {
-    const candidate = list as KeywordList;
-    return typeof candidate === 'object' && candidate !== null && typeof candidate.name === 'string' && /^[a-z][a-z0-9_]*$/.test(candidate.name) &&
-      (candidate.terms === undefined || (Array.isArray(candidate.terms) && candidate.terms.every((term) => typeof term === 'string'))) &&
-      (candidate.patterns === undefined || (Array.isArray(candidate.patterns) && candidate.patterns.every((pattern) => typeof pattern === 'string')));
-  });
-  if (!valid) throw new ConfigError('ACGS_KEYWORD_LISTS', 'expected a list of {name (snake_case), terms?: string[], patterns?: string[]}');
+  const valid =
+    Array.isArray(lists) &&
+    lists.every((list: unknown) => {
+      const candidate = list as KeywordList;
+      return (
+        typeof candidate === 'object' &&
+        candidate !== null &&
+        typeof candidate.name === 'string' &&
+        /^[a-z][a-z0-9_]*$/.test(candidate.name) &&
+        (candidate.terms === undefined ||
+          (Array.isArray(candidate.terms) && candidate.terms.every((term) => typeof term === 'string'))) &&
+        (candidate.patterns === undefined ||
+          (Array.isArray(candidate.patterns) && candidate.patterns.every((pattern) => typeof pattern === 'string')))
+      );
+    });
+  if (!valid)
+    throw new ConfigError(
+      'ACGS_KEYWORD_LISTS',
+      'expected a list of {name (snake_case), terms?: string[], patterns?: string[]}',
+    );
   try {
     return compileKeywordLists(lists as KeywordList[]);
   } catch (error) {
@@ -66,10 +82,15 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
     return valid && (pinned === null || (fingerprint !== null && pinned.includes(fingerprint.toLowerCase())));
   };
   const heads = new TreeHeads(platform.db, platformSigningKeys(platform));
-  const active = new ActiveBundle(store, trusted, (signed, since) => bundleLogProof(platform.db, heads, signed, since), (reason, detail) => {
-    loadFailures.inc({ reason });
-    app.log.error({ reason, detail }, 'policy bundle refused');
-  });
+  const active = new ActiveBundle(
+    store,
+    trusted,
+    (signed, since) => bundleLogProof(platform.db, heads, signed, since),
+    (reason, detail) => {
+      loadFailures.inc({ reason });
+      app.log.error({ reason, detail }, 'policy bundle refused');
+    },
+  );
   new client.Gauge({
     name: 'acgs_pgc_bundle_info',
     help: 'The bundle in force (value 1), by hash',
@@ -78,7 +99,15 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
     collect() {
       this.reset();
       const engine = active.engine;
-      if (engine !== null) this.set({ bundle_hash: engine.bundleHash, constitution_hash: engine.bundle.constitution_hash, version: String(engine.bundle.version) }, 1);
+      if (engine !== null)
+        this.set(
+          {
+            bundle_hash: engine.bundleHash,
+            constitution_hash: engine.bundle.constitution_hash,
+            version: String(engine.bundle.version),
+          },
+          1,
+        );
     },
   });
   new client.Gauge({
@@ -92,9 +121,15 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   app.healthContributors.push(active.health);
 
   const log = new DecisionLog(platform.db, platform.audit);
-  const classifierCall = (status: 'ok' | 'error') => metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status });
-  if (config.enforcement.classifier !== null) for (const status of ['ok', 'error'] as const) metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status }, 0);
-  const classifier = config.enforcement.classifier === null ? null : createModerationClient(config.enforcement.classifier, classifierCall);
+  const classifierCall = (status: 'ok' | 'error') =>
+    metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status });
+  if (config.enforcement.classifier !== null)
+    for (const status of ['ok', 'error'] as const)
+      metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status }, 0);
+  const classifier =
+    config.enforcement.classifier === null
+      ? null
+      : createModerationClient(config.enforcement.classifier, classifierCall);
   const enforcer = new Enforcer(active, log, createEnforcerMetrics(metrics.registry), {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
@@ -105,16 +140,23 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
 
   await ensureStarterBundle(platform);
   await active.reload();
-  const reload = () => active.reload().catch((error: unknown) => app.log.error({ err: error }, 'reloading the policy bundle failed'));
+  const reload = () =>
+    active.reload().catch((error: unknown) => app.log.error({ err: error }, 'reloading the policy bundle failed'));
   const constitutionChanged = () => void ensureStarterBundle(platform).then(reload, reload);
   const unsubscribe = [
     // After a lost connection the listener is back but what was announced meanwhile is not: look again.
-    await platform.db.listen(BUNDLE_ACTIVATED, () => void reload(), () => void reload()),
+    await platform.db.listen(
+      BUNDLE_ACTIVATED,
+      () => void reload(),
+      () => void reload(),
+    ),
     // A constitution enacted after PGC started may be the first one: the starter bundle can be built now.
     await platform.db.listen(CONSTITUTION_CHANGED, constitutionChanged, constitutionChanged),
   ];
   const backstop = setInterval(() => {
-    active.checkForNewer().catch((error: unknown) => app.log.warn({ err: error }, 'checking for a newer policy bundle failed'));
+    active
+      .checkForNewer()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'checking for a newer policy bundle failed'));
   }, BUNDLE_CHECK_INTERVAL_MS);
   backstop.unref();
   app.addHook('onClose', async () => {
@@ -127,13 +169,25 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   const maxBytes = config.enforcement.maxContentBytes;
   const checkContent = (request: EvaluationRequest) => {
     if (request.content !== undefined && Buffer.byteLength(request.content, 'utf8') > maxBytes) {
-      throw new AppError('too_large', 'CONTENT_TOO_LARGE', `content is over the ${maxBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`);
+      throw new AppError(
+        'too_large',
+        'CONTENT_TOO_LARGE',
+        `content is over the ${maxBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`,
+      );
     }
   };
 
   app.post<{ Body: Static<typeof EvaluateBody> }>(
     '/api/v1/enforcement/evaluate',
-    { config: { access: CALLERS }, schema: { tags: ['enforcement'], summary: 'Decide on one AI request; the decision is logged durably before the answer', body: EvaluateBody, response: errorResponses(400, 401, 403, 413, 503) } },
+    {
+      config: { access: CALLERS },
+      schema: {
+        tags: ['enforcement'],
+        summary: 'Decide on one AI request; the decision is logged durably before the answer',
+        body: EvaluateBody,
+        response: errorResponses(400, 401, 403, 413, 503),
+      },
+    },
     async (request) => {
       checkContent(request.body);
       return enforcer.evaluate(request.body, principalOf(request).userId, request.id);
@@ -142,19 +196,39 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
 
   app.post<{ Body: Static<typeof BatchBody> }>(
     '/api/v1/enforcement/evaluate/batch',
-    { config: { access: CALLERS }, schema: { tags: ['enforcement'], summary: 'Decide on up to 1,000 requests (one group commit)', body: BatchBody, response: errorResponses(400, 401, 403, 413, 503) } },
+    {
+      config: { access: CALLERS },
+      schema: {
+        tags: ['enforcement'],
+        summary: 'Decide on up to 1,000 requests (one group commit)',
+        body: BatchBody,
+        response: errorResponses(400, 401, 403, 413, 503),
+      },
+    },
     async (request) => {
       request.body.requests.forEach(checkContent);
       const caller = principalOf(request).userId;
-      return { results: await Promise.all(request.body.requests.map((item) => enforcer.evaluate(item, caller, request.id))) };
+      return {
+        results: await Promise.all(request.body.requests.map((item) => enforcer.evaluate(item, caller, request.id))),
+      };
     },
   );
 
   app.get<{ Params: Static<typeof UuidParam> }>(
     '/api/v1/enforcement/decisions/:id',
-    { config: { access: READERS }, schema: { tags: ['enforcement'], summary: 'A logged decision with its full trace', params: UuidParam, response: errorResponses(400, 401, 403, 404) } },
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['enforcement'],
+        summary: 'A logged decision with its full trace',
+        params: UuidParam,
+        response: errorResponses(400, 401, 403, 404),
+      },
+    },
     async (request) => {
-      const rows = await platform.db.query<Record<string, unknown>>('SELECT * FROM decisions WHERE id = $1', [request.params.id]);
+      const rows = await platform.db.query<Record<string, unknown>>('SELECT * FROM decisions WHERE id = $1', [
+        request.params.id,
+      ]);
       if (rows[0] === undefined) throw new NotFoundError('Decision not found', 'DECISION_NOT_FOUND');
       return rows[0];
     },
@@ -162,12 +236,20 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
 
   app.get(
     '/api/v1/enforcement/bundle',
-    { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The signed bundle in force with the audit log proof of its activation, for local guards', response: errorResponses(401, 404) } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['enforcement'],
+        summary: 'The signed bundle in force with the audit log proof of its activation, for local guards',
+        response: errorResponses(401, 404),
+      },
+    },
     async () => {
       const engine = active.engine;
       if (engine === null) throw new NotFoundError('No verified bundle is in force', 'NO_ACTIVE_BUNDLE');
       const signed = await store.active();
-      if (signed === null || signed.hash !== engine.bundleHash) throw new NotFoundError('The bundle in force is being replaced; retry', 'NO_ACTIVE_BUNDLE');
+      if (signed === null || signed.hash !== engine.bundleHash)
+        throw new NotFoundError('The bundle in force is being replaced; retry', 'NO_ACTIVE_BUNDLE');
       return { ...signed, log_proof: await bundleLogProof(platform.db, heads, signed, null) };
     },
   );
@@ -176,14 +258,28 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
     '/api/v1/enforcement/rules',
     {
       config: { access: ['admin', 'policy_manager'] },
-      schema: { tags: ['enforcement'], summary: 'Submit a Cedar policy as a draft into the policy store for review (Cedar diagnostics with line and column on 400)', body: SubmitRuleBody, response: errorResponses(400, 401, 403) },
+      schema: {
+        tags: ['enforcement'],
+        summary:
+          'Submit a Cedar policy as a draft into the policy store for review (Cedar diagnostics with line and column on 400)',
+        body: SubmitRuleBody,
+        response: errorResponses(400, 401, 403),
+      },
     },
-    async (request, reply) => reply.status(201).send(await policyStore.submit(request.body, principalOf(request).userId, 'either')),
+    async (request, reply) =>
+      reply.status(201).send(await policyStore.submit(request.body, principalOf(request).userId, 'either')),
   );
 
   app.get(
     '/api/v1/enforcement/rules',
-    { config: { access: 'authenticated' }, schema: { tags: ['enforcement'], summary: 'The policies in force, with the principles they implement', response: errorResponses(401) } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['enforcement'],
+        summary: 'The policies in force, with the principles they implement',
+        response: errorResponses(401),
+      },
+    },
     async () => {
       const engine = active.engine;
       return {
