@@ -41,7 +41,14 @@ export interface Config {
     lockoutMinutes: number;
     loginRateLimitPerMinute: number;
   };
-  http: { bodyLimitBytes: number; rateLimitPerMinute: number; corsOrigins: string[]; trustProxy: boolean | string[] };
+  http: {
+    bodyLimitBytes: number;
+    rateLimitPerMinute: number;
+    corsOrigins: string[];
+    trustProxy: boolean | string[];
+    /** Check every response against its route's declared schema and fail it when it does not match (tests). */
+    checkResponses: boolean;
+  };
   maintenanceFile: string;
   ports: Record<ServiceName, number>;
   serviceUrls: Record<ServiceName, string>;
@@ -264,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerMinute: integer(env, 'ACGS_RATE_LIMIT_PER_MINUTE', 100, 0, 10_000_000),
       corsOrigins: corsOrigins(env),
       trustProxy: trustProxy(env),
+      checkResponses: oneOf(env, 'ACGS_CHECK_RESPONSES', ['true', 'false'] as const, 'false') === 'true',
     },
     maintenanceFile: read(env, 'ACGS_MAINTENANCE_FILE') ?? '/tmp/maintenance_mode',
     ports,
@@ -328,6 +336,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_SIGNING_KEY_PASSPHRASE',
   'ACGS_MAX_CONTENT_BYTES',
   'ACGS_STORE_CONTENT',
+  'ACGS_CHECK_RESPONSES',
   'ACGS_DECISION_CACHE_SIZE',
   'ACGS_KEYWORD_LISTS',
   'ACGS_CLASSIFIER_URL',

@@ -123,6 +123,8 @@ export async function createTestPlatform(
     AUTH_SERVICE_SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
     AUTH_SERVICE_CSRF_SECRET_KEY: 'test-csrf-key-0123456789abcdef0123456789ab',
     ACGS_SIGNING_KEY_PASSPHRASE: 'test-signing-passphrase-0123456789abcdef',
+    // Every response of every integration test is checked against the schema its route declares.
+    ACGS_CHECK_RESPONSES: 'true',
     ...options.env,
   };
   let schema: string | null = null;

@@ -27,6 +27,7 @@ import { rejectUnstorableStrings } from './unstorable-strings.js';
 import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
 import { answerUnparseableRequest } from './client-errors.js';
+import { checkResponsesAgainstSchemas } from './response-check.js';
 
 export interface ServiceDefinition {
   name: ServiceName;
@@ -78,6 +79,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   app.decorate('healthContributors', [] as HealthContributor[]);
   app.addSchema(ErrorBody);
   installErrorHandling(app, definition.name, metrics);
+  if (config.http.checkResponses) checkResponsesAgainstSchemas(app);
   const releaseProcessMetrics = platform.processMetrics.claim(metrics.registry);
   app.addHook('onClose', async () => releaseProcessMetrics());
 
