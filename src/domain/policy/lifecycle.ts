@@ -1,6 +1,7 @@
 import { ConflictError, ForbiddenError } from '../errors.js';
 
-export type PolicyStatus = 'draft' | 'verified' | 'approved' | 'active' | 'superseded' | 'revoked';
+export const POLICY_STATUSES = ['draft', 'verified', 'approved', 'active', 'superseded', 'revoked'] as const;
+export type PolicyStatus = (typeof POLICY_STATUSES)[number];
 export type PolicyAction = 'verify' | 'approve' | 'activate' | 'revoke';
 
 const TRANSITIONS: Record<PolicyAction, { from: readonly PolicyStatus[]; to: PolicyStatus }> = {

@@ -30,7 +30,7 @@ export function checkResponsesAgainstSchemas(app: FastifyInstance): void {
     }
     if (!validate(JSON.parse(JSON.stringify(payload)))) {
       throw new Error(
-        `${route} ${reply.statusCode} does not match its response schema: ${ajv.errorsText(validate.errors)}`,
+        `${route} ${reply.statusCode} does not match its response schema: ${ajv.errorsText(validate.errors)} ${JSON.stringify(validate.errors?.map((e) => e.params))}`,
       );
     }
     return payload;

@@ -24,12 +24,15 @@ export interface PolicyVersion {
   approved_by: string | null;
   approved_at: string | null;
   activated_at: string | null;
+  /** When this version stopped being enforced (superseded or revoked). */
+  retired_at: string | null;
 }
 
-interface PolicyRow extends Omit<PolicyVersion, 'created_at' | 'approved_at' | 'activated_at'> {
+interface PolicyRow extends Omit<PolicyVersion, 'created_at' | 'approved_at' | 'activated_at' | 'retired_at'> {
   created_at: Date;
   approved_at: Date | null;
   activated_at: Date | null;
+  retired_at: Date | null;
 }
 
 const toVersion = (row: PolicyRow): PolicyVersion => ({
@@ -38,6 +41,7 @@ const toVersion = (row: PolicyRow): PolicyVersion => ({
   created_at: row.created_at.toISOString(),
   approved_at: isoOrNull(row.approved_at),
   activated_at: isoOrNull(row.activated_at),
+  retired_at: isoOrNull(row.retired_at),
 });
 
 /** 400 with Cedar's diagnostics, each with the policy, line and column. */

@@ -1,4 +1,5 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
 
 /** Request schemas of the integrity service's routes; PGC's rule submission takes a policy body too. */
 export const PolicyBody = Type.Object(
@@ -35,13 +36,111 @@ export const BundleQuery = Type.Object(
 );
 export const ListQuery = Type.Object(
   {
-    status: Type.Optional(
-      Type.Union(
-        ['draft', 'verified', 'approved', 'active', 'superseded', 'revoked'].map((status) => Type.Literal(status)),
-      ),
-    ),
+    status: Type.Optional(Type.Union(POLICY_STATUSES.map((status) => Type.Literal(status)))),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
     cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
+// Response schemas: what the integrity service (and PGC, which serves the same records) answers with.
+
+const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Time = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const PolicyVersionView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    policy_id: Type.String(),
+    version: Type.Integer({ minimum: 1 }),
+    name: Type.String(),
+    description: Type.String(),
+    source: Type.String({ description: 'The Cedar text' }),
+    principle_keys: Type.Array(Type.String()),
+    status: Type.Union(POLICY_STATUSES.map((status) => Type.Literal(status))),
+    content_hash: Sha256Hex,
+    author: Nullable(Type.String({ format: 'uuid' })),
+    created_at: Time,
+    verification_report: Type.Unknown({ description: 'What the verify step found (null before it ran)' }),
+    approved_by: Nullable(Type.String({ format: 'uuid' })),
+    approved_at: Nullable(Time),
+    activated_at: Nullable(Time),
+    retired_at: Nullable(Time),
+  },
+  { additionalProperties: false },
+);
+
+export const BundlePolicyView = Type.Object(
+  {
+    id: Type.String(),
+    text: Type.String(),
+    effect: Type.Union([Type.Literal('permit'), Type.Literal('forbid')]),
+    principles: Type.Array(Type.String()),
+    obligations: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const BundleView = Type.Object(
+  {
+    format: Type.Literal('acgs-bundle/1'),
+    version: Type.Integer({ minimum: 1 }),
+    schema_version: Type.String(),
+    schema: Type.String({ description: 'The Cedar schema the policies were validated against' }),
+    constitution_hash: Sha256Hex,
+    created_at: Time,
+    policies: Type.Array(BundlePolicyView),
+  },
+  { additionalProperties: false },
+);
+
+export const SignedTreeHeadView = Type.Object(
+  {
+    tree_size: Type.Integer({ minimum: 0 }),
+    root_hash: Sha256Hex,
+    timestamp: Time,
+    signed_data: Type.String({
+      description: 'Exactly the bytes signed: canonical JSON of {root_hash, timestamp, tree_size}',
+    }),
+    signature: Type.String({ description: 'Armored detached OpenPGP signature over signed_data' }),
+    key_fingerprint: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditEntryView = Type.Object(
+  {
+    leaf_index: Type.Integer({ minimum: 0 }),
+    timestamp: Time,
+    user_id: Nullable(Type.String()),
+    action: Type.String(),
+    resource: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    source_ip: Nullable(Type.String()),
+    request_id: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const BundleLogProofView = Type.Object(
+  {
+    entry: AuditEntryView,
+    audit_path: Type.Array(Sha256Hex),
+    tree_head: SignedTreeHeadView,
+    consistency_from: Nullable(Type.Integer({ minimum: 1 })),
+    consistency_path: Type.Array(Sha256Hex),
+  },
+  { additionalProperties: false, description: "The audit log's evidence that this bundle was activated" },
+);
+
+export const LoggedBundleView = Type.Object(
+  {
+    bundle: BundleView,
+    hash: Sha256Hex,
+    signature: Type.String({ description: 'Armored detached OpenPGP signature over the canonical JSON of bundle' }),
+    key_id: Type.String({ description: 'Fingerprint of the signing key' }),
+    log_proof: Nullable(BundleLogProofView),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ACTIONS, CONTEXT_ATTRIBUTES, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../../domain/policy/governance-schema.js';
+import { BundlePolicyView } from '../integrity/schemas.js';
 
 const literals = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)));
 const AttributeValue = Type.Union([Type.String({ maxLength: 1000 }), Type.Integer(), Type.Boolean()]);
@@ -43,5 +44,111 @@ export const EvaluateBody = Type.Object(
 
 export const BatchBody = Type.Object(
   { requests: Type.Array(EvaluateBody, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+
+// Response schemas.
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+const ReasonView = Type.Object(
+  {
+    policy_id: Nullable(Type.String()),
+    effect: Type.Union([Type.Literal('permit'), Type.Literal('forbid')]),
+    principles: Type.Array(Type.String()),
+    error_code: Type.Optional(
+      Type.String({ description: 'When no policy chose this: see docs/errors.md, decision reasons' }),
+    ),
+    message: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const FindingView = Type.Object(
+  {
+    detector: literals(['pii', 'secrets', 'injection', 'keywords']),
+    kind: Type.String(),
+    start: Type.Integer({ minimum: 0 }),
+    end: Type.Integer({ minimum: 0 }),
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const ObligationView = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('redact'),
+      spans: Type.Array(
+        Type.Object(
+          { start: Type.Integer(), end: Type.Integer(), kind: Type.String() },
+          { additionalProperties: false },
+        ),
+      ),
+      redacted_content: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('require_human_review'), policy_ids: Type.Array(Type.String()) },
+    { additionalProperties: false },
+  ),
+]);
+
+export const DecisionView = Type.Object(
+  {
+    decision_id: Type.String({ format: 'uuid' }),
+    decision: literals(['allow', 'deny']),
+    reasons: Type.Array(ReasonView),
+    findings: Type.Array(FindingView),
+    obligations: Type.Array(ObligationView),
+    constitution_hash: Nullable(Sha256Hex),
+    bundle_hash: Nullable(Sha256Hex),
+    evaluated_at: Type.String({ format: 'date-time' }),
+    latency_us: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const BatchView = Type.Object({ results: Type.Array(DecisionView) }, { additionalProperties: false });
+
+const EntityView = Type.Object(
+  { type: Type.String(), id: Type.String(), attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  { additionalProperties: false },
+);
+
+export const DecisionRecordView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    created_at: Type.String({ format: 'date-time' }),
+    caller_id: Nullable(Type.String({ format: 'uuid' })),
+    principal: EntityView,
+    action: Type.String(),
+    resource: EntityView,
+    context: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The context Cedar saw, detector values included',
+    }),
+    content_digest: Nullable(Sha256Hex),
+    content: Nullable(Type.String({ description: 'Only with ACGS_STORE_CONTENT=true' })),
+    decision: literals(['allow', 'deny']),
+    reasons: Type.Array(ReasonView),
+    findings: Type.Array(FindingView),
+    obligations: Type.Array(ObligationView),
+    bundle_hash: Nullable(Sha256Hex),
+    constitution_hash: Nullable(Sha256Hex),
+    latency_us: Type.Integer({ minimum: 0 }),
+    request_id: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const RulesView = Type.Object(
+  {
+    bundle_version: Nullable(Type.Integer({ minimum: 1 })),
+    bundle_hash: Nullable(Sha256Hex),
+    constitution_hash: Nullable(Sha256Hex),
+    policies: Type.Array(BundlePolicyView),
+  },
   { additionalProperties: false },
 );

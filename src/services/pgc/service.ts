@@ -18,9 +18,9 @@ import { BUNDLE_ACTIVATED, BundleStore } from '../integrity/bundle-store.js';
 import { DecisionLog } from './decision-log.js';
 import { createEnforcerMetrics, Enforcer } from './enforcer.js';
 import { createModerationClient } from './moderation-client.js';
-import { PolicyBody as SubmitRuleBody } from '../integrity/schemas.js';
+import { LoggedBundleView, PolicyBody as SubmitRuleBody, PolicyVersionView } from '../integrity/schemas.js';
 import { PolicyStore } from '../integrity/policy-store.js';
-import { BatchBody, EvaluateBody } from './schemas.js';
+import { BatchBody, BatchView, DecisionRecordView, DecisionView, EvaluateBody, RulesView } from './schemas.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
@@ -185,7 +185,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
         tags: ['enforcement'],
         summary: 'Decide on one AI request; the decision is logged durably before the answer',
         body: EvaluateBody,
-        response: errorResponses(400, 401, 403, 413, 503),
+        response: { 200: DecisionView, ...errorResponses(400, 401, 403, 413, 503) },
       },
     },
     async (request) => {
@@ -202,7 +202,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
         tags: ['enforcement'],
         summary: 'Decide on up to 1,000 requests (one group commit)',
         body: BatchBody,
-        response: errorResponses(400, 401, 403, 413, 503),
+        response: { 200: BatchView, ...errorResponses(400, 401, 403, 413, 503) },
       },
     },
     async (request) => {
@@ -222,7 +222,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
         tags: ['enforcement'],
         summary: 'A logged decision with its full trace',
         params: UuidParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: DecisionRecordView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -241,7 +241,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
       schema: {
         tags: ['enforcement'],
         summary: 'The signed bundle in force with the audit log proof of its activation, for local guards',
-        response: errorResponses(401, 404),
+        response: { 200: LoggedBundleView, ...errorResponses(401, 404) },
       },
     },
     async () => {
@@ -263,7 +263,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
         summary:
           'Submit a Cedar policy as a draft into the policy store for review (Cedar diagnostics with line and column on 400)',
         body: SubmitRuleBody,
-        response: errorResponses(400, 401, 403),
+        response: { 201: PolicyVersionView, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) =>
@@ -277,7 +277,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
       schema: {
         tags: ['enforcement'],
         summary: 'The policies in force, with the principles they implement',
-        response: errorResponses(401),
+        response: { 200: RulesView, ...errorResponses(401) },
       },
     },
     async () => {
