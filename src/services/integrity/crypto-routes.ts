@@ -5,6 +5,7 @@ import client from 'prom-client';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
+import { HashView, SignatureView, SigningKeyList, SigningKeyView, VerificationView } from './schemas.js';
 import type { SigningKeys } from './signing-keys.js';
 
 const Encoding = Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64')], { default: 'utf8' }));
@@ -39,7 +40,11 @@ export function registerCryptoRoutes(
     '/api/v1/crypto/keys',
     {
       config: { access: 'public' },
-      schema: { tags: ['crypto'], summary: 'Armored public keys (active and retired) with fingerprints' },
+      schema: {
+        tags: ['crypto'],
+        summary: 'Armored public keys (active and retired) with fingerprints',
+        response: { 200: SigningKeyList },
+      },
     },
     async () => ({ items: await keys.list() }),
   );
@@ -51,7 +56,7 @@ export function registerCryptoRoutes(
       schema: {
         tags: ['crypto'],
         summary: 'Retire the active signing key and create a new one; old signatures still verify',
-        response: errorResponses(401, 403),
+        response: { 201: SigningKeyView, ...errorResponses(401, 403) },
       },
     },
     async (request, reply) => reply.status(201).send(await keys.rotate(principalOf(request).userId)),
@@ -65,7 +70,7 @@ export function registerCryptoRoutes(
         tags: ['crypto'],
         summary: 'Detached armored OpenPGP signature with the active key (admin only: it is the platform key)',
         body: SignBody,
-        response: errorResponses(400, 401, 403),
+        response: { 200: SignatureView, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -90,7 +95,7 @@ export function registerCryptoRoutes(
         tags: ['crypto'],
         summary: 'Check a detached signature against every platform key, active or retired',
         body: VerifyBody,
-        response: errorResponses(400, 401),
+        response: { 200: VerificationView, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
@@ -108,7 +113,7 @@ export function registerCryptoRoutes(
         tags: ['crypto'],
         summary: 'SHA-256 or SHA3-256 of the data, hex',
         body: HashBody,
-        response: errorResponses(400, 401),
+        response: { 200: HashView, ...errorResponses(400, 401) },
       },
     },
     async (request) => ({

@@ -12,7 +12,17 @@ import { BundleStore } from './bundle-store.js';
 import { bundleLogProof } from './bundle-log-proof.js';
 import { PolicyStore } from './policy-store.js';
 import type { TreeHeads } from './tree-heads.js';
-import { BundleQuery, BundleVersionParam, ListQuery, PolicyBody, PolicyIdParam } from './schemas.js';
+import {
+  BundleQuery,
+  BundleVersionParam,
+  ListQuery,
+  PolicyBody,
+  PolicyIdParam,
+  PolicyVersionList,
+  PolicyVersionView,
+  PolicyWithVersionsView,
+  ServedBundleView,
+} from './schemas.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const EDITORS = ['admin', 'policy_manager'] as const;
@@ -30,7 +40,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         tags: ['policies'],
         summary: 'Latest version of each policy, by id',
         querystring: ListQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: PolicyVersionList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -53,7 +63,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         tags: ['policies'],
         summary: 'Create a policy (draft v1); Cedar is validated against the governance schema',
         body: PolicyBody,
-        response: errorResponses(400, 401, 403, 409),
+        response: { 201: PolicyVersionView, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) =>
@@ -68,7 +78,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         tags: ['policies'],
         summary: 'The latest version with the list of versions',
         params: PolicyIdParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: PolicyWithVersionsView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => store.latest(request.params.id),
@@ -83,7 +93,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         summary: 'Add a new version (versions are immutable); it starts as a draft',
         params: PolicyIdParam,
         body: PolicyBody,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: PolicyVersionView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => store.submit(request.body, principalOf(request).userId, 'next', request.params.id),
@@ -108,7 +118,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         summary:
           'The bundle in force with its detached OpenPGP signature and the audit log proof of its activation (ETag = bundle hash; If-None-Match → 304)',
         querystring: BundleQuery,
-        response: errorResponses(400, 401, 404),
+        response: { 200: ServedBundleView, ...errorResponses(400, 401, 404) },
       },
     },
     async (request, reply) => {
@@ -130,7 +140,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
         summary: 'One bundle version with its signature and log proof',
         params: BundleVersionParam,
         querystring: BundleQuery,
-        response: errorResponses(400, 401, 404),
+        response: { 200: ServedBundleView, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -156,7 +166,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
           tags: ['policies'],
           summary: summaries[action],
           params: PolicyIdParam,
-          response: errorResponses(400, 401, 403, 404, 409),
+          response: { 200: PolicyVersionView, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request) => {

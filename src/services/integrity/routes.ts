@@ -5,6 +5,7 @@ import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entr
 import { consistencyProof, inclusionProof, rootHash } from '../../domain/audit/merkle.js';
 import { auditTreeSize } from '../../platform/audit.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { ConsistencyProofView, InclusionProofView, ReceiptView, SignedTreeHeadView } from './schemas.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { databaseSubtreeReader, entryAt } from './audit-tree.js';
@@ -89,7 +90,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
       schema: {
         tags: ['audit'],
         summary: 'The signed head of the log now: size, root hash, timestamp, OpenPGP signature over signed_data',
-        response: errorResponses(401, 403),
+        response: { 200: SignedTreeHeadView, ...errorResponses(401, 403) },
       },
     },
     async () => heads.current(),
@@ -103,7 +104,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
         tags: ['audit'],
         summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves',
         querystring: InclusionQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: InclusionProofView, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -137,7 +138,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
         tags: ['audit'],
         summary: 'Receipt for a decision: its log entry, an inclusion proof and the signed tree head that covers it',
         params: UuidParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: ReceiptView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -173,7 +174,7 @@ export async function registerIntegrityRoutes(app: FastifyInstance, context: Ser
         tags: ['audit'],
         summary: 'RFC 9162 consistency proof between two tree sizes',
         querystring: ConsistencyQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: ConsistencyProofView, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {

@@ -144,3 +144,99 @@ export const LoggedBundleView = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const SigningKeyView = Type.Object(
+  {
+    fingerprint: Type.String(),
+    armored_public: Type.String(),
+    active: Type.Boolean(),
+    created_at: Time,
+    retired_at: Nullable(Time),
+  },
+  { additionalProperties: false },
+);
+export const SigningKeyList = Type.Object({ items: Type.Array(SigningKeyView) }, { additionalProperties: false });
+export const SignatureView = Type.Object(
+  { signature: Type.String({ description: 'Armored detached OpenPGP signature' }), fingerprint: Type.String() },
+  { additionalProperties: false },
+);
+export const VerificationView = Type.Object(
+  { valid: Type.Boolean(), fingerprint: Nullable(Type.String({ description: 'The key that made the signature' })) },
+  { additionalProperties: false },
+);
+export const HashView = Type.Object(
+  {
+    algorithm: Type.Union([Type.Literal('sha256'), Type.Literal('sha3-256')]),
+    hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
+  { additionalProperties: false },
+);
+
+export const InclusionProofView = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0 }),
+    tree_size: Type.Integer({ minimum: 1 }),
+    entry: AuditEntryView,
+    leaf_data: Type.String({ description: 'RFC 8785 canonical JSON of entry: the bytes the leaf hash commits to' }),
+    leaf_hash: Sha256Hex,
+    root_hash: Sha256Hex,
+    audit_path: Type.Array(Sha256Hex),
+  },
+  { additionalProperties: false },
+);
+
+export const ReceiptView = Type.Object(
+  {
+    decision_id: Type.String({ format: 'uuid' }),
+    entry: AuditEntryView,
+    leaf_data: Type.String(),
+    leaf_index: Type.Integer({ minimum: 0 }),
+    index: Type.Integer({ minimum: 0, description: 'leaf_index again, so the documented check reads a receipt as is' }),
+    tree_size: Type.Integer({ minimum: 1 }),
+    root_hash: Sha256Hex,
+    audit_path: Type.Array(Sha256Hex),
+    tree_head: SignedTreeHeadView,
+  },
+  { additionalProperties: false },
+);
+
+export const ConsistencyProofView = Type.Object(
+  {
+    first: Type.Integer({ minimum: 1 }),
+    second: Type.Integer({ minimum: 1 }),
+    first_root: Sha256Hex,
+    second_root: Sha256Hex,
+    proof: Type.Array(Sha256Hex),
+  },
+  { additionalProperties: false },
+);
+
+export const ServedBundleView = Type.Object(
+  {
+    bundle: BundleView,
+    hash: Sha256Hex,
+    signature: Type.String(),
+    key_fingerprint: Type.String(),
+    signed_bytes: Type.String({ description: 'What the signature covers' }),
+    log_proof: Nullable(BundleLogProofView),
+  },
+  { additionalProperties: false },
+);
+
+export const PolicyVersionList = Type.Object(
+  { items: Type.Array(PolicyVersionView), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const PolicyWithVersionsView = Type.Object(
+  {
+    ...PolicyVersionView.properties,
+    versions: Type.Array(
+      Type.Object(
+        { version: Type.Integer({ minimum: 1 }), status: PolicyVersionView.properties.status, created_at: Time },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
