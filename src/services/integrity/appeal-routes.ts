@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { APPEAL_REVIEWERS } from '../../domain/appeals/appeals.js';
 import { ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
+import { AppealList, AppealView, PolicyReviewList, PolicyReviewView, ResolvedAppealView } from './schemas.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { AppealStore, decodePageCursor } from './appeal-store.js';
@@ -65,7 +66,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
         tags: ['appeals'],
         summary: 'Appeal a decision: by the principal it affected, or by any person',
         body: FileBody,
-        response: errorResponses(400, 401, 403, 404, 409),
+        response: { 201: AppealView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -82,7 +83,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
         tags: ['appeals'],
         summary: 'Appeals, newest first: all of them for overseers, your own otherwise',
         querystring: AppealListQuery,
-        response: errorResponses(400, 401),
+        response: { 200: AppealList, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
@@ -104,7 +105,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
         tags: ['appeals'],
         summary: 'One appeal (overseers, or whoever filed it)',
         params: UuidParam,
-        response: errorResponses(400, 401, 404),
+        response: { 200: AppealView, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -124,7 +125,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
           'Uphold or overturn the decision (auditor or council member, not the appellant); overturning opens a policy review item',
         params: UuidParam,
         body: ResolveBody,
-        response: errorResponses(400, 401, 403, 404, 409),
+        response: { 200: ResolvedAppealView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) =>
@@ -139,7 +140,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
         tags: ['appeals'],
         summary: 'Policy review items opened by overturned decisions, newest first',
         querystring: ReviewListQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: PolicyReviewList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) =>
@@ -159,7 +160,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
         summary: 'Close a review item with what it concluded',
         params: UuidParam,
         body: CloseBody,
-        response: errorResponses(400, 401, 403, 404, 409),
+        response: { 200: PolicyReviewView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => appeals.closeReview(principalOf(request).userId, request.params.id, request.body.note),

@@ -4,6 +4,7 @@ import { isPlatformAction, PLATFORM_ACTION_NAMESPACES } from '../../domain/audit
 import { entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
 import { ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
+import { AuditEntryList, AuditEntryView } from './schemas.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 
@@ -56,7 +57,7 @@ export function registerAuditLogRoutes(app: FastifyInstance, { platform }: Servi
         summary:
           'Append an event under the calling service identity; answered once it is committed, with its leaf index',
         body: AppendBody,
-        response: errorResponses(400, 401, 403),
+        response: { 201: AuditEntryView, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -90,7 +91,7 @@ export function registerAuditLogRoutes(app: FastifyInstance, { platform }: Servi
         tags: ['audit'],
         summary: 'Search the log, newest first (filters combine; cursor pagination)',
         querystring: ListQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: AuditEntryList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {

@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { auditTreeSize } from '../../platform/audit.js';
+import { VerificationRoundView } from './schemas.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import { countersByLabel } from '../../platform/metrics.js';
 import type { ServiceContext } from '../../platform/http/server.js';
@@ -60,7 +61,7 @@ export function registerAuditVerification(
         tags: ['audit'],
         summary:
           'Run a verification round now: rows appended since the last round, a random sample of older rows, rows without a leaf index, new signed heads',
-        response: errorResponses(401, 403),
+        response: { 200: VerificationRoundView, ...errorResponses(401, 403) },
       },
     },
     async () => {

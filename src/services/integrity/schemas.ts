@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
+import { WATCH_CHECKS } from './audit-watch.js';
 
 /** Request schemas of the integrity service's routes; PGC's rule submission takes a policy body too. */
 export const PolicyBody = Type.Object(
@@ -234,6 +235,67 @@ export const PolicyWithVersionsView = Type.Object(
     versions: Type.Array(
       Type.Object(
         { version: Type.Integer({ minimum: 1 }), status: PolicyVersionView.properties.status, created_at: Time },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const AppealView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    decision_id: Type.String({ format: 'uuid' }),
+    appellant_id: Type.String({ format: 'uuid' }),
+    reason: Type.String(),
+    status: Type.Union([Type.Literal('open'), Type.Literal('upheld'), Type.Literal('overturned')]),
+    rationale: Nullable(Type.String()),
+    resolved_by: Nullable(Type.String({ format: 'uuid' })),
+    resolved_at: Nullable(Time),
+    created_at: Time,
+  },
+  { additionalProperties: false },
+);
+
+export const PolicyReviewView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    appeal_id: Type.String({ format: 'uuid' }),
+    decision_id: Type.String({ format: 'uuid' }),
+    policy_ids: Type.Array(Type.String()),
+    bundle_hash: Nullable(Sha256Hex),
+    status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+    note: Nullable(Type.String()),
+    closed_by: Nullable(Type.String({ format: 'uuid' })),
+    closed_at: Nullable(Time),
+    created_at: Time,
+  },
+  { additionalProperties: false },
+);
+
+const pageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) }, { additionalProperties: false });
+
+export const AppealList = pageOf(AppealView);
+export const PolicyReviewList = pageOf(PolicyReviewView);
+export const ResolvedAppealView = Type.Object(
+  { ...AppealView.properties, policy_review: Nullable(PolicyReviewView) },
+  { additionalProperties: false },
+);
+export const AuditEntryList = pageOf(AuditEntryView);
+
+export const VerificationRoundView = Type.Object(
+  {
+    ok: Type.Boolean(),
+    verified_size: Type.Integer({ minimum: 0 }),
+    tree_size: Type.Integer({ minimum: 0 }),
+    findings: Type.Array(
+      Type.Object(
+        {
+          check: Type.Union(WATCH_CHECKS.map((check) => Type.Literal(check))),
+          leaf_index: Nullable(Type.Integer({ minimum: 0 })),
+          problem: Type.String(),
+        },
         { additionalProperties: false },
       ),
     ),
