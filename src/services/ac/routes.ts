@@ -155,7 +155,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('principles'),
         summary: 'List principles (filters, cursor pagination by key)',
         querystring: S.PrincipleListQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: S.PrincipleList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -183,7 +183,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('principles'),
         summary: 'Create a draft principle (active ones come only by amendment)',
         body: S.PrincipleContentSchema,
-        response: errorResponses(400, 401, 403, 409),
+        response: { 201: S.PrincipleWithWarningsView, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -203,7 +203,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('principles'),
         summary: 'One principle; ETag is its version',
         params: UuidParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: S.PrincipleView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -221,7 +221,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         summary: 'Edit a draft; stale versions get 409 VERSION_CONFLICT',
         params: UuidParam,
         body: S.PrincipleUpdateSchema,
-        response: errorResponses(400, 401, 403, 404, 409, 428),
+        response: { 200: S.PrincipleWithWarningsView, ...errorResponses(400, 401, 403, 404, 409, 428) },
       },
     },
     async (request, reply) => {
@@ -260,7 +260,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
       schema: {
         tags: tags('constitution'),
         summary: 'The constitution in force',
-        response: errorResponses(401, 403, 404),
+        response: { 200: S.VersionView, ...errorResponses(401, 403, 404) },
       },
     },
     async (_request, reply) => {
@@ -276,7 +276,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
       schema: {
         tags: tags('constitution'),
         summary: 'Every version with its hash',
-        response: errorResponses(401, 403),
+        response: { 200: S.VersionList, ...errorResponses(401, 403) },
       },
     },
     async () => ({
@@ -298,7 +298,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('constitution'),
         summary: 'One version in full',
         params: S.VersionParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: S.VersionView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => versionView(await service.version(request.params.n)),
@@ -312,7 +312,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('constitution'),
         summary: 'What changed between two versions',
         querystring: S.DiffQuery,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: S.DiffView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -328,7 +328,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
       schema: {
         tags: tags('constitution'),
         summary: 'Enact the drafts as version 1 of an empty constitution',
-        response: errorResponses(400, 401, 403, 409),
+        response: { 201: S.VersionView, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => reply.status(201).send(versionView(await service.bootstrap(actorOf(request)))),
@@ -355,7 +355,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('constitution'),
         summary: 'Set meta-rules before a constitution exists (afterwards only by amendment)',
         body: S.MetaRulesSchema,
-        response: errorResponses(400, 401, 403, 409),
+        response: { 200: S.MetaRulesSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request) => service.setMetaRules(actorOf(request), request.body),
@@ -371,7 +371,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('council'),
         summary: 'Amendments, newest first',
         querystring: S.AmendmentListQuery,
-        response: errorResponses(400, 401, 403),
+        response: { 200: S.AmendmentList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -397,7 +397,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('council'),
         summary: 'Propose an amendment (a draft until opened)',
         body: S.ProposeBody,
-        response: errorResponses(400, 401, 403, 409),
+        response: { 201: S.AmendmentWithWarningsView, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -417,7 +417,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('council'),
         summary: 'One amendment with its votes',
         params: UuidParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: S.AmendmentWithVotesView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -448,7 +448,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         summary: 'Open voting (proposer or admin)',
         params: UuidParam,
         body: S.OpenBody,
-        response: errorResponses(400, 401, 403, 404, 409),
+        response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -465,7 +465,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('council'),
         summary: 'Withdraw a draft or open amendment (proposer or admin)',
         params: UuidParam,
-        response: errorResponses(400, 401, 403, 404, 409),
+        response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => amendmentView(await service.withdraw(actorOf(request), request.params.id)),
@@ -480,7 +480,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         summary: 'Cast or change your vote; closes and enacts as soon as the outcome is certain',
         params: UuidParam,
         body: S.VoteBody,
-        response: errorResponses(400, 401, 403, 404, 409),
+        response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) =>
@@ -497,7 +497,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         tags: tags('council'),
         summary: 'Discussion of an amendment',
         params: UuidParam,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 200: S.CommentList, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => ({
@@ -519,7 +519,7 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
         summary: 'Comment on an amendment',
         params: UuidParam,
         body: S.CommentBody,
-        response: errorResponses(400, 401, 403, 404),
+        response: { 201: S.CommentView, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
 
 const Slug = Type.String({
@@ -156,3 +156,180 @@ export const DiffQuery = Type.Object(
   { from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) },
   { additionalProperties: false },
 );
+
+// Response schemas.
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Type.String({ format: 'date-time' });
+const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Uuid = Type.String({ format: 'uuid' });
+
+/** A principle's content as enacted or stored (constraints as given; their shape is checked on the way in). */
+const PrincipleContentView = Type.Object(
+  {
+    key: Type.String(),
+    title: Type.String(),
+    description: Type.String(),
+    category: Type.String(),
+    priority: Type.Integer(),
+    scope: Type.Object(
+      { actions: Type.Array(Type.String()), resource_types: Type.Array(Type.String()) },
+      { additionalProperties: false },
+    ),
+    normative_statement: Type.String(),
+    rationale: Type.String(),
+    constraints: Type.Array(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+
+export const PrincipleView = Type.Object(
+  {
+    id: Uuid,
+    ...PrincipleContentView.properties,
+    status: Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('deprecated')]),
+    version: Type.Integer({ minimum: 1 }),
+    created_by: Nullable(Uuid),
+    created_at: Time,
+    updated_at: Time,
+  },
+  { additionalProperties: false },
+);
+
+const ConflictWarningView = Type.Object(
+  {
+    principle_key: Type.String(),
+    constraint_index: Type.Integer({ minimum: 0 }),
+    conflicts_with: Type.String(),
+    other_constraint_index: Type.Integer({ minimum: 0 }),
+    reason: Type.String(),
+  },
+  { additionalProperties: false },
+);
+const Warnings = Type.Array(ConflictWarningView, { description: 'Structural conflicts with active principles' });
+
+export const PrincipleWithWarningsView = Type.Object(
+  { ...PrincipleView.properties, warnings: Warnings },
+  { additionalProperties: false },
+);
+export const PrincipleList = Type.Object(
+  { items: Type.Array(PrincipleView), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);
+
+const VersionSummaryFields = {
+  version: Type.Integer({ minimum: 1 }),
+  hash: Sha256Hex,
+  enacted_at: Time,
+  enacted_by: Nullable(Uuid),
+  enacted_by_amendment: Nullable(Uuid),
+};
+export const VersionView = Type.Object(
+  { ...VersionSummaryFields, principles: Type.Array(PrincipleContentView), meta_rules: MetaRulesSchema },
+  { additionalProperties: false },
+);
+export const VersionList = Type.Object(
+  { items: Type.Array(Type.Object(VersionSummaryFields, { additionalProperties: false })) },
+  { additionalProperties: false },
+);
+
+const FieldChangeMap = Type.Record(
+  Type.String(),
+  Type.Object(
+    { from: Type.Optional(Type.Unknown()), to: Type.Optional(Type.Unknown()) },
+    { additionalProperties: false },
+  ),
+);
+export const DiffView = Type.Object(
+  {
+    from: Type.Integer({ minimum: 1 }),
+    to: Type.Integer({ minimum: 1 }),
+    from_hash: Sha256Hex,
+    to_hash: Sha256Hex,
+    principles: Type.Object(
+      {
+        added: Type.Array(PrincipleContentView),
+        removed: Type.Array(PrincipleContentView),
+        modified: Type.Array(
+          Type.Object({ key: Type.String(), changes: FieldChangeMap }, { additionalProperties: false }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    meta_rules: FieldChangeMap,
+  },
+  { additionalProperties: false },
+);
+
+const Counts = Type.Object(
+  { for: Type.Integer(), against: Type.Integer(), abstain: Type.Integer() },
+  { additionalProperties: false },
+);
+export const AmendmentView = Type.Object(
+  {
+    id: Uuid,
+    title: Type.String(),
+    rationale: Type.String(),
+    changes: Type.Array(AmendmentChangeSchema),
+    principle_keys: Type.Array(Type.String()),
+    status: Type.Union(
+      ['draft', 'open', 'approved', 'rejected', 'expired', 'withdrawn', 'enacted'].map((status) =>
+        Type.Literal(status),
+      ),
+    ),
+    proposed_by: Uuid,
+    created_at: Time,
+    opened_at: Nullable(Time),
+    deadline: Nullable(Time),
+    closed_at: Nullable(Time),
+    council_size: Nullable(Type.Integer({ minimum: 0 })),
+    rules: Nullable(MetaRulesSchema.properties.amendments),
+    outcome: Nullable(
+      Type.Object(
+        {
+          counts: Counts,
+          quorumNeeded: Type.Integer(),
+          quorumMet: Type.Boolean(),
+          decided: Nullable(Type.String()),
+          enactment_error: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    base_version: Nullable(Type.Integer()),
+    enacted_version: Nullable(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+export const AmendmentWithWarningsView = Type.Object(
+  { ...AmendmentView.properties, warnings: Warnings },
+  { additionalProperties: false },
+);
+export const AmendmentWithVotesView = Type.Object(
+  {
+    ...AmendmentView.properties,
+    votes: Type.Array(
+      Type.Object(
+        {
+          voter_id: Uuid,
+          vote: Type.Union([Type.Literal('for'), Type.Literal('against'), Type.Literal('abstain')]),
+          reason: Type.String(),
+          cast_at: Time,
+          updated_at: Time,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const AmendmentList = Type.Object(
+  { items: Type.Array(AmendmentView), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const CommentView = Type.Object(
+  { id: Uuid, author_id: Uuid, body: Type.String(), created_at: Time },
+  { additionalProperties: false },
+);
+export const CommentList = Type.Object({ items: Type.Array(CommentView) }, { additionalProperties: false });
