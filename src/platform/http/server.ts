@@ -200,7 +200,12 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     '/metrics',
     {
       config: { access: 'public', rateLimit: false },
-      schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        produces: ['text/plain'],
+        response: { 200: Type.String({ description: 'Prometheus text exposition format' }) },
+      },
     },
     async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

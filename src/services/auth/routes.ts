@@ -230,7 +230,11 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     '/auth/health/detailed',
     {
       config: { access: 'public', rateLimit: false },
-      schema: { tags: ['operations'], summary: 'Health with pool, cache and session figures' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Health with pool, cache and session figures',
+        response: { 200: S.DetailedHealthView, 503: S.DetailedHealthView },
+      },
     },
     async (_request, reply) => {
       const health = await checkHealth(platform, 'auth', app.healthContributors);
@@ -256,7 +260,7 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
       schema: {
         tags: ['operations'],
         summary: 'Login figures since start and live sessions',
-        response: errorResponses(401, 403),
+        response: { 200: S.AuthFiguresView, ...errorResponses(401, 403) },
       },
     },
     async () => {

@@ -1,3 +1,4 @@
+import { HealthBody } from '../../platform/http/health.js';
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
 
@@ -89,5 +90,41 @@ export const ApiKey = Type.Object({
 
 export const ApiKeyListQuery = Type.Object(
   { user_id: Type.Optional(Type.String({ format: 'uuid' })) },
+  { additionalProperties: false },
+);
+
+export const AuthFiguresView = Type.Object(
+  {
+    attempts: Type.Integer({ minimum: 0 }),
+    successes: Type.Integer({ minimum: 0 }),
+    failures: Type.Integer({ minimum: 0 }),
+    success_rate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+    top_failure_sources: Type.Array(
+      Type.Object(
+        { source_ip: Type.String(), failures: Type.Integer({ minimum: 0 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    active_sessions: Type.Integer({ minimum: 0 }),
+    locked_accounts: Type.Integer({ minimum: 0 }),
+    since: Type.String({ format: 'date-time', description: 'Counters run from this instance start' }),
+  },
+  { additionalProperties: false },
+);
+
+export const DetailedHealthView = Type.Object(
+  {
+    ...HealthBody.properties,
+    database_pool: Type.Object(
+      { open: Type.Integer(), idle: Type.Integer(), waiting: Type.Integer(), max: Type.Integer() },
+      { additionalProperties: false },
+    ),
+    active_sessions: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    token_settings: Type.Object(
+      { access_token_seconds: Type.Integer(), refresh_token_seconds: Type.Integer() },
+      { additionalProperties: false },
+    ),
+    lockout: Type.Object({ threshold: Type.Integer(), minutes: Type.Integer() }, { additionalProperties: false }),
+  },
   { additionalProperties: false },
 );
