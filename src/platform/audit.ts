@@ -2,6 +2,7 @@ import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../dom
 import { appendToFrontier, frontierCoordinates } from '../domain/audit/frontier.js';
 import type { Hash } from '../domain/audit/merkle.js';
 import type { Database, Queryable } from './db/database.js';
+import { valuesList } from './db/values.js';
 import { findUnstorableString } from '../domain/text/unstorable-strings.js';
 import { ValidationError } from '../domain/errors.js';
 
@@ -120,9 +121,8 @@ export class AuditLog {
       source_ip: event.sourceIp ?? null,
       request_id: event.requestId ?? null,
     }));
-    const params: unknown[] = [];
-    const rows = entries.map((entry, index) => {
-      params.push(
+    const values = valuesList(
+      entries.map((entry) => [
         entry.leaf_index,
         timestamp,
         entry.user_id,
@@ -131,17 +131,15 @@ export class AuditLog {
         JSON.stringify(entry.details),
         entry.source_ip,
         entry.request_id,
-      );
-      const base = index * 8;
-      return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
-    });
+      ]),
+    );
     // The leaf commits to the row as stored, read back, never to the values we meant to store: the two differ
     // wherever the database normalises (a lone surrogate becomes U+FFFD), and a leaf hashed from the wrong one
     // would never verify again. Where they differ the event is refused, so no record says less than was given.
     const stored = await tx.query<AuditRow>(
-      `INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${rows.join(', ')}
+      `INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${values.sql}
        RETURNING id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id`,
-      params,
+      values.params,
     );
     const committed = stored.map((row) => entryFromRow(row)).sort((a, b) => a.leaf_index - b.leaf_index);
     for (const [offset, entry] of committed.entries()) {

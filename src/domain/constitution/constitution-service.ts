@@ -1,3 +1,4 @@
+import { CHANNELS } from '../notifications.js';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Role } from '../auth/roles.js';
@@ -29,8 +30,6 @@ export interface ConstitutionObserver {
   voteCast(vote: Vote): void;
   versionEnacted(version: number): void;
 }
-
-export const CONSTITUTION_CHANGED = 'constitution_changed';
 
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
 
@@ -128,7 +127,11 @@ export class ConstitutionService {
     };
     await tx.insertVersion(record);
     await tx.saveMetaRules(document.meta_rules, actorId);
-    await tx.notify(CONSTITUTION_CHANGED, { version: record.version, hash: record.hash, amendment_id: amendmentId });
+    await tx.notify(CHANNELS.constitutionChanged, {
+      version: record.version,
+      hash: record.hash,
+      amendment_id: amendmentId,
+    });
     this.observer.versionEnacted(record.version);
     return { ...record, enactedAt: this.now() };
   }

@@ -1,7 +1,6 @@
+import { CHANNELS } from '../../domain/notifications.js';
 import type { SignedBundle, Bundle } from '../../domain/policy/bundle.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
-
-export const BUNDLE_ACTIVATED = 'bundle_activated';
 
 interface BundleRow {
   version: number;
@@ -66,7 +65,7 @@ export class BundleStore {
     );
     await audit(tx);
     await tx.query('SELECT pg_notify($1, $2)', [
-      BUNDLE_ACTIVATED,
+      CHANNELS.bundleActivated,
       JSON.stringify({ version: signed.bundle.version, hash: signed.hash }),
     ]);
   }

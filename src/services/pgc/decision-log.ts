@@ -1,5 +1,6 @@
 import type { AuditLog } from '../../platform/audit.js';
 import type { Database } from '../../platform/db/database.js';
+import { valuesList } from '../../platform/db/values.js';
 import { isCallerError, ServiceUnavailableError } from '../../domain/errors.js';
 
 export interface DecisionRecord {
@@ -28,8 +29,6 @@ interface Waiter {
   resolve: () => void;
   reject: (error: Error) => void;
 }
-
-const COLUMNS = 16;
 
 /**
  * Durable decision logging by group commit: decisions wait at most maxWaitMs (or until maxBatch are queued), then
@@ -101,9 +100,8 @@ export class DecisionLog {
   }
 
   private async write(records: DecisionRecord[]): Promise<void> {
-    const params: unknown[] = [];
-    const rows = records.map((record, index) => {
-      params.push(
+    const values = valuesList(
+      records.map((record) => [
         record.id,
         record.createdAt,
         record.callerId,
@@ -120,15 +118,14 @@ export class DecisionLog {
         record.bundleHash,
         record.constitutionHash,
         record.latencyUs,
-      );
-      return `(${Array.from({ length: COLUMNS }, (_, column) => `$${index * COLUMNS + column + 1}`).join(', ')}, $${records.length * COLUMNS + index + 1})`;
-    });
-    params.push(...records.map((record) => record.requestId));
+        record.requestId,
+      ]),
+    );
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
-                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id) VALUES ${rows.join(', ')}`,
-        params,
+                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id) VALUES ${values.sql}`,
+        values.params,
       );
       await this.audit.recordMany(
         records.map((record) => ({

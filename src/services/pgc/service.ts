@@ -14,7 +14,8 @@ import { ensureStarterBundle } from '../integrity/bundle-builder.js';
 import { bundleLogProof } from '../integrity/bundle-log-proof.js';
 import { TreeHeads } from '../integrity/tree-heads.js';
 import { platformSigningKeys, verifyWithPlatformKeys } from '../integrity/signing-keys.js';
-import { BUNDLE_ACTIVATED, BundleStore } from '../integrity/bundle-store.js';
+import { BundleStore } from '../integrity/bundle-store.js';
+import { CHANNELS } from '../../domain/notifications.js';
 import { DecisionLog } from './decision-log.js';
 import { createEnforcerMetrics, Enforcer } from './enforcer.js';
 import { createModerationClient } from './moderation-client.js';
@@ -24,7 +25,6 @@ import { BatchBody, BatchView, DecisionRecordView, DecisionView, EvaluateBody, R
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
-const CONSTITUTION_CHANGED = 'constitution_changed';
 /** How often PGC compares the active bundle version with its own, in case a notification never arrived. */
 const BUNDLE_CHECK_INTERVAL_MS = 2000;
 
@@ -146,12 +146,12 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
   const unsubscribe = [
     // After a lost connection the listener is back but what was announced meanwhile is not: look again.
     await platform.db.listen(
-      BUNDLE_ACTIVATED,
+      CHANNELS.bundleActivated,
       () => void reload(),
       () => void reload(),
     ),
     // A constitution enacted after PGC started may be the first one: the starter bundle can be built now.
-    await platform.db.listen(CONSTITUTION_CHANGED, constitutionChanged, constitutionChanged),
+    await platform.db.listen(CHANNELS.constitutionChanged, constitutionChanged, constitutionChanged),
   ];
   const backstop = setInterval(() => {
     active
