@@ -16,3 +16,9 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
 }
 
 export const UuidParam = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
+/** Building blocks of response schemas. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Time = Type.String({ format: 'date-time' });
+export const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+export const Uuid = Type.String({ format: 'uuid' });

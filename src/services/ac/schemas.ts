@@ -1,4 +1,5 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Nullable, Sha256Hex, Time, Uuid } from '../../platform/http/schemas.js';
+import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
 
 const Slug = Type.String({
@@ -158,11 +159,6 @@ export const DiffQuery = Type.Object(
 );
 
 // Response schemas.
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Time = Type.String({ format: 'date-time' });
-const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const Uuid = Type.String({ format: 'uuid' });
 
 /** A principle's content as enacted or stored (constraints as given; their shape is checked on the way in). */
 const PrincipleContentView = Type.Object(

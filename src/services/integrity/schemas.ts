@@ -1,3 +1,4 @@
+import { Nullable, Sha256Hex, Time } from '../../platform/http/schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
 import { WATCH_CHECKS } from './audit-watch.js';
@@ -45,10 +46,6 @@ export const ListQuery = Type.Object(
 );
 
 // Response schemas: what the integrity service (and PGC, which serves the same records) answers with.
-
-const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const Time = Type.String({ format: 'date-time' });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const PolicyVersionView = Type.Object(
   {

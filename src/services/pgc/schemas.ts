@@ -1,3 +1,4 @@
+import { Nullable, Sha256Hex } from '../../platform/http/schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ACTIONS, CONTEXT_ATTRIBUTES, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../../domain/policy/governance-schema.js';
 import { BundlePolicyView } from '../integrity/schemas.js';
@@ -48,9 +49,6 @@ export const BatchBody = Type.Object(
 );
 
 // Response schemas.
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
 const ReasonView = Type.Object(
   {
