@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TNull, type TSchema, type TUnion } from '@sinclair/typebox';
 
 export const ErrorBody = Type.Object(
   {
@@ -18,7 +18,14 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
 export const UuidParam = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 /** Building blocks of response schemas. */
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null`. A scalar schema becomes one schema with two types (`type: ["string", "null"]`) rather than an anyOf:
+ * the serialiser picks an anyOf branch by running a validator on every value, which costs the decision API ~15 %.
+ */
+export const Nullable = <T extends TSchema>(schema: T): TUnion<[T, TNull]> =>
+  (typeof schema['type'] === 'string' && schema['type'] !== 'object' && schema['type'] !== 'array'
+    ? Type.Unsafe({ ...schema, type: [schema['type'], 'null'] })
+    : Type.Union([schema, Type.Null()])) as TUnion<[T, TNull]>;
 export const Time = Type.String({ format: 'date-time' });
 export const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const Uuid = Type.String({ format: 'uuid' });

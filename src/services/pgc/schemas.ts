@@ -74,25 +74,28 @@ const FindingView = Type.Object(
   { additionalProperties: false },
 );
 
-const ObligationView = Type.Union([
-  Type.Object(
-    {
-      type: Type.Literal('redact'),
-      spans: Type.Array(
+// One object rather than a union per type: the serialiser would run a validator on every obligation to pick a branch.
+const ObligationView = Type.Object(
+  {
+    type: literals(['redact', 'require_human_review']),
+    spans: Type.Optional(
+      Type.Array(
         Type.Object(
           { start: Type.Integer(), end: Type.Integer(), kind: Type.String() },
           { additionalProperties: false },
         ),
+        {
+          description: 'redact: the spans replaced',
+        },
       ),
-      redacted_content: Type.String(),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { type: Type.Literal('require_human_review'), policy_ids: Type.Array(Type.String()) },
-    { additionalProperties: false },
-  ),
-]);
+    ),
+    redacted_content: Type.Optional(Type.String({ description: 'redact: the content with the spans replaced' })),
+    policy_ids: Type.Optional(
+      Type.Array(Type.String(), { description: 'require_human_review: the policies asking for it' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const DecisionView = Type.Object(
   {
