@@ -1,3 +1,5 @@
+import type { CompiledKeywordList } from '../domain/detectors/keywords.js';
+import { keywordListsFrom } from './keyword-lists-config.js';
 import { ConfigError } from './errors.js';
 
 export const SERVICE_NAMES = ['auth', 'ac', 'integrity', 'fv', 'gs', 'pgc'] as const;
@@ -64,7 +66,8 @@ export interface Config {
     storeContent: boolean;
     decisionCacheSize: number;
     /** JSON list of {name, terms?, patterns?} keyword lists for the keyword detector. */
-    keywordLists: string | null;
+    /** Customer keyword and pattern lists for the keywords detector (ACGS_KEYWORD_LISTS), compiled. */
+    keywordLists: CompiledKeywordList[];
     /** Fingerprints whose signatures PGC accepts; null = every platform key in the database. */
     trustedKeyFingerprints: string[] | null;
     classifier: {
@@ -292,7 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxContentBytes: integer(env, 'ACGS_MAX_CONTENT_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
       decisionCacheSize: integer(env, 'ACGS_DECISION_CACHE_SIZE', 10_000, 0, 10_000_000),
-      keywordLists: read(env, 'ACGS_KEYWORD_LISTS') ?? null,
+      keywordLists: keywordListsFrom(read(env, 'ACGS_KEYWORD_LISTS') ?? null),
       trustedKeyFingerprints: trustedKeyFingerprints(env),
       classifier: classifier(env),
     },

@@ -2,9 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { EvaluationRequest } from '../../domain/enforcement/decide.js';
-import { compileKeywordLists, type CompiledKeywordList, type KeywordList } from '../../domain/detectors/keywords.js';
 import { AppError, NotFoundError } from '../../domain/errors.js';
-import { ConfigError } from '../../platform/errors.js';
 import { countersByLabel } from '../../platform/metrics.js';
 import { principalOf } from '../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
@@ -27,45 +25,6 @@ const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
 /** How often PGC compares the active bundle version with its own, in case a notification never arrived. */
 const BUNDLE_CHECK_INTERVAL_MS = 2000;
-
-/** Parses ACGS_KEYWORD_LISTS at start-up, so a bad list stops the service with the variable named. */
-function keywordListsFrom(raw: string | null): CompiledKeywordList[] {
-  if (raw === null) return [];
-  let lists: unknown;
-  try {
-    lists = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(
-      'ACGS_KEYWORD_LISTS',
-      'is not JSON; expected [{"name": "...", "terms": ["..."], "patterns": ["..."]}]',
-    );
-  }
-  const valid =
-    Array.isArray(lists) &&
-    lists.every((list: unknown) => {
-      const candidate = list as KeywordList;
-      return (
-        typeof candidate === 'object' &&
-        candidate !== null &&
-        typeof candidate.name === 'string' &&
-        /^[a-z][a-z0-9_]*$/.test(candidate.name) &&
-        (candidate.terms === undefined ||
-          (Array.isArray(candidate.terms) && candidate.terms.every((term) => typeof term === 'string'))) &&
-        (candidate.patterns === undefined ||
-          (Array.isArray(candidate.patterns) && candidate.patterns.every((pattern) => typeof pattern === 'string')))
-      );
-    });
-  if (!valid)
-    throw new ConfigError(
-      'ACGS_KEYWORD_LISTS',
-      'expected a list of {name (snake_case), terms?: string[], patterns?: string[]}',
-    );
-  try {
-    return compileKeywordLists(lists as KeywordList[]);
-  } catch (error) {
-    throw new ConfigError('ACGS_KEYWORD_LISTS', (error as Error).message);
-  }
-}
 
 export async function registerPgcService(app: FastifyInstance, { platform, metrics }: ServiceContext): Promise<void> {
   const { config } = platform;
@@ -134,7 +93,7 @@ export async function registerPgcService(app: FastifyInstance, { platform, metri
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,
-    keywordLists: keywordListsFrom(config.enforcement.keywordLists),
+    keywordLists: config.enforcement.keywordLists,
     classify: classifier,
   });
 
