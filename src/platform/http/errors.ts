@@ -36,20 +36,13 @@ const FRAMEWORK_ERRORS: Record<string, ErrorMapping> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_CONTENT_LENGTH' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_JSON', detail: 'Body is empty but Content-Type is application/json' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', detail: 'Body is not valid JSON' },
-  FST_ERR_BAD_URL: { code: 'BAD_URL', detail: 'Malformed URL' },
+  FST_ERR_BAD_URL: { code: 'BAD_URL', detail: 'Malformed URL: a path segment is not valid percent-encoded UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'PATH_PARAMETER_TOO_LONG',
+    detail: 'A path segment is longer than any identifier this API uses',
+  },
   FST_ERR_ASYNC_CONSTRAINT: { code: 'BAD_REQUEST' },
 };
-
-/** The router's own refusals (raised before a route is matched), in our codes. */
-export function routerErrorMapping(code: string): { status: number; code: ErrorCode; detail: string } {
-  const mapping: { code: ErrorCode; detail: string } =
-    code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? { code: 'PATH_PARAMETER_TOO_LONG', detail: 'A path segment is longer than any identifier this API uses' }
-      : code === 'FST_ERR_BAD_URL'
-        ? { code: 'BAD_URL', detail: 'Malformed URL: a path segment is not valid percent-encoded UTF-8' }
-        : { code: 'BAD_REQUEST', detail: 'The request could not be routed' };
-  return { ...mapping, status: statusOf(mapping.code) };
-}
 
 export function errorBody(request: FastifyRequest, errorCode: ErrorCode, detail: string) {
   return { detail, error_code: errorCode, timestamp: new Date().toISOString(), request_id: request.id };
@@ -63,7 +56,8 @@ function errorHeaders(error: AppError): Record<string, string> {
   return headers;
 }
 
-function classify(error: FastifyError): ErrorMapping & { status: number } {
+/** The code, status and detail an error answers with: ours from its kind, the framework's (router included) by table. */
+export function classify(error: FastifyError): ErrorMapping & { status: number } {
   const mapped = (mapping: ErrorMapping) => ({ ...mapping, status: statusOf(mapping.code) });
   if (error instanceof AppError) return mapped({ code: error.errorCode, detail: error.message });
   if (error.validation !== undefined) return mapped({ code: 'VALIDATION_ERROR', detail: error.message });

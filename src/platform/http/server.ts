@@ -19,7 +19,7 @@ import { RateLimitedError } from '../../domain/errors.js';
 import { createServiceMetrics, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
 import { accessHook } from './access.js';
-import { errorBody, installErrorHandling, routerErrorMapping } from './errors.js';
+import { classify, errorBody, installErrorHandling } from './errors.js';
 import { registerHealthRoute, VERSION, type HealthContributor } from './health.js';
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
@@ -66,11 +66,11 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     clientErrorHandler: (error, socket) => answerUnparseableRequest(error, socket, config.instanceId),
     // Errors the router raises before any route (or hook) is chosen: still our shape, id and headers.
     frameworkErrors: (error, request, reply) => {
-      const { status, code, detail } = routerErrorMapping(error.code);
+      const { status, code, detail } = classify(error);
       void (reply as FastifyReply)
         .status(status)
         .headers({ 'x-request-id': request.id, 'x-instance-id': config.instanceId })
-        .send(errorBody(request, code, detail));
+        .send(errorBody(request, code, detail ?? error.message));
     },
   });
   app.setValidatorCompiler(createValidatorCompiler());
