@@ -25,11 +25,7 @@ export function translateDatabaseError(error: unknown): unknown {
     return new ConflictError(`Duplicate value violates ${pgError.constraint ?? 'a unique constraint'}`, 'DUPLICATE');
   }
   // Data exceptions (class 22) are raised by a value the statement was given: the caller's input, never a crash.
-  if (
-    pgError?.code === '22021' ||
-    pgError?.code === '22P05' ||
-    (pgError?.code === '22P02' && message.includes('Unicode'))
-  ) {
+  if (pgError?.code === '22021' || pgError?.code === '22P05') {
     return new ValidationError('A value holds characters the database cannot store', 'INVALID_STRING');
   }
   if (pgError?.code !== undefined && pgError.code.startsWith('22'))
