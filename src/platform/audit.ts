@@ -82,7 +82,7 @@ export class AuditLog {
         'UPDATE audit_logs AS a SET leaf_index = u.leaf_index, timestamp = u.ts FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, leaf_index, ts) WHERE a.id = u.id',
         [rows.map((row) => row.id), entries.map((entry) => entry.leaf_index), entries.map((entry) => entry.timestamp)],
       );
-      await this.extendTree(tx, size, entries);
+      await this.extendTree(tx, size, entries.map(entryBytes));
       return rows.length;
     });
   }
@@ -94,8 +94,8 @@ export class AuditLog {
   }
 
   /** Hashes entries in as leaves size, size+1, … and stores every subtree hash they complete. */
-  private async extendTree(tx: Queryable, size: number, entries: readonly AuditEntry[]): Promise<void> {
-    const nodes = await appendToFrontier(size, await loadFrontier(tx, size), entries.map(entryBytes));
+  private async extendTree(tx: Queryable, size: number, leafData: readonly Buffer[]): Promise<void> {
+    const nodes = await appendToFrontier(size, await loadFrontier(tx, size), leafData);
     await tx.query(
       'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
       [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],
@@ -142,15 +142,17 @@ export class AuditLog {
       values.params,
     );
     const committed = stored.map((row) => entryFromRow(row)).sort((a, b) => a.leaf_index - b.leaf_index);
-    for (const [offset, entry] of committed.entries()) {
-      if (!entryBytes(entry).equals(entryBytes(entries[offset]!))) {
+    // Each entry is canonicalised once: the bytes compared are the bytes hashed into the tree.
+    const leafData = committed.map(entryBytes);
+    for (const [offset, bytes] of leafData.entries()) {
+      if (!bytes.equals(entryBytes(entries[offset]!))) {
         throw new ValidationError(
           `audit event ${entries[offset]!.action} holds a value the database does not store as given`,
           'INVALID_STRING',
         );
       }
     }
-    await this.extendTree(tx, size, committed);
+    await this.extendTree(tx, size, leafData);
     this.onAppend((performance.now() - started) / 1000);
     return committed;
   }
