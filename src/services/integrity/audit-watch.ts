@@ -162,8 +162,11 @@ const range = (from: number, to: number) =>
 /** One finding per leaf: the first check to see it names it. */
 function dedupe(findings: readonly WatchFinding[]): WatchFinding[] {
   const seen = new Set<number>();
-  return findings.filter(
-    (finding) =>
-      finding.leaf_index === null || (!seen.has(finding.leaf_index) && seen.add(finding.leaf_index) !== undefined),
-  );
+  const kept: WatchFinding[] = [];
+  for (const finding of findings) {
+    if (finding.leaf_index !== null && seen.has(finding.leaf_index)) continue;
+    if (finding.leaf_index !== null) seen.add(finding.leaf_index);
+    kept.push(finding);
+  }
+  return kept;
 }
