@@ -1,12 +1,13 @@
 // Audit log benchmarks: durable appends/s (single and group-committed), proof latency and full verification at size.
 import { performance } from 'node:perf_hooks';
 import { consistencyProof, inclusionProof } from '../src/domain/audit/merkle.js';
-import { AuditLog } from '../src/platform/audit.js';
+import { AuditLog } from '../src/platform/audit/log.js';
+import { AuditReader } from '../src/platform/audit/reader.js';
+import { verifyAuditTree } from '../src/platform/audit/verify.js';
 import type { Database } from '../src/platform/db/database.js';
 import { openPglite } from '../src/platform/db/pglite.js';
 import { openPostgres } from '../src/platform/db/postgres.js';
 import { migrate } from '../src/platform/db/migrate.js';
-import { databaseSubtreeReader, verifyAuditTree } from '../src/services/integrity/audit-tree.js';
 import { createScratchSchema } from '../test/support/postgres-schema.js';
 
 const event = (i: number) => ({
@@ -36,7 +37,7 @@ async function measure(label: string, db: Database, total: number): Promise<void
     `${label}: single appends ${single.toFixed(0)}/s; group-committed (1,000 per transaction) ${grouped.toFixed(0)}/s; filled to ${total.toLocaleString('en')} entries`,
   );
 
-  const reader = databaseSubtreeReader(db);
+  const reader = new AuditReader(db);
   const inclusion: number[] = [];
   const consistency: number[] = [];
   for (let i = 0; i < 200; i += 1) {

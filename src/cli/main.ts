@@ -25,13 +25,12 @@ import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../do
 import { policiesFromSource } from '../domain/policy/policy-files.js';
 import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
 import { buildAndActivateBundle } from '../services/integrity/bundle-builder.js';
-import { verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
+import { signedByPlatformKey, verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
 import { BundleStore } from '../services/integrity/bundle-store.js';
-import { entryBytes } from '../domain/audit/entry.js';
-import { inclusionProof, rootHash } from '../domain/audit/merkle.js';
-import { auditTreeSize } from '../platform/audit.js';
-import { databaseSubtreeReader, entryAt, verifyAuditTree } from '../services/integrity/audit-tree.js';
-import { verifyTreeHeads } from '../services/integrity/tree-heads.js';
+import { proveEntry } from '../platform/audit/proof.js';
+import { AuditReader } from '../platform/audit/reader.js';
+import { verifyTreeHeads } from '../platform/audit/tree-heads.js';
+import { verifyAuditTree } from '../platform/audit/verify.js';
 
 function configOrExit(): Config {
   try {
@@ -240,8 +239,8 @@ audit
       });
       if (options.json !== true && process.stderr.isTTY) process.stderr.write('\n');
       // Signatures and fields of every head; their roots against the rows are part of the report already.
-      const heads = await verifyTreeHeads(db);
-      const headCount = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_tree_heads'))[0]!.n;
+      const heads = await verifyTreeHeads(db, signedByPlatformKey);
+      const headCount = await new AuditReader(db).headCount();
       if (options.json === true)
         console.log(JSON.stringify({ ...report, signed_heads_checked: headCount, head_problems: heads }, null, 2));
       else if (report.findings.length === 0 && heads.length === 0)
@@ -268,26 +267,11 @@ audit
   .action(async (options: { index: number; treeSize?: number }) => {
     const db = await openDatabase(configOrExit());
     try {
-      const size = options.treeSize ?? (await auditTreeSize(db));
+      const reader = new AuditReader(db);
+      const size = options.treeSize ?? (await reader.size());
       if (!Number.isInteger(options.index) || options.index < 0 || options.index >= size)
         throw new Error(`--index must be between 0 and ${size - 1}`);
-      const reader = databaseSubtreeReader(db);
-      const entry = await entryAt(db, options.index);
-      const [path, root] = await Promise.all([inclusionProof(reader, options.index, size), rootHash(reader, size)]);
-      console.log(
-        JSON.stringify(
-          {
-            entry,
-            leaf_data: entryBytes(entry).toString('utf8'),
-            index: options.index,
-            tree_size: size,
-            root_hash: root.toString('hex'),
-            audit_path: path.map((hash) => hash.toString('hex')),
-          },
-          null,
-          2,
-        ),
-      );
+      console.log(JSON.stringify(await proveEntry(reader, await reader.entryAt(options.index), size), null, 2));
     } finally {
       await db.close();
     }

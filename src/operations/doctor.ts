@@ -5,7 +5,8 @@ import { SERVICE_NAMES, type Config, type ServiceName } from '../platform/config
 import type { Queryable } from '../platform/db/database.js';
 import { readMigrations } from '../platform/db/migrate.js';
 import { openPglite } from '../platform/db/pglite.js';
-import { AuditWatch } from '../services/integrity/audit-watch.js';
+import { AuditWatch } from '../platform/audit/watch.js';
+import { signedByPlatformKey } from '../services/integrity/signing-keys.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -323,7 +324,7 @@ async function auditCheck(db: { q: Queryable } | null, probes: ServiceProbe[]): 
   const fix =
     'run `acgs audit verify` to name the first bad index, and treat it as a security incident (docs/audit.md)';
   if (db !== null) {
-    const { size, checked, findings } = await new AuditWatch(db.q).spotCheck(AUDIT_SAMPLE);
+    const { size, checked, findings } = await new AuditWatch(db.q, signedByPlatformKey).spotCheck(AUDIT_SAMPLE);
     if (findings.length === 0)
       return ok('audit log', `${checked} of ${size} entries sampled, latest signed head checked: all match`);
     return {

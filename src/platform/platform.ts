@@ -1,7 +1,7 @@
 import { CsrfTokens } from '../domain/auth/csrf.js';
 import { PasswordHasher } from '../domain/auth/password-hasher.js';
 import { TokenService } from '../domain/auth/tokens.js';
-import { AuditLog } from './audit.js';
+import { AuditLog } from './audit/log.js';
 import { ApiKeyDirectory } from './auth/api-key-directory.js';
 import { Authenticator } from './auth/authenticator.js';
 import { RevocationList } from './auth/revocations.js';

@@ -2,7 +2,7 @@ import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/service.js';
 import { registerAuthRoutes } from './auth/routes.js';
-import { registerIntegrityRoutes } from './integrity/routes.js';
+import { registerIntegrityService } from './integrity/index.js';
 import { registerPgcService } from './pgc/service.js';
 
 /** The six services; each later gains its routes here as its domain lands. */
@@ -23,7 +23,7 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
     name: 'integrity',
     title: 'ACGS-PGP Integrity Service',
     description: 'Policy store and lifecycle, OpenPGP signatures, Merkle audit log and proofs, appeals',
-    routes: registerIntegrityRoutes,
+    routes: registerIntegrityService,
   },
   fv: {
     name: 'fv',

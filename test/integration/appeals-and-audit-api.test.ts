@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { auditTreeSize } from '../../src/platform/audit.js';
+import { AuditReader } from '../../src/platform/audit/reader.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
 import {
   backends,
@@ -75,7 +75,7 @@ for (const backend of await backends()) {
       assert.deepEqual(appended[0].details, { tool: 'search', n: 0, reported_by: service.userId });
       assert.equal(appended[6].leaf_index, appended[0].leaf_index + 6, 'acknowledged with dense leaf indexes');
 
-      const size = await auditTreeSize(env.platform.db);
+      const size = await new AuditReader(env.platform.db).size();
       const refused: [Headers, object, number, string][] = [
         [agent.headers, { action: 'agent.tool_called', resource: 'x' }, 403, 'FORBIDDEN'],
         [auditor, { action: 'agent.tool_called', resource: 'x' }, 403, 'FORBIDDEN'],
@@ -114,7 +114,7 @@ for (const backend of await backends()) {
         assert.equal(response.json().error_code, code);
         assert.ok(response.json().request_id && response.json().timestamp);
       }
-      assert.equal(await auditTreeSize(env.platform.db), size, 'refused appends change nothing');
+      assert.equal(await new AuditReader(env.platform.db).size(), size, 'refused appends change nothing');
 
       const list = async (query: string) => {
         const response = await call('GET', `/api/v1/audit/logs?${query}`, auditor);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { entryBytes, entryFromRow, type AuditRow } from '../../src/domain/audit/entry.js';
-import { AuditLog } from '../../src/platform/audit.js';
+import { AuditLog } from '../../src/platform/audit/log.js';
 import { migrate, readMigrations } from '../../src/platform/db/migrate.js';
 import { openPglite } from '../../src/platform/db/pglite.js';
-import { verifyAuditTree } from '../../src/services/integrity/audit-tree.js';
-import { AuditWatch } from '../../src/services/integrity/audit-watch.js';
+import { verifyAuditTree } from '../../src/platform/audit/verify.js';
+import { signedByPlatformKey } from '../../src/services/integrity/signing-keys.js';
+import { AuditWatch } from '../../src/platform/audit/watch.js';
 import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
-import { verifyTreeHeads } from '../../src/services/integrity/tree-heads.js';
+import { verifyTreeHeads } from '../../src/platform/audit/tree-heads.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
 import {
   backends,
@@ -121,11 +122,14 @@ for (const backend of await backends()) {
         assert.ok((await verifyWithPlatformKeys(env.platform.db, Buffer.from(head.signed_data), head.signature)).valid);
         const again = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json();
         assert.equal(again.signature, head.signature, 'an unchanged log keeps its signed head');
-        assert.deepEqual(await verifyTreeHeads(env.platform.db), []);
+        assert.deepEqual(await verifyTreeHeads(env.platform.db, signedByPlatformKey), []);
         await env.platform.db.query(`UPDATE audit_tree_heads SET root_hash = repeat('0', 64) WHERE tree_size = $1`, [
           head.tree_size,
         ]);
-        assert.match((await verifyTreeHeads(env.platform.db))[0]!.problem, /signed data does not match/);
+        assert.match(
+          (await verifyTreeHeads(env.platform.db, signedByPlatformKey))[0]!.problem,
+          /signed data does not match/,
+        );
         await env.platform.db.query(`UPDATE audit_tree_heads SET root_hash = $1, signature = $2 WHERE tree_size = $3`, [
           head.root_hash,
           (
@@ -138,7 +142,7 @@ for (const backend of await backends()) {
           ).json().hash,
           head.tree_size,
         ]);
-        assert.equal((await verifyTreeHeads(env.platform.db)).length, 1);
+        assert.equal((await verifyTreeHeads(env.platform.db, signedByPlatformKey)).length, 1);
       } finally {
         await app.close();
         await env.cleanup();
@@ -179,7 +183,7 @@ for (const backend of await backends()) {
         try {
           const index = await leafIndexOf(env, 'thing:17');
           // Enough samples that every leaf of this small log is drawn (miss chance below 1e-12).
-          const watch = new AuditWatch(env.platform.db, 1500);
+          const watch = new AuditWatch(env.platform.db, signedByPlatformKey, 1500);
           assert.deepEqual(await watch.run(), []);
           await tamper(env, index);
           const report = await verifyAuditTree(env.platform.db, () => undefined, 8);
@@ -248,7 +252,7 @@ for (const backend of await backends()) {
     it('reports every tampered leaf, not only the first, in acgs audit verify and in the running verification', async () => {
       const env = await populated(backend);
       try {
-        const watch = new AuditWatch(env.platform.db, 0);
+        const watch = new AuditWatch(env.platform.db, signedByPlatformKey, 0);
         assert.deepEqual(await watch.run(), []);
         const early = await leafIndexOf(env, 'thing:3');
         const late = await leafIndexOf(env, 'thing:30');
@@ -289,7 +293,7 @@ for (const backend of await backends()) {
           [head.tree_size - 1],
         );
         assert.match(report.findings[0]!.problem, /deleted/);
-        const watched = await new AuditWatch(env.platform.db).run();
+        const watched = await new AuditWatch(env.platform.db, signedByPlatformKey).run();
         assert.ok(
           watched.some(
             (finding) => finding.check === 'tree_heads' && /rows were deleted from its end/.test(finding.problem),
@@ -343,7 +347,7 @@ for (const backend of await backends()) {
         const report = await verifyAuditTree(env.platform.db);
         assert.match(report.findings[0]!.problem, /no leaf index/);
         assert.deepEqual(
-          (await new AuditWatch(env.platform.db).run()).map((finding) => finding.check),
+          (await new AuditWatch(env.platform.db, signedByPlatformKey).run()).map((finding) => finding.check),
           ['unindexed_rows'],
         );
       } finally {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { auditTreeSize } from '../../src/platform/audit.js';
-import { verifyAuditTree } from '../../src/services/integrity/audit-tree.js';
+import { AuditReader } from '../../src/platform/audit/reader.js';
+import { verifyAuditTree } from '../../src/platform/audit/verify.js';
 import {
   backends,
   createTestApp,
@@ -60,7 +60,7 @@ for (const backend of await backends()) {
     });
 
     it('answers 400 INVALID_STRING naming the field on every service, and changes nothing (the audit log included)', async () => {
-      const sizeBefore = await auditTreeSize(env.platform.db);
+      const sizeBefore = await new AuditReader(env.platform.db).size();
       const cases: [string, string, string, object, Headers, string][] = [];
       for (const [label, bad] of [
         ['NUL', NUL],
@@ -128,7 +128,11 @@ for (const backend of await backends()) {
         assert.ok(body['detail']!.startsWith(field), `${url}: detail names ${field}: ${body['detail']}`);
         assert.ok(body['request_id'] && body['timestamp']);
       }
-      assert.equal(await auditTreeSize(env.platform.db), sizeBefore, 'no audit entry was written for refused input');
+      assert.equal(
+        await new AuditReader(env.platform.db).size(),
+        sizeBefore,
+        'no audit entry was written for refused input',
+      );
       assert.deepEqual((await verifyAuditTree(env.platform.db)).findings, []);
     });
 

@@ -8,11 +8,15 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type onRequestHookHandler,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
 } from 'fastify';
 import type { ServiceName } from '../config.js';
 import { RateLimitedError } from '../../domain/errors.js';
@@ -29,12 +33,24 @@ import { createValidatorCompiler } from './validation.js';
 import { answerUnparseableRequest } from './client-errors.js';
 import { checkResponsesAgainstSchemas } from './response-check.js';
 
+/**
+ * The app a service registers its routes on: handlers get request types from the route's TypeBox schemas, so a
+ * handler never states its own request type and cannot drift from what is validated.
+ */
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
 export interface ServiceDefinition {
   name: ServiceName;
   title: string;
   description: string;
   /** Registers the service's own routes; every route must declare config.access. */
-  routes?: (app: FastifyInstance, context: ServiceContext) => Promise<void> | void;
+  routes?: (app: ServiceApp, context: ServiceContext) => Promise<void> | void;
 }
 
 export interface ServiceContext {
@@ -210,6 +226,6 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  await definition.routes?.(app, { platform, metrics });
+  await definition.routes?.(app.withTypeProvider<TypeBoxTypeProvider>(), { platform, metrics });
   return app;
 }

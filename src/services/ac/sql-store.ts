@@ -10,7 +10,7 @@ import type {
   VoteRecord,
 } from '../../domain/constitution/store.js';
 import type { MetaRules, PrincipleContent, PrincipleStatus, Vote } from '../../domain/constitution/types.js';
-import type { AuditLog } from '../../platform/audit.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 
 // Any constant works, as long as every process uses the same one for constitution changes.

@@ -7,7 +7,7 @@ import type { Platform } from '../../platform/platform.js';
 import { platformSigningKeys } from './signing-keys.js';
 import { BundleStore } from './bundle-store.js';
 import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
-import { TreeHeads } from './tree-heads.js';
+import { TreeHeads } from '../../platform/audit/tree-heads.js';
 
 async function currentConstitutionHash(q: Queryable): Promise<string | null> {
   const rows = await q.query<{ hash: string }>('SELECT hash FROM constitution_versions ORDER BY version DESC LIMIT 1');

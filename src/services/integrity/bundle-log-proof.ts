@@ -1,12 +1,10 @@
-import { entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
-import { consistencyProof, inclusionProof } from '../../domain/audit/merkle.js';
+import { consistencyProof } from '../../domain/audit/merkle.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { BUNDLE_ACTIVATED_ACTION, type BundleLogProof } from '../../domain/policy/transparency.js';
 import type { Database } from '../../platform/db/database.js';
-import { databaseSubtreeReader } from './audit-tree.js';
-import type { TreeHeads } from './tree-heads.js';
-
-const hex = (hash: Buffer) => hash.toString('hex');
+import { proveEntry } from '../../platform/audit/proof.js';
+import { AuditReader } from '../../platform/audit/reader.js';
+import type { TreeHeads } from '../../platform/audit/tree-heads.js';
 
 /**
  * The log's evidence that a bundle was activated: its activation entry, an inclusion proof against a signed head that
@@ -19,26 +17,20 @@ export async function bundleLogProof(
   signed: SignedBundle,
   sinceTreeSize: number | null,
 ): Promise<BundleLogProof | null> {
-  const row = (
-    await db.query<AuditRow>(
-      `SELECT * FROM audit_logs WHERE resource = $1 AND action = $2 AND details->>'hash' = $3 AND leaf_index IS NOT NULL ORDER BY leaf_index LIMIT 1`,
-      [`bundle:${signed.bundle.version}`, BUNDLE_ACTIVATED_ACTION, signed.hash],
-    )
-  )[0];
-  if (row === undefined) return null;
-  const entry = entryFromRow(row);
+  const reader = new AuditReader(db);
+  const entry = await reader.firstEntry(BUNDLE_ACTIVATED_ACTION, `bundle:${signed.bundle.version}`, signed.hash);
+  if (entry === null) return null;
   const head = await heads.covering(entry.leaf_index);
-  const reader = databaseSubtreeReader(db);
   const since = sinceTreeSize !== null && sinceTreeSize >= 1 && sinceTreeSize <= head.tree_size ? sinceTreeSize : null;
-  const [path, consistency] = await Promise.all([
-    inclusionProof(reader, entry.leaf_index, head.tree_size),
+  const [proof, consistency] = await Promise.all([
+    proveEntry(reader, entry, head),
     since === null ? Promise.resolve([]) : consistencyProof(reader, since, head.tree_size),
   ]);
   return {
     entry,
-    audit_path: path.map(hex),
+    audit_path: proof.audit_path,
     tree_head: head,
     consistency_from: since,
-    consistency_path: consistency.map(hex),
+    consistency_path: consistency.map((hash) => hash.toString('hex')),
   };
 }

@@ -169,6 +169,13 @@ export class PolicyStore {
   }
 
   /** Moves the latest version along the lifecycle; activation and revocation change what is enforced. */
+  async countByStatus(): Promise<{ status: PolicyStatus; count: number }[]> {
+    const rows = await this.platform.db.query<{ status: PolicyStatus; n: number }>(
+      'SELECT status, count(*)::int AS n FROM policies GROUP BY status',
+    );
+    return rows.map((row) => ({ status: row.status, count: row.n }));
+  }
+
   async apply(
     action: PolicyAction,
     policyId: string,

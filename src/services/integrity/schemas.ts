@@ -1,7 +1,7 @@
 import { Nullable, Sha256Hex, Time } from '../../platform/http/schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
-import { WATCH_CHECKS } from './audit-watch.js';
+import { WATCH_CHECKS } from '../../platform/audit/watch.js';
 
 /** Request schemas of the integrity service's routes; PGC's rule submission takes a policy body too. */
 export const PolicyBody = Type.Object(

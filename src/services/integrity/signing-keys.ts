@@ -5,10 +5,12 @@ import {
   verifyDetached,
   type UnlockedKey,
 } from '../../domain/crypto/openpgp.js';
-import type { AuditLog } from '../../platform/audit.js';
+import type { AuditLog } from '../../platform/audit/log.js';
+import type { HeadSignatureCheck, HeadSigner } from '../../platform/audit/tree-heads.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Platform } from '../../platform/platform.js';
+import { ValidationError } from '../../domain/errors.js';
 
 export interface SigningKeyInfo {
   fingerprint: string;
@@ -44,8 +46,18 @@ export async function verifyWithPlatformKeys(
   );
 }
 
+/** A tree head's signature check: a stored signature that no longer parses was tampered with, a finding. */
+export const signedByPlatformKey: HeadSignatureCheck = async (q, data, signature) => {
+  try {
+    return (await verifyWithPlatformKeys(q, data, signature)).valid;
+  } catch (error) {
+    if (error instanceof ValidationError) return false;
+    throw error;
+  }
+};
+
 /** The platform's OpenPGP keys: one active for signing, retired ones kept for verifying what they signed. */
-export class SigningKeys {
+export class SigningKeys implements HeadSigner {
   private unlocked: { fingerprint: string; key: UnlockedKey } | null = null;
 
   constructor(
@@ -92,6 +104,10 @@ export class SigningKeys {
       created_at: row.created_at.toISOString(),
       retired_at: null,
     };
+  }
+
+  async ready(): Promise<void> {
+    await this.active();
   }
 
   async sign(data: Uint8Array, q: Queryable = this.db): Promise<{ signature: string; fingerprint: string }> {

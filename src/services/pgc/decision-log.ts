@@ -1,4 +1,4 @@
-import type { AuditLog } from '../../platform/audit.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 import type { Database } from '../../platform/db/database.js';
 import { valuesList } from '../../platform/db/values.js';
 import { isCallerError, ServiceUnavailableError } from '../../domain/errors.js';

@@ -10,7 +10,7 @@ import type { ServiceContext } from '../../platform/http/server.js';
 import { ActiveBundle, BUNDLE_LOAD_FAILURES } from './active-bundle.js';
 import { ensureStarterBundle } from '../integrity/bundle-builder.js';
 import { bundleLogProof } from '../integrity/bundle-log-proof.js';
-import { TreeHeads } from '../integrity/tree-heads.js';
+import { TreeHeads } from '../../platform/audit/tree-heads.js';
 import { platformSigningKeys, verifyWithPlatformKeys } from '../integrity/signing-keys.js';
 import { BundleStore } from '../integrity/bundle-store.js';
 import { CHANNELS } from '../../domain/notifications.js';

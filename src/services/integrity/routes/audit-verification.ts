@@ -1,12 +1,12 @@
 import client from 'prom-client';
-import type { FastifyInstance } from 'fastify';
-import { auditTreeSize } from '../../platform/audit.js';
-import { VerificationRoundView } from './schemas.js';
-import { errorResponses } from '../../platform/http/schemas.js';
-import { countersByLabel } from '../../platform/metrics.js';
-import type { ServiceContext } from '../../platform/http/server.js';
-import { AuditWatch, WATCH_CHECKS } from './audit-watch.js';
-import type { TreeHeads } from './tree-heads.js';
+import { AuditReader } from '../../../platform/audit/reader.js';
+import { VerificationRoundView } from '../schemas.js';
+import { errorResponses } from '../../../platform/http/schemas.js';
+import { countersByLabel } from '../../../platform/metrics.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { AuditWatch, WATCH_CHECKS } from '../../../platform/audit/watch.js';
+import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
+import { signedByPlatformKey } from '../signing-keys.js';
 
 const TREE_HEAD_INTERVAL_MS = 60_000;
 
@@ -15,12 +15,12 @@ const TREE_HEAD_INTERVAL_MS = 60_000;
  * round with it (and on POST /api/v1/audit/verify), and the metrics the audit alerts watch.
  */
 export function registerAuditVerification(
-  app: FastifyInstance,
+  app: ServiceApp,
   { platform, metrics }: ServiceContext,
   heads: TreeHeads,
 ): void {
   const { db } = platform;
-  const watch = new AuditWatch(db);
+  const watch = new AuditWatch(db, signedByPlatformKey);
   const verifyFailures = countersByLabel(metrics.registry, {
     name: 'acgs_audit_verify_failures_total',
     help: 'Problems found by the running audit log verification (per problem per round), by check',
@@ -69,7 +69,7 @@ export function registerAuditVerification(
       return {
         ok: findings.length === 0,
         verified_size: watch.verifiedSize,
-        tree_size: await auditTreeSize(db),
+        tree_size: await new AuditReader(db).size(),
         findings,
       };
     },

@@ -1,38 +1,28 @@
-import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import type { PolicyAction } from '../../domain/policy/lifecycle.js';
-import { principalOf } from '../../platform/http/access.js';
-import { errorResponses } from '../../platform/http/schemas.js';
-import type { ServiceContext } from '../../platform/http/server.js';
-import type { SignedBundle } from '../../domain/policy/bundle.js';
-import { NotFoundError } from '../../domain/errors.js';
-import { buildAndActivateBundle, lockBundleBuilds } from './bundle-builder.js';
-import { platformSigningKeys } from './signing-keys.js';
-import { BundleStore } from './bundle-store.js';
-import { bundleLogProof } from './bundle-log-proof.js';
-import { PolicyStore } from './policy-store.js';
-import type { TreeHeads } from './tree-heads.js';
+import type { PolicyAction } from '../../../domain/policy/lifecycle.js';
+import { principalOf } from '../../../platform/http/access.js';
+import { errorResponses } from '../../../platform/http/schemas.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { buildAndActivateBundle, lockBundleBuilds } from '../bundle-builder.js';
+import { platformSigningKeys } from '../signing-keys.js';
+import { PolicyStore } from '../policy-store.js';
 import {
-  BundleQuery,
-  BundleVersionParam,
   ListQuery,
   PolicyBody,
   PolicyIdParam,
   PolicyVersionList,
   PolicyVersionView,
   PolicyWithVersionsView,
-  ServedBundleView,
-} from './schemas.js';
+} from '../schemas.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const EDITORS = ['admin', 'policy_manager'] as const;
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
-export function registerPolicyRoutes(app: FastifyInstance, { platform }: ServiceContext, heads: TreeHeads): void {
+export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceContext): void {
   const store = new PolicyStore(platform);
   const keys = platformSigningKeys(platform);
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/v1/policies',
     {
       config: { access: READERS },
@@ -55,7 +45,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
     },
   );
 
-  app.post<{ Body: Static<typeof PolicyBody> }>(
+  app.post(
     '/api/v1/policies',
     {
       config: { access: EDITORS },
@@ -70,7 +60,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
       reply.status(201).send(await store.submit(request.body, principalOf(request).userId, 'new')),
   );
 
-  app.get<{ Params: Static<typeof PolicyIdParam> }>(
+  app.get(
     '/api/v1/policies/:id',
     {
       config: { access: READERS },
@@ -84,7 +74,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
     async (request) => store.latest(request.params.id),
   );
 
-  app.put<{ Params: Static<typeof PolicyIdParam>; Body: Static<typeof PolicyBody> }>(
+  app.put(
     '/api/v1/policies/:id',
     {
       config: { access: EDITORS },
@@ -99,57 +89,6 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
     async (request) => store.submit(request.body, principalOf(request).userId, 'next', request.params.id),
   );
 
-  const bundles = new BundleStore(platform.db);
-  const bundleView = async (signed: SignedBundle, sinceTreeSize: number | undefined) => ({
-    bundle: signed.bundle,
-    hash: signed.hash,
-    signature: signed.signature,
-    key_fingerprint: signed.key_id,
-    signed_bytes: 'RFC 8785 canonical JSON of bundle, UTF-8',
-    log_proof: await bundleLogProof(platform.db, heads, signed, sinceTreeSize ?? null),
-  });
-
-  app.get<{ Querystring: Static<typeof BundleQuery> }>(
-    '/api/v1/bundles/active',
-    {
-      config: { access: 'authenticated' },
-      schema: {
-        tags: ['bundles'],
-        summary:
-          'The bundle in force with its detached OpenPGP signature and the audit log proof of its activation (ETag = bundle hash; If-None-Match → 304)',
-        querystring: BundleQuery,
-        response: { 200: ServedBundleView, ...errorResponses(400, 401, 404) },
-      },
-    },
-    async (request, reply) => {
-      const signed = await bundles.active();
-      if (signed === null) throw new NotFoundError('No bundle has been activated', 'NO_ACTIVE_BUNDLE');
-      const etag = `"${signed.hash}"`;
-      reply.header('etag', etag);
-      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      return bundleView(signed, request.query.since_tree_size);
-    },
-  );
-
-  app.get<{ Params: Static<typeof BundleVersionParam>; Querystring: Static<typeof BundleQuery> }>(
-    '/api/v1/bundles/:version',
-    {
-      config: { access: 'authenticated' },
-      schema: {
-        tags: ['bundles'],
-        summary: 'One bundle version with its signature and log proof',
-        params: BundleVersionParam,
-        querystring: BundleQuery,
-        response: { 200: ServedBundleView, ...errorResponses(400, 401, 404) },
-      },
-    },
-    async (request) => {
-      const signed = await bundles.version(request.params.version);
-      if (signed === null) throw new NotFoundError(`No bundle version ${request.params.version}`, 'BUNDLE_NOT_FOUND');
-      return bundleView(signed, request.query.since_tree_size);
-    },
-  );
-
   const summaries: Record<PolicyAction, string> = {
     verify:
       'Attach a verification report (schema and Cedar validation until the verification service exists): draft → verified',
@@ -158,7 +97,7 @@ export function registerPolicyRoutes(app: FastifyInstance, { platform }: Service
     revoke: 'Revoke a version; revoking the active one takes it out of the bundle in force',
   };
   for (const action of ['verify', 'approve', 'activate', 'revoke'] as const) {
-    app.post<{ Params: Static<typeof PolicyIdParam> }>(
+    app.post(
       `/api/v1/policies/:id/${action}`,
       {
         config: { access: EDITORS },

@@ -1,10 +1,10 @@
-import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../domain/audit/entry.js';
-import { appendToFrontier, frontierCoordinates } from '../domain/audit/frontier.js';
-import type { Hash } from '../domain/audit/merkle.js';
-import type { Database, Queryable } from './db/database.js';
-import { valuesList } from './db/values.js';
-import { findUnstorableString } from '../domain/text/unstorable-strings.js';
-import { ValidationError } from '../domain/errors.js';
+import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
+import { appendToFrontier } from '../../domain/audit/frontier.js';
+import type { Database, Queryable } from '../db/database.js';
+import { valuesList } from '../db/values.js';
+import { findUnstorableString } from '../../domain/text/unstorable-strings.js';
+import { ValidationError } from '../../domain/errors.js';
+import { AuditReader } from './reader.js';
 
 export interface AuditEvent {
   userId: string | null;
@@ -17,31 +17,6 @@ export interface AuditEvent {
 
 // Any constant works, as long as every process appending to this log uses the same one.
 const AUDIT_APPEND_LOCK_KEY = 727_170_4;
-
-/** Stored subtree hashes for the given (level, index) coordinates, keyed "level:index"; absent ones are left out. */
-export async function readTreeNodes(
-  q: Queryable,
-  coordinates: readonly [number, number][],
-): Promise<Map<string, Hash>> {
-  if (coordinates.length === 0) return new Map();
-  const rows = await q.query<{ level: number; idx: number; hash: Uint8Array }>(
-    'SELECT level, idx, hash FROM audit_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
-    [coordinates.map(([level]) => level), coordinates.map(([, index]) => index)],
-  );
-  return new Map(rows.map((row) => [`${row.level}:${Number(row.idx)}`, Buffer.from(row.hash)] as const));
-}
-
-/** Loads the right-edge subtree hashes of the tree of `size` leaves. */
-export function loadFrontier(q: Queryable, size: number): Promise<Map<string, Hash>> {
-  return readTreeNodes(q, frontierCoordinates(size));
-}
-
-export async function auditTreeSize(q: Queryable): Promise<number> {
-  const rows = await q.query<{ size: number }>(
-    'SELECT coalesce(max(leaf_index) + 1, 0)::bigint AS size FROM audit_logs',
-  );
-  return Number(rows[0]!.size);
-}
 
 /**
  * Appends governance and security events to the Merkle audit log (RFC 9162). Appends are serialised by an advisory
@@ -74,7 +49,7 @@ export class AuditLog {
   async adoptRowsFromBeforeTheTree(): Promise<number> {
     return this.db.transaction(async (tx) => {
       const size = await this.lockTree(tx);
-      const rows = await tx.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index IS NULL ORDER BY id');
+      const rows = await new AuditReader(tx).rowsOutsideTheTree();
       if (rows.length === 0) return 0;
       const entries = rows.map((row, offset) => entryFromRow(row, size + offset));
       // Stored timestamps carry microseconds; the leaf commits to what readers get back (milliseconds), so store that.
@@ -90,12 +65,12 @@ export class AuditLog {
   /** Takes the append lock for the rest of the transaction and returns the tree size it then owns. */
   private async lockTree(tx: Queryable): Promise<number> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-    return auditTreeSize(tx);
+    return new AuditReader(tx).size();
   }
 
   /** Hashes entries in as leaves size, size+1, … and stores every subtree hash they complete. */
   private async extendTree(tx: Queryable, size: number, leafData: readonly Buffer[]): Promise<void> {
-    const nodes = await appendToFrontier(size, await loadFrontier(tx, size), leafData);
+    const nodes = await appendToFrontier(size, await new AuditReader(tx).frontier(size), leafData);
     await tx.query(
       'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
       [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],

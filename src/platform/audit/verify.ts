@@ -1,34 +1,8 @@
-import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { entryBytes, entryFromRow } from '../../domain/audit/entry.js';
 import { advanceFrontier, appendLeafHashes, frontierRoot } from '../../domain/audit/frontier.js';
-import { leafHash, rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
-import { auditTreeSize, readTreeNodes } from '../../platform/audit.js';
-import type { Queryable } from '../../platform/db/database.js';
-
-/** Complete-subtree hashes read from audit_tree_nodes: what proofs are made of. */
-export function databaseSubtreeReader(q: Queryable): SubtreeReader {
-  const nodes = (coordinates: readonly [number, number][]) => readTreeNodes(q, coordinates);
-  return {
-    nodes,
-    async node(level, index) {
-      const hash = (await nodes([[level, index]])).get(`${level}:${index}`);
-      if (hash === undefined) throw new Error(`audit tree node ${level}:${index} is missing`);
-      return hash;
-    },
-  };
-}
-
-/** The entry stored as leaf `index`, or a 404 when the log has no such leaf. */
-export async function entryAt(q: Queryable, index: number): Promise<AuditEntry> {
-  const row = (await q.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = $1', [index]))[0];
-  if (row === undefined) throw new NotFoundError(`no audit entry at leaf ${index}`, 'ENTRY_NOT_FOUND');
-  return entryFromRow(row);
-}
-
-export async function treeHead(q: Queryable): Promise<{ size: number; root: Hash }> {
-  const size = await auditTreeSize(q);
-  return { size, root: await rootHash(databaseSubtreeReader(q), size) };
-}
+import { leafHash, type Hash } from '../../domain/audit/merkle.js';
+import type { Queryable } from '../db/database.js';
+import { AuditReader } from './reader.js';
 
 export interface VerifyFinding {
   leaf_index: number | null;
@@ -101,18 +75,15 @@ export async function verifyAuditTree(
   pageSize = 5000,
 ): Promise<VerifyReport> {
   const findings = new LeafFindings();
-  const unindexed = await q.query<{ id: number; n: number }>(
-    'SELECT min(id) AS id, count(*)::int AS n FROM audit_logs WHERE leaf_index IS NULL',
-  );
-  if (unindexed[0] !== undefined && unindexed[0].n > 0)
+  const reader = new AuditReader(q);
+  const outside = await reader.outsideTheTree();
+  if (outside !== null)
     findings.other({
       leaf_index: null,
-      problem: `row id ${unindexed[0].id} has no leaf index (inserted outside the log)${unindexed[0].n > 1 ? `, and ${unindexed[0].n - 1} more` : ''}`,
+      problem: `row id ${outside.firstId} has no leaf index (inserted outside the log)${outside.count > 1 ? `, and ${outside.count - 1} more` : ''}`,
     });
-  const heads = await q.query<{ tree_size: number; root_hash: string }>(
-    'SELECT tree_size, root_hash FROM audit_tree_heads ORDER BY tree_size',
-  );
-  const total = Math.max(await auditTreeSize(q), Number(heads[heads.length - 1]?.tree_size ?? 0));
+  const heads = await reader.headsAfter(0);
+  const total = Math.max(await reader.size(), heads[heads.length - 1]?.tree_size ?? 0);
   const badLeaves: number[] = [];
   const mismatchedHeads: number[] = [];
   let frontier = new Map<string, Hash>();
@@ -120,15 +91,8 @@ export async function verifyAuditTree(
   let done = 0;
   while (done < total) {
     const end = Math.min(total, done + pageSize);
-    const rows = (await q.query<AuditRow>(
-      'SELECT id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id FROM audit_logs WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',
-      [done, end],
-    )) as AuditRow[];
-    const byIndex = new Map(rows.map((row) => [Number(row.leaf_index), row] as const));
-    const storedLeaves = await readTreeNodes(
-      q,
-      Array.from({ length: end - done }, (_, offset) => [0, done + offset] as [number, number]),
-    );
+    const byIndex = await reader.rowsBetween(done, end);
+    const storedLeaves = await reader.leafHashes(Array.from({ length: end - done }, (_, offset) => done + offset));
     const leaves: Hash[] = [];
     for (let index = done; index < end; index += 1) {
       const row = byIndex.get(index);
@@ -143,21 +107,18 @@ export async function verifyAuditTree(
           leaf_index: index,
           problem: 'neither the row nor its leaf hash exists: the tree cannot be recomputed past this leaf',
         });
-        return { size: total, root: (await treeHead(q)).root.toString('hex'), findings: findings.close() };
+        return { size: total, root: (await reader.head()).root.toString('hex'), findings: findings.close() };
       }
       leaves.push(hash);
     }
     // Extend in pieces that end at signed head sizes, so each head is compared with the tree at exactly its size.
     let at = done;
     while (at < end) {
-      while (nextHead < heads.length && Number(heads[nextHead]!.tree_size) <= at) nextHead += 1;
-      const stop = Math.min(end, nextHead < heads.length ? Number(heads[nextHead]!.tree_size) : end);
+      while (nextHead < heads.length && heads[nextHead]!.tree_size <= at) nextHead += 1;
+      const stop = Math.min(end, nextHead < heads.length ? heads[nextHead]!.tree_size : end);
       const created = await appendLeafHashes(at, frontier, leaves.slice(at - done, stop - done));
       const interior = created.filter(([level]) => level > 0);
-      const storedNodes = await readTreeNodes(
-        q,
-        interior.map(([level, index]) => [level, index] as [number, number]),
-      );
+      const storedNodes = await reader.nodes(interior.map(([level, index]) => [level, index] as [number, number]));
       for (const [level, index, hash] of interior) {
         const first = index * 2 ** level;
         const last = first + 2 ** level - 1;
@@ -175,7 +136,7 @@ export async function verifyAuditTree(
       const head = heads[nextHead];
       if (
         head !== undefined &&
-        Number(head.tree_size) === at &&
+        head.tree_size === at &&
         (await frontierRoot(frontier, at)).toString('hex') !== head.root_hash
       )
         mismatchedHeads.push(at);
@@ -191,6 +152,6 @@ export async function verifyAuditTree(
       problem: `${mismatchedHeads.length} signed tree head(s) of sizes ${first}${last === first ? '' : `–${last}`} differ from the root the rows make at that size: the log was changed after they were signed`,
     });
   }
-  const { root } = await treeHead(q);
+  const { root } = await reader.head();
   return { size: total, root: root.toString('hex'), findings: findings.list };
 }

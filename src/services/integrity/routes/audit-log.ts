@@ -1,12 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { isPlatformAction, PLATFORM_ACTION_NAMESPACES } from '../../domain/audit/actions.js';
-import { entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
-import { ValidationError } from '../../domain/errors.js';
-import { principalOf } from '../../platform/http/access.js';
-import { AuditEntryList, AuditEntryView } from './schemas.js';
-import { errorResponses } from '../../platform/http/schemas.js';
-import type { ServiceContext } from '../../platform/http/server.js';
+import { Type } from '@sinclair/typebox';
+import { isPlatformAction, PLATFORM_ACTION_NAMESPACES } from '../../../domain/audit/actions.js';
+import { entryFromRow, type AuditRow } from '../../../domain/audit/entry.js';
+import { ValidationError } from '../../../domain/errors.js';
+import { principalOf } from '../../../platform/http/access.js';
+import { AuditEntryList, AuditEntryView } from '../schemas.js';
+import { errorResponses } from '../../../platform/http/schemas.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 
 const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const MAX_DETAILS_BYTES = 16 * 1024;
@@ -47,8 +46,8 @@ const ListQuery = Type.Object(
 );
 
 /** The audit log as records: services append their own events; readers search it, newest first. */
-export function registerAuditLogRoutes(app: FastifyInstance, { platform }: ServiceContext): void {
-  app.post<{ Body: Static<typeof AppendBody> }>(
+export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceContext): void {
+  app.post(
     '/api/v1/audit/logs',
     {
       config: { access: ['service'] },
@@ -83,7 +82,7 @@ export function registerAuditLogRoutes(app: FastifyInstance, { platform }: Servi
     },
   );
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/v1/audit/logs',
     {
       config: { access: READERS },

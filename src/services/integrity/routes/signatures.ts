@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import client from 'prom-client';
-import { principalOf } from '../../platform/http/access.js';
-import { errorResponses } from '../../platform/http/schemas.js';
-import type { ServiceContext } from '../../platform/http/server.js';
-import { HashView, SignatureView, SigningKeyList, SigningKeyView, VerificationView } from './schemas.js';
-import type { SigningKeys } from './signing-keys.js';
+import { principalOf } from '../../../platform/http/access.js';
+import { errorResponses } from '../../../platform/http/schemas.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { HashView, SignatureView, SigningKeyList, SigningKeyView, VerificationView } from '../schemas.js';
+import type { SigningKeys } from '../signing-keys.js';
 
 const Encoding = Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64')], { default: 'utf8' }));
 const Data = Type.String({ maxLength: 1024 * 1024, description: 'the bytes, as UTF-8 text or base64 (see encoding)' });
@@ -24,8 +23,8 @@ const bytesOf = (body: { data: string; encoding?: 'utf8' | 'base64' }) =>
   Buffer.from(body.data, body.encoding ?? 'utf8');
 
 /** Keys, signatures and hashes (OpenPGP, verifiable with GnuPG). */
-export function registerCryptoRoutes(
-  app: FastifyInstance,
+export function registerSignatureRoutes(
+  app: ServiceApp,
   { platform, metrics }: ServiceContext,
   keys: SigningKeys,
 ): void {
@@ -62,7 +61,7 @@ export function registerCryptoRoutes(
     async (request, reply) => reply.status(201).send(await keys.rotate(principalOf(request).userId)),
   );
 
-  app.post<{ Body: Static<typeof SignBody> }>(
+  app.post(
     '/api/v1/crypto/sign',
     {
       config: { access: ['admin'] },
@@ -87,7 +86,7 @@ export function registerCryptoRoutes(
     },
   );
 
-  app.post<{ Body: Static<typeof VerifyBody> }>(
+  app.post(
     '/api/v1/crypto/verify',
     {
       config: { access: 'authenticated' },
@@ -105,7 +104,7 @@ export function registerCryptoRoutes(
     },
   );
 
-  app.post<{ Body: Static<typeof HashBody> }>(
+  app.post(
     '/api/v1/crypto/hash',
     {
       config: { access: 'authenticated' },

@@ -1,12 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { APPEAL_REVIEWERS } from '../../domain/appeals/appeals.js';
-import { ValidationError } from '../../domain/errors.js';
-import { principalOf } from '../../platform/http/access.js';
-import { AppealList, AppealView, PolicyReviewList, PolicyReviewView, ResolvedAppealView } from './schemas.js';
-import { errorResponses, UuidParam } from '../../platform/http/schemas.js';
-import type { ServiceContext } from '../../platform/http/server.js';
-import { AppealStore, decodePageCursor } from './appeal-store.js';
+import { Type } from '@sinclair/typebox';
+import { APPEAL_REVIEWERS } from '../../../domain/appeals/appeals.js';
+import { ValidationError } from '../../../domain/errors.js';
+import { principalOf } from '../../../platform/http/access.js';
+import { AppealList, AppealView, PolicyReviewList, PolicyReviewView, ResolvedAppealView } from '../schemas.js';
+import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { AppealStore, decodePageCursor } from '../appeal-store.js';
 
 /** Who sees every appeal and every review item. */
 const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
@@ -55,10 +54,10 @@ function cursorFrom(raw: string | undefined): { createdAt: string; id: string } 
 const oversees = (roles: readonly string[]) => roles.some((role) => (OVERSEERS as readonly string[]).includes(role));
 
 /** Appeals of enforcement decisions; an overturned decision opens a review of the policies behind it. */
-export function registerAppealRoutes(app: FastifyInstance, { platform }: ServiceContext): void {
+export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceContext): void {
   const appeals = new AppealStore(platform);
 
-  app.post<{ Body: Static<typeof FileBody> }>(
+  app.post(
     '/api/v1/appeals',
     {
       config: { access: 'authenticated' },
@@ -75,7 +74,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
     },
   );
 
-  app.get<{ Querystring: Static<typeof AppealListQuery> }>(
+  app.get(
     '/api/v1/appeals',
     {
       config: { access: 'authenticated' },
@@ -97,7 +96,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
     },
   );
 
-  app.get<{ Params: Static<typeof UuidParam> }>(
+  app.get(
     '/api/v1/appeals/:id',
     {
       config: { access: 'authenticated' },
@@ -115,7 +114,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
     },
   );
 
-  app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof ResolveBody> }>(
+  app.post(
     '/api/v1/appeals/:id/resolve',
     {
       config: { access: APPEAL_REVIEWERS },
@@ -132,7 +131,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
       appeals.resolve(principalOf(request).userId, request.params.id, request.body.outcome, request.body.rationale),
   );
 
-  app.get<{ Querystring: Static<typeof ReviewListQuery> }>(
+  app.get(
     '/api/v1/policy-reviews',
     {
       config: { access: OVERSEERS },
@@ -151,7 +150,7 @@ export function registerAppealRoutes(app: FastifyInstance, { platform }: Service
       }),
   );
 
-  app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof CloseBody> }>(
+  app.post(
     '/api/v1/policy-reviews/:id/close',
     {
       config: { access: ['admin', 'policy_manager'] },

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { entryBytes, entryFromRow, type AuditRow } from '../../domain/audit/entry.js';
+import { entryBytes, entryFromRow } from '../../domain/audit/entry.js';
 import { leafHash } from '../../domain/audit/merkle.js';
-import { auditTreeSize, readTreeNodes } from '../../platform/audit.js';
-import type { Queryable } from '../../platform/db/database.js';
-import type { VerifyFinding } from './audit-tree.js';
-import { verifyTreeHeads } from './tree-heads.js';
+import type { Queryable } from '../db/database.js';
+import { AuditReader } from './reader.js';
+import { verifyTreeHeads, type HeadSignatureCheck } from './tree-heads.js';
+import type { VerifyFinding } from './verify.js';
 
 export const WATCH_CHECKS = ['new_leaves', 'sampled_leaves', 'sweep', 'unindexed_rows', 'tree_heads'] as const;
 export type WatchCheck = (typeof WATCH_CHECKS)[number];
@@ -33,14 +33,19 @@ export class AuditWatch {
     return this.checkedSize;
   }
 
+  private readonly reader: AuditReader;
+
   constructor(
     private readonly db: Queryable,
+    private readonly signedByPlatformKey: HeadSignatureCheck,
     private readonly sampleSize = 64,
-  ) {}
+  ) {
+    this.reader = new AuditReader(db);
+  }
 
   async run(): Promise<WatchFinding[]> {
-    const size = await auditTreeSize(this.db);
-    const newestHead = await this.newestHeadSize();
+    const size = await this.reader.size();
+    const newestHead = await this.reader.newestHeadSize();
     const end = Math.min(size, this.checkedSize + NEW_LEAVES_PER_ROUND);
     const fresh = await this.checkLeaves(range(this.checkedSize, end), 'new_leaves');
     const sampled =
@@ -89,10 +94,10 @@ export class AuditWatch {
    * latest signed head.
    */
   async spotCheck(count: number): Promise<{ size: number; checked: number; findings: WatchFinding[] }> {
-    const size = await auditTreeSize(this.db);
+    const size = await this.reader.size();
     const indexes =
       size === 0 ? [] : [...new Set(Array.from({ length: Math.min(count, size) }, () => randomInt(size)))];
-    const newestHead = await this.newestHeadSize();
+    const newestHead = await this.reader.newestHeadSize();
     const findings = [
       ...(await this.checkLeaves(indexes, 'sampled_leaves')),
       ...(await this.unindexedRows()),
@@ -102,9 +107,7 @@ export class AuditWatch {
   }
 
   private async unindexedRows(): Promise<WatchFinding[]> {
-    const row = (
-      await this.db.query<{ id: number }>('SELECT id FROM audit_logs WHERE leaf_index IS NULL ORDER BY id LIMIT 1')
-    )[0];
+    const [row] = await this.reader.rowsOutsideTheTree(1);
     return row === undefined
       ? []
       : [
@@ -116,15 +119,8 @@ export class AuditWatch {
         ];
   }
 
-  private async newestHeadSize(): Promise<number> {
-    return Number(
-      (await this.db.query<{ size: number | null }>('SELECT max(tree_size) AS size FROM audit_tree_heads'))[0]?.size ??
-        0,
-    );
-  }
-
   private async headsAfter(treeSize: number): Promise<WatchFinding[]> {
-    const problems = await verifyTreeHeads(this.db, treeSize);
+    const problems = await verifyTreeHeads(this.db, this.signedByPlatformKey, treeSize);
     return problems.map((head) => ({
       check: 'tree_heads',
       leaf_index: null,
@@ -135,14 +131,7 @@ export class AuditWatch {
   /** Re-hashes the rows at these leaf indexes and compares each with its stored leaf hash. */
   private async checkLeaves(indexes: readonly number[], check: WatchCheck): Promise<WatchFinding[]> {
     if (indexes.length === 0) return [];
-    const rows = await this.db.query<AuditRow>('SELECT * FROM audit_logs WHERE leaf_index = ANY($1::bigint[])', [
-      indexes,
-    ]);
-    const byIndex = new Map(rows.map((row) => [Number(row.leaf_index), row] as const));
-    const stored = await readTreeNodes(
-      this.db,
-      indexes.map((index) => [0, index] as [number, number]),
-    );
+    const [byIndex, stored] = await Promise.all([this.reader.rowsAt(indexes), this.reader.leafHashes(indexes)]);
     const findings: WatchFinding[] = [];
     for (const index of [...indexes].sort((a, b) => a - b)) {
       const row = byIndex.get(index);

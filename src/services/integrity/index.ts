@@ -1,0 +1,25 @@
+import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
+import { TreeHeads } from '../../platform/audit/tree-heads.js';
+import { registerIntegrityGauges } from './metrics.js';
+import { registerAppealRoutes } from './routes/appeals.js';
+import { registerAuditLogRoutes } from './routes/audit-log.js';
+import { registerAuditProofRoutes } from './routes/audit-proofs.js';
+import { registerAuditVerification } from './routes/audit-verification.js';
+import { registerBundleRoutes } from './routes/bundles.js';
+import { registerPolicyRoutes } from './routes/policies.js';
+import { registerSignatureRoutes } from './routes/signatures.js';
+import { platformSigningKeys } from './signing-keys.js';
+
+/** Integrity: the policy store and its lifecycle, signed bundles, OpenPGP signatures, the audit log, appeals. */
+export function registerIntegrityService(app: ServiceApp, context: ServiceContext): void {
+  const keys = platformSigningKeys(context.platform);
+  const heads = new TreeHeads(context.platform.db, keys);
+  registerSignatureRoutes(app, context, keys);
+  registerPolicyRoutes(app, context);
+  registerBundleRoutes(app, context, heads);
+  registerAuditLogRoutes(app, context);
+  registerAuditProofRoutes(app, context, heads);
+  registerAppealRoutes(app, context);
+  registerAuditVerification(app, context, heads);
+  registerIntegrityGauges(context);
+}

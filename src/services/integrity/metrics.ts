@@ -1,0 +1,35 @@
+import client from 'prom-client';
+import { AuditReader } from '../../platform/audit/reader.js';
+import type { ServiceContext } from '../../platform/http/server.js';
+import { BundleStore } from './bundle-store.js';
+import { PolicyStore } from './policy-store.js';
+
+/** Gauges read at scrape time from the database, so every instance reports the same figures. */
+export function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
+  new client.Gauge({
+    name: 'acgs_audit_log_size',
+    help: 'Entries in the Merkle audit log',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await new AuditReader(platform.db).size());
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_bundle_active_version',
+    help: 'Version of the bundle marked active in the database (0: none); PGC instances should be enforcing it',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await new BundleStore(platform.db).activeVersion());
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_policies',
+    help: 'Policy versions by lifecycle status',
+    labelNames: ['status'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const { status, count } of await new PolicyStore(platform).countByStatus()) this.set({ status }, count);
+    },
+  });
+}
