@@ -1,3 +1,4 @@
+import { keysetPage, type Page } from '../pagination.js';
 import { randomUUID } from 'node:crypto';
 import { AuthenticationError, ConflictError, LockedError, NotFoundError, ValidationError } from '../errors.js';
 import { generateApiKey } from './api-keys.js';
@@ -37,11 +38,6 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 export interface UserStore {
@@ -289,10 +285,12 @@ export class Accounts {
     return user;
   }
 
-  async listUsers(limit: number, cursor: string | null): Promise<Page<UserRecord>> {
-    const rows = await this.users.list(limit + 1, cursor);
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.email : null };
+  listUsers(limit: number, afterEmail: string | null): Promise<Page<UserRecord>> {
+    return keysetPage(
+      limit,
+      (rows) => this.users.list(rows, afterEmail),
+      (last) => last.email,
+    );
   }
 
   async setRoles(actorId: string, userId: string, roles: Role[]): Promise<UserRecord> {

@@ -1,3 +1,4 @@
+import type { CreatedAtId } from '../pagination.js';
 import type { Role } from '../auth/roles.js';
 import type {
   AmendmentChange,
@@ -75,7 +76,7 @@ export interface PrincipleFilter {
 export interface AmendmentFilter {
   status?: AmendmentStatus;
   limit: number;
-  before?: { createdAt: Date; id: string };
+  before?: CreatedAtId;
 }
 
 /** Everything the constitution logic reads and writes; one instance is bound to one transaction or to none. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createdAtIdCursor, keysetPage } from '../../domain/pagination.js';
 import client from 'prom-client';
 import { ConstitutionService, type Actor } from '../../domain/constitution/constitution-service.js';
 import type { AmendmentRecord, PrincipleRecord, VersionRecord } from '../../domain/constitution/store.js';
@@ -97,18 +98,6 @@ const toContent = (body: Static<typeof S.PrincipleContentSchema>): PrincipleCont
   constraints: body.constraints as Constraint[],
 });
 
-function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
-  if (cursor === undefined) return undefined;
-  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(time ?? '');
-  if (Number.isNaN(createdAt.getTime()) || id === undefined || !/^[0-9a-f-]{36}$/.test(id))
-    throw new ValidationError('cursor is not one this API issued', 'INVALID_CURSOR');
-  return { createdAt, id };
-}
-
-const encodeCursor = (record: AmendmentRecord) =>
-  Buffer.from(`${record.createdAt.toISOString()}|${record.id}`).toString('base64url');
-
 export function constitutionMetrics(registry: client.Registry, currentVersion: () => Promise<number>) {
   new client.Gauge({
     name: 'acgs_constitution_version',
@@ -159,19 +148,13 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const rows = await service.listPrinciples({
-        status: request.query.status,
-        category: request.query.category,
-        text: request.query.q,
-        afterKey: request.query.cursor,
-        limit: limit + 1,
-      });
-      const items = rows.slice(0, limit);
-      return {
-        items: items.map(principleView),
-        next_cursor: rows.length > limit ? items[items.length - 1]!.key : null,
-      };
+      const { status, category, q: text, cursor, limit = 50 } = request.query;
+      const page = await keysetPage(
+        limit,
+        (rows) => service.listPrinciples({ status, category, text, afterKey: cursor, limit: rows }),
+        (last) => last.key,
+      );
+      return { ...page, items: page.items.map(principleView) };
     },
   );
 
@@ -375,17 +358,18 @@ export async function registerConstitutionRoutes(app: FastifyInstance, service: 
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const rows = await service.listAmendments({
-        status: request.query.status as AmendmentRecord['status'] | undefined,
-        limit: limit + 1,
-        before: decodeCursor(request.query.cursor),
-      });
-      const items = rows.slice(0, limit);
-      return {
-        items: items.map(amendmentView),
-        next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null,
-      };
+      const { status, cursor, limit = 50 } = request.query;
+      const page = await keysetPage(
+        limit,
+        (rows) =>
+          service.listAmendments({
+            status: status as AmendmentRecord['status'] | undefined,
+            limit: rows,
+            before: createdAtIdCursor.decode(cursor),
+          }),
+        (last) => createdAtIdCursor.encode(last.createdAt, last.id),
+      );
+      return { ...page, items: page.items.map(amendmentView) };
     },
   );
 

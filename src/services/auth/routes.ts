@@ -297,7 +297,7 @@ export async function registerAuthRoutes(app: FastifyInstance, { platform, metri
     },
     async (request) => {
       const page = await accounts.listUsers(request.query.limit ?? 50, request.query.cursor ?? null);
-      return { items: page.items.map(userView), next_cursor: page.nextCursor };
+      return { ...page, items: page.items.map(userView) };
     },
   );
 

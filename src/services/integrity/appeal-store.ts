@@ -12,6 +12,7 @@ import type { Reason } from '../../domain/enforcement/decide.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
+import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
 import type { Platform } from '../../platform/platform.js';
 
 export interface PolicyReviewItem {
@@ -48,36 +49,12 @@ const toReview = (row: ReviewRow): PolicyReviewItem => ({
   created_at: row.created_at.toISOString(),
 });
 
-/** Keyset pages over (created_at, id), newest first; the cursor is opaque to clients. */
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-function pageOf<T extends { id: string; created_at: string }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return {
-    items,
-    next_cursor:
-      rows.length > limit && last !== undefined
-        ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url')
-        : null,
-  };
-}
-
-export function decodePageCursor(cursor: string): { createdAt: string; id: string } | null {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (createdAt === undefined || id === undefined || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id))
-    return null;
-  return { createdAt, id };
-}
-
-async function listPage<Row extends object, T extends { id: string; created_at: string }>(
+/** A newest-first page of `table` over (created_at, id), rows matching every `column = value` filter. */
+function listPage<Row extends object, T extends { id: string; created_at: string }>(
   q: Queryable,
   table: string,
   filters: [string, unknown][],
-  cursor: { createdAt: string; id: string } | null,
+  after: CreatedAtId | undefined,
   limit: number,
   map: (row: Row) => T,
 ): Promise<Page<T>> {
@@ -87,17 +64,22 @@ async function listPage<Row extends object, T extends { id: string; created_at: 
     params.push(value);
     conditions.push(`${column} = $${params.length}`);
   }
-  if (cursor !== null) {
-    params.push(cursor.createdAt, cursor.id);
+  if (after !== undefined) {
+    params.push(after.createdAt, after.id);
     conditions.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
   }
-  params.push(limit + 1);
   const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-  const rows = await q.query<Row>(
-    `SELECT * FROM ${table} ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
+  return keysetPage(
+    limit,
+    async (rows) =>
+      (
+        await q.query<Row>(
+          `SELECT * FROM ${table} ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1}`,
+          [...params, rows],
+        )
+      ).map(map),
+    (last) => createdAtIdCursor.encode(last.created_at, last.id),
   );
-  return pageOf(rows.map(map), limit);
 }
 
 /** Appeals of decisions and the policy reviews overturned ones open; every change is an audit event in its transaction. */
@@ -153,13 +135,13 @@ export class AppealStore {
   list(filter: {
     status?: AppealStatus;
     appellantId?: string;
-    cursor: { createdAt: string; id: string } | null;
+    after: CreatedAtId | undefined;
     limit: number;
   }): Promise<Page<Appeal>> {
     const filters: [string, unknown][] = [];
     if (filter.status !== undefined) filters.push(['status', filter.status]);
     if (filter.appellantId !== undefined) filters.push(['appellant_id', filter.appellantId]);
-    return listPage(this.platform.db, 'appeals', filters, filter.cursor, filter.limit, toAppeal);
+    return listPage(this.platform.db, 'appeals', filters, filter.after, filter.limit, toAppeal);
   }
 
   /** Resolves an open appeal; overturning it opens a review of the policies that made the decision. */
@@ -221,14 +203,14 @@ export class AppealStore {
 
   listReviews(filter: {
     status?: 'open' | 'closed';
-    cursor: { createdAt: string; id: string } | null;
+    after: CreatedAtId | undefined;
     limit: number;
   }): Promise<Page<PolicyReviewItem>> {
     return listPage(
       this.platform.db,
       'policy_review_items',
       filter.status === undefined ? [] : [['status', filter.status]],
-      filter.cursor,
+      filter.after,
       filter.limit,
       toReview,
     );

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { APPEAL_REVIEWERS } from '../../../domain/appeals/appeals.js';
-import { ValidationError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { AppealList, AppealView, PolicyReviewList, PolicyReviewView, ResolvedAppealView } from '../schemas.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import { AppealStore, decodePageCursor } from '../appeal-store.js';
+import { AppealStore } from '../appeal-store.js';
+import { createdAtIdCursor } from '../../../domain/pagination.js';
 
 /** Who sees every appeal and every review item. */
 const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
@@ -43,13 +43,6 @@ const ReviewListQuery = Type.Object(
   { status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])), ...page },
   { additionalProperties: false },
 );
-
-function cursorFrom(raw: string | undefined): { createdAt: string; id: string } | null {
-  if (raw === undefined) return null;
-  const cursor = decodePageCursor(raw);
-  if (cursor === null) throw new ValidationError('cursor is not one this API issued', 'INVALID_CURSOR');
-  return cursor;
-}
 
 const oversees = (roles: readonly string[]) => roles.some((role) => (OVERSEERS as readonly string[]).includes(role));
 
@@ -90,7 +83,7 @@ export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceConte
       return appeals.list({
         status: request.query.status,
         appellantId: oversees(caller.roles) ? undefined : caller.userId,
-        cursor: cursorFrom(request.query.cursor),
+        after: createdAtIdCursor.decode(request.query.cursor),
         limit: request.query.limit ?? 50,
       });
     },
@@ -145,7 +138,7 @@ export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceConte
     async (request) =>
       appeals.listReviews({
         status: request.query.status,
-        cursor: cursorFrom(request.query.cursor),
+        after: createdAtIdCursor.decode(request.query.cursor),
         limit: request.query.limit ?? 50,
       }),
   );

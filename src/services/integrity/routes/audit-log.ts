@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { isPlatformAction, PLATFORM_ACTION_NAMESPACES } from '../../../domain/audit/actions.js';
-import { entryFromRow, type AuditRow } from '../../../domain/audit/entry.js';
+import { keysetPage } from '../../../domain/pagination.js';
+import { AuditReader } from '../../../platform/audit/reader.js';
 import { ValidationError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { AuditEntryList, AuditEntryView } from '../schemas.js';
@@ -47,6 +48,7 @@ const ListQuery = Type.Object(
 
 /** The audit log as records: services append their own events; readers search it, newest first. */
 export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceContext): void {
+  const reader = new AuditReader(platform.db);
   app.post(
     '/api/v1/audit/logs',
     {
@@ -98,25 +100,19 @@ export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceCon
       const limit = request.query.limit ?? 100;
       if (from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to))
         throw new ValidationError('from must be before to', 'INVALID_RANGE');
-      const conditions = ['leaf_index IS NOT NULL'];
-      const params: unknown[] = [];
-      const where = (sql: string, value: unknown) => {
-        params.push(value);
-        conditions.push(sql.replace('?', `$${params.length}`));
+      const filter = {
+        from,
+        to,
+        userId,
+        action,
+        resource,
+        beforeIndex: cursor === undefined ? undefined : Number(cursor),
       };
-      if (from !== undefined) where('timestamp >= ?', from);
-      if (to !== undefined) where('timestamp < ?', to);
-      if (userId !== undefined) where('user_id = ?', userId);
-      if (action !== undefined) where('action = ?', action);
-      if (resource !== undefined) where('resource = ?', resource);
-      if (cursor !== undefined) where('leaf_index < ?', Number(cursor));
-      params.push(limit + 1);
-      const rows = await platform.db.query<AuditRow>(
-        `SELECT * FROM audit_logs WHERE ${conditions.join(' AND ')} ORDER BY leaf_index DESC LIMIT $${params.length}`,
-        params,
+      return keysetPage(
+        limit,
+        (rows) => reader.search(filter, rows),
+        (last) => String(last.leaf_index),
       );
-      const items = rows.slice(0, limit).map((row) => entryFromRow(row));
-      return { items, next_cursor: rows.length > limit ? String(items[items.length - 1]!.leaf_index) : null };
     },
   );
 }

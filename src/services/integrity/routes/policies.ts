@@ -1,4 +1,5 @@
-import type { PolicyAction } from '../../../domain/policy/lifecycle.js';
+import type { PolicyAction, PolicyStatus } from '../../../domain/policy/lifecycle.js';
+import { keysetPage } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
@@ -34,14 +35,12 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const rows = await store.list({
-        status: request.query.status as never,
-        limit: limit + 1,
-        afterPolicyId: request.query.cursor,
-      });
-      const items = rows.slice(0, limit);
-      return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.policy_id : null };
+      const { status, limit = 50, cursor } = request.query;
+      return keysetPage(
+        limit,
+        (rows) => store.list({ status: status as PolicyStatus | undefined, limit: rows, afterPolicyId: cursor }),
+        (last) => last.policy_id,
+      );
     },
   );
 
