@@ -1,7 +1,7 @@
 import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/service.js';
-import { registerAuthRoutes } from './auth/routes.js';
+import { registerAuthService } from './auth/index.js';
 import { registerIntegrityService } from './integrity/index.js';
 import { registerPgcService } from './pgc/service.js';
 
@@ -11,7 +11,7 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
     name: 'auth',
     title: 'ACGS-PGP Auth Service',
     description: 'Users, login, JWT and refresh tokens, CSRF, RBAC, agent API keys, rate limits and lockout',
-    routes: registerAuthRoutes,
+    routes: registerAuthService,
   },
   ac: {
     name: 'ac',
