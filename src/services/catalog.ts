@@ -1,6 +1,6 @@
 import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
-import { registerAcService } from './ac/service.js';
+import { registerAcService } from './ac/index.js';
 import { registerAuthService } from './auth/index.js';
 import { registerIntegrityService } from './integrity/index.js';
 import { registerPgcService } from './pgc/service.js';

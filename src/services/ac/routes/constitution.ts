@@ -1,0 +1,117 @@
+import type { ConstitutionService } from '../../../domain/constitution/constitution-service.js';
+import { errorResponses } from '../../../platform/http/schemas.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import * as S from '../schemas.js';
+import { actorOf, ADMIN, READERS } from '../access.js';
+import { versionView } from '../views.js';
+
+/** The constitution in force, its versions and diffs, its bootstrap, and the meta-rules. */
+export function registerConstitutionRoutes(app: ServiceApp, service: ConstitutionService): void {
+  app.get(
+    '/api/v1/constitution',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['constitution'],
+        summary: 'The constitution in force',
+        response: { 200: S.VersionView, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (_request, reply) => {
+      const current = await service.current();
+      return reply.header('etag', `"${current.hash}"`).send(versionView(current));
+    },
+  );
+
+  app.get(
+    '/api/v1/constitution/versions',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['constitution'],
+        summary: 'Every version with its hash',
+        response: { 200: S.VersionList, ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({
+      items: (await service.listVersions()).map((record) => ({
+        version: record.version,
+        hash: record.hash,
+        enacted_at: record.enactedAt.toISOString(),
+        enacted_by: record.enactedBy,
+        enacted_by_amendment: record.enactedByAmendment,
+      })),
+    }),
+  );
+
+  app.get(
+    '/api/v1/constitution/versions/:n',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['constitution'],
+        summary: 'One version in full',
+        params: S.VersionParam,
+        response: { 200: S.VersionView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => versionView(await service.version(request.params.n)),
+  );
+
+  app.get(
+    '/api/v1/constitution/diff',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['constitution'],
+        summary: 'What changed between two versions',
+        querystring: S.DiffQuery,
+        response: { 200: S.DiffView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { from, to, diff } = await service.diff(request.query.from, request.query.to);
+      return { from: from.version, to: to.version, from_hash: from.hash, to_hash: to.hash, ...diff };
+    },
+  );
+
+  app.post(
+    '/api/v1/constitution/bootstrap',
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: ['constitution'],
+        summary: 'Enact the drafts as version 1 of an empty constitution',
+        response: { 201: S.VersionView, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(versionView(await service.bootstrap(actorOf(request)))),
+  );
+
+  app.get(
+    '/api/v1/meta-rules',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['constitution'],
+        summary: 'Conflict resolution and amendment rules',
+        response: { 200: S.MetaRulesSchema, ...errorResponses(401, 403) },
+      },
+    },
+    async () => service.metaRules(),
+  );
+
+  app.put(
+    '/api/v1/meta-rules',
+    {
+      config: { access: ADMIN },
+      schema: {
+        tags: ['constitution'],
+        summary: 'Set meta-rules before a constitution exists (afterwards only by amendment)',
+        body: S.MetaRulesSchema,
+        response: { 200: S.MetaRulesSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request) => service.setMetaRules(actorOf(request), request.body),
+  );
+}

@@ -1,0 +1,185 @@
+import type { ConstitutionService } from '../../../domain/constitution/constitution-service.js';
+import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import * as S from '../schemas.js';
+import { createdAtIdCursor, keysetPage } from '../../../domain/pagination.js';
+import type { AmendmentRecord } from '../../../domain/constitution/store.js';
+import type { AmendmentChange } from '../../../domain/constitution/types.js';
+import { actorOf, PARTICIPANTS, READERS } from '../access.js';
+import { amendmentView } from '../views.js';
+
+/** The constitutional council: amendments proposed, opened, voted on, commented, and closed by their rules. */
+export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionService): void {
+  const council = '/api/v1/constitutional-council/amendments';
+
+  app.get(
+    council,
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['council'],
+        summary: 'Amendments, newest first',
+        querystring: S.AmendmentListQuery,
+        response: { 200: S.AmendmentList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { status, cursor, limit = 50 } = request.query;
+      const page = await keysetPage(
+        limit,
+        (rows) =>
+          service.listAmendments({
+            status: status as AmendmentRecord['status'] | undefined,
+            limit: rows,
+            before: createdAtIdCursor.decode(cursor),
+          }),
+        (last) => createdAtIdCursor.encode(last.createdAt, last.id),
+      );
+      return { ...page, items: page.items.map(amendmentView) };
+    },
+  );
+
+  app.post(
+    council,
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: ['council'],
+        summary: 'Propose an amendment (a draft until opened)',
+        body: S.ProposeBody,
+        response: { 201: S.AmendmentWithWarningsView, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { amendment, warnings } = await service.propose(actorOf(request), {
+        ...request.body,
+        changes: request.body.changes as AmendmentChange[],
+      });
+      return reply.status(201).send({ ...amendmentView(amendment), warnings });
+    },
+  );
+
+  app.get(
+    `${council}/:id`,
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['council'],
+        summary: 'One amendment with its votes',
+        params: UuidParam,
+        response: { 200: S.AmendmentWithVotesView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const amendment = await service.amendment(request.params.id);
+      const votes = await service.votes(amendment.id);
+      return {
+        ...amendmentView(amendment),
+        votes: votes.map((vote) => ({
+          voter_id: vote.voterId,
+          vote: vote.vote,
+          reason: vote.reason,
+          cast_at: vote.castAt.toISOString(),
+          updated_at: vote.updatedAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    `${council}/:id/open`,
+    {
+      config: { access: PARTICIPANTS },
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: {
+        tags: ['council'],
+        summary: 'Open voting (proposer or admin)',
+        params: UuidParam,
+        body: S.OpenBody,
+        response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const deadline = request.body?.deadline === undefined ? null : new Date(request.body.deadline);
+      return amendmentView(await service.open(actorOf(request), request.params.id, deadline));
+    },
+  );
+
+  app.post(
+    `${council}/:id/withdraw`,
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: ['council'],
+        summary: 'Withdraw a draft or open amendment (proposer or admin)',
+        params: UuidParam,
+        response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => amendmentView(await service.withdraw(actorOf(request), request.params.id)),
+  );
+
+  app.post(
+    `${council}/:id/vote`,
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: ['council'],
+        summary: 'Cast or change your vote; closes and enacts as soon as the outcome is certain',
+        params: UuidParam,
+        body: S.VoteBody,
+        response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      amendmentView(
+        await service.vote(actorOf(request), request.params.id, request.body.vote, request.body.reason ?? ''),
+      ),
+  );
+
+  app.get(
+    `${council}/:id/comments`,
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['council'],
+        summary: 'Discussion of an amendment',
+        params: UuidParam,
+        response: { 200: S.CommentList, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      items: (await service.comments(request.params.id)).map((comment) => ({
+        id: comment.id,
+        author_id: comment.authorId,
+        body: comment.body,
+        created_at: comment.createdAt.toISOString(),
+      })),
+    }),
+  );
+
+  app.post(
+    `${council}/:id/comments`,
+    {
+      config: { access: PARTICIPANTS },
+      schema: {
+        tags: ['council'],
+        summary: 'Comment on an amendment',
+        params: UuidParam,
+        body: S.CommentBody,
+        response: { 201: S.CommentView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const comment = await service.comment(actorOf(request), request.params.id, request.body.body);
+      return reply.status(201).send({
+        id: comment.id,
+        author_id: comment.authorId,
+        body: comment.body,
+        created_at: comment.createdAt.toISOString(),
+      });
+    },
+  );
+}
