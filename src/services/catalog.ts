@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/index.js';
 import { registerAuthService } from './auth/index.js';
 import { registerIntegrityService } from './integrity/index.js';
-import { registerPgcService } from './pgc/service.js';
+import { registerPgcService } from './pgc/index.js';
 
 /** The six services; each later gains its routes here as its domain lands. */
 export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {

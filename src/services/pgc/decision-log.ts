@@ -1,3 +1,6 @@
+import type { Finding } from '../../domain/detectors/finding.js';
+import type { Obligation, Reason } from '../../domain/enforcement/decide.js';
+import type { EntityRef } from '../../domain/enforcement/engine.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 import type { Database } from '../../platform/db/database.js';
 import { valuesList } from '../../platform/db/values.js';
@@ -24,6 +27,27 @@ export interface DecisionRecord {
   requestDigest: string;
 }
 
+/** A decisions row as read back: what was decided, on what, by which bundle, and why. */
+export interface StoredDecision {
+  id: string;
+  created_at: string;
+  caller_id: string | null;
+  principal: EntityRef;
+  action: string;
+  resource: EntityRef;
+  context: Record<string, unknown>;
+  content_digest: string | null;
+  content: string | null;
+  decision: 'allow' | 'deny';
+  reasons: Reason[];
+  findings: Finding[];
+  obligations: Obligation[];
+  bundle_hash: string | null;
+  constitution_hash: string | null;
+  latency_us: number;
+  request_id: string | null;
+}
+
 interface Waiter {
   record: DecisionRecord;
   resolve: () => void;
@@ -47,6 +71,19 @@ export class DecisionLog {
     private readonly maxBatch = 256,
     private readonly maxWaitMs = 2,
   ) {}
+
+  /** A logged decision with its full trace, as stored; null when none has this id. */
+  async find(id: string): Promise<StoredDecision | null> {
+    const row = (
+      await this.db.query<Omit<StoredDecision, 'created_at'> & { created_at: Date }>(
+        `SELECT id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision,
+                reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id
+           FROM decisions WHERE id = $1`,
+        [id],
+      )
+    )[0];
+    return row === undefined ? null : { ...row, created_at: row.created_at.toISOString() };
+  }
 
   append(record: DecisionRecord): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -1,15 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import client from 'prom-client';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { decide, type DecisionOutcome, type EvaluationRequest } from '../../domain/enforcement/decide.js';
 import { EngineRequestError } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import { ValidationError } from '../../domain/errors.js';
-import { countersByLabel } from '../../platform/metrics.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
+import { FAIL_CLOSED_CODES, type EnforcerMetrics } from './metrics.js';
 
 export interface DecisionResponse {
   decision_id: string;
@@ -22,53 +21,6 @@ export interface DecisionResponse {
   evaluated_at: string;
   latency_us: number;
 }
-
-export interface EnforcerMetrics {
-  decisions: client.Counter<'decision' | 'action'>;
-  failClosed: client.Counter<'reason'>;
-  denialsByPrinciple: client.Counter<'principle'>;
-  duration: client.Histogram;
-  detectors: client.Histogram<'detector'>;
-}
-
-export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
-  return {
-    decisions: new client.Counter({
-      name: 'acgs_pgc_decisions_total',
-      help: 'Enforcement decisions',
-      labelNames: ['decision', 'action'] as const,
-      registers: [registry],
-    }),
-    failClosed: countersByLabel(registry, {
-      name: 'acgs_pgc_fail_closed_total',
-      help: 'Decisions denied because enforcement could not decide (no verified bundle, classifier down, policy error), by reason',
-      label: 'reason',
-      values: FAIL_CLOSED_CODES,
-    }),
-    duration: new client.Histogram({
-      name: 'acgs_pgc_decision_duration_seconds',
-      help: 'Time to decide (detectors + policy evaluation), excluding logging',
-      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
-      registers: [registry],
-    }),
-    denialsByPrinciple: new client.Counter({
-      name: 'acgs_pgc_denials_by_principle_total',
-      help: 'Denied decisions by the constitutional principle of a deciding policy (a decision with several counts once for each)',
-      labelNames: ['principle'] as const,
-      registers: [registry],
-    }),
-    detectors: new client.Histogram({
-      name: 'acgs_pgc_detector_duration_seconds',
-      help: 'Time each detector took on request content',
-      labelNames: ['detector'] as const,
-      buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
-      registers: [registry],
-    }),
-  };
-}
-
-/** Reason codes of a deny that is a failure to decide rather than a policy's verdict. */
-const FAIL_CLOSED_CODES = ['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR'] as const;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

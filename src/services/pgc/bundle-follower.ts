@@ -1,0 +1,69 @@
+import { CHANNELS } from '../../domain/notifications.js';
+import type { TreeHeads } from '../../platform/audit/tree-heads.js';
+import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
+import { ensureStarterBundle } from '../integrity/bundle-builder.js';
+import { bundleLogProof } from '../integrity/bundle-log-proof.js';
+import type { BundleStore } from '../integrity/bundle-store.js';
+import { verifyWithPlatformKeys } from '../integrity/signing-keys.js';
+import { ActiveBundle } from './active-bundle.js';
+import { createBundleLoadFailures, registerBundleGauges } from './metrics.js';
+
+/** How often PGC compares the active bundle version with its own, in case a notification never arrived. */
+const BUNDLE_CHECK_INTERVAL_MS = 2000;
+
+/**
+ * The bundle this instance enforces, kept current: loaded at start, reloaded on every activation notice (and after a
+ * lost listener comes back), and checked every two seconds in case a notice was missed. A bundle whose signature
+ * (by a pinned key, when pinned), log proof or policies do not check out is refused and the last good one stays.
+ */
+export async function followActiveBundle(
+  app: ServiceApp,
+  { platform, metrics }: ServiceContext,
+  store: BundleStore,
+  heads: TreeHeads,
+): Promise<ActiveBundle> {
+  const loadFailures = createBundleLoadFailures(metrics.registry);
+  const pinned = platform.config.enforcement.trustedKeyFingerprints;
+  const trusted = async (bytes: Uint8Array, signature: string) => {
+    const { valid, fingerprint } = await verifyWithPlatformKeys(platform.db, bytes, signature);
+    return valid && (pinned === null || (fingerprint !== null && pinned.includes(fingerprint.toLowerCase())));
+  };
+  const active = new ActiveBundle(
+    store,
+    trusted,
+    (signed, since) => bundleLogProof(platform.db, heads, signed, since),
+    (reason, detail) => {
+      loadFailures.inc({ reason });
+      app.log.error({ reason, detail }, 'policy bundle refused');
+    },
+  );
+  registerBundleGauges(metrics.registry, active);
+  app.healthContributors.push(active.health);
+
+  await ensureStarterBundle(platform);
+  await active.reload();
+  const reload = () =>
+    active.reload().catch((error: unknown) => app.log.error({ err: error }, 'reloading the policy bundle failed'));
+  const constitutionChanged = () => void ensureStarterBundle(platform).then(reload, reload);
+  const unsubscribe = [
+    // After a lost connection the listener is back but what was announced meanwhile is not: look again.
+    await platform.db.listen(
+      CHANNELS.bundleActivated,
+      () => void reload(),
+      () => void reload(),
+    ),
+    // A constitution enacted after PGC started may be the first one: the starter bundle can be built now.
+    await platform.db.listen(CHANNELS.constitutionChanged, constitutionChanged, constitutionChanged),
+  ];
+  const backstop = setInterval(() => {
+    active
+      .checkForNewer()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'checking for a newer policy bundle failed'));
+  }, BUNDLE_CHECK_INTERVAL_MS);
+  backstop.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(backstop);
+    await Promise.all(unsubscribe.map((stop) => stop()));
+  });
+  return active;
+}

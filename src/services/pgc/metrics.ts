@@ -1,0 +1,91 @@
+import client from 'prom-client';
+import { countersByLabel } from '../../platform/metrics.js';
+import { BUNDLE_LOAD_FAILURES, type ActiveBundle } from './active-bundle.js';
+
+/** Reason codes of a deny that is a failure to decide rather than a policy's verdict. */
+export const FAIL_CLOSED_CODES = ['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR'] as const;
+
+export interface EnforcerMetrics {
+  decisions: client.Counter<'decision' | 'action'>;
+  failClosed: client.Counter<'reason'>;
+  denialsByPrinciple: client.Counter<'principle'>;
+  duration: client.Histogram;
+  detectors: client.Histogram<'detector'>;
+}
+
+export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
+  return {
+    decisions: new client.Counter({
+      name: 'acgs_pgc_decisions_total',
+      help: 'Enforcement decisions',
+      labelNames: ['decision', 'action'] as const,
+      registers: [registry],
+    }),
+    failClosed: countersByLabel(registry, {
+      name: 'acgs_pgc_fail_closed_total',
+      help: 'Decisions denied because enforcement could not decide (no verified bundle, classifier down, policy error), by reason',
+      label: 'reason',
+      values: FAIL_CLOSED_CODES,
+    }),
+    duration: new client.Histogram({
+      name: 'acgs_pgc_decision_duration_seconds',
+      help: 'Time to decide (detectors + policy evaluation), excluding logging',
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    denialsByPrinciple: new client.Counter({
+      name: 'acgs_pgc_denials_by_principle_total',
+      help: 'Denied decisions by the constitutional principle of a deciding policy (a decision with several counts once for each)',
+      labelNames: ['principle'] as const,
+      registers: [registry],
+    }),
+    detectors: new client.Histogram({
+      name: 'acgs_pgc_detector_duration_seconds',
+      help: 'Time each detector took on request content',
+      labelNames: ['detector'] as const,
+      buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Bundles refused, by reason; the last good bundle stays in force meanwhile. */
+export function createBundleLoadFailures(registry: client.Registry): client.Counter<'reason'> {
+  return countersByLabel(registry, {
+    name: 'acgs_pgc_bundle_load_failures_total',
+    help: 'Bundles refused, by reason (signature, not in the audit log, bad proof or tree head, invalid policies); the last good one stays in force',
+    label: 'reason',
+    values: BUNDLE_LOAD_FAILURES,
+  });
+}
+
+/** What this instance enforces, read at scrape time; compared with integrity's acgs_bundle_active_version. */
+export function registerBundleGauges(registry: client.Registry, active: ActiveBundle): void {
+  new client.Gauge({
+    name: 'acgs_pgc_bundle_info',
+    help: 'The bundle in force (value 1), by hash',
+    labelNames: ['bundle_hash', 'constitution_hash', 'version'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const engine = active.engine;
+      if (engine !== null)
+        this.set(
+          {
+            bundle_hash: engine.bundleHash,
+            constitution_hash: engine.bundle.constitution_hash,
+            version: String(engine.bundle.version),
+          },
+          1,
+        );
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_pgc_bundle_version',
+    help: 'Version of the bundle in force (0: none); behind acgs_bundle_active_version means this instance is stale or refused the new bundle',
+    registers: [registry],
+    collect() {
+      this.set(active.engine?.bundle.version ?? 0);
+    },
+  });
+}
