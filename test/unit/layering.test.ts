@@ -44,3 +44,42 @@ describe('layering (docs/architecture.md)', () => {
     assert.deepEqual(offending(/^sdk\//, /^(platform|services|cli|operations)\//), []);
   });
 });
+
+const SERVICES = readdirSync(join(SRC, 'services')).filter((entry) =>
+  statSync(join(SRC, 'services', entry)).isDirectory(),
+);
+const serviceFiles = (service: string) => sources(join(SRC, 'services', service)).map((file) => relative(SRC, file));
+/** The HTTP layer of a service: its entry and its route files. */
+const httpLayer = () =>
+  SERVICES.flatMap((service) =>
+    serviceFiles(service).filter((file) => file.endsWith(`${service}/index.ts`) || file.includes('/routes/')),
+  );
+
+describe('the service shape (docs/architecture.md)', () => {
+  it('finds the services', () => assert.deepEqual(SERVICES.sort(), ['ac', 'auth', 'integrity', 'pgc']));
+  it('each service has one entry, index.ts, exporting register<Name>Service, and its routes under routes/', () => {
+    for (const service of SERVICES) {
+      const entry = readFileSync(join(SRC, 'services', service, 'index.ts'), 'utf8');
+      const name = service.charAt(0).toUpperCase() + service.slice(1);
+      assert.match(entry, new RegExp(`export (async )?function register${name}Service\\(`), service);
+      const registering = serviceFiles(service).filter(
+        (file) =>
+          !file.includes('/routes/') &&
+          /\bapp\.(get|post|put|patch|delete)\(/.test(readFileSync(join(SRC, file), 'utf8')),
+      );
+      assert.deepEqual(registering, [], `${service}: routes outside routes/`);
+    }
+  });
+  it('no SQL in handlers: entries and route files reach the database only through stores', () => {
+    const withSql = httpLayer().filter((file) =>
+      /\.query\s*[<(]|\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s/.test(readFileSync(join(SRC, file), 'utf8')),
+    );
+    assert.deepEqual(withSql, []);
+  });
+  it('handlers take their request types from the route schemas (TypeBox type provider), never hand-written generics', () => {
+    const generic = sources(join(SRC, 'services'))
+      .filter((file) => /\bapp\.(get|post|put|patch|delete|route)</.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    assert.deepEqual(generic, []);
+  });
+});
