@@ -5,11 +5,12 @@ import { loadConfig, SERVICE_NAMES, type Config, type ServiceName } from '../pla
 import { ConfigError } from '../platform/errors.js';
 import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
-import { createPlatform } from '../platform/platform.js';
+import { createPlatform, type Platform } from '../platform/platform.js';
+import type { Database } from '../platform/db/database.js';
 import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
 import { shutdownOnSignals, startServices } from '../services/stack.js';
-import { randomBytes } from 'node:crypto';
+import { generatePassword } from '../domain/auth/password-policy.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { deploymentFiles } from '../operations/deployment.js';
@@ -41,6 +42,26 @@ function configOrExit(): Config {
       process.exit(2);
     }
     throw error;
+  }
+}
+
+/** Runs a command against the configured platform (database, cache, keys) and closes it however the command ends. */
+async function withPlatform<T>(command: (platform: Platform) => Promise<T>): Promise<T> {
+  const platform = await createPlatform(configOrExit());
+  try {
+    return await command(platform);
+  } finally {
+    await platform.close();
+  }
+}
+
+/** Runs a command that needs only the database (no cache, no migrations run) and closes it afterwards. */
+async function withDatabase<T>(command: (db: Database) => Promise<T>, config = configOrExit()): Promise<T> {
+  const db = await openDatabase(config);
+  try {
+    return await command(db);
+  } finally {
+    await db.close();
   }
 }
 
@@ -96,13 +117,10 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const db = await openDatabase(configOrExit());
-    try {
+    await withDatabase(async (db) => {
       const applied = await migrate(db);
       console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
 const user = program.command('user').description('manage users');
@@ -117,10 +135,9 @@ user
     'password (else generated); prefer ACGS_NEW_USER_PASSWORD to keep it out of shell history',
   )
   .action(async (options: { email: string; role: string[]; fullName?: string; password?: string }) => {
-    const platform = await createPlatform(configOrExit());
-    try {
+    await withPlatform(async (platform) => {
       const given = options.password ?? process.env['ACGS_NEW_USER_PASSWORD'];
-      const password = given ?? randomBytes(18).toString('base64url');
+      const password = given ?? generatePassword();
       const roles = options.role.filter(isRole) as Role[];
       const created = await buildAccounts(platform).register({
         email: options.email,
@@ -130,9 +147,7 @@ user
       });
       console.log(`created ${created.email} (${created.id}) roles: ${created.roles.join(', ') || 'none'}`);
       if (given === undefined) console.log(`password: ${password}`);
-    } finally {
-      await platform.close();
-    }
+    });
   });
 
 const bundle = program.command('bundle').description('policy bundles, signed with the platform OpenPGP key');
@@ -143,23 +158,24 @@ bundle
   )
   .argument('[files...]', 'Cedar files; every policy needs @id and should carry @principle')
   .action(async (files: string[]) => {
-    const platform = await createPlatform(configOrExit());
     try {
-      let policies: Record<string, string> = { ...STARTER_POLICIES };
-      if (files.length > 0) {
-        policies = {};
-        for (const file of files) {
-          for (const [id, text] of Object.entries(policiesFromSource(await readFile(file, 'utf8'), file))) {
-            if (policies[id] !== undefined) throw new Error(`policy id "${id}" is defined in more than one file`);
-            policies[id] = text;
+      await withPlatform(async (platform) => {
+        let policies: Record<string, string> = { ...STARTER_POLICIES };
+        if (files.length > 0) {
+          policies = {};
+          for (const file of files) {
+            for (const [id, text] of Object.entries(policiesFromSource(await readFile(file, 'utf8'), file))) {
+              if (policies[id] !== undefined) throw new Error(`policy id "${id}" is defined in more than one file`);
+              policies[id] = text;
+            }
           }
         }
-      }
-      const signed = await buildAndActivateBundle(platform, policies, null);
-      console.log(
-        `activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`,
-      );
-      console.log(`constitution ${signed.bundle.constitution_hash}`);
+        const signed = await buildAndActivateBundle(platform, policies, null);
+        console.log(
+          `activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`,
+        );
+        console.log(`constitution ${signed.bundle.constitution_hash}`);
+      });
     } catch (error) {
       if (error instanceof BundleInvalidError) {
         for (const problem of error.problems)
@@ -169,8 +185,6 @@ bundle
         process.exit(1);
       }
       throw error;
-    } finally {
-      await platform.close();
     }
   });
 
@@ -185,23 +199,19 @@ program
     const config = configOrExit();
     const text = options.file === undefined ? await readStdin() : await readFile(options.file, 'utf8');
     const request = JSON.parse(text) as EvaluationRequest;
-    const db = await openDatabase(config);
-    let signed: SignedBundle | null;
-    let verified: boolean;
-    try {
-      signed =
+    const { signed, verified } = await withDatabase(async (db) => {
+      const bundle =
         options.bundle !== undefined
           ? (JSON.parse(await readFile(options.bundle, 'utf8')) as SignedBundle)
           : await new BundleStore(db).active();
-      verified =
-        signed !== null &&
+      const valid =
+        bundle !== null &&
         (await verifySignedBundle(
-          signed,
+          bundle,
           async (bytes, signature) => (await verifyWithPlatformKeys(db, bytes, signature)).valid,
         ));
-    } finally {
-      await db.close();
-    }
+      return { signed: bundle, verified: valid };
+    }, config);
     if (signed !== null && !verified)
       console.error(`bundle v${signed.bundle.version} is not signed by a platform key: failing closed`);
     const outcome = decide(verified ? new PolicyEngine(signed!.bundle, signed!.hash) : null, request);
@@ -231,8 +241,7 @@ audit
   )
   .option('--json', 'print the report as JSON')
   .action(async (options: { json?: boolean }) => {
-    const db = await openDatabase(configOrExit());
-    try {
+    await withDatabase(async (db) => {
       const started = performance.now();
       const report = await verifyAuditTree(db, (done, total) => {
         if (options.json !== true && process.stderr.isTTY) process.stderr.write(`\r${progressBar(done, total)}`);
@@ -253,9 +262,7 @@ audit
         for (const head of heads) console.log(`signed tree head at size ${head.tree_size} BROKEN: ${head.problem}`);
       }
       process.exitCode = report.findings.length === 0 && heads.length === 0 ? 0 : 1;
-    } finally {
-      await db.close();
-    }
+    });
   });
 audit
   .command('prove')
@@ -265,16 +272,13 @@ audit
     Number.parseInt(value, 10),
   )
   .action(async (options: { index: number; treeSize?: number }) => {
-    const db = await openDatabase(configOrExit());
-    try {
+    await withDatabase(async (db) => {
       const reader = new AuditReader(db);
       const size = options.treeSize ?? (await reader.size());
       if (!Number.isInteger(options.index) || options.index < 0 || options.index >= size)
         throw new Error(`--index must be between 0 and ${size - 1}`);
       console.log(JSON.stringify(await proveEntry(reader, await reader.entryAt(options.index), size), null, 2));
-    } finally {
-      await db.close();
-    }
+    });
   });
 
 async function readStdin(): Promise<string> {

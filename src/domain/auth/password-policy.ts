@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { COMMON_PASSWORDS } from './common-passwords.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -14,3 +15,6 @@ export function passwordProblems(password: string, email: string): string[] {
   if (localPart.length >= 3 && lower.includes(localPart)) problems.push("must not contain the email's local part");
   return problems;
 }
+
+/** A password for an account created by an operator who gave none: 144 random bits, shown to them once. */
+export const generatePassword = (): string => randomBytes(18).toString('base64url');

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { generatePassword } from '../../domain/auth/password-policy.js';
 import { ValidationError } from '../../domain/errors.js';
 import { ConfigError } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { buildAccounts } from './accounts-factory.js';
+import { SqlUserStore } from './repositories.js';
 
 export interface BootstrapResult {
   email: string;
@@ -12,13 +13,10 @@ export interface BootstrapResult {
 
 /** Creates the first admin when the system has none; returns null when an admin already exists. */
 export async function ensureBootstrapAdmin(platform: Platform): Promise<BootstrapResult | null> {
-  const rows = await platform.db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY (roles)`,
-  );
-  if (rows[0]!.n > 0) return null;
+  if ((await new SqlUserStore(platform.db).countWithRole('admin')) > 0) return null;
   const email = platform.config.bootstrapAdmin.email ?? 'admin@acgs.local';
   const given = platform.config.bootstrapAdmin.password;
-  const password = given ?? randomBytes(18).toString('base64url');
+  const password = given ?? generatePassword();
   try {
     await buildAccounts(platform).register({ email, password, fullName: 'Bootstrap Administrator', roles: ['admin'] });
   } catch (error) {

@@ -45,6 +45,12 @@ const first = <T>(rows: T[]): T | null => rows[0] ?? null;
 export class SqlUserStore implements UserStore {
   constructor(private readonly db: Queryable) {}
 
+  async countWithRole(role: Role): Promise<number> {
+    return (
+      await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE $1 = ANY (roles)', [role])
+    )[0]!.n;
+  }
+
   /** Accounts locked out right now. */
   async countLocked(): Promise<number> {
     return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE locked_until > now()'))[0]!
