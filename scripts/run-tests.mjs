@@ -18,9 +18,11 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// The timeout bounds each file as well as each test: a file that starts whole stacks takes about 70 s alone and up to
+// twice that beside another file on two cores, so the bound catches hangs, not slow machines.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);

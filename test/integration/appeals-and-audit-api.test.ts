@@ -10,6 +10,7 @@ import {
   createUser,
   tokenFor,
   type TestPlatform,
+  apiKeyFor,
 } from '../support/harness.js';
 
 type Headers = Record<string, string>;
@@ -27,7 +28,6 @@ for (const backend of await backends()) {
     let pgc: FastifyInstance;
     let integrity: FastifyInstance;
     let auth: FastifyInstance;
-    let admin: Headers;
 
     before(async () => {
       env = await createTestPlatform(backend);
@@ -35,30 +35,18 @@ for (const backend of await backends()) {
       pgc = await createTestApp('pgc', env.platform);
       integrity = await createTestApp('integrity', env.platform);
       auth = await createTestApp('auth', env.platform);
-      admin = (await tokenFor(env.platform, ['admin'])).headers;
     });
     after(async () => {
       await Promise.all([ac, pgc, integrity, auth].map((app) => app.close()));
       await env.cleanup();
     });
 
-    async function apiKeyFor(roles: ('agent' | 'service')[]): Promise<{ userId: string; headers: Headers }> {
-      const user = await createUser(env.platform, roles);
-      const key = await auth.inject({
-        method: 'POST',
-        url: '/auth/api-keys',
-        headers: admin,
-        payload: { user_id: user.id, name: 'machine' },
-      });
-      assert.equal(key.statusCode, 201, key.body);
-      return { userId: user.id, headers: { 'x-api-key': key.json().key } };
-    }
     const call = (method: 'GET' | 'POST', url: string, headers: Headers, payload?: object) =>
       integrity.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
 
     it('services append under their own identity; readers filter and page; bad appends change nothing', async () => {
-      const service = await apiKeyFor(['service']);
-      const agent = await apiKeyFor(['agent']);
+      const service = await apiKeyFor(env.platform, ['service']);
+      const agent = await apiKeyFor(env.platform, ['agent']);
       const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       const subject = await createUser(env.platform, []);
       const appended = [];
@@ -190,8 +178,8 @@ for (const backend of await backends()) {
     });
 
     it('the affected principal appeals a decision; a reviewer overturns it and a policy review opens for the deciding policies', async () => {
-      const agent = await apiKeyFor(['agent']);
-      const otherAgent = await apiKeyFor(['agent']);
+      const agent = await apiKeyFor(env.platform, ['agent']);
+      const otherAgent = await apiKeyFor(env.platform, ['agent']);
       const council = await tokenFor(env.platform, ['council_member']);
       const auditor = await tokenFor(env.platform, ['auditor']);
       const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;

@@ -11,6 +11,7 @@ import {
   STRONG_PASSWORD,
   userWithRoles,
   type TestPlatform,
+  cleanupAfter,
 } from '../support/harness.js';
 
 for (const backend of await backends()) {
@@ -371,29 +372,29 @@ for (const backend of await backends()) {
       );
     });
 
-    it('refuses to remove the last active admin', async () => {
+    it('refuses to remove the last active admin', async (t) => {
       const separate = await createTestPlatform(backend);
       const soloApp = await createTestApp('auth', separate.platform);
-      try {
-        const admin = await userWithRoles(soloApp, separate.platform, ['admin']);
-        const demote = await soloApp.inject({
-          method: 'PUT',
-          url: `/auth/users/${admin.userId}/roles`,
-          headers: bearer(admin.accessToken),
-          payload: { roles: ['auditor'] },
-        });
-        assert.equal(demote.statusCode, 409);
-        assert.equal(demote.json().error_code, 'LAST_ADMIN');
-        const deactivate = await soloApp.inject({
-          method: 'POST',
-          url: `/auth/users/${admin.userId}/deactivate`,
-          headers: bearer(admin.accessToken),
-        });
-        assert.equal(deactivate.statusCode, 409);
-      } finally {
-        await soloApp.close();
-        await separate.cleanup();
-      }
+      cleanupAfter(
+        t,
+        () => soloApp.close(),
+        () => separate.cleanup(),
+      );
+      const admin = await userWithRoles(soloApp, separate.platform, ['admin']);
+      const demote = await soloApp.inject({
+        method: 'PUT',
+        url: `/auth/users/${admin.userId}/roles`,
+        headers: bearer(admin.accessToken),
+        payload: { roles: ['auditor'] },
+      });
+      assert.equal(demote.statusCode, 409);
+      assert.equal(demote.json().error_code, 'LAST_ADMIN');
+      const deactivate = await soloApp.inject({
+        method: 'POST',
+        url: `/auth/users/${admin.userId}/deactivate`,
+        headers: bearer(admin.accessToken),
+      });
+      assert.equal(deactivate.statusCode, 409);
     });
 
     it('API keys: shown once, authenticate agents by Bearer or X-API-Key, stop working when revoked', async () => {

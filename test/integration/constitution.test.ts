@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
-import { backends, createTestApp, createTestPlatform, tokenFor, type TestPlatform } from '../support/harness.js';
+import {
+  backends,
+  createTestApp,
+  createTestPlatform,
+  tokenFor,
+  type TestPlatform,
+  cleanupAfter,
+} from '../support/harness.js';
 
 const NEW_PRINCIPLE = {
   key: 'no-autonomous-payments',
@@ -452,65 +459,64 @@ describe('constitution hash across backends', () => {
 
 for (const backend of await backends()) {
   describe(`empty constitution bootstrap on ${backend}`, () => {
-    it('lets an admin set meta-rules and enact drafts as version 1, once', async () => {
+    it('lets an admin set meta-rules and enact drafts as version 1, once', async (t) => {
       const env = await createTestPlatform(backend, { env: { ACGS_STARTER_CONSTITUTION: 'false' } });
       const app = await createTestApp('ac', env.platform);
-      try {
-        const admin = (await tokenFor(env.platform, ['admin'])).headers;
-        const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
-        const none = await app.inject({ method: 'GET', url: '/api/v1/constitution', headers: admin });
-        assert.equal(none.statusCode, 404);
-        assert.equal(none.json().error_code, 'NO_CONSTITUTION');
-        const emptyBootstrap = await app.inject({
-          method: 'POST',
-          url: '/api/v1/constitution/bootstrap',
-          headers: admin,
-        });
-        assert.equal(emptyBootstrap.json().error_code, 'NO_DRAFTS');
-        const rules = KNOWN_ANSWER.document.meta_rules;
-        assert.equal(
-          (await app.inject({ method: 'PUT', url: '/api/v1/meta-rules', headers: manager, payload: rules })).statusCode,
-          403,
-        );
-        assert.equal(
-          (await app.inject({ method: 'PUT', url: '/api/v1/meta-rules', headers: admin, payload: rules })).statusCode,
-          200,
-        );
-        const badRules = await app.inject({
-          method: 'PUT',
-          url: '/api/v1/meta-rules',
-          headers: admin,
-          payload: {
-            ...rules,
-            amendments: { ...rules.amendments, approval_threshold: { numerator: 3, denominator: 2 } },
-          },
-        });
-        assert.equal(badRules.statusCode, 400);
-        const draft = KNOWN_ANSWER.document.principles[0]!;
-        assert.equal(
-          (await app.inject({ method: 'POST', url: '/api/v1/principles', headers: manager, payload: draft }))
-            .statusCode,
-          201,
-        );
-        assert.equal(
-          (await app.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: manager })).statusCode,
-          403,
-        );
-        const enacted = await app.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: admin });
-        assert.equal(enacted.statusCode, 201, enacted.body);
-        assert.equal(enacted.json().version, 1);
-        assert.equal(
-          enacted.json().hash,
-          KNOWN_ANSWER.hash,
-          'the bootstrapped constitution is exactly the known-answer document',
-        );
-        const again = await app.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: admin });
-        assert.equal(again.statusCode, 409);
-        assert.equal(again.json().error_code, 'CONSTITUTION_EXISTS');
-      } finally {
-        await app.close();
-        await env.cleanup();
-      }
+      cleanupAfter(
+        t,
+        () => app.close(),
+        () => env.cleanup(),
+      );
+      const admin = (await tokenFor(env.platform, ['admin'])).headers;
+      const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      const none = await app.inject({ method: 'GET', url: '/api/v1/constitution', headers: admin });
+      assert.equal(none.statusCode, 404);
+      assert.equal(none.json().error_code, 'NO_CONSTITUTION');
+      const emptyBootstrap = await app.inject({
+        method: 'POST',
+        url: '/api/v1/constitution/bootstrap',
+        headers: admin,
+      });
+      assert.equal(emptyBootstrap.json().error_code, 'NO_DRAFTS');
+      const rules = KNOWN_ANSWER.document.meta_rules;
+      assert.equal(
+        (await app.inject({ method: 'PUT', url: '/api/v1/meta-rules', headers: manager, payload: rules })).statusCode,
+        403,
+      );
+      assert.equal(
+        (await app.inject({ method: 'PUT', url: '/api/v1/meta-rules', headers: admin, payload: rules })).statusCode,
+        200,
+      );
+      const badRules = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/meta-rules',
+        headers: admin,
+        payload: {
+          ...rules,
+          amendments: { ...rules.amendments, approval_threshold: { numerator: 3, denominator: 2 } },
+        },
+      });
+      assert.equal(badRules.statusCode, 400);
+      const draft = KNOWN_ANSWER.document.principles[0]!;
+      assert.equal(
+        (await app.inject({ method: 'POST', url: '/api/v1/principles', headers: manager, payload: draft })).statusCode,
+        201,
+      );
+      assert.equal(
+        (await app.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: manager })).statusCode,
+        403,
+      );
+      const enacted = await app.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: admin });
+      assert.equal(enacted.statusCode, 201, enacted.body);
+      assert.equal(enacted.json().version, 1);
+      assert.equal(
+        enacted.json().hash,
+        KNOWN_ANSWER.hash,
+        'the bootstrapped constitution is exactly the known-answer document',
+      );
+      const again = await app.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: admin });
+      assert.equal(again.statusCode, 409);
+      assert.equal(again.json().error_code, 'CONSTITUTION_EXISTS');
     });
   });
 }

@@ -11,6 +11,7 @@ import {
   login,
   tokenFor,
   type TestPlatform,
+  apiKeyFor,
 } from '../support/harness.js';
 
 const POLICY = {
@@ -39,17 +40,8 @@ for (const backend of await backends()) {
     });
 
     it('an API key loses a role on the request after the role is taken away', async () => {
-      const owner = await createUser(env.platform, ['agent', 'policy_manager']);
-      const key = {
-        'x-api-key': (
-          await auth.inject({
-            method: 'POST',
-            url: '/auth/api-keys',
-            headers: admin,
-            payload: { user_id: owner.id, name: 'ci' },
-          })
-        ).json().key as string,
-      };
+      const { userId, headers: key } = await apiKeyFor(env.platform, ['agent', 'policy_manager']);
+      const owner = { id: userId };
       assert.equal(
         (await integrity.inject({ method: 'GET', url: '/api/v1/policies', headers: key })).statusCode,
         200,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/platform/config.js';
 import { fakeModerationServer } from '../support/fake-moderation.js';
-import { createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
+import { createTestApp, createTestPlatform, tokenFor, cleanupAfter } from '../support/harness.js';
 
 const respond = (content: string) => ({
   principal: { type: 'Agent', id: 'bot' },
@@ -19,7 +19,7 @@ describe('external classifier and keyword lists (PGlite)', () => {
   after(() => fake.server.close());
 
   for (const mode of ['closed', 'open'] as const) {
-    it(`maps flagged categories to unsafe_categories and fails ${mode} on timeout`, async () => {
+    it(`maps flagged categories to unsafe_categories and fails ${mode} on timeout`, async (t) => {
       const env = await createTestPlatform('pglite', {
         env: {
           ACGS_CLASSIFIER_URL: fake.url,
@@ -31,51 +31,51 @@ describe('external classifier and keyword lists (PGlite)', () => {
       });
       const ac = await createTestApp('ac', env.platform);
       const pgc = await createTestApp('pgc', env.platform);
-      try {
-        const agent = (await tokenFor(env.platform, ['agent'])).headers;
-        const evaluate = async (content: string) =>
-          (
-            await pgc.inject({
-              method: 'POST',
-              url: '/api/v1/enforcement/evaluate',
-              headers: agent,
-              payload: respond(content),
-            })
-          ).json();
-        const violent = await evaluate('Here is how to attack the building');
-        assert.equal(violent.decision, 'deny');
-        assert.equal(violent.reasons[0].policy_id, 'forbid-unsafe-outputs');
-        assert.equal(fake.requests.at(-1)!.model, 'omni-moderation-latest');
-        assert.equal((await evaluate('A calm answer about gardening')).decision, 'allow');
-        const keyword = await evaluate('Globex is cheaper');
-        assert.deepEqual(
-          keyword.findings.map((f: { kind: string }) => f.kind),
-          ['competitors'],
-        );
-        const slow = await evaluate('a slow answer about gardening');
-        if (mode === 'closed') {
-          assert.equal(slow.decision, 'deny');
-          assert.equal(slow.reasons[0].error_code, 'CLASSIFIER_UNAVAILABLE');
-          assert.match(slow.reasons[0].message, /200 ms/);
-        } else {
-          assert.equal(slow.decision, 'allow');
-        }
-        const metrics = (await pgc.inject({ method: 'GET', url: '/metrics' })).body;
-        assert.match(
-          metrics,
-          /^acgs_service_calls_total\{source="pgc",target="classifier",status="ok",service="pgc"\} 3$/m,
-        );
-        assert.match(
-          metrics,
-          /^acgs_service_calls_total\{source="pgc",target="classifier",status="error",service="pgc"\} 1$/m,
-        );
-        if (mode === 'closed')
-          assert.match(metrics, /^acgs_pgc_fail_closed_total\{reason="CLASSIFIER_UNAVAILABLE",service="pgc"\} 1$/m);
-      } finally {
-        await pgc.close();
-        await ac.close();
-        await env.cleanup();
+      cleanupAfter(
+        t,
+        () => pgc.close(),
+        () => ac.close(),
+        () => env.cleanup(),
+      );
+      const agent = (await tokenFor(env.platform, ['agent'])).headers;
+      const evaluate = async (content: string) =>
+        (
+          await pgc.inject({
+            method: 'POST',
+            url: '/api/v1/enforcement/evaluate',
+            headers: agent,
+            payload: respond(content),
+          })
+        ).json();
+      const violent = await evaluate('Here is how to attack the building');
+      assert.equal(violent.decision, 'deny');
+      assert.equal(violent.reasons[0].policy_id, 'forbid-unsafe-outputs');
+      assert.equal(fake.requests.at(-1)!.model, 'omni-moderation-latest');
+      assert.equal((await evaluate('A calm answer about gardening')).decision, 'allow');
+      const keyword = await evaluate('Globex is cheaper');
+      assert.deepEqual(
+        keyword.findings.map((f: { kind: string }) => f.kind),
+        ['competitors'],
+      );
+      const slow = await evaluate('a slow answer about gardening');
+      if (mode === 'closed') {
+        assert.equal(slow.decision, 'deny');
+        assert.equal(slow.reasons[0].error_code, 'CLASSIFIER_UNAVAILABLE');
+        assert.match(slow.reasons[0].message, /200 ms/);
+      } else {
+        assert.equal(slow.decision, 'allow');
       }
+      const metrics = (await pgc.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(
+        metrics,
+        /^acgs_service_calls_total\{source="pgc",target="classifier",status="ok",service="pgc"\} 3$/m,
+      );
+      assert.match(
+        metrics,
+        /^acgs_service_calls_total\{source="pgc",target="classifier",status="error",service="pgc"\} 1$/m,
+      );
+      if (mode === 'closed')
+        assert.match(metrics, /^acgs_pgc_fail_closed_total\{reason="CLASSIFIER_UNAVAILABLE",service="pgc"\} 1$/m);
     });
   }
 

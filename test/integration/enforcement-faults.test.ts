@@ -5,39 +5,17 @@ import {
   backends,
   createTestApp,
   createTestPlatform,
-  createUser,
   requireRedis,
-  tokenFor,
   POSTGRES_URL,
   REDIS_URL,
-  type TestPlatform,
   type TestPlatformOptions,
+  apiKeyFor,
 } from '../support/harness.js';
 import { waitFor } from '../support/process.js';
 import { evaluateThroughCut, generate, WITHOUT_GENERATE, type Evaluate } from '../support/fault-load.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const EVALUATE = '/api/v1/enforcement/evaluate';
-async function agentKeyFor(env: TestPlatform): Promise<Record<string, string>> {
-  const auth = await createTestApp('auth', env.platform);
-  try {
-    const admin = (await tokenFor(env.platform, ['admin'])).headers;
-    const agent = await createUser(env.platform, ['agent']);
-    return {
-      'x-api-key': (
-        await auth.inject({
-          method: 'POST',
-          url: '/auth/api-keys',
-          headers: admin,
-          payload: { user_id: agent.id, name: 'bot' },
-        })
-      ).json().key,
-    };
-  } finally {
-    await auth.close();
-  }
-}
-
 async function faultStack(target: string, options: (proxy: TcpProxy) => TestPlatformOptions) {
   const url = new URL(target);
   const proxy = await startTcpProxy(url.hostname, Number(url.port));
@@ -46,7 +24,7 @@ async function faultStack(target: string, options: (proxy: TcpProxy) => TestPlat
   // The ac service enacts the starter constitution the bundles name.
   await (await createTestApp('ac', env.platform)).close();
   const pgc = await createTestApp('pgc', env.platform);
-  const headers = await agentKeyFor(env);
+  const headers = (await apiKeyFor(env.platform)).headers;
   await waitFor(
     async () =>
       (await pgc.inject({ method: 'POST', url: EVALUATE, headers, payload: generate('warm-up') })).statusCode === 200,

@@ -13,9 +13,10 @@ import {
   backends,
   createTestApp,
   createTestPlatform,
-  createUser,
   tokenFor,
   type TestPlatform,
+  cleanupAfter,
+  apiKeyFor,
 } from '../support/harness.js';
 
 type Headers = Record<string, string>;
@@ -53,18 +54,9 @@ for (const backend of await backends()) {
       env = await createTestPlatform(backend);
       ac = await createTestApp('ac', env.platform);
       pgc = await createTestApp('pgc', env.platform);
-      const auth = await createTestApp('auth', env.platform);
       admin = (await tokenFor(env.platform, ['admin'])).headers;
       auditor = (await tokenFor(env.platform, ['auditor'])).headers;
-      const agent = await createUser(env.platform, ['agent']);
-      const key = await auth.inject({
-        method: 'POST',
-        url: '/auth/api-keys',
-        headers: admin,
-        payload: { user_id: agent.id, name: 'bot' },
-      });
-      agentKey = { 'x-api-key': key.json().key };
-      await auth.close();
+      agentKey = (await apiKeyFor(env.platform)).headers;
     });
     after(async () => {
       await pgc.close();
@@ -382,56 +374,56 @@ for (const backend of await backends()) {
   });
 
   describe(`fail closed on ${backend}`, () => {
-    it('with a corrupted bundle signature every decision is deny NO_ACTIVE_BUNDLE and health is degraded', async () => {
+    it('with a corrupted bundle signature every decision is deny NO_ACTIVE_BUNDLE and health is degraded', async (t) => {
       const env = await createTestPlatform(backend);
       const ac = await createTestApp('ac', env.platform);
       const first = await createTestApp('pgc', env.platform);
       await first.close();
       await env.platform.db.query(`UPDATE policy_bundles SET signature = $1`, [Buffer.alloc(64, 7).toString('base64')]);
       const pgc = await createTestApp('pgc', env.platform);
-      try {
-        const agent = (await tokenFor(env.platform, ['agent'])).headers;
-        for (const payload of [benign, cardToEmail]) {
-          const body = (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload })).json();
-          assert.equal(body.decision, 'deny');
-          assert.equal(body.reasons[0].error_code, 'NO_ACTIVE_BUNDLE');
-          assert.equal(body.bundle_hash, null);
-        }
-        const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
-        assert.equal(health.status, 'degraded');
-        assert.equal(health.checks.policy_bundle.status, 'down');
-        assert.equal(refusals((await pgc.inject({ method: 'GET', url: '/metrics' })).body, 'signature'), 1);
-      } finally {
-        await pgc.close();
-        await ac.close();
-        await env.cleanup();
+      cleanupAfter(
+        t,
+        () => pgc.close(),
+        () => ac.close(),
+        () => env.cleanup(),
+      );
+      const agent = (await tokenFor(env.platform, ['agent'])).headers;
+      for (const payload of [benign, cardToEmail]) {
+        const body = (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload })).json();
+        assert.equal(body.decision, 'deny');
+        assert.equal(body.reasons[0].error_code, 'NO_ACTIVE_BUNDLE');
+        assert.equal(body.bundle_hash, null);
       }
+      const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
+      assert.equal(health.status, 'degraded');
+      assert.equal(health.checks.policy_bundle.status, 'down');
+      assert.equal(refusals((await pgc.inject({ method: 'GET', url: '/metrics' })).body, 'signature'), 1);
     });
 
-    it('starts denying before any constitution exists and enforces once one is enacted', async () => {
+    it('starts denying before any constitution exists and enforces once one is enacted', async (t) => {
       const env = await createTestPlatform(backend);
       const pgc = await createTestApp('pgc', env.platform);
-      try {
-        const agent = (await tokenFor(env.platform, ['agent'])).headers;
-        assert.equal(
-          (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().reasons[0]
-            .error_code,
-          'NO_ACTIVE_BUNDLE',
-        );
-        const ac = await createTestApp('ac', env.platform);
-        await waitFor(
-          async () =>
-            (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().decision ===
-            'allow',
-          5000,
-          'the starter bundle',
-        );
-        assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'healthy');
-        await ac.close();
-      } finally {
-        await pgc.close();
-        await env.cleanup();
-      }
+      cleanupAfter(
+        t,
+        () => pgc.close(),
+        () => env.cleanup(),
+      );
+      const agent = (await tokenFor(env.platform, ['agent'])).headers;
+      assert.equal(
+        (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().reasons[0]
+          .error_code,
+        'NO_ACTIVE_BUNDLE',
+      );
+      const ac = await createTestApp('ac', env.platform);
+      await waitFor(
+        async () =>
+          (await pgc.inject({ method: 'POST', url: EVALUATE, headers: agent, payload: benign })).json().decision ===
+          'allow',
+        5000,
+        'the starter bundle',
+      );
+      assert.equal((await pgc.inject({ method: 'GET', url: '/health' })).json().status, 'healthy');
+      await ac.close();
     });
 
     // Two platforms share one database only on PostgreSQL (PGlite belongs to one process).

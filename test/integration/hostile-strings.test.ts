@@ -7,9 +7,9 @@ import {
   backends,
   createTestApp,
   createTestPlatform,
-  createUser,
   tokenFor,
   type TestPlatform,
+  apiKeyFor,
 } from '../support/harness.js';
 
 type Headers = Record<string, string>;
@@ -45,14 +45,7 @@ for (const backend of await backends()) {
       for (const service of ['auth', 'ac', 'integrity', 'pgc'] as const)
         apps[service] = await createTestApp(service, env.platform);
       admin = (await tokenFor(env.platform, ['admin'])).headers;
-      const agent = await createUser(env.platform, ['agent']);
-      const key = await apps['auth']!.inject({
-        method: 'POST',
-        url: '/auth/api-keys',
-        headers: admin,
-        payload: { user_id: agent.id, name: 'bot' },
-      });
-      agentKey = { 'x-api-key': key.json().key };
+      agentKey = (await apiKeyFor(env.platform)).headers;
     });
     after(async () => {
       for (const app of Object.values(apps)) await app.close();

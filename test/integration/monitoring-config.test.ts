@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { DASHBOARDS, dashboardJson } from '../../src/operations/grafana-dashboards.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
-import { createTestApp, createTestPlatform } from '../support/harness.js';
+import { createTestApp, createTestPlatform, cleanupAfter } from '../support/harness.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const promtool = binaryAvailable('promtool', ['--version'], 'prometheus');
@@ -85,7 +85,7 @@ describe('shipped monitoring configuration', () => {
     }
   });
 
-  it('every metric the alert rules and dashboards query is one the services export (or a recording rule)', async () => {
+  it('every metric the alert rules and dashboards query is one the services export (or a recording rule)', async (t) => {
     const rules = readFileSync(join(DEPLOY, 'prometheus/rules/acgs-alerts.yml'), 'utf8');
     const recorded = new Set([...rules.matchAll(/record: (\S+)/g)].map((match) => match[1]!));
     const expressions = [
@@ -106,15 +106,12 @@ describe('shipped monitoring configuration', () => {
         assert.ok(recorded.has(match[1]!), `${match[1]} is not a recording rule`);
     const env = await createTestPlatform('pglite');
     const exported = new Set<string>();
-    try {
-      for (const service of SERVICE_NAMES) {
-        const app = await createTestApp(service, env.platform);
-        const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-        for (const match of text.matchAll(/^# TYPE (\S+)/gm)) exported.add(match[1]!);
-        await app.close();
-      }
-    } finally {
-      await env.cleanup();
+    cleanupAfter(t, () => env.cleanup());
+    for (const service of SERVICE_NAMES) {
+      const app = await createTestApp(service, env.platform);
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      for (const match of text.matchAll(/^# TYPE (\S+)/gm)) exported.add(match[1]!);
+      await app.close();
     }
     assert.deepEqual([...queried].filter((name) => !exported.has(name)).sort(), []);
     assert.ok(queried.size >= 25, `${queried.size} metrics queried`);

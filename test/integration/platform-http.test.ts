@@ -10,6 +10,7 @@ import {
   createTestPlatform,
   userWithRoles,
   type TestPlatform,
+  cleanupAfter,
 } from '../support/harness.js';
 
 function assertErrorShape(body: Record<string, unknown>, code: string) {
@@ -341,28 +342,28 @@ for (const backend of await backends()) {
       assert.equal(register.statusCode, 201);
     });
 
-    it('applies CORS for configured origins only', async () => {
+    it('applies CORS for configured origins only', async (t) => {
       const corsEnv = await createTestPlatform(backend, {
         env: { BACKEND_CORS_ORIGINS: 'https://console.example.com' },
       });
       const app = await createTestApp('ac', corsEnv.platform);
-      try {
-        const allowed = await app.inject({
-          method: 'OPTIONS',
-          url: '/health',
-          headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' },
-        });
-        assert.equal(allowed.headers['access-control-allow-origin'], 'https://console.example.com');
-        const denied = await app.inject({
-          method: 'GET',
-          url: '/health',
-          headers: { origin: 'https://evil.example.com' },
-        });
-        assert.equal(denied.headers['access-control-allow-origin'], undefined);
-      } finally {
-        await app.close();
-        await corsEnv.cleanup();
-      }
+      cleanupAfter(
+        t,
+        () => app.close(),
+        () => corsEnv.cleanup(),
+      );
+      const allowed = await app.inject({
+        method: 'OPTIONS',
+        url: '/health',
+        headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' },
+      });
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://console.example.com');
+      const denied = await app.inject({
+        method: 'GET',
+        url: '/health',
+        headers: { origin: 'https://evil.example.com' },
+      });
+      assert.equal(denied.headers['access-control-allow-origin'], undefined);
     });
   });
 }

@@ -7,7 +7,7 @@ import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
 import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
-import { backends, createTestApp, createTestPlatform, tokenFor } from '../support/harness.js';
+import { backends, createTestApp, createTestPlatform, tokenFor, cleanupAfter } from '../support/harness.js';
 
 const RULE =
   '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
@@ -20,241 +20,241 @@ const payment = {
 
 for (const backend of await backends()) {
   describe(`policy lifecycle on ${backend}`, () => {
-    it('draft → verified → approved by someone else → active puts the policy in force; revoke takes it out', async () => {
+    it('draft → verified → approved by someone else → active puts the policy in force; revoke takes it out', async (t) => {
       const env = await createTestPlatform(backend);
       const ac = await createTestApp('ac', env.platform);
       const integrity = await createTestApp('integrity', env.platform);
       const pgc = await createTestApp('pgc', env.platform);
-      try {
-        const author = await tokenFor(env.platform, ['policy_manager']);
-        const reviewer = await tokenFor(env.platform, ['policy_manager']);
-        const auditor = await tokenFor(env.platform, ['auditor']);
-        const agent = await tokenFor(env.platform, ['agent']);
-        const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: object) =>
-          integrity.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
-        const decide = async () =>
-          (
-            await pgc.inject({
-              method: 'POST',
-              url: '/api/v1/enforcement/evaluate',
-              headers: agent.headers,
-              payload: payment,
-            })
-          ).json();
-        assert.equal((await decide()).decision, 'allow');
-
-        const created = await call('POST', '/api/v1/policies', author.headers, {
-          source: RULE,
-          name: 'No Sunday payments',
-        });
-        assert.equal(created.statusCode, 201, created.body);
-        assert.deepEqual(
-          { status: created.json().status, version: created.json().version },
-          { status: 'draft', version: 1 },
-        );
-        assert.equal(
-          (await call('POST', '/api/v1/policies', author.headers, { source: RULE })).json().error_code,
-          'POLICY_EXISTS',
-        );
-        const early = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
-        assert.equal(early.statusCode, 409);
-        assert.equal(early.json().error_code, 'POLICY_STATE');
-        const verified = await call('POST', '/api/v1/policies/no-payments-on-sunday/verify', author.headers);
-        assert.equal(verified.json().status, 'verified');
-        assert.deepEqual(verified.json().verification_report.problems, []);
-        const selfApproval = await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', author.headers);
-        assert.equal(selfApproval.statusCode, 403);
-        assert.equal(selfApproval.json().error_code, 'TWO_PERSON_RULE');
-        const approved = await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', reviewer.headers);
-        assert.equal(approved.json().approved_by, reviewer.userId);
-        assert.equal(
-          (await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', auditor.headers)).statusCode,
-          403,
-        );
-        const activated = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
-        assert.equal(activated.json().status, 'active', activated.body);
-        await waitFor(async () => (await decide()).decision === 'deny', 5000, 'the new bundle');
-        const activeBundle = await call('GET', '/api/v1/bundles/active', agent.headers);
-        assert.equal(activeBundle.statusCode, 200);
-        const served = activeBundle.json();
-        assert.ok(served.bundle.policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'));
-        assert.equal(
-          (
-            await integrity.inject({
-              method: 'GET',
-              url: '/api/v1/bundles/active',
-              headers: { ...agent.headers, 'if-none-match': String(activeBundle.headers['etag']) },
-            })
-          ).statusCode,
-          304,
-        );
-        assert.equal(
-          (await call('GET', `/api/v1/bundles/${served.bundle.version}`, agent.headers)).json().hash,
-          served.hash,
-        );
-        assert.equal((await call('GET', '/api/v1/bundles/999', agent.headers)).statusCode, 404);
-        const keys = (await integrity.inject({ method: 'GET', url: '/api/v1/crypto/keys' })).json().items;
-        const signer = keys.find((key: { fingerprint: string }) => key.fingerprint === served.key_fingerprint);
-        if (gpgAvailable)
-          assert.ok(
-            gpgVerifies(signer.armored_public, Buffer.from(canonicalJson(served.bundle)), served.signature),
-            'gpg --verify accepts the bundle signature',
-          );
-        const trusted = async (data: Uint8Array, signature: string) =>
-          (
-            await verifyDetached(
-              data,
-              signature,
-              keys.map((key: { armored_public: string }) => key.armored_public),
-            )
-          ).valid;
-        assert.equal(served.log_proof.entry.details.hash, served.hash);
-        assert.deepEqual(
-          await checkBundleLogged(served, served.log_proof, null, trusted),
-          { ok: true, head: served.log_proof.tree_head },
-          'the bundle comes with a proof that the log shows its activation',
-        );
-        const seen = served.log_proof.tree_head;
-        await env.platform.audit.record({ userId: null, action: 'test.marker', resource: 'test:1' });
-        assert.ok((await call('GET', '/api/v1/audit/tree-head', auditor.headers)).json().tree_size > seen.tree_size);
-        const later = (
-          await call('GET', `/api/v1/bundles/active?since_tree_size=${seen.tree_size}`, agent.headers)
+      cleanupAfter(
+        t,
+        () => pgc.close(),
+        () => integrity.close(),
+        () => ac.close(),
+        () => env.cleanup(),
+      );
+      const author = await tokenFor(env.platform, ['policy_manager']);
+      const reviewer = await tokenFor(env.platform, ['policy_manager']);
+      const auditor = await tokenFor(env.platform, ['auditor']);
+      const agent = await tokenFor(env.platform, ['agent']);
+      const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: object) =>
+        integrity.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+      const decide = async () =>
+        (
+          await pgc.inject({
+            method: 'POST',
+            url: '/api/v1/enforcement/evaluate',
+            headers: agent.headers,
+            payload: payment,
+          })
         ).json();
-        assert.ok(later.log_proof.tree_head.tree_size > seen.tree_size && later.log_proof.consistency_path.length > 0);
-        assert.equal(
-          (await checkBundleLogged(later, later.log_proof, seen, trusted)).ok,
-          true,
-          'a later head is proven consistent with the one seen',
-        );
-        assert.equal((await call('GET', '/api/v1/bundles/active?since_tree_size=0', agent.headers)).statusCode, 400);
-        assert.equal((await decide()).reasons[0].policy_id, 'no-payments-on-sunday');
+      assert.equal((await decide()).decision, 'allow');
 
-        const v2 = await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, {
-          source: RULE.replace('"payments"', '"wire_transfer"'),
-        });
-        assert.equal(v2.json().version, 2);
-        assert.equal(
-          (
-            await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, {
-              source: RULE.replace('no-payments-on-sunday', 'renamed'),
-            })
-          ).json().error_code,
-          'POLICY_ID_MISMATCH',
+      const created = await call('POST', '/api/v1/policies', author.headers, {
+        source: RULE,
+        name: 'No Sunday payments',
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      assert.deepEqual(
+        { status: created.json().status, version: created.json().version },
+        { status: 'draft', version: 1 },
+      );
+      assert.equal(
+        (await call('POST', '/api/v1/policies', author.headers, { source: RULE })).json().error_code,
+        'POLICY_EXISTS',
+      );
+      const early = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
+      assert.equal(early.statusCode, 409);
+      assert.equal(early.json().error_code, 'POLICY_STATE');
+      const verified = await call('POST', '/api/v1/policies/no-payments-on-sunday/verify', author.headers);
+      assert.equal(verified.json().status, 'verified');
+      assert.deepEqual(verified.json().verification_report.problems, []);
+      const selfApproval = await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', author.headers);
+      assert.equal(selfApproval.statusCode, 403);
+      assert.equal(selfApproval.json().error_code, 'TWO_PERSON_RULE');
+      const approved = await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', reviewer.headers);
+      assert.equal(approved.json().approved_by, reviewer.userId);
+      assert.equal(
+        (await call('POST', '/api/v1/policies/no-payments-on-sunday/approve', auditor.headers)).statusCode,
+        403,
+      );
+      const activated = await call('POST', '/api/v1/policies/no-payments-on-sunday/activate', reviewer.headers);
+      assert.equal(activated.json().status, 'active', activated.body);
+      await waitFor(async () => (await decide()).decision === 'deny', 5000, 'the new bundle');
+      const activeBundle = await call('GET', '/api/v1/bundles/active', agent.headers);
+      assert.equal(activeBundle.statusCode, 200);
+      const served = activeBundle.json();
+      assert.ok(served.bundle.policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'));
+      assert.equal(
+        (
+          await integrity.inject({
+            method: 'GET',
+            url: '/api/v1/bundles/active',
+            headers: { ...agent.headers, 'if-none-match': String(activeBundle.headers['etag']) },
+          })
+        ).statusCode,
+        304,
+      );
+      assert.equal(
+        (await call('GET', `/api/v1/bundles/${served.bundle.version}`, agent.headers)).json().hash,
+        served.hash,
+      );
+      assert.equal((await call('GET', '/api/v1/bundles/999', agent.headers)).statusCode, 404);
+      const keys = (await integrity.inject({ method: 'GET', url: '/api/v1/crypto/keys' })).json().items;
+      const signer = keys.find((key: { fingerprint: string }) => key.fingerprint === served.key_fingerprint);
+      if (gpgAvailable)
+        assert.ok(
+          gpgVerifies(signer.armored_public, Buffer.from(canonicalJson(served.bundle)), served.signature),
+          'gpg --verify accepts the bundle signature',
         );
-        for (const [step, who] of [
-          ['verify', author],
-          ['approve', reviewer],
-          ['activate', reviewer],
-        ] as const) {
-          assert.equal(
-            (await call('POST', `/api/v1/policies/no-payments-on-sunday/${step}`, who.headers)).statusCode,
-            200,
-            step,
-          );
-        }
-        const history = (await call('GET', '/api/v1/policies/no-payments-on-sunday', auditor.headers)).json();
-        assert.deepEqual(
-          history.versions.map((v: { status: string }) => v.status),
-          ['active', 'superseded'],
-        );
-        await waitFor(async () => (await decide()).decision === 'allow', 5000, 'version 2 in force');
-
-        const revoked = await call('POST', '/api/v1/policies/no-payments-on-sunday/revoke', reviewer.headers);
-        assert.equal(revoked.json().status, 'revoked', revoked.body);
-        const active = (await call('GET', '/api/v1/policies?status=active&limit=200', auditor.headers))
-          .json()
-          .items.map((p: { policy_id: string }) => p.policy_id);
-        assert.ok(!active.includes('no-payments-on-sunday'));
-        assert.ok(active.includes('baseline-permit'), 'the starter policies live in the store too');
-        const rules = (
-          await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })
-        ).json();
-        await waitFor(
-          async () =>
-            !(await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers }))
-              .json()
-              .policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'),
-          5000,
-          'revocation in force',
-        );
-        assert.ok(rules.policies.length >= 9);
-
-        assert.match(
-          (await integrity.inject({ method: 'GET', url: '/metrics' })).body,
-          /^acgs_policies\{status="revoked",service="integrity"\} 1$/m,
-        );
-        const invalid = await call('POST', '/api/v1/policies', author.headers, {
-          source: '@id("bad")\npermit (principal, action, resource)\nwhen { context.mood == 1 };',
-        });
-        assert.equal(invalid.statusCode, 400);
-        assert.match(invalid.json().detail, /bad:3:\d+/);
-        const actions = (
-          await env.platform.db.query<{ action: string }>(
-            `SELECT action FROM audit_logs WHERE resource LIKE 'policy:no-payments-on-sunday:%' ORDER BY leaf_index`,
+      const trusted = async (data: Uint8Array, signature: string) =>
+        (
+          await verifyDetached(
+            data,
+            signature,
+            keys.map((key: { armored_public: string }) => key.armored_public),
           )
-        ).map((r) => r.action);
-        assert.deepEqual(actions.slice(0, 5), [
-          'policy.submitted',
-          'policy.verified',
-          'policy.approved',
-          'policy.activated',
-          'policy.submitted',
-        ]);
-      } finally {
-        await pgc.close();
-        await integrity.close();
-        await ac.close();
-        await env.cleanup();
+        ).valid;
+      assert.equal(served.log_proof.entry.details.hash, served.hash);
+      assert.deepEqual(
+        await checkBundleLogged(served, served.log_proof, null, trusted),
+        { ok: true, head: served.log_proof.tree_head },
+        'the bundle comes with a proof that the log shows its activation',
+      );
+      const seen = served.log_proof.tree_head;
+      await env.platform.audit.record({ userId: null, action: 'test.marker', resource: 'test:1' });
+      assert.ok((await call('GET', '/api/v1/audit/tree-head', auditor.headers)).json().tree_size > seen.tree_size);
+      const later = (
+        await call('GET', `/api/v1/bundles/active?since_tree_size=${seen.tree_size}`, agent.headers)
+      ).json();
+      assert.ok(later.log_proof.tree_head.tree_size > seen.tree_size && later.log_proof.consistency_path.length > 0);
+      assert.equal(
+        (await checkBundleLogged(later, later.log_proof, seen, trusted)).ok,
+        true,
+        'a later head is proven consistent with the one seen',
+      );
+      assert.equal((await call('GET', '/api/v1/bundles/active?since_tree_size=0', agent.headers)).statusCode, 400);
+      assert.equal((await decide()).reasons[0].policy_id, 'no-payments-on-sunday');
+
+      const v2 = await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, {
+        source: RULE.replace('"payments"', '"wire_transfer"'),
+      });
+      assert.equal(v2.json().version, 2);
+      assert.equal(
+        (
+          await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, {
+            source: RULE.replace('no-payments-on-sunday', 'renamed'),
+          })
+        ).json().error_code,
+        'POLICY_ID_MISMATCH',
+      );
+      for (const [step, who] of [
+        ['verify', author],
+        ['approve', reviewer],
+        ['activate', reviewer],
+      ] as const) {
+        assert.equal(
+          (await call('POST', `/api/v1/policies/no-payments-on-sunday/${step}`, who.headers)).statusCode,
+          200,
+          step,
+        );
       }
+      const history = (await call('GET', '/api/v1/policies/no-payments-on-sunday', auditor.headers)).json();
+      assert.deepEqual(
+        history.versions.map((v: { status: string }) => v.status),
+        ['active', 'superseded'],
+      );
+      await waitFor(async () => (await decide()).decision === 'allow', 5000, 'version 2 in force');
+
+      const revoked = await call('POST', '/api/v1/policies/no-payments-on-sunday/revoke', reviewer.headers);
+      assert.equal(revoked.json().status, 'revoked', revoked.body);
+      const active = (await call('GET', '/api/v1/policies?status=active&limit=200', auditor.headers))
+        .json()
+        .items.map((p: { policy_id: string }) => p.policy_id);
+      assert.ok(!active.includes('no-payments-on-sunday'));
+      assert.ok(active.includes('baseline-permit'), 'the starter policies live in the store too');
+      const rules = (
+        await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })
+      ).json();
+      await waitFor(
+        async () =>
+          !(await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers }))
+            .json()
+            .policies.some((p: { id: string }) => p.id === 'no-payments-on-sunday'),
+        5000,
+        'revocation in force',
+      );
+      assert.ok(rules.policies.length >= 9);
+
+      assert.match(
+        (await integrity.inject({ method: 'GET', url: '/metrics' })).body,
+        /^acgs_policies\{status="revoked",service="integrity"\} 1$/m,
+      );
+      const invalid = await call('POST', '/api/v1/policies', author.headers, {
+        source: '@id("bad")\npermit (principal, action, resource)\nwhen { context.mood == 1 };',
+      });
+      assert.equal(invalid.statusCode, 400);
+      assert.match(invalid.json().detail, /bad:3:\d+/);
+      const actions = (
+        await env.platform.db.query<{ action: string }>(
+          `SELECT action FROM audit_logs WHERE resource LIKE 'policy:no-payments-on-sunday:%' ORDER BY leaf_index`,
+        )
+      ).map((r) => r.action);
+      assert.deepEqual(actions.slice(0, 5), [
+        'policy.submitted',
+        'policy.verified',
+        'policy.approved',
+        'policy.activated',
+        'policy.submitted',
+      ]);
     });
 
-    it('activations and bundle builds running at once all complete (one lock order: bundle builds before the audit log)', async () => {
+    it('activations and bundle builds running at once all complete (one lock order: bundle builds before the audit log)', async (t) => {
       const env = await createTestPlatform(backend);
       const ac = await createTestApp('ac', env.platform);
       const integrity = await createTestApp('integrity', env.platform);
-      try {
-        const author = await tokenFor(env.platform, ['policy_manager']);
-        const reviewer = await tokenFor(env.platform, ['policy_manager']);
-        const call = (url: string, headers: Record<string, string>, payload?: object) =>
-          integrity.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
-        const ids = Array.from({ length: 6 }, (_, n) => `tool-limit-${n}`);
-        for (const id of ids) {
-          assert.equal(
-            (
-              await call('/api/v1/policies', author.headers, {
-                source: RULE.replace('no-payments-on-sunday', id).replace('"payments"', `"tool_${id}"`),
-              })
-            ).statusCode,
-            201,
-          );
-          assert.equal((await call(`/api/v1/policies/${id}/verify`, author.headers)).statusCode, 200);
-          assert.equal((await call(`/api/v1/policies/${id}/approve`, reviewer.headers)).statusCode, 200);
-        }
-        await ensureStarterBundle(env.platform);
-        const outcomes = await Promise.all([
-          ...ids.map(async (id) => (await call(`/api/v1/policies/${id}/activate`, reviewer.headers)).statusCode),
-          ...ids.map(() =>
-            buildAndActivateBundle(env.platform, STARTER_POLICIES, null).then(
-              () => 200,
-              (error: Error) => error.message,
-            ),
-          ),
-        ]);
-        assert.deepEqual(outcomes, Array(ids.length * 2).fill(200));
-        const versions = await env.platform.db.query<{ version: number }>(
-          'SELECT version FROM policy_bundles ORDER BY version',
+      cleanupAfter(
+        t,
+        () => integrity.close(),
+        () => ac.close(),
+        () => env.cleanup(),
+      );
+      const author = await tokenFor(env.platform, ['policy_manager']);
+      const reviewer = await tokenFor(env.platform, ['policy_manager']);
+      const call = (url: string, headers: Record<string, string>, payload?: object) =>
+        integrity.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
+      const ids = Array.from({ length: 6 }, (_, n) => `tool-limit-${n}`);
+      for (const id of ids) {
+        assert.equal(
+          (
+            await call('/api/v1/policies', author.headers, {
+              source: RULE.replace('no-payments-on-sunday', id).replace('"payments"', `"tool_${id}"`),
+            })
+          ).statusCode,
+          201,
         );
-        assert.deepEqual(
-          versions.map((row) => Number(row.version)),
-          Array.from({ length: versions.length }, (_, n) => n + 1),
-          'dense bundle versions',
-        );
-        assert.ok(versions.length >= ids.length * 2 + 1);
-      } finally {
-        await integrity.close();
-        await ac.close();
-        await env.cleanup();
+        assert.equal((await call(`/api/v1/policies/${id}/verify`, author.headers)).statusCode, 200);
+        assert.equal((await call(`/api/v1/policies/${id}/approve`, reviewer.headers)).statusCode, 200);
       }
+      await ensureStarterBundle(env.platform);
+      const outcomes = await Promise.all([
+        ...ids.map(async (id) => (await call(`/api/v1/policies/${id}/activate`, reviewer.headers)).statusCode),
+        ...ids.map(() =>
+          buildAndActivateBundle(env.platform, STARTER_POLICIES, null).then(
+            () => 200,
+            (error: Error) => error.message,
+          ),
+        ),
+      ]);
+      assert.deepEqual(outcomes, Array(ids.length * 2).fill(200));
+      const versions = await env.platform.db.query<{ version: number }>(
+        'SELECT version FROM policy_bundles ORDER BY version',
+      );
+      assert.deepEqual(
+        versions.map((row) => Number(row.version)),
+        Array.from({ length: versions.length }, (_, n) => n + 1),
+        'dense bundle versions',
+      );
+      assert.ok(versions.length >= ids.length * 2 + 1);
     });
   });
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { renderNginxConfig, topologyProblems } from '../../src/operations/nginx-config.js';
 import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../../src/platform/config.js';
 import { BASE_ROUTES, SERVICE_PATH_PREFIXES } from '../../src/services/routing.js';
-import { createTestApp, createTestPlatform } from '../support/harness.js';
+import { createTestApp, createTestPlatform, cleanupAfter } from '../support/harness.js';
 
 const defaultTopology = {
   listenPort: 8080,
@@ -16,24 +16,21 @@ const defaultTopology = {
 };
 
 describe('gateway routing table', () => {
-  it('every route a service registers lies under its own prefixes (so the gateway sends it to its owner) or is a base route', async () => {
+  it('every route a service registers lies under its own prefixes (so the gateway sends it to its owner) or is a base route', async (t) => {
     const env = await createTestPlatform('pglite');
-    try {
-      for (const service of SERVICE_NAMES) {
-        const app = await createTestApp(service, env.platform);
-        const strays = app.accessTable
-          .map((row) => row.url)
-          .filter(
-            (url) =>
-              !BASE_ROUTES.includes(url) &&
-              !url.startsWith('/docs') &&
-              !SERVICE_PATH_PREFIXES[service].some((prefix) => url.startsWith(prefix)),
-          );
-        await app.close();
-        assert.deepEqual(strays, [], `${service} serves paths outside its gateway prefixes`);
-      }
-    } finally {
-      await env.cleanup();
+    cleanupAfter(t, () => env.cleanup());
+    for (const service of SERVICE_NAMES) {
+      const app = await createTestApp(service, env.platform);
+      const strays = app.accessTable
+        .map((row) => row.url)
+        .filter(
+          (url) =>
+            !BASE_ROUTES.includes(url) &&
+            !url.startsWith('/docs') &&
+            !SERVICE_PATH_PREFIXES[service].some((prefix) => url.startsWith(prefix)),
+        );
+      await app.close();
+      assert.deepEqual(strays, [], `${service} serves paths outside its gateway prefixes`);
     }
   });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -252,4 +253,36 @@ export async function tokenFor(
   const user = await createUser(platform, roles);
   const token = await platform.tokens.issueAccessToken(user.id, roles, randomBytes(16).toString('hex'));
   return { userId: user.id, headers: { authorization: `Bearer ${token}` } };
+}
+
+/**
+ * Runs these steps in order when the test ends, passed or failed — the try/finally every test would otherwise repeat.
+ * Give them in teardown order: apps before the platform they run on.
+ */
+export function cleanupAfter(t: TestContext, ...steps: (() => Promise<unknown>)[]): void {
+  t.after(async () => {
+    for (const step of steps) await step();
+  });
+}
+
+/** A user with these roles (an agent unless told) and an API key an admin issued it through the auth API. */
+export async function apiKeyFor(
+  platform: Platform,
+  roles: Role[] = ['agent'],
+): Promise<{ userId: string; headers: Record<string, string> }> {
+  const auth = await createTestApp('auth', platform);
+  try {
+    const admin = (await tokenFor(platform, ['admin'])).headers;
+    const user = await createUser(platform, roles);
+    const issued = await auth.inject({
+      method: 'POST',
+      url: '/auth/api-keys',
+      headers: admin,
+      payload: { user_id: user.id, name: 'machine' },
+    });
+    if (issued.statusCode !== 201) throw new Error(`issuing an API key failed: ${issued.body}`);
+    return { userId: user.id, headers: { 'x-api-key': issued.json().key } };
+  } finally {
+    await auth.close();
+  }
 }

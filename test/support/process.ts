@@ -43,6 +43,16 @@ export function runCli(args: string[], env: Record<string, string>): CliProcess 
   return { child, output: () => output, exited };
 }
 
+/** Runs an acgs command to its end: its exit code and everything it printed. */
+export async function runCliToEnd(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = runCli(args, env);
+  const code = await child.exited;
+  return { code, output: child.output() };
+}
+
 export async function waitFor(
   predicate: () => boolean | Promise<boolean>,
   timeoutMs: number,

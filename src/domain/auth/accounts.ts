@@ -91,8 +91,6 @@ export interface AccountEffects {
     details?: Record<string, unknown>;
   }): Promise<void>;
   revokeSessions(sessionIds: string[]): Promise<void>;
-  revokeUser(userId: string): Promise<void>;
-  restoreUser(userId: string): Promise<void>;
   forgetApiKey(prefix: string): Promise<void>;
   /** Drops what credentials know of a user's roles and standing, so a change applies to their next request. */
   forgetUser(userId: string): Promise<void>;
@@ -315,12 +313,8 @@ export class Accounts {
     if (!active && before.isActive && before.roles.includes('admin')) await this.guardLastAdmin();
     const user = (await this.users.setActive(userId, active))!;
     await this.effects.forgetUser(userId);
-    if (active) {
-      await this.effects.restoreUser(userId);
-    } else {
-      await this.effects.revokeUser(userId);
-      await this.effects.revokeSessions(await this.sessions.revokeAllForUser(userId, 'deactivated'));
-    }
+    // The user's state was forgotten above, so their tokens and keys stop (or start) working on the next request.
+    if (!active) await this.effects.revokeSessions(await this.sessions.revokeAllForUser(userId, 'deactivated'));
     await this.effects.audit({
       userId: actorId,
       action: active ? 'auth.user_reactivated' : 'auth.user_deactivated',

@@ -51,7 +51,7 @@ export class Authenticator {
       throw new AuthenticationError('Access token is invalid', 'INVALID_TOKEN');
     }
     const [revoked, state] = await Promise.all([
-      this.revocations.isRevoked(claims.sub, claims.sid),
+      this.revocations.isRevoked(claims.sid),
       this.users.current(claims.sub),
     ]);
     if (revoked || state === null || !state.active) {

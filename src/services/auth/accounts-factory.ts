@@ -24,8 +24,6 @@ export function buildAccounts(platform: Platform, observer: LoginObserver = quie
       ...observer,
       audit: async (event) => void (await platform.audit.record(event)),
       revokeSessions: async (ids) => void (await Promise.all(ids.map((id) => platform.revocations.revokeSession(id)))),
-      revokeUser: (id) => platform.revocations.revokeUser(id),
-      restoreUser: (id) => platform.revocations.restoreUser(id),
       forgetApiKey: (prefix) => platform.apiKeys.forget(prefix),
       forgetUser: (id) => platform.userStates.forget(id),
       countUnknownFailure: (email, windowSeconds) => cache.increment(`loginfail:${email}`, windowSeconds),
