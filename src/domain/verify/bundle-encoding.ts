@@ -1,0 +1,70 @@
+import type { Bool } from 'z3-solver';
+import { cedar } from '../policy/cedar.js';
+import type { RequestEncoding } from './encode.js';
+
+type ZBool = Bool<'verify'>;
+
+/** A policy as Cedar's JSON AST, with the id it has in its bundle. */
+export interface ParsedPolicy {
+  id: string;
+  json: Record<string, unknown>;
+}
+
+export interface EncodedPolicy {
+  id: string;
+  effect: 'permit' | 'forbid';
+  /** Scope matches and every condition holds without error. */
+  satisfied: ZBool;
+  /** Scope matches and evaluating the conditions errors: Cedar skips the policy, PGC denies the request. */
+  errors: ZBool;
+}
+
+export interface EncodedBundle {
+  policies: EncodedPolicy[];
+  /** PGC's decision: some permit satisfied, no forbid satisfied, and no policy in scope erroring. */
+  allows: ZBool;
+  /** Cedar's own decision, which ignores policies that error. */
+  cedarAllows: ZBool;
+}
+
+/** Parses Cedar policy texts into their JSON ASTs (the encoder's input). */
+export function parsePolicies(policies: readonly { id: string; text: string }[]): ParsedPolicy[] {
+  return policies.map(({ id, text }) => {
+    const answer = cedar.policyToJson(text);
+    if (answer.type === 'failure')
+      throw new Error(`policy ${id} does not parse: ${answer.errors.map((error) => error.message).join('; ')}`);
+    return { id, json: answer.json as unknown as Record<string, unknown> };
+  });
+}
+
+/** Parses a Cedar condition (the body of a `when`) as a property over requests. */
+export function parseCondition(condition: string): Record<string, unknown> {
+  const answer = cedar.policyToJson(`permit (principal, action, resource) when { ${condition} };`);
+  if (answer.type === 'failure')
+    throw new Error(`condition does not parse: ${answer.errors.map((error) => error.message).join('; ')}`);
+  const json = answer.json as unknown as { conditions: { body: Record<string, unknown> }[] };
+  return json.conditions[0]!.body;
+}
+
+export function encodeBundle(encoding: RequestEncoding, policies: readonly ParsedPolicy[]): EncodedBundle {
+  const { z } = encoding;
+  const encoded = policies.map(({ id, json }): EncodedPolicy => {
+    const scope = encoding.scope(json);
+    const body = encoding.conditions(json);
+    return {
+      id,
+      effect: json['effect'] as 'permit' | 'forbid',
+      satisfied: z.And(scope, z.Not(body.err), body.v),
+      errors: z.And(scope, body.err),
+    };
+  });
+  const any = (list: ZBool[]) => z.Or(z.Bool.val(false), ...list);
+  const permitted = any(encoded.filter((p) => p.effect === 'permit').map((p) => p.satisfied));
+  const forbidden = any(encoded.filter((p) => p.effect === 'forbid').map((p) => p.satisfied));
+  const cedarAllows = z.And(permitted, z.Not(forbidden));
+  return {
+    policies: encoded,
+    cedarAllows,
+    allows: z.And(cedarAllows, z.Not(any(encoded.map((p) => p.errors)))),
+  };
+}

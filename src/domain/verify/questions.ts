@@ -1,0 +1,216 @@
+import type { Bool } from 'z3-solver';
+import type { EngineRequest } from '../enforcement/engine.js';
+import { encodeBundle, parseCondition, parsePolicies, type EncodedBundle } from './bundle-encoding.js';
+import { pinnedTo, requestFromModel } from './counterexample.js';
+import { RequestEncoding, UnsupportedConstruct } from './encode.js';
+import { Literals } from './literals.js';
+import { conditionHolds, replay, type Replayed } from './replay.js';
+import { schemaShape } from './schema-shape.js';
+import { z3Context } from './z3.js';
+
+type ZBool = Bool<'verify'>;
+
+export type Verdict = 'holds' | 'violated' | 'unsupported' | 'inconclusive';
+
+export interface Counterexample {
+  request: EngineRequest;
+  /** How Cedar (with PGC's rule on errors) decided the request when it was replayed. */
+  replayed: Replayed;
+}
+
+export interface Answer {
+  verdict: Verdict;
+  counterexamples: Counterexample[];
+  /** Why the answer is unsupported or inconclusive, in words. */
+  detail: string | null;
+}
+
+export interface PolicyText {
+  id: string;
+  text: string;
+}
+
+/**
+ * The solver claimed something about a request that Cedar, deciding the same request, contradicts: the encoding is
+ * wrong for some construct. Never reported as a verdict; the request is kept so the case can be reproduced.
+ */
+export class EncodingMismatch extends Error {
+  constructor(
+    readonly claim: string,
+    readonly request: EngineRequest,
+    readonly replayed: Replayed,
+  ) {
+    super(`encoding mismatch: the solver claimed ${claim}, Cedar decided ${replayed.decision}`);
+    this.name = 'EncodingMismatch';
+  }
+}
+
+export interface QuestionOptions {
+  /** Per solver call; past it the answer is `inconclusive`. */
+  timeoutMs?: number;
+}
+
+interface Setup {
+  encoding: RequestEncoding;
+  schema: string;
+}
+
+async function setUp(schema: string, asts: unknown[]): Promise<Setup> {
+  const literals = new Literals();
+  for (const ast of asts) literals.collect(ast);
+  return { encoding: new RequestEncoding(await z3Context(), schemaShape(schema), literals), schema };
+}
+
+type Search = { found: EngineRequest } | { none: true } | { inconclusive: string };
+
+/** Long bounds tried in turn: small numbers read best in a report; 2^53−1 is the most a Cedar request can carry. */
+const LONG_TIERS: readonly (bigint | null)[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGER), null];
+
+/**
+ * Looks for a well-formed request satisfying `goal`, with Longs bounded ever more loosely. A witness only beyond
+ * ±(2^53−1) cannot be replayed, so it makes the answer inconclusive rather than a reported violation.
+ */
+async function search(encoding: RequestEncoding, goal: ZBool, options: QuestionOptions): Promise<Search> {
+  const { z } = encoding;
+  for (const bound of LONG_TIERS) {
+    const solver = new z.Solver();
+    solver.set('timeout', options.timeoutMs ?? 10_000);
+    solver.add(encoding.wellFormed(), goal);
+    if (bound !== null) solver.add(encoding.longsWithin(bound));
+    const result = await solver.check();
+    if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
+    if (result === 'sat') {
+      if (bound === null)
+        return { inconclusive: 'only requests with Longs beyond ±(2^53−1) qualify, which Cedar requests cannot carry' };
+      return { found: requestFromModel(encoding, solver.model()) };
+    }
+  }
+  return { none: true };
+}
+
+const unsupported = (error: unknown): Answer => {
+  if (error instanceof UnsupportedConstruct)
+    return { verdict: 'unsupported', counterexamples: [], detail: error.message };
+  throw error;
+};
+
+/** "No request matching `condition` is allowed" under the bundle, on PGC's semantics. */
+export async function neverAllowed(
+  schema: string,
+  policies: readonly PolicyText[],
+  condition: string,
+  options: QuestionOptions = {},
+): Promise<Answer> {
+  const parsed = parsePolicies(policies);
+  const property = parseCondition(condition);
+  const { encoding } = await setUp(schema, [...parsed.map((p) => p.json), property]);
+  let goal: ZBool;
+  try {
+    const bundle = encodeBundle(encoding, parsed);
+    const matches = encoding.expression(property);
+    if (matches.term.kind !== 'bool') throw new UnsupportedConstruct('property', 'must be a Bool condition');
+    goal = encoding.z.And(matches.term.v, encoding.z.Not(matches.err), bundle.allows);
+  } catch (error) {
+    return unsupported(error);
+  }
+  const found = await search(encoding, goal, options);
+  if ('inconclusive' in found) return { verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive };
+  if ('none' in found) return { verdict: 'holds', counterexamples: [], detail: null };
+  const replayed = replay(schema, policies, found.found);
+  if (replayed.decision !== 'allow' || !conditionHolds(schema, condition, found.found))
+    throw new EncodingMismatch(`an allowed request matching ${condition}`, found.found, replayed);
+  return { verdict: 'violated', counterexamples: [{ request: found.found, replayed }], detail: null };
+}
+
+export interface ImpactAnswer {
+  verdict: 'equivalent' | 'different' | 'unsupported' | 'inconclusive';
+  /** A request the candidate allows and the current bundle denies (more permissive), if any. */
+  nowAllowed: Counterexample | null;
+  /** A request the candidate denies and the current bundle allows (more restrictive), if any. */
+  nowDenied: Counterexample | null;
+  detail: string | null;
+}
+
+/** Symbolic change impact: whether two bundles decide every request alike, else a request flipping each way. */
+export async function compareBundles(
+  schema: string,
+  current: readonly PolicyText[],
+  candidate: readonly PolicyText[],
+  options: QuestionOptions = {},
+): Promise<ImpactAnswer> {
+  const [before, after] = [parsePolicies(current), parsePolicies(candidate)];
+  const { encoding } = await setUp(
+    schema,
+    [...before, ...after].map((p) => p.json),
+  );
+  const { z } = encoding;
+  let bundles: [EncodedBundle, EncodedBundle];
+  try {
+    bundles = [encodeBundle(encoding, before), encodeBundle(encoding, after)];
+  } catch (error) {
+    const answer = unsupported(error);
+    return { verdict: 'unsupported', nowAllowed: null, nowDenied: null, detail: answer.detail };
+  }
+  const [old, next] = bundles;
+  const flip = async (goal: ZBool, allowedBy: 'candidate' | 'current'): Promise<Counterexample | string | null> => {
+    const found = await search(encoding, goal, options);
+    if ('inconclusive' in found) return found.inconclusive;
+    if ('none' in found) return null;
+    const [was, now] = [replay(schema, current, found.found), replay(schema, candidate, found.found)];
+    const expected = allowedBy === 'candidate' ? ['deny', 'allow'] : ['allow', 'deny'];
+    if (was.decision !== expected[0] || now.decision !== expected[1])
+      throw new EncodingMismatch(
+        `a request the ${allowedBy} bundle alone allows`,
+        found.found,
+        allowedBy === 'candidate' ? now : was,
+      );
+    return { request: found.found, replayed: now };
+  };
+  const nowAllowed = await flip(z.And(z.Not(old.allows), next.allows), 'candidate');
+  const nowDenied = await flip(z.And(old.allows, z.Not(next.allows)), 'current');
+  const reason = [nowAllowed, nowDenied].find((item): item is string => typeof item === 'string');
+  if (reason !== undefined) return { verdict: 'inconclusive', nowAllowed: null, nowDenied: null, detail: reason };
+  const [allowed, denied] = [nowAllowed as Counterexample | null, nowDenied as Counterexample | null];
+  return {
+    verdict: allowed === null && denied === null ? 'equivalent' : 'different',
+    nowAllowed: allowed,
+    nowDenied: denied,
+    detail: null,
+  };
+}
+
+/**
+ * What the encoding says PGC decides on each of these concrete requests — the self-check that ties the encoding to
+ * Cedar: tests and `acgs verify` compare it with Cedar's own decision on the same requests. `undetermined` means
+ * the pinned request still left the decision open (an encoding bug) or the solver gave up.
+ */
+export async function symbolicDecisions(
+  schema: string,
+  policies: readonly PolicyText[],
+  requests: readonly EngineRequest[],
+): Promise<('allow' | 'deny' | 'undetermined')[]> {
+  const parsed = parsePolicies(policies);
+  const { encoding } = await setUp(
+    schema,
+    parsed.map((p) => p.json),
+  );
+  const { z } = encoding;
+  const bundle = encodeBundle(encoding, parsed);
+  const solver = new z.Solver();
+  solver.add(encoding.wellFormed());
+  const decisions: ('allow' | 'deny' | 'undetermined')[] = [];
+  for (const request of requests) {
+    solver.push();
+    solver.add(pinnedTo(encoding, request));
+    const [canAllow, canDeny] = [await solver.check(bundle.allows), await solver.check(z.Not(bundle.allows))];
+    solver.pop();
+    decisions.push(
+      canAllow === 'sat' && canDeny === 'unsat'
+        ? 'allow'
+        : canAllow === 'unsat' && canDeny === 'sat'
+          ? 'deny'
+          : 'undetermined',
+    );
+  }
+  return decisions;
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
+import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { compareBundles, neverAllowed, symbolicDecisions } from '../../src/domain/verify/questions.js';
+import { replay } from '../../src/domain/verify/replay.js';
+import { stopZ3 } from '../../src/domain/verify/z3.js';
+import { CedarGenerator, random } from '../support/cedar-generator.js';
+
+const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
+const withoutPiiForbid = STARTER.filter((policy) => policy.id !== 'forbid-pii-to-external');
+const CARD_TO_EXTERNAL = 'action == Action::"send_external" && context.pii.contains("payment_card")';
+const permitAll = { id: 'all', text: 'permit (principal, action, resource);' };
+
+after(() => stopZ3());
+
+describe('verification: properties over the starter bundle', () => {
+  it('proves that no payment card reaches send_external under the starter bundle', async () => {
+    const answer = await neverAllowed(GOVERNANCE_SCHEMA, STARTER, CARD_TO_EXTERNAL);
+    assert.equal(answer.verdict, 'holds', JSON.stringify(answer));
+  });
+
+  it('finds the counterexample once the pii forbid is gone, and Cedar allows it', async () => {
+    const answer = await neverAllowed(GOVERNANCE_SCHEMA, withoutPiiForbid, CARD_TO_EXTERNAL);
+    assert.equal(answer.verdict, 'violated');
+    const [example] = answer.counterexamples;
+    assert.equal(example!.request.action, 'send_external');
+    assert.ok((example!.request.context['pii'] as string[]).includes('payment_card'));
+    assert.equal(replay(GOVERNANCE_SCHEMA, withoutPiiForbid, example!.request).decision, 'allow');
+    assert.equal(replay(GOVERNANCE_SCHEMA, STARTER, example!.request).decision, 'deny', 'the full bundle denies it');
+  });
+
+  it('shows the change impact of dropping the forbid: requests newly allowed, none newly denied', async () => {
+    const impact = await compareBundles(GOVERNANCE_SCHEMA, STARTER, withoutPiiForbid);
+    assert.equal(impact.verdict, 'different');
+    assert.equal(impact.nowDenied, null);
+    assert.equal(impact.nowAllowed!.request.action, 'send_external');
+    assert.deepEqual(impact.nowAllowed!.replayed.determining, ['baseline-permit']);
+    assert.equal((await compareBundles(GOVERNANCE_SCHEMA, STARTER, [...STARTER].reverse())).verdict, 'equivalent');
+  });
+});
+
+/** [what, policies, property that must never be allowed, expected verdict] — each worked out by hand. */
+const CASES: [string, string[], string, 'holds' | 'violated'][] = [
+  [
+    'a forbid covers its own condition',
+    ['forbid (principal, action, resource) when { context.secrets };'],
+    'context.secrets',
+    'holds',
+  ],
+  ['a permit alone allows it', [], 'context.secrets', 'violated'],
+  [
+    'unless exempts exactly what it names',
+    ['forbid (principal, action, resource) when { context.risk >= 70 } unless { context.human_approved };'],
+    'context.risk >= 70',
+    'violated',
+  ],
+  [
+    'an overflowing permit errors, and PGC denies on errors',
+    ['permit (principal, action, resource) when { context.risk * 1000000000000 > 0 };'],
+    'context.risk > 10000000',
+    'holds',
+  ],
+  [
+    'multiplication below the smallest Long errors (underflow)',
+    ['permit (principal, action, resource) when { context.risk * 4000000000000 < 0 };'],
+    'context.risk < -10000000',
+    'holds',
+  ],
+  [
+    'addition past the largest Long errors',
+    ['permit (principal, action, resource) when { context.risk + context.risk != 7 };'],
+    'context.risk > 1000000 * 1000000 * 5000000',
+    'holds',
+  ],
+  [
+    'subtraction below the smallest Long errors',
+    ['permit (principal, action, resource) when { context.risk - context.injection_score != 7 };'],
+    'context.risk < -(1000000 * 1000000 * 5000000) && context.injection_score > 1000000 * 1000000 * 5000000',
+    'holds',
+  ],
+  [
+    'negating the smallest Long errors, every other negation does not',
+    ['permit (principal, action, resource) when { -context.risk != 0 };'],
+    'context.risk < 0',
+    'violated',
+  ],
+  [
+    'reading an absent attribute errors: the permit never allows a principal without trust',
+    ['permit (principal, action, resource) when { principal.trust > 5 };'],
+    '!(principal has trust)',
+    'holds',
+  ],
+  [
+    '`has` guards the read, so || does not error on the left',
+    ['permit (principal, action, resource) when { !(principal has trust) || principal.trust > 5 };'],
+    '!(principal has trust)',
+    'violated',
+  ],
+  [
+    '&& short-circuits: an error on its right is never reached',
+    ['permit (principal, action, resource) when { principal is User && principal.owner == "x" };'],
+    'principal is User',
+    'holds',
+  ],
+  [
+    'an entity is only `in` itself without a hierarchy',
+    ['permit (principal, action, resource in Tool::"t1");'],
+    'resource == Tool::"t2"',
+    'holds',
+  ],
+  [
+    'containsAll of two needs both',
+    ['forbid (principal, action, resource) when { context.pii.containsAll(["ssn", "email"]) };'],
+    'context.pii.contains("ssn")',
+    'violated',
+  ],
+  [
+    'isEmpty excludes fresh strings too',
+    ['forbid (principal, action, resource) unless { context.pii.isEmpty() };'],
+    '!context.pii.contains("ssn") && !context.pii.isEmpty()',
+    'holds',
+  ],
+  [
+    'two strings no policy names can differ',
+    ['forbid (principal, action, resource) when { context.tool == context.data_classification };'],
+    'context.tool != "a" && context.data_classification != "a"',
+    'violated',
+  ],
+  [
+    'if-then-else picks its branch',
+    ['permit (principal, action, resource) when { if context.secrets then false else true };'],
+    'context.secrets',
+    'holds',
+  ],
+];
+
+describe('verification: hand-proved cases, one per construct', () => {
+  for (const [what, texts, property, expected] of CASES) {
+    it(what, async () => {
+      const policies =
+        texts.length === 0 ? [permitAll] : [permitAll, ...texts.map((text, i) => ({ id: `c${i}`, text }))];
+      const base = texts[0]?.startsWith('permit') ? policies.slice(1) : policies;
+      const answer = await neverAllowed(GOVERNANCE_SCHEMA, base, property);
+      assert.equal(answer.verdict, expected, JSON.stringify(answer));
+    });
+  }
+
+  it('names the construct it does not model instead of guessing', async () => {
+    const answer = await neverAllowed(
+      GOVERNANCE_SCHEMA,
+      [permitAll, { id: 'like', text: 'forbid (principal, action, resource) when { context.tool like "shell*" };' }],
+      'context.secrets',
+    );
+    assert.equal(answer.verdict, 'unsupported');
+    assert.match(answer.detail!, /like/);
+  });
+});
+
+describe('verification: generated policies and requests decide as Cedar decides', () => {
+  const seed = Number(process.env['VERIFY_SEED'] ?? Date.now() % 100_000);
+  const bundles = Number(process.env['VERIFY_BUNDLES'] ?? 60);
+  it(`${bundles} bundles × 10 requests, seed ${seed} (VERIFY_SEED to reproduce)`, async () => {
+    const generate = new CedarGenerator(random(seed));
+    let cases = 0;
+    const seen = { allow: 0, deny: 0, errors: 0 };
+    const mismatches: string[] = [];
+    for (let b = 0; b < bundles; b += 1) {
+      const policies = generate.bundle(1 + (b % 4));
+      const requests = Array.from({ length: 10 }, () => generate.request());
+      const claimed = await symbolicDecisions(GOVERNANCE_SCHEMA, policies, requests);
+      requests.forEach((request, i) => {
+        cases += 1;
+        const replayed = replay(GOVERNANCE_SCHEMA, policies, request);
+        const actual = replayed.decision;
+        seen[actual] += 1;
+        if (replayed.errors.length > 0) seen.errors += 1;
+        if (claimed[i] !== actual)
+          mismatches.push(
+            `${JSON.stringify(policies)}\n${JSON.stringify(request)}\nclaimed ${claimed[i]}, Cedar ${actual}`,
+          );
+      });
+    }
+    assert.equal(cases, bundles * 10);
+    // Cases that all decide alike would prove nothing: the generator must reach allows, denies and policy errors.
+    for (const [outcome, count] of Object.entries(seen))
+      assert.ok(count >= cases / 100, `only ${count} of ${cases} cases ${outcome}: ${JSON.stringify(seen)}`);
+    assert.deepEqual(mismatches.slice(0, 3), [], `${mismatches.length} mismatches of ${cases}`);
+  });
+});
