@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
+import { checkConformance } from '../../src/domain/verify/conformance.js';
 import { compareBundles, neverAllowed, symbolicDecisions } from '../../src/domain/verify/questions.js';
 import { replay } from '../../src/domain/verify/replay.js';
 import { stopZ3 } from '../../src/domain/verify/z3.js';
@@ -186,5 +188,41 @@ describe('verification: generated policies and requests decide as Cedar decides'
     for (const [outcome, count] of Object.entries(seen))
       assert.ok(count >= cases / 100, `only ${count} of ${cases} cases ${outcome}: ${JSON.stringify(seen)}`);
     assert.deepEqual(mismatches.slice(0, 3), [], `${mismatches.length} mismatches of ${cases}`);
+  });
+});
+
+describe('verification: the bundle against the constitution', () => {
+  it('the starter bundle conforms to every principle of the starter constitution and translates it exactly', async () => {
+    const report = await checkConformance(GOVERNANCE_SCHEMA, STARTER, STARTER_PRINCIPLES);
+    assert.equal(report.verdict, 'holds', JSON.stringify(report.constraints.filter((c) => c.verdict !== 'holds')));
+    assert.equal(report.constraints.length, STARTER_PRINCIPLES.flatMap((p) => p.constraints).length);
+    assert.equal(report.translation.verdict, 'equivalent');
+  });
+
+  it('names the principle a bundle without the pii forbid violates, with a request Cedar allows', async () => {
+    const report = await checkConformance(GOVERNANCE_SCHEMA, withoutPiiForbid, STARTER_PRINCIPLES);
+    assert.equal(report.verdict, 'violated');
+    const violated = report.constraints.filter((c) => c.verdict === 'violated');
+    assert.deepEqual(
+      violated.map((c) => c.principle),
+      ['no-pii-to-external-channels'],
+    );
+    assert.equal(violated[0]!.counterexamples[0]!.replayed.decision, 'allow');
+    assert.equal(report.translation.verdict, 'different');
+    assert.notEqual(report.translation.nowAllowed, null, 'the bundle allows what the constitution denies');
+  });
+
+  it('finds an over-restrictive bundle against the baseline permit', async () => {
+    const strict = [
+      ...STARTER,
+      { id: 'no-memory', text: 'forbid (principal, action == Action::"write_memory", resource);' },
+    ];
+    const report = await checkConformance(GOVERNANCE_SCHEMA, strict, STARTER_PRINCIPLES);
+    const violated = report.constraints.filter((c) => c.verdict === 'violated');
+    assert.deepEqual(
+      violated.map((c) => c.principle),
+      ['baseline-governed-actions'],
+    );
+    assert.equal(violated[0]!.counterexamples[0]!.request.action, 'write_memory');
   });
 });

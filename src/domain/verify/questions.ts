@@ -94,22 +94,24 @@ const unsupported = (error: unknown): Answer => {
   throw error;
 };
 
-/** "No request matching `condition` is allowed" under the bundle, on PGC's semantics. */
-export async function neverAllowed(
+/** "No request matching `condition` is decided `decision`" under the bundle, on PGC's semantics. */
+export async function neverDecides(
   schema: string,
   policies: readonly PolicyText[],
   condition: string,
+  decision: 'allow' | 'deny',
   options: QuestionOptions = {},
 ): Promise<Answer> {
   const parsed = parsePolicies(policies);
   const property = parseCondition(condition);
   const { encoding } = await setUp(schema, [...parsed.map((p) => p.json), property]);
+  const { z } = encoding;
   let goal: ZBool;
   try {
     const bundle = encodeBundle(encoding, parsed);
     const matches = encoding.expression(property);
     if (matches.term.kind !== 'bool') throw new UnsupportedConstruct('property', 'must be a Bool condition');
-    goal = encoding.z.And(matches.term.v, encoding.z.Not(matches.err), bundle.allows);
+    goal = z.And(matches.term.v, z.Not(matches.err), decision === 'allow' ? bundle.allows : z.Not(bundle.allows));
   } catch (error) {
     return unsupported(error);
   }
@@ -117,10 +119,18 @@ export async function neverAllowed(
   if ('inconclusive' in found) return { verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive };
   if ('none' in found) return { verdict: 'holds', counterexamples: [], detail: null };
   const replayed = replay(schema, policies, found.found);
-  if (replayed.decision !== 'allow' || !conditionHolds(schema, condition, found.found))
-    throw new EncodingMismatch(`an allowed request matching ${condition}`, found.found, replayed);
+  if (replayed.decision !== decision || !conditionHolds(schema, condition, found.found))
+    throw new EncodingMismatch(`a request matching ${condition} decided ${decision}`, found.found, replayed);
   return { verdict: 'violated', counterexamples: [{ request: found.found, replayed }], detail: null };
 }
+
+/** "No request matching `condition` is allowed" under the bundle, on PGC's semantics. */
+export const neverAllowed = (
+  schema: string,
+  policies: readonly PolicyText[],
+  condition: string,
+  options: QuestionOptions = {},
+): Promise<Answer> => neverDecides(schema, policies, condition, 'allow', options);
 
 export interface ImpactAnswer {
   verdict: 'equivalent' | 'different' | 'unsupported' | 'inconclusive';

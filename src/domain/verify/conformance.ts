@@ -1,0 +1,130 @@
+import type { Condition, Constraint, PrincipleContent } from '../constitution/types.js';
+import {
+  compareBundles,
+  neverDecides,
+  type Answer,
+  type ImpactAnswer,
+  type PolicyText,
+  type QuestionOptions,
+} from './questions.js';
+
+const literal = (value: string | number | boolean) => JSON.stringify(value);
+
+/** A condition of the constitution's constraint form as a Cedar condition that holds, without error, when it holds. */
+function conditionText(condition: Condition): string {
+  const [root, name] = condition.attr.split('.') as [string, string];
+  const value = condition.value;
+  const attr = condition.attr;
+  let test: string;
+  switch (condition.op) {
+    case 'eq':
+      test = `${attr} == ${literal(value as string | number | boolean)}`;
+      break;
+    case 'neq':
+      test = `${attr} != ${literal(value as string | number | boolean)}`;
+      break;
+    case 'in':
+      test = `(${(value as string[]).map((item) => `${attr} == ${literal(item)}`).join(' || ')})`;
+      break;
+    case 'contains':
+      test = `${attr}.contains(${literal(value as string | number | boolean)})`;
+      break;
+    case 'containsAny':
+    case 'containsAll':
+      test = `${attr}.${condition.op}([${(value as string[]).map(literal).join(', ')}])`;
+      break;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      test = `${attr} ${{ gt: '>', gte: '>=', lt: '<', lte: '<=' }[condition.op]} ${value as number}`;
+      break;
+    case 'is_true':
+      test = `${attr} == true`;
+      break;
+    case 'is_false':
+      test = `${attr} == false`;
+      break;
+  }
+  // Entity attributes are optional: a request without one does not satisfy the condition (rather than erroring).
+  return root === 'context' ? test : `(${root} has ${name} && ${test})`;
+}
+
+/** The requests a constraint applies to — its actions, resource types, every `when` and no `unless` — as Cedar. */
+export function constraintCondition(constraint: Constraint): string {
+  const parts = [`action in [${constraint.actions.map((action) => `Action::${literal(action)}`).join(', ')}]`];
+  if (constraint.resource_types !== undefined)
+    parts.push(`(${constraint.resource_types.map((type) => `resource is ${type}`).join(' || ')})`);
+  for (const condition of constraint.when ?? []) parts.push(conditionText(condition));
+  for (const condition of constraint.unless ?? []) parts.push(`!${conditionText(condition)}`);
+  return parts.join(' && ');
+}
+
+/** The constitution as Cedar: each constraint one policy, for translation validation against a bundle. */
+export function constitutionPolicies(principles: readonly PrincipleContent[]): PolicyText[] {
+  return principles.flatMap((principle) =>
+    principle.constraints.map((constraint, index) => ({
+      id: `${principle.key}#${index}`,
+      text: `${constraint.effect} (principal, action, resource) when { ${constraintCondition(constraint)} };`,
+    })),
+  );
+}
+
+export interface ConstraintFinding extends Answer {
+  principle: string;
+  constraint: number;
+  effect: 'forbid' | 'permit';
+  /** The property that was checked, in Cedar condition syntax. */
+  property: string;
+}
+
+export interface ConformanceReport {
+  verdict: 'holds' | 'violated' | 'unsupported' | 'inconclusive';
+  constraints: ConstraintFinding[];
+  /** The constitution's constraints, encoded directly, against the bundle: equivalent, or where they differ. */
+  translation: ImpactAnswer;
+}
+
+const WORST: readonly ConformanceReport['verdict'][] = ['violated', 'inconclusive', 'unsupported', 'holds'];
+
+/**
+ * Principle conformance: every forbid constraint becomes "no request it applies to is allowed"; every permit
+ * constraint "every request it applies to that no forbid constraint covers is allowed". Then translation
+ * validation. The report's verdict is its worst finding: a violation, else anything undecided, else holds.
+ */
+export async function checkConformance(
+  schema: string,
+  policies: readonly PolicyText[],
+  principles: readonly PrincipleContent[],
+  options: QuestionOptions = {},
+): Promise<ConformanceReport> {
+  const forbids = principles.flatMap((p) => p.constraints.filter((c) => c.effect === 'forbid'));
+  const constraints: ConstraintFinding[] = [];
+  for (const principle of principles) {
+    for (const [index, constraint] of principle.constraints.entries()) {
+      const applies = constraintCondition(constraint);
+      const property =
+        constraint.effect === 'forbid' || forbids.length === 0
+          ? applies
+          : `${applies} && !(${forbids.map((forbid) => `(${constraintCondition(forbid)})`).join(' || ')})`;
+      const answer = await neverDecides(
+        schema,
+        policies,
+        property,
+        constraint.effect === 'forbid' ? 'allow' : 'deny',
+        options,
+      );
+      constraints.push({ principle: principle.key, constraint: index, effect: constraint.effect, property, ...answer });
+    }
+  }
+  const translation = await compareBundles(schema, constitutionPolicies(principles), policies, options);
+  const verdicts = [
+    ...constraints.map((finding) => finding.verdict),
+    translation.verdict === 'different'
+      ? 'violated'
+      : translation.verdict === 'equivalent'
+        ? 'holds'
+        : translation.verdict,
+  ];
+  return { verdict: WORST.find((verdict) => verdicts.includes(verdict)) ?? 'holds', constraints, translation };
+}
