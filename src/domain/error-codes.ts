@@ -10,6 +10,13 @@ export const ERROR_CODES = {
     meaning: 'The body, query or path does not match the route schema (type, format, unknown field)',
   },
   INVALID_JSON: { kind: 'invalid', meaning: 'The body is not JSON, or is empty while Content-Type says JSON' },
+  INVALID_POLICY: { kind: 'invalid', meaning: 'A Cedar policy given for verification does not parse' },
+  POLICY_ID_REQUIRED: {
+    kind: 'invalid',
+    meaning: 'A policy given for verification has neither an id nor an @id annotation',
+  },
+  POLICY_NOT_IN_BUNDLE: { kind: 'invalid', meaning: 'A policy to remove for a change impact is not in the bundle' },
+  INVALID_CONDITION: { kind: 'invalid', meaning: 'A property condition does not parse as a Cedar condition' },
   INVALID_CONTENT_LENGTH: { kind: 'invalid', meaning: 'Content-Length does not match the body' },
   INVALID_STRING: {
     kind: 'invalid',
@@ -116,6 +123,11 @@ export const ERROR_CODES = {
   BUNDLE_NOT_FOUND: { kind: 'not_found', meaning: 'No policy bundle with this version (or none active)' },
   DECISION_NOT_FOUND: { kind: 'not_found', meaning: 'No logged decision with this id' },
   ENTRY_NOT_FOUND: { kind: 'not_found', meaning: 'No audit entry at this leaf index' },
+  JOB_NOT_FOUND: { kind: 'not_found', meaning: 'No verification job with this id' },
+  CONSTITUTION_NOT_FOUND: {
+    kind: 'not_found',
+    meaning: 'The bundle names a constitution (by hash) that this system does not hold',
+  },
   NO_ACTIVE_BUNDLE: {
     kind: 'not_found',
     meaning: 'No verified bundle is in force (also a decision reason: every request is denied)',
@@ -191,6 +203,13 @@ export const DECISION_REASON_CODES = {
 } as const;
 
 export type DecisionReasonCode = keyof typeof DECISION_REASON_CODES;
+
+/** Codes a failed verification job carries in `error_code` (the job failed; no verdict was reported). */
+export const JOB_FAILURE_CODES = {
+  ENCODING_MISMATCH:
+    'The solver claimed something about a request that Cedar, deciding that request, contradicts: a verifier bug; the case is kept in the job and counted in acgs_fv_encoding_mismatches_total',
+  VERIFIER_ERROR: 'The verification raised an unexpected error (logged with its stack)',
+} as const;
 
 /** Codes the SDK throws on the client side, besides the service's own codes it passes on. */
 export const SDK_ERROR_CODES = {

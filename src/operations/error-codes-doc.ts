@@ -1,4 +1,10 @@
-import { DECISION_REASON_CODES, ERROR_CODES, SDK_ERROR_CODES, type ErrorCode } from '../domain/error-codes.js';
+import {
+  DECISION_REASON_CODES,
+  ERROR_CODES,
+  JOB_FAILURE_CODES,
+  SDK_ERROR_CODES,
+  type ErrorCode,
+} from '../domain/error-codes.js';
 import type { ErrorKind } from '../domain/errors.js';
 import { STATUS_OF_KIND } from '../platform/http/errors.js';
 
@@ -32,6 +38,16 @@ export function renderErrorCodesDoc(): string {
     '|---|---|',
   );
   for (const [code, meaning] of Object.entries(DECISION_REASON_CODES)) lines.push(`| \`${code}\` | ${meaning} |`);
+  lines.push(
+    '',
+    '## Verification jobs',
+    '',
+    'A verification job that `failed` (rather than answering a verdict) carries one of these in `error_code`:',
+    '',
+    '| code | meaning |',
+    '|---|---|',
+  );
+  for (const [code, meaning] of Object.entries(JOB_FAILURE_CODES)) lines.push(`| \`${code}\` | ${meaning} |`);
   lines.push(
     '',
     '## SDK',

@@ -2,6 +2,7 @@ import type { ServiceName } from '../platform/config.js';
 import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/index.js';
 import { registerAuthService } from './auth/index.js';
+import { registerFvService } from './fv/index.js';
 import { registerIntegrityService } from './integrity/index.js';
 import { registerPgcService } from './pgc/index.js';
 
@@ -28,7 +29,9 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
   fv: {
     name: 'fv',
     title: 'ACGS-PGP Formal Verification Service',
-    description: 'Verification jobs: safety properties, conflicts, redundancy, change impact, fairness',
+    description:
+      'Verification of Cedar bundles with Z3: principle conformance, translation validation, properties, change impact (symbolic and on recorded decisions)',
+    routes: registerFvService,
   },
   gs: {
     name: 'gs',

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DECISION_REASON_CODES, ERROR_CODES, isErrorCode, SDK_ERROR_CODES } from '../../src/domain/error-codes.js';
+import {
+  DECISION_REASON_CODES,
+  ERROR_CODES,
+  isErrorCode,
+  JOB_FAILURE_CODES,
+  SDK_ERROR_CODES,
+} from '../../src/domain/error-codes.js';
 import { renderErrorCodesDoc } from '../../src/operations/error-codes-doc.js';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
@@ -40,7 +46,11 @@ describe('the error code registry', () => {
       for (const literal of args.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)) thrown.add(literal[1]!);
     for (const literal of code.matchAll(/(?:code|errorCode|error_code): '([A-Z][A-Z0-9_]{2,})'/g))
       thrown.add(literal[1]!);
-    const reasons = new Set([...Object.keys(DECISION_REASON_CODES), ...Object.keys(SDK_ERROR_CODES)]);
+    const reasons = new Set([
+      ...Object.keys(DECISION_REASON_CODES),
+      ...Object.keys(SDK_ERROR_CODES),
+      ...Object.keys(JOB_FAILURE_CODES),
+    ]);
     assert.deepEqual([...thrown].filter((found) => !isErrorCode(found) && !reasons.has(found)).sort(), []);
     assert.ok(thrown.size > 60, `found ${thrown.size} codes in the source`);
   });

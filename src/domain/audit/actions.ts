@@ -13,6 +13,7 @@ export const PLATFORM_ACTION_NAMESPACES = [
   'decision',
   'policy',
   'principle',
+  'verification',
 ] as const;
 
 export function isPlatformAction(action: string): boolean {

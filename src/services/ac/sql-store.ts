@@ -143,6 +143,12 @@ export class SqlConstitutionStore implements ConstitutionStore {
     return row === null ? null : toVersion(row);
   }
 
+  /** The version whose document hashes to `hash`: the one a bundle names as the constitution it implements. */
+  async versionByHash(hash: string): Promise<VersionRecord | null> {
+    const row = first(await this.q.query<VersionRow>('SELECT * FROM constitution_versions WHERE hash = $1', [hash]));
+    return row === null ? null : toVersion(row);
+  }
+
   async listVersions(): Promise<Omit<VersionRecord, 'document'>[]> {
     const rows = await this.q.query<VersionRow>(
       'SELECT version, hash, enacted_at, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version',

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { canonicalSha256 } from '../../domain/canonical-json.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { keysetPage, createdAtIdCursor, type CreatedAtId, type Page } from '../../domain/pagination.js';
+import type { Verdict } from '../../domain/verify/questions.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
+import type { Platform } from '../../platform/platform.js';
+
+export const JOB_KINDS = ['policy', 'bundle', 'impact', 'property'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface VerificationJob {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  verdict: Verdict | null;
+  request: Record<string, unknown>;
+  report: Record<string, unknown> | null;
+  report_hash: string | null;
+  bundle_hash: string | null;
+  error_code: string | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface JobRow extends Omit<VerificationJob, 'created_at' | 'started_at' | 'finished_at'> {
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const toJob = (row: JobRow): VerificationJob => ({
+  ...row,
+  created_at: row.created_at.toISOString(),
+  started_at: isoOrNull(row.started_at),
+  finished_at: isoOrNull(row.finished_at),
+});
+
+/** Verification jobs: queued by the API, claimed by the runner, finished with a hashed report in the audit log. */
+export class JobStore {
+  constructor(private readonly platform: Platform) {}
+
+  async create(kind: JobKind, request: Record<string, unknown>, createdBy: string | null): Promise<VerificationJob> {
+    const rows = await this.platform.db.query<JobRow>(
+      `INSERT INTO verification_jobs (id, kind, status, request, created_by) VALUES ($1, $2, 'queued', $3, $4) RETURNING *`,
+      [randomUUID(), kind, JSON.stringify(request), createdBy],
+    );
+    return toJob(rows[0]!);
+  }
+
+  async get(id: string): Promise<VerificationJob> {
+    const row = (await this.platform.db.query<JobRow>('SELECT * FROM verification_jobs WHERE id = $1', [id]))[0];
+    if (row === undefined) throw new NotFoundError('No verification job with this id', 'JOB_NOT_FOUND');
+    return toJob(row);
+  }
+
+  list(filter: {
+    status?: JobStatus;
+    kind?: JobKind;
+    after?: CreatedAtId;
+    limit: number;
+  }): Promise<Page<VerificationJob>> {
+    return keysetPage(
+      filter.limit,
+      async (rows) =>
+        (
+          await this.platform.db.query<JobRow>(
+            `SELECT * FROM verification_jobs
+              WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
+                AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+              ORDER BY created_at DESC, id DESC LIMIT $5`,
+            [
+              filter.status ?? null,
+              filter.kind ?? null,
+              filter.after?.createdAt ?? null,
+              filter.after?.id ?? null,
+              rows,
+            ],
+          )
+        ).map(toJob),
+      (last) => createdAtIdCursor.encode(last.created_at, last.id),
+    );
+  }
+
+  /** Takes the oldest queued job for this runner; instances sharing a database never take the same one. */
+  async claimNext(): Promise<VerificationJob | null> {
+    const rows = await this.platform.db.query<JobRow>(
+      `UPDATE verification_jobs SET status = 'running', started_at = now()
+        WHERE id = (SELECT id FROM verification_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+    );
+    return rows[0] === undefined ? null : toJob(rows[0]);
+  }
+
+  /** Jobs left running by a process that stopped: queued again, to be run from the start. */
+  async requeueAbandoned(): Promise<number> {
+    const rows = await this.platform.db.query<{ id: string }>(
+      `UPDATE verification_jobs SET status = 'queued', started_at = NULL WHERE status = 'running' RETURNING id`,
+    );
+    return rows.length;
+  }
+
+  /** Stores the report and its hash and appends `verification.completed` to the audit log, in one transaction. */
+  async finish(
+    job: VerificationJob,
+    verdict: Verdict,
+    report: Record<string, unknown>,
+    bundleHash: string | null,
+  ): Promise<VerificationJob> {
+    const reportHash = canonicalSha256(report);
+    return this.platform.db.transaction(async (tx) => {
+      const rows = await tx.query<JobRow>(
+        `UPDATE verification_jobs SET status = 'done', verdict = $2, report = $3, report_hash = $4, bundle_hash = $5,
+                finished_at = now() WHERE id = $1 RETURNING *`,
+        [job.id, verdict, JSON.stringify(report), reportHash, bundleHash],
+      );
+      await this.platform.audit.record(
+        {
+          userId: job.created_by,
+          action: 'verification.completed',
+          resource: `verification:${job.id}`,
+          details: { kind: job.kind, verdict, report_hash: reportHash, bundle_hash: bundleHash },
+        },
+        tx,
+      );
+      return toJob(rows[0]!);
+    });
+  }
+
+  async fail(job: VerificationJob, errorCode: string, message: string): Promise<VerificationJob> {
+    const rows = await this.platform.db.query<JobRow>(
+      `UPDATE verification_jobs SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1 RETURNING *`,
+      [job.id, errorCode, message],
+    );
+    return toJob(rows[0]!);
+  }
+}

@@ -1,0 +1,91 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { EncodingMismatch } from '../../domain/verify/questions.js';
+import type { JobStore, VerificationJob } from './job-store.js';
+import type { VerifierMetrics } from './metrics.js';
+import type { Verifier } from './verifier.js';
+
+/**
+ * Runs queued verification jobs one at a time (the solver serialises its checks anyway), in queue order, from the
+ * database: jobs survive a restart (left running → queued again) and instances sharing a database split the queue.
+ */
+export class JobRunner {
+  private draining: Promise<void> | null = null;
+  private stopped = false;
+  private readonly waiters = new Map<string, ((job: VerificationJob) => void)[]>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly verifier: Verifier,
+    private readonly metrics: VerifierMetrics,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    const requeued = await this.store.requeueAbandoned();
+    if (requeued > 0) this.log.info({ requeued }, 'verification jobs left running were queued again');
+    this.kick();
+  }
+
+  /** Makes sure the queue is being worked on. */
+  kick(): void {
+    if (this.stopped || this.draining !== null) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+    });
+  }
+
+  /** The job once finished, if that happens within `seconds`; else null (it goes on running). */
+  waitFor(id: string, seconds: number): Promise<VerificationJob | null> {
+    if (seconds <= 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.set(
+          id,
+          (this.waiters.get(id) ?? []).filter((waiter) => waiter !== done),
+        );
+        resolve(null);
+      }, seconds * 1000);
+      const done = (job: VerificationJob) => {
+        clearTimeout(timer);
+        resolve(job);
+      };
+      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped) {
+      const job = await this.store.claimNext();
+      if (job === null) return;
+      const finished = await this.execute(job);
+      for (const waiter of this.waiters.get(job.id) ?? []) waiter(finished);
+      this.waiters.delete(job.id);
+    }
+  }
+
+  private async execute(job: VerificationJob): Promise<VerificationJob> {
+    const started = performance.now();
+    try {
+      const outcome = await this.verifier.run(job.kind, job.request);
+      const finished = await this.store.finish(job, outcome.verdict, outcome.report, outcome.bundleHash);
+      this.metrics.jobs.inc({ kind: job.kind, verdict: outcome.verdict });
+      return finished;
+    } catch (error) {
+      this.metrics.jobs.inc({ kind: job.kind, verdict: 'failed' });
+      if (error instanceof EncodingMismatch) {
+        this.metrics.mismatches.inc();
+        this.log.error({ job: job.id, request: error.request, replayed: error.replayed }, error.message);
+        return this.store.fail(job, 'ENCODING_MISMATCH', `${error.message}; request: ${JSON.stringify(error.request)}`);
+      }
+      this.log.error({ err: error, job: job.id }, 'verification job failed');
+      return this.store.fail(job, 'VERIFIER_ERROR', (error as Error).message);
+    } finally {
+      this.metrics.duration.observe({ kind: job.kind }, (performance.now() - started) / 1000);
+    }
+  }
+}

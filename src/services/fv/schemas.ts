@@ -1,0 +1,90 @@
+import { Type } from '@sinclair/typebox';
+import { Nullable, Time, Uuid } from '../../platform/http/schemas.js';
+import { JOB_KINDS, JOB_STATUSES } from './job-store.js';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+
+const PolicyInput = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Else the policy’s @id annotation' })),
+    text: Type.String({ minLength: 1, maxLength: 65_536, description: 'One Cedar policy' }),
+  },
+  { additionalProperties: false },
+);
+const BundleVersion = Type.Optional(
+  Type.Integer({ minimum: 1, description: 'The bundle to verify against (default: the active one)' }),
+);
+
+export const PolicyJobBody = Type.Object(
+  { policy: PolicyInput, bundle_version: BundleVersion },
+  { additionalProperties: false },
+);
+export const BundleJobBody = Type.Object({ bundle_version: BundleVersion }, { additionalProperties: false });
+export const ImpactJobBody = Type.Object(
+  {
+    add: Type.Optional(Type.Array(PolicyInput, { maxItems: 200, description: 'Policies added or replaced (by id)' })),
+    remove: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 200 })),
+    bundle_version: BundleVersion,
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Replay decisions recorded from then on' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+export const PropertyJobBody = Type.Object(
+  {
+    condition: Type.String({
+      minLength: 1,
+      maxLength: 16_384,
+      description: 'A Cedar condition over principal, action, resource and context, as in a `when` clause',
+    }),
+    never: Type.Optional(literals(['allow', 'deny'] as const)),
+    bundle_version: BundleVersion,
+  },
+  { additionalProperties: false },
+);
+export const WaitQuery = Type.Object(
+  {
+    wait: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 120, default: 0, description: 'Seconds to wait for the verdict' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const JobListQuery = Type.Object(
+  {
+    status: Type.Optional(literals(JOB_STATUSES)),
+    kind: Type.Optional(literals(JOB_KINDS)),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobView = Type.Object(
+  {
+    id: Uuid,
+    kind: literals(JOB_KINDS),
+    status: literals(JOB_STATUSES),
+    verdict: Nullable(literals(['holds', 'violated', 'unsupported', 'inconclusive'] as const)),
+    request: Type.Record(Type.String(), Type.Unknown()),
+    report: Nullable(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          'Per kind: conformance (per principle constraint, translation), impact (symbolic, empirical), or the property answer, with replayed counterexamples',
+      }),
+    ),
+    report_hash: Nullable(Type.String({ description: 'SHA-256 of the canonical JSON of report; in the audit log' })),
+    bundle_hash: Nullable(Type.String()),
+    error_code: Nullable(Type.String()),
+    error: Nullable(Type.String()),
+    created_by: Nullable(Uuid),
+    created_at: Time,
+    started_at: Nullable(Time),
+    finished_at: Nullable(Time),
+  },
+  { $id: 'VerificationJob', additionalProperties: false },
+);
+export const JobList = Type.Object(
+  { items: Type.Array(Type.Ref(JobView)), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);

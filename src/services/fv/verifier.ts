@@ -1,0 +1,218 @@
+import type { PrincipleContent } from '../../domain/constitution/types.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { SignedBundle } from '../../domain/policy/bundle.js';
+import { annotationValues, policyMetadata, validatePolicies } from '../../domain/policy/cedar.js';
+import { parseCondition } from '../../domain/verify/bundle-encoding.js';
+import { checkConformance } from '../../domain/verify/conformance.js';
+import { compareBundles, neverDecides, type PolicyText, type Verdict } from '../../domain/verify/questions.js';
+import { replay } from '../../domain/verify/replay.js';
+import type { Platform } from '../../platform/platform.js';
+import { SqlConstitutionStore } from '../ac/sql-store.js';
+import { BundleStore } from '../integrity/bundle-store.js';
+import type { JobKind } from './job-store.js';
+import { DecisionHistory } from './decision-history.js';
+
+export interface JobOutcome {
+  verdict: Verdict;
+  report: Record<string, unknown>;
+  bundleHash: string | null;
+}
+
+interface PolicyInput {
+  id?: string;
+  text: string;
+}
+
+/** The decisions that fail closed (no bundle, classifier down, policy error) say nothing about a bundle's verdict. */
+const FAIL_CLOSED = new Set(['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR']);
+
+const policiesOf = (signed: SignedBundle): PolicyText[] =>
+  signed.bundle.policies.map((policy) => ({ id: policy.id, text: policy.text }));
+
+/** A policy's id: the one given, else its @id annotation. */
+function policyId(input: PolicyInput): string {
+  let annotated: string | undefined;
+  try {
+    annotated = policyMetadata(input.text).annotations['id'];
+  } catch (error) {
+    throw new ValidationError(`policy does not parse: ${(error as Error).message}`, 'INVALID_POLICY');
+  }
+  const id = input.id ?? annotated;
+  if (id === undefined) throw new ValidationError('give the policy an id, or an @id annotation', 'POLICY_ID_REQUIRED');
+  return id;
+}
+
+/** Runs one verification job: the bundle it concerns, the constitution that bundle names, and the question. */
+export class Verifier {
+  private readonly bundles: BundleStore;
+  private readonly constitution: SqlConstitutionStore;
+  private readonly history: DecisionHistory;
+
+  constructor(
+    platform: Platform,
+    private readonly timeoutMs: number,
+  ) {
+    this.bundles = new BundleStore(platform.db);
+    this.constitution = new SqlConstitutionStore(platform.db, platform.audit);
+    this.history = new DecisionHistory(platform.db);
+  }
+
+  /**
+   * The checks a job request must pass before it is queued, so bad input is a 4xx that changes nothing: the bundle
+   * and its constitution exist, given policies parse and validate against the bundle's schema, a condition parses.
+   */
+  async validate(kind: JobKind, request: Record<string, unknown>): Promise<void> {
+    const base = await this.bundle(request['bundle_version'] as number | undefined);
+    if (kind === 'bundle' || kind === 'policy') await this.principles(base);
+    if (kind === 'policy' || kind === 'impact') {
+      const add = kind === 'policy' ? [request['policy'] as PolicyInput] : ((request['add'] as PolicyInput[]) ?? []);
+      const candidate = this.withChanges(base, add, (request['remove'] as string[] | undefined) ?? []);
+      const problems = validatePolicies(Object.fromEntries(candidate.map((p) => [p.id, p.text])), base.bundle.schema);
+      if (problems.length > 0)
+        throw new ValidationError(
+          problems.map((problem) => `${problem.policy_id ?? '?'}: ${problem.message}`).join('; '),
+          'INVALID_POLICY',
+        );
+    }
+    if (kind === 'property') {
+      try {
+        parseCondition(request['condition'] as string);
+      } catch (error) {
+        throw new ValidationError((error as Error).message, 'INVALID_CONDITION');
+      }
+    }
+  }
+
+  async run(kind: JobKind, request: Record<string, unknown>): Promise<JobOutcome> {
+    const base = await this.bundle(request['bundle_version'] as number | undefined);
+    const schema = base.bundle.schema;
+    const options = { timeoutMs: this.timeoutMs };
+    switch (kind) {
+      case 'bundle': {
+        const principles = await this.principles(base);
+        const conformance = await checkConformance(schema, policiesOf(base), principles, options);
+        return {
+          verdict: conformance.verdict,
+          report: { bundle_version: base.bundle.version, conformance },
+          bundleHash: base.hash,
+        };
+      }
+      case 'policy': {
+        const candidate = this.withChanges(base, [request['policy'] as PolicyInput], []);
+        const principles = await this.principles(base);
+        const conformance = await checkConformance(schema, candidate, principles, options);
+        const impact = await compareBundles(schema, policiesOf(base), candidate, options);
+        return {
+          verdict: conformance.verdict,
+          report: {
+            bundle_version: base.bundle.version,
+            policy_id: policyId(request['policy'] as PolicyInput),
+            conformance,
+            impact,
+          },
+          bundleHash: base.hash,
+        };
+      }
+      case 'property': {
+        const decision = (request['never'] as 'allow' | 'deny' | undefined) ?? 'allow';
+        const answer = await neverDecides(schema, policiesOf(base), request['condition'] as string, decision, options);
+        return {
+          verdict: answer.verdict,
+          report: { bundle_version: base.bundle.version, condition: request['condition'], never: decision, ...answer },
+          bundleHash: base.hash,
+        };
+      }
+      case 'impact': {
+        const candidate = this.withChanges(
+          base,
+          (request['add'] as PolicyInput[] | undefined) ?? [],
+          (request['remove'] as string[] | undefined) ?? [],
+        );
+        const symbolic = await compareBundles(schema, policiesOf(base), candidate, options);
+        const empirical = await this.empirical(schema, candidate, request);
+        const changed = symbolic.verdict === 'different' || empirical.flipped > 0;
+        const verdict: Verdict =
+          symbolic.verdict === 'unsupported' || symbolic.verdict === 'inconclusive'
+            ? symbolic.verdict
+            : changed
+              ? 'violated'
+              : 'holds';
+        return { verdict, report: { bundle_version: base.bundle.version, symbolic, empirical }, bundleHash: base.hash };
+      }
+    }
+  }
+
+  private async bundle(version: number | undefined): Promise<SignedBundle> {
+    const signed = version === undefined ? await this.bundles.active() : await this.bundles.version(version);
+    if (signed === null)
+      throw new NotFoundError(
+        version === undefined ? 'No bundle is active' : `No bundle version ${version}`,
+        version === undefined ? 'NO_ACTIVE_BUNDLE' : 'BUNDLE_NOT_FOUND',
+      );
+    return signed;
+  }
+
+  private async principles(signed: SignedBundle): Promise<PrincipleContent[]> {
+    const version = await this.constitution.versionByHash(signed.bundle.constitution_hash);
+    if (version === null)
+      throw new NotFoundError('The bundle names a constitution this system does not hold', 'CONSTITUTION_NOT_FOUND');
+    return version.document.principles;
+  }
+
+  /** The base bundle's policies with these added (replacing any of the same id) and these removed. */
+  private withChanges(base: SignedBundle, add: readonly PolicyInput[], remove: readonly string[]): PolicyText[] {
+    const added = add.map((input) => ({ id: policyId(input), text: input.text }));
+    const unknown = remove.filter((id) => !base.bundle.policies.some((policy) => policy.id === id));
+    if (unknown.length > 0)
+      throw new ValidationError(`not in the bundle: ${unknown.join(', ')}`, 'POLICY_NOT_IN_BUNDLE');
+    const dropped = new Set([...remove, ...added.map((policy) => policy.id)]);
+    return [...policiesOf(base).filter((policy) => !dropped.has(policy.id)), ...added];
+  }
+
+  /** Recorded decisions replayed through the candidate: which would flip, counted by action and principle. */
+  private async empirical(schema: string, candidate: readonly PolicyText[], request: Record<string, unknown>) {
+    const decisions = await this.history.recent(
+      (request['since'] as string | undefined) ?? null,
+      (request['limit'] as number | undefined) ?? 10_000,
+    );
+    const principlesOf = new Map(
+      candidate.map((policy) => [policy.id, annotationValues(policyMetadata(policy.text).annotations['principle'])]),
+    );
+    const byAction: Record<string, number> = {};
+    const byPrinciple: Record<string, number> = {};
+    const examples: { decision_id: string; was: string; now: string; determining: string[] }[] = [];
+    let flipped = 0;
+    let skipped = 0;
+    for (const recorded of decisions) {
+      if (recorded.reasons.some((reason) => reason.error_code !== undefined && FAIL_CLOSED.has(reason.error_code))) {
+        skipped += 1;
+        continue;
+      }
+      const now = replay(schema, candidate, recorded);
+      if (now.decision === recorded.decision) continue;
+      flipped += 1;
+      byAction[recorded.action] = (byAction[recorded.action] ?? 0) + 1;
+      // A flip is owed to the policies deciding it now (to deny) or to those that decided it then (to allow).
+      const responsible =
+        now.decision === 'deny'
+          ? now.determining.flatMap((id) => principlesOf.get(id) ?? [])
+          : recorded.reasons.flatMap((reason) => reason.principles);
+      for (const principle of new Set(responsible)) byPrinciple[principle] = (byPrinciple[principle] ?? 0) + 1;
+      if (examples.length < 20)
+        examples.push({
+          decision_id: recorded.id,
+          was: recorded.decision,
+          now: now.decision,
+          determining: now.determining,
+        });
+    }
+    return {
+      replayed: decisions.length - skipped,
+      skipped_fail_closed: skipped,
+      flipped,
+      by_action: byAction,
+      by_principle: byPrinciple,
+      examples,
+    };
+  }
+}

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
+import { waitFor } from '../support/process.js';
+import {
+  apiKeyFor,
+  backends,
+  createTestApp,
+  createTestPlatform,
+  tokenFor,
+  type TestPlatform,
+} from '../support/harness.js';
+
+type Headers = Record<string, string>;
+
+const CARD_PERMIT = `@id("card-out")
+@principle("baseline-governed-actions")
+permit (principal, action == Action::"send_external", resource) when { context.pii.contains("payment_card") };`;
+const withoutPiiForbid = Object.fromEntries(
+  Object.entries(STARTER_POLICIES).filter(([id]) => id !== 'forbid-pii-to-external'),
+);
+
+for (const backend of await backends()) {
+  describe(`verification API on ${backend}`, () => {
+    let env: TestPlatform;
+    let fv: FastifyInstance;
+    let pgc: FastifyInstance;
+    let ac: FastifyInstance;
+    let manager: Headers;
+    let agent: Headers;
+
+    before(async () => {
+      env = await createTestPlatform(backend);
+      ac = await createTestApp('ac', env.platform);
+      pgc = await createTestApp('pgc', env.platform);
+      fv = await createTestApp('fv', env.platform);
+      manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      agent = (await apiKeyFor(env.platform)).headers;
+    });
+    after(async () => {
+      for (const app of [fv, pgc, ac]) await app.close();
+      await env.cleanup();
+    });
+
+    const ask = (kind: string, payload: object, headers: Headers = manager) =>
+      fv.inject({ method: 'POST', url: `/api/v1/verify/${kind}?wait=60`, headers, payload });
+    const evaluate = (payload: object) =>
+      pgc.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers: agent, payload });
+    const enforcing = async (hash: string) =>
+      waitFor(
+        async () =>
+          (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: manager })).json()
+            .bundle_hash === hash,
+        10_000,
+        'PGC to enforce the new bundle',
+      );
+
+    it('finds the payment-card leak a permit opens in a bundle without the pii forbid, which PGC indeed allows; holds again with the forbid', async () => {
+      const leaky = await buildAndActivateBundle(env.platform, withoutPiiForbid, null);
+      await enforcing(leaky.hash);
+      const violated = await ask('policy', { policy: { text: CARD_PERMIT } });
+      assert.equal(violated.statusCode, 200, violated.body);
+      const job = violated.json();
+      assert.equal(job.status, 'done');
+      assert.equal(job.verdict, 'violated');
+      const finding = job.report.conformance.constraints.find(
+        (c: { principle: string }) => c.principle === 'no-pii-to-external-channels',
+      );
+      assert.equal(finding.verdict, 'violated');
+      const example = finding.counterexamples[0].request;
+      assert.ok(example.context.pii.length > 0);
+      const decided = await evaluate({
+        principal: example.principal,
+        action: example.action,
+        resource: example.resource,
+        context: example.context,
+      });
+      assert.equal(decided.statusCode, 200, decided.body);
+      assert.equal(decided.json().decision, 'allow', 'PGC allows the counterexample under the leaky bundle');
+
+      const fixed = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+      await enforcing(fixed.hash);
+      const holds = (await ask('policy', { policy: { text: CARD_PERMIT } })).json();
+      assert.equal(
+        holds.verdict,
+        'holds',
+        JSON.stringify(holds.report.conformance.constraints.filter((c: { verdict: string }) => c.verdict !== 'holds')),
+      );
+      assert.equal(holds.report.conformance.translation.verdict, 'equivalent');
+    });
+
+    it('shows the impact of removing the pii forbid symbolically and on the decisions recorded', async () => {
+      const leak = {
+        principal: { type: 'Agent', id: 'bot' },
+        action: 'send_external',
+        resource: { type: 'Channel', id: 'mail' },
+        context: { pii: ['email'] },
+      };
+      for (let i = 0; i < 3; i += 1) assert.equal((await evaluate(leak)).json().decision, 'deny');
+      const job = (await ask('impact', { remove: ['forbid-pii-to-external'] })).json();
+      assert.equal(job.verdict, 'violated', JSON.stringify(job));
+      assert.equal(job.report.symbolic.verdict, 'different');
+      assert.equal(job.report.symbolic.nowAllowed.request.action, 'send_external');
+      assert.equal(job.report.symbolic.nowDenied, null);
+      assert.ok(job.report.empirical.flipped >= 3, JSON.stringify(job.report.empirical));
+      assert.ok(job.report.empirical.by_action.send_external >= 3);
+      assert.ok(job.report.empirical.by_principle['no-pii-to-external-channels'] >= 3);
+    });
+
+    it('answers a property, stores the report hash in the audit log, and lists jobs', async () => {
+      const job = (await ask('property', { condition: 'context.secrets && action == Action::"respond"' })).json();
+      assert.equal(job.verdict, 'holds');
+      const logged = await env.platform.db.query<{ details: { report_hash: string } }>(
+        `SELECT details FROM audit_logs WHERE action = 'verification.completed' AND resource = $1`,
+        [`verification:${job.id}`],
+      );
+      assert.equal(logged[0]?.details.report_hash, job.report_hash);
+      const listed = (
+        await fv.inject({ method: 'GET', url: '/api/v1/verify/jobs?kind=property', headers: manager })
+      ).json();
+      assert.equal(listed.items[0].id, job.id);
+    });
+
+    it('refuses bad questions with 4xx and queues nothing', async () => {
+      const count = async () =>
+        (await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM verification_jobs'))[0]!.n;
+      const before = await count();
+      const cases: [string, object, number, string][] = [
+        ['property', { condition: 'context.secrets &&' }, 400, 'INVALID_CONDITION'],
+        ['policy', { policy: { text: 'permit (principal, action, resource);' } }, 400, 'POLICY_ID_REQUIRED'],
+        [
+          'policy',
+          { policy: { id: 'x', text: 'permit (principal, action, resource) when { context.nope };' } },
+          400,
+          'INVALID_POLICY',
+        ],
+        ['impact', { remove: ['no-such-policy'] }, 400, 'POLICY_NOT_IN_BUNDLE'],
+        ['bundle', { bundle_version: 999 }, 404, 'BUNDLE_NOT_FOUND'],
+        ['bundle', { extra: 1 }, 400, 'VALIDATION_ERROR'],
+      ];
+      for (const [kind, payload, status, code] of cases) {
+        const answer = await ask(kind, payload);
+        assert.equal(answer.statusCode, status, `${kind} ${JSON.stringify(payload)}: ${answer.body}`);
+        assert.equal(answer.json().error_code, code);
+      }
+      assert.equal((await ask('bundle', {}, agent)).statusCode, 403);
+      assert.equal(await count(), before);
+    });
+  });
+}
