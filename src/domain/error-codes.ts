@@ -154,6 +154,11 @@ export const ERROR_CODES = {
   META_RULES_ACTIVE: { kind: 'conflict', meaning: 'Meta-rules change by amendment once a constitution is enacted' },
   POLICY_EXISTS: { kind: 'conflict', meaning: 'A policy with this id exists; submit a new version instead' },
   POLICY_STATE: { kind: 'conflict', meaning: 'The policy is not in a state that allows this lifecycle step' },
+  VERIFICATION_FAILED: {
+    kind: 'conflict',
+    meaning:
+      'Verification against the constitution did not hold (a principle violated, with a counterexample, or a verdict of unsupported or inconclusive): the policy is not verified, or the bundle not activated',
+  },
   PRINCIPLE_NOT_DRAFT: { kind: 'conflict', meaning: 'Only a draft principle can be edited or deleted directly' },
   REVIEW_CLOSED: { kind: 'conflict', meaning: 'The review item is already closed' },
   VERSION_CONFLICT: { kind: 'conflict', meaning: 'The version sent (If-Match) is not the current one' },

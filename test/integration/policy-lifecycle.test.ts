@@ -8,6 +8,10 @@ import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
 import { backends, createTestApp, createTestPlatform, tokenFor, cleanupAfter } from '../support/harness.js';
+import { enactConstitution, principlesLeavingToPolicy } from '../support/constitution.js';
+
+/** The activations below must conform: a constitution that leaves these tools to policy (see the helper). */
+const OWN_CONSTITUTION = { env: { ACGS_STARTER_CONSTITUTION: 'false' } };
 
 const RULE =
   '@id("no-payments-on-sunday")\n@principle("human-approval-for-high-risk-tools")\nforbid (principal, action == Action::"tool_call", resource is Tool)\nwhen { context.tool == "payments" };';
@@ -21,8 +25,9 @@ const payment = {
 for (const backend of await backends()) {
   describe(`policy lifecycle on ${backend}`, () => {
     it('draft → verified → approved by someone else → active puts the policy in force; revoke takes it out', async (t) => {
-      const env = await createTestPlatform(backend);
+      const env = await createTestPlatform(backend, OWN_CONSTITUTION);
       const ac = await createTestApp('ac', env.platform);
+      await enactConstitution(ac, env.platform, principlesLeavingToPolicy(['payments', 'wire_transfer']));
       const integrity = await createTestApp('integrity', env.platform);
       const pgc = await createTestApp('pgc', env.platform);
       cleanupAfter(
@@ -209,8 +214,10 @@ for (const backend of await backends()) {
     });
 
     it('activations and bundle builds running at once all complete (one lock order: bundle builds before the audit log)', async (t) => {
-      const env = await createTestPlatform(backend);
+      const ids = Array.from({ length: 6 }, (_, n) => `tool-limit-${n}`);
+      const env = await createTestPlatform(backend, OWN_CONSTITUTION);
       const ac = await createTestApp('ac', env.platform);
+      await enactConstitution(ac, env.platform, principlesLeavingToPolicy(ids.map((id) => `tool_${id}`)));
       const integrity = await createTestApp('integrity', env.platform);
       cleanupAfter(
         t,
@@ -222,7 +229,6 @@ for (const backend of await backends()) {
       const reviewer = await tokenFor(env.platform, ['policy_manager']);
       const call = (url: string, headers: Record<string, string>, payload?: object) =>
         integrity.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
-      const ids = Array.from({ length: 6 }, (_, n) => `tool-limit-${n}`);
       for (const id of ids) {
         assert.equal(
           (
@@ -255,6 +261,54 @@ for (const backend of await backends()) {
         'dense bundle versions',
       );
       assert.ok(versions.length >= ids.length * 2 + 1);
+    });
+
+    it('refuses to verify, or to activate, a version that breaks a principle, naming it with a counterexample', async (t) => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const integrity = await createTestApp('integrity', env.platform);
+      cleanupAfter(
+        t,
+        () => integrity.close(),
+        () => ac.close(),
+        () => env.cleanup(),
+      );
+      await ensureStarterBundle(env.platform);
+      const author = await tokenFor(env.platform, ['policy_manager']);
+      const reviewer = await tokenFor(env.platform, ['policy_manager']);
+      const call = (method: 'POST' | 'PUT' | 'GET', url: string, headers: Record<string, string>, payload?: object) =>
+        integrity.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+      const url = '/api/v1/policies/forbid-pii-to-external';
+      const weakened = (principle: string) =>
+        `@id("forbid-pii-to-external")\n@principle("${principle}")\nforbid (principal, action == Action::"send_external", resource)\nwhen { context.pii.contains("ssn") };`;
+
+      assert.equal(
+        (await call('PUT', url, author.headers, { source: weakened('no-pii-to-external-channels') })).statusCode,
+        200,
+      );
+      const refused = await call('POST', `${url}/verify`, author.headers);
+      assert.equal(refused.statusCode, 409, refused.body);
+      assert.equal(refused.json().error_code, 'VERIFICATION_FAILED');
+      assert.match(refused.json().detail, /no-pii-to-external-channels.*counterexample/);
+      assert.equal((await call('GET', url, author.headers)).json().versions[0].status, 'draft', 'still a draft');
+
+      // Claiming another principle gets it past the verify step; activation proves the whole bundle.
+      assert.equal(
+        (await call('PUT', url, author.headers, { source: weakened('no-secrets-in-outputs') })).statusCode,
+        200,
+      );
+      assert.equal((await call('POST', `${url}/verify`, author.headers)).statusCode, 200);
+      assert.equal((await call('POST', `${url}/approve`, reviewer.headers)).statusCode, 200);
+      const bundleBefore = (await call('GET', '/api/v1/bundles/active', author.headers)).json().hash;
+      const blocked = await call('POST', `${url}/activate`, reviewer.headers);
+      assert.equal(blocked.statusCode, 409, blocked.body);
+      assert.equal(blocked.json().error_code, 'VERIFICATION_FAILED');
+      assert.match(
+        blocked.json().detail,
+        /principle no-pii-to-external-channels .*counterexample .*"send_external".* is allowed/,
+      );
+      assert.equal((await call('GET', url, author.headers)).json().versions[0].status, 'approved');
+      assert.equal((await call('GET', '/api/v1/bundles/active', author.headers)).json().hash, bundleBefore);
     });
   });
 }

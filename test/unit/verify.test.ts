@@ -196,7 +196,7 @@ describe('verification: the bundle against the constitution', () => {
     const report = await checkConformance(GOVERNANCE_SCHEMA, STARTER, STARTER_PRINCIPLES);
     assert.equal(report.verdict, 'holds', JSON.stringify(report.constraints.filter((c) => c.verdict !== 'holds')));
     assert.equal(report.constraints.length, STARTER_PRINCIPLES.flatMap((p) => p.constraints).length);
-    assert.equal(report.translation.verdict, 'equivalent');
+    assert.equal(report.translation!.verdict, 'equivalent');
   });
 
   it('names the principle a bundle without the pii forbid violates, with a request Cedar allows', async () => {
@@ -208,8 +208,8 @@ describe('verification: the bundle against the constitution', () => {
       ['no-pii-to-external-channels'],
     );
     assert.equal(violated[0]!.counterexamples[0]!.replayed.decision, 'allow');
-    assert.equal(report.translation.verdict, 'different');
-    assert.notEqual(report.translation.nowAllowed, null, 'the bundle allows what the constitution denies');
+    assert.equal(report.translation!.verdict, 'different');
+    assert.notEqual(report.translation!.nowAllowed, null, 'the bundle allows what the constitution denies');
   });
 
   it('finds an over-restrictive bundle against the baseline permit', async () => {

@@ -82,7 +82,14 @@ export interface ConformanceReport {
   verdict: 'holds' | 'violated' | 'unsupported' | 'inconclusive';
   constraints: ConstraintFinding[];
   /** The constitution's constraints, encoded directly, against the bundle: equivalent, or where they differ. */
-  translation: ImpactAnswer;
+  translation: ImpactAnswer | null;
+}
+
+export interface ConformanceOptions extends QuestionOptions {
+  /** Check only these principles' constraints (every forbid constraint still counts for permit constraints). */
+  only?: readonly string[];
+  /** Also compare the compiled constitution with the bundle (default true). */
+  translation?: boolean;
 }
 
 const WORST: readonly ConformanceReport['verdict'][] = ['violated', 'inconclusive', 'unsupported', 'holds'];
@@ -96,11 +103,11 @@ export async function checkConformance(
   schema: string,
   policies: readonly PolicyText[],
   principles: readonly PrincipleContent[],
-  options: QuestionOptions = {},
+  options: ConformanceOptions = {},
 ): Promise<ConformanceReport> {
   const forbids = principles.flatMap((p) => p.constraints.filter((c) => c.effect === 'forbid'));
   const constraints: ConstraintFinding[] = [];
-  for (const principle of principles) {
+  for (const principle of principles.filter((p) => options.only === undefined || options.only.includes(p.key))) {
     for (const [index, constraint] of principle.constraints.entries()) {
       const applies = constraintCondition(constraint);
       const property =

@@ -8,11 +8,9 @@ import { platformSigningKeys } from './signing-keys.js';
 import { BundleStore } from './bundle-store.js';
 import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
 import { TreeHeads } from '../../platform/audit/tree-heads.js';
+import { constitutionInForce } from './constitution-in-force.js';
 
-async function currentConstitutionHash(q: Queryable): Promise<string | null> {
-  const rows = await q.query<{ hash: string }>('SELECT hash FROM constitution_versions ORDER BY version DESC LIMIT 1');
-  return rows[0]?.hash ?? null;
-}
+const currentConstitutionHash = async (q: Queryable) => (await constitutionInForce(q))?.hash ?? null;
 
 // Any constant works, as long as every process building bundles uses the same one.
 const BUNDLE_BUILD_LOCK = 727_170_6;

@@ -9,13 +9,16 @@ import { registerBundleRoutes } from './routes/bundles.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { platformSigningKeys } from './signing-keys.js';
+import { VerificationGate } from './verification-gate.js';
 
 /** Integrity: the policy store and its lifecycle, signed bundles, OpenPGP signatures, the audit log, appeals. */
 export function registerIntegrityService(app: ServiceApp, context: ServiceContext): void {
   const keys = platformSigningKeys(context.platform);
   const heads = new TreeHeads(context.platform.db, keys);
   registerSignatureRoutes(app, context, keys);
-  registerPolicyRoutes(app, context);
+  const gate = new VerificationGate();
+  app.addHook('onClose', async () => gate.close());
+  registerPolicyRoutes(app, context, gate);
   registerBundleRoutes(app, context, heads);
   registerAuditLogRoutes(app, context);
   registerAuditProofRoutes(app, context, heads);

@@ -84,6 +84,8 @@ const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY versio
 export interface EnforcedSetHooks {
   lock(tx: Queryable): Promise<void>;
   rebuild(tx: Queryable): Promise<void>;
+  /** The verify step's report for a version; throws (and the version stays a draft) when it does not verify. */
+  verify(tx: Queryable, policyId: string, source: string): Promise<Record<string, unknown>>;
 }
 
 export class PolicyStore {
@@ -192,7 +194,8 @@ export class PolicyStore {
       const report =
         action === 'verify'
           ? JSON.stringify({
-              checks: ['cedar-parse', 'governance-schema-strict-validation'],
+              ...(await enforcedSet.verify(tx, policyId, latest.source)),
+              checks: ['cedar-parse', 'governance-schema-strict-validation', 'conformance:claimed-principles'],
               problems: validatePolicies({ [policyId]: latest.source }, GOVERNANCE_SCHEMA),
               verified_at: new Date().toISOString(),
             })

@@ -6,6 +6,7 @@ import type { ServiceApp, ServiceContext } from '../../../platform/http/server.j
 import { buildAndActivateBundle, lockBundleBuilds } from '../bundle-builder.js';
 import { platformSigningKeys } from '../signing-keys.js';
 import { PolicyStore } from '../policy-store.js';
+import type { VerificationGate } from '../verification-gate.js';
 import {
   ListQuery,
   PolicyBody,
@@ -19,7 +20,7 @@ const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as cons
 const EDITORS = ['admin', 'policy_manager'] as const;
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
-export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceContext): void {
+export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceContext, gate: VerificationGate): void {
   const store = new PolicyStore(platform);
   const keys = platformSigningKeys(platform);
 
@@ -113,8 +114,14 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
         await keys.active();
         return store.apply(action, request.params.id, actorId, {
           lock: lockBundleBuilds,
-          rebuild: async (tx) =>
-            void (await buildAndActivateBundle(platform, await PolicyStore.activeTexts(tx), actorId, tx)),
+          verify: async (tx, policyId, source) =>
+            gate.verifyPolicy(tx, policyId, source, await PolicyStore.activeTexts(tx)),
+          rebuild: async (tx) => {
+            const inForce = await PolicyStore.activeTexts(tx);
+            // Revoking takes a policy out; only what is newly put in force must be proved first.
+            if (action === 'activate') await gate.checkActivation(tx, inForce);
+            await buildAndActivateBundle(platform, inForce, actorId, tx);
+          },
         });
       },
     );

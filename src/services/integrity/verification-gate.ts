@@ -1,0 +1,76 @@
+import { ConflictError } from '../../domain/errors.js';
+import { principleKeys } from '../../domain/policy/cedar.js';
+import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
+import { checkConformance, type ConformanceReport } from '../../domain/verify/conformance.js';
+import { holdZ3 } from '../../domain/verify/z3.js';
+import type { Queryable } from '../../platform/db/database.js';
+import { constitutionInForce } from './constitution-in-force.js';
+
+/** Per solver call; a question that needs longer is inconclusive, and an inconclusive gate refuses. */
+const GATE_TIMEOUT_MS = 30_000;
+
+/** The first finding that keeps the gate shut, in words with its counterexample. */
+function refusal(report: ConformanceReport): string {
+  const finding = report.constraints.find((c) => c.verdict !== 'holds');
+  if (finding === undefined) return `translation validation: ${report.translation?.verdict ?? report.verdict}`;
+  const example = finding.counterexamples[0];
+  return `principle ${finding.principle} (constraint ${finding.constraint}, ${finding.effect}): ${finding.verdict}${
+    finding.detail === null ? '' : ` — ${finding.detail}`
+  }${example === undefined ? '' : `; counterexample ${JSON.stringify(example.request)} is ${example.replayed.decision === 'allow' ? 'allowed' : 'denied'}`}`;
+}
+
+/**
+ * No unverified policy passes: the lifecycle's verify step proves the principles a policy claims still hold with it
+ * added to the policies in force, and activation proves the whole bundle about to be enforced against every
+ * principle of the constitution in force. Anything but `holds` — a violation, `unsupported`, `inconclusive` —
+ * refuses with 409 VERIFICATION_FAILED naming the principle and a counterexample Cedar has replayed.
+ */
+export class VerificationGate {
+  private release: Promise<() => Promise<void>> | null = null;
+
+  /** The verify step's report for `source` joining `inForce` (id → text, the policies active now). */
+  async verifyPolicy(
+    q: Queryable,
+    policyId: string,
+    source: string,
+    inForce: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
+    const candidate = { ...inForce, [policyId]: source };
+    const claimed = principleKeys(source);
+    const report = await this.check(q, candidate, { only: claimed, translation: false });
+    return { checks: ['conformance:claimed-principles'], principles: claimed, conformance: report };
+  }
+
+  /** Refuses unless the bundle about to be enforced conforms to the constitution in force. */
+  async checkActivation(q: Queryable, candidate: Readonly<Record<string, string>>): Promise<ConformanceReport> {
+    return this.check(q, candidate, { translation: false });
+  }
+
+  async close(): Promise<void> {
+    const release = this.release;
+    this.release = null;
+    if (release !== null) await (await release)();
+  }
+
+  private async check(
+    q: Queryable,
+    policies: Readonly<Record<string, string>>,
+    options: { only?: string[]; translation: boolean },
+  ): Promise<ConformanceReport> {
+    const constitution = await constitutionInForce(q);
+    if (constitution === null)
+      throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
+    // Z3 is loaded on the first verification this process runs and kept until the service closes.
+    this.release ??= holdZ3();
+    await this.release;
+    const report = await checkConformance(
+      GOVERNANCE_SCHEMA,
+      Object.entries(policies).map(([id, text]) => ({ id, text })),
+      constitution.principles,
+      { timeoutMs: GATE_TIMEOUT_MS, only: options.only, translation: options.translation },
+    );
+    const blocking = report.constraints.some((finding) => finding.verdict !== 'holds');
+    if (blocking) throw new ConflictError(`Verification failed: ${refusal(report)}`, 'VERIFICATION_FAILED');
+    return report;
+  }
+}
