@@ -15,7 +15,7 @@ export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string
     '/api/v1/appeals',
     '/api/v1/policy-reviews',
   ],
-  fv: ['/api/v1/verification'],
+  fv: ['/api/v1/verify'],
   gs: ['/api/v1/synthesis', '/api/v1/templates'],
   pgc: ['/api/v1/enforcement'],
 };

@@ -90,7 +90,10 @@ for (const backend of await backends()) {
         assert.ok(acDoc.paths[path], path);
       }
       const fvDoc = (await apps['fv']!.inject({ method: 'GET', url: '/docs/json' })).json();
-      assert.deepEqual(Object.keys(fvDoc.paths).sort(), ['/', '/health', '/metrics']);
+      for (const path of ['/api/v1/verify/policy', '/api/v1/verify/impact', '/api/v1/verify/jobs/{id}'])
+        assert.ok(fvDoc.paths[path], path);
+      const gsDoc = (await apps['gs']!.inject({ method: 'GET', url: '/docs/json' })).json();
+      assert.deepEqual(Object.keys(gsDoc.paths).sort(), ['/', '/health', '/metrics']);
     });
 
     it('labels metrics with the route pattern, never the raw URL', async () => {

@@ -5,7 +5,7 @@ import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 import { checkConformance } from '../../src/domain/verify/conformance.js';
 import { compareBundles, neverAllowed, symbolicDecisions } from '../../src/domain/verify/questions.js';
-import { replay } from '../../src/domain/verify/replay.js';
+import { PreparsedPolicies, replay } from '../../src/domain/verify/replay.js';
 import { stopZ3 } from '../../src/domain/verify/z3.js';
 import { CedarGenerator, random } from '../support/cedar-generator.js';
 
@@ -171,9 +171,10 @@ describe('verification: generated policies and requests decide as Cedar decides'
       const policies = generate.bundle(1 + (b % 4));
       const requests = Array.from({ length: 10 }, () => generate.request());
       const claimed = await symbolicDecisions(GOVERNANCE_SCHEMA, policies, requests);
+      const cedar = new PreparsedPolicies(GOVERNANCE_SCHEMA, policies, 'test:generated');
       requests.forEach((request, i) => {
         cases += 1;
-        const replayed = replay(GOVERNANCE_SCHEMA, policies, request);
+        const replayed = cedar.decide(request);
         const actual = replayed.decision;
         seen[actual] += 1;
         if (replayed.errors.length > 0) seen.errors += 1;

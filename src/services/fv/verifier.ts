@@ -5,7 +5,7 @@ import { annotationValues, policyMetadata, validatePolicies } from '../../domain
 import { parseCondition } from '../../domain/verify/bundle-encoding.js';
 import { checkConformance } from '../../domain/verify/conformance.js';
 import { compareBundles, neverDecides, type PolicyText, type Verdict } from '../../domain/verify/questions.js';
-import { replay } from '../../domain/verify/replay.js';
+import { PreparsedPolicies } from '../../domain/verify/replay.js';
 import type { Platform } from '../../platform/platform.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { BundleStore } from '../integrity/bundle-store.js';
@@ -183,12 +183,14 @@ export class Verifier {
     const examples: { decision_id: string; was: string; now: string; determining: string[] }[] = [];
     let flipped = 0;
     let skipped = 0;
+    // One name for the runner's candidate set: jobs run one at a time, each replacing the last job's parsed set.
+    const cedarCandidate = new PreparsedPolicies(schema, candidate, 'fv:empirical-impact');
     for (const recorded of decisions) {
       if (recorded.reasons.some((reason) => reason.error_code !== undefined && FAIL_CLOSED.has(reason.error_code))) {
         skipped += 1;
         continue;
       }
-      const now = replay(schema, candidate, recorded);
+      const now = cedarCandidate.decide(recorded);
       if (now.decision === recorded.decision) continue;
       flipped += 1;
       byAction[recorded.action] = (byAction[recorded.action] ?? 0) + 1;

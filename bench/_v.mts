@@ -1,0 +1,2 @@
+import { verifyBenchmarks } from './verify.js';
+await verifyBenchmarks();
