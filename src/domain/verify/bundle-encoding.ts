@@ -1,4 +1,5 @@
 import type { Bool } from 'z3-solver';
+import { LRUCache } from 'lru-cache';
 import { cedar } from '../policy/cedar.js';
 import type { RequestEncoding } from './encode.js';
 
@@ -27,13 +28,21 @@ export interface EncodedBundle {
   cedarAllows: ZBool;
 }
 
+// Questions about one bundle repeat its policies; their ASTs are read, never changed, so parsed ones are reused.
+const parsedTexts = new LRUCache<string, Record<string, unknown>>({ max: 5000 });
+
 /** Parses Cedar policy texts into their JSON ASTs (the encoder's input). */
 export function parsePolicies(policies: readonly { id: string; text: string }[]): ParsedPolicy[] {
   return policies.map(({ id, text }) => {
-    const answer = cedar.policyToJson(text);
-    if (answer.type === 'failure')
-      throw new Error(`policy ${id} does not parse: ${answer.errors.map((error) => error.message).join('; ')}`);
-    return { id, json: answer.json as unknown as Record<string, unknown> };
+    let json = parsedTexts.get(text);
+    if (json === undefined) {
+      const answer = cedar.policyToJson(text);
+      if (answer.type === 'failure')
+        throw new Error(`policy ${id} does not parse: ${answer.errors.map((error) => error.message).join('; ')}`);
+      json = answer.json as unknown as Record<string, unknown>;
+      parsedTexts.set(text, json);
+    }
+    return { id, json };
   });
 }
 

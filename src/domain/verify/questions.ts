@@ -63,29 +63,27 @@ async function setUp(schema: string, asts: unknown[]): Promise<Setup> {
 
 type Search = { found: EngineRequest } | { none: true } | { inconclusive: string };
 
-/** Long bounds tried in turn: small numbers read best in a report; 2^53−1 is the most a Cedar request can carry. */
-const LONG_TIERS: readonly (bigint | null)[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGER), null];
+/** Long bounds tried in turn for a witness: small numbers read best; 2^53−1 is the most a Cedar request can carry. */
+const LONG_TIERS: readonly bigint[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGER)];
 
 /**
- * Looks for a well-formed request satisfying `goal`, with Longs bounded ever more loosely. A witness only beyond
- * ±(2^53−1) cannot be replayed, so it makes the answer inconclusive rather than a reported violation.
+ * Looks for a well-formed request satisfying `goal`. Unbounded first, so "none" costs one solver call; when one
+ * exists, again with Longs bounded ever more loosely for a witness that reads well and can be replayed. A witness
+ * only beyond ±(2^53−1) cannot be replayed, so it makes the answer inconclusive rather than a reported violation.
  */
 async function search(encoding: RequestEncoding, goal: ZBool, options: QuestionOptions): Promise<Search> {
   const { z } = encoding;
-  for (const bound of LONG_TIERS) {
+  for (const bound of [null, ...LONG_TIERS]) {
     const solver = new z.Solver();
     solver.set('timeout', options.timeoutMs ?? 10_000);
     solver.add(encoding.wellFormed(), goal);
     if (bound !== null) solver.add(encoding.longsWithin(bound));
     const result = await solver.check();
     if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
-    if (result === 'sat') {
-      if (bound === null)
-        return { inconclusive: 'only requests with Longs beyond ±(2^53−1) qualify, which Cedar requests cannot carry' };
-      return { found: requestFromModel(encoding, solver.model()) };
-    }
+    if (result === 'unsat' && bound === null) return { none: true };
+    if (result === 'sat' && bound !== null) return { found: requestFromModel(encoding, solver.model()) };
   }
-  return { none: true };
+  return { inconclusive: 'only requests with Longs beyond ±(2^53−1) qualify, which Cedar requests cannot carry' };
 }
 
 const unsupported = (error: unknown): Answer => {

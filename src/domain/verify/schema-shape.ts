@@ -57,6 +57,18 @@ function shapeOf(record: JsonType | undefined, common: Record<string, JsonType>)
  * (records, entity references, sets of non-strings) are not modelled, so a policy that reads one is `unsupported`.
  */
 export function schemaShape(schemaText: string): SchemaShape {
+  let shape = shapes.get(schemaText);
+  if (shape === undefined) {
+    shape = readShape(schemaText);
+    shapes.set(schemaText, shape);
+  }
+  return shape;
+}
+
+// A process sees a handful of schema texts (one per schema version); reading one costs a cedar-wasm call.
+const shapes = new Map<string, SchemaShape>();
+
+function readShape(schemaText: string): SchemaShape {
   const answer = cedar.schemaToJson(schemaText);
   if (answer.type === 'failure') throw new Error(answer.errors.map((error) => error.message).join('; '));
   const namespaces = answer.json as unknown as Record<string, JsonNamespace>;
