@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { isRole, ROLES, type Role } from '../domain/auth/roles.js';
 import { loadConfig, SERVICE_NAMES, type Config, type ServiceName } from '../platform/config.js';
 import { ConfigError } from '../platform/errors.js';
+import { AppError } from '../domain/errors.js';
 import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
@@ -32,6 +33,11 @@ import { proveEntry } from '../platform/audit/proof.js';
 import { AuditReader } from '../platform/audit/reader.js';
 import { verifyTreeHeads } from '../platform/audit/tree-heads.js';
 import { verifyAuditTree } from '../platform/audit/verify.js';
+import type { ConformanceReport } from '../domain/verify/conformance.js';
+import type { ImpactAnswer } from '../domain/verify/questions.js';
+import { stopZ3 } from '../domain/verify/z3.js';
+import type { JobKind } from '../services/fv/job-store.js';
+import { Verifier } from '../services/fv/verifier.js';
 
 function configOrExit(): Config {
   try {
@@ -232,6 +238,130 @@ program
     );
     process.exitCode = outcome.decision === 'allow' ? 0 : 3;
   });
+
+const verify = program
+  .command('verify')
+  .description(
+    'verify a bundle with Z3 against its constitution (docs/verification.md); exit 0 holds, 1 violated, 2 undecided',
+  );
+
+/** Runs one verification like the fv service's jobs do, prints it, and exits by its verdict. */
+async function runVerification(kind: JobKind, request: Record<string, unknown>, json: boolean): Promise<void> {
+  await withPlatform(async (platform) => {
+    const verifier = new Verifier(platform, 30_000);
+    try {
+      try {
+        await verifier.validate(kind, request);
+      } catch (error) {
+        // Bad input is neither a verdict nor undecided: the usage exit code, not 1 or 2.
+        if (!(error instanceof AppError)) throw error;
+        console.error(`acgs verify: ${error.message}`);
+        process.exitCode = 64;
+        return;
+      }
+      process.stderr.write(`verifying (${kind})…\n`);
+      const outcome = await verifier.run(kind, request);
+      if (json) console.log(JSON.stringify({ verdict: outcome.verdict, ...outcome.report }, null, 2));
+      else {
+        console.log(`${kind}: ${outcome.verdict.toUpperCase()}`);
+        for (const line of describeReport(outcome.report)) console.log(`  ${line}`);
+      }
+      process.exitCode = outcome.verdict === 'holds' ? 0 : outcome.verdict === 'violated' ? 1 : 2;
+    } finally {
+      await stopZ3();
+    }
+  });
+}
+
+/** One line per finding of a report, with its first counterexample. */
+function describeReport(report: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  const example = (list: unknown) => {
+    const first = (list as { request: unknown }[] | undefined)?.[0];
+    return first === undefined ? '' : ` e.g. ${JSON.stringify(first.request)}`;
+  };
+  const conformance = report['conformance'] as ConformanceReport | undefined;
+  for (const finding of conformance?.constraints ?? [])
+    lines.push(
+      `${finding.verdict.padEnd(12)} ${finding.principle} #${finding.constraint} (${finding.effect})${finding.detail === null ? '' : `: ${finding.detail}`}${example(finding.counterexamples)}`,
+    );
+  const translation = (conformance?.translation ?? report['symbolic']) as ImpactAnswer | null | undefined;
+  if (translation !== undefined && translation !== null) {
+    lines.push(
+      `${translation.verdict.padEnd(12)} ${conformance === undefined ? 'symbolic impact' : 'translation validation'}`,
+    );
+    if (translation.nowAllowed !== null)
+      lines.push(`  newly allowed: ${JSON.stringify(translation.nowAllowed.request)}`);
+    if (translation.nowDenied !== null) lines.push(`  newly denied: ${JSON.stringify(translation.nowDenied.request)}`);
+  }
+  const empirical = report['empirical'] as { replayed: number; flipped: number } | undefined;
+  if (empirical !== undefined)
+    lines.push(`recorded decisions: ${empirical.flipped} of ${empirical.replayed} would flip`);
+  if (report['counterexamples'] !== undefined)
+    lines.push(`${String(report['condition'])}${example(report['counterexamples'])}`);
+  return lines;
+}
+
+const bundleVersionOption = (value: string) => {
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < 1) throw new Error(`--bundle-version: not a version: ${value}`);
+  return version;
+};
+verify
+  .command('bundle')
+  .description('conformance of the active (or given) bundle to every principle, and translation validation')
+  .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
+  .option('--json', 'print the report as JSON')
+  .action((options: { bundleVersion?: number; json?: boolean }) =>
+    runVerification('bundle', { bundle_version: options.bundleVersion }, options.json === true),
+  );
+verify
+  .command('policy')
+  .description('a Cedar policy file added to the bundle: conformance and change impact')
+  .argument('<file>', 'one Cedar policy with @id')
+  .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
+  .option('--json', 'print the report as JSON')
+  .action(async (file: string, options: { bundleVersion?: number; json?: boolean }) =>
+    runVerification(
+      'policy',
+      { policy: { text: await readFile(file, 'utf8') }, bundle_version: options.bundleVersion },
+      options.json === true,
+    ),
+  );
+verify
+  .command('property')
+  .description('no request matching a Cedar condition is allowed (or, with --never deny, denied)')
+  .requiredOption('--condition <cedar>', 'a condition as in a `when` clause')
+  .addOption(
+    new Option('--never <decision>', 'the decision no matching request may get')
+      .choices(['allow', 'deny'])
+      .default('allow'),
+  )
+  .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
+  .option('--json', 'print the report as JSON')
+  .action((options: { condition: string; never: string; bundleVersion?: number; json?: boolean }) =>
+    runVerification(
+      'property',
+      { condition: options.condition, never: options.never, bundle_version: options.bundleVersion },
+      options.json === true,
+    ),
+  );
+verify
+  .command('impact')
+  .description('change impact of removing policies (by id) and adding Cedar files: symbolic and on recorded decisions')
+  .option('--remove <id...>', 'policy ids to take out', [])
+  .option('--add <file...>', 'Cedar policy files to add or replace (by @id)', [])
+  .option('--json', 'print the report as JSON')
+  .action(async (options: { remove: string[]; add: string[]; json?: boolean }) =>
+    runVerification(
+      'impact',
+      {
+        remove: options.remove,
+        add: await Promise.all(options.add.map(async (file) => ({ text: await readFile(file, 'utf8') }))),
+      },
+      options.json === true,
+    ),
+  );
 
 const audit = program.command('audit').description('the Merkle audit log');
 audit

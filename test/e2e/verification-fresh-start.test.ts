@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { SERVICE_NAMES } from '../../src/platform/config.js';
+import { freePort, runCli, waitFor, waitForHealthy } from '../support/process.js';
+
+const CARD_PERMIT = `@id("card-out")
+@principle("baseline-governed-actions")
+permit (principal, action == Action::"send_external", resource) when { context.pii.contains("payment_card") };`;
+
+describe('verification on a fresh acgs up (issue 12, first Done-when line)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'acgs-verify-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('a leaky bundle plus a card permit is violated with a counterexample PGC allows; restoring the forbid holds', async () => {
+    const env: Record<string, string> = {
+      ACGS_DATA_DIR: dataDir,
+      ACGS_ADMIN_EMAIL: 'ops@example.com',
+      ACGS_BCRYPT_COST: '10',
+    };
+    const url: Record<string, string> = {};
+    for (const service of SERVICE_NAMES) {
+      const port = await freePort();
+      env[`${service.toUpperCase()}_PORT`] = String(port);
+      url[service] = `http://127.0.0.1:${port}`;
+    }
+    const stack = runCli(['up'], env);
+    try {
+      await waitForHealthy(Object.values(url), 60_000, 'six healthy services', stack);
+      await waitFor(() => stack.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
+      const password = /Password \(shown once[^:]*: (\S+)/.exec(stack.output())![1]!;
+      const call = async (method: string, target: string, token: string | null, body?: object) => {
+        const response = await fetch(target, {
+          method,
+          headers: {
+            ...(token === null
+              ? {}
+              : token.startsWith('acgs_')
+                ? { 'x-api-key': token }
+                : { authorization: `Bearer ${token}` }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field in assertions
+        return { status: response.status, json: (await response.json().catch(() => null)) as Record<string, any> };
+      };
+      const login = async (email: string, secret: string) =>
+        (await call('POST', `${url['auth']}/auth/login`, null, { username: email, password: secret })).json[
+          'access_token'
+        ] as string;
+      const admin = await login('ops@example.com', password);
+      const userWith = async (email: string, roles: string[]) => {
+        const created = await call('POST', `${url['auth']}/auth/register`, null, {
+          email,
+          password: 'correct-Horse-battery-9',
+          full_name: email,
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.json));
+        await call('PUT', `${url['auth']}/auth/users/${created.json['id']}/roles`, admin, { roles });
+        return created.json['id'] as string;
+      };
+      await userWith('second@example.com', ['policy_manager']);
+      const reviewer = await login('second@example.com', 'correct-Horse-battery-9');
+      const agentId = await userWith('bot@example.com', ['agent']);
+      const key = (await call('POST', `${url['auth']}/auth/api-keys`, admin, { user_id: agentId, name: 'bot' })).json[
+        'key'
+      ] as string;
+      const enforced = async () =>
+        (await call('GET', `${url['pgc']}/api/v1/enforcement/rules`, admin, undefined)).json['policies'].map(
+          (p: { id: string }) => p.id,
+        ) as string[];
+
+      // Revoking is not gated; it makes the leaky bundle.
+      assert.equal(
+        (await call('POST', `${url['integrity']}/api/v1/policies/forbid-pii-to-external/revoke`, admin)).status,
+        200,
+      );
+      await waitFor(
+        async () => !(await enforced()).includes('forbid-pii-to-external'),
+        10_000,
+        'the leaky bundle in force',
+      );
+      const violated = await call('POST', `${url['fv']}/api/v1/verify/policy?wait=60`, admin, {
+        policy: { text: CARD_PERMIT },
+      });
+      assert.equal(violated.status, 200, JSON.stringify(violated.json));
+      assert.equal(violated.json['verdict'], 'violated');
+      const finding = violated.json['report'].conformance.constraints.find(
+        (c: { principle: string }) => c.principle === 'no-pii-to-external-channels',
+      );
+      const example = finding.counterexamples[0].request;
+      const decided = await call('POST', `${url['pgc']}/api/v1/enforcement/evaluate`, key, {
+        principal: example.principal,
+        action: example.action,
+        resource: example.resource,
+        context: example.context,
+      });
+      assert.equal(decided.status, 200, JSON.stringify(decided.json));
+      assert.equal(decided.json['decision'], 'allow', 'PGC allows the counterexample under the leaky bundle');
+
+      // Restore the forbid as a new version through the lifecycle (two people; the gate proves it).
+      const source = STARTER_POLICIES['forbid-pii-to-external']!;
+      const resubmitted = await call('PUT', `${url['integrity']}/api/v1/policies/forbid-pii-to-external`, admin, {
+        source,
+      });
+      assert.equal(resubmitted.status, 200, JSON.stringify(resubmitted.json));
+      assert.equal(
+        (await call('POST', `${url['integrity']}/api/v1/policies/forbid-pii-to-external/verify`, admin)).status,
+        200,
+      );
+      assert.equal(
+        (await call('POST', `${url['integrity']}/api/v1/policies/forbid-pii-to-external/approve`, reviewer)).status,
+        200,
+      );
+      const activated = await call(
+        'POST',
+        `${url['integrity']}/api/v1/policies/forbid-pii-to-external/activate`,
+        reviewer,
+      );
+      assert.equal(activated.status, 200, JSON.stringify(activated.json));
+      await waitFor(
+        async () => (await enforced()).includes('forbid-pii-to-external'),
+        10_000,
+        'the forbid in force again',
+      );
+      const holds = await call('POST', `${url['fv']}/api/v1/verify/policy?wait=60`, admin, {
+        policy: { text: CARD_PERMIT },
+      });
+      assert.equal(holds.json['verdict'], 'holds', JSON.stringify(holds.json['report']));
+    } finally {
+      stack.child.kill('SIGTERM');
+      assert.equal(await stack.exited, 0);
+    }
+  });
+});
