@@ -60,6 +60,13 @@ export function effectiveContext(
   return context;
 }
 
+/** Reason codes of a deny that is a failure to decide rather than a policy's verdict. */
+export const FAIL_CLOSED_CODES = ['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR'] as const;
+
+/** Whether a reason is a failure to decide (it says nothing about what a bundle would decide). */
+export const isFailClosed = (reason: Reason): boolean =>
+  (FAIL_CLOSED_CODES as readonly (string | undefined)[]).includes(reason.error_code);
+
 const failClosed = (errorCode: string, message: string): Reason => ({
   policy_id: null,
   effect: 'forbid',

@@ -1,4 +1,5 @@
 import type { PrincipleContent } from '../../domain/constitution/types.js';
+import { isFailClosed } from '../../domain/enforcement/decide.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { annotationValues, policyMetadata, validatePolicies } from '../../domain/policy/cedar.js';
@@ -22,9 +23,6 @@ interface PolicyInput {
   id?: string;
   text: string;
 }
-
-/** The decisions that fail closed (no bundle, classifier down, policy error) say nothing about a bundle's verdict. */
-const FAIL_CLOSED = new Set(['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR']);
 
 const policiesOf = (signed: SignedBundle): PolicyText[] =>
   signed.bundle.policies.map((policy) => ({ id: policy.id, text: policy.text }));
@@ -186,7 +184,7 @@ export class Verifier {
     // One name for the runner's candidate set: jobs run one at a time, each replacing the last job's parsed set.
     const cedarCandidate = new PreparsedPolicies(schema, candidate, 'fv:empirical-impact');
     for (const recorded of decisions) {
-      if (recorded.reasons.some((reason) => reason.error_code !== undefined && FAIL_CLOSED.has(reason.error_code))) {
+      if (recorded.reasons.some(isFailClosed)) {
         skipped += 1;
         continue;
       }

@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../../domain/canonical-json.js';
-import { decide, type DecisionOutcome, type EvaluationRequest } from '../../domain/enforcement/decide.js';
+import { decide, isFailClosed, type DecisionOutcome, type EvaluationRequest } from '../../domain/enforcement/decide.js';
 import { EngineRequestError } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
-import { FAIL_CLOSED_CODES, type EnforcerMetrics } from './metrics.js';
+import type { EnforcerMetrics } from './metrics.js';
 
 export interface DecisionResponse {
   decision_id: string;
@@ -108,8 +108,7 @@ export class Enforcer {
         this.metrics.denialsByPrinciple.inc({ principle });
     }
     for (const reason of outcome.reasons) {
-      if ((FAIL_CLOSED_CODES as readonly (string | undefined)[]).includes(reason.error_code))
-        this.metrics.failClosed.inc({ reason: reason.error_code! });
+      if (isFailClosed(reason)) this.metrics.failClosed.inc({ reason: reason.error_code! });
     }
     this.metrics.duration.observe(latencyUs / 1e6);
     return {

@@ -1,9 +1,7 @@
 import client from 'prom-client';
+import { FAIL_CLOSED_CODES } from '../../domain/enforcement/decide.js';
 import { countersByLabel } from '../../platform/metrics.js';
 import { BUNDLE_LOAD_FAILURES, type ActiveBundle } from './active-bundle.js';
-
-/** Reason codes of a deny that is a failure to decide rather than a policy's verdict. */
-export const FAIL_CLOSED_CODES = ['NO_ACTIVE_BUNDLE', 'CLASSIFIER_UNAVAILABLE', 'POLICY_ERROR'] as const;
 
 export interface EnforcerMetrics {
   decisions: client.Counter<'decision' | 'action'>;
