@@ -1,4 +1,4 @@
-import { Nullable, Sha256Hex, Time, Uuid } from '../../platform/http/schemas.js';
+import { Nullable, Sha256Hex, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
 
@@ -8,7 +8,7 @@ const Slug = Type.String({
   maxLength: 80,
   description: 'unique kebab-case key',
 });
-const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
+const RoleSchema = OneOf(ROLES);
 
 export const ConstraintsSchema = Type.Array(Type.Unknown(), {
   maxItems: 50,

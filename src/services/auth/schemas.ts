@@ -1,8 +1,9 @@
+import { OneOf } from '../../platform/http/schemas.js';
 import { HealthBody } from '../../platform/http/health.js';
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
 
-export const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
+export const RoleSchema = OneOf(ROLES);
 
 export const RegisterBody = Type.Object(
   {

@@ -1,8 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Time, Uuid } from '../../platform/http/schemas.js';
+import { Nullable, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
 import { JOB_KINDS, JOB_STATUSES } from './job-store.js';
-
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
 
 const PolicyInput = Type.Object(
   {
@@ -37,7 +35,7 @@ export const PropertyJobBody = Type.Object(
       maxLength: 16_384,
       description: 'A Cedar condition over principal, action, resource and context, as in a `when` clause',
     }),
-    never: Type.Optional(literals(['allow', 'deny'] as const)),
+    never: Type.Optional(OneOf(['allow', 'deny'] as const)),
     bundle_version: BundleVersion,
   },
   { additionalProperties: false },
@@ -52,8 +50,8 @@ export const WaitQuery = Type.Object(
 );
 export const JobListQuery = Type.Object(
   {
-    status: Type.Optional(literals(JOB_STATUSES)),
-    kind: Type.Optional(literals(JOB_KINDS)),
+    status: Type.Optional(OneOf(JOB_STATUSES)),
+    kind: Type.Optional(OneOf(JOB_KINDS)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
   },
@@ -63,9 +61,9 @@ export const JobListQuery = Type.Object(
 export const JobView = Type.Object(
   {
     id: Uuid,
-    kind: literals(JOB_KINDS),
-    status: literals(JOB_STATUSES),
-    verdict: Nullable(literals(['holds', 'violated', 'unsupported', 'inconclusive'] as const)),
+    kind: OneOf(JOB_KINDS),
+    status: OneOf(JOB_STATUSES),
+    verdict: Nullable(OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const)),
     request: Type.Record(Type.String(), Type.Unknown()),
     report: Nullable(
       Type.Record(Type.String(), Type.Unknown(), {

@@ -1,4 +1,4 @@
-import { Nullable, Sha256Hex, Time } from '../../platform/http/schemas.js';
+import { Nullable, Sha256Hex, Time, OneOf } from '../../platform/http/schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
 import { WATCH_CHECKS } from '../../platform/audit/watch.js';
@@ -38,7 +38,7 @@ export const BundleQuery = Type.Object(
 );
 export const ListQuery = Type.Object(
   {
-    status: Type.Optional(Type.Union(POLICY_STATUSES.map((status) => Type.Literal(status)))),
+    status: Type.Optional(OneOf(POLICY_STATUSES)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
     cursor: Type.Optional(Type.String({ maxLength: 128 })),
   },
@@ -56,7 +56,7 @@ export const PolicyVersionView = Type.Object(
     description: Type.String(),
     source: Type.String({ description: 'The Cedar text' }),
     principle_keys: Type.Array(Type.String()),
-    status: Type.Union(POLICY_STATUSES.map((status) => Type.Literal(status))),
+    status: OneOf(POLICY_STATUSES),
     content_hash: Sha256Hex,
     author: Nullable(Type.String({ format: 'uuid' })),
     created_at: Time,
@@ -289,7 +289,7 @@ export const VerificationRoundView = Type.Object(
     findings: Type.Array(
       Type.Object(
         {
-          check: Type.Union(WATCH_CHECKS.map((check) => Type.Literal(check))),
+          check: OneOf(WATCH_CHECKS),
           leaf_index: Nullable(Type.Integer({ minimum: 0 })),
           problem: Type.String(),
         },

@@ -1,14 +1,13 @@
-import { Nullable, Sha256Hex } from '../../platform/http/schemas.js';
+import { Nullable, Sha256Hex, OneOf } from '../../platform/http/schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ACTIONS, CONTEXT_ATTRIBUTES, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../../domain/policy/governance-schema.js';
 import { BundlePolicyView } from '../integrity/schemas.js';
 
-const literals = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)));
 const AttributeValue = Type.Union([Type.String({ maxLength: 1000 }), Type.Integer(), Type.Boolean()]);
 const entity = (types: readonly string[]) =>
   Type.Object(
     {
-      type: literals(types),
+      type: OneOf(types),
       id: Type.String({ minLength: 1, maxLength: 256 }),
       attributes: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), AttributeValue)),
     },
@@ -35,7 +34,7 @@ export const ContextSchema = Type.Object(
 export const EvaluateBody = Type.Object(
   {
     principal: entity(PRINCIPAL_TYPES),
-    action: literals(ACTIONS),
+    action: OneOf(ACTIONS),
     resource: entity(RESOURCE_TYPES),
     context: Type.Optional(ContextSchema),
     content: Type.Optional(Type.String({ description: 'Prompt, tool input or model output to run the detectors on' })),
@@ -65,7 +64,7 @@ const ReasonView = Type.Object(
 
 const FindingView = Type.Object(
   {
-    detector: literals(['pii', 'secrets', 'injection', 'keywords']),
+    detector: OneOf(['pii', 'secrets', 'injection', 'keywords']),
     kind: Type.String(),
     start: Type.Integer({ minimum: 0 }),
     end: Type.Integer({ minimum: 0 }),
@@ -77,7 +76,7 @@ const FindingView = Type.Object(
 // One object rather than a union per type: the serialiser would run a validator on every obligation to pick a branch.
 const ObligationView = Type.Object(
   {
-    type: literals(['redact', 'require_human_review']),
+    type: OneOf(['redact', 'require_human_review']),
     spans: Type.Optional(
       Type.Array(
         Type.Object(
@@ -100,7 +99,7 @@ const ObligationView = Type.Object(
 export const DecisionView = Type.Object(
   {
     decision_id: Type.String({ format: 'uuid' }),
-    decision: literals(['allow', 'deny']),
+    decision: OneOf(['allow', 'deny']),
     reasons: Type.Array(ReasonView),
     findings: Type.Array(FindingView),
     obligations: Type.Array(ObligationView),
@@ -132,7 +131,7 @@ export const DecisionRecordView = Type.Object(
     }),
     content_digest: Nullable(Sha256Hex),
     content: Nullable(Type.String({ description: 'Only with ACGS_STORE_CONTENT=true' })),
-    decision: literals(['allow', 'deny']),
+    decision: OneOf(['allow', 'deny']),
     reasons: Type.Array(ReasonView),
     findings: Type.Array(FindingView),
     obligations: Type.Array(ObligationView),

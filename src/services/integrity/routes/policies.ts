@@ -1,4 +1,4 @@
-import type { PolicyAction, PolicyStatus } from '../../../domain/policy/lifecycle.js';
+import type { PolicyAction } from '../../../domain/policy/lifecycle.js';
 import { keysetPage } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
@@ -39,7 +39,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
       const { status, limit = 50, cursor } = request.query;
       return keysetPage(
         limit,
-        (rows) => store.list({ status: status as PolicyStatus | undefined, limit: rows, afterPolicyId: cursor }),
+        (rows) => store.list({ status, limit: rows, afterPolicyId: cursor }),
         (last) => last.policy_id,
       );
     },
