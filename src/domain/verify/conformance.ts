@@ -1,7 +1,7 @@
 import type { Condition, Constraint, PrincipleContent } from '../constitution/types.js';
 import {
   compareBundles,
-  neverDecides,
+  neverDecidesEach,
   type Answer,
   type ImpactAnswer,
   type PolicyText,
@@ -106,24 +106,25 @@ export async function checkConformance(
   options: ConformanceOptions = {},
 ): Promise<ConformanceReport> {
   const forbids = principles.flatMap((p) => p.constraints.filter((c) => c.effect === 'forbid'));
-  const constraints: ConstraintFinding[] = [];
-  for (const principle of principles.filter((p) => options.only === undefined || options.only.includes(p.key))) {
-    for (const [index, constraint] of principle.constraints.entries()) {
-      const applies = constraintCondition(constraint);
-      const property =
-        constraint.effect === 'forbid' || forbids.length === 0
-          ? applies
-          : `${applies} && !(${forbids.map((forbid) => `(${constraintCondition(forbid)})`).join(' || ')})`;
-      const answer = await neverDecides(
-        schema,
-        policies,
-        property,
-        constraint.effect === 'forbid' ? 'allow' : 'deny',
-        options,
-      );
-      constraints.push({ principle: principle.key, constraint: index, effect: constraint.effect, property, ...answer });
-    }
-  }
+  const checked = principles
+    .filter((p) => options.only === undefined || options.only.includes(p.key))
+    .flatMap((principle) =>
+      principle.constraints.map((constraint, index) => {
+        const applies = constraintCondition(constraint);
+        const property =
+          constraint.effect === 'forbid' || forbids.length === 0
+            ? applies
+            : `${applies} && !(${forbids.map((forbid) => `(${constraintCondition(forbid)})`).join(' || ')})`;
+        return { principle: principle.key, constraint: index, effect: constraint.effect, property };
+      }),
+    );
+  const answers = await neverDecidesEach(
+    schema,
+    policies,
+    checked.map((c) => ({ condition: c.property, decision: c.effect === 'forbid' ? 'allow' : 'deny' })),
+    options,
+  );
+  const constraints: ConstraintFinding[] = checked.map((c, i) => ({ ...c, ...answers[i]! }));
   const translation = await compareBundles(schema, constitutionPolicies(principles), policies, options);
   const verdicts = [
     ...constraints.map((finding) => finding.verdict),

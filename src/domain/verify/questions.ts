@@ -92,6 +92,57 @@ const unsupported = (error: unknown): Answer => {
   throw error;
 };
 
+export interface NeverQuestion {
+  condition: string;
+  decision: 'allow' | 'deny';
+}
+
+/**
+ * For each question, "no request matching `condition` is decided `decision`" under the bundle, on PGC's semantics.
+ * The bundle is encoded once for all of them (over the literals of every condition), not once per question.
+ */
+export async function neverDecidesEach(
+  schema: string,
+  policies: readonly PolicyText[],
+  questions: readonly NeverQuestion[],
+  options: QuestionOptions = {},
+): Promise<Answer[]> {
+  const parsed = parsePolicies(policies);
+  const properties = questions.map((question) => parseCondition(question.condition));
+  const { encoding } = await setUp(schema, [...parsed.map((p) => p.json), ...properties]);
+  const { z } = encoding;
+  let bundle: EncodedBundle;
+  try {
+    bundle = encodeBundle(encoding, parsed);
+  } catch (error) {
+    const answer = unsupported(error);
+    return questions.map(() => answer);
+  }
+  const answers: Answer[] = [];
+  for (const [index, { condition, decision }] of questions.entries()) {
+    let goal: ZBool;
+    try {
+      const matches = encoding.expression(properties[index]);
+      if (matches.term.kind !== 'bool') throw new UnsupportedConstruct('property', 'must be a Bool condition');
+      goal = z.And(matches.term.v, z.Not(matches.err), decision === 'allow' ? bundle.allows : z.Not(bundle.allows));
+    } catch (error) {
+      answers.push(unsupported(error));
+      continue;
+    }
+    const found = await search(encoding, goal, options);
+    if ('inconclusive' in found)
+      answers.push({ verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive });
+    else if ('none' in found) answers.push({ verdict: 'holds', counterexamples: [], detail: null });
+    else {
+      const replayed = replay(schema, policies, found.found);
+      if (replayed.decision !== decision || !conditionHolds(schema, condition, found.found))
+        throw new EncodingMismatch(`a request matching ${condition} decided ${decision}`, found.found, replayed);
+      answers.push({ verdict: 'violated', counterexamples: [{ request: found.found, replayed }], detail: null });
+    }
+  }
+  return answers;
+}
+
 /** "No request matching `condition` is decided `decision`" under the bundle, on PGC's semantics. */
 export async function neverDecides(
   schema: string,
@@ -100,26 +151,7 @@ export async function neverDecides(
   decision: 'allow' | 'deny',
   options: QuestionOptions = {},
 ): Promise<Answer> {
-  const parsed = parsePolicies(policies);
-  const property = parseCondition(condition);
-  const { encoding } = await setUp(schema, [...parsed.map((p) => p.json), property]);
-  const { z } = encoding;
-  let goal: ZBool;
-  try {
-    const bundle = encodeBundle(encoding, parsed);
-    const matches = encoding.expression(property);
-    if (matches.term.kind !== 'bool') throw new UnsupportedConstruct('property', 'must be a Bool condition');
-    goal = z.And(matches.term.v, z.Not(matches.err), decision === 'allow' ? bundle.allows : z.Not(bundle.allows));
-  } catch (error) {
-    return unsupported(error);
-  }
-  const found = await search(encoding, goal, options);
-  if ('inconclusive' in found) return { verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive };
-  if ('none' in found) return { verdict: 'holds', counterexamples: [], detail: null };
-  const replayed = replay(schema, policies, found.found);
-  if (replayed.decision !== decision || !conditionHolds(schema, condition, found.found))
-    throw new EncodingMismatch(`a request matching ${condition} decided ${decision}`, found.found, replayed);
-  return { verdict: 'violated', counterexamples: [{ request: found.found, replayed }], detail: null };
+  return (await neverDecidesEach(schema, policies, [{ condition, decision }], options))[0]!;
 }
 
 /** "No request matching `condition` is allowed" under the bundle, on PGC's semantics. */
