@@ -35,6 +35,7 @@ import { verifyTreeHeads } from '../platform/audit/tree-heads.js';
 import { verifyAuditTree } from '../platform/audit/verify.js';
 import type { ConformanceReport } from '../domain/verify/conformance.js';
 import type { ImpactAnswer } from '../domain/verify/questions.js';
+import { queryFileName, type ExportedQuery } from '../domain/verify/smtlib.js';
 import { stopZ3 } from '../domain/verify/z3.js';
 import type { JobKind } from '../services/fv/job-store.js';
 import { Verifier } from '../services/fv/verifier.js';
@@ -246,7 +247,11 @@ const verify = program
   );
 
 /** Runs one verification like the fv service's jobs do, prints it, and exits by its verdict. */
-async function runVerification(kind: JobKind, request: Record<string, unknown>, json: boolean): Promise<void> {
+async function runVerification(
+  kind: JobKind,
+  request: Record<string, unknown>,
+  output: { json?: boolean; smtlib?: string },
+): Promise<void> {
   await withPlatform(async (platform) => {
     const verifier = new Verifier(platform, 30_000);
     try {
@@ -260,8 +265,19 @@ async function runVerification(kind: JobKind, request: Record<string, unknown>, 
         return;
       }
       process.stderr.write(`verifying (${kind})…\n`);
-      const outcome = await verifier.run(kind, request);
-      if (json) console.log(JSON.stringify({ verdict: outcome.verdict, ...outcome.report }, null, 2));
+      const queries: ExportedQuery[] = [];
+      const outcome = await verifier.run(
+        kind,
+        request,
+        output.smtlib === undefined ? undefined : (query) => queries.push(query),
+      );
+      if (output.smtlib !== undefined) {
+        await mkdir(output.smtlib, { recursive: true });
+        for (const [index, query] of queries.entries())
+          await writeFile(join(output.smtlib, queryFileName(index, query)), query.smtlib);
+        process.stderr.write(`${queries.length} solver queries written to ${output.smtlib} as SMT-LIB2\n`);
+      }
+      if (output.json === true) console.log(JSON.stringify({ verdict: outcome.verdict, ...outcome.report }, null, 2));
       else {
         console.log(`${kind}: ${outcome.verdict.toUpperCase()}`);
         for (const line of describeReport(outcome.report)) console.log(`  ${line}`);
@@ -312,8 +328,9 @@ verify
   .description('conformance of the active (or given) bundle to every principle, and translation validation')
   .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
   .option('--json', 'print the report as JSON')
-  .action((options: { bundleVersion?: number; json?: boolean }) =>
-    runVerification('bundle', { bundle_version: options.bundleVersion }, options.json === true),
+  .option('--smtlib <dir>', 'write every solver query to DIR as an SMT-LIB2 script, to rerun with z3 or cvc5')
+  .action((options: { bundleVersion?: number; json?: boolean; smtlib?: string }) =>
+    runVerification('bundle', { bundle_version: options.bundleVersion }, options),
   );
 verify
   .command('policy')
@@ -321,11 +338,12 @@ verify
   .argument('<file>', 'one Cedar policy with @id')
   .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
   .option('--json', 'print the report as JSON')
-  .action(async (file: string, options: { bundleVersion?: number; json?: boolean }) =>
+  .option('--smtlib <dir>', 'write every solver query to DIR as an SMT-LIB2 script, to rerun with z3 or cvc5')
+  .action(async (file: string, options: { bundleVersion?: number; json?: boolean; smtlib?: string }) =>
     runVerification(
       'policy',
       { policy: { text: await readFile(file, 'utf8') }, bundle_version: options.bundleVersion },
-      options.json === true,
+      options,
     ),
   );
 verify
@@ -339,11 +357,12 @@ verify
   )
   .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
   .option('--json', 'print the report as JSON')
-  .action((options: { condition: string; never: string; bundleVersion?: number; json?: boolean }) =>
+  .option('--smtlib <dir>', 'write every solver query to DIR as an SMT-LIB2 script, to rerun with z3 or cvc5')
+  .action((options: { condition: string; never: string; bundleVersion?: number; json?: boolean; smtlib?: string }) =>
     runVerification(
       'property',
       { condition: options.condition, never: options.never, bundle_version: options.bundleVersion },
-      options.json === true,
+      options,
     ),
   );
 verify
@@ -352,14 +371,15 @@ verify
   .option('--remove <id...>', 'policy ids to take out', [])
   .option('--add <file...>', 'Cedar policy files to add or replace (by @id)', [])
   .option('--json', 'print the report as JSON')
-  .action(async (options: { remove: string[]; add: string[]; json?: boolean }) =>
+  .option('--smtlib <dir>', 'write every solver query to DIR as an SMT-LIB2 script, to rerun with z3 or cvc5')
+  .action(async (options: { remove: string[]; add: string[]; json?: boolean; smtlib?: string }) =>
     runVerification(
       'impact',
       {
         remove: options.remove,
         add: await Promise.all(options.add.map(async (file) => ({ text: await readFile(file, 'utf8') }))),
       },
-      options.json === true,
+      options,
     ),
   );
 

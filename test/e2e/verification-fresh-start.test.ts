@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
-import { freePort, runCli, waitFor, waitForHealthy } from '../support/process.js';
+import { freePort, runCli, runCliToEnd, waitFor, waitForHealthy } from '../support/process.js';
 
 const CARD_PERMIT = `@id("card-out")
 @principle("baseline-governed-actions")
 permit (principal, action == Action::"send_external", resource) when { context.pii.contains("payment_card") };`;
+const CARD_TO_EXTERNAL = 'action == Action::"send_external" && context.pii.contains("payment_card")';
 
 describe('verification on a fresh acgs up (issue 12, first Done-when line)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'acgs-verify-'));
@@ -135,5 +136,28 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
       stack.child.kill('SIGTERM');
       assert.equal(await stack.exited, 0);
     }
+  });
+
+  it('acgs verify answers on the same data by exit code, and writes its solver queries as SMT-LIB2', async () => {
+    const env = { ACGS_DATA_DIR: dataDir };
+    const smtlib = join(dataDir, 'smtlib');
+    const holds = await runCliToEnd(
+      ['verify', 'property', '--condition', CARD_TO_EXTERNAL, '--json', '--smtlib', smtlib],
+      env,
+    );
+    assert.equal(holds.code, 0, holds.output);
+    assert.match(holds.output, /"verdict": "holds"/);
+    const files = readdirSync(smtlib);
+    assert.match(holds.output, new RegExp(`${files.length} solver queries written`));
+    assert.ok(files.length >= 1);
+    for (const file of files) {
+      const script = readFileSync(join(smtlib, file), 'utf8');
+      assert.ok(script.startsWith('(set-logic ALL)\n') && script.endsWith('(check-sat)\n'), file);
+    }
+    const violated = await runCliToEnd(['verify', 'property', '--condition', 'action == Action::"send_external"'], env);
+    assert.equal(violated.code, 1, violated.output);
+    assert.match(violated.output, /property: VIOLATED/);
+    const bad = await runCliToEnd(['verify', 'property', '--condition', 'context.pii.contains('], env);
+    assert.equal(bad.code, 64, bad.output);
   });
 });

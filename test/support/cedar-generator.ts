@@ -143,3 +143,14 @@ export class CedarGenerator {
     };
   }
 }
+
+/**
+ * The same policies in reverse order, every `when { X }` written as `unless { !(X) }` — equivalent, including when X
+ * errors — so an equivalence check has real work to do.
+ */
+export function rewrittenCopy(policies: readonly { id: string; text: string }[]): { id: string; text: string }[] {
+  return [...policies].reverse().map(({ id, text }) => ({
+    id,
+    text: text.replace(/when \{ (.*?) \}(?= (?:when|unless) \{|;$)/g, 'unless { !($1) }'),
+  }));
+}

@@ -57,6 +57,19 @@ const LONG_BITS = 64;
  * overflow, reading an absent attribute errors. `like`, entity hierarchies, records and sets other than sets of
  * strings tested against literals are refused with UnsupportedConstruct rather than approximated.
  */
+/**
+ * Whether the 64-bit signed product of two Longs is exact: the product of their 128-bit sign extensions is the sign
+ * extension of its own low 64 bits. Z3's own overflow predicate for multiplication is a Z3 extension that other
+ * solvers reject, and every query must also run, as exported SMT-LIB, through cvc5.
+ */
+function productFits(left: Long, right: Long): ZBool {
+  const wide = left.signExt(LONG_BITS).mul(right.signExt(LONG_BITS));
+  return wide
+    .extract(LONG_BITS - 1, 0)
+    .signExt(LONG_BITS)
+    .eq(wide);
+}
+
 export class RequestEncoding {
   readonly action: ZInt;
   readonly principal: SymbolicEntity;
@@ -114,7 +127,7 @@ export class RequestEncoding {
         const member = (literal: number) => {
           let bit = members.get(literal);
           if (bit === undefined) {
-            bit = z.Bool.const(`${name}∋${literal}`);
+            bit = z.Bool.const(`${name}.has.${literal}`);
             members.set(literal, bit);
           }
           return bit;
@@ -124,7 +137,7 @@ export class RequestEncoding {
           term: {
             kind: 'set',
             member,
-            other: z.Bool.const(`${name}∋other`),
+            other: z.Bool.const(`${name}.has.other`),
             vocabulary: () => this.literals.strings.map((_, index) => index),
           },
         };
@@ -229,7 +242,7 @@ export class RequestEncoding {
             ? [left.v.add(right.v), z.And(left.v.addNoOverflow(right.v, true), left.v.addNoUnderflow(right.v))]
             : op === '-'
               ? [left.v.sub(right.v), z.And(left.v.subNoOverflow(right.v), left.v.subNoUnderflow(right.v, true))]
-              : [left.v.mul(right.v), z.And(left.v.mulNoOverflow(right.v, true), left.v.mulNoUnderflow(right.v))];
+              : [left.v.mul(right.v), productFits(left.v, right.v)];
         return { term: { kind: 'long', v }, err: z.Or(left.err, right.err, z.Not(fits)) };
       }
       case '.':

@@ -6,6 +6,7 @@ import { RequestEncoding, UnsupportedConstruct } from './encode.js';
 import { Literals } from './literals.js';
 import { conditionHolds, replay, type Replayed } from './replay.js';
 import { schemaShape } from './schema-shape.js';
+import { smtlibScript, type ExportedQuery } from './smtlib.js';
 import { z3Context } from './z3.js';
 
 type ZBool = Bool<'verify'>;
@@ -48,6 +49,14 @@ export class EncodingMismatch extends Error {
 export interface QuestionOptions {
   /** Per solver call; past it the answer is `inconclusive`. */
   timeoutMs?: number;
+  /**
+   * Z3's deterministic resource limit per solver call (its `rlimit` counter); past it the answer is `inconclusive`.
+   * Unlike the timeout it does not depend on how loaded the machine is, and it stops a query before it exhausts the
+   * solver's memory.
+   */
+  rlimit?: number;
+  /** Receives every solver call as an SMT-LIB2 script with its answer (`acgs verify --smtlib`, the differential test). */
+  onQuery?: (query: ExportedQuery) => void;
 }
 
 interface Setup {
@@ -71,14 +80,23 @@ const LONG_TIERS: readonly bigint[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGE
  * exists, again with Longs bounded ever more loosely for a witness that reads well and can be replayed. A witness
  * only beyond ±(2^53−1) cannot be replayed, so it makes the answer inconclusive rather than a reported violation.
  */
-async function search(encoding: RequestEncoding, goal: ZBool, options: QuestionOptions): Promise<Search> {
+async function search(
+  encoding: RequestEncoding,
+  goal: ZBool,
+  label: string,
+  options: QuestionOptions,
+): Promise<Search> {
   const { z } = encoding;
   for (const bound of [null, ...LONG_TIERS]) {
     const solver = new z.Solver();
     solver.set('timeout', options.timeoutMs ?? 10_000);
+    if (options.rlimit !== undefined) solver.set('rlimit', options.rlimit);
     solver.add(encoding.wellFormed(), goal);
     if (bound !== null) solver.add(encoding.longsWithin(bound));
+    // Printed before the check: afterwards Z3 appends its model converter, which is not SMT-LIB.
+    const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
     const result = await solver.check();
+    options.onQuery?.({ label: bound === null ? label : `${label} (Longs within ±${bound})`, smtlib, result });
     if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
     if (result === 'unsat' && bound === null) return { none: true };
     if (result === 'sat' && bound !== null) return { found: requestFromModel(encoding, solver.model()) };
@@ -129,7 +147,7 @@ export async function neverDecidesEach(
       answers.push(unsupported(error));
       continue;
     }
-    const found = await search(encoding, goal, options);
+    const found = await search(encoding, goal, `never ${decision}: ${condition}`, options);
     if ('inconclusive' in found)
       answers.push({ verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive });
     else if ('none' in found) answers.push({ verdict: 'holds', counterexamples: [], detail: null });
@@ -193,7 +211,7 @@ export async function compareBundles(
   }
   const [old, next] = bundles;
   const flip = async (goal: ZBool, allowedBy: 'candidate' | 'current'): Promise<Counterexample | string | null> => {
-    const found = await search(encoding, goal, options);
+    const found = await search(encoding, goal, `impact: allowed by the ${allowedBy} bundle alone`, options);
     if ('inconclusive' in found) return found.inconclusive;
     if ('none' in found) return null;
     const [was, now] = [replay(schema, current, found.found), replay(schema, candidate, found.found)];

@@ -7,6 +7,7 @@ import { parseCondition } from '../../domain/verify/bundle-encoding.js';
 import { checkConformance } from '../../domain/verify/conformance.js';
 import { compareBundles, neverDecides, type PolicyText, type Verdict } from '../../domain/verify/questions.js';
 import { PreparsedPolicies } from '../../domain/verify/replay.js';
+import type { ExportedQuery } from '../../domain/verify/smtlib.js';
 import type { Platform } from '../../platform/platform.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { BundleStore } from '../integrity/bundle-store.js';
@@ -81,10 +82,15 @@ export class Verifier {
     }
   }
 
-  async run(kind: JobKind, request: Record<string, unknown>): Promise<JobOutcome> {
+  /** `onQuery` receives every solver call as SMT-LIB (`acgs verify --smtlib`). */
+  async run(
+    kind: JobKind,
+    request: Record<string, unknown>,
+    onQuery?: (query: ExportedQuery) => void,
+  ): Promise<JobOutcome> {
     const base = await this.bundle(request['bundle_version'] as number | undefined);
     const schema = base.bundle.schema;
-    const options = { timeoutMs: this.timeoutMs };
+    const options = { timeoutMs: this.timeoutMs, onQuery };
     switch (kind) {
       case 'bundle': {
         const principles = await this.principles(base);
