@@ -36,7 +36,7 @@ import { verifyAuditTree } from '../platform/audit/verify.js';
 import type { ConformanceReport } from '../domain/verify/conformance.js';
 import type { ImpactAnswer } from '../domain/verify/questions.js';
 import { queryFileName, type ExportedQuery } from '../domain/verify/smtlib.js';
-import { stopZ3 } from '../domain/verify/z3.js';
+import { holdSolverPool } from '../platform/solver/shared.js';
 import type { JobKind } from '../services/fv/job-store.js';
 import { Verifier } from '../services/fv/verifier.js';
 
@@ -253,7 +253,8 @@ async function runVerification(
   output: { json?: boolean; smtlib?: string },
 ): Promise<void> {
   await withPlatform(async (platform) => {
-    const verifier = new Verifier(platform, 30_000);
+    const { pool, release } = await holdSolverPool(platform.config.verification);
+    const verifier = new Verifier(platform, pool);
     try {
       try {
         await verifier.validate(kind, request);
@@ -284,7 +285,7 @@ async function runVerification(
       }
       process.exitCode = outcome.verdict === 'holds' ? 0 : outcome.verdict === 'violated' ? 1 : 2;
     } finally {
-      await stopZ3();
+      await release();
     }
   });
 }

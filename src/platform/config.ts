@@ -61,6 +61,16 @@ export interface Config {
   bootstrapAdmin: { email: string | null; password: string | null };
   /** Load the starter constitution into an empty system (on by default). */
   starterConstitution: boolean;
+  verification: {
+    /** Solver worker threads (ACGS_FV_WORKERS); each holds a Z3 of ~300 MB. */
+    workers: number;
+    /** Z3 resource limit per solver call (ACGS_FV_RLIMIT): machine-independent, unlike a timeout. */
+    rlimit: number;
+    /** Wall clock per solver call (ACGS_FV_QUERY_TIMEOUT_MS). */
+    queryTimeoutMs: number;
+    /** Wall clock per question in a worker (ACGS_FV_TASK_TIMEOUT_MS), after which the worker is ended. */
+    taskTimeoutMs: number;
+  };
   enforcement: {
     maxContentBytes: number;
     storeContent: boolean;
@@ -291,6 +301,13 @@ export function loadConfig(env: Env = process.env): Config {
       password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null,
     },
     starterConstitution: oneOf(env, 'ACGS_STARTER_CONSTITUTION', ['true', 'false'] as const, 'true') === 'true',
+    verification: {
+      workers: integer(env, 'ACGS_FV_WORKERS', 1, 1, 16),
+      // The 2,000-policy equivalence of the benchmark needs under 1,000,000; twenty times that is room, not a wall.
+      rlimit: integer(env, 'ACGS_FV_RLIMIT', 20_000_000, 1, 2 ** 31 - 1),
+      queryTimeoutMs: integer(env, 'ACGS_FV_QUERY_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      taskTimeoutMs: integer(env, 'ACGS_FV_TASK_TIMEOUT_MS', 600_000, 1000, 86_400_000),
+    },
     enforcement: {
       maxContentBytes: integer(env, 'ACGS_MAX_CONTENT_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
@@ -349,4 +366,8 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_CLASSIFIER_FAIL_MODE',
   'PROMETHEUS_URL',
   'ACGS_TRUSTED_KEY_FINGERPRINTS',
+  'ACGS_FV_WORKERS',
+  'ACGS_FV_RLIMIT',
+  'ACGS_FV_QUERY_TIMEOUT_MS',
+  'ACGS_FV_TASK_TIMEOUT_MS',
 ];

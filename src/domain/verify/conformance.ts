@@ -125,13 +125,16 @@ export async function checkConformance(
     options,
   );
   const constraints: ConstraintFinding[] = checked.map((c, i) => ({ ...c, ...answers[i]! }));
-  const translation = await compareBundles(schema, constitutionPolicies(principles), policies, options);
+  const translation =
+    options.translation === false
+      ? null
+      : await compareBundles(schema, constitutionPolicies(principles), policies, options);
   const verdicts = [
     ...constraints.map((finding) => finding.verdict),
-    translation.verdict === 'different'
-      ? 'violated'
-      : translation.verdict === 'equivalent'
-        ? 'holds'
+    translation === null || translation.verdict === 'equivalent'
+      ? 'holds'
+      : translation.verdict === 'different'
+        ? 'violated'
         : translation.verdict,
   ];
   return { verdict: WORST.find((verdict) => verdicts.includes(verdict)) ?? 'holds', constraints, translation };

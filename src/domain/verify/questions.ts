@@ -57,6 +57,8 @@ export interface QuestionOptions {
   rlimit?: number;
   /** Receives every solver call as an SMT-LIB2 script with its answer (`acgs verify --smtlib`, the differential test). */
   onQuery?: (query: ExportedQuery) => void;
+  /** Told the answer of every solver call (for counting; cheaper than `onQuery`, which prints each query). */
+  onCheck?: (result: ExportedQuery['result']) => void;
 }
 
 interface Setup {
@@ -96,6 +98,7 @@ async function search(
     // Printed before the check: afterwards Z3 appends its model converter, which is not SMT-LIB.
     const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
     const result = await solver.check();
+    options.onCheck?.(result);
     options.onQuery?.({ label: bound === null ? label : `${label} (Longs within ±${bound})`, smtlib, result });
     if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
     if (result === 'unsat' && bound === null) return { none: true };

@@ -11,24 +11,12 @@ export async function z3Context(): Promise<Z3> {
   return (await loading).context;
 }
 
-let holders = 0;
-
-/** Keeps Z3 loaded until every holder has released it (services in one process share the one context). */
-export async function holdZ3(): Promise<() => Promise<void>> {
-  holders += 1;
-  await z3Context();
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    holders -= 1;
-    if (holders === 0) await stopZ3();
-  };
-}
-
-/** Ends Z3's worker threads, which otherwise keep a Node process alive after its last query; not while held. */
+/**
+ * Ends Z3's own threads, which otherwise keep a Node process alive after its last query (tests and benchmarks that
+ * ask in process; services ask through the solver pool, whose workers end with their threads).
+ */
 export async function stopZ3(): Promise<void> {
-  if (loading === null || holders > 0) return;
+  if (loading === null) return;
   const { em } = await loading;
   loading = null;
   await z3.killThreads(em);

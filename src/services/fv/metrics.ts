@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { SolverPool, WorkerState } from '../../platform/solver/pool.js';
 import { JOB_KINDS } from './job-store.js';
 
 export interface VerifierMetrics {
@@ -30,4 +31,34 @@ export function createVerifierMetrics(registry: client.Registry): VerifierMetric
       registers: [registry],
     }),
   };
+}
+
+/**
+ * The solver pool's side: `acgs_fv_queries_total{result}` (every solver call, sat/unsat/unknown — unknown is a
+ * timeout or resource limit), `acgs_fv_workers{state}` and `acgs_fv_workers_lost_total` (crashed, out of memory or
+ * ended past their deadline). Returns the function that stops counting.
+ */
+export function registerSolverMetrics(registry: client.Registry, pool: SolverPool): () => void {
+  const queries = new client.Counter({
+    name: 'acgs_fv_queries_total',
+    help: 'Solver calls by result (unknown: timeout or resource limit; the question is inconclusive)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  for (const result of ['sat', 'unsat', 'unknown']) queries.inc({ result }, 0);
+  const lost = new client.Counter({
+    name: 'acgs_fv_workers_lost_total',
+    help: 'Solver worker threads that crashed, ran out of memory or passed a deadline, and were replaced',
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'acgs_fv_workers',
+    help: 'Solver worker threads by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      for (const [state, count] of Object.entries(pool.states())) this.set({ state: state as WorkerState }, count);
+    },
+  });
+  return pool.listen({ onCheck: (result) => queries.inc({ result }), onWorkerLost: () => lost.inc() });
 }

@@ -4,11 +4,11 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { annotationValues, policyMetadata, validatePolicies } from '../../domain/policy/cedar.js';
 import { parseCondition } from '../../domain/verify/bundle-encoding.js';
-import { checkConformance } from '../../domain/verify/conformance.js';
-import { compareBundles, neverDecides, type PolicyText, type Verdict } from '../../domain/verify/questions.js';
+import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
 import { PreparsedPolicies } from '../../domain/verify/replay.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
 import type { Platform } from '../../platform/platform.js';
+import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { BundleStore } from '../integrity/bundle-store.js';
 import type { JobKind } from './job-store.js';
@@ -46,11 +46,13 @@ export class Verifier {
   private readonly bundles: BundleStore;
   private readonly constitution: SqlConstitutionStore;
   private readonly history: DecisionHistory;
+  private readonly timeoutMs: number;
 
   constructor(
     platform: Platform,
-    private readonly timeoutMs: number,
+    private readonly solver: SolverPool,
   ) {
+    this.timeoutMs = platform.config.verification.queryTimeoutMs;
     this.bundles = new BundleStore(platform.db);
     this.constitution = new SqlConstitutionStore(platform.db, platform.audit);
     this.history = new DecisionHistory(platform.db);
@@ -82,19 +84,40 @@ export class Verifier {
     }
   }
 
-  /** `onQuery` receives every solver call as SMT-LIB (`acgs verify --smtlib`). */
+  /**
+   * `onQuery` receives every solver call as SMT-LIB (`acgs verify --smtlib`). A question the solver could not answer
+   * (its worker crashed twice, ran out of memory or time) is an `inconclusive` report, never a guess.
+   */
   async run(
     kind: JobKind,
     request: Record<string, unknown>,
     onQuery?: (query: ExportedQuery) => void,
   ): Promise<JobOutcome> {
     const base = await this.bundle(request['bundle_version'] as number | undefined);
+    try {
+      return await this.answer(kind, request, base, onQuery);
+    } catch (error) {
+      if (!(error instanceof SolverUnavailable)) throw error;
+      return {
+        verdict: 'inconclusive',
+        report: { bundle_version: base.bundle.version, detail: error.message },
+        bundleHash: base.hash,
+      };
+    }
+  }
+
+  private async answer(
+    kind: JobKind,
+    request: Record<string, unknown>,
+    base: SignedBundle,
+    onQuery: ((query: ExportedQuery) => void) | undefined,
+  ): Promise<JobOutcome> {
     const schema = base.bundle.schema;
     const options = { timeoutMs: this.timeoutMs, onQuery };
     switch (kind) {
       case 'bundle': {
         const principles = await this.principles(base);
-        const conformance = await checkConformance(schema, policiesOf(base), principles, options);
+        const conformance = await this.solver.run('checkConformance', schema, policiesOf(base), principles, options);
         return {
           verdict: conformance.verdict,
           report: { bundle_version: base.bundle.version, conformance },
@@ -104,8 +127,8 @@ export class Verifier {
       case 'policy': {
         const candidate = this.withChanges(base, [request['policy'] as PolicyInput], []);
         const principles = await this.principles(base);
-        const conformance = await checkConformance(schema, candidate, principles, options);
-        const impact = await compareBundles(schema, policiesOf(base), candidate, options);
+        const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
+        const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
         return {
           verdict: conformance.verdict,
           report: {
@@ -119,7 +142,15 @@ export class Verifier {
       }
       case 'property': {
         const decision = (request['never'] as 'allow' | 'deny' | undefined) ?? 'allow';
-        const answer = await neverDecides(schema, policiesOf(base), request['condition'] as string, decision, options);
+        const answer = (
+          await this.solver.run(
+            'neverDecidesEach',
+            schema,
+            policiesOf(base),
+            [{ condition: request['condition'] as string, decision }],
+            options,
+          )
+        )[0]!;
         return {
           verdict: answer.verdict,
           report: { bundle_version: base.bundle.version, condition: request['condition'], never: decision, ...answer },
@@ -132,7 +163,7 @@ export class Verifier {
           (request['add'] as PolicyInput[] | undefined) ?? [],
           (request['remove'] as string[] | undefined) ?? [],
         );
-        const symbolic = await compareBundles(schema, policiesOf(base), candidate, options);
+        const symbolic = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
         const empirical = await this.empirical(schema, candidate, request);
         const changed = symbolic.verdict === 'different' || empirical.flipped > 0;
         const verdict: Verdict =

@@ -16,7 +16,7 @@ export function registerIntegrityService(app: ServiceApp, context: ServiceContex
   const keys = platformSigningKeys(context.platform);
   const heads = new TreeHeads(context.platform.db, keys);
   registerSignatureRoutes(app, context, keys);
-  const gate = new VerificationGate();
+  const gate = new VerificationGate(context.platform.config.verification);
   app.addHook('onClose', async () => gate.close());
   registerPolicyRoutes(app, context, gate);
   registerBundleRoutes(app, context, heads);

@@ -1,13 +1,12 @@
 import { ConflictError } from '../../domain/errors.js';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
-import { checkConformance, type ConformanceReport } from '../../domain/verify/conformance.js';
-import { holdZ3 } from '../../domain/verify/z3.js';
+import type { ConformanceReport } from '../../domain/verify/conformance.js';
+import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
+import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
+import { holdSolverPool } from '../../platform/solver/shared.js';
 import { constitutionInForce } from './constitution-in-force.js';
-
-/** Per solver call; a question that needs longer is inconclusive, and an inconclusive gate refuses. */
-const GATE_TIMEOUT_MS = 30_000;
 
 /** The first finding that keeps the gate shut, in words with its counterexample. */
 function refusal(report: ConformanceReport): string {
@@ -26,7 +25,9 @@ function refusal(report: ConformanceReport): string {
  * refuses with 409 VERIFICATION_FAILED naming the principle and a counterexample Cedar has replayed.
  */
 export class VerificationGate {
-  private release: Promise<() => Promise<void>> | null = null;
+  private held: Promise<{ pool: SolverPool; release: () => Promise<void> }> | null = null;
+
+  constructor(private readonly settings: Config['verification']) {}
 
   /** The verify step's report for `source` joining `inForce` (id → text, the policies active now). */
   async verifyPolicy(
@@ -47,9 +48,9 @@ export class VerificationGate {
   }
 
   async close(): Promise<void> {
-    const release = this.release;
-    this.release = null;
-    if (release !== null) await (await release)();
+    const held = this.held;
+    this.held = null;
+    if (held !== null) await (await held.catch(() => null))?.release();
   }
 
   private async check(
@@ -60,15 +61,26 @@ export class VerificationGate {
     const constitution = await constitutionInForce(q);
     if (constitution === null)
       throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
-    // Z3 is loaded on the first verification this process runs and kept until the service closes.
-    this.release ??= holdZ3();
-    await this.release;
-    const report = await checkConformance(
-      GOVERNANCE_SCHEMA,
-      Object.entries(policies).map(([id, text]) => ({ id, text })),
-      constitution.principles,
-      { timeoutMs: GATE_TIMEOUT_MS, only: options.only, translation: options.translation },
-    );
+    // The solver pool is joined on the first verification this process runs and kept until the service closes.
+    let report: ConformanceReport;
+    try {
+      const { pool } = await (this.held ??= holdSolverPool(this.settings).catch((error: unknown) => {
+        this.held = null;
+        throw error;
+      }));
+      report = await pool.run(
+        'checkConformance',
+        GOVERNANCE_SCHEMA,
+        Object.entries(policies).map(([id, text]) => ({ id, text })),
+        constitution.principles,
+        { timeoutMs: this.settings.queryTimeoutMs, only: options.only, translation: options.translation },
+      );
+    } catch (error) {
+      // Fail closed: a question the solver could not answer keeps the gate shut.
+      if (error instanceof SolverUnavailable)
+        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
+      throw error;
+    }
     const blocking = report.constraints.some((finding) => finding.verdict !== 'holds');
     if (blocking) throw new ConflictError(`Verification failed: ${refusal(report)}`, 'VERIFICATION_FAILED');
     return report;

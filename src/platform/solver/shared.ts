@@ -1,0 +1,36 @@
+import { SolverPool, type SolverPoolSettings } from './pool.js';
+
+let shared: { pool: SolverPool; started: Promise<void>; holders: number } | null = null;
+
+/**
+ * The process's one solver pool, shared by the services running in it (fv's jobs and integrity's gate): each worker
+ * holds its own Z3 of ~300 MB, so two services do not get two pools. The first holder's settings make it; the last
+ * release closes it.
+ */
+export async function holdSolverPool(
+  settings: SolverPoolSettings,
+): Promise<{ pool: SolverPool; release: () => Promise<void> }> {
+  if (shared === null) {
+    const pool = new SolverPool(settings);
+    shared = { pool, started: pool.start(), holders: 0 };
+  }
+  const held = shared;
+  held.holders += 1;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    held.holders -= 1;
+    if (held.holders === 0) {
+      if (shared === held) shared = null;
+      await held.pool.close();
+    }
+  };
+  try {
+    await held.started;
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { pool: held.pool, release };
+}
