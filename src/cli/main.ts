@@ -311,6 +311,12 @@ function describeReport(report: Record<string, unknown>): string[] {
       lines.push(`  newly allowed: ${JSON.stringify(translation.nowAllowed.request)}`);
     if (translation.nowDenied !== null) lines.push(`  newly denied: ${JSON.stringify(translation.nowDenied.request)}`);
   }
+  const problems = report['problems'] as string[] | undefined;
+  if (problems !== undefined)
+    lines.push(
+      problems.length === 0 ? 'policy checks: no policy errors, is vacuous or is shadowed' : 'policy checks:',
+      ...problems.map((problem) => `  ${problem}`),
+    );
   const empirical = report['empirical'] as { replayed: number; flipped: number } | undefined;
   if (empirical !== undefined)
     lines.push(`recorded decisions: ${empirical.flipped} of ${empirical.replayed} would flip`);

@@ -310,5 +310,53 @@ for (const backend of await backends()) {
       assert.equal((await call('GET', url, author.headers)).json().versions[0].status, 'approved');
       assert.equal((await call('GET', '/api/v1/bundles/active', author.headers)).json().hash, bundleBefore);
     });
+
+    it('refuses to verify a policy that is vacuous, can error, or shadows a permit in force, saying which', async (t) => {
+      const env = await createTestPlatform(backend);
+      const ac = await createTestApp('ac', env.platform);
+      const integrity = await createTestApp('integrity', env.platform);
+      cleanupAfter(
+        t,
+        () => integrity.close(),
+        () => ac.close(),
+        () => env.cleanup(),
+      );
+      await ensureStarterBundle(env.platform);
+      const author = await tokenFor(env.platform, ['policy_manager']);
+      const call = (method: 'POST' | 'GET', url: string, payload?: object) =>
+        integrity.inject({ method, url, headers: author.headers, ...(payload === undefined ? {} : { payload }) });
+      // [id, claimed principle, policy, why it is refused]. The erring permit claims a forbid principle: claiming the
+      // baseline it is refused earlier, as PGC denies whatever it errors on.
+      const cases: [string, string, string, RegExp][] = [
+        [
+          'never-fires',
+          'baseline-governed-actions',
+          'forbid (principal, action == Action::"tool_call", resource) when { context.risk > 90 && context.risk < 10 };',
+          /never-fires is vacuous/,
+        ],
+        [
+          'scaled-risk',
+          'no-secrets-in-outputs',
+          'permit (principal, action == Action::"tool_call", resource) when { context.risk * 100000000000000 > 5 };',
+          /scaled-risk can error e\.g\./,
+        ],
+        [
+          'leak-secrets',
+          'baseline-governed-actions',
+          'permit (principal, action == Action::"respond", resource) when { context.secrets };',
+          /leak-secrets is shadowed/,
+        ],
+      ];
+      for (const [id, principle, body, reason] of cases) {
+        const source = `@id("${id}")\n@principle("${principle}")\n${body}`;
+        const created = await call('POST', '/api/v1/policies', { source });
+        assert.equal(created.statusCode, 201, created.body);
+        const refused = await call('POST', `/api/v1/policies/${id}/verify`);
+        assert.equal(refused.statusCode, 409, refused.body);
+        assert.equal(refused.json().error_code, 'VERIFICATION_FAILED');
+        assert.match(refused.json().detail, reason);
+        assert.equal((await call('GET', `/api/v1/policies/${id}`)).json().versions[0].status, 'draft');
+      }
+    });
   });
 }

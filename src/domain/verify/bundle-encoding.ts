@@ -67,13 +67,18 @@ export function encodeBundle(encoding: RequestEncoding, policies: readonly Parse
       errors: z.And(scope, body.err),
     };
   });
+  return { policies: encoded, ...decisionOf(encoding, encoded) };
+}
+
+/** The decisions of a set of encoded policies — a bundle, or a bundle without some of its policies. */
+export function decisionOf(
+  encoding: RequestEncoding,
+  policies: readonly EncodedPolicy[],
+): Pick<EncodedBundle, 'allows' | 'cedarAllows'> {
+  const { z } = encoding;
   const any = (list: ZBool[]) => z.Or(z.Bool.val(false), ...list);
-  const permitted = any(encoded.filter((p) => p.effect === 'permit').map((p) => p.satisfied));
-  const forbidden = any(encoded.filter((p) => p.effect === 'forbid').map((p) => p.satisfied));
+  const permitted = any(policies.filter((p) => p.effect === 'permit').map((p) => p.satisfied));
+  const forbidden = any(policies.filter((p) => p.effect === 'forbid').map((p) => p.satisfied));
   const cedarAllows = z.And(permitted, z.Not(forbidden));
-  return {
-    policies: encoded,
-    cedarAllows,
-    allows: z.And(cedarAllows, z.Not(any(encoded.map((p) => p.errors)))),
-  };
+  return { cedarAllows, allows: z.And(cedarAllows, z.Not(any(policies.map((p) => p.errors)))) };
 }

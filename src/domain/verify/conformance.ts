@@ -6,6 +6,8 @@ import {
   type ImpactAnswer,
   type PolicyText,
   type QuestionOptions,
+  type Verdict,
+  worstOf,
 } from './questions.js';
 
 const literal = (value: string | number | boolean) => JSON.stringify(value);
@@ -92,8 +94,6 @@ export interface ConformanceOptions extends QuestionOptions {
   translation?: boolean;
 }
 
-const WORST: readonly ConformanceReport['verdict'][] = ['violated', 'inconclusive', 'unsupported', 'holds'];
-
 /**
  * Principle conformance: every forbid constraint becomes "no request it applies to is allowed"; every permit
  * constraint "every request it applies to that no forbid constraint covers is allowed". Then translation
@@ -129,7 +129,7 @@ export async function checkConformance(
     options.translation === false
       ? null
       : await compareBundles(schema, constitutionPolicies(principles), policies, options);
-  const verdicts = [
+  const verdicts: Verdict[] = [
     ...constraints.map((finding) => finding.verdict),
     translation === null || translation.verdict === 'equivalent'
       ? 'holds'
@@ -137,5 +137,5 @@ export async function checkConformance(
         ? 'violated'
         : translation.verdict,
   ];
-  return { verdict: WORST.find((verdict) => verdicts.includes(verdict)) ?? 'holds', constraints, translation };
+  return { verdict: worstOf(verdicts), constraints, translation };
 }

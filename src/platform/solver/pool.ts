@@ -58,7 +58,13 @@ interface Slot {
 }
 
 /** How many arguments each task takes, options included, so the options can be told from the rest. */
-const SOLVER_ARITY: Record<SolverTaskName, number> = { checkConformance: 4, compareBundles: 4, neverDecidesEach: 4 };
+const SOLVER_ARITY: Record<SolverTaskName, number> = {
+  checkAddedPolicy: 5,
+  checkConformance: 4,
+  checkPolicies: 3,
+  compareBundles: 4,
+  neverDecidesEach: 4,
+};
 
 /** Workers that die before they are ready, in a row, after which the pool stops replacing them. */
 const MAX_START_FAILURES = 3;

@@ -1,4 +1,5 @@
 import { checkConformance } from '../../domain/verify/conformance.js';
+import { checkAddedPolicy, checkPolicies } from '../../domain/verify/policy-checks.js';
 import {
   compareBundles,
   EncodingMismatch,
@@ -11,7 +12,13 @@ import type { ExportedQuery } from '../../domain/verify/smtlib.js';
  * The questions a solver worker answers: the domain's own functions, called with the same arguments on the other
  * side of a thread boundary. Each takes its options last.
  */
-export const SOLVER_TASKS = { checkConformance, compareBundles, neverDecidesEach } as const;
+export const SOLVER_TASKS = {
+  checkAddedPolicy,
+  checkConformance,
+  checkPolicies,
+  compareBundles,
+  neverDecidesEach,
+} as const;
 
 export type SolverTasks = typeof SOLVER_TASKS;
 export type SolverTaskName = keyof SolverTasks;

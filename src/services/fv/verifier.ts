@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { annotationValues, policyMetadata, validatePolicies } from '../../domain/policy/cedar.js';
 import { parseCondition } from '../../domain/verify/bundle-encoding.js';
+import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
 import { PreparsedPolicies } from '../../domain/verify/replay.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
@@ -118,23 +119,28 @@ export class Verifier {
       case 'bundle': {
         const principles = await this.principles(base);
         const conformance = await this.solver.run('checkConformance', schema, policiesOf(base), principles, options);
+        const policies = await this.solver.run('checkPolicies', schema, policiesOf(base), options);
         return {
           verdict: conformance.verdict,
-          report: { bundle_version: base.bundle.version, conformance },
+          report: { bundle_version: base.bundle.version, conformance, policies, problems: policyProblems(policies) },
           bundleHash: base.hash,
         };
       }
       case 'policy': {
         const candidate = this.withChanges(base, [request['policy'] as PolicyInput], []);
+        const id = policyId(request['policy'] as PolicyInput);
         const principles = await this.principles(base);
         const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
+        const checks = await this.solver.run('checkAddedPolicy', schema, policiesOf(base), candidate, id, options);
         const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
         return {
           verdict: conformance.verdict,
           report: {
             bundle_version: base.bundle.version,
-            policy_id: policyId(request['policy'] as PolicyInput),
+            policy_id: id,
             conformance,
+            policy_checks: checks,
+            problems: policyProblems(checks),
             impact,
           },
           bundleHash: base.hash,

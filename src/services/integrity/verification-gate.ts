@@ -2,11 +2,15 @@ import { ConflictError } from '../../domain/errors.js';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import type { ConformanceReport } from '../../domain/verify/conformance.js';
+import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { holdSolverPool } from '../../platform/solver/shared.js';
 import { constitutionInForce } from './constitution-in-force.js';
+
+const asList = (policies: Readonly<Record<string, string>>) =>
+  Object.entries(policies).map(([id, text]) => ({ id, text }));
 
 /** The first finding that keeps the gate shut, in words with its counterexample. */
 function refusal(report: ConformanceReport): string {
@@ -29,7 +33,10 @@ export class VerificationGate {
 
   constructor(private readonly settings: Config['verification']) {}
 
-  /** The verify step's report for `source` joining `inForce` (id → text, the policies active now). */
+  /**
+   * The verify step's report for `source` joining `inForce` (id → text, the policies active now): the principles it
+   * claims still hold, and the policy itself never errors, is not vacuous, is not shadowed and shadows no permit.
+   */
   async verifyPolicy(
     q: Queryable,
     policyId: string,
@@ -39,12 +46,44 @@ export class VerificationGate {
     const candidate = { ...inForce, [policyId]: source };
     const claimed = principleKeys(source);
     const report = await this.check(q, candidate, { only: claimed, translation: false });
-    return { checks: ['conformance:claimed-principles'], principles: claimed, conformance: report };
+    const checks = await this.ask((pool) =>
+      pool.run('checkAddedPolicy', GOVERNANCE_SCHEMA, asList(inForce), asList(candidate), policyId, {
+        timeoutMs: this.settings.queryTimeoutMs,
+      }),
+    );
+    const problems = policyProblems(checks);
+    if (checks.verdict !== 'holds')
+      throw new ConflictError(
+        `Verification failed: ${problems[0] ?? `policy checks: ${checks.verdict}`}`,
+        'VERIFICATION_FAILED',
+      );
+    return {
+      checks: ['conformance:claimed-principles', 'policy:never-errors,applies,reachable,no-new-shadowing'],
+      principles: claimed,
+      conformance: report,
+      policy_checks: checks,
+    };
   }
 
   /** Refuses unless the bundle about to be enforced conforms to the constitution in force. */
   async checkActivation(q: Queryable, candidate: Readonly<Record<string, string>>): Promise<ConformanceReport> {
     return this.check(q, candidate, { translation: false });
+  }
+
+  /** A question for the solver pool, joined on the first one this process asks and kept until the service closes. */
+  private async ask<T>(question: (pool: SolverPool) => Promise<T>): Promise<T> {
+    try {
+      const { pool } = await (this.held ??= holdSolverPool(this.settings).catch((error: unknown) => {
+        this.held = null;
+        throw error;
+      }));
+      return await question(pool);
+    } catch (error) {
+      // Fail closed: a question the solver could not answer keeps the gate shut.
+      if (error instanceof SolverUnavailable)
+        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -61,26 +100,13 @@ export class VerificationGate {
     const constitution = await constitutionInForce(q);
     if (constitution === null)
       throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
-    // The solver pool is joined on the first verification this process runs and kept until the service closes.
-    let report: ConformanceReport;
-    try {
-      const { pool } = await (this.held ??= holdSolverPool(this.settings).catch((error: unknown) => {
-        this.held = null;
-        throw error;
-      }));
-      report = await pool.run(
-        'checkConformance',
-        GOVERNANCE_SCHEMA,
-        Object.entries(policies).map(([id, text]) => ({ id, text })),
-        constitution.principles,
-        { timeoutMs: this.settings.queryTimeoutMs, only: options.only, translation: options.translation },
-      );
-    } catch (error) {
-      // Fail closed: a question the solver could not answer keeps the gate shut.
-      if (error instanceof SolverUnavailable)
-        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
-      throw error;
-    }
+    const report = await this.ask((pool) =>
+      pool.run('checkConformance', GOVERNANCE_SCHEMA, asList(policies), constitution.principles, {
+        timeoutMs: this.settings.queryTimeoutMs,
+        only: options.only,
+        translation: options.translation,
+      }),
+    );
     const blocking = report.constraints.some((finding) => finding.verdict !== 'holds');
     if (blocking) throw new ConflictError(`Verification failed: ${refusal(report)}`, 'VERIFICATION_FAILED');
     return report;
