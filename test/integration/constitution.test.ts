@@ -333,6 +333,36 @@ for (const backend of await backends()) {
         manager,
       );
       assert.equal(unknownOp.statusCode, 400);
+      // Well-formed but meaningless under the governance schema: refused with a pointer to the field, nothing stored.
+      const illTyped = await post(
+        BASE,
+        {
+          title: 'x',
+          rationale: 'y',
+          changes: [
+            {
+              op: 'add_principle',
+              principle: {
+                ...NEW_PRINCIPLE,
+                key: 'ill-typed',
+                constraints: [
+                  {
+                    effect: 'forbid',
+                    actions: ['tool_call'],
+                    when: [{ attr: 'context.risk', op: 'eq', value: 'high' }],
+                  },
+                ],
+              },
+            },
+          ],
+        },
+        manager,
+      );
+      assert.equal(illTyped.statusCode, 400);
+      assert.match(
+        illTyped.json().detail,
+        /\/changes\/0\/principle\/constraints\/0\/when\/0\/value: context\.risk is a Long/,
+      );
       assert.deepEqual(await counts(), before);
 
       const amendment = await propose([

@@ -116,6 +116,32 @@ describe('verification: the bundle against the constitution', () => {
     assert.notEqual(report.translation!.nowAllowed, null, 'the bundle allows what the constitution denies');
   });
 
+  it('reports a stored principle whose constraint does not type-check as unsupported, never as holding', async () => {
+    const illTyped = STARTER_PRINCIPLES.map((principle) =>
+      principle.key === 'block-prompt-injection'
+        ? {
+            ...principle,
+            constraints: [
+              {
+                effect: 'forbid' as const,
+                actions: ['generate'],
+                when: [{ attr: 'context.injection_score', op: 'eq' as const, value: 'high' }],
+              },
+            ],
+          }
+        : principle,
+    );
+    const report = await checkConformance(GOVERNANCE_SCHEMA, STARTER, illTyped);
+    assert.equal(report.verdict, 'unsupported');
+    const finding = report.constraints.find((c) => c.principle === 'block-prompt-injection')!;
+    assert.equal(finding.verdict, 'unsupported');
+    assert.match(finding.detail!, /does not type-check: \/constraints\/0\/when\/0\/value/);
+    const baseline = report.constraints.find((c) => c.principle === 'baseline-governed-actions')!;
+    assert.equal(baseline.verdict, 'unsupported', 'the permit is checked against every forbid, this one included');
+    assert.equal(report.constraints.find((c) => c.principle === 'no-secrets-in-outputs')!.verdict, 'holds');
+    assert.equal(report.translation!.verdict, 'unsupported');
+  });
+
   it('finds an over-restrictive bundle against the baseline permit', async () => {
     const strict = [
       ...STARTER,

@@ -1,9 +1,15 @@
+import { GOVERNANCE_SCHEMA } from '../policy/governance-schema.js';
+import { schemaShape } from '../policy/schema-shape.js';
+import { constraintTypeProblems } from './constraint-types.js';
 import { constraintProblems, structurallyConflict } from './constraints.js';
 import type { DocumentProblem, PrincipleContent } from './types.js';
 
 export const PRINCIPLE_KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-/** Checks what JSON Schema cannot express well; the route schema has already checked types and lengths. */
+/**
+ * Checks what JSON Schema cannot express well (the route schema has already checked types and lengths), then that
+ * the constraints type-check against the governance schema policies are enforced under.
+ */
 export function principleProblems(principle: PrincipleContent, base = ''): DocumentProblem[] {
   const problems = constraintProblems(principle.constraints, `${base}/constraints`);
   principle.constraints.forEach((constraint, index) => {
@@ -17,7 +23,9 @@ export function principleProblems(principle: PrincipleContent, base = ''): Docum
       }
     }
   });
-  return problems;
+  // Types are checked once the shape is right: a malformed condition has no type to check.
+  if (problems.length > 0) return problems;
+  return constraintTypeProblems(principle, schemaShape(GOVERNANCE_SCHEMA), base);
 }
 
 export interface ConflictWarning {

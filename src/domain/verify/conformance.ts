@@ -1,4 +1,6 @@
+import { constraintTypeProblems } from '../constitution/constraint-types.js';
 import type { Condition, Constraint, PrincipleContent } from '../constitution/types.js';
+import { schemaShape } from '../policy/schema-shape.js';
 import {
   compareBundles,
   neverDecidesEach,
@@ -105,8 +107,21 @@ export async function checkConformance(
   principles: readonly PrincipleContent[],
   options: ConformanceOptions = {},
 ): Promise<ConformanceReport> {
+  // A constraint that does not type-check against the schema has no meaning to prove: it is `unsupported`, and so is
+  // every permit constraint (whose property takes in every forbid) and the translation, when a forbid is one.
+  const shape = schemaShape(schema);
+  const illTyped = new Map<string, string>();
+  for (const principle of principles)
+    for (const problem of constraintTypeProblems(principle, shape)) {
+      const index = /^\/constraints\/(\d+)/.exec(problem.path)![1]!;
+      const key = `${principle.key}#${index}`;
+      illTyped.set(key, `${illTyped.has(key) ? `${illTyped.get(key)}; ` : ''}${problem.path}: ${problem.message}`);
+    }
+  const illTypedForbid = principles.some((p) =>
+    p.constraints.some((c, index) => c.effect === 'forbid' && illTyped.has(`${p.key}#${index}`)),
+  );
   const forbids = principles.flatMap((p) => p.constraints.filter((c) => c.effect === 'forbid'));
-  const checked = principles
+  const all = principles
     .filter((p) => options.only === undefined || options.only.includes(p.key))
     .flatMap((principle) =>
       principle.constraints.map((constraint, index) => {
@@ -115,20 +130,39 @@ export async function checkConformance(
           constraint.effect === 'forbid' || forbids.length === 0
             ? applies
             : `${applies} && !(${forbids.map((forbid) => `(${constraintCondition(forbid)})`).join(' || ')})`;
-        return { principle: principle.key, constraint: index, effect: constraint.effect, property };
+        const problem =
+          illTyped.get(`${principle.key}#${index}`) ??
+          (constraint.effect === 'permit' && illTypedForbid
+            ? 'a forbid constraint it is checked against does not type-check'
+            : null);
+        return { principle: principle.key, constraint: index, effect: constraint.effect, property, problem };
       }),
     );
+  const checked = all.filter((c) => c.problem === null);
   const answers = await neverDecidesEach(
     schema,
     policies,
     checked.map((c) => ({ condition: c.property, decision: c.effect === 'forbid' ? 'allow' : 'deny' })),
     options,
   );
-  const constraints: ConstraintFinding[] = checked.map((c, i) => ({ ...c, ...answers[i]! }));
+  // Answers come in the order of the checked constraints, which keep their order within all of them.
+  let answered = 0;
+  const constraints: ConstraintFinding[] = all.map(({ problem, ...c }) =>
+    problem === null
+      ? { ...c, ...answers[answered++]! }
+      : { ...c, verdict: 'unsupported', counterexamples: [], detail: `the constraint does not type-check: ${problem}` },
+  );
   const translation =
     options.translation === false
       ? null
-      : await compareBundles(schema, constitutionPolicies(principles), policies, options);
+      : illTyped.size > 0
+        ? {
+            verdict: 'unsupported' as const,
+            nowAllowed: null,
+            nowDenied: null,
+            detail: 'some constraints do not type-check',
+          }
+        : await compareBundles(schema, constitutionPolicies(principles), policies, options);
   const verdicts: Verdict[] = [
     ...constraints.map((finding) => finding.verdict),
     translation === null || translation.verdict === 'equivalent'

@@ -1,6 +1,6 @@
 import type { Arith, BitVec, Bool } from 'z3-solver';
 import type { Literals } from './literals.js';
-import type { AttributeShape, SchemaShape } from './schema-shape.js';
+import type { AttributeShape, SchemaShape } from '../policy/schema-shape.js';
 import type { Z3 } from './z3.js';
 
 /** A construct outside the fragment the encoder models exactly; the question's verdict becomes `unsupported`. */

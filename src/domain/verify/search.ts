@@ -3,7 +3,7 @@ import type { EngineRequest } from '../enforcement/engine.js';
 import { requestFromModel } from './counterexample.js';
 import { RequestEncoding } from './encode.js';
 import { Literals } from './literals.js';
-import { schemaShape } from './schema-shape.js';
+import { schemaShape } from '../policy/schema-shape.js';
 import { smtlibScript, type ExportedQuery } from './smtlib.js';
 import { z3Context } from './z3.js';
 

@@ -1,4 +1,4 @@
-import { cedar } from '../policy/cedar.js';
+import { cedar } from './cedar.js';
 
 /** The attribute types the verifier can reason about exactly; anything else in a schema is left unmodelled. */
 export type AttributeType = 'Bool' | 'Long' | 'String' | 'Set<String>';

@@ -1,0 +1,127 @@
+import type { AttributeShape, AttributeType, SchemaShape } from '../policy/schema-shape.js';
+import type { Condition, ConditionOperator, Constraint, DocumentProblem, PrincipleContent } from './types.js';
+
+/** The attribute type each operator tests. `eq`/`neq` take any scalar type, with a value of that type. */
+const OPERAND_TYPE: Record<Exclude<ConditionOperator, 'eq' | 'neq'>, AttributeType> = {
+  in: 'String',
+  contains: 'Set<String>',
+  containsAny: 'Set<String>',
+  containsAll: 'Set<String>',
+  gt: 'Long',
+  gte: 'Long',
+  lt: 'Long',
+  lte: 'Long',
+  is_true: 'Bool',
+  is_false: 'Bool',
+};
+
+/** The type of a scalar value as a Cedar attribute would hold it. */
+function scalarType(value: unknown): AttributeType | null {
+  if (typeof value === 'string') return 'String';
+  if (typeof value === 'boolean') return 'Bool';
+  if (typeof value === 'number' && Number.isInteger(value)) return 'Long';
+  return null;
+}
+
+/** The entity types a constraint's `principal`/`resource` can be, from its actions (and resource_types). */
+function entityTypes(constraint: Constraint, schema: SchemaShape, side: 'principal' | 'resource'): string[] {
+  const actions = schema.actions.filter((action) => constraint.actions.includes(action.id));
+  const types = new Set(
+    actions.flatMap((action) => (side === 'principal' ? action.principalTypes : action.resourceTypes)),
+  );
+  const chosen =
+    side === 'resource' && constraint.resource_types !== undefined ? constraint.resource_types : [...types];
+  return chosen.filter((type) => types.has(type));
+}
+
+/** An attribute as the constraint's requests can carry it, or why it cannot be tested. */
+function attributeOf(
+  attr: string,
+  constraint: Constraint,
+  schema: SchemaShape,
+): { shape: AttributeShape } | { problem: string } {
+  const [side, name] = attr.split('.') as ['context' | 'principal' | 'resource', string];
+  if (side === 'context') {
+    const shape = schema.context[name];
+    return shape === undefined
+      ? { problem: `the request context has no attribute "${name}" (it has ${Object.keys(schema.context).join(', ')})` }
+      : { shape };
+  }
+  const types = entityTypes(constraint, schema, side);
+  const having = types.flatMap((type) => {
+    const shape = schema.attributes[type]?.[name];
+    return shape === undefined ? [] : [{ type, shape }];
+  });
+  if (having.length === 0)
+    return {
+      problem: `no ${side} type these actions apply to (${types.join(', ') || 'none'}) has an attribute "${name}"`,
+    };
+  const kinds = new Set(having.map((entry) => entry.shape.type));
+  if (kinds.size > 1)
+    return {
+      problem: `"${name}" has different types on ${having.map((entry) => `${entry.type} (${entry.shape.type})`).join(', ')}`,
+    };
+  return { shape: having[0]!.shape };
+}
+
+function conditionProblems(condition: Condition, constraint: Constraint, schema: SchemaShape, path: string) {
+  const found = attributeOf(condition.attr, constraint, schema);
+  if ('problem' in found) return [{ path: `${path}/attr`, message: found.problem }];
+  const { type } = found.shape;
+  const { op, value } = condition;
+  const problems: DocumentProblem[] = [];
+  if (op === 'eq' || op === 'neq') {
+    if (type === 'Set<String>')
+      problems.push({
+        path: `${path}/op`,
+        message: `${condition.attr} is a set: use contains, containsAny or containsAll`,
+      });
+    else if (scalarType(value) !== type)
+      problems.push({ path: `${path}/value`, message: `${condition.attr} is a ${type}: ${op} needs a ${type} value` });
+  } else if (OPERAND_TYPE[op] !== type)
+    problems.push({
+      path: `${path}/op`,
+      message: `${op} tests a ${OPERAND_TYPE[op]} attribute; ${condition.attr} is a ${type}`,
+    });
+  const numbers = (Array.isArray(value) ? value : [value]).filter((item) => typeof item === 'number');
+  for (const number of numbers)
+    if (!Number.isSafeInteger(number))
+      problems.push({ path: `${path}/value`, message: 'integers must be safe integers (within ±(2^53−1))' });
+  return problems;
+}
+
+/**
+ * Type-checks a principle's (structurally valid) constraints against the schema policies are enforced under: every
+ * action exists, every resource type is one the actions apply to and within the principle's scope, every attribute
+ * exists for the constraint's actions and resource types, every operator fits its attribute's type and every value
+ * the operator. Problems carry JSON Pointers relative to `base` (the principle).
+ */
+export function constraintTypeProblems(principle: PrincipleContent, schema: SchemaShape, base = ''): DocumentProblem[] {
+  const problems: DocumentProblem[] = [];
+  const actionIds = new Set(schema.actions.map((action) => action.id));
+  principle.constraints.forEach((constraint, index) => {
+    const path = `${base}/constraints/${index}`;
+    constraint.actions.forEach((action, position) => {
+      if (!actionIds.has(action))
+        problems.push({ path: `${path}/actions/${position}`, message: `"${action}" is not an action of the schema` });
+    });
+    const applicable = new Set(entityTypes({ ...constraint, resource_types: undefined }, schema, 'resource'));
+    constraint.resource_types?.forEach((type, position) => {
+      if (!applicable.has(type))
+        problems.push({
+          path: `${path}/resource_types/${position}`,
+          message: `"${type}" is not a resource type of these actions (${[...applicable].join(', ')})`,
+        });
+      else if (principle.scope.resource_types.length > 0 && !principle.scope.resource_types.includes(type))
+        problems.push({
+          path: `${path}/resource_types/${position}`,
+          message: `"${type}" is outside the principle's scope.resource_types`,
+        });
+    });
+    for (const part of ['when', 'unless'] as const)
+      (constraint[part] ?? []).forEach((condition, position) =>
+        problems.push(...conditionProblems(condition, constraint, schema, `${path}/${part}/${position}`)),
+      );
+  });
+  return problems;
+}
