@@ -397,6 +397,47 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
         description: 'Anything above 0 is an incident: see the audit and policy transparency runbooks',
       },
       {
+        title: 'Bundle in force conforms to the constitution',
+        kind: 'stat',
+        queries: [{ expr: 'min(acgs_fv_bundle_conforms)' }],
+        unit: 'none',
+        thresholds: [0.5, 1],
+        description:
+          '1: proved to conform; 0: violated or undecided (see the latest bundle job in /api/v1/verify/jobs)',
+      },
+      {
+        title: 'Verification jobs by verdict',
+        kind: 'timeseries',
+        queries: [
+          { expr: 'sum by (kind, verdict) (increase(acgs_fv_jobs_total[1h]))', legend: '{{kind}} {{verdict}}' },
+        ],
+        unit: 'short',
+      },
+      {
+        title: 'Verification job time (p95)',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'histogram_quantile(0.95, sum by (le, kind) (rate(acgs_fv_job_duration_seconds_bucket[15m])))',
+            legend: '{{kind}}',
+          },
+        ],
+        unit: 's',
+      },
+      {
+        title: 'Solver calls and workers',
+        kind: 'timeseries',
+        queries: [
+          { expr: 'sum by (result) (rate(acgs_fv_queries_total[5m]))', legend: 'calls {{result}}' },
+          { expr: 'sum by (state) (acgs_fv_workers)', legend: 'workers {{state}}' },
+          { expr: 'sum(increase(acgs_fv_workers_lost_total[15m]))', legend: 'workers lost' },
+          { expr: 'sum(increase(acgs_fv_encoding_mismatches_total[1h]))', legend: 'encoding mismatches' },
+        ],
+        unit: 'short',
+        description:
+          'unknown calls are timeouts or resource limits (inconclusive answers); any mismatch is a verifier bug',
+      },
+      {
         title: 'Amendments and votes',
         kind: 'timeseries',
         queries: [

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
+import { amendConstitution } from '../support/constitution.js';
 import { waitFor } from '../support/process.js';
 import {
   apiKeyFor,
@@ -147,6 +148,65 @@ for (const backend of await backends()) {
       }
       assert.equal((await ask('bundle', {}, agent)).statusCode, 403);
       assert.equal(await count(), before);
+    });
+
+    it('re-verifies the bundle in force when an amendment is enacted, and /health says it no longer conforms', async () => {
+      const health = async () => (await fv.inject({ method: 'GET', url: '/health' })).json();
+      await waitFor(
+        async () =>
+          (await health()).checks.bundle_conformance?.status === 'up' &&
+          /constitution v1$/.test((await health()).checks.bundle_conformance.backend),
+        60_000,
+        'the bundle in force checked against constitution v1',
+      );
+      const enacted = await amendConstitution(ac, env.platform, [
+        {
+          op: 'add_principle',
+          principle: {
+            key: 'no-shell-tools',
+            title: 'No shell tools',
+            description: 'Agents do not run shell commands.',
+            category: 'safety',
+            priority: 95,
+            scope: { actions: ['tool_call'], resource_types: ['Tool'] },
+            normative_statement: 'An agent must not call a shell tool.',
+            rationale: 'A shell can do anything.',
+            constraints: [
+              { effect: 'forbid', actions: ['tool_call'], when: [{ attr: 'context.tool', op: 'eq', value: 'shell' }] },
+            ],
+          },
+        },
+      ]);
+      assert.equal(enacted.version, 2);
+      await waitFor(
+        async () => (await health()).checks.bundle_conformance?.status === 'down',
+        60_000,
+        'fv to report the bundle in force as not conforming',
+      );
+      const after = await health();
+      assert.equal(after.status, 'degraded');
+      assert.match(after.checks.bundle_conformance.backend, /constitution v2$/);
+      assert.match(after.checks.bundle_conformance.error, /violated against the constitution in force/);
+      const metrics = (await fv.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /^acgs_fv_bundle_conforms\{[^}]*\} 0$/m);
+      const jobs = (
+        await fv.inject({ method: 'GET', url: '/api/v1/verify/jobs?kind=bundle', headers: manager })
+      ).json();
+      const check = jobs.items.find(
+        (job: { request: Record<string, unknown> }) => job.request['constitution_hash'] === enacted.hash,
+      );
+      assert.equal(check.verdict, 'violated');
+      const finding = check.report.conformance.constraints.find(
+        (c: { principle: string }) => c.principle === 'no-shell-tools',
+      );
+      assert.equal(finding.verdict, 'violated');
+      assert.equal(finding.counterexamples[0].request.context.tool, 'shell');
+      assert.equal(finding.counterexamples[0].replayed.decision, 'allow', 'the bundle in force allows a shell call');
+      const audited = await env.platform.db.query(
+        `SELECT 1 FROM audit_logs WHERE action = 'verification.completed' AND resource = $1`,
+        [`verification:${check.id}`],
+      );
+      assert.equal(audited.length, 1);
     });
   });
 }

@@ -42,3 +42,32 @@ export async function enactConstitution(
   const enacted = await ac.inject({ method: 'POST', url: '/api/v1/constitution/bootstrap', headers: admin });
   if (enacted.statusCode !== 201) throw new Error(`bootstrapping the constitution failed: ${enacted.body}`);
 }
+
+/**
+ * Amends the constitution in force through the council, as its members would: a policy manager proposes and opens
+ * the amendment, three new council members vote for it, and it is enacted as the next version.
+ */
+export async function amendConstitution(
+  ac: FastifyInstance,
+  platform: Platform,
+  changes: readonly object[],
+): Promise<{ version: number; hash: string }> {
+  const base = '/api/v1/constitutional-council/amendments';
+  const manager = (await tokenFor(platform, ['policy_manager'])).headers;
+  const post = async (url: string, headers: Record<string, string>, payload: object) => {
+    const response = await ac.inject({ method: 'POST', url, headers, payload });
+    if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return response.json<{ id: string; status: string; enacted_version?: number }>();
+  };
+  const council = [];
+  for (let i = 0; i < 3; i += 1) council.push((await tokenFor(platform, ['council_member'])).headers);
+  const { id } = await post(base, manager, { title: 'An amendment', rationale: 'Because.', changes });
+  await post(`${base}/${id}/open`, manager, {});
+  let outcome = { status: 'open' } as { status: string; enacted_version?: number };
+  for (const member of council)
+    if (outcome.status === 'open')
+      outcome = await post(`${base}/${id}/vote`, member, { vote: 'for', reason: 'agreed' });
+  if (outcome.status !== 'enacted') throw new Error(`the amendment was not enacted: ${outcome.status}`);
+  const current = await ac.inject({ method: 'GET', url: '/api/v1/constitution', headers: manager });
+  return current.json<{ version: number; hash: string }>();
+}

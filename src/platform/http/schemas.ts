@@ -28,6 +28,10 @@ export const Nullable = <T extends TSchema>(schema: T): TUnion<[T, TNull]> =>
     : Type.Union([schema, Type.Null()])) as TUnion<[T, TNull]>;
 export const Time = Type.String({ format: 'date-time' });
 /** One of these strings: the schema of an enumeration, typed as the union of its values. */
-export const OneOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+export const OneOf = <T extends string>(values: readonly T[], options: { description?: string } = {}) =>
+  Type.Union(
+    values.map((value) => Type.Literal(value)),
+    options,
+  );
 export const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const Uuid = Type.String({ format: 'uuid' });

@@ -87,6 +87,20 @@ export class JobStore {
     );
   }
 
+  /**
+   * The latest check of a bundle against a constitution version (the conformance watch's jobs), so instances and
+   * restarts reuse one instead of verifying the same pair again.
+   */
+  async latestConformanceCheck(bundleHash: string, constitutionHash: string): Promise<VerificationJob | null> {
+    const rows = await this.platform.db.query<JobRow>(
+      `SELECT * FROM verification_jobs
+        WHERE kind = 'bundle' AND request->>'bundle_hash' = $1 AND request->>'constitution_hash' = $2
+        ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [bundleHash, constitutionHash],
+    );
+    return rows[0] === undefined ? null : toJob(rows[0]);
+  }
+
   /** Takes the oldest queued job for this runner; instances sharing a database never take the same one. */
   async claimNext(): Promise<VerificationJob | null> {
     const rows = await this.platform.db.query<JobRow>(

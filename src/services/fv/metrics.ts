@@ -62,3 +62,17 @@ export function registerSolverMetrics(registry: client.Registry, pool: SolverPoo
   });
   return pool.listen({ onCheck: (result) => queries.inc({ result }), onWorkerLost: () => lost.inc() });
 }
+
+/** `acgs_fv_bundle_conforms`: 1 when the bundle in force conforms to the constitution in force, 0 when it does not. */
+export function registerConformanceGauge(registry: client.Registry, conforms: () => number | null): void {
+  new client.Gauge({
+    name: 'acgs_fv_bundle_conforms',
+    help: 'Whether the bundle in force conforms to the constitution in force (1), or not or undecided (0); absent until checked',
+    registers: [registry],
+    collect() {
+      const value = conforms();
+      this.reset();
+      if (value !== null) this.set(value);
+    },
+  });
+}

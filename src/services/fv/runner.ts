@@ -4,6 +4,11 @@ import type { JobStore, VerificationJob } from './job-store.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { Verifier } from './verifier.js';
 
+interface Waiter {
+  resolve: (job: VerificationJob | null) => void;
+  timer: NodeJS.Timeout;
+}
+
 /**
  * Runs queued verification jobs one at a time (the solver serialises its checks anyway), in queue order, from the
  * database: jobs survive a restart (left running → queued again) and instances sharing a database split the queue.
@@ -11,7 +16,7 @@ import type { Verifier } from './verifier.js';
 export class JobRunner {
   private draining: Promise<void> | null = null;
   private stopped = false;
-  private readonly waiters = new Map<string, ((job: VerificationJob) => void)[]>();
+  private readonly waiters = new Map<string, Waiter[]>();
 
   constructor(
     private readonly store: JobStore,
@@ -34,27 +39,30 @@ export class JobRunner {
     });
   }
 
-  /** The job once finished, if that happens within `seconds`; else null (it goes on running). */
+  /**
+   * The job once finished, if that happens within `seconds`; else null (it goes on running). Stopping the runner
+   * answers every waiter null at once, so nothing waits on a runner that will not finish the job.
+   */
   waitFor(id: string, seconds: number): Promise<VerificationJob | null> {
-    if (seconds <= 0) return Promise.resolve(null);
+    if (seconds <= 0 || this.stopped) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.set(
-          id,
-          (this.waiters.get(id) ?? []).filter((waiter) => waiter !== done),
-        );
-        resolve(null);
-      }, seconds * 1000);
-      const done = (job: VerificationJob) => {
-        clearTimeout(timer);
-        resolve(job);
+      const waiter: Waiter = {
+        resolve: (job) => {
+          clearTimeout(waiter.timer);
+          const rest = (this.waiters.get(id) ?? []).filter((other) => other !== waiter);
+          if (rest.length === 0) this.waiters.delete(id);
+          else this.waiters.set(id, rest);
+          resolve(job);
+        },
+        timer: setTimeout(() => waiter.resolve(null), seconds * 1000),
       };
-      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
+      this.waiters.set(id, [...(this.waiters.get(id) ?? []), waiter]);
     });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const waiters of [...this.waiters.values()]) for (const waiter of waiters) waiter.resolve(null);
     await this.draining;
   }
 
@@ -63,8 +71,7 @@ export class JobRunner {
       const job = await this.store.claimNext();
       if (job === null) return;
       const finished = await this.execute(job);
-      for (const waiter of this.waiters.get(job.id) ?? []) waiter(finished);
-      this.waiters.delete(job.id);
+      for (const waiter of this.waiters.get(job.id) ?? []) waiter.resolve(finished);
     }
   }
 

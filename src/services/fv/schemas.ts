@@ -17,7 +17,17 @@ export const PolicyJobBody = Type.Object(
   { policy: PolicyInput, bundle_version: BundleVersion },
   { additionalProperties: false },
 );
-export const BundleJobBody = Type.Object({ bundle_version: BundleVersion }, { additionalProperties: false });
+export const BundleJobBody = Type.Object(
+  {
+    bundle_version: BundleVersion,
+    constitution: Type.Optional(
+      OneOf(['named', 'in_force'] as const, {
+        description: 'Prove against the constitution the bundle names (default) or the one in force now',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const ImpactJobBody = Type.Object(
   {
     add: Type.Optional(Type.Array(PolicyInput, { maxItems: 200, description: 'Policies added or replaced (by id)' })),

@@ -12,6 +12,7 @@ import type { Platform } from '../../platform/platform.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { BundleStore } from '../integrity/bundle-store.js';
+import { constitutionInForce } from '../integrity/constitution-in-force.js';
 import type { JobKind } from './job-store.js';
 import { DecisionHistory } from './decision-history.js';
 
@@ -48,6 +49,7 @@ export class Verifier {
   private readonly constitution: SqlConstitutionStore;
   private readonly history: DecisionHistory;
   private readonly timeoutMs: number;
+  private readonly db: Platform['db'];
 
   constructor(
     platform: Platform,
@@ -57,6 +59,7 @@ export class Verifier {
     this.bundles = new BundleStore(platform.db);
     this.constitution = new SqlConstitutionStore(platform.db, platform.audit);
     this.history = new DecisionHistory(platform.db);
+    this.db = platform.db;
   }
 
   /**
@@ -65,7 +68,7 @@ export class Verifier {
    */
   async validate(kind: JobKind, request: Record<string, unknown>): Promise<void> {
     const base = await this.bundle(request['bundle_version'] as number | undefined);
-    if (kind === 'bundle' || kind === 'policy') await this.principles(base);
+    if (kind === 'bundle' || kind === 'policy') await this.principles(base, request);
     if (kind === 'policy' || kind === 'impact') {
       const add = kind === 'policy' ? [request['policy'] as PolicyInput] : ((request['add'] as PolicyInput[]) ?? []);
       const candidate = this.withChanges(base, add, (request['remove'] as string[] | undefined) ?? []);
@@ -117,19 +120,32 @@ export class Verifier {
     const options = { timeoutMs: this.timeoutMs, onQuery };
     switch (kind) {
       case 'bundle': {
-        const principles = await this.principles(base);
-        const conformance = await this.solver.run('checkConformance', schema, policiesOf(base), principles, options);
+        const constitution = await this.principles(base, request);
+        const conformance = await this.solver.run(
+          'checkConformance',
+          schema,
+          policiesOf(base),
+          constitution.principles,
+          options,
+        );
         const policies = await this.solver.run('checkPolicies', schema, policiesOf(base), options);
         return {
           verdict: conformance.verdict,
-          report: { bundle_version: base.bundle.version, conformance, policies, problems: policyProblems(policies) },
+          report: {
+            bundle_version: base.bundle.version,
+            constitution_version: constitution.version,
+            constitution_hash: constitution.hash,
+            conformance,
+            policies,
+            problems: policyProblems(policies),
+          },
           bundleHash: base.hash,
         };
       }
       case 'policy': {
         const candidate = this.withChanges(base, [request['policy'] as PolicyInput], []);
         const id = policyId(request['policy'] as PolicyInput);
-        const principles = await this.principles(base);
+        const { principles } = await this.principles(base);
         const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
         const checks = await this.solver.run('checkAddedPolicy', schema, policiesOf(base), candidate, id, options);
         const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
@@ -193,11 +209,31 @@ export class Verifier {
     return signed;
   }
 
-  private async principles(signed: SignedBundle): Promise<PrincipleContent[]> {
-    const version = await this.constitution.versionByHash(signed.bundle.constitution_hash);
-    if (version === null)
+  /**
+   * The principles to prove against: those of the constitution the bundle names (by hash), or, with
+   * `constitution: in_force`, of the latest enacted version — what the conformance watch asks after an amendment.
+   */
+  private async principles(
+    signed: SignedBundle,
+    request: Record<string, unknown> = {},
+  ): Promise<{ principles: PrincipleContent[]; version: number; hash: string }> {
+    const pinned = request['constitution_hash'];
+    if (typeof pinned === 'string') {
+      // The conformance watch names the version it saw in force, so the job proves against that one even if another
+      // is enacted while it waits in the queue.
+      const version = await this.constitution.versionByHash(pinned);
+      if (version === null) throw new NotFoundError('No constitution with this hash', 'CONSTITUTION_NOT_FOUND');
+      return { principles: version.document.principles, version: version.version, hash: version.hash };
+    }
+    if (request['constitution'] === 'in_force') {
+      const inForce = await constitutionInForce(this.db);
+      if (inForce === null) throw new NotFoundError('No constitution is in force', 'CONSTITUTION_NOT_FOUND');
+      return inForce;
+    }
+    const named = await this.constitution.versionByHash(signed.bundle.constitution_hash);
+    if (named === null)
       throw new NotFoundError('The bundle names a constitution this system does not hold', 'CONSTITUTION_NOT_FOUND');
-    return version.document.principles;
+    return { principles: named.document.principles, version: named.version, hash: named.hash };
   }
 
   /** The base bundle's policies with these added (replacing any of the same id) and these removed. */

@@ -36,6 +36,14 @@ export class BundleStore {
   }
 
   /** Version of the active bundle (0: none), without reading the bundle itself. */
+  /** The active bundle's version and hash, without the bundle (a cheap poll); null when none is active. */
+  async activeRef(): Promise<{ version: number; hash: string } | null> {
+    const rows = await this.db.query<{ version: number; hash: string }>(
+      'SELECT version, hash FROM policy_bundles WHERE active',
+    );
+    return rows[0] ?? null;
+  }
+
   async activeVersion(): Promise<number> {
     const rows = await this.db.query<{ version: number }>('SELECT version FROM policy_bundles WHERE active');
     return rows[0]?.version ?? 0;

@@ -12,3 +12,11 @@ export async function constitutionInForce(
   )[0];
   return row === undefined ? null : { version: row.version, hash: row.hash, principles: row.document.principles };
 }
+
+/** Which constitution version is in force, without its document (a cheap poll). */
+export async function constitutionRefInForce(q: Queryable): Promise<{ version: number; hash: string } | null> {
+  const rows = await q.query<{ version: number; hash: string }>(
+    'SELECT version, hash FROM constitution_versions ORDER BY version DESC LIMIT 1',
+  );
+  return rows[0] ?? null;
+}
