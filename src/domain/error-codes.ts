@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   },
   POLICY_NOT_IN_BUNDLE: { kind: 'invalid', meaning: 'A policy to remove for a change impact is not in the bundle' },
   INVALID_CONDITION: { kind: 'invalid', meaning: 'A property condition does not parse as a Cedar condition' },
+  INVALID_FAIRNESS_INPUT: {
+    kind: 'invalid',
+    meaning:
+      'A fairness question cannot be answered from its input: not exactly one of requests and recorded, a request Cedar refuses, fewer than two groups, a group below min_group_size, or labels on some requests only',
+  },
   INVALID_CONTENT_LENGTH: { kind: 'invalid', meaning: 'Content-Length does not match the body' },
   INVALID_STRING: {
     kind: 'invalid',

@@ -126,7 +126,12 @@ for (const backend of await backends()) {
 
     it('refuses bad questions with 4xx and queues nothing', async () => {
       const count = async () =>
-        (await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM verification_jobs'))[0]!.n;
+        // Jobs people asked for: the conformance watch queues its own whenever a bundle is activated.
+        (
+          await env.platform.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM verification_jobs WHERE created_by IS NOT NULL',
+          )
+        )[0]!.n;
       const before = await count();
       const cases: [string, object, number, string][] = [
         ['property', { condition: 'context.secrets &&' }, 400, 'INVALID_CONDITION'],
@@ -148,6 +153,99 @@ for (const backend of await backends()) {
       }
       assert.equal((await ask('bundle', {}, agent)).statusCode, 403);
       assert.equal(await count(), before);
+    });
+
+    it('measures group fairness on labelled requests as a dry run and on recorded decisions, and refuses groups too small', async () => {
+      const context = (inputs: string[]) => ({
+        pii: [],
+        risk: 10,
+        tool: 'search',
+        secrets: false,
+        keyword_lists: [],
+        human_approved: false,
+        decision_inputs: inputs,
+        injection_score: 0,
+        unsafe_categories: [],
+        data_classification: 'public',
+      });
+      // Group b's requests often carry a protected attribute as a decision input, which the bundle forbids.
+      const requests = ['a', 'b'].flatMap((group) =>
+        Array.from({ length: 40 }, (_, i) => ({
+          group,
+          request: {
+            principal: { type: 'User', id: `${group}-${i}` },
+            action: 'respond',
+            resource: { type: 'Document', id: 'doc' },
+            context: context(group === 'b' && i < 30 ? ['religion'] : []),
+          },
+        })),
+      );
+      const dry = (await ask('fairness', { requests, resamples: 500 })).json();
+      assert.equal(dry.status, 'done', JSON.stringify(dry));
+      assert.deepEqual(
+        dry.report.groups.map((g: { group: string; selection_rate: number }) => [g.group, g.selection_rate]),
+        [
+          ['a', 1],
+          ['b', 0.25],
+        ],
+      );
+      assert.equal(dry.report.disparate_impact_ratio.value, 0.25);
+      assert.equal(dry.report.disparate_impact_ratio.four_fifths_rule, 'fails');
+      assert.equal(dry.verdict, 'violated');
+      const decisionsBefore = (
+        await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions')
+      )[0]!.n;
+
+      for (const [role, protectedShare] of [
+        ['analyst', 0],
+        ['intern', 20],
+      ] as const)
+        for (let i = 0; i < 40; i += 1)
+          assert.equal(
+            (
+              await evaluate({
+                principal: { type: 'User', id: `${role}-${i}`, attributes: { role } },
+                action: 'respond',
+                resource: { type: 'Document', id: 'doc' },
+                context: { decision_inputs: i < protectedShare ? ['age'] : [] },
+              })
+            ).statusCode,
+            200,
+          );
+      const recorded = (await ask('fairness', { recorded: { group_by: 'principal.role' }, resamples: 500 })).json();
+      assert.equal(recorded.status, 'done', JSON.stringify(recorded));
+      const rates = Object.fromEntries(
+        recorded.report.groups.map((g: { group: string; n: number; selection_rate: number }) => [
+          g.group,
+          [g.n, g.selection_rate],
+        ]),
+      );
+      assert.deepEqual(rates, { analyst: [40, 1], intern: [40, 0.5] });
+      assert.ok(recorded.report.ungrouped > 0, 'earlier decisions without a role are left out and counted');
+      assert.equal(recorded.report.disparate_impact_ratio.four_fifths_rule, 'fails');
+      assert.equal(
+        (await env.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions'))[0]!.n,
+        decisionsBefore + 80,
+        'the dry run logged nothing; the 80 evaluate calls did',
+      );
+
+      const refused: [object, RegExp][] = [
+        [{ requests: requests.slice(0, 50) }, /smaller than 30 say nothing: b \(10\)/],
+        [{ requests, recorded: { group_by: 'principal.role' } }, /exactly one of requests and recorded/],
+        [
+          {
+            requests: [{ ...requests[0]!, request: { ...requests[0]!.request, action: 'fly' } }, ...requests.slice(1)],
+          },
+          /^requests\/0: /,
+        ],
+        [{ recorded: { group_by: 'principal.owner' } }, /compares groups: found 0/],
+      ];
+      for (const [body, detail] of refused) {
+        const response = await ask('fairness', body);
+        assert.equal(response.statusCode, 400, response.body);
+        assert.equal(response.json().error_code, 'INVALID_FAIRNESS_INPUT');
+        assert.match(response.json().detail, detail);
+      }
     });
 
     it('re-verifies the bundle in force when an amendment is enacted, and /health says it no longer conforms', async () => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
+import { FAIRNESS_DEFAULTS } from '../../domain/verify/fairness.js';
 import { JOB_KINDS, JOB_STATUSES } from './job-store.js';
 
 const PolicyInput = Type.Object(
@@ -49,6 +50,67 @@ export const PropertyJobBody = Type.Object(
     bundle_version: BundleVersion,
   },
   { additionalProperties: false },
+);
+const Entity = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 128 }),
+    id: Type.String({ minLength: 1, maxLength: 256 }),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+const LabelledRequest = Type.Object(
+  {
+    request: Type.Object(
+      {
+        principal: Entity,
+        action: Type.String({ minLength: 1, maxLength: 128 }),
+        resource: Entity,
+        context: Type.Record(Type.String(), Type.Unknown()),
+      },
+      { additionalProperties: false },
+    ),
+    group: Type.String({ minLength: 1, maxLength: 128, description: 'The group the request speaks for' }),
+    label: Type.Optional(
+      Type.Boolean({ description: 'It deserves an allow (ground truth; enables equal opportunity). All or none' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const FairnessJobBody = Type.Object(
+  {
+    requests: Type.Optional(
+      Type.Array(LabelledRequest, {
+        minItems: 2,
+        maxItems: 5000,
+        description: 'Decided through the bundle as a dry run (nothing is logged)',
+      }),
+    ),
+    recorded: Type.Optional(
+      Type.Object(
+        {
+          group_by: Type.String({
+            pattern: '^principal\\.[A-Za-z_][A-Za-z0-9_]*$',
+            description: 'principal.type, or a principal attribute such as principal.role',
+          }),
+          since: Type.Optional(Type.String({ format: 'date-time' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    bundle_version: BundleVersion,
+    min_group_size: Type.Optional(
+      Type.Integer({ minimum: 10, maximum: 100_000, default: FAIRNESS_DEFAULTS.minGroupSize }),
+    ),
+    confidence: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.999, default: FAIRNESS_DEFAULTS.confidence })),
+    resamples: Type.Optional(Type.Integer({ minimum: 100, maximum: 10_000, default: FAIRNESS_DEFAULTS.resamples })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: FAIRNESS_DEFAULTS.seed })),
+    max_opportunity_difference: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, default: FAIRNESS_DEFAULTS.maxOpportunityDifference }),
+    ),
+  },
+  { additionalProperties: false, description: 'Exactly one of requests and recorded' },
 );
 export const WaitQuery = Type.Object(
   {

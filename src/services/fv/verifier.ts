@@ -4,6 +4,12 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
 import { annotationValues, policyMetadata, validatePolicies } from '../../domain/policy/cedar.js';
 import { parseCondition } from '../../domain/verify/bundle-encoding.js';
+import {
+  FAIRNESS_DEFAULTS,
+  FairnessInputError,
+  fairnessReport,
+  type FairnessOptions,
+} from '../../domain/verify/fairness.js';
 import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
 import { PreparsedPolicies } from '../../domain/verify/replay.js';
@@ -15,6 +21,7 @@ import { BundleStore } from '../integrity/bundle-store.js';
 import { constitutionInForce } from '../integrity/constitution-in-force.js';
 import type { JobKind } from './job-store.js';
 import { DecisionHistory } from './decision-history.js';
+import { dryRunOutcomes, recordedOutcomes, type LabelledRequest } from './fairness-outcomes.js';
 
 export interface JobOutcome {
   verdict: Verdict;
@@ -29,6 +36,15 @@ interface PolicyInput {
 
 const policiesOf = (signed: SignedBundle): PolicyText[] =>
   signed.bundle.policies.map((policy) => ({ id: policy.id, text: policy.text }));
+
+const fairnessOptions = (request: Record<string, unknown>): FairnessOptions => ({
+  minGroupSize: (request['min_group_size'] as number | undefined) ?? FAIRNESS_DEFAULTS.minGroupSize,
+  confidence: (request['confidence'] as number | undefined) ?? FAIRNESS_DEFAULTS.confidence,
+  resamples: (request['resamples'] as number | undefined) ?? FAIRNESS_DEFAULTS.resamples,
+  seed: (request['seed'] as number | undefined) ?? FAIRNESS_DEFAULTS.seed,
+  maxOpportunityDifference:
+    (request['max_opportunity_difference'] as number | undefined) ?? FAIRNESS_DEFAULTS.maxOpportunityDifference,
+});
 
 /** A policy's id: the one given, else its @id annotation. */
 function policyId(input: PolicyInput): string {
@@ -79,6 +95,7 @@ export class Verifier {
           'INVALID_POLICY',
         );
     }
+    if (kind === 'fairness') await this.fairnessOutcomes(base, request, true);
     if (kind === 'property') {
       try {
         parseCondition(request['condition'] as string);
@@ -179,6 +196,15 @@ export class Verifier {
           bundleHash: base.hash,
         };
       }
+      case 'fairness': {
+        const { outcomes, ...excluded } = await this.fairnessOutcomes(base, request, false);
+        const fairness = fairnessReport(outcomes, fairnessOptions(request));
+        return {
+          verdict: fairness.verdict,
+          report: { bundle_version: base.bundle.version, ...excluded, ...fairness },
+          bundleHash: base.hash,
+        };
+      }
       case 'impact': {
         const candidate = this.withChanges(
           base,
@@ -234,6 +260,29 @@ export class Verifier {
     if (named === null)
       throw new NotFoundError('The bundle names a constitution this system does not hold', 'CONSTITUTION_NOT_FOUND');
     return { principles: named.document.principles, version: named.version, hash: named.hash };
+  }
+
+  /**
+   * The outcomes a fairness question is about, checked as bad input when `validating`: exactly one source, every
+   * dry-run request decidable, enough groups of enough members (the bootstrap is skipped while validating).
+   */
+  private async fairnessOutcomes(base: SignedBundle, request: Record<string, unknown>, validating: boolean) {
+    const requests = request['requests'] as LabelledRequest[] | undefined;
+    const recorded = request['recorded'] as { group_by: string; since?: string; limit?: number } | undefined;
+    if ((requests === undefined) === (recorded === undefined))
+      throw new ValidationError('give exactly one of requests and recorded', 'INVALID_FAIRNESS_INPUT');
+    const found =
+      requests !== undefined
+        ? { outcomes: dryRunOutcomes(base.bundle.schema, policiesOf(base), requests), ungrouped: 0, failClosed: 0 }
+        : await recordedOutcomes(this.history, recorded!.group_by, recorded!.since ?? null, recorded!.limit ?? 10_000);
+    if (validating)
+      try {
+        fairnessReport(found.outcomes, { ...fairnessOptions(request), resamples: 0 });
+      } catch (error) {
+        if (error instanceof FairnessInputError) throw new ValidationError(error.message, 'INVALID_FAIRNESS_INPUT');
+        throw error;
+      }
+    return { outcomes: found.outcomes, ungrouped: found.ungrouped, skipped_fail_closed: found.failClosed };
   }
 
   /** The base bundle's policies with these added (replacing any of the same id) and these removed. */

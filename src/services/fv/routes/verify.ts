@@ -3,10 +3,17 @@ import type { TSchema } from '@sinclair/typebox';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
-import type { JobKind, JobStore } from '../job-store.js';
+import { JOB_KINDS, type JobKind, type JobStore } from '../job-store.js';
 import type { JobRunner } from '../runner.js';
 import type { Verifier } from '../verifier.js';
-import { BundleJobBody, ImpactJobBody, PolicyJobBody, PropertyJobBody, WaitQuery } from '../schemas.js';
+import {
+  BundleJobBody,
+  FairnessJobBody,
+  ImpactJobBody,
+  PolicyJobBody,
+  PropertyJobBody,
+  WaitQuery,
+} from '../schemas.js';
 
 const ASKERS = ['admin', 'policy_manager', 'auditor'] as const;
 
@@ -27,11 +34,15 @@ const SUMMARIES: Record<JobKind, [TSchema, string]> = {
     PropertyJobBody,
     'A property in Cedar condition syntax: no request matching it is allowed (or, with never=deny, denied)',
   ],
+  fairness: [
+    FairnessJobBody,
+    'Group fairness of the bundle’s decisions, on labelled requests decided as a dry run or on recorded decisions grouped by a principal attribute: demographic parity difference, disparate impact ratio with the four-fifths rule, equal opportunity difference, each with a bootstrap interval',
+  ],
 };
 
 /** Verification questions, each a job: 200 with the verdict when it finishes within `wait` seconds, else 202. */
 export function registerVerifyRoutes(app: ServiceApp, store: JobStore, runner: JobRunner, verifier: Verifier): void {
-  for (const kind of ['policy', 'bundle', 'impact', 'property'] as const) {
+  for (const kind of JOB_KINDS) {
     const [body, summary] = SUMMARIES[kind];
     app.post(
       `/api/v1/verify/${kind}`,
