@@ -28,6 +28,7 @@ import { policiesFromSource } from '../domain/policy/policy-files.js';
 import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
 import { buildAndActivateBundle } from '../services/integrity/bundle-builder.js';
 import { signedByPlatformKey, verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
+import { VerificationGate } from '../services/integrity/verification-gate.js';
 import { BundleStore } from '../services/integrity/bundle-store.js';
 import { proveEntry } from '../platform/audit/proof.js';
 import { AuditReader } from '../platform/audit/reader.js';
@@ -161,7 +162,7 @@ const bundle = program.command('bundle').description('policy bundles, signed wit
 bundle
   .command('build')
   .description(
-    'build, sign and activate the next bundle from Cedar files (default: the active policies of the store); PGlite: stop acgs up first',
+    'prove, build, sign and activate the next bundle from Cedar files (default: the starter policies); PGlite: stop acgs up first',
   )
   .argument('[files...]', 'Cedar files; every policy needs @id and should carry @principle')
   .action(async (files: string[]) => {
@@ -177,6 +178,14 @@ bundle
             }
           }
         }
+        // No unverified policy passes, from the lifecycle or from files: the bundle must conform to the constitution
+        // in force before it is signed.
+        const gate = new VerificationGate(platform.config.verification);
+        try {
+          await gate.checkActivation(platform.db, policies);
+        } finally {
+          await gate.close();
+        }
         const signed = await buildAndActivateBundle(platform, policies, null);
         console.log(
           `activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`,
@@ -184,6 +193,10 @@ bundle
         console.log(`constitution ${signed.bundle.constitution_hash}`);
       });
     } catch (error) {
+      if (error instanceof AppError && error.errorCode === 'VERIFICATION_FAILED') {
+        console.error(`acgs bundle build: ${error.message}`);
+        process.exit(1);
+      }
       if (error instanceof BundleInvalidError) {
         for (const problem of error.problems)
           console.error(

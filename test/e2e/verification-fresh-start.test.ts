@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -159,5 +159,21 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
     assert.match(violated.output, /property: VIOLATED/);
     const bad = await runCliToEnd(['verify', 'property', '--condition', 'context.pii.contains('], env);
     assert.equal(bad.code, 64, bad.output);
+
+    // acgs bundle build is gated too: a bundle leaking payment cards is refused, the starter bundle is built.
+    const leaky = join(dataDir, 'leaky.cedar');
+    writeFileSync(
+      leaky,
+      Object.entries(STARTER_POLICIES)
+        .filter(([id]) => id !== 'forbid-pii-to-external')
+        .map(([, text]) => text)
+        .join('\n\n'),
+    );
+    const refused = await runCliToEnd(['bundle', 'build', leaky], env);
+    assert.equal(refused.code, 1, refused.output);
+    assert.match(refused.output, /Verification failed: principle no-pii-to-external-channels .*counterexample/);
+    const built = await runCliToEnd(['bundle', 'build'], env);
+    assert.equal(built.code, 0, built.output);
+    assert.match(built.output, /activated bundle v\d+/);
   });
 });
