@@ -122,6 +122,26 @@ for (const backend of await backends()) {
         await fv.inject({ method: 'GET', url: '/api/v1/verify/jobs?kind=property', headers: manager })
       ).json();
       assert.equal(listed.items[0].id, job.id);
+
+      // The same questions in the constitution's constraint form.
+      const card = {
+        actions: ['send_external'],
+        when: [{ attr: 'context.pii', op: 'contains', value: 'payment_card' }],
+      };
+      const matched = (await ask('property', { matching: card })).json();
+      assert.equal(matched.verdict, 'holds', JSON.stringify(matched.report));
+      assert.match(matched.report.condition, /context\.pii\.contains\("payment_card"\)/);
+      const everyRespond = (await ask('property', { matching: { actions: ['respond'] }, never: 'deny' })).json();
+      assert.equal(everyRespond.verdict, 'violated', 'some responses are denied (secrets, unsafe content)');
+      assert.equal(everyRespond.report.counterexamples[0].replayed.decision, 'deny');
+      const illTyped = await ask('property', {
+        matching: { actions: ['respond'], when: [{ attr: 'context.pii', op: 'gte', value: 1 }] },
+      });
+      assert.equal(illTyped.statusCode, 400);
+      assert.equal(illTyped.json().error_code, 'INVALID_CONDITION');
+      assert.match(illTyped.json().detail, /^\/matching\/when\/0\/op: gte tests a Long attribute/);
+      const both = await ask('property', { matching: card, condition: 'context.secrets' });
+      assert.equal(both.statusCode, 400);
     });
 
     it('refuses bad questions with 4xx and queues nothing', async () => {

@@ -91,37 +91,46 @@ function conditionProblems(condition: Condition, constraint: Constraint, schema:
 }
 
 /**
- * Type-checks a principle's (structurally valid) constraints against the schema policies are enforced under: every
- * action exists, every resource type is one the actions apply to and within the principle's scope, every attribute
- * exists for the constraint's actions and resource types, every operator fits its attribute's type and every value
- * the operator. Problems carry JSON Pointers relative to `base` (the principle).
+ * Type-checks one (structurally valid) constraint against the schema policies are enforced under: every action
+ * exists, every resource type is one the actions apply to (and within `scopeResourceTypes` when given), every
+ * attribute exists for the constraint's actions and resource types, every operator fits its attribute's type and
+ * every value the operator. Problems carry JSON Pointers under `path` (the constraint).
  */
-export function constraintTypeProblems(principle: PrincipleContent, schema: SchemaShape, base = ''): DocumentProblem[] {
+export function constraintTypeProblemsAt(
+  constraint: Constraint,
+  schema: SchemaShape,
+  path: string,
+  scopeResourceTypes: readonly string[] = [],
+): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const actionIds = new Set(schema.actions.map((action) => action.id));
-  principle.constraints.forEach((constraint, index) => {
-    const path = `${base}/constraints/${index}`;
-    constraint.actions.forEach((action, position) => {
-      if (!actionIds.has(action))
-        problems.push({ path: `${path}/actions/${position}`, message: `"${action}" is not an action of the schema` });
-    });
-    const applicable = new Set(entityTypes({ ...constraint, resource_types: undefined }, schema, 'resource'));
-    constraint.resource_types?.forEach((type, position) => {
-      if (!applicable.has(type))
-        problems.push({
-          path: `${path}/resource_types/${position}`,
-          message: `"${type}" is not a resource type of these actions (${[...applicable].join(', ')})`,
-        });
-      else if (principle.scope.resource_types.length > 0 && !principle.scope.resource_types.includes(type))
-        problems.push({
-          path: `${path}/resource_types/${position}`,
-          message: `"${type}" is outside the principle's scope.resource_types`,
-        });
-    });
-    for (const part of ['when', 'unless'] as const)
-      (constraint[part] ?? []).forEach((condition, position) =>
-        problems.push(...conditionProblems(condition, constraint, schema, `${path}/${part}/${position}`)),
-      );
+  constraint.actions.forEach((action, position) => {
+    if (!actionIds.has(action))
+      problems.push({ path: `${path}/actions/${position}`, message: `"${action}" is not an action of the schema` });
   });
+  const applicable = new Set(entityTypes({ ...constraint, resource_types: undefined }, schema, 'resource'));
+  constraint.resource_types?.forEach((type, position) => {
+    if (!applicable.has(type))
+      problems.push({
+        path: `${path}/resource_types/${position}`,
+        message: `"${type}" is not a resource type of these actions (${[...applicable].join(', ')})`,
+      });
+    else if (scopeResourceTypes.length > 0 && !scopeResourceTypes.includes(type))
+      problems.push({
+        path: `${path}/resource_types/${position}`,
+        message: `"${type}" is outside the principle's scope.resource_types`,
+      });
+  });
+  for (const part of ['when', 'unless'] as const)
+    (constraint[part] ?? []).forEach((condition, position) =>
+      problems.push(...conditionProblems(condition, constraint, schema, `${path}/${part}/${position}`)),
+    );
   return problems;
+}
+
+/** Type-checks every constraint of a principle, within its scope; pointers are relative to `base` (the principle). */
+export function constraintTypeProblems(principle: PrincipleContent, schema: SchemaShape, base = ''): DocumentProblem[] {
+  return principle.constraints.flatMap((constraint, index) =>
+    constraintTypeProblemsAt(constraint, schema, `${base}/constraints/${index}`, principle.scope.resource_types),
+  );
 }

@@ -83,51 +83,46 @@ function checkCondition(value: unknown, path: string, problems: DocumentProblem[
   }
 }
 
+/** Validates one constraint's shape; problems carry JSON Pointer paths under `path` (the constraint). */
+export function constraintShapeProblems(constraint: unknown, path: string): DocumentProblem[] {
+  const problems: DocumentProblem[] = [];
+  if (!isObject(constraint))
+    return [{ path, message: 'must be an object {effect, actions, when?, unless?, resource_types?, obligations?}' }];
+  for (const key of Object.keys(constraint))
+    if (!KNOWN_KEYS.has(key)) problems.push({ path: `${path}/${key}`, message: 'is not a constraint field' });
+  if (constraint['effect'] !== 'forbid' && constraint['effect'] !== 'permit')
+    problems.push({ path: `${path}/effect`, message: 'must be "forbid" or "permit"' });
+  stringList(constraint['actions'], `${path}/actions`, NAME, 'action names (snake_case)', problems);
+  if (constraint['resource_types'] !== undefined)
+    stringList(
+      constraint['resource_types'],
+      `${path}/resource_types`,
+      TYPE_NAME,
+      'resource type names (PascalCase)',
+      problems,
+    );
+  for (const part of ['when', 'unless'] as const) {
+    const conditions = constraint[part];
+    if (conditions === undefined) continue;
+    if (!Array.isArray(conditions))
+      problems.push({ path: `${path}/${part}`, message: 'must be an array of conditions' });
+    else
+      conditions.forEach((condition, position) => checkCondition(condition, `${path}/${part}/${position}`, problems));
+  }
+  if (constraint['obligations'] !== undefined) {
+    const obligations = constraint['obligations'];
+    if (!Array.isArray(obligations) || !obligations.every((item) => (OBLIGATIONS as readonly unknown[]).includes(item)))
+      problems.push({ path: `${path}/obligations`, message: `must be an array of ${OBLIGATIONS.join(', ')}` });
+  }
+  return problems;
+}
+
 /** Validates a principle's constraints array; problems carry JSON Pointer paths relative to `base`. */
 export function constraintProblems(value: unknown, base = '/constraints'): DocumentProblem[] {
-  const problems: DocumentProblem[] = [];
   if (!Array.isArray(value)) return [{ path: base, message: 'must be an array of constraints' }];
+  const problems: DocumentProblem[] = [];
   if (value.length > 50) problems.push({ path: base, message: 'at most 50 constraints' });
-  value.forEach((constraint, index) => {
-    const path = `${base}/${index}`;
-    if (!isObject(constraint)) {
-      problems.push({
-        path,
-        message: 'must be an object {effect, actions, when?, unless?, resource_types?, obligations?}',
-      });
-      return;
-    }
-    for (const key of Object.keys(constraint))
-      if (!KNOWN_KEYS.has(key)) problems.push({ path: `${path}/${key}`, message: 'is not a constraint field' });
-    if (constraint['effect'] !== 'forbid' && constraint['effect'] !== 'permit')
-      problems.push({ path: `${path}/effect`, message: 'must be "forbid" or "permit"' });
-    stringList(constraint['actions'], `${path}/actions`, NAME, 'action names (snake_case)', problems);
-    if (constraint['resource_types'] !== undefined)
-      stringList(
-        constraint['resource_types'],
-        `${path}/resource_types`,
-        TYPE_NAME,
-        'resource type names (PascalCase)',
-        problems,
-      );
-    for (const part of ['when', 'unless'] as const) {
-      const conditions = constraint[part];
-      if (conditions === undefined) continue;
-      if (!Array.isArray(conditions))
-        problems.push({ path: `${path}/${part}`, message: 'must be an array of conditions' });
-      else
-        conditions.forEach((condition, position) => checkCondition(condition, `${path}/${part}/${position}`, problems));
-    }
-    if (constraint['obligations'] !== undefined) {
-      const obligations = constraint['obligations'];
-      if (
-        !Array.isArray(obligations) ||
-        !obligations.every((item) => (OBLIGATIONS as readonly unknown[]).includes(item))
-      ) {
-        problems.push({ path: `${path}/obligations`, message: `must be an array of ${OBLIGATIONS.join(', ')}` });
-      }
-    }
-  });
+  value.forEach((constraint, index) => problems.push(...constraintShapeProblems(constraint, `${base}/${index}`)));
   return problems;
 }
 

@@ -41,11 +41,28 @@ export const ImpactJobBody = Type.Object(
 );
 export const PropertyJobBody = Type.Object(
   {
-    condition: Type.String({
-      minLength: 1,
-      maxLength: 16_384,
-      description: 'A Cedar condition over principal, action, resource and context, as in a `when` clause',
-    }),
+    condition: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 16_384,
+        description: 'A Cedar condition over principal, action, resource and context, as in a `when` clause',
+      }),
+    ),
+    matching: Type.Optional(
+      Type.Object(
+        {
+          actions: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 50 }),
+          resource_types: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+          when: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50 })),
+          unless: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50 })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Instead of condition: the requests in the constitution’s constraint form (docs/constitution.md), type-checked like a constraint',
+        },
+      ),
+    ),
     never: Type.Optional(OneOf(['allow', 'deny'] as const)),
     bundle_version: BundleVersion,
   },

@@ -1,4 +1,9 @@
-import type { PrincipleContent } from '../../domain/constitution/types.js';
+import { constraintTypeProblemsAt } from '../../domain/constitution/constraint-types.js';
+import { constraintShapeProblems } from '../../domain/constitution/constraints.js';
+import type { Constraint, PrincipleContent } from '../../domain/constitution/types.js';
+import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
+import { schemaShape } from '../../domain/policy/schema-shape.js';
+import { constraintCondition } from '../../domain/verify/conformance.js';
 import { isFailClosed } from '../../domain/enforcement/decide.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
@@ -45,6 +50,24 @@ const fairnessOptions = (request: Record<string, unknown>): FairnessOptions => (
   maxOpportunityDifference:
     (request['max_opportunity_difference'] as number | undefined) ?? FAIRNESS_DEFAULTS.maxOpportunityDifference,
 });
+
+/**
+ * A property's condition: given in Cedar syntax, or in the constitution's constraint form (`matching`: actions,
+ * resource_types, when, unless), checked like a constraint — its shape, then its types against the schema.
+ */
+function propertyCondition(request: Record<string, unknown>): string {
+  const { condition, matching } = request as { condition?: string; matching?: Omit<Constraint, 'effect'> };
+  if ((condition === undefined) === (matching === undefined))
+    throw new ValidationError('give exactly one of condition and matching', 'INVALID_CONDITION');
+  if (condition !== undefined) return condition;
+  const constraint = { effect: 'forbid', ...matching } as Constraint;
+  const problems = constraintShapeProblems(constraint, '/matching');
+  if (problems.length === 0)
+    problems.push(...constraintTypeProblemsAt(constraint, schemaShape(GOVERNANCE_SCHEMA), '/matching'));
+  if (problems.length > 0)
+    throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), 'INVALID_CONDITION');
+  return constraintCondition(constraint);
+}
 
 /** A policy's id: the one given, else its @id annotation. */
 function policyId(input: PolicyInput): string {
@@ -97,8 +120,9 @@ export class Verifier {
     }
     if (kind === 'fairness') await this.fairnessOutcomes(base, request, true);
     if (kind === 'property') {
+      const condition = propertyCondition(request);
       try {
-        parseCondition(request['condition'] as string);
+        parseCondition(condition);
       } catch (error) {
         throw new ValidationError((error as Error).message, 'INVALID_CONDITION');
       }
@@ -181,18 +205,13 @@ export class Verifier {
       }
       case 'property': {
         const decision = (request['never'] as 'allow' | 'deny' | undefined) ?? 'allow';
+        const condition = propertyCondition(request);
         const answer = (
-          await this.solver.run(
-            'neverDecidesEach',
-            schema,
-            policiesOf(base),
-            [{ condition: request['condition'] as string, decision }],
-            options,
-          )
+          await this.solver.run('neverDecidesEach', schema, policiesOf(base), [{ condition, decision }], options)
         )[0]!;
         return {
           verdict: answer.verdict,
-          report: { bundle_version: base.bundle.version, condition: request['condition'], never: decision, ...answer },
+          report: { bundle_version: base.bundle.version, condition, never: decision, ...answer },
           bundleHash: base.hash,
         };
       }
