@@ -1,34 +1,43 @@
-// Verification benchmarks: the starter bundle's full report cold and warm, property query latency, generated cases
-// checked against Cedar, equivalence of a large bundle with a rewritten copy, and replay speed for empirical impact.
+// Verification benchmarks: the starter bundle's full report cold and warm and property query latency, asked through
+// the solver pool as the services ask; generated cases checked against Cedar, equivalence of a large bundle with a
+// rewritten copy, and replay speed for empirical impact, in process.
 import { STARTER_PRINCIPLES } from '../src/domain/constitution/starter.js';
 import { GOVERNANCE_SCHEMA } from '../src/domain/policy/governance-schema.js';
 import { STARTER_POLICIES } from '../src/domain/policy/starter-policies.js';
-import { checkConformance } from '../src/domain/verify/conformance.js';
-import { compareBundles, neverAllowed, symbolicDecisions } from '../src/domain/verify/questions.js';
+import { compareBundles, symbolicDecisions } from '../src/domain/verify/questions.js';
 import { PreparsedPolicies } from '../src/domain/verify/replay.js';
-import { stopZ3, z3Context } from '../src/domain/verify/z3.js';
+import { stopZ3 } from '../src/domain/verify/z3.js';
+import { SolverPool } from '../src/platform/solver/pool.js';
 import { CedarGenerator, random, rewrittenCopy } from '../test/support/cedar-generator.js';
 
 const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
 const ms = (started: number) => performance.now() - started;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** A bundle job's report: conformance with translation validation, then the policy checks, as fv's worker runs it. */
+async function fullReport(pool: SolverPool) {
+  const conformance = await pool.run('checkConformance', GOVERNANCE_SCHEMA, STARTER, STARTER_PRINCIPLES, {});
+  const policies = await pool.run('checkPolicies', GOVERNANCE_SCHEMA, STARTER, {});
+  return { conformance, policies };
+}
+
 export async function verifyBenchmarks(): Promise<void> {
-  console.log('\n== Verification (Z3 in process) ==');
+  console.log('\n== Verification (through the solver pool, one worker) ==');
   let started = performance.now();
-  await z3Context();
+  const pool = new SolverPool({ workers: 1, rlimit: 20_000_000, taskTimeoutMs: 600_000 });
+  await pool.start();
   const init = ms(started);
   started = performance.now();
-  const first = await checkConformance(GOVERNANCE_SCHEMA, STARTER, STARTER_PRINCIPLES);
+  const first = await fullReport(pool);
   const cold = ms(started);
   const warm: number[] = [];
   for (let i = 0; i < 5; i += 1) {
     started = performance.now();
-    await checkConformance(GOVERNANCE_SCHEMA, STARTER, STARTER_PRINCIPLES);
+    await fullReport(pool);
     warm.push(ms(started));
   }
   console.log(
-    `starter bundle full report (${first.constraints.length} constraints + translation, ${first.verdict}): Z3 load ${init.toFixed(0)} ms, first ${cold.toFixed(0)} ms, warm median ${median(warm).toFixed(0)} ms`,
+    `starter bundle full report (${first.conformance.constraints.length} constraints + translation, ${first.conformance.verdict}; policy checks of ${first.policies.policies.length} policies, ${first.policies.verdict}): pool start (Z3 loaded and warmed) ${init.toFixed(0)} ms, first report ${cold.toFixed(0)} ms (cold service: ${(init + cold).toFixed(0)} ms), warm median ${median(warm).toFixed(0)} ms`,
   );
 
   const conditions = [
@@ -42,10 +51,11 @@ export async function verifyBenchmarks(): Promise<void> {
   for (let round = 0; round < 10; round += 1)
     for (const condition of conditions) {
       started = performance.now();
-      await neverAllowed(GOVERNANCE_SCHEMA, STARTER, condition);
+      await pool.run('neverDecidesEach', GOVERNANCE_SCHEMA, STARTER, [{ condition, decision: 'allow' }], {});
       latencies.push(ms(started));
     }
   console.log(`property query on the starter bundle: p50 ${median(latencies).toFixed(1)} ms over ${latencies.length}`);
+  await pool.close();
 
   const cases = Number(process.env['VERIFY_CASES'] ?? 10_000);
   const generate = new CedarGenerator(random(4242));

@@ -36,7 +36,11 @@ export class PreparsedPolicies {
   private readonly schemaName: string;
   private readonly setName: string;
 
-  constructor(schema: string, policies: readonly { id: string; text: string }[], name: string) {
+  constructor(
+    schema: string,
+    policies: readonly { id: string; text: string }[],
+    readonly name: string,
+  ) {
     this.schemaName = `${name}:schema`;
     this.setName = `${name}:policies`;
     const schemaAnswer = cedar.preparseSchema(this.schemaName, schema);
@@ -65,6 +69,35 @@ export class PreparsedPolicies {
 }
 
 /**
+ * Policy sets replayed one request at a time recur (a question replays each witness against the bundle, the policy
+ * alone, the bundle without it): parsed once into one of a fixed number of cedar-wasm slots, the least recently used
+ * slot taken over by a new set, so memory stays bounded however many sets a process sees.
+ */
+const SLOTS = 64;
+const slotOf = new Map<string, PreparsedPolicies>();
+let slotsMade = 0;
+
+function preparsed(schema: string, policies: readonly { id: string; text: string }[]): PreparsedPolicies {
+  const key = `${schema}\u0000${policies.map((policy) => `${policy.id}\u0000${policy.text}`).join('\u0000')}`;
+  const found = slotOf.get(key);
+  if (found !== undefined) {
+    slotOf.delete(key);
+    slotOf.set(key, found);
+    return found;
+  }
+  let name: string;
+  if (slotsMade < SLOTS) name = `replay:${slotsMade++}`;
+  else {
+    const [oldest, evicted] = slotOf.entries().next().value as [string, PreparsedPolicies];
+    slotOf.delete(oldest);
+    name = evicted.name;
+  }
+  const made = new PreparsedPolicies(schema, policies, name);
+  slotOf.set(key, made);
+  return made;
+}
+
+/**
  * Decides a concrete request with Cedar itself (cedar-wasm, the engine PGC runs), independently of the encoding, so
  * every claim the solver makes about a request is checked against the real evaluator before it is reported.
  */
@@ -73,19 +106,7 @@ export function replay(
   policies: readonly { id: string; text: string }[],
   request: EngineRequest,
 ): Replayed {
-  const answer = cedar.isAuthorized({
-    principal: { type: request.principal.type, id: request.principal.id },
-    action: { type: 'Action', id: request.action },
-    resource: { type: request.resource.type, id: request.resource.id },
-    context: request.context,
-    schema,
-    validateRequest: true,
-    policies: { staticPolicies: Object.fromEntries(policies.map((policy) => [policy.id, policy.text])) },
-    entities: entitiesOf(request),
-  });
-  if (answer.type === 'failure')
-    throw new Error(`Cedar refused the request: ${answer.errors.map((error) => error.message).join('; ')}`);
-  return replayed(answer.response);
+  return preparsed(schema, policies).decide(request);
 }
 
 /** Whether a Cedar condition holds (true, without error) on a concrete request, decided by Cedar. */

@@ -1,4 +1,4 @@
-import type { Bool } from 'z3-solver';
+import type { Bool, Solver } from 'z3-solver';
 import type { EngineRequest } from '../enforcement/engine.js';
 import { requestFromModel } from './counterexample.js';
 import { RequestEncoding } from './encode.js';
@@ -29,17 +29,61 @@ export interface Setup {
   schema: string;
 }
 
+/**
+ * Past this many policies and properties a question's searches get a fresh solver each: what one search internalised
+ * (a bit-blasted 128-bit multiplier per Long product) stays in a shared solver, and on a few hundred generated
+ * policies it exhausted Z3's fixed WASM heap. Below it, sharing keeps what Z3 learnt and halves the policy checks.
+ */
+const SHARED_SOLVER_MAX_ASTS = 100;
+const sharing = new WeakSet<RequestEncoding>();
+
 /** One symbolic request over the schema, with every literal the given ASTs mention (policies and properties). */
 export async function setUp(schema: string, asts: unknown[]): Promise<Setup> {
   const literals = new Literals();
   for (const ast of asts) literals.collect(ast);
-  return { encoding: new RequestEncoding(await z3Context(), schemaShape(schema), literals), schema };
+  const encoding = new RequestEncoding(await z3Context(), schemaShape(schema), literals);
+  if (asts.length <= SHARED_SOLVER_MAX_ASTS) sharing.add(encoding);
+  return { encoding, schema };
 }
 
 export type Search = { found: EngineRequest } | { none: true } | { inconclusive: string };
 
 /** Long bounds tried in turn for a witness: small numbers read best; 2^53−1 is the most a Cedar request can carry. */
 const LONG_TIERS: readonly bigint[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGER)];
+
+// Small questions keep one solver per encoding, with the request's well-formedness asserted once; each search runs in
+// its own push/pop scope, so Z3 keeps what it learnt about the bundle from one search to the next.
+const solvers = new WeakMap<RequestEncoding, Solver<'verify'>>();
+
+function configured(solver: Solver<'verify'>, options: QuestionOptions): Solver<'verify'> {
+  solver.set('timeout', options.timeoutMs ?? 10_000);
+  if (options.rlimit !== undefined) solver.set('rlimit', options.rlimit);
+  return solver;
+}
+
+/**
+ * A solver holding the well-formed request and `goal` (and, with a bound, Longs within it), for one check; `done`
+ * gives it back. Large questions get a fresh solver each time: in a scope Z3 skips the preprocessing that simplifies
+ * a product by a constant, and a few hundred policies' 128-bit multipliers then exhausted its fixed WASM heap.
+ */
+function solverWith(encoding: RequestEncoding, goal: ZBool, bound: bigint | null, options: QuestionOptions) {
+  const bounds = bound === null ? [] : [encoding.longsWithin(bound)];
+  if (!sharing.has(encoding)) {
+    const solver = configured(new encoding.z.Solver(), options);
+    solver.add(encoding.wellFormed(), goal, ...bounds);
+    return { solver, done: () => {} };
+  }
+  let solver = solvers.get(encoding);
+  if (solver === undefined) {
+    solver = new encoding.z.Solver();
+    solver.add(encoding.wellFormed());
+    solvers.set(encoding, solver);
+  }
+  const shared = configured(solver, options);
+  shared.push();
+  shared.add(goal, ...bounds);
+  return { solver: shared, done: () => shared.pop() };
+}
 
 /**
  * Looks for a well-formed request satisfying `goal`. Unbounded first, so "none" costs one solver call; when one
@@ -52,21 +96,20 @@ export async function search(
   label: string,
   options: QuestionOptions,
 ): Promise<Search> {
-  const { z } = encoding;
   for (const bound of [null, ...LONG_TIERS]) {
-    const solver = new z.Solver();
-    solver.set('timeout', options.timeoutMs ?? 10_000);
-    if (options.rlimit !== undefined) solver.set('rlimit', options.rlimit);
-    solver.add(encoding.wellFormed(), goal);
-    if (bound !== null) solver.add(encoding.longsWithin(bound));
-    // Printed before the check: afterwards Z3 appends its model converter, which is not SMT-LIB.
-    const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
-    const result = await solver.check();
-    options.onCheck?.(result);
-    options.onQuery?.({ label: bound === null ? label : `${label} (Longs within ±${bound})`, smtlib, result });
-    if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
-    if (result === 'unsat' && bound === null) return { none: true };
-    if (result === 'sat' && bound !== null) return { found: requestFromModel(encoding, solver.model()) };
+    const { solver, done } = solverWith(encoding, goal, bound, options);
+    try {
+      // Printed before the check: afterwards Z3 appends its model converter, which is not SMT-LIB.
+      const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
+      const result = await solver.check();
+      options.onCheck?.(result);
+      options.onQuery?.({ label: bound === null ? label : `${label} (Longs within ±${bound})`, smtlib, result });
+      if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
+      if (result === 'unsat' && bound === null) return { none: true };
+      if (result === 'sat' && bound !== null) return { found: requestFromModel(encoding, solver.model()) };
+    } finally {
+      done();
+    }
   }
   return { inconclusive: 'only requests with Longs beyond ±(2^53−1) qualify, which Cedar requests cannot carry' };
 }
