@@ -175,6 +175,31 @@ for (const backend of await backends()) {
       assert.equal(await count(), before);
     });
 
+    it('compares two policy sets on what they allow and what they match (symcc implies, equivalent, disjoint)', async () => {
+      const leaky = Object.entries(withoutPiiForbid).map(([id, text]) => ({ id, text }));
+      const job = (await ask('compare', { left: {}, right: { policies: leaky } })).json();
+      assert.equal(job.status, 'done', JSON.stringify(job));
+      assert.equal(job.verdict, 'violated', 'not equivalent');
+      assert.equal(job.report.basis, 'allows');
+      assert.equal(job.report.implies.verdict, 'holds', 'whatever the bundle in force allows, the leaky set allows');
+      assert.equal(job.report.impliedBy.verdict, 'violated');
+      assert.equal(job.report.impliedBy.example.request.action, 'send_external');
+      const matches = (
+        await ask('compare', {
+          left: { policies: [{ text: STARTER_POLICIES['forbid-pii-to-external']! }] },
+          right: { policies: [{ text: STARTER_POLICIES['forbid-sensitive-pii-in-memory']! }] },
+          basis: 'matches',
+        })
+      ).json();
+      assert.equal(matches.report.disjoint.verdict, 'holds', 'send_external and write_memory never meet');
+      const twice = await ask('compare', {
+        left: { policies: [{ text: CARD_PERMIT }, { text: CARD_PERMIT }] },
+        right: {},
+      });
+      assert.equal(twice.statusCode, 400);
+      assert.equal(twice.json().error_code, 'INVALID_POLICY');
+    });
+
     it('measures group fairness on labelled requests as a dry run and on recorded decisions, and refuses groups too small', async () => {
       const context = (inputs: string[]) => ({
         pii: [],

@@ -64,6 +64,7 @@ const SOLVER_ARITY: Record<SolverTaskName, number> = {
   checkPolicies: 3,
   compareBundles: 4,
   neverDecidesEach: 4,
+  relatePolicies: 5,
 };
 
 /** Workers that die before they are ready, in a row, after which the pool stops replacing them. */

@@ -1,5 +1,6 @@
 import { checkConformance } from '../../domain/verify/conformance.js';
 import { checkAddedPolicy, checkPolicies } from '../../domain/verify/policy-checks.js';
+import { relatePolicies } from '../../domain/verify/relations.js';
 import {
   compareBundles,
   EncodingMismatch,
@@ -18,6 +19,7 @@ export const SOLVER_TASKS = {
   checkPolicies,
   compareBundles,
   neverDecidesEach,
+  relatePolicies,
 } as const;
 
 export type SolverTasks = typeof SOLVER_TASKS;

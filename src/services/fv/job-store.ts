@@ -6,7 +6,7 @@ import type { Verdict } from '../../domain/verify/questions.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Platform } from '../../platform/platform.js';
 
-export const JOB_KINDS = ['policy', 'bundle', 'impact', 'property', 'fairness'] as const;
+export const JOB_KINDS = ['policy', 'bundle', 'impact', 'property', 'fairness', 'compare'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -129,6 +129,29 @@ export const FairnessJobBody = Type.Object(
   },
   { additionalProperties: false, description: 'Exactly one of requests and recorded' },
 );
+const CompareSide = Type.Object(
+  {
+    policies: Type.Optional(Type.Array(PolicyInput, { minItems: 1, maxItems: 2000 })),
+    bundle_version: BundleVersion,
+  },
+  {
+    additionalProperties: false,
+    description: 'Policies given here, or a bundle version, or (neither) the active bundle',
+  },
+);
+export const CompareJobBody = Type.Object(
+  {
+    left: CompareSide,
+    right: CompareSide,
+    basis: Type.Optional(
+      OneOf(['matches', 'allows'] as const, {
+        description:
+          'matches: some policy of the set applies, whatever its effect; allows: the set as a bundle allows (default)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const WaitQuery = Type.Object(
   {
     wait: Type.Optional(

@@ -16,6 +16,7 @@ import {
   type FairnessOptions,
 } from '../../domain/verify/fairness.js';
 import { policyProblems } from '../../domain/verify/policy-checks.js';
+import type { Basis } from '../../domain/verify/relations.js';
 import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
 import { PreparsedPolicies } from '../../domain/verify/replay.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
@@ -69,6 +70,21 @@ function propertyCondition(request: Record<string, unknown>): string {
   return constraintCondition(constraint);
 }
 
+interface CompareSide {
+  policies?: PolicyInput[];
+  bundle_version?: number;
+}
+
+/** Refuses, as a 400 naming each problem, policies that do not validate against the schema. */
+function mustValidate(policies: readonly PolicyText[], schema: string): void {
+  const problems = validatePolicies(Object.fromEntries(policies.map((p) => [p.id, p.text])), schema);
+  if (problems.length > 0)
+    throw new ValidationError(
+      problems.map((problem) => `${problem.policy_id ?? '?'}: ${problem.message}`).join('; '),
+      'INVALID_POLICY',
+    );
+}
+
 /** A policy's id: the one given, else its @id annotation. */
 function policyId(input: PolicyInput): string {
   let annotated: string | undefined;
@@ -110,14 +126,11 @@ export class Verifier {
     if (kind === 'bundle' || kind === 'policy') await this.principles(base, request);
     if (kind === 'policy' || kind === 'impact') {
       const add = kind === 'policy' ? [request['policy'] as PolicyInput] : ((request['add'] as PolicyInput[]) ?? []);
-      const candidate = this.withChanges(base, add, (request['remove'] as string[] | undefined) ?? []);
-      const problems = validatePolicies(Object.fromEntries(candidate.map((p) => [p.id, p.text])), base.bundle.schema);
-      if (problems.length > 0)
-        throw new ValidationError(
-          problems.map((problem) => `${problem.policy_id ?? '?'}: ${problem.message}`).join('; '),
-          'INVALID_POLICY',
-        );
+      mustValidate(this.withChanges(base, add, (request['remove'] as string[] | undefined) ?? []), base.bundle.schema);
     }
+    if (kind === 'compare')
+      for (const side of ['left', 'right'] as const)
+        mustValidate(await this.side(request[side] as CompareSide, base), base.bundle.schema);
     if (kind === 'fairness') await this.fairnessOutcomes(base, request, true);
     if (kind === 'property') {
       const condition = propertyCondition(request);
@@ -215,6 +228,17 @@ export class Verifier {
           bundleHash: base.hash,
         };
       }
+      case 'compare': {
+        const left = await this.side(request['left'] as CompareSide, base);
+        const right = await this.side(request['right'] as CompareSide, base);
+        const basis = (request['basis'] as Basis | undefined) ?? 'allows';
+        const relation = await this.solver.run('relatePolicies', schema, left, right, basis, options);
+        return {
+          verdict: relation.equivalent.verdict,
+          report: { bundle_version: base.bundle.version, ...relation },
+          bundleHash: base.hash,
+        };
+      }
       case 'fairness': {
         const { outcomes, ...excluded } = await this.fairnessOutcomes(base, request, false);
         const fairness = fairnessReport(outcomes, fairnessOptions(request));
@@ -302,6 +326,19 @@ export class Verifier {
         throw error;
       }
     return { outcomes: found.outcomes, ungrouped: found.ungrouped, skipped_fail_closed: found.failClosed };
+  }
+
+  /** One side of a comparison: the policies given, else a bundle's (the version given, else the active one). */
+  private async side(side: CompareSide, active: SignedBundle): Promise<PolicyText[]> {
+    if (side.policies !== undefined) {
+      const given = side.policies.map((input) => ({ id: policyId(input), text: input.text }));
+      const ids = given.map((policy) => policy.id);
+      const repeated = ids.filter((id, index) => ids.indexOf(id) !== index);
+      if (repeated.length > 0)
+        throw new ValidationError(`policy ids given twice: ${[...new Set(repeated)].join(', ')}`, 'INVALID_POLICY');
+      return given;
+    }
+    return policiesOf(side.bundle_version === undefined ? active : await this.bundle(side.bundle_version));
   }
 
   /** The base bundle's policies with these added (replacing any of the same id) and these removed. */

@@ -8,6 +8,7 @@ import type { JobRunner } from '../runner.js';
 import type { Verifier } from '../verifier.js';
 import {
   BundleJobBody,
+  CompareJobBody,
   FairnessJobBody,
   ImpactJobBody,
   PolicyJobBody,
@@ -33,6 +34,10 @@ const SUMMARIES: Record<JobKind, [TSchema, string]> = {
   property: [
     PropertyJobBody,
     'A property in Cedar condition syntax: no request matching it is allowed (or, with never=deny, denied)',
+  ],
+  compare: [
+    CompareJobBody,
+    'Two policy sets on every request (Cedar symcc’s pairwise questions): does one imply the other, are they equivalent, are they disjoint — on what they match or on what they allow — each violation with a replayed example',
   ],
   fairness: [
     FairnessJobBody,
