@@ -12,10 +12,11 @@ function replayed(response: {
   decision: string;
   diagnostics: { reason: string[]; errors: { policyId: string; error: { message: string } }[] };
 }): Replayed {
-  const errors = response.diagnostics.errors.map((error) => `${error.policyId}: ${error.error.message}`);
+  // Sorted: Cedar reports these sets in an order that differs between WASM instances, and reports are hashed.
+  const errors = response.diagnostics.errors.map((error) => `${error.policyId}: ${error.error.message}`).sort();
   return {
     decision: response.decision === 'allow' && errors.length === 0 ? 'allow' : 'deny',
-    determining: response.diagnostics.reason,
+    determining: [...response.diagnostics.reason].sort(),
     errors,
   };
 }

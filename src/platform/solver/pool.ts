@@ -1,8 +1,7 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ConformanceOptions } from '../../domain/verify/conformance.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
+import { siblingModule, startWorker } from '../threads/start-worker.js';
 import {
   deserialiseError,
   type SolverTaskName,
@@ -70,7 +69,7 @@ const SOLVER_ARITY: Record<SolverTaskName, number> = {
 /** Workers that die before they are ready, in a row, after which the pool stops replacing them. */
 const MAX_START_FAILURES = 3;
 
-const DEFAULT_WORKER = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const DEFAULT_WORKER = siblingModule(import.meta.url, 'worker');
 
 /**
  * Long-lived solver worker threads, warmed at start. A task goes to an idle worker; a worker that crashes or runs
@@ -148,15 +147,7 @@ export class SolverPool {
   }
 
   private spawn(): Slot {
-    const url = this.settings.workerUrl ?? DEFAULT_WORKER;
-    // Run from TypeScript sources (tests, `tsx src/cli/main.ts`) the worker needs tsx's loader, which a worker thread
-    // does not inherit: a small module registers it, then imports the worker.
-    const typescript = url.pathname.endsWith('.ts');
-    const entry = typescript
-      ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`
-      : url;
-    const worker = new Worker(entry, {
-      eval: typescript,
+    const worker = startWorker(this.settings.workerUrl ?? DEFAULT_WORKER, {
       resourceLimits: { maxOldGenerationSizeMb: this.settings.maxHeapMb ?? 1024 },
     });
     let markReady: () => void = () => {};

@@ -18,9 +18,9 @@ import {
 import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { Basis } from '../../domain/verify/relations.js';
 import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
-import { PreparsedPolicies } from '../../domain/verify/replay.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
 import type { Platform } from '../../platform/platform.js';
+import { replayAll } from '../../platform/threads/parallel-replay.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { BundleStore } from '../integrity/bundle-store.js';
@@ -364,32 +364,32 @@ export class Verifier {
     const byPrinciple: Record<string, number> = {};
     const examples: { decision_id: string; was: string; now: string; determining: string[] }[] = [];
     let flipped = 0;
-    let skipped = 0;
-    // One name for the runner's candidate set: jobs run one at a time, each replacing the last job's parsed set.
-    const cedarCandidate = new PreparsedPolicies(schema, candidate, 'fv:empirical-impact');
-    for (const recorded of decisions) {
-      if (recorded.reasons.some(isFailClosed)) {
-        skipped += 1;
-        continue;
-      }
-      const now = cedarCandidate.decide(recorded);
-      if (now.decision === recorded.decision) continue;
+    const replayable = decisions.filter((recorded) => !recorded.reasons.some(isFailClosed));
+    const skipped = decisions.length - replayable.length;
+    const now = await replayAll(
+      schema,
+      candidate,
+      replayable.map(({ principal, action, resource, context }) => ({ principal, action, resource, context })),
+    );
+    replayable.forEach((recorded, index) => {
+      const decided = now[index]!;
+      if (decided.decision === recorded.decision) return;
       flipped += 1;
       byAction[recorded.action] = (byAction[recorded.action] ?? 0) + 1;
       // A flip is owed to the policies deciding it now (to deny) or to those that decided it then (to allow).
       const responsible =
-        now.decision === 'deny'
-          ? now.determining.flatMap((id) => principlesOf.get(id) ?? [])
+        decided.decision === 'deny'
+          ? decided.determining.flatMap((id) => principlesOf.get(id) ?? [])
           : recorded.reasons.flatMap((reason) => reason.principles);
       for (const principle of new Set(responsible)) byPrinciple[principle] = (byPrinciple[principle] ?? 0) + 1;
       if (examples.length < 20)
         examples.push({
           decision_id: recorded.id,
           was: recorded.decision,
-          now: now.decision,
-          determining: now.determining,
+          now: decided.decision,
+          determining: decided.determining,
         });
-    }
+    });
     return {
       replayed: decisions.length - skipped,
       skipped_fail_closed: skipped,
