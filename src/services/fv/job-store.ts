@@ -111,6 +111,14 @@ export class JobStore {
     return rows[0] === undefined ? null : toJob(rows[0]);
   }
 
+  /** A job this runner was running when the database went away: queued again, to be run from the start. */
+  async requeue(id: string): Promise<void> {
+    await this.platform.db.query(
+      `UPDATE verification_jobs SET status = 'queued', started_at = NULL WHERE id = $1 AND status = 'running'`,
+      [id],
+    );
+  }
+
   /** Jobs left running by a process that stopped: queued again, to be run from the start. */
   async requeueAbandoned(): Promise<number> {
     const rows = await this.platform.db.query<{ id: string }>(

@@ -1,8 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { AppError } from '../../domain/errors.js';
 import { EncodingMismatch } from '../../domain/verify/questions.js';
 import type { JobStore, VerificationJob } from './job-store.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { Verifier } from './verifier.js';
+
+/** How long the runner waits before trying the database again. */
+const RETRY_MS = 5000;
 
 interface Waiter {
   resolve: (job: VerificationJob | null) => void;
@@ -17,6 +21,9 @@ export class JobRunner {
   private draining: Promise<void> | null = null;
   private stopped = false;
   private readonly waiters = new Map<string, Waiter[]>();
+  private retry: NodeJS.Timeout | null = null;
+  /** The job being run when the database went away, to queue again before anything else. */
+  private interrupted: string | null = null;
 
   constructor(
     private readonly store: JobStore,
@@ -31,12 +38,23 @@ export class JobRunner {
     this.kick();
   }
 
-  /** Makes sure the queue is being worked on. */
+  /**
+   * Makes sure the queue is being worked on. When the database goes away mid-job the job is left to run again: the
+   * runner tries again after a pause, putting that job back in the queue first, and the process never dies of it.
+   */
   kick(): void {
     if (this.stopped || this.draining !== null) return;
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-    });
+    this.draining = this.drain()
+      .catch((error: unknown) => {
+        this.log.warn({ err: error }, `verification runner lost the database; trying again in ${RETRY_MS} ms`);
+        this.retry = setTimeout(() => {
+          this.retry = null;
+          this.kick();
+        }, RETRY_MS);
+      })
+      .finally(() => {
+        this.draining = null;
+      });
   }
 
   /**
@@ -62,15 +80,22 @@ export class JobRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.retry !== null) clearTimeout(this.retry);
     for (const waiters of [...this.waiters.values()]) for (const waiter of waiters) waiter.resolve(null);
     await this.draining;
   }
 
   private async drain(): Promise<void> {
+    if (this.interrupted !== null) {
+      await this.store.requeue(this.interrupted);
+      this.interrupted = null;
+    }
     while (!this.stopped) {
       const job = await this.store.claimNext();
       if (job === null) return;
+      this.interrupted = job.id;
       const finished = await this.execute(job);
+      this.interrupted = null;
       for (const waiter of this.waiters.get(job.id) ?? []) waiter.resolve(finished);
     }
   }
@@ -83,6 +108,8 @@ export class JobRunner {
       this.metrics.jobs.inc({ kind: job.kind, verdict: outcome.verdict });
       return finished;
     } catch (error) {
+      // A lost database is no verdict on the job: it runs again once the database is back.
+      if (error instanceof AppError && error.kind === 'unavailable') throw error;
       this.metrics.jobs.inc({ kind: job.kind, verdict: 'failed' });
       if (error instanceof EncodingMismatch) {
         this.metrics.mismatches.inc();

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Nullable, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
 import { FAIRNESS_DEFAULTS } from '../../domain/verify/fairness.js';
 import { JOB_KINDS, JOB_STATUSES } from './job-store.js';
+import { JobReport } from './report-schemas.js';
 
 const PolicyInput = Type.Object(
   {
@@ -177,12 +178,7 @@ export const JobView = Type.Object(
     status: OneOf(JOB_STATUSES),
     verdict: Nullable(OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const)),
     request: Type.Record(Type.String(), Type.Unknown()),
-    report: Nullable(
-      Type.Record(Type.String(), Type.Unknown(), {
-        description:
-          'Per kind: conformance (per principle constraint, translation), impact (symbolic, empirical), or the property answer, with replayed counterexamples',
-      }),
-    ),
+    report: Nullable(JobReport),
     report_hash: Nullable(Type.String({ description: 'SHA-256 of the canonical JSON of report; in the audit log' })),
     bundle_hash: Nullable(Type.String()),
     error_code: Nullable(Type.String()),
