@@ -280,11 +280,20 @@ async function runVerification(
       }
       process.stderr.write(`verifying (${kind})…\n`);
       const queries: ExportedQuery[] = [];
-      const outcome = await verifier.run(
-        kind,
-        request,
-        output.smtlib === undefined ? undefined : (query) => queries.push(query),
-      );
+      // A line per stage, and on a terminal the solver calls counted in place as they happen.
+      let stage = '';
+      const outcome = await verifier.run(kind, request, {
+        onQuery: output.smtlib === undefined ? undefined : (query) => queries.push(query),
+        onProgress: (progress) => {
+          if (progress.stage !== stage) {
+            if (stage !== '' && process.stderr.isTTY) process.stderr.write('\n');
+            stage = progress.stage;
+            if (!process.stderr.isTTY) process.stderr.write(`  ${stage}…\n`);
+          }
+          if (process.stderr.isTTY) process.stderr.write(`\r  ${stage}: ${progress.solver_calls} solver calls`);
+        },
+      });
+      if (stage !== '' && process.stderr.isTTY) process.stderr.write('\n');
       if (output.smtlib !== undefined) {
         await mkdir(output.smtlib, { recursive: true });
         for (const [index, query] of queries.entries())

@@ -118,6 +118,8 @@ for (const backend of await backends()) {
         [`verification:${job.id}`],
       );
       assert.equal(logged[0]?.details.report_hash, job.report_hash);
+      assert.equal(job.progress.stage, 'property');
+      assert.ok(job.progress.solver_calls >= 1, 'the solver calls it made are counted');
       const listed = (
         await fv.inject({ method: 'GET', url: '/api/v1/verify/jobs?kind=property', headers: manager })
       ).json();

@@ -44,6 +44,7 @@ interface Pending {
   task: SolverTaskName;
   args: unknown[];
   onQuery: ((query: ExportedQuery) => void) | undefined;
+  onCheck: ((result: ExportedQuery['result']) => void) | undefined;
   attempts: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
@@ -108,8 +109,8 @@ export class SolverPool {
   run<K extends SolverTaskName>(task: K, ...args: Parameters<SolverTasks[K]>): ReturnType<SolverTasks[K]> {
     const given = [...args] as unknown[];
     const options = (given.length === SOLVER_ARITY[task] ? given.pop() : undefined) as ConformanceOptions | undefined;
-    const { onQuery, ...rest } = options ?? {};
-    // Functions cannot cross to a thread: queries come back with the answer, and listen() counts checks pool-wide.
+    const { onQuery, onCheck, ...rest } = options ?? {};
+    // Functions cannot cross to a thread: the worker tells each check as it happens and sends queries at the end.
     const wire: WireOptions = {
       rlimit: this.settings.rlimit,
       ...rest,
@@ -119,7 +120,7 @@ export class SolverPool {
     const promise = new Promise((resolve, reject) => {
       if (this.closed) return reject(new SolverUnavailable('the solver pool is closed'));
       if (this.broken !== null) return reject(new SolverUnavailable(`solver workers cannot start: ${this.broken}`));
-      this.queue.push({ task, args: [...given, wire], onQuery, attempts: 0, resolve, reject });
+      this.queue.push({ task, args: [...given, wire], onQuery, onCheck, attempts: 0, resolve, reject });
       this.dispatch();
     });
     return promise as ReturnType<SolverTasks[K]>;
@@ -164,6 +165,10 @@ export class SolverPool {
         this.startFailures = 0;
         markReady();
         this.dispatch();
+      } else if ('check' in message) {
+        if (slot.running?.id !== message.id) return;
+        for (const listener of this.listeners) listener.onCheck?.(message.check);
+        slot.running.pending.onCheck?.(message.check);
       } else this.settle(slot, message);
     });
     // An uncaught error or an exhausted heap ends the thread: `error` comes first, then `exit`.
@@ -206,7 +211,6 @@ export class SolverPool {
     clearTimeout(running.timer);
     slot.running = null;
     slot.state = 'idle';
-    for (const listener of this.listeners) for (const result of reply.checks) listener.onCheck?.(result);
     if (reply.ok) {
       for (const query of reply.queries) running.pending.onQuery?.(query);
       running.pending.resolve(reply.value);

@@ -13,25 +13,25 @@ export async function serveSolverTasks(port: MessagePort, tasks: SolverTasks): P
   warm.add(z.Bool.const('warm'));
   await warm.check();
   port.on('message', (request: TaskRequest) => {
-    void answer(tasks, request).then((reply) => port.postMessage(reply));
+    void answer(tasks, request, port).then((reply) => port.postMessage(reply));
   });
   port.postMessage({ ready: true });
 }
 
-async function answer(tasks: SolverTasks, request: TaskRequest): Promise<TaskReply> {
+async function answer(tasks: SolverTasks, request: TaskRequest, port: MessagePort): Promise<TaskReply> {
   const queries: ExportedQuery[] = [];
-  const checks: ExportedQuery['result'][] = [];
   const args = [...request.args];
   const { exportQueries, ...options } = args.pop() as WireOptions;
   args.push({
     ...options,
-    onCheck: (result: ExportedQuery['result']) => checks.push(result),
+    // Each check is told as it happens: the caller shows progress and the pool counts checks by result.
+    onCheck: (result: ExportedQuery['result']) => port.postMessage({ id: request.id, check: result }),
     onQuery: exportQueries ? (query: ExportedQuery) => queries.push(query) : undefined,
   });
   try {
     const task = tasks[request.task] as (...taskArgs: unknown[]) => Promise<unknown>;
-    return { id: request.id, ok: true, value: await task(...args), queries, checks };
+    return { id: request.id, ok: true, value: await task(...args), queries };
   } catch (error) {
-    return { id: request.id, ok: false, error: serialiseError(error), checks };
+    return { id: request.id, ok: false, error: serialiseError(error) };
   }
 }

@@ -25,7 +25,7 @@ export const SOLVER_TASKS = {
 export type SolverTasks = typeof SOLVER_TASKS;
 export type SolverTaskName = keyof SolverTasks;
 
-/** Options as they cross to a worker: callbacks cannot, so the worker collects queries and check results instead. */
+/** Options as they cross to a worker: callbacks cannot, so the worker sends checks as they happen and queries at the end. */
 export type WireOptions = Omit<QuestionOptions, 'onQuery' | 'onCheck'> & { exportQueries: boolean };
 
 export interface TaskRequest {
@@ -39,10 +39,16 @@ export type SerialisedError =
   | { kind: 'error'; name: string; message: string };
 
 export type TaskReply =
-  | { id: number; ok: true; value: unknown; queries: ExportedQuery[]; checks: ExportedQuery['result'][] }
-  | { id: number; ok: false; error: SerialisedError; checks: ExportedQuery['result'][] };
+  | { id: number; ok: true; value: unknown; queries: ExportedQuery[] }
+  | { id: number; ok: false; error: SerialisedError };
 
-export type WorkerMessage = { ready: true } | TaskReply;
+/** One solver call of a task finished, with this result (sent while the task runs). */
+export interface CheckNotice {
+  id: number;
+  check: ExportedQuery['result'];
+}
+
+export type WorkerMessage = { ready: true } | CheckNotice | TaskReply;
 
 export function serialiseError(error: unknown): SerialisedError {
   if (error instanceof EncodingMismatch)

@@ -22,6 +22,8 @@ export interface VerificationJob {
   bundle_hash: string | null;
   error_code: string | null;
   error: string | null;
+  /** While running: the stage and the solver calls made so far (the last ones stored, at most a second old). */
+  progress: { stage: string; solver_calls: number } | null;
   created_by: string | null;
   created_at: string;
   started_at: string | null;
@@ -111,6 +113,13 @@ export class JobStore {
     return rows[0] === undefined ? null : toJob(rows[0]);
   }
 
+  async progress(id: string, progress: { stage: string; solver_calls: number }): Promise<void> {
+    await this.platform.db.query(`UPDATE verification_jobs SET progress = $2 WHERE id = $1 AND status = 'running'`, [
+      id,
+      JSON.stringify(progress),
+    ]);
+  }
+
   /** A job this runner was running when the database went away: queued again, to be run from the start. */
   async requeue(id: string): Promise<void> {
     await this.platform.db.query(
@@ -133,13 +142,21 @@ export class JobStore {
     verdict: Verdict,
     report: Record<string, unknown>,
     bundleHash: string | null,
+    progress: { stage: string; solver_calls: number } | null = null,
   ): Promise<VerificationJob> {
     const reportHash = canonicalSha256(report);
     return this.platform.db.transaction(async (tx) => {
       const rows = await tx.query<JobRow>(
         `UPDATE verification_jobs SET status = 'done', verdict = $2, report = $3, report_hash = $4, bundle_hash = $5,
-                finished_at = now() WHERE id = $1 RETURNING *`,
-        [job.id, verdict, JSON.stringify(report), reportHash, bundleHash],
+                progress = coalesce($6, progress), finished_at = now() WHERE id = $1 RETURNING *`,
+        [
+          job.id,
+          verdict,
+          JSON.stringify(report),
+          reportHash,
+          bundleHash,
+          progress === null ? null : JSON.stringify(progress),
+        ],
       );
       await this.platform.audit.record(
         {

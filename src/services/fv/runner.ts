@@ -3,7 +3,9 @@ import { AppError } from '../../domain/errors.js';
 import { EncodingMismatch } from '../../domain/verify/questions.js';
 import type { JobStore, VerificationJob } from './job-store.js';
 import type { VerifierMetrics } from './metrics.js';
-import type { Verifier } from './verifier.js';
+import type { JobProgress, Verifier } from './verifier.js';
+
+const PROGRESS_EVERY_MS = 1000;
 
 /** How long the runner waits before trying the database again. */
 const RETRY_MS = 5000;
@@ -100,11 +102,42 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Stores a running job's progress at most once a second: solver calls come by the hundred a second, and progress
+   * is for a person polling the job. A failed write is dropped (the next one, or the job's end, supersedes it).
+   */
+  private progressWriter(id: string): { write: (progress: JobProgress) => void; latest: () => JobProgress | null } {
+    let last = 0;
+    let writing = false;
+    let latest: JobProgress | null = null;
+    const write = (progress: JobProgress) => {
+      latest = progress;
+      const now = performance.now();
+      if (writing || now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      writing = true;
+      void this.store
+        .progress(id, progress)
+        .catch((error: unknown) => this.log.debug({ err: error, job: id }, 'progress not stored'))
+        .finally(() => {
+          writing = false;
+        });
+    };
+    return { write, latest: () => latest };
+  }
+
   private async execute(job: VerificationJob): Promise<VerificationJob> {
     const started = performance.now();
     try {
-      const outcome = await this.verifier.run(job.kind, job.request);
-      const finished = await this.store.finish(job, outcome.verdict, outcome.report, outcome.bundleHash);
+      const progress = this.progressWriter(job.id);
+      const outcome = await this.verifier.run(job.kind, job.request, { onProgress: progress.write });
+      const finished = await this.store.finish(
+        job,
+        outcome.verdict,
+        outcome.report,
+        outcome.bundleHash,
+        progress.latest(),
+      );
       this.metrics.jobs.inc({ kind: job.kind, verdict: outcome.verdict });
       return finished;
     } catch (error) {

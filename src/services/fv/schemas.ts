@@ -183,6 +183,12 @@ export const JobView = Type.Object(
     bundle_hash: Nullable(Type.String()),
     error_code: Nullable(Type.String()),
     error: Nullable(Type.String()),
+    progress: Nullable(
+      Type.Object(
+        { stage: Type.String(), solver_calls: Type.Integer({ minimum: 0 }) },
+        { additionalProperties: false, description: 'While running (then as last stored): the stage and solver calls' },
+      ),
+    ),
     created_by: Nullable(Uuid),
     created_at: Time,
     started_at: Nullable(Time),

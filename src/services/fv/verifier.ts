@@ -70,6 +70,29 @@ function propertyCondition(request: Record<string, unknown>): string {
   return constraintCondition(constraint);
 }
 
+/** What a running job is doing, for GET /api/v1/verify/jobs/{id} while it runs. */
+export interface JobProgress {
+  stage: string;
+  solver_calls: number;
+}
+
+class Progress {
+  private stage = 'starting';
+  private calls = 0;
+
+  constructor(private readonly tell: ((progress: JobProgress) => void) | undefined) {}
+
+  at(stage: string): void {
+    this.stage = stage;
+    this.tell?.({ stage, solver_calls: this.calls });
+  }
+
+  readonly check = (): void => {
+    this.calls += 1;
+    this.tell?.({ stage: this.stage, solver_calls: this.calls });
+  };
+}
+
 interface CompareSide {
   policies?: PolicyInput[];
   bundle_version?: number;
@@ -149,11 +172,11 @@ export class Verifier {
   async run(
     kind: JobKind,
     request: Record<string, unknown>,
-    onQuery?: (query: ExportedQuery) => void,
+    observe: { onQuery?: (query: ExportedQuery) => void; onProgress?: (progress: JobProgress) => void } = {},
   ): Promise<JobOutcome> {
     const base = await this.bundle(request['bundle_version'] as number | undefined);
     try {
-      return await this.answer(kind, request, base, onQuery);
+      return await this.answer(kind, request, base, observe.onQuery, new Progress(observe.onProgress));
     } catch (error) {
       if (!(error instanceof SolverUnavailable)) throw error;
       return {
@@ -169,12 +192,14 @@ export class Verifier {
     request: Record<string, unknown>,
     base: SignedBundle,
     onQuery: ((query: ExportedQuery) => void) | undefined,
+    progress: Progress,
   ): Promise<JobOutcome> {
     const schema = base.bundle.schema;
-    const options = { timeoutMs: this.timeoutMs, onQuery };
+    const options = { timeoutMs: this.timeoutMs, onQuery, onCheck: progress.check };
     switch (kind) {
       case 'bundle': {
         const constitution = await this.principles(base, request);
+        progress.at('conformance');
         const conformance = await this.solver.run(
           'checkConformance',
           schema,
@@ -182,6 +207,7 @@ export class Verifier {
           constitution.principles,
           options,
         );
+        progress.at('policy checks');
         const policies = await this.solver.run('checkPolicies', schema, policiesOf(base), options);
         return {
           verdict: conformance.verdict,
@@ -200,8 +226,11 @@ export class Verifier {
         const candidate = this.withChanges(base, [request['policy'] as PolicyInput], []);
         const id = policyId(request['policy'] as PolicyInput);
         const { principles } = await this.principles(base);
+        progress.at('conformance');
         const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
+        progress.at('policy checks');
         const checks = await this.solver.run('checkAddedPolicy', schema, policiesOf(base), candidate, id, options);
+        progress.at('change impact');
         const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
         return {
           verdict: conformance.verdict,
@@ -219,6 +248,7 @@ export class Verifier {
       case 'property': {
         const decision = (request['never'] as 'allow' | 'deny' | undefined) ?? 'allow';
         const condition = propertyCondition(request);
+        progress.at('property');
         const answer = (
           await this.solver.run('neverDecidesEach', schema, policiesOf(base), [{ condition, decision }], options)
         )[0]!;
@@ -232,6 +262,7 @@ export class Verifier {
         const left = await this.side(request['left'] as CompareSide, base);
         const right = await this.side(request['right'] as CompareSide, base);
         const basis = (request['basis'] as Basis | undefined) ?? 'allows';
+        progress.at('comparison');
         const relation = await this.solver.run('relatePolicies', schema, left, right, basis, options);
         return {
           verdict: relation.equivalent.verdict,
@@ -240,6 +271,7 @@ export class Verifier {
         };
       }
       case 'fairness': {
+        progress.at('fairness');
         const { outcomes, ...excluded } = await this.fairnessOutcomes(base, request, false);
         const fairness = fairnessReport(outcomes, fairnessOptions(request));
         return {
@@ -254,7 +286,9 @@ export class Verifier {
           (request['add'] as PolicyInput[] | undefined) ?? [],
           (request['remove'] as string[] | undefined) ?? [],
         );
+        progress.at('symbolic impact');
         const symbolic = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
+        progress.at('replaying recorded decisions');
         const empirical = await this.empirical(schema, candidate, request);
         const changed = symbolic.verdict === 'different' || empirical.flipped > 0;
         const verdict: Verdict =
