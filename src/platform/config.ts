@@ -66,7 +66,7 @@ export interface Config {
     workers: number;
     /** Z3 resource limit per solver call (ACGS_FV_RLIMIT): machine-independent, unlike a timeout. */
     rlimit: number;
-    /** Wall clock per solver call (ACGS_FV_QUERY_TIMEOUT_MS). */
+    /** Wall clock a solver call may take before its worker counts as stuck and is replaced (ACGS_FV_QUERY_TIMEOUT_MS). */
     queryTimeoutMs: number;
     /** Wall clock per question in a worker (ACGS_FV_TASK_TIMEOUT_MS), after which the worker is ended. */
     taskTimeoutMs: number;

@@ -109,6 +109,35 @@ describe('solver pool: questions in worker threads, recovering from crashes, mem
     assert.equal(lost.length, before + 1);
   });
 
+  it('a worker silent past silenceMs is taken for stuck: ended, its question retried once, then SolverUnavailable', async () => {
+    const watched = new SolverPool({
+      workers: 1,
+      rlimit: 20_000_000,
+      taskTimeoutMs: 60_000,
+      silenceMs: 1500,
+      workerUrl: FAULTY,
+    });
+    const reasons: string[] = [];
+    watched.listen({ onWorkerLost: (reason) => reasons.push(reason) });
+    await watched.start();
+    try {
+      const started = performance.now();
+      await assert.rejects(
+        watched.run('neverDecidesEach', GOVERNANCE_SCHEMA, STARTER, fault('hang')),
+        (error: unknown) => {
+          assert.ok(error instanceof SolverUnavailable);
+          assert.match(error.message, /failed twice on this question \(no solver call finished for 1500 ms\)/);
+          return true;
+        },
+      );
+      assert.ok(performance.now() - started < 20_000, 'two silences, not the task deadline');
+      assert.equal(reasons.length, 2);
+      assert.equal(await holds(watched), 'holds', 'a question that makes solver calls is not cut short');
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('an encoding mismatch crosses the thread as one, with the request to reproduce it', async () => {
     await assert.rejects(
       pool.run('neverDecidesEach', GOVERNANCE_SCHEMA, STARTER, fault('mismatch')),

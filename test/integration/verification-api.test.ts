@@ -84,11 +84,7 @@ for (const backend of await backends()) {
       const fixed = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
       await enforcing(fixed.hash);
       const holds = (await ask('policy', { policy: { text: CARD_PERMIT } })).json();
-      assert.equal(
-        holds.verdict,
-        'holds',
-        JSON.stringify(holds.report.conformance.constraints.filter((c: { verdict: string }) => c.verdict !== 'holds')),
-      );
+      assert.equal(holds.verdict, 'holds', JSON.stringify(holds));
       assert.equal(holds.report.conformance.translation.verdict, 'equivalent');
     });
 

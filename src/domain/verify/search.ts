@@ -10,7 +10,11 @@ import { z3Context } from './z3.js';
 type ZBool = Bool<'verify'>;
 
 export interface QuestionOptions {
-  /** Per solver call; past it the answer is `inconclusive`. */
+  /**
+   * Z3's wall-clock timeout per solver call; past it the answer is `inconclusive`. The services leave it unset and
+   * bound calls by `rlimit` (and the solver pool's watch on stuck workers): the WASM build has crashed in runs that
+   * timed out.
+   */
   timeoutMs?: number;
   /**
    * Z3's deterministic resource limit per solver call (its `rlimit` counter); past it the answer is `inconclusive`.
@@ -56,7 +60,7 @@ const LONG_TIERS: readonly bigint[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGE
 const solvers = new WeakMap<RequestEncoding, Solver<'verify'>>();
 
 function configured(solver: Solver<'verify'>, options: QuestionOptions): Solver<'verify'> {
-  solver.set('timeout', options.timeoutMs ?? 10_000);
+  if (options.timeoutMs !== undefined) solver.set('timeout', options.timeoutMs);
   if (options.rlimit !== undefined) solver.set('rlimit', options.rlimit);
   return solver;
 }

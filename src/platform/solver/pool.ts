@@ -24,8 +24,14 @@ export interface SolverPoolSettings {
   workers: number;
   /** Z3's resource limit per solver call, applied to every task unless the task gives its own. */
   rlimit: number;
-  /** Wall clock per task: past it the worker is ended (Z3 ignores its own timeout in some states). */
+  /** Wall clock per task: past it the worker is ended and the question is not retried (it would take as long again). */
   taskTimeoutMs: number;
+  /**
+   * Wall clock a busy worker may go without finishing a solver call: past it the worker is taken for stuck, ended,
+   * and its question retried once. Z3's own wall-clock timeout is not used: it runs a timer thread per check, and
+   * runs that timed out crashed the WASM build; the resource limit bounds each call deterministically instead.
+   */
+  silenceMs?: number;
   /** The JS heap a worker may use before it is ended as out of memory. */
   maxHeapMb?: number;
   /** Tests substitute a worker that fails on purpose. */
@@ -53,7 +59,9 @@ interface Pending {
 interface Slot {
   worker: Worker;
   state: WorkerState;
-  running: { id: number; pending: Pending; timer: NodeJS.Timeout } | null;
+  running: { id: number; pending: Pending; timer: NodeJS.Timeout; silence: NodeJS.Timeout | null } | null;
+  /** Why the pool ended this worker, when it did (else its own exit or error says). */
+  ended: string | null;
   ready: Promise<void>;
 }
 
@@ -141,6 +149,7 @@ export class SolverPool {
     for (const slot of slots) {
       if (slot.running !== null) {
         clearTimeout(slot.running.timer);
+        if (slot.running.silence !== null) clearTimeout(slot.running.silence);
         slot.running.pending.reject(new SolverUnavailable('the solver pool closed'));
       }
     }
@@ -156,6 +165,7 @@ export class SolverPool {
       worker,
       state: 'starting',
       running: null,
+      ended: null,
       ready: new Promise<void>((resolve) => (markReady = resolve)),
     };
     this.slots.add(slot);
@@ -167,6 +177,7 @@ export class SolverPool {
         this.dispatch();
       } else if ('check' in message) {
         if (slot.running?.id !== message.id) return;
+        this.watchSilence(slot);
         for (const listener of this.listeners) listener.onCheck?.(message.check);
         slot.running.pending.onCheck?.(message.check);
       } else this.settle(slot, message);
@@ -178,7 +189,7 @@ export class SolverPool {
     });
     worker.on('exit', (code) => {
       markReady();
-      this.lose(slot, lost ?? `the worker exited with code ${code}`);
+      this.lose(slot, slot.ended ?? lost ?? `the worker exited with code ${code}`);
     });
     return slot;
   }
@@ -196,19 +207,34 @@ export class SolverPool {
             `the question took longer than ${this.settings.taskTimeoutMs} ms; its worker was ended`,
           ),
         );
+        if (slot.running?.silence) clearTimeout(slot.running.silence);
         slot.running = null;
         void slot.worker.terminate();
       }, this.settings.taskTimeoutMs);
       slot.state = 'busy';
-      slot.running = { id, pending, timer };
+      slot.running = { id, pending, timer, silence: null };
+      this.watchSilence(slot);
       slot.worker.postMessage({ id, task: pending.task, args: pending.args });
     }
+  }
+
+  /** (Re)starts the stuck-worker watch of a busy worker: called when it starts a question and at each solver call. */
+  private watchSilence(slot: Slot): void {
+    const running = slot.running;
+    const silenceMs = this.settings.silenceMs;
+    if (running === null || silenceMs === undefined) return;
+    if (running.silence !== null) clearTimeout(running.silence);
+    running.silence = setTimeout(() => {
+      slot.ended = `no solver call finished for ${silenceMs} ms`;
+      void slot.worker.terminate();
+    }, silenceMs);
   }
 
   private settle(slot: Slot, reply: TaskReply): void {
     const running = slot.running;
     if (running === null || running.id !== reply.id) return;
     clearTimeout(running.timer);
+    if (running.silence !== null) clearTimeout(running.silence);
     slot.running = null;
     slot.state = 'idle';
     if (reply.ok) {
@@ -226,6 +252,7 @@ export class SolverPool {
     for (const listener of this.listeners) listener.onWorkerLost?.(reason);
     if (running !== null) {
       clearTimeout(running.timer);
+      if (running.silence !== null) clearTimeout(running.silence);
       if (running.pending.attempts < 2) this.queue.unshift(running.pending);
       else running.pending.reject(new SolverUnavailable(`the solver failed twice on this question (${reason})`));
     }

@@ -1,4 +1,5 @@
-import { SolverPool, type SolverPoolSettings } from './pool.js';
+import type { Config } from '../config.js';
+import { SolverPool } from './pool.js';
 
 let shared: { pool: SolverPool; started: Promise<void>; holders: number } | null = null;
 
@@ -8,10 +9,15 @@ let shared: { pool: SolverPool; started: Promise<void>; holders: number } | null
  * release closes it.
  */
 export async function holdSolverPool(
-  settings: SolverPoolSettings,
+  settings: Config['verification'],
 ): Promise<{ pool: SolverPool; release: () => Promise<void> }> {
   if (shared === null) {
-    const pool = new SolverPool(settings);
+    const pool = new SolverPool({
+      workers: settings.workers,
+      rlimit: settings.rlimit,
+      taskTimeoutMs: settings.taskTimeoutMs,
+      silenceMs: settings.queryTimeoutMs,
+    });
     shared = { pool, started: pool.start(), holders: 0 };
   }
   const held = shared;

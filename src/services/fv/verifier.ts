@@ -126,14 +126,12 @@ export class Verifier {
   private readonly bundles: BundleStore;
   private readonly constitution: SqlConstitutionStore;
   private readonly history: DecisionHistory;
-  private readonly timeoutMs: number;
   private readonly db: Platform['db'];
 
   constructor(
     platform: Platform,
     private readonly solver: SolverPool,
   ) {
-    this.timeoutMs = platform.config.verification.queryTimeoutMs;
     this.bundles = new BundleStore(platform.db);
     this.constitution = new SqlConstitutionStore(platform.db, platform.audit);
     this.history = new DecisionHistory(platform.db);
@@ -195,7 +193,7 @@ export class Verifier {
     progress: Progress,
   ): Promise<JobOutcome> {
     const schema = base.bundle.schema;
-    const options = { timeoutMs: this.timeoutMs, onQuery, onCheck: progress.check };
+    const options = { onQuery, onCheck: progress.check };
     switch (kind) {
       case 'bundle': {
         const constitution = await this.principles(base, request);

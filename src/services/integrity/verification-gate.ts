@@ -47,9 +47,7 @@ export class VerificationGate {
     const claimed = principleKeys(source);
     const report = await this.check(q, candidate, { only: claimed, translation: false });
     const checks = await this.ask((pool) =>
-      pool.run('checkAddedPolicy', GOVERNANCE_SCHEMA, asList(inForce), asList(candidate), policyId, {
-        timeoutMs: this.settings.queryTimeoutMs,
-      }),
+      pool.run('checkAddedPolicy', GOVERNANCE_SCHEMA, asList(inForce), asList(candidate), policyId, {}),
     );
     const problems = policyProblems(checks);
     if (checks.verdict !== 'holds')
@@ -102,7 +100,6 @@ export class VerificationGate {
       throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
     const report = await this.ask((pool) =>
       pool.run('checkConformance', GOVERNANCE_SCHEMA, asList(policies), constitution.principles, {
-        timeoutMs: this.settings.queryTimeoutMs,
         only: options.only,
         translation: options.translation,
       }),
