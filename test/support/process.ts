@@ -5,8 +5,12 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 // Below the kernel's ephemeral range (32768–60999 here): a port handed out from that range can be taken by some
-// other test's outgoing connection before the service we start gets to bind it.
-const PORT_RANGE = { from: 20_000, to: 32_000 };
+// other test's outgoing connection before the service we start gets to bind it. Each test process draws from its own
+// slice (by process id), so two files running at once rarely probe the same port in the moment before either binds
+// it (a CI run failed with EADDRINUSE that way).
+const SLICES = 12;
+const SLICE = Math.floor((32_000 - 20_000) / SLICES);
+const PORT_RANGE = { from: 20_000 + (process.pid % SLICES) * SLICE, to: 20_000 + ((process.pid % SLICES) + 1) * SLICE };
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -16,11 +20,17 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** A port nothing listens on, for a service a test is about to start. */
+// Ports already handed out by this process: nothing listens on them until the stack they are for starts, so the
+// probe alone could hand one out twice.
+const handedOut = new Set<number>();
+
+/** A port nothing listens on and this process has not handed out before, for a service a test is about to start. */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
-    if (await canListen(port)) return port;
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
   }
 }
 
