@@ -1,17 +1,9 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { EngineRequest } from '../../src/domain/enforcement/engine.js';
+import { seededRandom } from '../../src/domain/seeded-random.js';
 
-/** A small seeded PRNG (mulberry32), so a failing generated case can be reproduced from its seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The generator's randomness, seeded so a failing generated case can be reproduced from its seed. */
+export const random = seededRandom;
 
 const WORDS = ['email', 'ssn', 'violence', 'high', 'restricted', 'search', 'other-0'];
 const LONGS = [0, 1, -1, 69, 70, 80, 2 ** 31, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];

@@ -1,3 +1,4 @@
+import { seededRandom } from '../seeded-random.js';
 import { worstOf, type Verdict } from './questions.js';
 
 /** One decided request: its group, whether the decision was the favourable one, and, if known, whether it should be. */
@@ -69,18 +70,6 @@ export class FairnessInputError extends Error {
 
 const FOUR_FIFTHS = 0.8;
 
-/** A small seeded PRNG (mulberry32): reproducible intervals need reproducible resamples. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Counts {
   n: number;
   favourable: number;
@@ -143,7 +132,7 @@ export function fairnessReport(outcomes: readonly Outcome[], options: FairnessOp
   const observed = groups.map(([, members]) => count(members));
   const point = statistics(observed, labelled);
 
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const samples = { parity: [] as number[], impact: [] as number[], opportunity: [] as number[] };
   for (let round = 0; round < options.resamples; round += 1) {
     const resampled = groups.map(([, members]) => {
