@@ -2,9 +2,9 @@ import type { Bool } from 'z3-solver';
 import type { EngineRequest } from '../enforcement/engine.js';
 import { decisionOf, encodeBundle, parsePolicies, type EncodedBundle } from './bundle-encoding.js';
 import { UnsupportedConstruct } from './encode.js';
-import { EncodingMismatch, worstOf, type Counterexample, type PolicyText, type Verdict } from './questions.js';
+import { witness, worstOf, type Counterexample, type PolicyText, type Verdict } from './questions.js';
 import { replay, type Replayed } from './replay.js';
-import { search, setUp, type QuestionOptions } from './search.js';
+import { setUp, type QuestionOptions } from './search.js';
 
 type ZBool = Bool<'verify'>;
 
@@ -109,13 +109,12 @@ export async function checkPolicies(
     present: 'holds' | 'violated',
     confirm: (request: EngineRequest) => { ok: boolean; replayed: Replayed },
   ): Promise<Check> => {
-    const found = await search(encoding, goal, label, options);
+    const found = await witness(encoding, goal, label, label, options, confirm);
     if ('inconclusive' in found) return undecided('inconclusive', found.inconclusive);
     if ('none' in found) return { verdict: present === 'holds' ? 'violated' : 'holds', example: null, detail: null };
-    const { ok, replayed } = confirm(found.found);
-    if (!ok) throw new EncodingMismatch(label, found.found, replayed);
-    return { verdict: present, example: { request: found.found, replayed }, detail: null };
+    return { verdict: present, example: found.found, detail: null };
   };
+
   const satisfiedAlone = (id: string, request: EngineRequest) => {
     const replayed = replay(schema, alone(id), request);
     return { satisfied: replayed.determining.includes(id) && replayed.errors.length === 0, replayed };

@@ -4,6 +4,7 @@ import { encodeBundle, parseCondition, parsePolicies, type EncodedBundle } from 
 import { pinnedTo } from './counterexample.js';
 import { UnsupportedConstruct } from './encode.js';
 import { conditionHolds, replay, type Replayed } from './replay.js';
+import type { RequestEncoding } from './encode.js';
 import { search, setUp, type QuestionOptions } from './search.js';
 
 type ZBool = Bool<'verify'>;
@@ -51,6 +52,27 @@ export class EncodingMismatch extends Error {
   }
 }
 
+export type Witness = { found: Counterexample } | { none: true } | { inconclusive: string };
+
+/**
+ * The soundness guard around a search: a request the solver finds for `goal` is reported only after `confirm`, which
+ * decides it with Cedar, agrees; otherwise the encoding is wrong and `claim` names what the solver said.
+ */
+export async function witness(
+  encoding: RequestEncoding,
+  goal: ZBool,
+  label: string,
+  claim: string,
+  options: QuestionOptions,
+  confirm: (request: EngineRequest) => { ok: boolean; replayed: Replayed },
+): Promise<Witness> {
+  const found = await search(encoding, goal, label, options);
+  if (!('found' in found)) return found;
+  const { ok, replayed } = confirm(found.found);
+  if (!ok) throw new EncodingMismatch(claim, found.found, replayed);
+  return { found: { request: found.found, replayed } };
+}
+
 export const unsupported = (error: unknown): Answer => {
   if (error instanceof UnsupportedConstruct)
     return { verdict: 'unsupported', counterexamples: [], detail: error.message };
@@ -94,16 +116,21 @@ export async function neverDecidesEach(
       answers.push(unsupported(error));
       continue;
     }
-    const found = await search(encoding, goal, `never ${decision}: ${condition}`, options);
+    const found = await witness(
+      encoding,
+      goal,
+      `never ${decision}: ${condition}`,
+      `a request matching ${condition} decided ${decision}`,
+      options,
+      (request) => {
+        const replayed = replay(schema, policies, request);
+        return { ok: replayed.decision === decision && conditionHolds(schema, condition, request), replayed };
+      },
+    );
     if ('inconclusive' in found)
       answers.push({ verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive });
     else if ('none' in found) answers.push({ verdict: 'holds', counterexamples: [], detail: null });
-    else {
-      const replayed = replay(schema, policies, found.found);
-      if (replayed.decision !== decision || !conditionHolds(schema, condition, found.found))
-        throw new EncodingMismatch(`a request matching ${condition} decided ${decision}`, found.found, replayed);
-      answers.push({ verdict: 'violated', counterexamples: [{ request: found.found, replayed }], detail: null });
-    }
+    else answers.push({ verdict: 'violated', counterexamples: [found.found], detail: null });
   }
   return answers;
 }
@@ -158,18 +185,23 @@ export async function compareBundles(
   }
   const [old, next] = bundles;
   const flip = async (goal: ZBool, allowedBy: 'candidate' | 'current'): Promise<Counterexample | string | null> => {
-    const found = await search(encoding, goal, `impact: allowed by the ${allowedBy} bundle alone`, options);
+    const found = await witness(
+      encoding,
+      goal,
+      `impact: allowed by the ${allowedBy} bundle alone`,
+      `a request the ${allowedBy} bundle alone allows`,
+      options,
+      (request) => {
+        const [was, now] = [replay(schema, current, request), replay(schema, candidate, request)];
+        const expected = allowedBy === 'candidate' ? ['deny', 'allow'] : ['allow', 'deny'];
+        // Reported as the candidate decides it; a mismatch shows the bundle the solver said allows it.
+        const ok = was.decision === expected[0] && now.decision === expected[1];
+        return { ok, replayed: ok || allowedBy === 'candidate' ? now : was };
+      },
+    );
     if ('inconclusive' in found) return found.inconclusive;
     if ('none' in found) return null;
-    const [was, now] = [replay(schema, current, found.found), replay(schema, candidate, found.found)];
-    const expected = allowedBy === 'candidate' ? ['deny', 'allow'] : ['allow', 'deny'];
-    if (was.decision !== expected[0] || now.decision !== expected[1])
-      throw new EncodingMismatch(
-        `a request the ${allowedBy} bundle alone allows`,
-        found.found,
-        allowedBy === 'candidate' ? now : was,
-      );
-    return { request: found.found, replayed: now };
+    return found.found;
   };
   const nowAllowed = await flip(z.And(z.Not(old.allows), next.allows), 'candidate');
   const nowDenied = await flip(z.And(old.allows, z.Not(next.allows)), 'current');

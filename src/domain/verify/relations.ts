@@ -3,9 +3,9 @@ import type { EngineRequest } from '../enforcement/engine.js';
 import { encodeBundle, parsePolicies, type EncodedBundle } from './bundle-encoding.js';
 import { UnsupportedConstruct } from './encode.js';
 import type { Check } from './policy-checks.js';
-import { EncodingMismatch, type PolicyText } from './questions.js';
+import { witness, type PolicyText } from './questions.js';
 import { replay } from './replay.js';
-import { search, setUp, type QuestionOptions } from './search.js';
+import { setUp, type QuestionOptions } from './search.js';
 
 type ZBool = Bool<'verify'>;
 
@@ -67,14 +67,15 @@ export async function relatePolicies(
 
   /** "No request is in `a` and (not) in `b`": violated with the request that is. */
   const none = async (goal: ZBool, label: string, expected: [boolean, boolean]): Promise<Check> => {
-    const found = await search(encoding, goal, label, options);
+    const found = await witness(encoding, goal, label, label, options, (request) => ({
+      ok: concretely(left, request) === expected[0] && concretely(right, request) === expected[1],
+      replayed: replay(schema, left, request),
+    }));
     if ('inconclusive' in found) return undecided('inconclusive', found.inconclusive);
     if ('none' in found) return { verdict: 'holds', example: null, detail: null };
-    const replayed = replay(schema, left, found.found);
-    if (concretely(left, found.found) !== expected[0] || concretely(right, found.found) !== expected[1])
-      throw new EncodingMismatch(label, found.found, replayed);
-    return { verdict: 'violated', example: { request: found.found, replayed }, detail: null };
+    return { verdict: 'violated', example: found.found, detail: null };
   };
+
   const implies = await none(z.And(inLeft, z.Not(inRight)), `${basis}: left but not right`, [true, false]);
   const impliedBy = await none(z.And(inRight, z.Not(inLeft)), `${basis}: right but not left`, [false, true]);
   const disjoint = await none(z.And(inLeft, inRight), `${basis}: both`, [true, true]);
