@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { waitFor } from '../support/process.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { verifyDetached } from '../../src/domain/crypto/openpgp.js';
@@ -7,7 +7,14 @@ import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
 import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
 import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
 import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
-import { backends, createTestApp, createTestPlatform, tokenFor, cleanupAfter } from '../support/harness.js';
+import {
+  backends,
+  createTestApp,
+  createTestPlatform,
+  tokenFor,
+  cleanupAfter,
+  type Backend,
+} from '../support/harness.js';
 import { enactConstitution, principlesLeavingToPolicy } from '../support/constitution.js';
 
 /** The activations below must conform: a constitution that leaves these tools to policy (see the helper). */
@@ -21,6 +28,21 @@ const payment = {
   resource: { type: 'Tool', id: 'pay' },
   context: { tool: 'payments', risk: 10 },
 };
+
+/** The starter constitution and bundle in force, with ac and integrity running; all closed when `t` ends. */
+async function starterStack(t: TestContext, backend: Backend) {
+  const env = await createTestPlatform(backend);
+  const ac = await createTestApp('ac', env.platform);
+  const integrity = await createTestApp('integrity', env.platform);
+  cleanupAfter(
+    t,
+    () => integrity.close(),
+    () => ac.close(),
+    () => env.cleanup(),
+  );
+  await ensureStarterBundle(env.platform);
+  return { env, integrity };
+}
 
 for (const backend of await backends()) {
   describe(`policy lifecycle on ${backend}`, () => {
@@ -264,16 +286,7 @@ for (const backend of await backends()) {
     });
 
     it('refuses to verify, or to activate, a version that breaks a principle, naming it with a counterexample', async (t) => {
-      const env = await createTestPlatform(backend);
-      const ac = await createTestApp('ac', env.platform);
-      const integrity = await createTestApp('integrity', env.platform);
-      cleanupAfter(
-        t,
-        () => integrity.close(),
-        () => ac.close(),
-        () => env.cleanup(),
-      );
-      await ensureStarterBundle(env.platform);
+      const { env, integrity } = await starterStack(t, backend);
       const author = await tokenFor(env.platform, ['policy_manager']);
       const reviewer = await tokenFor(env.platform, ['policy_manager']);
       const call = (method: 'POST' | 'PUT' | 'GET', url: string, headers: Record<string, string>, payload?: object) =>
@@ -312,16 +325,7 @@ for (const backend of await backends()) {
     });
 
     it('refuses to verify a policy that is vacuous, can error, or shadows a permit in force, saying which', async (t) => {
-      const env = await createTestPlatform(backend);
-      const ac = await createTestApp('ac', env.platform);
-      const integrity = await createTestApp('integrity', env.platform);
-      cleanupAfter(
-        t,
-        () => integrity.close(),
-        () => ac.close(),
-        () => env.cleanup(),
-      );
-      await ensureStarterBundle(env.platform);
+      const { env, integrity } = await starterStack(t, backend);
       const author = await tokenFor(env.platform, ['policy_manager']);
       const call = (method: 'POST' | 'GET', url: string, payload?: object) =>
         integrity.inject({ method, url, headers: author.headers, ...(payload === undefined ? {} : { payload }) });
