@@ -3,7 +3,7 @@
 // rewritten copy, and replay speed for empirical impact, in process.
 import { STARTER_PRINCIPLES } from '../src/domain/constitution/starter.js';
 import { GOVERNANCE_SCHEMA } from '../src/domain/policy/governance-schema.js';
-import { STARTER_POLICIES } from '../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../src/domain/synthesis/starter-bundle.js';
 import { compareBundles, symbolicDecisions } from '../src/domain/verify/questions.js';
 import { PreparsedPolicies } from '../src/domain/verify/replay.js';
 import { stopZ3 } from '../src/domain/verify/z3.js';
@@ -12,7 +12,7 @@ import { replayAll } from '../src/platform/threads/parallel-replay.js';
 import { availableParallelism } from 'node:os';
 import { CedarGenerator, random, rewrittenCopy } from '../test/support/cedar-generator.js';
 
-const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
+const STARTER = Object.entries(starterPolicies()).map(([id, text]) => ({ id, text }));
 const ms = (started: number) => performance.now() - started;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

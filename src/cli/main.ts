@@ -25,7 +25,7 @@ import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js'
 import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
 import { policiesFromSource } from '../domain/policy/policy-files.js';
-import { STARTER_POLICIES } from '../domain/policy/starter-policies.js';
+import { starterPolicies } from '../domain/synthesis/starter-bundle.js';
 import { buildAndActivateBundle } from '../services/integrity/bundle-builder.js';
 import { signedByPlatformKey, verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
 import { VerificationGate } from '../services/integrity/verification-gate.js';
@@ -168,7 +168,7 @@ bundle
   .action(async (files: string[]) => {
     try {
       await withPlatform(async (platform) => {
-        let policies: Record<string, string> = { ...STARTER_POLICIES };
+        let policies: Record<string, string> = { ...starterPolicies() };
         if (files.length > 0) {
           policies = {};
           for (const file of files) {

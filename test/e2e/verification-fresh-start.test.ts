@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { freePort, runCli, runCliToEnd, waitFor, waitForHealthy } from '../support/process.js';
 
@@ -77,11 +77,11 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
 
       // Revoking is not gated; it makes the leaky bundle.
       assert.equal(
-        (await call('POST', `${url['integrity']}/api/v1/policies/forbid-pii-to-external/revoke`, admin)).status,
+        (await call('POST', `${url['integrity']}/api/v1/policies/no-pii-to-external-channels.1/revoke`, admin)).status,
         200,
       );
       await waitFor(
-        async () => !(await enforced()).includes('forbid-pii-to-external'),
+        async () => !(await enforced()).includes('no-pii-to-external-channels.1'),
         10_000,
         'the leaky bundle in force',
       );
@@ -104,27 +104,33 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
       assert.equal(decided.json['decision'], 'allow', 'PGC allows the counterexample under the leaky bundle');
 
       // Restore the forbid as a new version through the lifecycle (two people; the gate proves it).
-      const source = STARTER_POLICIES['forbid-pii-to-external']!;
-      const resubmitted = await call('PUT', `${url['integrity']}/api/v1/policies/forbid-pii-to-external`, admin, {
-        source,
-      });
+      const source = starterPolicies()['no-pii-to-external-channels.1']!;
+      const resubmitted = await call(
+        'PUT',
+        `${url['integrity']}/api/v1/policies/no-pii-to-external-channels.1`,
+        admin,
+        {
+          source,
+        },
+      );
       assert.equal(resubmitted.status, 200, JSON.stringify(resubmitted.json));
       assert.equal(
-        (await call('POST', `${url['integrity']}/api/v1/policies/forbid-pii-to-external/verify`, admin)).status,
+        (await call('POST', `${url['integrity']}/api/v1/policies/no-pii-to-external-channels.1/verify`, admin)).status,
         200,
       );
       assert.equal(
-        (await call('POST', `${url['integrity']}/api/v1/policies/forbid-pii-to-external/approve`, reviewer)).status,
+        (await call('POST', `${url['integrity']}/api/v1/policies/no-pii-to-external-channels.1/approve`, reviewer))
+          .status,
         200,
       );
       const activated = await call(
         'POST',
-        `${url['integrity']}/api/v1/policies/forbid-pii-to-external/activate`,
+        `${url['integrity']}/api/v1/policies/no-pii-to-external-channels.1/activate`,
         reviewer,
       );
       assert.equal(activated.status, 200, JSON.stringify(activated.json));
       await waitFor(
-        async () => (await enforced()).includes('forbid-pii-to-external'),
+        async () => (await enforced()).includes('no-pii-to-external-channels.1'),
         10_000,
         'the forbid in force again',
       );
@@ -164,8 +170,8 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
     const leaky = join(dataDir, 'leaky.cedar');
     writeFileSync(
       leaky,
-      Object.entries(STARTER_POLICIES)
-        .filter(([id]) => id !== 'forbid-pii-to-external')
+      Object.entries(starterPolicies())
+        .filter(([id]) => id !== 'no-pii-to-external-channels.1')
         .map(([, text]) => text)
         .join('\n\n'),
     );

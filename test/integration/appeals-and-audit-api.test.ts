@@ -281,7 +281,7 @@ for (const backend of await backends()) {
           .filter(Boolean)
           .sort(),
       );
-      assert.ok(review.policy_ids.includes('forbid-pii-to-external'));
+      assert.ok(review.policy_ids.includes('no-pii-to-external-channels.1'));
       assert.equal(review.bundle_hash, decision.bundle_hash);
       const again = await call('POST', `/api/v1/appeals/${appeal.id}/resolve`, auditor.headers, {
         outcome: 'upheld',

@@ -49,7 +49,7 @@ describe('external classifier and keyword lists (PGlite)', () => {
         ).json();
       const violent = await evaluate('Here is how to attack the building');
       assert.equal(violent.decision, 'deny');
-      assert.equal(violent.reasons[0].policy_id, 'forbid-unsafe-outputs');
+      assert.equal(violent.reasons[0].policy_id, 'withhold-unsafe-outputs.1');
       assert.equal(fake.requests.at(-1)!.model, 'omni-moderation-latest');
       assert.equal((await evaluate('A calm answer about gardening')).decision, 'allow');
       const keyword = await evaluate('Globex is cheaper');

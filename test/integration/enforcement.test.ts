@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { generateSigningKey, signDetached, unlockKey } from '../../src/domain/crypto/openpgp.js';
 import { assembleBundle, signBundle } from '../../src/domain/policy/bundle.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
@@ -74,7 +74,7 @@ for (const backend of await backends()) {
       const body = response.json();
       assert.equal(body.decision, 'deny');
       assert.deepEqual(body.reasons, [
-        { policy_id: 'forbid-pii-to-external', effect: 'forbid', principles: ['no-pii-to-external-channels'] },
+        { policy_id: 'no-pii-to-external-channels.1', effect: 'forbid', principles: ['no-pii-to-external-channels'] },
       ]);
       const redact = body.obligations.find((o: { type: string }) => o.type === 'redact');
       assert.deepEqual(redact.spans, [{ start: 10, end: 29, kind: 'payment_card' }]);
@@ -153,8 +153,8 @@ for (const backend of await backends()) {
 
     it('lists the rules in force with their principles', async () => {
       const rules = (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agentKey })).json();
-      assert.equal(rules.policies.length, Object.keys(STARTER_POLICIES).length);
-      assert.deepEqual(rules.policies.find((p: { id: string }) => p.id === 'forbid-prompt-injection').principles, [
+      assert.equal(rules.policies.length, Object.keys(starterPolicies()).length);
+      assert.deepEqual(rules.policies.find((p: { id: string }) => p.id === 'block-prompt-injection.1').principles, [
         'block-prompt-injection',
       ]);
     });
@@ -311,7 +311,7 @@ for (const backend of await backends()) {
         Array.from({ length: 200 }, (_, index) => evaluate({ ...benign, content: `poem ${index}` })),
       );
       const withoutOne = Object.fromEntries(
-        Object.entries(STARTER_POLICIES).filter(([id]) => id !== 'forbid-protected-attributes'),
+        Object.entries(starterPolicies()).filter(([id]) => id !== 'equal-treatment.1'),
       );
       const second = await buildAndActivateBundle(env.platform, withoutOne, null);
       const responses = await load;
@@ -323,7 +323,7 @@ for (const backend of await backends()) {
       const bundle = assembleBundle({
         version: (await store.latestVersion()) + 1,
         constitutionHash: 'c'.repeat(64),
-        policies: STARTER_POLICIES,
+        policies: starterPolicies(),
       });
       // Signed, but by a key PGC does not trust.
       const stranger = await generateSigningKey('stranger-passphrase');
@@ -339,7 +339,7 @@ for (const backend of await backends()) {
     });
 
     it('refuses a bundle signed with the platform key that the audit log does not show, keeping the last good one', async () => {
-      const good = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+      const good = await buildAndActivateBundle(env.platform, starterPolicies(), null);
       await waitFor(async () => (await evaluate(benign)).json().bundle_hash === good.hash, 5000, 'the logged bundle');
       const store = new BundleStore(env.platform.db);
       const permissive = {
@@ -363,7 +363,7 @@ for (const backend of await backends()) {
       const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
       assert.match(health.checks.policy_bundle.error, /no bundle\.activated entry/);
 
-      const logged = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+      const logged = await buildAndActivateBundle(env.platform, starterPolicies(), null);
       await waitFor(
         async () => (await evaluate(benign)).json().bundle_hash === logged.hash,
         5000,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { PreparsedPolicies } from '../../src/domain/verify/replay.js';
 import { replayAll } from '../../src/platform/threads/parallel-replay.js';
 import { CedarGenerator, random } from '../support/cedar-generator.js';
 
-const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
+const STARTER = Object.entries(starterPolicies()).map(([id, text]) => ({ id, text }));
 
 describe('replaying a decision log on several threads', () => {
   it('decides 6,000 requests on 3 threads exactly as one thread does, in order', async () => {

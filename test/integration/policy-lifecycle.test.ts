@@ -5,7 +5,7 @@ import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { verifyDetached } from '../../src/domain/crypto/openpgp.js';
 import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
 import { gpgAvailable, gpgVerifies } from '../support/gpg.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { buildAndActivateBundle, ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
 import {
   backends,
@@ -198,7 +198,7 @@ for (const backend of await backends()) {
         .json()
         .items.map((p: { policy_id: string }) => p.policy_id);
       assert.ok(!active.includes('no-payments-on-sunday'));
-      assert.ok(active.includes('baseline-permit'), 'the starter policies live in the store too');
+      assert.ok(active.includes('baseline-governed-actions.1'), 'the starter policies live in the store too');
       const rules = (
         await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent.headers })
       ).json();
@@ -267,7 +267,7 @@ for (const backend of await backends()) {
       const outcomes = await Promise.all([
         ...ids.map(async (id) => (await call(`/api/v1/policies/${id}/activate`, reviewer.headers)).statusCode),
         ...ids.map(() =>
-          buildAndActivateBundle(env.platform, STARTER_POLICIES, null).then(
+          buildAndActivateBundle(env.platform, starterPolicies(), null).then(
             () => 200,
             (error: Error) => error.message,
           ),
@@ -291,9 +291,9 @@ for (const backend of await backends()) {
       const reviewer = await tokenFor(env.platform, ['policy_manager']);
       const call = (method: 'POST' | 'PUT' | 'GET', url: string, headers: Record<string, string>, payload?: object) =>
         integrity.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
-      const url = '/api/v1/policies/forbid-pii-to-external';
+      const url = '/api/v1/policies/no-pii-to-external-channels.1';
       const weakened = (principle: string) =>
-        `@id("forbid-pii-to-external")\n@principle("${principle}")\nforbid (principal, action == Action::"send_external", resource)\nwhen { context.pii.contains("ssn") };`;
+        `@id("no-pii-to-external-channels.1")\n@principle("${principle}")\nforbid (principal, action == Action::"send_external", resource)\nwhen { context.pii.contains("ssn") };`;
 
       assert.equal(
         (await call('PUT', url, author.headers, { source: weakened('no-pii-to-external-channels') })).statusCode,

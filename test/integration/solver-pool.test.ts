@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 import { EncodingMismatch, type NeverQuestion } from '../../src/domain/verify/questions.js';
 import type { ExportedQuery } from '../../src/domain/verify/smtlib.js';
 import { SolverPool, SolverUnavailable } from '../../src/platform/solver/pool.js';
 
-const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
+const STARTER = Object.entries(starterPolicies()).map(([id, text]) => ({ id, text }));
 const CARD_TO_EXTERNAL = 'action == Action::"send_external" && context.pii.contains("payment_card")';
 const FAULTY = new URL('../support/faulty-solver-worker.ts', import.meta.url);
 const fault = (name: string): NeverQuestion[] => [{ condition: `context.tool == "${name}"`, decision: 'allow' }];
@@ -40,7 +40,7 @@ describe('solver pool: questions in worker threads, recovering from crashes, mem
     const [answer] = await pool.run(
       'neverDecidesEach',
       GOVERNANCE_SCHEMA,
-      STARTER.filter((policy) => policy.id !== 'forbid-pii-to-external'),
+      STARTER.filter((policy) => policy.id !== 'no-pii-to-external-channels.1'),
       [{ condition: CARD_TO_EXTERNAL, decision: 'allow' }],
       { onQuery: (query) => queries.push(query) },
     );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import { amendConstitution } from '../support/constitution.js';
 import { waitFor } from '../support/process.js';
@@ -20,7 +20,7 @@ const CARD_PERMIT = `@id("card-out")
 @principle("baseline-governed-actions")
 permit (principal, action == Action::"send_external", resource) when { context.pii.contains("payment_card") };`;
 const withoutPiiForbid = Object.fromEntries(
-  Object.entries(STARTER_POLICIES).filter(([id]) => id !== 'forbid-pii-to-external'),
+  Object.entries(starterPolicies()).filter(([id]) => id !== 'no-pii-to-external-channels.1'),
 );
 
 for (const backend of await backends()) {
@@ -81,7 +81,7 @@ for (const backend of await backends()) {
       assert.equal(decided.statusCode, 200, decided.body);
       assert.equal(decided.json().decision, 'allow', 'PGC allows the counterexample under the leaky bundle');
 
-      const fixed = await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+      const fixed = await buildAndActivateBundle(env.platform, starterPolicies(), null);
       await enforcing(fixed.hash);
       const holds = (await ask('policy', { policy: { text: CARD_PERMIT } })).json();
       assert.equal(holds.verdict, 'holds', JSON.stringify(holds));
@@ -96,7 +96,7 @@ for (const backend of await backends()) {
         context: { pii: ['email'] },
       };
       for (let i = 0; i < 3; i += 1) assert.equal((await evaluate(leak)).json().decision, 'deny');
-      const job = (await ask('impact', { remove: ['forbid-pii-to-external'] })).json();
+      const job = (await ask('impact', { remove: ['no-pii-to-external-channels.1'] })).json();
       assert.equal(job.verdict, 'violated', JSON.stringify(job));
       assert.equal(job.report.symbolic.verdict, 'different');
       assert.equal(job.report.symbolic.nowAllowed.request.action, 'send_external');
@@ -184,8 +184,8 @@ for (const backend of await backends()) {
       assert.equal(job.report.impliedBy.example.request.action, 'send_external');
       const matches = (
         await ask('compare', {
-          left: { policies: [{ text: STARTER_POLICIES['forbid-pii-to-external']! }] },
-          right: { policies: [{ text: STARTER_POLICIES['forbid-sensitive-pii-in-memory']! }] },
+          left: { policies: [{ text: starterPolicies()['no-pii-to-external-channels.1']! }] },
+          right: { policies: [{ text: starterPolicies()['no-sensitive-pii-in-memory.1']! }] },
           basis: 'matches',
         })
       ).json();

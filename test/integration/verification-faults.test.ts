@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import {
   backends,
@@ -28,7 +28,7 @@ describe('verification jobs while PostgreSQL is cut', { skip: runs ? false : 'ne
     env = await createTestPlatform('postgres', { env: { DATABASE_POOL_TIMEOUT: '2' }, databaseUrl: proxy.rewrite });
     direct = await createTestPlatform('postgres', { schema: env.schema! });
     await (await createTestApp('ac', env.platform)).close();
-    await buildAndActivateBundle(env.platform, STARTER_POLICIES, null);
+    await buildAndActivateBundle(env.platform, starterPolicies(), null);
     fv = await createTestApp('fv', env.platform);
   });
   after(async () => {

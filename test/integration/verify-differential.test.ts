@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { checkConformance } from '../../src/domain/verify/conformance.js';
 import { compareBundles, neverAllowed } from '../../src/domain/verify/questions.js';
 import { queryFileName, type ExportedQuery } from '../../src/domain/verify/smtlib.js';
@@ -24,8 +24,8 @@ const cvc5Available = binaryAvailable('cvc5', ['--version'], 'cvc5');
  */
 const CVC5_MAX_BYTES = 40_000;
 
-const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
-const withoutPiiForbid = STARTER.filter((policy) => policy.id !== 'forbid-pii-to-external');
+const STARTER = Object.entries(starterPolicies()).map(([id, text]) => ({ id, text }));
+const withoutPiiForbid = STARTER.filter((policy) => policy.id !== 'no-pii-to-external-channels.1');
 
 /** What a solver binary answers to one script: the first line it prints. */
 function answerOf(command: string, args: readonly string[], file: string): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { waitFor } from './process.js';
 import type { TcpProxy } from './tcp-proxy.js';
 
@@ -10,8 +10,8 @@ export type Evaluate = (payload: object) => Promise<{ status: number; body: Reco
 
 // The starter bundle with `generate` no longer permitted: a decision that flips once this bundle is in force.
 export const WITHOUT_GENERATE: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(Object.entries(STARTER_POLICIES).filter(([id]) => id !== 'baseline-permit')),
-  'baseline-permit': `@id("baseline-permit")
+  ...Object.fromEntries(Object.entries(starterPolicies()).filter(([id]) => id !== 'baseline-governed-actions.1')),
+  'baseline-governed-actions.1': `@id("baseline-governed-actions.1")
 @principle("baseline-governed-actions")
 permit (principal, action in [Action::"respond", Action::"tool_call", Action::"retrieve", Action::"write_memory", Action::"send_external"], resource);`,
 };

@@ -12,7 +12,7 @@ import {
   type UnlockedKey,
 } from '../../src/domain/crypto/openpgp.js';
 import { assembleBundle, bundleHash, type SignedBundle } from '../../src/domain/policy/bundle.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { checkBundleLogged, type BundleLogProof } from '../../src/domain/policy/transparency.js';
 
 const hex = (hash: Buffer) => hash.toString('hex');
@@ -37,7 +37,7 @@ describe('bundle transparency check', () => {
   const bundle = assembleBundle({
     version: 3,
     constitutionHash: 'c'.repeat(64),
-    policies: STARTER_POLICIES,
+    policies: starterPolicies(),
     createdAt: new Date(0),
   });
   const signed: SignedBundle = { bundle, hash: bundleHash(bundle), signature: 'checked elsewhere', key_id: 'k' };

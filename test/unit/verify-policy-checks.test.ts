@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { checkAddedPolicy, checkPolicies, policyProblems } from '../../src/domain/verify/policy-checks.js';
 import { replay } from '../../src/domain/verify/replay.js';
 import { stopZ3 } from '../../src/domain/verify/z3.js';
 
-const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
+const STARTER = Object.entries(starterPolicies()).map(([id, text]) => ({ id, text }));
 const policy = (id: string, text: string) => ({ id, text });
 const VACUOUS = policy(
   'vacuous',
@@ -19,7 +19,7 @@ const SHADOWED = policy(
 );
 const DUPLICATE = policy(
   'duplicate',
-  STARTER_POLICIES['forbid-secrets-in-outputs']!.replace('@id("forbid-secrets-in-outputs")', ''),
+  starterPolicies()['no-secrets-in-outputs.1']!.replace('@id("no-secrets-in-outputs.1")', ''),
 );
 
 after(() => stopZ3());
@@ -35,7 +35,7 @@ describe('verification: the symcc checks and AgentCore findings per policy', () 
       assert.equal(finding.needed.verdict, 'holds', `${finding.id} is needed`);
       assert.ok(finding.applies.example!.replayed.determining.includes(finding.id), 'the example is Cedar’s');
     }
-    const baseline = report.policies.find((finding) => finding.id === 'baseline-permit')!;
+    const baseline = report.policies.find((finding) => finding.id === 'baseline-governed-actions.1')!;
     assert.equal(
       baseline.escapable.verdict,
       'violated',
@@ -57,7 +57,7 @@ describe('verification: the symcc checks and AgentCore findings per policy', () 
     assert.ok(replay(GOVERNANCE_SCHEMA, [ERRING], erring.example!.request).errors.length > 0);
     assert.equal(by.get('shadowed')!.reachable!.verdict, 'violated');
     assert.equal(by.get('duplicate')!.needed.verdict, 'violated', 'a copy of a forbid changes no decision');
-    assert.equal(by.get('forbid-secrets-in-outputs')!.needed.verdict, 'violated', 'nor does the original, beside it');
+    assert.equal(by.get('no-secrets-in-outputs.1')!.needed.verdict, 'violated', 'nor does the original, beside it');
     assert.deepEqual(
       policyProblems(report).map((line) => line.split(' ')[0]),
       ['vacuous', 'erring', 'shadowed'],
@@ -77,7 +77,7 @@ describe('verification: the symcc checks and AgentCore findings per policy', () 
   it('a policy joining the bundle: fine when it adds a forbid; refused when it newly shadows a permit', async () => {
     const narrowPermit = policy('memory-permit', 'permit (principal, action == Action::"write_memory", resource);');
     const current = [narrowPermit, policy('base', 'permit (principal, action == Action::"respond", resource);')];
-    const harmless = [...current, policy('secrets', STARTER_POLICIES['forbid-secrets-in-outputs']!)];
+    const harmless = [...current, policy('secrets', starterPolicies()['no-secrets-in-outputs.1']!)];
     const added = await checkAddedPolicy(GOVERNANCE_SCHEMA, current, harmless, 'secrets');
     assert.equal(added.verdict, 'holds', policyProblems(added).join('; '));
     const blanket = policy('no-memory', 'forbid (principal, action == Action::"write_memory", resource);');
@@ -90,7 +90,7 @@ describe('verification: the symcc checks and AgentCore findings per policy', () 
   });
 
   it('a forbid joining an empty bundle is not blamed for a bundle that allowed nothing already', async () => {
-    const forbid = policy('secrets', STARTER_POLICIES['forbid-secrets-in-outputs']!);
+    const forbid = policy('secrets', starterPolicies()['no-secrets-in-outputs.1']!);
     const added = await checkAddedPolicy(GOVERNANCE_SCHEMA, [], [forbid], 'secrets');
     assert.equal(added.allowsSome.verdict, 'violated');
     assert.equal(added.verdict, 'holds');

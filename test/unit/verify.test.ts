@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
-import { STARTER_POLICIES } from '../../src/domain/policy/starter-policies.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 import { checkConformance } from '../../src/domain/verify/conformance.js';
 import { compareBundles, neverAllowed, symbolicDecisions } from '../../src/domain/verify/questions.js';
@@ -10,8 +10,8 @@ import { stopZ3 } from '../../src/domain/verify/z3.js';
 import { CedarGenerator, random } from '../support/cedar-generator.js';
 import { CASES, casePolicies } from '../support/verify-cases.js';
 
-const STARTER = Object.entries(STARTER_POLICIES).map(([id, text]) => ({ id, text }));
-const withoutPiiForbid = STARTER.filter((policy) => policy.id !== 'forbid-pii-to-external');
+const STARTER = Object.entries(starterPolicies()).map(([id, text]) => ({ id, text }));
+const withoutPiiForbid = STARTER.filter((policy) => policy.id !== 'no-pii-to-external-channels.1');
 const CARD_TO_EXTERNAL = 'action == Action::"send_external" && context.pii.contains("payment_card")';
 const permitAll = { id: 'all', text: 'permit (principal, action, resource);' };
 
@@ -38,7 +38,7 @@ describe('verification: properties over the starter bundle', () => {
     assert.equal(impact.verdict, 'different');
     assert.equal(impact.nowDenied, null);
     assert.equal(impact.nowAllowed!.request.action, 'send_external');
-    assert.deepEqual(impact.nowAllowed!.replayed.determining, ['baseline-permit']);
+    assert.deepEqual(impact.nowAllowed!.replayed.determining, ['baseline-governed-actions.1']);
     assert.equal((await compareBundles(GOVERNANCE_SCHEMA, STARTER, [...STARTER].reverse())).verdict, 'equivalent');
   });
 });

@@ -44,7 +44,11 @@ export interface Constraint {
   resource_types?: string[];
   when?: Condition[];
   unless?: Condition[];
-  /** What the enforcer must do alongside a permit, e.g. require_human_review or redact. */
+  /**
+   * What the caller must honour when a policy compiled from this constraint determines a denial:
+   * `require_human_review` (a person may approve the request, which is then retried with human_approved), `redact`
+   * (the request may be retried with the detected spans removed), `log_only`. Carried as `@obligation`.
+   */
   obligations?: string[];
 }
 

@@ -60,7 +60,7 @@ export function constraintCondition(constraint: Constraint): string {
   if (constraint.resource_types !== undefined)
     parts.push(`(${constraint.resource_types.map((type) => `resource is ${type}`).join(' || ')})`);
   for (const condition of constraint.when ?? []) parts.push(conditionText(condition));
-  for (const condition of constraint.unless ?? []) parts.push(`!${conditionText(condition)}`);
+  for (const condition of constraint.unless ?? []) parts.push(`!(${conditionText(condition)})`);
   return parts.join(' && ');
 }
 

@@ -1,5 +1,5 @@
 import { assembleBundle, signBundle, type SignedBundle } from '../../domain/policy/bundle.js';
-import { STARTER_POLICIES } from '../../domain/policy/starter-policies.js';
+import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import type { Queryable } from '../../platform/db/database.js';
@@ -72,7 +72,7 @@ export async function ensureStarterBundle(platform: Platform): Promise<SignedBun
     await lockBundleBuilds(tx);
     if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null)
       return null;
-    for (const [policyId, text] of Object.entries(STARTER_POLICIES)) {
+    for (const [policyId, text] of Object.entries(starterPolicies())) {
       const principles = principleKeys(text);
       await tx.query(
         `INSERT INTO policies (id, policy_id, version, name, source, principle_keys, status, content_hash, activated_at)
@@ -80,6 +80,6 @@ export async function ensureStarterBundle(platform: Platform): Promise<SignedBun
         [randomUUID(), policyId, text, principles, createHash('sha256').update(text, 'utf8').digest('hex')],
       );
     }
-    return buildAndActivateBundle(platform, STARTER_POLICIES, null, tx);
+    return buildAndActivateBundle(platform, starterPolicies(), null, tx);
   });
 }

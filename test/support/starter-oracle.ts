@@ -1,9 +1,11 @@
 /**
- * Hand-written Cedar policies implementing the starter constitution, one principle each (the baseline permit
- * included); activated as bundle v1 on first start. `@obligation` names what the caller must do when the policy
+ * The hand-written Cedar policies the starter bundle was before it was compiled from the starter constitution: kept
+ * only as a test oracle the compiled bundle is proven equivalent to (same decisions, same obligations). One
+ * principle each (the baseline permit
+ * included); `@obligation` names what the caller must do when the policy
  * is what denied a request.
  */
-export const STARTER_POLICIES: Readonly<Record<string, string>> = {
+export const STARTER_ORACLE: Readonly<Record<string, string>> = {
   'baseline-permit': `@id("baseline-permit")
 @principle("baseline-governed-actions")
 permit (principal, action in [Action::"generate", Action::"respond", Action::"tool_call", Action::"retrieve", Action::"write_memory", Action::"send_external"], resource);`,
