@@ -129,6 +129,7 @@ export const ERROR_CODES = {
   DECISION_NOT_FOUND: { kind: 'not_found', meaning: 'No logged decision with this id' },
   ENTRY_NOT_FOUND: { kind: 'not_found', meaning: 'No audit entry at this leaf index' },
   JOB_NOT_FOUND: { kind: 'not_found', meaning: 'No verification job with this id' },
+  SYNTHESIS_RUN_NOT_FOUND: { kind: 'not_found', meaning: 'No synthesis run with this id' },
   CONSTITUTION_NOT_FOUND: {
     kind: 'not_found',
     meaning: 'The bundle names a constitution (by hash) that this system does not hold',
@@ -200,6 +201,12 @@ export const ERROR_CODES = {
   AUDIT_UNAVAILABLE: { kind: 'unavailable', meaning: 'The decision log cannot be written, so no decision is returned' },
 
   INTERNAL_ERROR: { kind: 'internal', meaning: 'Our bug: logged with its stack and counted in acgs_errors_total' },
+  // Well-formed requests the platform cannot act on.
+  CONSTRAINTS_NOT_COMPILABLE: {
+    kind: 'unprocessable',
+    meaning:
+      'A principle to synthesise has constraints that do not type-check against the governance schema (the detail names each by principle and JSON Pointer), or none at all',
+  },
 } as const satisfies Record<string, { kind: import('./errors.js').ErrorKind; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'unprocessable'
   | 'too_large'
   | 'uri_too_long'
   | 'unsupported_media_type'
@@ -69,6 +70,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(detail: string, errorCode: ErrorCode = 'CONFLICT') {
     super('conflict', errorCode, detail);
+  }
+}
+
+/** Well-formed input the platform cannot act on, e.g. constraints that do not type-check and so cannot be compiled. */
+export class UnprocessableError extends AppError {
+  constructor(detail: string, errorCode: ErrorCode) {
+    super('unprocessable', errorCode, detail);
   }
 }
 

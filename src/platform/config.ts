@@ -54,7 +54,18 @@ export interface Config {
   maintenanceFile: string;
   ports: Record<ServiceName, number>;
   serviceUrls: Record<ServiceName, string>;
-  llm: { baseUrl: string | null; apiKey: string | null; model: string | null };
+  llm: {
+    baseUrl: string | null;
+    apiKey: string | null;
+    model: string | null;
+    /** Per request (LLM_TIMEOUT_MS); the SDK retries 429, 5xx and timeouts with backoff LLM_MAX_RETRIES times. */
+    timeoutMs: number;
+    maxRetries: number;
+    temperature: number;
+    seed: number | null;
+  };
+  /** Replies an LLM synthesis may take per principle before it gives up (ACGS_SYNTHESIS_MAX_ATTEMPTS). */
+  synthesisMaxAttempts: number;
   logLevel: LogLevel;
   /** Prometheus that scrapes this deployment, for `acgs doctor`'s targets check. */
   prometheusUrl: string | null;
@@ -135,6 +146,23 @@ function secret(env: Env, name: string): string | null {
   if (raw === undefined) return null;
   if (raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. openssl rand -base64 32)');
   return raw;
+}
+
+function llm(env: Env): Config['llm'] {
+  const baseUrl = url(env, 'LLM_BASE_URL', ['http:', 'https:']) ?? null;
+  const model = read(env, 'LLM_MODEL') ?? null;
+  if (baseUrl !== null && model === null) throw new ConfigError('LLM_MODEL', 'required when LLM_BASE_URL is set');
+  const seed = read(env, 'LLM_SEED');
+  return {
+    baseUrl,
+    apiKey: read(env, 'LLM_API_KEY') ?? null,
+    model,
+    timeoutMs: integer(env, 'LLM_TIMEOUT_MS', 60_000, 100, 600_000),
+    maxRetries: integer(env, 'LLM_MAX_RETRIES', 2, 0, 10),
+    // Temperature in hundredths keeps the variable an integer: 0 (the default) asks for the most likely answer.
+    temperature: integer(env, 'LLM_TEMPERATURE_PERCENT', 0, 0, 200) / 100,
+    seed: seed === undefined ? null : integer(env, 'LLM_SEED', 0, 0, 2 ** 31 - 1),
+  };
 }
 
 function corsOrigins(env: Env): string[] {
@@ -289,11 +317,8 @@ export function loadConfig(env: Env = process.env): Config {
     maintenanceFile: read(env, 'ACGS_MAINTENANCE_FILE') ?? '/tmp/maintenance_mode',
     ports,
     serviceUrls,
-    llm: {
-      baseUrl: url(env, 'LLM_BASE_URL', ['http:', 'https:']) ?? null,
-      apiKey: read(env, 'LLM_API_KEY') ?? null,
-      model: read(env, 'LLM_MODEL') ?? null,
-    },
+    llm: llm(env),
+    synthesisMaxAttempts: integer(env, 'ACGS_SYNTHESIS_MAX_ATTEMPTS', 3, 1, 20),
     prometheusUrl: url(env, 'PROMETHEUS_URL', ['http:', 'https:']) ?? null,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bootstrapAdmin: {
@@ -349,6 +374,11 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'LLM_BASE_URL',
   'LLM_API_KEY',
   'LLM_MODEL',
+  'LLM_TIMEOUT_MS',
+  'LLM_MAX_RETRIES',
+  'LLM_TEMPERATURE_PERCENT',
+  'LLM_SEED',
+  'ACGS_SYNTHESIS_MAX_ATTEMPTS',
   'LOG_LEVEL',
   'ACGS_ADMIN_EMAIL',
   'ACGS_ADMIN_PASSWORD',

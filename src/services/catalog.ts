@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '../platform/http/server.js';
 import { registerAcService } from './ac/index.js';
 import { registerAuthService } from './auth/index.js';
 import { registerFvService } from './fv/index.js';
+import { registerGsService } from './gs/index.js';
 import { registerIntegrityService } from './integrity/index.js';
 import { registerPgcService } from './pgc/index.js';
 
@@ -36,7 +37,9 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
   gs: {
     name: 'gs',
     title: 'ACGS-PGP Governance Synthesis Service',
-    description: 'Synthesis of Cedar policies from principles, and policy templates',
+    description:
+      'Synthesis of Cedar policies from principles: a deterministic compiler, LLM synthesis kept only once verified, and the loop from an enacted amendment to drafts awaiting approval',
+    routes: registerGsService,
   },
   pgc: {
     name: 'pgc',

@@ -29,5 +29,5 @@ export const KNOWN_ANSWER: { document: ConstitutionDocument; hash: string; start
     },
   },
   hash: '7abb89ba5c1cdeb9cb24f14b0f15dec7b4253429e3c9499db092ff76b4eb24ef',
-  starterHash: 'b99afffc2382ff6c6bee87488a59aca30a2fbfd078bcc3ba84ee7b5ca69c0970',
+  starterHash: '4bc26575075a79c96b56bfd108c6c33d54f4494d476b73d1fbdfaab993d5787d',
 };

@@ -18,7 +18,7 @@ const TRANSITIONS: Record<PolicyAction, { from: readonly PolicyStatus[]; to: Pol
 export function transition(
   action: PolicyAction,
   current: PolicyStatus,
-  actorId: string,
+  actorId: string | null,
   authorId: string | null,
 ): PolicyStatus {
   const rule = TRANSITIONS[action];
@@ -28,6 +28,8 @@ export function transition(
       'POLICY_STATE',
     );
   }
+  if (action === 'approve' && actorId === null)
+    throw new ForbiddenError("Approval is a person's decision: a system actor cannot approve", 'TWO_PERSON_RULE');
   if (action === 'approve' && authorId !== null && authorId === actorId) {
     throw new ForbiddenError('The author of a policy version cannot approve it (two-person rule)', 'TWO_PERSON_RULE');
   }

@@ -135,7 +135,7 @@ function policyJson(constraint: Constraint, annotations: Record<string, string>,
 }
 
 /** Cedar JSON printed by Cedar itself (so literals are escaped by the parser's own rules) and formatted. */
-function printed(json: PolicyJson): string {
+export function printPolicy(json: PolicyJson): string {
   const text = cedar.policyToText(json);
   if (text.type === 'failure') throw new Error(text.errors.map((error) => error.message).join('; '));
   const formatted = cedar.formatPolicies({ policyText: text.text, lineWidth: 120, indentWidth: 2 });
@@ -172,7 +172,7 @@ export function compilePrinciples(
         id,
         principle: principle.key,
         constraint: index,
-        text: printed(policyJson(constraint, annotations, schema)),
+        text: printPolicy(policyJson(constraint, annotations, schema)),
       };
     }),
   );

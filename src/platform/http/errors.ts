@@ -10,6 +10,7 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  unprocessable: 422,
   timeout: 408,
   too_large: 413,
   uri_too_long: 414,

@@ -40,3 +40,27 @@ export async function holdSolverPool(
   }
   return { pool: held.pool, release };
 }
+
+/**
+ * The shared pool as a service holds it: joined on the first question the service asks (so a service that never
+ * verifies never starts Z3) and released when the service closes.
+ */
+export class LazySolverPool {
+  private held: Promise<{ pool: SolverPool; release: () => Promise<void> }> | null = null;
+
+  constructor(private readonly settings: Config['verification']) {}
+
+  async use<T>(question: (pool: SolverPool) => Promise<T>): Promise<T> {
+    const { pool } = await (this.held ??= holdSolverPool(this.settings).catch((error: unknown) => {
+      this.held = null;
+      throw error;
+    }));
+    return question(pool);
+  }
+
+  async close(): Promise<void> {
+    const held = this.held;
+    this.held = null;
+    if (held !== null) await (await held.catch(() => null))?.release();
+  }
+}

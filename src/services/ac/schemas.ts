@@ -161,7 +161,7 @@ export const DiffQuery = Type.Object(
 // Response schemas.
 
 /** A principle's content as enacted or stored (constraints as given; their shape is checked on the way in). */
-const PrincipleContentView = Type.Object(
+export const PrincipleContentView = Type.Object(
   {
     key: Type.String(),
     title: Type.String(),

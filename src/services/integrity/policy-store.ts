@@ -181,7 +181,7 @@ export class PolicyStore {
   async apply(
     action: PolicyAction,
     policyId: string,
-    actorId: string,
+    actorId: string | null,
     enforcedSet: EnforcedSetHooks,
   ): Promise<PolicyVersion> {
     return this.platform.db.transaction(async (tx) => {

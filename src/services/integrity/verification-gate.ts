@@ -6,7 +6,7 @@ import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
-import { holdSolverPool } from '../../platform/solver/shared.js';
+import { LazySolverPool } from '../../platform/solver/shared.js';
 import { constitutionInForce } from './constitution-in-force.js';
 
 const asList = (policies: Readonly<Record<string, string>>) =>
@@ -29,9 +29,11 @@ function refusal(report: ConformanceReport): string {
  * refuses with 409 VERIFICATION_FAILED naming the principle and a counterexample Cedar has replayed.
  */
 export class VerificationGate {
-  private held: Promise<{ pool: SolverPool; release: () => Promise<void> }> | null = null;
+  private readonly solver: LazySolverPool;
 
-  constructor(private readonly settings: Config['verification']) {}
+  constructor(settings: Config['verification']) {
+    this.solver = new LazySolverPool(settings);
+  }
 
   /**
    * The verify step's report for `source` joining `inForce` (id → text, the policies active now): the principles it
@@ -71,11 +73,7 @@ export class VerificationGate {
   /** A question for the solver pool, joined on the first one this process asks and kept until the service closes. */
   private async ask<T>(question: (pool: SolverPool) => Promise<T>): Promise<T> {
     try {
-      const { pool } = await (this.held ??= holdSolverPool(this.settings).catch((error: unknown) => {
-        this.held = null;
-        throw error;
-      }));
-      return await question(pool);
+      return await this.solver.use(question);
     } catch (error) {
       // Fail closed: a question the solver could not answer keeps the gate shut.
       if (error instanceof SolverUnavailable)
@@ -84,10 +82,8 @@ export class VerificationGate {
     }
   }
 
-  async close(): Promise<void> {
-    const held = this.held;
-    this.held = null;
-    if (held !== null) await (await held.catch(() => null))?.release();
+  close(): Promise<void> {
+    return this.solver.close();
   }
 
   private async check(

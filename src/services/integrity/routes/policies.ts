@@ -3,7 +3,7 @@ import { keysetPage } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import { buildAndActivateBundle, lockBundleBuilds } from '../bundle-builder.js';
+import { enforcedSetHooks } from '../enforced-set.js';
 import { platformSigningKeys } from '../signing-keys.js';
 import { PolicyStore } from '../policy-store.js';
 import type { VerificationGate } from '../verification-gate.js';
@@ -112,17 +112,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
         const actorId = principalOf(request).userId;
         // The signing key must exist before the transaction that signs the new bundle opens.
         await keys.active();
-        return store.apply(action, request.params.id, actorId, {
-          lock: lockBundleBuilds,
-          verify: async (tx, policyId, source) =>
-            gate.verifyPolicy(tx, policyId, source, await PolicyStore.activeTexts(tx)),
-          rebuild: async (tx) => {
-            const inForce = await PolicyStore.activeTexts(tx);
-            // Revoking takes a policy out; only what is newly put in force must be proved first.
-            if (action === 'activate') await gate.checkActivation(tx, inForce);
-            await buildAndActivateBundle(platform, inForce, actorId, tx);
-          },
-        });
+        return store.apply(action, request.params.id, actorId, enforcedSetHooks(platform, gate, action, actorId));
       },
     );
   }

@@ -1,0 +1,90 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { isDeepStrictEqual } from 'node:util';
+import type { ConstitutionDocument } from '../../domain/constitution/types.js';
+import { CHANNELS } from '../../domain/notifications.js';
+import type { Platform } from '../../platform/platform.js';
+import type { RunStore } from './run-store.js';
+import type { SynthesisRunner } from './runner.js';
+
+interface VersionRow {
+  version: number;
+  hash: string;
+  document: ConstitutionDocument;
+  enacted_by: string | null;
+  enacted_by_amendment: string | null;
+}
+
+/**
+ * The governance loop's first half: when a constitution version is enacted, the principles it adds or whose
+ * constraints or scope it changes are synthesised again (by the compiler: exact by construction, and proven) and
+ * submitted for approval, authored by whoever enacted it so that a second person approves. One run per version,
+ * whichever instance sees it first; a version enacted while gs was down is picked up when it starts.
+ */
+export class AmendmentLoop {
+  private handled = 0;
+  private checking: Promise<void> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly store: RunStore,
+    private readonly runner: SynthesisRunner,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    const check = () => this.check();
+    this.unlisten = await this.platform.db.listen(CHANNELS.constitutionChanged, check, check);
+    check();
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+    await this.checking;
+  }
+
+  /** Checks the newest version; a check asked for while one runs is folded into it. */
+  private check(): void {
+    this.checking ??= this.synthesiseNewest()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'governance loop could not check the constitution'))
+      .finally(() => {
+        this.checking = null;
+      });
+  }
+
+  private async synthesiseNewest(): Promise<void> {
+    const rows = await this.platform.db.query<VersionRow>(
+      'SELECT version, hash, document, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version DESC LIMIT 2',
+    );
+    const [newest, previous] = rows;
+    // Version 1 is the constitution the system started with; its bundle is the starter bundle.
+    if (newest === undefined || previous === undefined || newest.version <= this.handled) return;
+    this.handled = newest.version;
+    if (await this.store.hasLoopRun(newest.version)) return;
+    const before = new Map(previous.document.principles.map((principle) => [principle.key, principle]));
+    const affected = newest.document.principles.filter((principle) => {
+      const old = before.get(principle.key);
+      return (
+        principle.constraints.length > 0 &&
+        (old === undefined ||
+          !isDeepStrictEqual(old.constraints, principle.constraints) ||
+          !isDeepStrictEqual(old.scope, principle.scope))
+      );
+    });
+    if (affected.length === 0) return;
+    const run = await this.store.create({
+      engine: 'compiler',
+      principles: affected,
+      constitution: { version: newest.version, hash: newest.hash },
+      amendmentId: newest.enacted_by_amendment,
+      triggeredByVersion: newest.version,
+      createdBy: newest.enacted_by,
+    });
+    if (run === null) return;
+    this.log.info(
+      { run: run.id, version: newest.version, principles: run.principle_keys },
+      'constitution changed: synthesising the principles it affects',
+    );
+    this.runner.kick();
+  }
+}

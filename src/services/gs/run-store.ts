@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { PrincipleContent } from '../../domain/constitution/types.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
+import type { Attempt } from '../../domain/synthesis/model-synthesis.js';
+import { isoOrNull } from '../../platform/http/iso-time.js';
+import type { Queryable } from '../../platform/db/database.js';
+import type { Platform } from '../../platform/platform.js';
+
+export const ENGINES = ['compiler', 'llm'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const RUN_STATUSES = ['queued', 'synthesising', 'verifying', 'awaiting_approval', 'active', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface SubmittedPolicy {
+  policy_id: string;
+  version: number;
+}
+
+export interface SynthesisRun {
+  id: string;
+  engine: Engine;
+  status: RunStatus;
+  principle_keys: string[];
+  principles: PrincipleContent[];
+  constitution_version: number | null;
+  constitution_hash: string | null;
+  amendment_id: string | null;
+  triggered_by_version: number | null;
+  reason: string | null;
+  report: Record<string, unknown> | null;
+  policies: SubmittedPolicy[];
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface StoredAttempt {
+  principle_key: string;
+  attempt: number;
+  prompt_hash: string;
+  model: string;
+  temperature: number;
+  seed: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  latency_ms: number;
+  output: string;
+  diagnostics: unknown[];
+  verdict: Attempt['verdict'];
+  created_at: string;
+}
+
+interface RunRow extends Omit<SynthesisRun, 'created_at' | 'started_at' | 'finished_at'> {
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const toRun = (row: RunRow): SynthesisRun => ({
+  ...row,
+  created_at: row.created_at.toISOString(),
+  started_at: isoOrNull(row.started_at),
+  finished_at: isoOrNull(row.finished_at),
+});
+
+export interface NewRun {
+  engine: Engine;
+  principles: PrincipleContent[];
+  constitution: { version: number; hash: string } | null;
+  amendmentId?: string | null;
+  triggeredByVersion?: number | null;
+  createdBy: string | null;
+}
+
+/** Synthesis runs and their attempts: queued by the API or the governance loop, worked by the runner. */
+export class RunStore {
+  constructor(private readonly platform: Platform) {}
+
+  /** Queues a run; a loop run for a constitution version that already has one returns null (another instance won). */
+  async create(run: NewRun, q: Queryable = this.platform.db): Promise<SynthesisRun | null> {
+    const rows = await q.query<RunRow>(
+      `INSERT INTO synthesis_runs (id, engine, status, principle_keys, principles, constitution_version, constitution_hash,
+                                   amendment_id, triggered_by_version, created_by)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (triggered_by_version) WHERE triggered_by_version IS NOT NULL DO NOTHING RETURNING *`,
+      [
+        randomUUID(),
+        run.engine,
+        run.principles.map((principle) => principle.key),
+        JSON.stringify(run.principles),
+        run.constitution?.version ?? null,
+        run.constitution?.hash ?? null,
+        run.amendmentId ?? null,
+        run.triggeredByVersion ?? null,
+        run.createdBy,
+      ],
+    );
+    return rows[0] === undefined ? null : toRun(rows[0]);
+  }
+
+  async get(id: string): Promise<SynthesisRun> {
+    const row = (await this.platform.db.query<RunRow>('SELECT * FROM synthesis_runs WHERE id = $1', [id]))[0];
+    if (row === undefined) throw new NotFoundError('No synthesis run with this id', 'SYNTHESIS_RUN_NOT_FOUND');
+    return toRun(row);
+  }
+
+  async hasLoopRun(version: number): Promise<boolean> {
+    const rows = await this.platform.db.query('SELECT 1 FROM synthesis_runs WHERE triggered_by_version = $1', [
+      version,
+    ]);
+    return rows.length > 0;
+  }
+
+  list(filter: {
+    status?: RunStatus;
+    engine?: Engine;
+    after?: CreatedAtId;
+    limit: number;
+  }): Promise<Page<SynthesisRun>> {
+    return keysetPage(
+      filter.limit,
+      async (rows) =>
+        (
+          await this.platform.db.query<RunRow>(
+            `SELECT * FROM synthesis_runs
+              WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR engine = $2)
+                AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+              ORDER BY created_at DESC, id DESC LIMIT $5`,
+            [
+              filter.status ?? null,
+              filter.engine ?? null,
+              filter.after?.createdAt ?? null,
+              filter.after?.id ?? null,
+              rows,
+            ],
+          )
+        ).map(toRun),
+      (last) => createdAtIdCursor.encode(last.created_at, last.id),
+    );
+  }
+
+  /** Takes the oldest queued run; instances sharing a database never take the same one. */
+  async claimNext(): Promise<SynthesisRun | null> {
+    const rows = await this.platform.db.query<RunRow>(
+      `UPDATE synthesis_runs SET status = 'synthesising', started_at = now()
+        WHERE id = (SELECT id FROM synthesis_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+    );
+    return rows[0] === undefined ? null : toRun(rows[0]);
+  }
+
+  async stage(id: string, status: 'synthesising' | 'verifying'): Promise<void> {
+    await this.platform.db.query(`UPDATE synthesis_runs SET status = $2 WHERE id = $1`, [id, status]);
+  }
+
+  /** Runs left mid-way by a process that stopped: queued again, to be run from the start (attempts are kept). */
+  async requeueAbandoned(): Promise<number> {
+    const rows = await this.platform.db.query<{ id: string }>(
+      `UPDATE synthesis_runs SET status = 'queued', started_at = NULL WHERE status IN ('synthesising', 'verifying') RETURNING id`,
+    );
+    return rows.length;
+  }
+
+  async requeue(id: string): Promise<void> {
+    await this.platform.db.query(
+      `UPDATE synthesis_runs SET status = 'queued', started_at = NULL WHERE id = $1 AND status IN ('synthesising', 'verifying')`,
+      [id],
+    );
+  }
+
+  async recordAttempt(runId: string, principleKey: string, attempt: Attempt): Promise<void> {
+    await this.platform.db.query(
+      `INSERT INTO synthesis_attempts (run_id, principle_key, attempt, prompt_hash, model, temperature, seed, prompt_tokens,
+                                       completion_tokens, latency_ms, output, diagnostics, verdict)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (run_id, principle_key, attempt) DO UPDATE SET
+         prompt_hash = EXCLUDED.prompt_hash, output = EXCLUDED.output, diagnostics = EXCLUDED.diagnostics,
+         verdict = EXCLUDED.verdict, prompt_tokens = EXCLUDED.prompt_tokens,
+         completion_tokens = EXCLUDED.completion_tokens, latency_ms = EXCLUDED.latency_ms`,
+      [
+        runId,
+        principleKey,
+        attempt.attempt,
+        attempt.promptHash,
+        attempt.model,
+        attempt.temperature,
+        attempt.seed,
+        attempt.promptTokens,
+        attempt.completionTokens,
+        Math.round(attempt.latencyMs),
+        attempt.output,
+        JSON.stringify(attempt.diagnostics),
+        attempt.verdict,
+      ],
+    );
+  }
+
+  async attempts(runId: string): Promise<StoredAttempt[]> {
+    const rows = await this.platform.db.query<Omit<StoredAttempt, 'created_at'> & { created_at: Date }>(
+      `SELECT principle_key, attempt, prompt_hash, model, temperature, seed, prompt_tokens, completion_tokens, latency_ms,
+              output, diagnostics, verdict, created_at
+         FROM synthesis_attempts WHERE run_id = $1 ORDER BY principle_key, attempt`,
+      [runId],
+    );
+    return rows.map((row) => ({
+      ...row,
+      temperature: Number(row.temperature),
+      created_at: row.created_at.toISOString(),
+    }));
+  }
+
+  /** Ends a run: awaiting approval of the policies it submitted, already active, or failed with its reason. */
+  async finish(
+    id: string,
+    outcome: {
+      status: 'awaiting_approval' | 'active' | 'failed';
+      reason: string | null;
+      report: Record<string, unknown>;
+      policies: SubmittedPolicy[];
+    },
+    q: Queryable = this.platform.db,
+  ): Promise<void> {
+    await q.query(
+      `UPDATE synthesis_runs SET status = $2, reason = $3, report = $4, policies = $5, finished_at = now() WHERE id = $1`,
+      [id, outcome.status, outcome.reason, JSON.stringify(outcome.report), JSON.stringify(outcome.policies)],
+    );
+  }
+
+  /** A run awaiting approval becomes active once every policy version it submitted is the one in force. */
+  async settle(run: SynthesisRun): Promise<SynthesisRun> {
+    if (run.status !== 'awaiting_approval' || run.policies.length === 0) return run;
+    const rows = await this.platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM policies p
+         JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
+           ON p.policy_id = s.policy_id AND p.version = s.version
+        WHERE p.status = 'active'`,
+      [JSON.stringify(run.policies)],
+    );
+    if (rows[0]!.n < run.policies.length) return run;
+    await this.platform.db.query(
+      `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
+      [run.id],
+    );
+    return { ...run, status: 'active' };
+  }
+}

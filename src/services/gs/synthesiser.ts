@@ -1,0 +1,184 @@
+import type { PrincipleContent } from '../../domain/constitution/types.js';
+import { AppError } from '../../domain/errors.js';
+import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
+import { schemaShape } from '../../domain/policy/schema-shape.js';
+import { compilePrinciples, UncompilableConstraints, type CompiledPolicy } from '../../domain/synthesis/compiler.js';
+import { diagnosticLine } from '../../domain/synthesis/diagnostics.js';
+import { synthesiseWithModel, type ChatModel } from '../../domain/synthesis/model-synthesis.js';
+import { STARTER_PRINCIPLES } from '../../domain/constitution/starter.js';
+import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
+import type { PolicyText } from '../../domain/verify/questions.js';
+import type { Platform } from '../../platform/platform.js';
+import type { LazySolverPool } from '../../platform/solver/shared.js';
+import { constitutionInForce } from '../integrity/constitution-in-force.js';
+import { enforcedSetHooks } from '../integrity/enforced-set.js';
+import { PolicyStore } from '../integrity/policy-store.js';
+import type { VerificationGate } from '../integrity/verification-gate.js';
+import { candidateChecker } from './candidate-checker.js';
+import type { SynthesisMetrics } from './metrics.js';
+import type { RunStore, SubmittedPolicy, SynthesisRun } from './run-store.js';
+
+const asList = (policies: Readonly<Record<string, string>>): PolicyText[] =>
+  Object.entries(policies).map(([id, text]) => ({ id, text }));
+
+/** Worked examples for the prompt: starter principles next to the exact Cedar the compiler makes of them. */
+function examples(): { principle: PrincipleContent; policies: PolicyText[] }[] {
+  const compiled = starterPolicies();
+  return ['human-approval-for-high-risk-tools', 'restricted-data-needs-approval', 'withhold-unsafe-outputs'].map(
+    (key) => ({
+      principle: STARTER_PRINCIPLES.find((principle) => principle.key === key)!,
+      policies: [{ id: `${key}.1`, text: compiled[`${key}.1`]! }],
+    }),
+  );
+}
+
+class RunFailed extends Error {}
+
+/**
+ * One synthesis run, start to finish: each principle's policies from the compiler or the model, proven to implement
+ * the principle (the model's only after they are), then submitted to the policy store as drafts and taken through
+ * its verify step, to wait for a second person's approval. Policies already in force unchanged are not submitted.
+ */
+export class Synthesiser {
+  private readonly policies: PolicyStore;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly store: RunStore,
+    private readonly solver: LazySolverPool,
+    private readonly gate: VerificationGate,
+    private readonly model: ChatModel | null,
+    private readonly metrics: SynthesisMetrics,
+  ) {
+    this.policies = new PolicyStore(platform);
+  }
+
+  async run(run: SynthesisRun): Promise<void> {
+    const started = performance.now();
+    const report: Record<string, unknown> = { principles: {} };
+    const engine = run.engine === 'llm' && this.model === null ? 'compiler' : run.engine;
+    if (engine !== run.engine)
+      report['note'] = 'no LLM is configured (LLM_BASE_URL): the constraints were compiled instead';
+    try {
+      const inForce = await PolicyStore.activeTexts(this.platform.db);
+      const constitution = await constitutionInForce(this.platform.db);
+      const principles = this.constitutionWith(constitution?.principles ?? [], run.principles);
+      const candidates: PolicyText[] = [];
+      for (const principle of run.principles) {
+        const entry: Record<string, unknown> = { engine };
+        (report['principles'] as Record<string, unknown>)[principle.key] = entry;
+        // What this principle's new policies replace: the active ones with its ids, and none of anyone else's.
+        const rest = asList(inForce).filter(
+          (policy) => !policy.id.startsWith(`${principle.key}.`) && !candidates.some((c) => c.id === policy.id),
+        );
+        const check = candidateChecker(
+          this.solver,
+          { schema: GOVERNANCE_SCHEMA, rest: [...rest, ...candidates], principles },
+          (ok) => this.metrics.serviceCalls(ok),
+        );
+        let verified: PolicyText[];
+        if (engine === 'compiler') {
+          const compiled = this.compile(principle);
+          entry['compile_ms'] = compiled.ms;
+          await this.store.stage(run.id, 'verifying');
+          const checked = await check(principle, compiled.policies);
+          entry['verification'] = checked.report;
+          if (checked.verdict !== 'verified')
+            throw new RunFailed(
+              `${principle.key}: the compiled policies did not verify (${checked.verdict}): ${checked.diagnostics.map(diagnosticLine).join('; ')}`,
+            );
+          verified = compiled.policies;
+          this.metrics.attempts('compiler', 1);
+        } else {
+          const outcome = await synthesiseWithModel(
+            { principle, schema: GOVERNANCE_SCHEMA, inForce: rest, examples: examples() },
+            this.model!,
+            async (p, policies) => {
+              await this.store.stage(run.id, 'verifying');
+              return check(p, policies);
+            },
+            {
+              maxAttempts: this.platform.config.synthesisMaxAttempts,
+              generatedBy: 'llm',
+              onAttempt: (attempt) => this.store.recordAttempt(run.id, principle.key, attempt),
+            },
+          );
+          this.metrics.attempts('llm', outcome.attempts.length);
+          entry['attempts'] = outcome.attempts.length;
+          if (outcome.outcome === 'failed') throw new RunFailed(`${principle.key}: ${outcome.reason}`);
+          entry['verification'] = outcome.report;
+          verified = outcome.policies;
+        }
+        entry['policies'] = verified;
+        candidates.push(...verified);
+      }
+      // Policies of these principles the new set no longer has: an admin revokes them once the new set is in force.
+      const revocations = Object.keys(inForce).filter(
+        (id) => run.principles.some((p) => id.startsWith(`${p.key}.`)) && !candidates.some((c) => c.id === id),
+      );
+      if (revocations.length > 0) report['revocations_proposed'] = revocations;
+      const submitted = await this.submit(run, candidates, inForce);
+      report['duration_ms'] = Math.round(performance.now() - started);
+      const status = submitted.length === 0 ? 'active' : 'awaiting_approval';
+      await this.store.finish(run.id, {
+        status,
+        reason: submitted.length === 0 ? 'the policies in force already implement these principles' : null,
+        report,
+        policies: submitted,
+      });
+      this.metrics.finished(engine, status);
+    } catch (error) {
+      if (!(error instanceof RunFailed || error instanceof AppError)) throw error;
+      report['duration_ms'] = Math.round(performance.now() - started);
+      await this.store.finish(run.id, { status: 'failed', reason: error.message, report, policies: [] });
+      this.metrics.finished(engine, 'failed');
+    }
+  }
+
+  private compile(principle: PrincipleContent): { policies: CompiledPolicy[]; ms: number } {
+    const started = performance.now();
+    try {
+      const policies = compilePrinciples([principle], schemaShape(GOVERNANCE_SCHEMA));
+      return { policies, ms: Math.round((performance.now() - started) * 1000) / 1000 };
+    } catch (error) {
+      if (error instanceof UncompilableConstraints)
+        throw new RunFailed(`the constraints do not compile: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** The constitution in force with these principles in it (added, or replacing the version of the same key). */
+  private constitutionWith(inForce: readonly PrincipleContent[], principles: readonly PrincipleContent[]) {
+    const keys = new Set(principles.map((principle) => principle.key));
+    return [...inForce.filter((principle) => !keys.has(principle.key)), ...principles];
+  }
+
+  /** Drafts for every policy that differs from the version in force, each through the policy store's verify step. */
+  private async submit(
+    run: SynthesisRun,
+    candidates: readonly PolicyText[],
+    inForce: Readonly<Record<string, string>>,
+  ): Promise<SubmittedPolicy[]> {
+    const submitted: SubmittedPolicy[] = [];
+    const why =
+      run.amendment_id === null
+        ? `synthesis run ${run.id}`
+        : `synthesis run ${run.id} for amendment ${run.amendment_id}`;
+    for (const candidate of candidates) {
+      if (inForce[candidate.id] === candidate.text) continue;
+      const draft = await this.policies.submit(
+        { source: candidate.text, description: `Generated by ${why}` },
+        run.created_by,
+        'either',
+      );
+      await this.policies.apply(
+        'verify',
+        draft.policy_id,
+        run.created_by,
+        enforcedSetHooks(this.platform, this.gate, 'verify', run.created_by),
+      );
+      submitted.push({ policy_id: draft.policy_id, version: draft.version });
+    }
+    return submitted;
+  }
+}
