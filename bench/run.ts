@@ -10,6 +10,7 @@ import { SERVICE_NAMES } from '../src/platform/config.js';
 import { createScratchSchema } from '../test/support/postgres-schema.js';
 import { freePort, healthy, waitFor } from '../test/support/process.js';
 import { auditBenchmarks } from './audit.js';
+import { synthesisBenchmarks } from './synthesis.js';
 import { verifyBenchmarks } from './verify.js';
 import { inProcessDecisions } from './enforcement.js';
 
@@ -226,7 +227,7 @@ async function coldStart(): Promise<void> {
   );
 }
 
-// `npm run bench -- <section>` runs one section: enforcement, throughput, login, cold, audit, verify.
+// `npm run bench -- <section>` runs one section: enforcement, throughput, login, cold, audit, verify, synthesis.
 const only = process.argv[2];
 const wanted = (section: string) => only === undefined || only === section;
 if (wanted('enforcement')) inProcessDecisions();
@@ -238,3 +239,4 @@ if (wanted('login')) await healthUnderLoginLoad();
 if (wanted('cold')) await coldStart();
 if (wanted('audit')) await auditBenchmarks();
 if (wanted('verify')) await verifyBenchmarks();
+if (wanted('synthesis')) await synthesisBenchmarks();

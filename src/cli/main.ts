@@ -26,6 +26,7 @@ import { PolicyEngine } from '../domain/enforcement/engine.js';
 import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
 import { policiesFromSource } from '../domain/policy/policy-files.js';
 import { starterPolicies } from '../domain/synthesis/starter-bundle.js';
+import { DemoFailed, runDemo } from './demo.js';
 import { buildAndActivateBundle } from '../services/integrity/bundle-builder.js';
 import { signedByPlatformKey, verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
 import { VerificationGate } from '../services/integrity/verification-gate.js';
@@ -573,6 +574,33 @@ program
     console.log(
       `restored ${result.tables} tables from ${file}${result.movedAside === null ? '' : `; the previous data directory is kept at ${result.movedAside}`}`,
     );
+  });
+
+program
+  .command('demo')
+  .description(
+    'walk the governance loop on a running stack (acgs up): council, amendment, votes, synthesis, verification, second approval, enforcement, receipt',
+  )
+  .option('--admin-email <email>', 'the bootstrap admin (ACGS_ADMIN_EMAIL)')
+  .action(async (options: { adminEmail?: string }) => {
+    const config = configOrExit();
+    const password = process.env['ACGS_ADMIN_PASSWORD'];
+    if (password === undefined || password === '') {
+      console.error('set ACGS_ADMIN_PASSWORD to the admin password acgs up printed (or was started with)');
+      process.exit(2);
+    }
+    try {
+      await runDemo({
+        urls: config.serviceUrls,
+        adminEmail: options.adminEmail ?? config.bootstrapAdmin.email ?? 'admin@acgs.local',
+        adminPassword: password,
+        say: (line) => console.log(line),
+      });
+    } catch (error) {
+      if (!(error instanceof DemoFailed) && !(error instanceof TypeError)) throw error;
+      console.error(`demo stopped: ${error.message}${error instanceof TypeError ? ' (is acgs up running?)' : ''}`);
+      process.exitCode = 1;
+    }
   });
 
 program

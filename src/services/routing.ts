@@ -16,7 +16,7 @@ export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string
     '/api/v1/policy-reviews',
   ],
   fv: ['/api/v1/verify'],
-  gs: ['/api/v1/synthesis', '/api/v1/templates'],
+  gs: ['/api/v1/synthesize', '/api/v1/policy-management'],
   pgc: ['/api/v1/enforcement'],
 };
 

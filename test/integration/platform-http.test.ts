@@ -93,7 +93,8 @@ for (const backend of await backends()) {
       for (const path of ['/api/v1/verify/policy', '/api/v1/verify/impact', '/api/v1/verify/jobs/{id}'])
         assert.ok(fvDoc.paths[path], path);
       const gsDoc = (await apps['gs']!.inject({ method: 'GET', url: '/docs/json' })).json();
-      assert.deepEqual(Object.keys(gsDoc.paths).sort(), ['/', '/health', '/metrics']);
+      for (const path of ['/api/v1/synthesize/policy', '/api/v1/synthesize/runs/{id}', '/api/v1/synthesize/strategies'])
+        assert.ok(gsDoc.paths[path], path);
     });
 
     it('labels metrics with the route pattern, never the raw URL', async () => {

@@ -213,6 +213,23 @@ for (const backend of await backends()) {
       assert.match(malformed.reason, /could not be reached/);
     });
 
+    it("counts each strategy's first replies, as the attempts stored say, for Thompson sampling", async () => {
+      const stats = (await gs.inject({ method: 'GET', url: '/api/v1/synthesize/strategies', headers: author })).json();
+      const firsts = await env.platform.db.query<{ strategy: string; verdict: string }>(
+        `SELECT strategy, verdict FROM synthesis_attempts WHERE attempt = 1 AND verdict <> 'model_error'`,
+      );
+      assert.equal(
+        stats.items.reduce((sum: number, item: { trials: number }) => sum + item.trials, 0),
+        firsts.length,
+      );
+      for (const item of stats.items as { strategy: string; trials: number; first_attempt_verified: number }[]) {
+        const mine = firsts.filter((row) => row.strategy === item.strategy);
+        assert.equal(item.trials, mine.length);
+        assert.equal(item.first_attempt_verified, mine.filter((row) => row.verdict === 'verified').length);
+      }
+      assert.ok(firsts.length >= 6, 'the scripted runs above made first replies');
+    });
+
     it('refuses bad input with 4xx and queues nothing', async () => {
       const before = (await gs.inject({ method: 'GET', url: '/api/v1/synthesize/runs', headers: author })).json().items
         .length;

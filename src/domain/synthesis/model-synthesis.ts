@@ -4,6 +4,7 @@ import { candidatePolicies, cedarIn } from './candidate.js';
 import type { GeneratedBy } from './compiler.js';
 import { diagnosticLine, type Diagnostic } from './diagnostics.js';
 import { promptHash, repairPrompt, synthesisPrompt, type ChatMessage, type PromptInput } from './prompts.js';
+import type { PromptStrategy } from './strategies.js';
 
 export interface ChatReply {
   text: string;
@@ -39,6 +40,7 @@ export type AttemptVerdict = 'verified' | 'invalid' | 'rejected' | 'inconclusive
 
 export interface Attempt {
   attempt: number;
+  strategy: PromptStrategy;
   promptHash: string;
   model: string;
   temperature: number;
@@ -65,10 +67,16 @@ export async function synthesiseWithModel(
   input: PromptInput,
   model: ChatModel,
   check: CandidateChecker,
-  options: { maxAttempts: number; generatedBy: GeneratedBy; onAttempt?: (attempt: Attempt) => Promise<void> },
+  options: {
+    maxAttempts: number;
+    generatedBy: GeneratedBy;
+    strategy?: PromptStrategy;
+    onAttempt?: (attempt: Attempt) => Promise<void>;
+  },
 ): Promise<ModelSynthesis> {
   const attempts: Attempt[] = [];
-  let conversation = synthesisPrompt(input);
+  const strategy = options.strategy ?? 'rules-first';
+  let conversation = synthesisPrompt(input, strategy);
   let previous: string | null = null;
   const record = async (attempt: Attempt) => {
     attempts.push(attempt);
@@ -77,6 +85,7 @@ export async function synthesiseWithModel(
   for (let number = 1; number <= options.maxAttempts; number += 1) {
     const base = {
       attempt: number,
+      strategy,
       promptHash: promptHash(conversation),
       model: model.model,
       temperature: model.temperature,

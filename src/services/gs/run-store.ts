@@ -3,6 +3,7 @@ import type { PrincipleContent } from '../../domain/constitution/types.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
 import type { Attempt } from '../../domain/synthesis/model-synthesis.js';
+import { PROMPT_STRATEGIES, type PromptStrategy, type StrategyRecord } from '../../domain/synthesis/strategies.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
@@ -39,6 +40,7 @@ export interface SynthesisRun {
 export interface StoredAttempt {
   principle_key: string;
   attempt: number;
+  strategy: PromptStrategy;
   prompt_hash: string;
   model: string;
   temperature: number;
@@ -173,8 +175,8 @@ export class RunStore {
   async recordAttempt(runId: string, principleKey: string, attempt: Attempt): Promise<void> {
     await this.platform.db.query(
       `INSERT INTO synthesis_attempts (run_id, principle_key, attempt, prompt_hash, model, temperature, seed, prompt_tokens,
-                                       completion_tokens, latency_ms, output, diagnostics, verdict)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                       completion_tokens, latency_ms, output, diagnostics, verdict, strategy)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (run_id, principle_key, attempt) DO UPDATE SET
          prompt_hash = EXCLUDED.prompt_hash, output = EXCLUDED.output, diagnostics = EXCLUDED.diagnostics,
          verdict = EXCLUDED.verdict, prompt_tokens = EXCLUDED.prompt_tokens,
@@ -193,13 +195,14 @@ export class RunStore {
         attempt.output,
         JSON.stringify(attempt.diagnostics),
         attempt.verdict,
+        attempt.strategy,
       ],
     );
   }
 
   async attempts(runId: string): Promise<StoredAttempt[]> {
     const rows = await this.platform.db.query<Omit<StoredAttempt, 'created_at'> & { created_at: Date }>(
-      `SELECT principle_key, attempt, prompt_hash, model, temperature, seed, prompt_tokens, completion_tokens, latency_ms,
+      `SELECT principle_key, attempt, strategy, prompt_hash, model, temperature, seed, prompt_tokens, completion_tokens, latency_ms,
               output, diagnostics, verdict, created_at
          FROM synthesis_attempts WHERE run_id = $1 ORDER BY principle_key, attempt`,
       [runId],
@@ -209,6 +212,28 @@ export class RunStore {
       temperature: Number(row.temperature),
       created_at: row.created_at.toISOString(),
     }));
+  }
+
+  /**
+   * How each prompt strategy's first replies went. A first reply the model never gave (it could not be reached)
+   * says nothing about the strategy and is not counted.
+   */
+  async strategyRecords(): Promise<StrategyRecord[]> {
+    const rows = await this.platform.db.query<{
+      strategy: PromptStrategy;
+      trials: number;
+      valid: number;
+      verified: number;
+    }>(
+      `SELECT strategy, count(*)::int AS trials,
+              count(*) FILTER (WHERE verdict <> 'invalid')::int AS valid,
+              count(*) FILTER (WHERE verdict = 'verified')::int AS verified
+         FROM synthesis_attempts WHERE attempt = 1 AND verdict <> 'model_error' GROUP BY strategy`,
+    );
+    return PROMPT_STRATEGIES.map((strategy) => {
+      const row = rows.find((candidate) => candidate.strategy === strategy);
+      return { strategy, trials: row?.trials ?? 0, firstValid: row?.valid ?? 0, firstVerified: row?.verified ?? 0 };
+    });
   }
 
   /** Ends a run: awaiting approval of the policies it submitted, already active, or failed with its reason. */

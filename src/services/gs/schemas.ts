@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, OneOf, Time, Uuid } from '../../platform/http/schemas.js';
 import { PrincipleContentSchema, PrincipleContentView } from '../ac/schemas.js';
+import { PROMPT_STRATEGIES } from '../../domain/synthesis/strategies.js';
 import { ENGINES, RUN_STATUSES } from './run-store.js';
 
 export const SynthesizePolicyBody = Type.Object(
@@ -70,6 +71,7 @@ const AttemptView = Type.Object(
     output: Type.String(),
     diagnostics: Type.Array(Type.Unknown()),
     verdict: OneOf(['verified', 'invalid', 'rejected', 'inconclusive', 'model_error'] as const),
+    strategy: OneOf(PROMPT_STRATEGIES),
     created_at: Time,
   },
   { additionalProperties: false },
@@ -103,5 +105,26 @@ export const RunWithAttemptsView = Type.Object(
 );
 export const RunList = Type.Object(
   { items: Type.Array(RunView), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const StrategyList = Type.Object(
+  {
+    selection: Type.String(),
+    items: Type.Array(
+      Type.Object(
+        {
+          strategy: OneOf(PROMPT_STRATEGIES),
+          trials: Type.Integer({ description: 'First replies received with this strategy' }),
+          first_attempt_valid: Type.Integer({ description: 'Of those, replies that parsed and validated' }),
+          first_attempt_verified: Type.Integer({
+            description: 'Of those, replies kept: verified on the first attempt',
+          }),
+          posterior_mean: Type.Number({ description: 'Beta(1 + verified, 1 + not verified) mean' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import { schemaShape } from '../../domain/policy/schema-shape.js';
 import { compilePrinciples, UncompilableConstraints, type CompiledPolicy } from '../../domain/synthesis/compiler.js';
 import { diagnosticLine } from '../../domain/synthesis/diagnostics.js';
 import { synthesiseWithModel, type ChatModel } from '../../domain/synthesis/model-synthesis.js';
+import { chooseStrategy } from '../../domain/synthesis/strategies.js';
 import { STARTER_PRINCIPLES } from '../../domain/constitution/starter.js';
 import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
 import type { PolicyText } from '../../domain/verify/questions.js';
@@ -49,6 +50,7 @@ export class Synthesiser {
     private readonly gate: VerificationGate,
     private readonly model: ChatModel | null,
     private readonly metrics: SynthesisMetrics,
+    private readonly random: () => number = Math.random,
   ) {
     this.policies = new PolicyStore(platform);
   }
@@ -90,6 +92,8 @@ export class Synthesiser {
           verified = compiled.policies;
           this.metrics.attempts('compiler', 1);
         } else {
+          const strategy = chooseStrategy(await this.store.strategyRecords(), this.random);
+          entry['strategy'] = strategy;
           const outcome = await synthesiseWithModel(
             { principle, schema: GOVERNANCE_SCHEMA, inForce: rest, examples: examples() },
             this.model!,
@@ -100,6 +104,7 @@ export class Synthesiser {
             {
               maxAttempts: this.platform.config.synthesisMaxAttempts,
               generatedBy: 'llm',
+              strategy,
               onAttempt: (attempt) => this.store.recordAttempt(run.id, principle.key, attempt),
             },
           );

@@ -5,6 +5,7 @@ import { createdAtIdCursor } from '../../../domain/pagination.js';
 import { GOVERNANCE_SCHEMA } from '../../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../../domain/policy/schema-shape.js';
 import { compilePrinciples, UncompilableConstraints } from '../../../domain/synthesis/compiler.js';
+import { posteriorMean } from '../../../domain/synthesis/strategies.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
@@ -19,6 +20,7 @@ import {
   RunListQuery,
   RunView,
   RunWithAttemptsView,
+  StrategyList,
   SynthesizeConstitutionBody,
   SynthesizePolicyBody,
 } from '../schemas.js';
@@ -162,6 +164,29 @@ export function registerSynthesizeRoutes(
       });
       return { ...page, items: await Promise.all(page.items.map((run) => store.settle(run))) };
     },
+  );
+
+  app.get(
+    '/api/v1/synthesize/strategies',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['synthesis'],
+        summary: 'Prompt strategies and how their first replies went; LLM synthesis picks one by Thompson sampling',
+        response: { 200: StrategyList, ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({
+      selection:
+        'Thompson sampling: one draw per strategy from Beta(1 + first replies verified, 1 + first replies not verified); the highest is used',
+      items: (await store.strategyRecords()).map((record) => ({
+        strategy: record.strategy,
+        trials: record.trials,
+        first_attempt_valid: record.firstValid,
+        first_attempt_verified: record.firstVerified,
+        posterior_mean: posteriorMean(record),
+      })),
+    }),
   );
 
   app.get(
