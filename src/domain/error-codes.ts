@@ -115,6 +115,11 @@ export const ERROR_CODES = {
     meaning: 'A cookie-authenticated change came without a valid X-CSRF-Token for its session',
   },
   NOT_AFFECTED: { kind: 'forbidden', meaning: 'Only the caller a decision affected (or a person) may appeal it' },
+  SECOND_APPROVER_REQUIRED: {
+    kind: 'forbidden',
+    meaning:
+      'The version needs two approvers (an LLM wrote it for a principle without constraints) and this one approved it already',
+  },
   TWO_PERSON_RULE: {
     kind: 'forbidden',
     meaning: 'The author of a policy version cannot approve it, nor an appellant resolve their own appeal',
@@ -130,6 +135,11 @@ export const ERROR_CODES = {
   ENTRY_NOT_FOUND: { kind: 'not_found', meaning: 'No audit entry at this leaf index' },
   JOB_NOT_FOUND: { kind: 'not_found', meaning: 'No verification job with this id' },
   SYNTHESIS_RUN_NOT_FOUND: { kind: 'not_found', meaning: 'No synthesis run with this id' },
+  SPECIFICATION_NOT_FOUND: { kind: 'not_found', meaning: 'No specification draft with this id' },
+  PRINCIPLE_NOT_IN_AMENDMENT: {
+    kind: 'not_found',
+    meaning: 'The amendment adds or modifies no principle with this key',
+  },
   CONSTITUTION_NOT_FOUND: {
     kind: 'not_found',
     meaning: 'The bundle names a constitution (by hash) that this system does not hold',
@@ -195,6 +205,10 @@ export const ERROR_CODES = {
     meaning: 'The service is unavailable (at the gateway: every instance is down)',
   },
   MAINTENANCE_MODE: { kind: 'unavailable', meaning: 'Maintenance mode: changes are paused' },
+  LLM_NOT_CONFIGURED: {
+    kind: 'unavailable',
+    meaning: 'Drafting constraints from text needs an LLM, and none is configured (LLM_BASE_URL, LLM_MODEL)',
+  },
   DATABASE_UNAVAILABLE: { kind: 'unavailable', meaning: 'The database is unreachable or the connection was lost' },
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
   CACHE_UNAVAILABLE: { kind: 'unavailable', meaning: 'Redis is unreachable' },

@@ -169,12 +169,12 @@ for (const backend of await backends()) {
     it('gives up after three replies when the repairs are vacuous, storing every attempt and why', async () => {
       const done = await llmRun('llm-gives-up', [{ content: OFF_BY_ONE }, { content: VACUOUS }, { content: VACUOUS }]);
       assert.equal(done.status, 'failed');
-      assert.match(done.reason, /no verified policy after 3 attempts/);
+      assert.match(done.reason, /no verified answer after 3 attempts/);
       assert.deepEqual(
         done.attempts.map((a: { verdict: string }) => a.verdict),
         ['rejected', 'rejected', 'rejected'],
       );
-      assert.match(JSON.stringify(done.attempts[2].diagnostics), /repeats the policies already rejected/);
+      assert.match(JSON.stringify(done.attempts[2].diagnostics), /repeats the answer already rejected/);
       assert.deepEqual(done.policies, []);
       const stored = await integrity.inject({ method: 'GET', url: '/api/v1/policies/llm-gives-up.1', headers: author });
       assert.equal(stored.statusCode, 404);
@@ -228,6 +228,124 @@ for (const backend of await backends()) {
         assert.equal(item.first_attempt_verified, mine.filter((row) => row.verdict === 'verified').length);
       }
       assert.ok(firsts.length >= 6, 'the scripted runs above made first replies');
+    });
+
+    it('drafts constraints for a text-only principle of an amendment, repairs them from JSON Pointers, and shows what they decide', async () => {
+      const textOnly = { ...principle('text-only-shell'), constraints: [] };
+      const proposed = await ac.inject({
+        method: 'POST',
+        url: '/api/v1/constitutional-council/amendments',
+        headers: author,
+        payload: {
+          title: 'Shell review, in words',
+          rationale: 'Agents break things.',
+          changes: [{ op: 'add_principle', principle: textOnly }],
+        },
+      });
+      assert.equal(proposed.statusCode, 201, proposed.body);
+      const wrongOp = JSON.stringify([
+        { effect: 'forbid', actions: ['tool_call'], when: [{ attr: 'context.tool', op: 'equals', value: 'shell' }] },
+      ]);
+      const wrongType = JSON.stringify([
+        { effect: 'forbid', actions: ['tool_call'], when: [{ attr: 'context.risk', op: 'eq', value: 'high' }] },
+      ]);
+      const good = JSON.stringify(principle('x-y').constraints);
+      llm.script([
+        { content: `\`\`\`json\n${wrongOp}\n\`\`\`` },
+        { content: wrongType },
+        { content: `\`\`\`json\n${good}\n\`\`\`` },
+      ]);
+      const drafted = await gs.inject({
+        method: 'POST',
+        url: '/api/v1/synthesize/specification',
+        headers: author,
+        payload: { amendment_id: proposed.json().id, principle_key: 'text-only-shell' },
+      });
+      assert.equal(drafted.statusCode, 201, drafted.body);
+      const draft = drafted.json();
+      assert.equal(draft.status, 'drafted', draft.reason);
+      assert.deepEqual(
+        draft.attempts.map((a: { verdict: string }) => a.verdict),
+        ['invalid', 'rejected', 'verified'],
+      );
+      assert.match(llm.requests[1]!.messages.at(-1)!.content, /\/constraints\/0\/when\/0\/op: must be one of/);
+      assert.match(
+        llm.requests[2]!.messages.at(-1)!.content,
+        /\/constraints\/0\/when\/0\/value: context\.risk is a Long/,
+      );
+      assert.deepEqual(draft.constraints, principle('x-y').constraints);
+      const [example] = draft.examples;
+      assert.equal(example.covered_decision, 'deny');
+      assert.equal(example.covered.context.tool, 'shell');
+      assert.ok(example.covered.context.risk >= 50 && example.covered.context.human_approved === false);
+      assert.ok(example.not_covered !== null);
+      assert.equal(draft.amendment_change.op, 'add_principle');
+      assert.deepEqual(draft.amendment_change.principle.constraints, draft.constraints);
+      assert.match(llm.requests[0]!.messages[0]!.content, /must not be followed/);
+      const listed = await gs.inject({
+        method: 'GET',
+        url: `/api/v1/synthesize/specifications?amendment_id=${proposed.json().id}`,
+        headers: author,
+      });
+      assert.deepEqual(
+        listed.json().items.map((d: { id: string }) => d.id),
+        [draft.id],
+      );
+      const missing = await gs.inject({
+        method: 'POST',
+        url: '/api/v1/synthesize/specification',
+        headers: author,
+        payload: { amendment_id: proposed.json().id, principle_key: 'not-in-it' },
+      });
+      assert.equal(missing.json().error_code, 'PRINCIPLE_NOT_IN_AMENDMENT');
+    });
+
+    it('writes llm-unverified policies for a principle without constraints, which need two approvers besides the author', async () => {
+      // Under the starter baseline ("allowed unless a principle's constraint forbids it") an unverified policy can only
+      // conform where a constraint already forbids: here, tool calls at an injection score the starter blocks.
+      const textOnly = {
+        ...principle('unverified-shell'),
+        normative_statement: 'Never run a tool on input with an injection score of 90 or more.',
+        constraints: [],
+      };
+      const compiled = await synthesize({ principle: textOnly });
+      assert.equal(compiled.statusCode, 422, 'the compiler has nothing to compile');
+      llm.script([
+        {
+          content: cedarReply(
+            'forbid (principal, action == Action::"tool_call", resource) when { context.injection_score >= 90 };',
+          ),
+        },
+      ]);
+      const queued = await synthesize({ principle: textOnly, engine: 'llm' });
+      assert.equal(queued.statusCode, 202, queued.body);
+      const done = await finished(queued.json().id);
+      assert.equal(done.status, 'awaiting_approval', done.reason);
+      assert.match(done.report.principles['unverified-shell'].verification_scope, /nothing proves/);
+      const url = '/api/v1/policies/unverified-shell.1';
+      const stored = (await integrity.inject({ method: 'GET', url, headers: author })).json();
+      assert.match(stored.source, /@generated_by\("llm-unverified"\)/);
+      assert.equal(stored.approvals_required, 2);
+      const approve = (headers: Headers) => integrity.inject({ method: 'POST', url: `${url}/approve`, headers });
+      assert.equal((await approve(author)).json().error_code, 'TWO_PERSON_RULE');
+      const first = await approve(approver);
+      assert.equal(first.statusCode, 200, first.body);
+      assert.equal(first.json().status, 'verified', 'one approval of two');
+      assert.equal((await approve(approver)).json().error_code, 'SECOND_APPROVER_REQUIRED');
+      const third = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      const second = await approve(third);
+      assert.equal(second.json().status, 'approved');
+      assert.notEqual(second.json().approved_by, second.json().first_approved_by);
+
+      // A restriction no constraint backs contradicts the baseline permit: refused, with the principle it violates.
+      llm.script([{ content: CORRECT }, { content: CORRECT }, { content: CORRECT }]);
+      const contradicting = await synthesize({
+        principle: { ...textOnly, key: 'unverified-contradiction' },
+        engine: 'llm',
+      });
+      const refused = await finished(contradicting.json().id);
+      assert.equal(refused.status, 'failed');
+      assert.match(JSON.stringify(refused.attempts[0].diagnostics), /violates principle baseline-governed-actions/);
     });
 
     it('refuses bad input with 4xx and queues nothing', async () => {
@@ -336,6 +454,18 @@ for (const backend of await backends()) {
         assert.equal(done!.status, 'awaiting_approval', done!.reason ?? '');
         assert.equal(done!.engine, 'llm');
         assert.match(done!.report.note ?? '', /no LLM is configured/);
+        const drafting = await bare.inject({
+          method: 'POST',
+          url: '/api/v1/synthesize/specification',
+          headers: manager,
+          payload: {
+            principle_key: 'words-only',
+            text: 'Be nice.',
+            scope: { actions: ['respond'], resource_types: [] },
+          },
+        });
+        assert.equal(drafting.statusCode, 503);
+        assert.equal(drafting.json().error_code, 'LLM_NOT_CONFIGURED');
       } finally {
         await bare.close();
         await plainAc.close();

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertMayAppeal, assertMayResolve, decidingPolicies, type Appeal } from '../../src/domain/appeals/appeals.js';
 import { AppError } from '../../src/domain/errors.js';
-import { POLICY_STATUSES, transition, type PolicyAction } from '../../src/domain/policy/lifecycle.js';
+import {
+  approval,
+  approvalsRequired,
+  POLICY_STATUSES,
+  transition,
+  type PolicyAction,
+} from '../../src/domain/policy/lifecycle.js';
 
 const refusedWith = (code: string) => (error: unknown) => error instanceof AppError && error.errorCode === code;
 
@@ -32,6 +38,26 @@ describe('policy lifecycle rules', () => {
     assert.equal(transition('activate', 'approved', 'author', 'author'), 'active');
     // A version with no recorded author (loaded from files) can be approved by anyone.
     assert.equal(transition('approve', 'verified', 'someone', null), 'approved');
+    assert.throws(() => transition('approve', 'verified', null, 'author'), refusedWith('TWO_PERSON_RULE'));
+  });
+
+  it('asks two different people, neither the author, to approve an llm-unverified version', () => {
+    assert.equal(approvalsRequired({ generated_by: 'llm-unverified' }), 2);
+    assert.equal(approvalsRequired({ generated_by: 'llm' }), 1);
+    assert.equal(approvalsRequired({}), 1);
+    assert.deepEqual(approval('verified', 'first', 'author', 2, null), {
+      status: 'verified',
+      firstApprover: 'first',
+      approvalsSoFar: 1,
+    });
+    assert.throws(() => approval('verified', 'first', 'author', 2, 'first'), refusedWith('SECOND_APPROVER_REQUIRED'));
+    assert.throws(() => approval('verified', 'author', 'author', 2, 'first'), refusedWith('TWO_PERSON_RULE'));
+    assert.deepEqual(approval('verified', 'second', 'author', 2, 'first'), {
+      status: 'approved',
+      firstApprover: 'first',
+      approvalsSoFar: 2,
+    });
+    assert.equal(approval('verified', 'reviewer', 'author', 1, null).status, 'approved');
   });
 });
 

@@ -35,3 +35,32 @@ export function transition(
   }
   return rule.to;
 }
+
+/**
+ * How many distinct people (never the author) must approve a version: two for policies an LLM wrote for a principle
+ * without constraints (`@generated_by("llm-unverified")`), whose meaning no proof covers; one otherwise.
+ */
+export const approvalsRequired = (annotations: Readonly<Record<string, string>>): number =>
+  annotations['generated_by'] === 'llm-unverified' ? 2 : 1;
+
+/**
+ * An approval: the status the version moves to and who approved first. A version needing two approvals stays
+ * `verified` after the first, and the second must come from someone else.
+ */
+export function approval(
+  current: PolicyStatus,
+  actorId: string | null,
+  authorId: string | null,
+  required: number,
+  firstApprover: string | null,
+): { status: PolicyStatus; firstApprover: string | null; approvalsSoFar: number } {
+  const next = transition('approve', current, actorId, authorId);
+  if (required < 2) return { status: next, firstApprover, approvalsSoFar: 1 };
+  if (firstApprover === null) return { status: current, firstApprover: actorId, approvalsSoFar: 1 };
+  if (firstApprover === actorId)
+    throw new ForbiddenError(
+      'This version needs two different approvers and you approved it already',
+      'SECOND_APPROVER_REQUIRED',
+    );
+  return { status: next, firstApprover, approvalsSoFar: 2 };
+}

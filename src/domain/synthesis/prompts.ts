@@ -36,7 +36,7 @@ const CEDAR_RULES = `Rules for the Cedar you write:
 - The policies must validate in strict mode against the schema given.`;
 
 /** Untrusted text as inert JSON data: `<` is escaped so nothing inside can close the delimiter around it. */
-const asData = (value: unknown) => JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
+export const asData = (value: unknown) => JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
 
 function principleBlock(principle: PrincipleContent): string {
   return `<principle>\n${asData(principle)}\n</principle>`;

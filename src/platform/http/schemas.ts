@@ -35,3 +35,21 @@ export const OneOf = <T extends string>(values: readonly T[], options: { descrip
   );
 export const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const Uuid = Type.String({ format: 'uuid' });
+
+const EntitySchema = Type.Object(
+  { type: Type.String(), id: Type.String(), attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  { additionalProperties: false },
+);
+/** A concrete request as the verifier and synthesis show it (a counterexample, an example). */
+export const ConcreteRequest = Type.Object(
+  {
+    principal: EntitySchema,
+    action: Type.String(),
+    resource: EntitySchema,
+    context: Type.Record(Type.String(), Type.Unknown()),
+  },
+  {
+    additionalProperties: false,
+    description: 'A concrete request (Longs within ±(2^53−1)), as POST /api/v1/enforcement/evaluate takes it',
+  },
+);

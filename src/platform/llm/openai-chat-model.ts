@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ChatModel, ChatReply } from '../../domain/synthesis/model-synthesis.js';
+import type { ChatModel, ChatReply } from '../../domain/synthesis/chat-model.js';
 import type { ChatMessage } from '../../domain/synthesis/prompts.js';
 import type { Config } from '../config.js';
 

@@ -1,5 +1,5 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
-import { Nullable, OneOf } from '../../platform/http/schemas.js';
+import { ConcreteRequest, Nullable, OneOf } from '../../platform/http/schemas.js';
 
 // What each kind of verification job reports, so /docs/json describes it field by field. Fields added after a kind
 // first shipped are optional: reports stored by an earlier version are still served as they were written.
@@ -12,11 +12,7 @@ const Count = Type.Integer({ minimum: 0 });
 const Counts = Type.Record(Type.String(), Count);
 
 const Verdict = OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const);
-const Entity = closed({ type: Str, id: Str, attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
-const Request = closed(
-  { principal: Entity, action: Str, resource: Entity, context: Type.Record(Type.String(), Type.Unknown()) },
-  'A concrete request (Longs within ±(2^53−1)), as POST /api/v1/enforcement/evaluate takes it',
-);
+const Request = ConcreteRequest;
 const Replayed = closed(
   { decision: OneOf(['allow', 'deny'] as const), determining: Strings, errors: Strings },
   'How Cedar decided the request, with PGC’s rule that an erroring policy denies',

@@ -71,7 +71,9 @@ export function candidateChecker(
     let inconclusive = false;
     const metadata = new Map(candidates.map((policy) => [policy.id, policyMetadata(policy.text)]));
     const specification = constitutionPolicies([principle]);
-    for (const effect of ['forbid', 'permit'] as const) {
+    // A principle without constraints has no meaning to prove the policies against: they are only checked to fit the
+    // constitution and to be sound policies, and are marked llm-unverified for two approvers to judge.
+    for (const effect of principle.constraints.length === 0 ? [] : (['forbid', 'permit'] as const)) {
       const constraints = principle.constraints.filter((constraint) => constraint.effect === effect);
       const mine = candidates.filter((policy) => metadata.get(policy.id)!.effect === effect);
       const wanted = specification.filter((_, index) => principle.constraints[index]!.effect === effect);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, OneOf, Time, Uuid } from '../../platform/http/schemas.js';
+import { ConcreteRequest, Nullable, OneOf, Time, Uuid } from '../../platform/http/schemas.js';
 import { PrincipleContentSchema, PrincipleContentView } from '../ac/schemas.js';
 import { PROMPT_STRATEGIES } from '../../domain/synthesis/strategies.js';
 import { ENGINES, RUN_STATUSES } from './run-store.js';
@@ -128,3 +128,79 @@ export const StrategyList = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const ScopeSchema = Type.Object(
+  {
+    actions: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), {
+      minItems: 1,
+      maxItems: 50,
+      uniqueItems: true,
+    }),
+    resource_types: Type.Array(Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), { maxItems: 50, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const SpecificationBody = Type.Object(
+  {
+    amendment_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Draft for a principle this amendment adds or modifies' }),
+    ),
+    principle_key: Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', minLength: 2, maxLength: 80 }),
+    text: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 8000,
+        description: 'The principle in words (default: from the amendment)',
+      }),
+    ),
+    scope: Type.Optional({ ...ScopeSchema, description: 'Default: the principle’s scope in the amendment' }),
+  },
+  { additionalProperties: false },
+);
+
+export const SpecificationView = Type.Object(
+  {
+    id: Uuid,
+    amendment_id: Nullable(Uuid),
+    principle_key: Type.String(),
+    text: Type.String(),
+    scope: ScopeSchema,
+    status: OneOf(['drafted', 'failed'] as const),
+    reason: Nullable(Type.String()),
+    constraints: Nullable(Type.Array(Type.Unknown())),
+    examples: Nullable(
+      Type.Array(
+        Type.Object(
+          {
+            constraint: Type.Integer(),
+            covered_decision: OneOf(['deny', 'allow'] as const),
+            covered: Nullable(ConcreteRequest),
+            not_covered: Nullable(ConcreteRequest),
+            detail: Nullable(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    attempts: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    created_by: Nullable(Uuid),
+    created_at: Time,
+    amendment_change: Nullable(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          'The change to propose so the council votes on these constraints (an amendment is not edited once proposed)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SpecificationListQuery = Type.Object(
+  {
+    amendment_id: Type.Optional(Type.String({ format: 'uuid' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export const SpecificationList = Type.Object({ items: Type.Array(SpecificationView) }, { additionalProperties: false });

@@ -4,7 +4,8 @@ import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../domain/policy/schema-shape.js';
 import { compilePrinciples, UncompilableConstraints, type CompiledPolicy } from '../../domain/synthesis/compiler.js';
 import { diagnosticLine } from '../../domain/synthesis/diagnostics.js';
-import { synthesiseWithModel, type ChatModel } from '../../domain/synthesis/model-synthesis.js';
+import type { ChatModel } from '../../domain/synthesis/chat-model.js';
+import { synthesiseWithModel } from '../../domain/synthesis/model-synthesis.js';
 import { chooseStrategy } from '../../domain/synthesis/strategies.js';
 import { STARTER_PRINCIPLES } from '../../domain/constitution/starter.js';
 import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
@@ -94,6 +95,9 @@ export class Synthesiser {
         } else {
           const strategy = chooseStrategy(await this.store.strategyRecords(), this.random);
           entry['strategy'] = strategy;
+          if (principle.constraints.length === 0)
+            entry['verification_scope'] =
+              'the principle has no constraints: the policies were validated, checked against the constitution in force and for soundness, but nothing proves they mean what its text says; they carry @generated_by("llm-unverified") and need two approvers';
           const outcome = await synthesiseWithModel(
             { principle, schema: GOVERNANCE_SCHEMA, inForce: rest, examples: examples() },
             this.model!,
@@ -103,7 +107,7 @@ export class Synthesiser {
             },
             {
               maxAttempts: this.platform.config.synthesisMaxAttempts,
-              generatedBy: 'llm',
+              generatedBy: principle.constraints.length === 0 ? 'llm-unverified' : 'llm',
               strategy,
               onAttempt: (attempt) => this.store.recordAttempt(run.id, principle.key, attempt),
             },

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { principleKeys, validatePolicies, type PolicyProblem } from '../../domain/policy/cedar.js';
+import { policyMetadata, principleKeys, validatePolicies, type PolicyProblem } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
-import { transition, type PolicyAction, type PolicyStatus } from '../../domain/policy/lifecycle.js';
+import {
+  approval,
+  approvalsRequired,
+  transition,
+  type PolicyAction,
+  type PolicyStatus,
+} from '../../domain/policy/lifecycle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
@@ -23,6 +29,9 @@ export interface PolicyVersion {
   verification_report: unknown;
   approved_by: string | null;
   approved_at: string | null;
+  /** 2 for `@generated_by("llm-unverified")`: approved only once two people (neither the author) have approved. */
+  approvals_required: number;
+  first_approved_by: string | null;
   activated_at: string | null;
   /** When this version stopped being enforced (superseded or revoked). */
   retired_at: string | null;
@@ -38,6 +47,7 @@ interface PolicyRow extends Omit<PolicyVersion, 'created_at' | 'approved_at' | '
 const toVersion = (row: PolicyRow): PolicyVersion => ({
   ...row,
   version: Number(row.version),
+  approvals_required: Number(row.approvals_required),
   created_at: row.created_at.toISOString(),
   approved_at: isoOrNull(row.approved_at),
   activated_at: isoOrNull(row.activated_at),
@@ -99,6 +109,7 @@ export class PolicyStore {
     pathId?: string,
   ): Promise<PolicyVersion> {
     const { policyId, text, principles } = parseSinglePolicy(input.source);
+    const required = approvalsRequired(policyMetadata(text).annotations);
     if (pathId !== undefined && pathId !== policyId)
       throw new ValidationError(`the policy's @id is "${policyId}", not "${pathId}"`, 'POLICY_ID_MISMATCH');
     const contentHash = createHash('sha256').update(text, 'utf8').digest('hex');
@@ -115,8 +126,8 @@ export class PolicyStore {
       const version = (latest === undefined ? 0 : Number(latest.version)) + 1;
       const row = (
         await tx.query<PolicyRow>(
-          `INSERT INTO policies (id, policy_id, version, name, description, source, principle_keys, status, content_hash, author)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9) RETURNING *`,
+          `INSERT INTO policies (id, policy_id, version, name, description, source, principle_keys, status, content_hash, author, approvals_required)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $10) RETURNING *`,
           [
             randomUUID(),
             policyId,
@@ -127,6 +138,7 @@ export class PolicyStore {
             principles,
             contentHash,
             authorId,
+            required,
           ],
         )
       )[0]!;
@@ -190,7 +202,11 @@ export class PolicyStore {
       if (action === 'activate' || action === 'revoke') await enforcedSet.lock(tx);
       const latest = (await tx.query<PolicyRow>(`${latestQuery} FOR UPDATE`, [policyId]))[0];
       if (latest === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
-      const next = transition(action, latest.status, actorId, latest.author);
+      const approved =
+        action === 'approve'
+          ? approval(latest.status, actorId, latest.author, Number(latest.approvals_required), latest.first_approved_by)
+          : null;
+      const next = approved?.status ?? transition(action, latest.status, actorId, latest.author);
       const report =
         action === 'verify'
           ? JSON.stringify({
@@ -210,16 +226,24 @@ export class PolicyStore {
         await tx.query<PolicyRow>(
           `UPDATE policies SET status = $2,
                 verification_report = COALESCE($3::jsonb, verification_report),
-                approved_by = CASE WHEN $4 THEN $5::uuid ELSE approved_by END,
-                approved_at = CASE WHEN $4 THEN now() ELSE approved_at END,
+                approved_by = CASE WHEN $4 AND $2 = 'approved' THEN $5::uuid ELSE approved_by END,
+                approved_at = CASE WHEN $4 AND $2 = 'approved' THEN now() ELSE approved_at END,
+                first_approved_by = CASE WHEN $4 THEN $6::uuid ELSE first_approved_by END,
                 activated_at = CASE WHEN $2 = 'active' THEN now() ELSE activated_at END,
                 retired_at = CASE WHEN $2 = 'revoked' THEN now() ELSE retired_at END
           WHERE id = $1 RETURNING *`,
-          [latest.id, next, report, action === 'approve', actorId],
+          [latest.id, next, report, action === 'approve', actorId, approved?.firstApprover ?? null],
         )
       )[0]!;
       await this.platform.audit.record(
-        { userId: actorId, action: `policy.${AUDITED_AS[action]}`, resource: `policy:${policyId}:${row.version}` },
+        {
+          userId: actorId,
+          action: `policy.${AUDITED_AS[action]}`,
+          resource: `policy:${policyId}:${row.version}`,
+          ...(approved === null || Number(latest.approvals_required) < 2
+            ? {}
+            : { details: { approval: approved.approvalsSoFar, of: Number(latest.approvals_required) } }),
+        },
         tx,
       );
       if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await enforcedSet.rebuild(tx);

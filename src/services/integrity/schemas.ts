@@ -63,6 +63,11 @@ export const PolicyVersionView = Type.Object(
     verification_report: Type.Unknown({ description: 'What the verify step found (null before it ran)' }),
     approved_by: Nullable(Type.String({ format: 'uuid' })),
     approved_at: Nullable(Time),
+    approvals_required: Type.Integer({
+      minimum: 1,
+      description: '2 for @generated_by("llm-unverified"): two people other than the author must approve',
+    }),
+    first_approved_by: Nullable(Type.String({ format: 'uuid' })),
     activated_at: Nullable(Time),
     retired_at: Nullable(Time),
   },

@@ -28,12 +28,15 @@ import {
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const EDITORS = ['admin', 'policy_manager'] as const;
 
-/** Refuses principles whose constraints cannot be compiled or verified: 422 naming each by principle and pointer. */
-function mustCompile(principles: readonly PrincipleContent[]): void {
+/**
+ * Refuses principles whose constraints cannot be compiled or verified: 422 naming each by principle and pointer. A
+ * principle without constraints can only be written by an LLM from its text (`textOnly`), as an unverified policy.
+ */
+function mustCompile(principles: readonly PrincipleContent[], textOnly: boolean): void {
   const empty = principles.filter((principle) => principle.constraints.length === 0);
-  if (empty.length > 0)
+  if (empty.length > 0 && !textOnly)
     throw new UnprocessableError(
-      `${empty.map((p) => p.key).join(', ')}: no constraints to synthesise from (a principle without constraints is never auto-enforced)`,
+      `${empty.map((p) => p.key).join(', ')}: no constraints to compile (draft them with POST /api/v1/synthesize/specification, or use engine llm with an LLM configured: its policies are then unverified and need two approvers)`,
       'CONSTRAINTS_NOT_COMPILABLE',
     );
   try {
@@ -52,6 +55,7 @@ export function registerSynthesizeRoutes(
   store: RunStore,
   runner: SynthesisRunner,
   solver: LazySolverPool,
+  llmConfigured: boolean,
 ): void {
   const constitutions = new SqlConstitutionStore(platform.db, platform.audit);
 
@@ -89,7 +93,7 @@ export function registerSynthesizeRoutes(
           );
         principles = keys!.map((key) => byKey.get(key)!);
       }
-      mustCompile(principles);
+      mustCompile(principles, engine === 'llm' && llmConfigured);
       const run = await store.create({
         engine,
         principles,

@@ -1,0 +1,164 @@
+import type { PrincipleContent } from '../../../domain/constitution/types.js';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../../domain/errors.js';
+import { GOVERNANCE_SCHEMA } from '../../../domain/policy/governance-schema.js';
+import { schemaShape } from '../../../domain/policy/schema-shape.js';
+import type { ChatModel } from '../../../domain/synthesis/chat-model.js';
+import { draftConstraints } from '../../../domain/synthesis/specification-drafting.js';
+import { principalOf } from '../../../platform/http/access.js';
+import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { LazySolverPool } from '../../../platform/solver/shared.js';
+import { SqlConstitutionStore } from '../../ac/sql-store.js';
+import { draftExamples } from '../draft-examples.js';
+import { SpecificationList, SpecificationListQuery, SpecificationBody, SpecificationView } from '../schemas.js';
+import type { SpecificationDraft, SpecificationStore } from '../specification-store.js';
+
+const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
+const DRAFTERS = ['admin', 'policy_manager', 'council_member'] as const;
+
+/** What to propose so the council votes on the drafted constraints: the amendment's principle with them in it. */
+function amendmentChange(
+  draft: SpecificationDraft,
+  principle: PrincipleContent | null,
+): Record<string, unknown> | null {
+  if (draft.constraints === null) return null;
+  if (principle === null)
+    return { op: 'modify_principle', key: draft.principle_key, changes: { constraints: draft.constraints } };
+  return { op: 'add_principle', principle: { ...principle, constraints: draft.constraints } };
+}
+
+/**
+ * Specification drafting: a principle written only in words gets LLM-drafted constraints, checked for form and
+ * types, shown with a request each would decide and one it would not. A proposal for the council — nothing here
+ * changes the constitution or what is enforced.
+ */
+export function registerSpecificationRoutes(
+  app: ServiceApp,
+  { platform }: ServiceContext,
+  store: SpecificationStore,
+  model: ChatModel | null,
+  solver: LazySolverPool,
+): void {
+  const constitutions = new SqlConstitutionStore(platform.db, platform.audit);
+
+  /** The principle an amendment adds (in full), or null when it modifies one (the change holds only the fields). */
+  async function fromAmendment(amendmentId: string, key: string) {
+    const amendment = await constitutions.findAmendment(amendmentId);
+    if (amendment === null) throw new NotFoundError('No amendment with this id', 'AMENDMENT_NOT_FOUND');
+    for (const change of amendment.changes) {
+      if (change.op === 'add_principle' && change.principle.key === key) return { principle: change.principle };
+      if (change.op === 'modify_principle' && change.key === key) {
+        const current = (await constitutions.currentVersion())?.document.principles.find((p) => p.key === key);
+        if (current === undefined) break;
+        return { principle: null, merged: { ...current, ...change.changes } as PrincipleContent };
+      }
+    }
+    throw new NotFoundError(
+      `amendment ${amendmentId} adds or modifies no principle "${key}"`,
+      'PRINCIPLE_NOT_IN_AMENDMENT',
+    );
+  }
+
+  const view = async (draft: SpecificationDraft) => {
+    const added =
+      draft.amendment_id === null
+        ? null
+        : await fromAmendment(draft.amendment_id, draft.principle_key).catch(() => null);
+    return { ...draft, amendment_change: amendmentChange(draft, added?.principle ?? null) };
+  };
+
+  app.post(
+    '/api/v1/synthesize/specification',
+    {
+      config: { access: DRAFTERS },
+      schema: {
+        tags: ['synthesis'],
+        summary:
+          'Draft constraints for a principle given in words (from an amendment, or text and scope): a proposal for the council, with a request each constraint decides and one it does not',
+        body: SpecificationBody,
+        response: { 201: SpecificationView, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      let text = body.text;
+      let scope = body.scope;
+      if (body.amendment_id !== undefined) {
+        const found = await fromAmendment(body.amendment_id, body.principle_key);
+        const principle = found.principle ?? found.merged!;
+        text ??= `${principle.normative_statement}\n\n${principle.description}`.trim();
+        scope ??= principle.scope;
+      }
+      if (text === undefined || scope === undefined) throw new ValidationError('give amendment_id, or text and scope');
+      if (model === null)
+        throw new ServiceUnavailableError(
+          'Drafting constraints from text needs an LLM: set LLM_BASE_URL and LLM_MODEL',
+          'LLM_NOT_CONFIGURED',
+          60,
+        );
+      const outcome = await draftConstraints(
+        { key: body.principle_key, text, scope, schema: GOVERNANCE_SCHEMA },
+        model,
+        schemaShape(GOVERNANCE_SCHEMA),
+        { maxAttempts: platform.config.synthesisMaxAttempts },
+      );
+      const constraints = outcome.outcome === 'verified' ? outcome.value : null;
+      const draft = await store.create({
+        amendment_id: body.amendment_id ?? null,
+        principle_key: body.principle_key,
+        text,
+        scope,
+        status: constraints === null ? 'failed' : 'drafted',
+        reason: outcome.outcome === 'failed' ? outcome.reason : null,
+        constraints,
+        examples: constraints === null ? null : await draftExamples(solver, GOVERNANCE_SCHEMA, constraints),
+        attempts: outcome.attempts.map(
+          ({ attempt, model: name, promptTokens, completionTokens, latencyMs, output, diagnostics, verdict }) => ({
+            attempt,
+            model: name,
+            promptTokens,
+            completionTokens,
+            latencyMs: Math.round(latencyMs),
+            output,
+            diagnostics,
+            verdict,
+          }),
+        ),
+        created_by: principalOf(request).userId,
+      });
+      return reply.status(201).send(await view(draft));
+    },
+  );
+
+  app.get(
+    '/api/v1/synthesize/specifications',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['synthesis'],
+        summary: 'Specification drafts, newest first (filter by amendment)',
+        querystring: SpecificationListQuery,
+        response: { 200: SpecificationList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({
+      items: await Promise.all(
+        (await store.list(request.query.amendment_id ?? null, request.query.limit ?? 50)).map(view),
+      ),
+    }),
+  );
+
+  app.get(
+    '/api/v1/synthesize/specifications/:id',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['synthesis'],
+        summary: 'One specification draft with its examples and every attempt',
+        params: UuidParam,
+        response: { 200: SpecificationView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => view(await store.get(request.params.id)),
+  );
+}
