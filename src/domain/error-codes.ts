@@ -16,6 +16,16 @@ export const ERROR_CODES = {
     meaning: 'A policy given for verification has neither an id nor an @id annotation',
   },
   POLICY_NOT_IN_BUNDLE: { kind: 'invalid', meaning: 'A policy to remove for a change impact is not in the bundle' },
+  INVALID_TEMPLATE: {
+    kind: 'invalid',
+    meaning:
+      'A policy template is not one Cedar template that validates strictly, or its parameters do not name exactly its slots with entity types of the schema; every problem with its path',
+  },
+  INVALID_TEMPLATE_LINK: {
+    kind: 'invalid',
+    meaning:
+      'A link does not fill every slot of the template with an entity of a declared type, or Cedar refuses the link',
+  },
   INVALID_CONDITION: { kind: 'invalid', meaning: 'A property condition does not parse as a Cedar condition' },
   INVALID_FAIRNESS_INPUT: {
     kind: 'invalid',
@@ -136,6 +146,7 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { kind: 'not_found', meaning: 'No verification job with this id' },
   SYNTHESIS_RUN_NOT_FOUND: { kind: 'not_found', meaning: 'No synthesis run with this id' },
   SPECIFICATION_NOT_FOUND: { kind: 'not_found', meaning: 'No specification draft with this id' },
+  TEMPLATE_NOT_FOUND: { kind: 'not_found', meaning: 'No policy template with this id (or it was deleted)' },
   PRINCIPLE_NOT_IN_AMENDMENT: {
     kind: 'not_found',
     meaning: 'The amendment adds or modifies no principle with this key',
@@ -159,6 +170,11 @@ export const ERROR_CODES = {
   CONFLICT: { kind: 'conflict', meaning: 'The change conflicts with the current state' },
   DUPLICATE: { kind: 'conflict', meaning: 'A unique value is taken' },
   DUPLICATE_KEY: { kind: 'conflict', meaning: 'A principle with this key exists' },
+  TEMPLATE_EXISTS: { kind: 'conflict', meaning: 'A policy template with this id exists; PUT adds a version' },
+  TEMPLATE_IN_USE: {
+    kind: 'conflict',
+    meaning: 'Policies linked from the template are still in force or under review; revoke them before deleting it',
+  },
   EMAIL_TAKEN: { kind: 'conflict', meaning: 'An account with this email exists' },
   LAST_ADMIN: { kind: 'conflict', meaning: 'The change would leave no active admin' },
   AMENDMENT_CLOSED: { kind: 'conflict', meaning: 'The amendment is no longer open' },

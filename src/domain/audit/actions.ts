@@ -13,6 +13,8 @@ export const PLATFORM_ACTION_NAMESPACES = [
   'decision',
   'policy',
   'principle',
+  'synthesis',
+  'template',
   'verification',
 ] as const;
 

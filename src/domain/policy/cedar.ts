@@ -126,3 +126,12 @@ export const annotationValues = (value: string | undefined): string[] =>
 /** The principle keys a policy names in @principle. */
 export const principleKeys = (text: string): string[] =>
   annotationValues(policyMetadata(text).annotations['principle']);
+
+/** Cedar JSON printed by Cedar itself (so literals are escaped by the parser's own rules) and formatted. */
+export function printPolicy(json: CedarWasm.PolicyJson): string {
+  const text = cedar.policyToText(json);
+  if (text.type === 'failure') throw new Error(text.errors.map((error) => error.message).join('; '));
+  const formatted = cedar.formatPolicies({ policyText: text.text, lineWidth: 120, indentWidth: 2 });
+  if (formatted.type === 'failure') throw new Error(formatted.errors.map((error) => error.message).join('; '));
+  return formatted.formatted_policy.trimEnd();
+}

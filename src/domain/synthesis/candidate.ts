@@ -1,7 +1,7 @@
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
-import { cedar } from '../policy/cedar.js';
+import { cedar, printPolicy } from '../policy/cedar.js';
 import type { PolicyText } from '../verify/questions.js';
-import { printPolicy, type GeneratedBy } from './compiler.js';
+import type { GeneratedBy } from './compiler.js';
 import type { Diagnostic } from './diagnostics.js';
 
 /** The Cedar in a model's reply: the first ```cedar (or unlabelled) fenced block, else the whole reply. */

@@ -2,7 +2,7 @@ import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
 import { constraintTypeProblems } from '../constitution/constraint-types.js';
 import { constraintProblems } from '../constitution/constraints.js';
 import type { Condition, Constraint, DocumentProblem, PrincipleContent } from '../constitution/types.js';
-import { cedar } from '../policy/cedar.js';
+import { printPolicy } from '../policy/cedar.js';
 import type { SchemaShape } from '../policy/schema-shape.js';
 
 type Expr = CedarWasm.Expr;
@@ -132,15 +132,6 @@ function policyJson(constraint: Constraint, annotations: Record<string, string>,
     conditions,
     annotations,
   };
-}
-
-/** Cedar JSON printed by Cedar itself (so literals are escaped by the parser's own rules) and formatted. */
-export function printPolicy(json: PolicyJson): string {
-  const text = cedar.policyToText(json);
-  if (text.type === 'failure') throw new Error(text.errors.map((error) => error.message).join('; '));
-  const formatted = cedar.formatPolicies({ policyText: text.text, lineWidth: 120, indentWidth: 2 });
-  if (formatted.type === 'failure') throw new Error(formatted.errors.map((error) => error.message).join('; '));
-  return formatted.formatted_policy.trimEnd();
 }
 
 /** The problems that keep a principle's constraints from compiling: their shape, then their types. */

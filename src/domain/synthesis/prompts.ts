@@ -17,6 +17,8 @@ export interface PromptInput {
   inForce: readonly PolicyText[];
   /** Worked examples: constraints with the Cedar that implements them exactly. */
   examples: readonly { principle: PrincipleContent; policies: readonly PolicyText[] }[];
+  /** Templates from the library: patterns this deployment already uses, to reuse where they fit. */
+  templates?: readonly { id: string; description: string; source: string }[];
 }
 
 const CEDAR_RULES = `Rules for the Cedar you write:
@@ -62,6 +64,11 @@ export function synthesisPrompt(input: PromptInput, strategy: PromptStrategy = '
     .join('\n\n');
   const inForce = `\`\`\`cedar\n${input.inForce.map((policy) => policy.text).join('\n\n')}\n\`\`\``;
   const schema = `\`\`\`cedarschema\n${input.schema.trim()}\n\`\`\``;
+  // Templates are written by policy managers, not proposers, but they are still shown as data (JSON-encoded).
+  const library =
+    (input.templates ?? []).length === 0
+      ? ''
+      : `\n\nTemplates in this deployment's library (patterns in use, slots ?principal/?resource):\n${asData(input.templates)}`;
   if (strategy === 'examples-first')
     return [
       {
@@ -70,7 +77,7 @@ export function synthesisPrompt(input: PromptInput, strategy: PromptStrategy = '
       },
       {
         role: 'user',
-        content: `The principle to implement:\n${principleBlock(input.principle)}\n\nDo it the way these worked examples do (principle, then the exact Cedar):\n${examples}\n\nCedar schema:\n${schema}\n\nPolicies already in force (do not repeat them):\n${inForce}\n\nCheck your answer against these rules before replying:\n${CEDAR_RULES}`,
+        content: `The principle to implement:\n${principleBlock(input.principle)}\n\nDo it the way these worked examples do (principle, then the exact Cedar):\n${examples}\n\nCedar schema:\n${schema}\n\nPolicies already in force (do not repeat them):\n${inForce}${library}\n\nCheck your answer against these rules before replying:\n${CEDAR_RULES}`,
       },
     ];
   return [
@@ -80,7 +87,7 @@ export function synthesisPrompt(input: PromptInput, strategy: PromptStrategy = '
     },
     {
       role: 'user',
-      content: `Cedar schema:\n${schema}\n\nWorked examples (principle, then the exact Cedar):\n${examples}\n\nPolicies already in force (do not repeat them):\n${inForce}\n\nThe principle to implement:\n${principleBlock(input.principle)}`,
+      content: `Cedar schema:\n${schema}\n\nWorked examples (principle, then the exact Cedar):\n${examples}\n\nPolicies already in force (do not repeat them):\n${inForce}${library}\n\nThe principle to implement:\n${principleBlock(input.principle)}`,
     },
   ];
 }

@@ -6,6 +6,8 @@ import { AmendmentLoop } from './amendment-loop.js';
 import { createSynthesisMetrics } from './metrics.js';
 import { registerSpecificationRoutes } from './routes/specifications.js';
 import { registerSynthesizeRoutes } from './routes/synthesize.js';
+import { registerTemplateRoutes } from './routes/templates.js';
+import { TemplateStore } from './template-store.js';
 import { SpecificationStore } from './specification-store.js';
 import { RunStore } from './run-store.js';
 import { SynthesisRunner } from './runner.js';
@@ -24,6 +26,7 @@ export async function registerGsService(app: ServiceApp, context: ServiceContext
   const runner = new SynthesisRunner(store, synthesiser, app.log);
   registerSynthesizeRoutes(app, context, store, runner, solver, model !== null);
   registerSpecificationRoutes(app, context, new SpecificationStore(platform), model, solver);
+  registerTemplateRoutes(app, context, new TemplateStore(platform), gate);
   await runner.start();
   const loop = new AmendmentLoop(platform, store, runner, app.log);
   await loop.start();

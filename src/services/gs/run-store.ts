@@ -67,6 +67,14 @@ const toRun = (row: RunRow): SynthesisRun => ({
   finished_at: isoOrNull(row.finished_at),
 });
 
+/** How a run ended: awaiting approval of the policies it submitted, already in force, or failed with its reason. */
+export interface RunOutcome {
+  status: 'awaiting_approval' | 'active' | 'failed';
+  reason: string | null;
+  report: Record<string, unknown>;
+  policies: SubmittedPolicy[];
+}
+
 export interface NewRun {
   engine: Engine;
   principles: PrincipleContent[];
@@ -81,7 +89,11 @@ export class RunStore {
   constructor(private readonly platform: Platform) {}
 
   /** Queues a run; a loop run for a constitution version that already has one returns null (another instance won). */
-  async create(run: NewRun, q: Queryable = this.platform.db): Promise<SynthesisRun | null> {
+  create(run: NewRun): Promise<SynthesisRun | null> {
+    return this.platform.db.transaction((tx) => this.createIn(tx, run));
+  }
+
+  private async createIn(q: Queryable, run: NewRun): Promise<SynthesisRun | null> {
     const rows = await q.query<RunRow>(
       `INSERT INTO synthesis_runs (id, engine, status, principle_keys, principles, constitution_version, constitution_hash,
                                    amendment_id, triggered_by_version, created_by)
@@ -99,7 +111,23 @@ export class RunStore {
         run.createdBy,
       ],
     );
-    return rows[0] === undefined ? null : toRun(rows[0]);
+    if (rows[0] === undefined) return null;
+    const created = toRun(rows[0]);
+    await this.platform.audit.record(
+      {
+        userId: run.createdBy,
+        action: 'synthesis.queued',
+        resource: `synthesis:${created.id}`,
+        details: {
+          engine: created.engine,
+          principles: created.principle_keys,
+          amendment_id: created.amendment_id,
+          constitution_hash: created.constitution_hash,
+        },
+      },
+      q,
+    );
+    return created;
   }
 
   async get(id: string): Promise<SynthesisRun> {
@@ -237,19 +265,24 @@ export class RunStore {
   }
 
   /** Ends a run: awaiting approval of the policies it submitted, already active, or failed with its reason. */
-  async finish(
-    id: string,
-    outcome: {
-      status: 'awaiting_approval' | 'active' | 'failed';
-      reason: string | null;
-      report: Record<string, unknown>;
-      policies: SubmittedPolicy[];
-    },
-    q: Queryable = this.platform.db,
-  ): Promise<void> {
-    await q.query(
-      `UPDATE synthesis_runs SET status = $2, reason = $3, report = $4, policies = $5, finished_at = now() WHERE id = $1`,
+  finish(id: string, outcome: RunOutcome): Promise<void> {
+    return this.platform.db.transaction((tx) => this.finishIn(tx, id, outcome));
+  }
+
+  private async finishIn(q: Queryable, id: string, outcome: RunOutcome): Promise<void> {
+    const rows = await q.query<{ created_by: string | null }>(
+      `UPDATE synthesis_runs SET status = $2, reason = $3, report = $4, policies = $5, finished_at = now() WHERE id = $1
+       RETURNING created_by`,
       [id, outcome.status, outcome.reason, JSON.stringify(outcome.report), JSON.stringify(outcome.policies)],
+    );
+    await this.platform.audit.record(
+      {
+        userId: rows[0]?.created_by ?? null,
+        action: 'synthesis.finished',
+        resource: `synthesis:${id}`,
+        details: { status: outcome.status, reason: outcome.reason, policies: outcome.policies },
+      },
+      q,
     );
   }
 

@@ -204,3 +204,79 @@ export const SpecificationListQuery = Type.Object(
   { additionalProperties: false },
 );
 export const SpecificationList = Type.Object({ items: Type.Array(SpecificationView) }, { additionalProperties: false });
+
+const TemplateId = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', minLength: 2, maxLength: 80 });
+const SlotParameter = Type.Object(
+  {
+    entity_types: Type.Array(Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), {
+      minItems: 1,
+      maxItems: 20,
+      uniqueItems: true,
+      description: 'The entity types a link may put in this slot',
+    }),
+  },
+  { additionalProperties: false },
+);
+const TemplateParametersSchema = Type.Object(
+  { principal: Type.Optional(SlotParameter), resource: Type.Optional(SlotParameter) },
+  { additionalProperties: false, description: 'One entry per slot the template uses (?principal, ?resource)' },
+);
+const templateFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String({ maxLength: 4000 })),
+  source: Type.String({ minLength: 1, maxLength: 65_536, description: 'One Cedar template' }),
+  parameters: TemplateParametersSchema,
+};
+export const TemplateBody = Type.Object({ id: TemplateId, ...templateFields }, { additionalProperties: false });
+export const TemplateUpdateBody = Type.Object(templateFields, { additionalProperties: false });
+export const TemplateIdParam = Type.Object({ id: TemplateId }, { additionalProperties: false });
+export const TemplateListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 80 })),
+  },
+  { additionalProperties: false },
+);
+export const TemplateView = Type.Object(
+  {
+    id: Type.String(),
+    version: Type.Integer(),
+    name: Type.String(),
+    description: Type.String(),
+    source: Type.String(),
+    parameters: TemplateParametersSchema,
+    created_by: Nullable(Uuid),
+    created_at: Time,
+    updated_at: Time,
+    links: Type.Array(
+      Type.Object(
+        {
+          policy_id: Type.String(),
+          template_version: Type.Integer(),
+          slot_values: Type.Record(Type.String(), Type.Unknown()),
+          created_at: Time,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const TemplateList = Type.Object(
+  { items: Type.Array(TemplateView), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);
+const EntityUidSchema = Type.Object(
+  { type: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), id: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export const InstantiateBody = Type.Object(
+  {
+    policy_id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }),
+    principal: Type.Optional(EntityUidSchema),
+    resource: Type.Optional(EntityUidSchema),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,23 @@
+import type { Platform } from '../../platform/platform.js';
+import { enforcedSetHooks } from '../integrity/enforced-set.js';
+import { PolicyStore, type PolicyVersion } from '../integrity/policy-store.js';
+import type { VerificationGate } from '../integrity/verification-gate.js';
+
+/**
+ * Puts a policy gs produced into the policy store the way a person would: a draft by its author, then the store's
+ * verify step (the gate's proofs against the policies in force). It waits there for someone else's approval.
+ */
+export async function submitForApproval(
+  platform: Platform,
+  gate: VerificationGate,
+  input: { source: string; description: string; name?: string },
+  authorId: string | null,
+  mode: 'new' | 'either',
+  /** Runs once the draft is stored, before the verify step (which may refuse and leave the draft for a fix). */
+  onDraft?: (draft: PolicyVersion) => Promise<void>,
+): Promise<PolicyVersion> {
+  const store = new PolicyStore(platform);
+  const draft = await store.submit(input, authorId, mode);
+  await onDraft?.(draft);
+  return store.apply('verify', draft.policy_id, authorId, enforcedSetHooks(platform, gate, 'verify', authorId));
+}
