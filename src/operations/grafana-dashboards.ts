@@ -438,6 +438,35 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
           'unknown calls are timeouts or resource limits (inconclusive answers); any mismatch is a verifier bug',
       },
       {
+        title: 'Synthesis runs by outcome',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'sum by (engine, outcome) (increase(acgs_gs_synthesis_total[1h]))',
+            legend: '{{engine}} {{outcome}}',
+          },
+          {
+            expr: 'histogram_quantile(0.5, sum by (le) (rate(acgs_gs_attempts_bucket{engine="llm"}[1h])))',
+            legend: 'LLM replies per principle (median)',
+          },
+        ],
+        unit: 'short',
+        description:
+          'failed runs never reach the policy store; GET /api/v1/synthesize/runs?status=failed gives reasons',
+      },
+      {
+        title: 'LLM tokens and request time',
+        kind: 'timeseries',
+        queries: [
+          { expr: 'sum by (kind) (rate(acgs_gs_llm_tokens_total[5m]))', legend: '{{kind}} tokens/s' },
+          {
+            expr: 'histogram_quantile(0.95, sum by (le) (rate(acgs_gs_llm_request_duration_seconds_bucket[15m])))',
+            legend: 'request p95 (s)',
+          },
+        ],
+        unit: 'short',
+      },
+      {
         title: 'Amendments and votes',
         kind: 'timeseries',
         queries: [

@@ -424,6 +424,46 @@ for (const backend of await backends()) {
         decision.reasons.map((r) => [r.policy_id, r.principles]),
         [['review-risky-shell.1', ['review-risky-shell']]],
       );
+
+      // Repealing the principle proposes its policy for revocation; the run is active once it is revoked.
+      const repealed = await amendConstitution(ac, env.platform, [
+        { op: 'repeal_principle', key: 'review-risky-shell' },
+      ]);
+      let repealRun: { id: string; status: string; revocations_proposed: string[]; reason: string } | undefined;
+      await waitFor(
+        async () => {
+          const runs = (await gs.inject({ method: 'GET', url: '/api/v1/synthesize/runs', headers: author })).json();
+          repealRun = runs.items.find(
+            (r: { triggered_by_version: number | null }) => r.triggered_by_version === repealed.version,
+          );
+          return repealRun !== undefined && repealRun.status === 'awaiting_approval';
+        },
+        60_000,
+        'the governance loop to propose the revocation',
+      );
+      assert.deepEqual(repealRun!.revocations_proposed, ['review-risky-shell.1']);
+      assert.match(repealRun!.reason, /proposed for revocation: review-risky-shell\.1/);
+      const revoked = await integrity.inject({
+        method: 'POST',
+        url: '/api/v1/policies/review-risky-shell.1/revoke',
+        headers: approver,
+      });
+      assert.equal(revoked.statusCode, 200, revoked.body);
+      assert.equal((await run(repealRun!.id)).status, 'active');
+    });
+
+    it('compiles a whole constitution version into a bundle draft that conforms and translates exactly', async () => {
+      const url = '/api/v1/synthesize/constitutional';
+      const draft = await gs.inject({ method: 'POST', url, headers: author, payload: { version: 1 } });
+      assert.equal(draft.statusCode, 200, draft.body);
+      const body = draft.json();
+      assert.equal(body.constitution_version, 1);
+      assert.equal(body.verdict, 'holds');
+      assert.equal(body.conformance.translation.verdict, 'equivalent');
+      assert.equal(body.policies.length, 9);
+      assert.ok(body.compile_ms > 0);
+      const missing = await gs.inject({ method: 'POST', url, headers: author, payload: { version: 999 } });
+      assert.equal(missing.statusCode, 404);
     });
 
     it('compiles, and says so, when engine llm is asked of a platform without an LLM', async () => {

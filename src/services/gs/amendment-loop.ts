@@ -17,7 +17,8 @@ interface VersionRow {
 /**
  * The governance loop's first half: when a constitution version is enacted, the principles it adds or whose
  * constraints or scope it changes are synthesised again (by the compiler: exact by construction, and proven) and
- * submitted for approval, authored by whoever enacted it so that a second person approves. One run per version,
+ * submitted for approval, authored by whoever enacted it so that a second person approves; the policies of the
+ * principles it repeals are proposed for revocation. One run per version,
  * whichever instance sees it first; a version enacted while gs was down is picked up when it starts.
  */
 export class AmendmentLoop {
@@ -71,8 +72,22 @@ export class AmendmentLoop {
           !isDeepStrictEqual(old.scope, principle.scope))
       );
     });
-    if (affected.length === 0) return;
+    // A repealed principle's policies: the active ones that implement no principle but repealed ones.
+    const kept = new Set(newest.document.principles.map((principle) => principle.key));
+    const repealed = previous.document.principles.map((p) => p.key).filter((key) => !kept.has(key));
+    const revocations =
+      repealed.length === 0
+        ? []
+        : (
+            await this.platform.db.query<{ policy_id: string }>(
+              `SELECT policy_id FROM policies WHERE status = 'active' AND cardinality(principle_keys) > 0
+                 AND principle_keys <@ $1::text[] ORDER BY policy_id`,
+              [repealed],
+            )
+          ).map((row) => row.policy_id);
+    if (affected.length === 0 && revocations.length === 0) return;
     const run = await this.store.create({
+      revocations,
       engine: 'compiler',
       principles: affected,
       constitution: { version: newest.version, hash: newest.hash },

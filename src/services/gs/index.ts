@@ -20,7 +20,7 @@ export async function registerGsService(app: ServiceApp, context: ServiceContext
   const store = new RunStore(platform);
   // Solver workers start on the first question gs asks, and are shared with fv and integrity in the same process.
   const solver = new LazySolverPool(platform.config.verification);
-  const gate = new VerificationGate(platform.config.verification);
+  const gate = new VerificationGate(platform.config.verification, (ok) => metrics.serviceCalls(ok));
   const model = configuredModel(platform.config.llm, metrics.modelUsage);
   const synthesiser = new Synthesiser(platform, store, solver, gate, model, metrics);
   const runner = new SynthesisRunner(store, synthesiser, app.log);

@@ -31,6 +31,8 @@ export interface SynthesisRun {
   reason: string | null;
   report: Record<string, unknown> | null;
   policies: SubmittedPolicy[];
+  /** Active policies the run proposes to revoke; a policy manager does (POST /api/v1/policies/{id}/revoke). */
+  revocations_proposed: string[];
   created_by: string | null;
   created_at: string;
   started_at: string | null;
@@ -73,6 +75,8 @@ export interface RunOutcome {
   reason: string | null;
   report: Record<string, unknown>;
   policies: SubmittedPolicy[];
+  /** Added to what the run was created proposing. */
+  revocations: string[];
 }
 
 export interface NewRun {
@@ -81,6 +85,7 @@ export interface NewRun {
   constitution: { version: number; hash: string } | null;
   amendmentId?: string | null;
   triggeredByVersion?: number | null;
+  revocations?: string[];
   createdBy: string | null;
 }
 
@@ -96,8 +101,8 @@ export class RunStore {
   private async createIn(q: Queryable, run: NewRun): Promise<SynthesisRun | null> {
     const rows = await q.query<RunRow>(
       `INSERT INTO synthesis_runs (id, engine, status, principle_keys, principles, constitution_version, constitution_hash,
-                                   amendment_id, triggered_by_version, created_by)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9)
+                                   amendment_id, triggered_by_version, created_by, revocations_proposed)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (triggered_by_version) WHERE triggered_by_version IS NOT NULL DO NOTHING RETURNING *`,
       [
         randomUUID(),
@@ -109,6 +114,7 @@ export class RunStore {
         run.amendmentId ?? null,
         run.triggeredByVersion ?? null,
         run.createdBy,
+        run.revocations ?? [],
       ],
     );
     if (rows[0] === undefined) return null;
@@ -271,32 +277,49 @@ export class RunStore {
 
   private async finishIn(q: Queryable, id: string, outcome: RunOutcome): Promise<void> {
     const rows = await q.query<{ created_by: string | null }>(
-      `UPDATE synthesis_runs SET status = $2, reason = $3, report = $4, policies = $5, finished_at = now() WHERE id = $1
-       RETURNING created_by`,
-      [id, outcome.status, outcome.reason, JSON.stringify(outcome.report), JSON.stringify(outcome.policies)],
+      `UPDATE synthesis_runs SET status = $2, reason = $3, report = $4, policies = $5, finished_at = now(),
+              revocations_proposed = ARRAY(SELECT DISTINCT unnest(revocations_proposed || $6::text[]) ORDER BY 1)
+        WHERE id = $1 RETURNING created_by`,
+      [
+        id,
+        outcome.status,
+        outcome.reason,
+        JSON.stringify(outcome.report),
+        JSON.stringify(outcome.policies),
+        outcome.revocations,
+      ],
     );
     await this.platform.audit.record(
       {
         userId: rows[0]?.created_by ?? null,
         action: 'synthesis.finished',
         resource: `synthesis:${id}`,
-        details: { status: outcome.status, reason: outcome.reason, policies: outcome.policies },
+        details: {
+          status: outcome.status,
+          reason: outcome.reason,
+          policies: outcome.policies,
+          revocations_proposed: outcome.revocations,
+        },
       },
       q,
     );
   }
 
-  /** A run awaiting approval becomes active once every policy version it submitted is the one in force. */
+  /**
+   * A run awaiting approval becomes active once every policy version it submitted is the one in force and every
+   * policy it proposed to revoke is out of force.
+   */
   async settle(run: SynthesisRun): Promise<SynthesisRun> {
-    if (run.status !== 'awaiting_approval' || run.policies.length === 0) return run;
-    const rows = await this.platform.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM policies p
-         JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
-           ON p.policy_id = s.policy_id AND p.version = s.version
-        WHERE p.status = 'active'`,
-      [JSON.stringify(run.policies)],
+    if (run.status !== 'awaiting_approval') return run;
+    const rows = await this.platform.db.query<{ in_force: number; still_active: number }>(
+      `SELECT (SELECT count(*)::int FROM policies p
+                 JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
+                   ON p.policy_id = s.policy_id AND p.version = s.version
+                WHERE p.status = 'active') AS in_force,
+              (SELECT count(*)::int FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS still_active`,
+      [JSON.stringify(run.policies), run.revocations_proposed],
     );
-    if (rows[0]!.n < run.policies.length) return run;
+    if (rows[0]!.in_force < run.policies.length || rows[0]!.still_active > 0) return run;
     await this.platform.db.query(
       `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
       [run.id],

@@ -92,6 +92,9 @@ const runFields = {
   policies: Type.Array(
     Type.Object({ policy_id: Type.String(), version: Type.Integer() }, { additionalProperties: false }),
   ),
+  revocations_proposed: Type.Array(Type.String(), {
+    description: 'Active policies to revoke (a repealed principle’s, or ones the new set no longer has)',
+  }),
   created_by: Nullable(Uuid),
   created_at: Time,
   started_at: Nullable(Time),

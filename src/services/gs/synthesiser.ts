@@ -132,21 +132,33 @@ export class Synthesiser {
       const revocations = Object.keys(inForce).filter(
         (id) => run.principles.some((p) => id.startsWith(`${p.key}.`)) && !candidates.some((c) => c.id === id),
       );
-      if (revocations.length > 0) report['revocations_proposed'] = revocations;
       const submitted = await this.submit(run, candidates, inForce);
       report['duration_ms'] = Math.round(performance.now() - started);
-      const status = submitted.length === 0 ? 'active' : 'awaiting_approval';
+      const proposed = [...new Set([...run.revocations_proposed, ...revocations])].filter((id) => id in inForce);
+      const status = submitted.length === 0 && proposed.length === 0 ? 'active' : 'awaiting_approval';
       await this.store.finish(run.id, {
         status,
-        reason: submitted.length === 0 ? 'the policies in force already implement these principles' : null,
+        reason:
+          status === 'active'
+            ? 'the policies in force already implement these principles'
+            : proposed.length > 0
+              ? `proposed for revocation: ${proposed.join(', ')}`
+              : null,
         report,
         policies: submitted,
+        revocations,
       });
       this.metrics.finished(engine, status);
     } catch (error) {
       if (!(error instanceof RunFailed || error instanceof AppError)) throw error;
       report['duration_ms'] = Math.round(performance.now() - started);
-      await this.store.finish(run.id, { status: 'failed', reason: error.message, report, policies: [] });
+      await this.store.finish(run.id, {
+        status: 'failed',
+        reason: error.message,
+        report,
+        policies: [],
+        revocations: [],
+      });
       this.metrics.finished(engine, 'failed');
     }
   }

@@ -16,7 +16,11 @@ export function registerIntegrityService(app: ServiceApp, context: ServiceContex
   const keys = platformSigningKeys(context.platform);
   const heads = new TreeHeads(context.platform.db, keys);
   registerSignatureRoutes(app, context, keys);
-  const gate = new VerificationGate(context.platform.config.verification);
+  const calls = context.metrics.serviceCalls;
+  for (const status of ['ok', 'error']) calls.inc({ source: 'integrity', target: 'fv', status }, 0);
+  const gate = new VerificationGate(context.platform.config.verification, (ok) =>
+    calls.inc({ source: 'integrity', target: 'fv', status: ok ? 'ok' : 'error' }),
+  );
   app.addHook('onClose', async () => gate.close());
   registerPolicyRoutes(app, context, gate);
   registerBundleRoutes(app, context, heads);

@@ -31,7 +31,11 @@ function refusal(report: ConformanceReport): string {
 export class VerificationGate {
   private readonly solver: LazySolverPool;
 
-  constructor(settings: Config['verification']) {
+  /** `onCall` hears each question's outcome, for acgs_service_calls_total{target="fv"} of the service holding the gate. */
+  constructor(
+    settings: Config['verification'],
+    private readonly onCall: (ok: boolean) => void = () => {},
+  ) {
     this.solver = new LazySolverPool(settings);
   }
 
@@ -73,8 +77,11 @@ export class VerificationGate {
   /** A question for the solver pool, joined on the first one this process asks and kept until the service closes. */
   private async ask<T>(question: (pool: SolverPool) => Promise<T>): Promise<T> {
     try {
-      return await this.solver.use(question);
+      const answer = await this.solver.use(question);
+      this.onCall(true);
+      return answer;
     } catch (error) {
+      this.onCall(false);
       // Fail closed: a question the solver could not answer keeps the gate shut.
       if (error instanceof SolverUnavailable)
         throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
