@@ -170,6 +170,11 @@ export const ERROR_CODES = {
   CONFLICT: { kind: 'conflict', meaning: 'The change conflicts with the current state' },
   DUPLICATE: { kind: 'conflict', meaning: 'A unique value is taken' },
   DUPLICATE_KEY: { kind: 'conflict', meaning: 'A principle with this key exists' },
+  LLM_NOT_CONFIGURED: {
+    kind: 'conflict',
+    meaning:
+      'Drafting constraints from text needs an LLM and this deployment has none (set LLM_BASE_URL and LLM_MODEL); nothing was stored',
+  },
   TEMPLATE_EXISTS: { kind: 'conflict', meaning: 'A policy template with this id exists; PUT adds a version' },
   TEMPLATE_IN_USE: {
     kind: 'conflict',
@@ -221,10 +226,6 @@ export const ERROR_CODES = {
     meaning: 'The service is unavailable (at the gateway: every instance is down)',
   },
   MAINTENANCE_MODE: { kind: 'unavailable', meaning: 'Maintenance mode: changes are paused' },
-  LLM_NOT_CONFIGURED: {
-    kind: 'unavailable',
-    meaning: 'Drafting constraints from text needs an LLM, and none is configured (LLM_BASE_URL, LLM_MODEL)',
-  },
   DATABASE_UNAVAILABLE: { kind: 'unavailable', meaning: 'The database is unreachable or the connection was lost' },
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
   CACHE_UNAVAILABLE: { kind: 'unavailable', meaning: 'Redis is unreachable' },

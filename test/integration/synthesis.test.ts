@@ -466,6 +466,18 @@ for (const backend of await backends()) {
       assert.equal(missing.statusCode, 404);
     });
 
+    it('ends the scripted suite with these runs per engine and outcome', async (t) => {
+      const rows = await env.platform.db.query<{ engine: string; status: string; n: number }>(
+        'SELECT engine, status, count(*)::int AS n FROM synthesis_runs GROUP BY engine, status ORDER BY engine, status',
+      );
+      t.diagnostic(`synthesis runs: ${rows.map((r) => `${r.engine}/${r.status} ${r.n}`).join(', ')}`);
+      assert.deepEqual(rows, [
+        { engine: 'compiler', status: 'active', n: 2 },
+        { engine: 'llm', status: 'awaiting_approval', n: 6 },
+        { engine: 'llm', status: 'failed', n: 5 },
+      ]);
+    });
+
     it('compiles, and says so, when engine llm is asked of a platform without an LLM', async () => {
       const plain = await createTestPlatform(backend);
       const plainAc = await createTestApp('ac', plain.platform);
@@ -504,8 +516,16 @@ for (const backend of await backends()) {
             scope: { actions: ['respond'], resource_types: [] },
           },
         });
-        assert.equal(drafting.statusCode, 503);
+        assert.equal(drafting.statusCode, 409);
         assert.equal(drafting.json().error_code, 'LLM_NOT_CONFIGURED');
+        const badScope = await bare.inject({
+          method: 'POST',
+          url: '/api/v1/synthesize/specification',
+          headers: manager,
+          payload: { principle_key: 'words-only', text: 'Be nice.', scope: { actions: ['fly'], resource_types: [] } },
+        });
+        assert.equal(badScope.statusCode, 400);
+        assert.match(badScope.json().detail, /"fly" is not an action/);
       } finally {
         await bare.close();
         await plainAc.close();

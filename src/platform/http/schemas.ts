@@ -53,3 +53,7 @@ export const ConcreteRequest = Type.Object(
     description: 'A concrete request (Longs within ±(2^53−1)), as POST /api/v1/enforcement/evaluate takes it',
   },
 );
+
+/** A page of a keyset-paginated list: `{items, next_cursor}` (docs/architecture.md). */
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) }, { additionalProperties: false });

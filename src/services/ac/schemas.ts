@@ -1,4 +1,4 @@
-import { Nullable, Sha256Hex, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
+import { Nullable, PageOf, Sha256Hex, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
 
@@ -15,6 +15,19 @@ export const ConstraintsSchema = Type.Array(Type.Unknown(), {
   description: 'Machine-readable rules, see docs/constitution.md; checked with errors that name the JSON path',
 });
 
+/** The actions and resource types a principle governs. */
+export const ScopeSchema = Type.Object(
+  {
+    actions: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), {
+      minItems: 1,
+      maxItems: 50,
+      uniqueItems: true,
+    }),
+    resource_types: Type.Array(Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), { maxItems: 50, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
 const principleFields = {
   title: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.String({ maxLength: 4000 }),
@@ -25,17 +38,7 @@ const principleFields = {
       'safety, privacy, security, fairness, transparency, accountability, human_oversight, or a custom snake_case name',
   }),
   priority: Type.Integer({ minimum: 1, maximum: 100 }),
-  scope: Type.Object(
-    {
-      actions: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), {
-        minItems: 1,
-        maxItems: 50,
-        uniqueItems: true,
-      }),
-      resource_types: Type.Array(Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), { maxItems: 50, uniqueItems: true }),
-    },
-    { additionalProperties: false },
-  ),
+  scope: ScopeSchema,
   normative_statement: Type.String({ minLength: 1, maxLength: 4000 }),
   rationale: Type.String({ maxLength: 4000 }),
   constraints: ConstraintsSchema,
@@ -208,10 +211,7 @@ export const PrincipleWithWarningsView = Type.Object(
   { ...PrincipleView.properties, warnings: Warnings },
   { additionalProperties: false },
 );
-export const PrincipleList = Type.Object(
-  { items: Type.Array(PrincipleView), next_cursor: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
+export const PrincipleList = PageOf(PrincipleView);
 
 const VersionSummaryFields = {
   version: Type.Integer({ minimum: 1 }),
@@ -319,10 +319,7 @@ export const AmendmentWithVotesView = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AmendmentList = Type.Object(
-  { items: Type.Array(AmendmentView), next_cursor: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
+export const AmendmentList = PageOf(AmendmentView);
 
 export const CommentView = Type.Object(
   { id: Uuid, author_id: Uuid, body: Type.String(), created_at: Time },

@@ -1,14 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { EncodingMismatch } from '../../domain/verify/questions.js';
+import { QueueDrain } from '../../platform/db/queue-drain.js';
 import type { JobStore, VerificationJob } from './job-store.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { JobProgress, Verifier } from './verifier.js';
 
 const PROGRESS_EVERY_MS = 1000;
-
-/** How long the runner waits before trying the database again. */
-const RETRY_MS = 5000;
 
 interface Waiter {
   resolve: (job: VerificationJob | null) => void;
@@ -20,19 +18,26 @@ interface Waiter {
  * database: jobs survive a restart (left running → queued again) and instances sharing a database split the queue.
  */
 export class JobRunner {
-  private draining: Promise<void> | null = null;
   private stopped = false;
   private readonly waiters = new Map<string, Waiter[]>();
-  private retry: NodeJS.Timeout | null = null;
-  /** The job being run when the database went away, to queue again before anything else. */
-  private interrupted: string | null = null;
+  private readonly drain: QueueDrain<VerificationJob>;
 
   constructor(
     private readonly store: JobStore,
     private readonly verifier: Verifier,
     private readonly metrics: VerifierMetrics,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.drain = new QueueDrain(
+      store,
+      async (job) => {
+        const finished = await this.execute(job);
+        for (const waiter of this.waiters.get(job.id) ?? []) waiter.resolve(finished);
+      },
+      log,
+      'verification runner',
+    );
+  }
 
   async start(): Promise<void> {
     const requeued = await this.store.requeueAbandoned();
@@ -45,18 +50,7 @@ export class JobRunner {
    * runner tries again after a pause, putting that job back in the queue first, and the process never dies of it.
    */
   kick(): void {
-    if (this.stopped || this.draining !== null) return;
-    this.draining = this.drain()
-      .catch((error: unknown) => {
-        this.log.warn({ err: error }, `verification runner lost the database; trying again in ${RETRY_MS} ms`);
-        this.retry = setTimeout(() => {
-          this.retry = null;
-          this.kick();
-        }, RETRY_MS);
-      })
-      .finally(() => {
-        this.draining = null;
-      });
+    this.drain.kick();
   }
 
   /**
@@ -82,24 +76,8 @@ export class JobRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retry !== null) clearTimeout(this.retry);
     for (const waiters of [...this.waiters.values()]) for (const waiter of waiters) waiter.resolve(null);
-    await this.draining;
-  }
-
-  private async drain(): Promise<void> {
-    if (this.interrupted !== null) {
-      await this.store.requeue(this.interrupted);
-      this.interrupted = null;
-    }
-    while (!this.stopped) {
-      const job = await this.store.claimNext();
-      if (job === null) return;
-      this.interrupted = job.id;
-      const finished = await this.execute(job);
-      this.interrupted = null;
-      for (const waiter of this.waiters.get(job.id) ?? []) waiter.resolve(finished);
-    }
+    await this.drain.stop();
   }
 
   /**

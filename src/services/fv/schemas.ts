@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
+import { Nullable, PageOf, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
 import { FAIRNESS_DEFAULTS } from '../../domain/verify/fairness.js';
 import { JOB_KINDS, JOB_STATUSES } from './job-store.js';
 import { JobReport } from './report-schemas.js';
@@ -196,7 +196,4 @@ export const JobView = Type.Object(
   },
   { $id: 'VerificationJob', additionalProperties: false },
 );
-export const JobList = Type.Object(
-  { items: Type.Array(Type.Ref(JobView)), next_cursor: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
+export const JobList = PageOf(Type.Ref(JobView));

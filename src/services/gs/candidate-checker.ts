@@ -106,7 +106,7 @@ export function candidateChecker(
           effect,
           expected: 'does_not_apply',
           request: relation.implies.example.request,
-          message: `the constraints do not cover this request, but the reply's ${effect} policies apply to it (too broad)`,
+          message: `expected: the principle's ${effect} constraints do not cover this request, so it is not ${effect === 'forbid' ? 'denied' : 'allowed'} by them; actual: the reply's ${effect} policies apply to it (too broad)`,
         });
       if (relation.impliedBy.verdict === 'violated' && relation.impliedBy.example !== null)
         diagnostics.push({
@@ -114,7 +114,7 @@ export function candidateChecker(
           effect,
           expected: 'applies',
           request: relation.impliedBy.example.request,
-          message: `the constraints cover this request, but none of the reply's ${effect} policies applies to it (too narrow)`,
+          message: `expected: ${effect === 'forbid' ? 'denied' : 'allowed'}, as the principle's ${effect} constraints cover this request; actual: none of the reply's ${effect} policies applies to it (too narrow)`,
         });
       const declared = [
         ...new Set(mine.flatMap((policy) => annotationValues(metadata.get(policy.id)!.annotations['obligation']))),

@@ -16,8 +16,22 @@ export async function submitForApproval(
   /** Runs once the draft is stored, before the verify step (which may refuse and leave the draft for a fix). */
   onDraft?: (draft: PolicyVersion) => Promise<void>,
 ): Promise<PolicyVersion> {
-  const store = new PolicyStore(platform);
-  const draft = await store.submit(input, authorId, mode);
+  const draft = await new PolicyStore(platform).submit(input, authorId, mode);
   await onDraft?.(draft);
-  return store.apply('verify', draft.policy_id, authorId, enforcedSetHooks(platform, gate, 'verify', authorId));
+  return verifyDraft(platform, gate, draft.policy_id, authorId);
+}
+
+/** The policy store's verify step for a draft, on behalf of its author. */
+export function verifyDraft(
+  platform: Platform,
+  gate: VerificationGate,
+  policyId: string,
+  authorId: string | null,
+): Promise<PolicyVersion> {
+  return new PolicyStore(platform).apply(
+    'verify',
+    policyId,
+    authorId,
+    enforcedSetHooks(platform, gate, 'verify', authorId),
+  );
 }

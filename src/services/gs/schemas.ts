@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ConcreteRequest, Nullable, OneOf, Time, Uuid } from '../../platform/http/schemas.js';
-import { PrincipleContentSchema, PrincipleContentView } from '../ac/schemas.js';
+import { ConcreteRequest, Nullable, OneOf, PageOf, Time, Uuid } from '../../platform/http/schemas.js';
+import { PrincipleContentSchema, PrincipleContentView, ScopeSchema } from '../ac/schemas.js';
 import { PROMPT_STRATEGIES } from '../../domain/synthesis/strategies.js';
 import { ENGINES, RUN_STATUSES } from './run-store.js';
 
@@ -106,10 +106,7 @@ export const RunWithAttemptsView = Type.Object(
   { ...runFields, attempts: Type.Array(AttemptView) },
   { additionalProperties: false },
 );
-export const RunList = Type.Object(
-  { items: Type.Array(RunView), next_cursor: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
+export const RunList = PageOf(RunView);
 
 export const StrategyList = Type.Object(
   {
@@ -128,18 +125,6 @@ export const StrategyList = Type.Object(
         { additionalProperties: false },
       ),
     ),
-  },
-  { additionalProperties: false },
-);
-
-const ScopeSchema = Type.Object(
-  {
-    actions: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), {
-      minItems: 1,
-      maxItems: 50,
-      uniqueItems: true,
-    }),
-    resource_types: Type.Array(Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), { maxItems: 50, uniqueItems: true }),
   },
   { additionalProperties: false },
 );
@@ -265,10 +250,7 @@ export const TemplateView = Type.Object(
   },
   { additionalProperties: false },
 );
-export const TemplateList = Type.Object(
-  { items: Type.Array(TemplateView), next_cursor: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
+export const TemplateList = PageOf(TemplateView);
 const EntityUidSchema = Type.Object(
   { type: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$' }), id: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },

@@ -16,7 +16,7 @@ import { constitutionInForce } from '../integrity/constitution-in-force.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 import type { VerificationGate } from '../integrity/verification-gate.js';
 import { candidateChecker } from './candidate-checker.js';
-import { submitForApproval } from './policy-submission.js';
+import { submitForApproval, verifyDraft } from './policy-submission.js';
 import { TemplateStore } from './template-store.js';
 import type { SynthesisMetrics } from './metrics.js';
 import type { RunStore, SubmittedPolicy, SynthesisRun } from './run-store.js';
@@ -150,6 +150,8 @@ export class Synthesiser {
       });
       this.metrics.finished(engine, status);
     } catch (error) {
+      // A lost database is no verdict on the run: it is queued again once the database is back.
+      if (error instanceof AppError && error.kind === 'unavailable') throw error;
       if (!(error instanceof RunFailed || error instanceof AppError)) throw error;
       report['duration_ms'] = Math.round(performance.now() - started);
       await this.store.finish(run.id, {
@@ -192,8 +194,19 @@ export class Synthesiser {
       run.amendment_id === null
         ? `synthesis run ${run.id}`
         : `synthesis run ${run.id} for amendment ${run.amendment_id}`;
+    const store = new PolicyStore(this.platform);
     for (const candidate of candidates) {
       if (inForce[candidate.id] === candidate.text) continue;
+      // A run the database cut short may have submitted this text already: that version is reused, not doubled.
+      const pending = await store.pendingWithText(candidate.id, candidate.text);
+      if (pending !== null) {
+        const verified =
+          pending.status === 'draft'
+            ? await verifyDraft(this.platform, this.gate, pending.policy_id, run.created_by)
+            : pending;
+        submitted.push({ policy_id: verified.policy_id, version: verified.version });
+        continue;
+      }
       const draft = await submitForApproval(
         this.platform,
         this.gate,

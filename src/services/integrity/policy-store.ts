@@ -251,6 +251,14 @@ export class PolicyStore {
     });
   }
 
+  /** The latest version of a policy when it has exactly this text and is still on its way to review (not yet active). */
+  async pendingWithText(policyId: string, text: string): Promise<PolicyVersion | null> {
+    const row = (await this.platform.db.query<PolicyRow>(latestQuery, [policyId]))[0];
+    if (row === undefined || row.source !== text || !['draft', 'verified', 'approved'].includes(row.status))
+      return null;
+    return toVersion(row);
+  }
+
   /** The policies in force: the active version of every policy id. */
   static async activeTexts(q: Queryable): Promise<Record<string, string>> {
     const rows = await q.query<{ policy_id: string; source: string }>(

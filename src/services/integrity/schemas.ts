@@ -1,5 +1,5 @@
-import { Nullable, Sha256Hex, Time, OneOf } from '../../platform/http/schemas.js';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Nullable, PageOf, Sha256Hex, Time, OneOf } from '../../platform/http/schemas.js';
+import { Type } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
 import { WATCH_CHECKS } from '../../platform/audit/watch.js';
 
@@ -226,10 +226,7 @@ export const ServedBundleView = Type.Object(
   { additionalProperties: false },
 );
 
-export const PolicyVersionList = Type.Object(
-  { items: Type.Array(PolicyVersionView), next_cursor: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
+export const PolicyVersionList = PageOf(PolicyVersionView);
 
 export const PolicyWithVersionsView = Type.Object(
   {
@@ -275,16 +272,13 @@ export const PolicyReviewView = Type.Object(
   { additionalProperties: false },
 );
 
-const pageOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) }, { additionalProperties: false });
-
-export const AppealList = pageOf(AppealView);
-export const PolicyReviewList = pageOf(PolicyReviewView);
+export const AppealList = PageOf(AppealView);
+export const PolicyReviewList = PageOf(PolicyReviewView);
 export const ResolvedAppealView = Type.Object(
   { ...AppealView.properties, policy_review: Nullable(PolicyReviewView) },
   { additionalProperties: false },
 );
-export const AuditEntryList = pageOf(AuditEntryView);
+export const AuditEntryList = PageOf(AuditEntryView);
 
 export const VerificationRoundView = Type.Object(
   {

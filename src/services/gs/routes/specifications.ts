@@ -1,5 +1,5 @@
 import type { PrincipleContent } from '../../../domain/constitution/types.js';
-import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { GOVERNANCE_SCHEMA } from '../../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../../domain/policy/schema-shape.js';
 import type { ChatModel } from '../../../domain/synthesis/chat-model.js';
@@ -15,6 +15,18 @@ import type { SpecificationDraft, SpecificationStore } from '../specification-st
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const DRAFTERS = ['admin', 'policy_manager', 'council_member'] as const;
+
+/** A scope's actions and resource types must be the schema's, or no constraint within it could type-check. */
+function scopeProblems(scope: PrincipleContent['scope']): string[] {
+  const shape = schemaShape(GOVERNANCE_SCHEMA);
+  const actions = new Set(shape.actions.map((action) => action.id));
+  return [
+    ...scope.actions.filter((a) => !actions.has(a)).map((a) => `/scope/actions: "${a}" is not an action of the schema`),
+    ...scope.resource_types
+      .filter((t) => !shape.entityTypes.includes(t))
+      .map((t) => `/scope/resource_types: "${t}" is not an entity type of the schema`),
+  ];
+}
 
 /** What to propose so the council votes on the drafted constraints: the amendment's principle with them in it. */
 function amendmentChange(
@@ -76,7 +88,7 @@ export function registerSpecificationRoutes(
         summary:
           'Draft constraints for a principle given in words (from an amendment, or text and scope): a proposal for the council, with a request each constraint decides and one it does not',
         body: SpecificationBody,
-        response: { 201: SpecificationView, ...errorResponses(400, 401, 403, 404, 503) },
+        response: { 201: SpecificationView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -90,11 +102,12 @@ export function registerSpecificationRoutes(
         scope ??= principle.scope;
       }
       if (text === undefined || scope === undefined) throw new ValidationError('give amendment_id, or text and scope');
+      const problems = scopeProblems(scope);
+      if (problems.length > 0) throw new ValidationError(problems.join('; '), 'INVALID_PRINCIPLE');
       if (model === null)
-        throw new ServiceUnavailableError(
-          'Drafting constraints from text needs an LLM: set LLM_BASE_URL and LLM_MODEL',
+        throw new ConflictError(
+          'Drafting constraints from text needs an LLM, and this deployment has none: set LLM_BASE_URL and LLM_MODEL',
           'LLM_NOT_CONFIGURED',
-          60,
         );
       const outcome = await draftConstraints(
         { key: body.principle_key, text, scope, schema: GOVERNANCE_SCHEMA },
