@@ -46,7 +46,7 @@ export function createServiceMetrics(service: string, db: Database): ServiceMetr
   });
   const serviceCalls = new client.Counter({
     name: 'acgs_service_calls_total',
-    help: 'Calls from this service to the services it depends on (database, cache, classifier) by outcome: health probes and requests that failed for want of one',
+    help: 'Calls from this service to what it depends on (database, cache, classifier, the verifier fv) by outcome: health probes, verifier questions, and requests that failed for want of one',
     labelNames: ['source', 'target', 'status'] as const,
     registers: [registry],
   });

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import {
-  apiKeyFor,
-  backends,
-  createTestApp,
-  createTestPlatform,
-  tokenFor,
-  type TestPlatform,
-} from '../support/harness.js';
+import { governanceApps, type GovernanceApps } from '../support/governance-apps.js';
+import { backends, createTestPlatform, type TestPlatform } from '../support/harness.js';
 import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
 import { enactConstitution } from '../support/constitution.js';
 import { waitFor } from '../support/process.js';
@@ -43,7 +37,7 @@ unless { context.human_approved };`,
 for (const backend of await backends()) {
   describe(`policy templates on ${backend}`, () => {
     let env: TestPlatform;
-    let ac: FastifyInstance;
+    let apps: GovernanceApps;
     let integrity: FastifyInstance;
     let pgc: FastifyInstance;
     let gs: FastifyInstance;
@@ -54,17 +48,11 @@ for (const backend of await backends()) {
 
     before(async () => {
       env = await createTestPlatform(backend, { env: { ACGS_STARTER_CONSTITUTION: 'false' } });
-      ac = await createTestApp('ac', env.platform);
-      await enactConstitution(ac, env.platform, TOOLS_LEFT_TO_POLICY);
-      integrity = await createTestApp('integrity', env.platform);
-      pgc = await createTestApp('pgc', env.platform);
-      gs = await createTestApp('gs', env.platform);
-      manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
-      reviewer = (await tokenFor(env.platform, ['policy_manager'])).headers;
-      agent = (await apiKeyFor(env.platform)).headers;
+      apps = await governanceApps(env.platform, (ac) => enactConstitution(ac, env.platform, TOOLS_LEFT_TO_POLICY));
+      ({ integrity, pgc, gs, author: manager, approver: reviewer, agent } = apps);
     });
     after(async () => {
-      for (const app of [gs, pgc, integrity, ac]) await app.close();
+      await apps.close();
       await env.cleanup();
     });
 

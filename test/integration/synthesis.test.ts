@@ -6,14 +6,8 @@ import { ensureStarterBundle } from '../../src/services/integrity/bundle-builder
 import { amendConstitution } from '../support/constitution.js';
 import { fakeLlmServer, type ScriptedAnswer } from '../support/fake-llm.js';
 import { waitFor } from '../support/process.js';
-import {
-  apiKeyFor,
-  backends,
-  createTestApp,
-  createTestPlatform,
-  tokenFor,
-  type TestPlatform,
-} from '../support/harness.js';
+import { governanceApps, type GovernanceApps } from '../support/governance-apps.js';
+import { backends, createTestApp, createTestPlatform, tokenFor, type TestPlatform } from '../support/harness.js';
 
 type Headers = Record<string, string>;
 
@@ -58,6 +52,7 @@ for (const backend of await backends()) {
   describe(`synthesis on ${backend}`, () => {
     let env: TestPlatform;
     let llm: Awaited<ReturnType<typeof fakeLlmServer>>;
+    let apps: GovernanceApps;
     let ac: FastifyInstance;
     let integrity: FastifyInstance;
     let pgc: FastifyInstance;
@@ -78,16 +73,11 @@ for (const backend of await backends()) {
           LLM_SEED: '7',
         },
       });
-      ac = await createTestApp('ac', env.platform);
-      integrity = await createTestApp('integrity', env.platform);
-      pgc = await createTestApp('pgc', env.platform);
-      gs = await createTestApp('gs', env.platform);
-      author = (await tokenFor(env.platform, ['policy_manager'])).headers;
-      approver = (await tokenFor(env.platform, ['policy_manager'])).headers;
-      agent = (await apiKeyFor(env.platform)).headers;
+      apps = await governanceApps(env.platform);
+      ({ ac, integrity, pgc, gs, author, approver, agent } = apps);
     });
     after(async () => {
-      for (const app of [gs, pgc, integrity, ac]) await app.close();
+      await apps.close();
       await env.cleanup();
       await llm.close();
     });
