@@ -1,0 +1,126 @@
+// The committed profile recipe (docs/benchmarks.md): a CPU profile of `acgs up` while evaluate is loaded with unique
+// content, written by V8 (--cpu-prof) and summarised here by self time — per function and per area of the code.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load, login, REDIS_URL, row, SECONDS, startStack, stopStack, withPostgresSchema } from './stack.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+/** Where a function lives, in the terms the findings use. */
+function area(url: string, name: string): string {
+  if (name === '(garbage collector)') return 'GC';
+  if (name === '(idle)' || name === '(program)') return name;
+  if (url === '' || url.startsWith('node:')) return 'Node internals (sockets, streams, timers)';
+  if (url.includes('/node_modules/'))
+    return url
+      .split('/node_modules/')
+      .pop()!
+      .split('/')[0]!
+      .replace(/^@[^/]+$/, (s) => s);
+  if (url.includes('/dist/')) return `ours: ${url.split('/dist/').pop()!.split('/').slice(0, 2).join('/')}`;
+  return url;
+}
+
+/** On PostgreSQL + Redis (a deployment's shape) unless BENCH_PROFILE_BACKEND=pglite. */
+export async function profileEvaluate(): Promise<void> {
+  if (process.env['BENCH_PROFILE_BACKEND'] === 'pglite') return profileOn('PGlite', {});
+  return withPostgresSchema((url) => profileOn('PostgreSQL + Redis', { DATABASE_URL: url, REDIS_URL }));
+}
+
+async function profileOn(label: string, env: Record<string, string>): Promise<void> {
+  const profiles = mkdtempSync(join(tmpdir(), 'acgs-profile-'));
+  console.log(
+    `\n== CPU profile of acgs up on ${label} under evaluate load (unique content, 50 connections, ${SECONDS} s) ==`,
+  );
+  const stack = await startStack(env, undefined, ['--cpu-prof', `--cpu-prof-dir=${profiles}`]);
+  try {
+    const token = await login(stack.urls[0]!);
+    let counter = 0;
+    const result = await load({
+      url: `${stack.urls[5]}/api/v1/enforcement/evaluate`,
+      method: 'POST',
+      connections: 50,
+      duration: SECONDS,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (r) => ({
+            ...r,
+            body: JSON.stringify({
+              principal: { type: 'Agent', id: 'bench' },
+              action: 'generate',
+              resource: { type: 'Model', id: 'm' },
+              content: `Write a haiku about request ${(counter += 1)}`,
+            }),
+          }),
+        },
+      ],
+    });
+    console.log(row('evaluate, unique content', result));
+  } finally {
+    await stopStack(stack);
+    rmSync(stack.dataDir, { recursive: true, force: true });
+  }
+  const file = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error('no CPU profile was written');
+  const profile = JSON.parse(readFileSync(join(profiles, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    startTime: number;
+    endTime: number;
+    samples: number[];
+  };
+  const total = profile.samples.length;
+  // WASM frames carry no package: Cedar and PGlite are both WASM, so each is put with the JS that called into it.
+  const parent = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
+  const isWasm = (node: ProfileNode) => node.callFrame.url.startsWith('wasm://');
+  const placeOf = (node: ProfileNode): string => {
+    if (!isWasm(node)) return area(node.callFrame.url, node.callFrame.functionName);
+    let caller = parent.get(node.id);
+    while (caller !== undefined && (isWasm(caller) || caller.callFrame.url === '')) caller = parent.get(caller.id);
+    return `${caller === undefined ? 'unknown' : area(caller.callFrame.url, caller.callFrame.functionName)} (WASM)`;
+  };
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (hits === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url === '' ? '' : ` ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    const key = `${functionName || '(anonymous)'}${where}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+    const place = placeOf(node);
+    byArea.set(place, (byArea.get(place) ?? 0) + hits);
+  }
+  // Socket and stream writes are Node's; who asked for them (the client reply, the database, the log) is the question.
+  const writers = new Map<string, number>();
+  for (const node of profile.nodes) {
+    if (!/^write(v|Buffer|Utf8String|String|Latin1String)?$/.test(node.callFrame.functionName) || !node.hitCount)
+      continue;
+    let caller = parent.get(node.id);
+    while (caller !== undefined && (caller.callFrame.url === '' || caller.callFrame.url.startsWith('node:')))
+      caller = parent.get(caller.id);
+    const who = caller === undefined ? 'Node itself' : placeOf(caller);
+    writers.set(who, (writers.get(who) ?? 0) + node.hitCount);
+  }
+  const share = (hits: number) => `${((hits / total) * 100).toFixed(1).padStart(5)} %`;
+  console.log(
+    `profile: ${file} (${total} samples over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s, all of acgs up)`,
+  );
+  console.log('self time by area:');
+  for (const [place, hits] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`  ${share(hits)}  ${place}`);
+  console.log('socket and stream writes, by the code that asked for them:');
+  for (const [who, hits] of [...writers].sort((a, b) => b[1] - a[1]).slice(0, 8))
+    console.log(`  ${share(hits)}  ${who}`);
+  console.log('self time by function (top 25):');
+  for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`  ${share(hits)}  ${name}`);
+  console.log(`(open it in Chrome DevTools → Performance → Load profile: kept at ${join(profiles, file)})`);
+}

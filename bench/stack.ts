@@ -1,0 +1,99 @@
+// The stack under benchmark: `acgs up` from dist/ in a child process, and autocannon in this one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+import { SERVICE_NAMES } from '../src/platform/config.js';
+import { createScratchSchema } from '../test/support/postgres-schema.js';
+import { freePort, healthy, waitFor } from '../test/support/process.js';
+
+export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+export const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '10');
+export const ADMIN_EMAIL = 'bench@example.com';
+export const ADMIN_PASSWORD = 'governance-load-test-42';
+
+export interface Stack {
+  child: ChildProcess;
+  urls: string[];
+  dataDir: string;
+}
+
+export async function startStack(
+  extraEnv: Record<string, string> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'acgs-bench-')),
+  nodeArgs: readonly string[] = [],
+): Promise<Stack & { startupMs: number }> {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    ACGS_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ACGS_ADMIN_EMAIL: ADMIN_EMAIL,
+    ACGS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // The benchmark is one client IP hammering the API: per-IP limits (0 = off) would make it a 429 benchmark.
+    ACGS_RATE_LIMIT_PER_MINUTE: '0',
+    ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    ...extraEnv,
+  };
+  const urls: string[] = [];
+  for (const service of SERVICE_NAMES) {
+    const port = await freePort();
+    env[`${service.toUpperCase()}_PORT`] = String(port);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'up'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`acgs up exited with ${child.exitCode}`);
+      return (await Promise.all(urls.map(healthy))).every(Boolean);
+    },
+    60_000,
+    'stack start',
+  );
+  return { child, urls, dataDir, startupMs: performance.now() - started };
+}
+
+export async function stopStack(stack: Stack): Promise<void> {
+  const exited = new Promise((resolve) => stack.child.once('exit', resolve));
+  stack.child.kill('SIGTERM');
+  await exited;
+}
+
+/** A bare Fastify 5 hello server: what the same Node and framework deliver with no work at all. */
+export function startBareServer(port: number): ChildProcess {
+  const source = `const app = require('fastify')(); app.get('/', async () => ({ hello: 'world' })); app.listen({ port: ${port}, host: '127.0.0.1' });`;
+  return spawn(process.execPath, ['-e', source], {
+    stdio: 'ignore',
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
+}
+
+export function load(options: autocannon.Options): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+export const row = (label: string, result: Result) =>
+  `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   non-2xx ${result.non2xx}`;
+
+export async function login(authUrl: string): Promise<string> {
+  const response = await fetch(`${authUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export async function withPostgresSchema<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const scratch = await createScratchSchema('bench');
+  try {
+    return await fn(scratch.url);
+  } finally {
+    await scratch.drop();
+  }
+}

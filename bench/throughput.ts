@@ -1,0 +1,116 @@
+// Throughput of the decision API against what the machine and the engine allow, in one run: a bare Fastify hello,
+// PGC's /health, evaluate with unique and with repeated content (durable logging on), and in-process decide() on the
+// same bundle, at 50 and 1,000 connections, on PGlite and on PostgreSQL. Prints figures and ratios; asserts nothing.
+import { rmSync } from 'node:fs';
+import type { Result } from 'autocannon';
+import { decide, type EvaluationRequest } from '../src/domain/enforcement/decide.js';
+import { PolicyEngine } from '../src/domain/enforcement/engine.js';
+import { assembleBundle, bundleHash } from '../src/domain/policy/bundle.js';
+import { starterPolicies } from '../src/domain/synthesis/starter-bundle.js';
+import { freePort, waitFor } from '../test/support/process.js';
+import {
+  load,
+  login,
+  REDIS_URL,
+  row,
+  SECONDS,
+  startBareServer,
+  startStack,
+  stopStack,
+  withPostgresSchema,
+} from './stack.js';
+
+const request = (content: string): EvaluationRequest => ({
+  principal: { type: 'Agent', id: 'bench' },
+  action: 'generate',
+  resource: { type: 'Model', id: 'm' },
+  content,
+});
+
+/** decide() on the starter bundle with unique content per call, on this one core: decisions per second. */
+function inProcessDecisionsPerSecond(): number {
+  const bundle = assembleBundle({ version: 1, constitutionHash: 'bench', policies: starterPolicies() });
+  const engine = new PolicyEngine(bundle, bundleHash(bundle), 'bench-throughput');
+  for (let i = 0; i < 2000; i += 1) decide(engine, request(`warm-up ${i}`));
+  let done = 0;
+  const started = performance.now();
+  while (performance.now() - started < 3000) {
+    decide(engine, request(`Write a haiku about request ${done}`));
+    done += 1;
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+async function section(label: string, env: Record<string, string>, connections: number, decideRate: number) {
+  console.log(`\n== ${label}, ${connections} connections, ${SECONDS} s each ==`);
+  const barePort = await freePort();
+  const bare = startBareServer(barePort);
+  await waitFor(
+    async () =>
+      await fetch(`http://127.0.0.1:${barePort}/`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    10_000,
+    'bare Fastify server',
+  );
+  const stack = await startStack(env);
+  try {
+    const pgc = stack.urls[5]!;
+    const token = await login(stack.urls[0]!);
+    const common = { connections, duration: SECONDS };
+    const evaluate = { url: `${pgc}/api/v1/enforcement/evaluate`, method: 'POST' as const };
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const hello = await load({ ...common, url: `http://127.0.0.1:${barePort}/` });
+    const health = await load({ ...common, url: `${pgc}/health` });
+    let counter = 0;
+    const unique = await load({
+      ...common,
+      ...evaluate,
+      headers,
+      // Distinct content per request, so the decision cache does not turn this into a cache benchmark.
+      requests: [
+        {
+          setupRequest: (r) => ({
+            ...r,
+            body: JSON.stringify(request(`Write a haiku about request ${(counter += 1)}`)),
+          }),
+        },
+      ],
+    });
+    const repeated = await load({ ...common, ...evaluate, headers, body: JSON.stringify(request('The same prompt')) });
+    const rows: [string, Result][] = [
+      ['bare Fastify hello', hello],
+      ['PGC GET /health', health],
+      ['evaluate, unique content', unique],
+      ['evaluate, repeated content', repeated],
+    ];
+    for (const [name, result] of rows)
+      console.log(
+        `${row(name, result)}   p97.5 ${String(result.latency.p97_5).padStart(4)} ms   errors ${result.errors}`,
+      );
+    console.log(`${'in-process decide(), one core'.padEnd(34)} ${decideRate.toFixed(0).padStart(8)} decisions/s`);
+    const perSecond = (result: Result) => result.requests.average;
+    console.log(
+      `ratios: /health ${(perSecond(health) / perSecond(hello)).toFixed(3)}× bare (goal ≥ 0.5); evaluate unique ${(perSecond(unique) / decideRate).toFixed(3)}× in-process decide() (goal ≥ 0.5, p99 ≤ 20 ms: ${unique.latency.p99} ms); evaluate repeated ${(perSecond(repeated) / decideRate).toFixed(3)}×`,
+    );
+    if (connections >= 1000)
+      console.log(
+        `1,000 connections on evaluate: errors ${unique.errors + repeated.errors}, non-2xx ${unique.non2xx + repeated.non2xx}, p97.5 ${unique.latency.p97_5} ms (unique; autocannon has no p95, so p97.5 bounds it; goal p95 < 100 ms)`,
+      );
+  } finally {
+    await stopStack(stack);
+    rmSync(stack.dataDir, { recursive: true, force: true });
+    bare.kill();
+  }
+}
+
+export async function throughputBenchmarks(): Promise<void> {
+  const decideRate = inProcessDecisionsPerSecond();
+  for (const connections of [50, 1000]) {
+    await section('PGlite, in-memory cache', {}, connections, decideRate);
+    await withPostgresSchema((url) =>
+      section('PostgreSQL + Redis', { DATABASE_URL: url, REDIS_URL }, connections, decideRate),
+    );
+  }
+}
