@@ -105,12 +105,16 @@ async function section(label: string, env: Record<string, string>, connections: 
   }
 }
 
+/** All of it by default; BENCH_CONNECTIONS=50 and BENCH_BACKENDS=postgres (or pglite) narrow it for an A/B. */
 export async function throughputBenchmarks(): Promise<void> {
   const decideRate = inProcessDecisionsPerSecond();
-  for (const connections of [50, 1000]) {
-    await section('PGlite, in-memory cache', {}, connections, decideRate);
-    await withPostgresSchema((url) =>
-      section('PostgreSQL + Redis', { DATABASE_URL: url, REDIS_URL }, connections, decideRate),
-    );
+  const connectionCounts = (process.env['BENCH_CONNECTIONS'] ?? '50,1000').split(',').map(Number);
+  const backends = (process.env['BENCH_BACKENDS'] ?? 'pglite,postgres').split(',');
+  for (const connections of connectionCounts) {
+    if (backends.includes('pglite')) await section('PGlite, in-memory cache', {}, connections, decideRate);
+    if (backends.includes('postgres'))
+      await withPostgresSchema((url) =>
+        section('PostgreSQL + Redis', { DATABASE_URL: url, REDIS_URL }, connections, decideRate),
+      );
   }
 }

@@ -50,5 +50,51 @@ for (const backend of await backends()) {
       assert.equal(stored.length, 39);
       assert.ok(!stored.some((row) => row.id === records[17]!.id));
     });
+
+    // Needs a second session to hold the audit lock, which PGlite (one connection) does not have.
+    if (backend === 'postgres')
+      it('groups what arrives while a batch commits into the next one, instead of queueing commits', async (t) => {
+        const env = await createTestPlatform(backend);
+        cleanupAfter(t, () => env.cleanup());
+        const other = await createTestPlatform(backend, { schema: env.schema! });
+        cleanupAfter(t, () => other.cleanup());
+        // Another session holds the audit append lock, so the first batch waits inside its transaction, as a slow
+        // commit would; what arrives meanwhile, in five bursts further apart than the 1 ms window, must wait too and
+        // go as one batch — not as five more transactions queued on the lock.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let locked!: () => void;
+        const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+        const holder = other.platform.db.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [727_170_4]);
+          locked();
+          await held;
+        });
+        await lockTaken;
+        const log = new DecisionLog(env.platform.db, env.platform.audit, 1000, 1, 1);
+        const first = Array.from({ length: 20 }, (_, index) => record(`first ${index}`));
+        const appended = first.map((item) => log.append(item));
+        const later = [];
+        for (let burst = 0; burst < 5; burst += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          for (let index = 0; index < 10; index += 1) {
+            const item = record(`burst ${burst} ${index}`);
+            later.push(item);
+            appended.push(log.append(item));
+          }
+        }
+        release();
+        await holder;
+        await Promise.all(appended);
+        // Rows one transaction inserted share its xmin.
+        const batches = await env.platform.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM decisions WHERE id = ANY($1::uuid[]) GROUP BY xmin::text ORDER BY n',
+          [[...first, ...later].map((item) => item.id)],
+        );
+        assert.deepEqual(
+          batches.map((batch) => batch.n),
+          [20, 50],
+        );
+      });
   });
 }

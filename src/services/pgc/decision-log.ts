@@ -56,9 +56,12 @@ interface Waiter {
 
 /**
  * Durable decision logging by group commit: decisions wait at most maxWaitMs (or until maxBatch are queued), then
- * one transaction writes them all to `decisions` and `audit_logs`, and every waiter is answered together. A caller
- * hears back only after its row is committed; if the write fails, every waiter gets 503 AUDIT_UNAVAILABLE — but for a
- * batch the database refuses for what one row holds, which is split until that row fails alone.
+ * one transaction writes them all to `decisions` and `audit_logs`, and every waiter is answered together. Appends to
+ * the audit log are serialised (one lock, commit order = leaf order), so at most maxInFlight batches are written at
+ * once: while they commit, the next batch keeps filling and goes the moment one finishes — under load each commit
+ * carries more decisions instead of more commits queueing on the lock. A caller hears back only after its row is
+ * committed; if the write fails, every waiter gets 503 AUDIT_UNAVAILABLE — but for a batch the database refuses for
+ * what one row holds, which is split until that row fails alone.
  */
 export class DecisionLog {
   private pending: Waiter[] = [];
@@ -70,6 +73,7 @@ export class DecisionLog {
     private readonly audit: AuditLog,
     private readonly maxBatch = 256,
     private readonly maxWaitMs = 2,
+    private readonly maxInFlight = 2,
   ) {}
 
   /** A logged decision with its full trace, as stored; null when none has this id. */
@@ -95,19 +99,26 @@ export class DecisionLog {
 
   /** Writes whatever is queued and waits for every write in progress (shutdown). */
   async drain(): Promise<void> {
-    this.flush();
-    await Promise.all([...this.inFlight]);
+    while (this.pending.length > 0 || this.inFlight.size > 0) {
+      this.flush(true);
+      await Promise.all([...this.inFlight]);
+    }
   }
 
-  private flush(): void {
+  private flush(force = false): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending.length === 0) return;
+    // A full batch goes regardless; otherwise it waits for a write in flight to finish, growing meanwhile.
+    if (!force && this.inFlight.size >= this.maxInFlight && this.pending.length < this.maxBatch) return;
     const batch = this.pending;
     this.pending = [];
     const write = this.commit(batch);
     this.inFlight.add(write);
-    void write.finally(() => this.inFlight.delete(write));
+    void write.finally(() => {
+      this.inFlight.delete(write);
+      if (this.pending.length > 0) this.flush();
+    });
   }
 
   /**
