@@ -23,15 +23,15 @@ function scalarType(value: unknown): AttributeType | null {
   return null;
 }
 
-/** The entity types a constraint's `principal`/`resource` can be, from its actions (and resource_types). */
-function entityTypes(constraint: Constraint, schema: SchemaShape, side: 'principal' | 'resource'): string[] {
+/** The entity types a constraint's `principal`/`resource` can be, from its actions (and resource_types), sorted. */
+export function entityTypes(constraint: Constraint, schema: SchemaShape, side: 'principal' | 'resource'): string[] {
   const actions = schema.actions.filter((action) => constraint.actions.includes(action.id));
   const types = new Set(
     actions.flatMap((action) => (side === 'principal' ? action.principalTypes : action.resourceTypes)),
   );
   const chosen =
     side === 'resource' && constraint.resource_types !== undefined ? constraint.resource_types : [...types];
-  return chosen.filter((type) => types.has(type));
+  return [...new Set(chosen)].filter((type) => types.has(type)).sort();
 }
 
 /** An attribute as the constraint's requests can carry it, or why it cannot be tested. */

@@ -17,7 +17,8 @@ export interface PolicyProblem {
   column: number | null;
 }
 
-function location(
+/** The 1-based line and column of a character offset into a text (null when either is unknown). */
+export function lineAndColumn(
   text: string | undefined,
   offset: number | undefined,
 ): { line: number | null; column: number | null } {
@@ -42,14 +43,14 @@ export function validatePolicies(policies: Readonly<Record<string, string>>, sch
       return {
         policy_id: policyId,
         message: error.message,
-        ...location(policyId === null ? undefined : policies[policyId], error.sourceLocations?.[0]?.start),
+        ...lineAndColumn(policyId === null ? undefined : policies[policyId], error.sourceLocations?.[0]?.start),
       };
     });
   }
   return answer.validationErrors.map((item) => ({
     policy_id: item.policyId,
     message: item.error.message,
-    ...location(policies[item.policyId], item.error.sourceLocations?.[0]?.start),
+    ...lineAndColumn(policies[item.policyId], item.error.sourceLocations?.[0]?.start),
   }));
 }
 

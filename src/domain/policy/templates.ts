@@ -41,6 +41,14 @@ function parseTemplate(text: string): { json: CedarWasm.PolicyJson } | { problem
   return { json: json.json };
 }
 
+/** Cedar's strict validation of a policy set (templates and links included), as messages. */
+function strictValidationErrors(schema: string, policies: CedarWasm.PolicySet): string[] {
+  const answer = cedar.validate({ schema, policies, validationSettings: { mode: 'strict' } });
+  return answer.type === 'failure'
+    ? answer.errors.map((error) => error.message)
+    : answer.validationErrors.map((error) => error.error.message);
+}
+
 /** The slots a template's scope uses, e.g. ["principal", "resource"]. */
 function slotsOf(json: CedarWasm.PolicyJson): Slot[] {
   return SLOTS.filter((slot) => slotOf(json[slot] as unknown as ScopeJson) === `?${slot}`);
@@ -70,15 +78,7 @@ export function templateProblems(text: string, parameters: TemplateParameters, s
     });
   }
   if (problems.length > 0) return problems;
-  const answer = cedar.validate({
-    schema,
-    policies: { templates: { template: text } },
-    validationSettings: { mode: 'strict' },
-  });
-  const errors =
-    answer.type === 'failure'
-      ? answer.errors.map((e) => e.message)
-      : answer.validationErrors.map((e) => e.error.message);
+  const errors = strictValidationErrors(schema, { templates: { template: text } });
   return errors.map((message) => ({ path: '/source', message }));
 }
 
@@ -121,20 +121,12 @@ export function linkTemplate(
       typeof scope.slot === 'string' ? { ...scope, slot: undefined, entity } : { ...scope, in: { entity } };
   }
   if (problems.length > 0) return { problems };
-  const answer = cedar.validate({
-    schema,
-    policies: {
-      templates: { [templateId]: text },
-      templateLinks: [
-        { templateId, newId: policyId, values: Object.fromEntries(used.map((slot) => [`?${slot}`, values[slot]!])) },
-      ],
-    },
-    validationSettings: { mode: 'strict' },
+  const errors = strictValidationErrors(schema, {
+    templates: { [templateId]: text },
+    templateLinks: [
+      { templateId, newId: policyId, values: Object.fromEntries(used.map((slot) => [`?${slot}`, values[slot]!])) },
+    ],
   });
-  const errors =
-    answer.type === 'failure'
-      ? answer.errors.map((e) => e.message)
-      : answer.validationErrors.map((e) => e.error.message);
   if (errors.length > 0) return { problems: errors.map((message) => ({ path: '/', message })) };
   const annotations = { ...(parsed.json.annotations ?? {}), id: policyId, template: templateId };
   const clean = JSON.parse(JSON.stringify({ ...linked, annotations })) as CedarWasm.PolicyJson;

@@ -1,5 +1,5 @@
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
-import { cedar, printPolicy } from '../policy/cedar.js';
+import { cedar, lineAndColumn, printPolicy } from '../policy/cedar.js';
 import type { PolicyText } from '../verify/questions.js';
 import type { GeneratedBy } from './compiler.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -8,12 +8,6 @@ import type { Diagnostic } from './diagnostics.js';
 export function cedarIn(reply: string): string {
   const fenced = /```[ \t]*(?:cedar)?[ \t]*\r?\n([\s\S]*?)```/i.exec(reply);
   return (fenced?.[1] ?? reply).trim();
-}
-
-function lineAndColumn(text: string, offset: number | undefined) {
-  if (offset === undefined) return { line: null, column: null };
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
 /**

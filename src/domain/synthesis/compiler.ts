@@ -1,5 +1,5 @@
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
-import { constraintTypeProblems } from '../constitution/constraint-types.js';
+import { constraintTypeProblems, entityTypes } from '../constitution/constraint-types.js';
 import { constraintProblems } from '../constitution/constraints.js';
 import type { Condition, Constraint, DocumentProblem, PrincipleContent } from '../constitution/types.js';
 import { printPolicy } from '../policy/cedar.js';
@@ -87,9 +87,7 @@ function conditionExpr(condition: Condition, constraint: Constraint, schema: Sch
     return schema.context[name]?.required === false
       ? and([{ has: { left: variable, attr: name } }, test(read, condition)])
       : test(read, condition);
-  const types = applicableTypes(constraint, schema, root).filter(
-    (type) => schema.attributes[type]?.[name] !== undefined,
-  );
+  const types = entityTypes(constraint, schema, root).filter((type) => schema.attributes[type]?.[name] !== undefined);
   return or(
     types.map((type) =>
       and([
@@ -99,18 +97,6 @@ function conditionExpr(condition: Condition, constraint: Constraint, schema: Sch
       ]),
     ),
   );
-}
-
-/** The entity types a constraint's principal or resource can be: those its actions apply to, within resource_types. */
-function applicableTypes(constraint: Constraint, schema: SchemaShape, side: 'principal' | 'resource'): string[] {
-  const types = new Set(
-    schema.actions
-      .filter((action) => constraint.actions.includes(action.id))
-      .flatMap((action) => (side === 'principal' ? action.principalTypes : action.resourceTypes)),
-  );
-  const chosen =
-    side === 'resource' && constraint.resource_types !== undefined ? constraint.resource_types : [...types];
-  return [...new Set(chosen)].filter((type) => types.has(type)).sort();
 }
 
 function policyJson(constraint: Constraint, annotations: Record<string, string>, schema: SchemaShape): PolicyJson {

@@ -4,7 +4,7 @@ import { NotFoundError, UnprocessableError, ValidationError } from '../../../dom
 import { createdAtIdCursor } from '../../../domain/pagination.js';
 import { GOVERNANCE_SCHEMA } from '../../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../../domain/policy/schema-shape.js';
-import { compilePrinciples, UncompilableConstraints } from '../../../domain/synthesis/compiler.js';
+import { compilePrinciples, UncompilableConstraints, type CompiledPolicy } from '../../../domain/synthesis/compiler.js';
 import { posteriorMean } from '../../../domain/synthesis/strategies.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
@@ -39,8 +39,13 @@ function mustCompile(principles: readonly PrincipleContent[], textOnly: boolean)
       `${empty.map((p) => p.key).join(', ')}: no constraints to compile (draft them with POST /api/v1/synthesize/specification, or use engine llm with an LLM configured: its policies are then unverified and need two approvers)`,
       'CONSTRAINTS_NOT_COMPILABLE',
     );
+  compileOrRefuse(principles);
+}
+
+/** The compiled policies, or 422 CONSTRAINTS_NOT_COMPILABLE naming each constraint that does not type-check. */
+function compileOrRefuse(principles: readonly PrincipleContent[]): CompiledPolicy[] {
   try {
-    compilePrinciples(principles, schemaShape(GOVERNANCE_SCHEMA));
+    return compilePrinciples(principles, schemaShape(GOVERNANCE_SCHEMA));
   } catch (error) {
     if (error instanceof UncompilableConstraints)
       throw new UnprocessableError(error.message, 'CONSTRAINTS_NOT_COMPILABLE');
@@ -124,14 +129,7 @@ export function registerSynthesizeRoutes(
           : await constitutions.version(request.body.version);
       if (version === null) throw new NotFoundError('No such constitution version', 'CONSTITUTION_NOT_FOUND');
       const started = performance.now();
-      let policies;
-      try {
-        policies = compilePrinciples(version.document.principles, schemaShape(GOVERNANCE_SCHEMA));
-      } catch (error) {
-        if (error instanceof UncompilableConstraints)
-          throw new UnprocessableError(error.message, 'CONSTRAINTS_NOT_COMPILABLE');
-        throw error;
-      }
+      const policies = compileOrRefuse(version.document.principles);
       const compileMs = performance.now() - started;
       const texts = policies.map(({ id, text }) => ({ id, text }));
       const conformance = await solver.use((pool) =>
