@@ -15,6 +15,8 @@ export interface SpecificationDraft {
   reason: string | null;
   constraints: Constraint[] | null;
   examples: ConstraintExamples[] | null;
+  /** The change to propose so the council votes on these constraints; null when drafting failed. */
+  amendment_change: Record<string, unknown> | null;
   attempts: Pick<
     Attempt,
     'attempt' | 'model' | 'promptTokens' | 'completionTokens' | 'latencyMs' | 'output' | 'diagnostics' | 'verdict'
@@ -32,8 +34,9 @@ export class SpecificationStore {
 
   async create(draft: Omit<SpecificationDraft, 'id' | 'created_at'>): Promise<SpecificationDraft> {
     const rows = await this.platform.db.query<Row>(
-      `INSERT INTO specification_drafts (id, amendment_id, principle_key, text, scope, status, reason, constraints, examples, attempts, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+      `INSERT INTO specification_drafts (id, amendment_id, principle_key, text, scope, status, reason, constraints, examples, attempts, created_by,
+                                         amendment_change)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [
         randomUUID(),
         draft.amendment_id,
@@ -46,6 +49,7 @@ export class SpecificationStore {
         draft.examples === null ? null : JSON.stringify(draft.examples),
         JSON.stringify(draft.attempts),
         draft.created_by,
+        draft.amendment_change === null ? null : JSON.stringify(draft.amendment_change),
       ],
     );
     return toDraft(rows[0]!);

@@ -125,11 +125,10 @@ export class TemplateStore {
   }
 
   async recordLink(
-    q: Queryable,
     link: { policyId: string; templateId: string; templateVersion: number; values: Record<string, unknown> },
     actorId: string | null,
   ): Promise<void> {
-    await q.query(
+    await this.platform.db.query(
       `INSERT INTO policy_template_links (policy_id, template_id, template_version, slot_values, created_by)
        VALUES ($1, $2, $3, $4, $5)`,
       [link.policyId, link.templateId, link.templateVersion, JSON.stringify(link.values), actorId],

@@ -1,4 +1,4 @@
-import type { PrincipleContent } from '../../../domain/constitution/types.js';
+import type { Constraint, PrincipleContent } from '../../../domain/constitution/types.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { GOVERNANCE_SCHEMA } from '../../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../../domain/policy/schema-shape.js';
@@ -11,7 +11,7 @@ import type { LazySolverPool } from '../../../platform/solver/shared.js';
 import { SqlConstitutionStore } from '../../ac/sql-store.js';
 import { draftExamples } from '../draft-examples.js';
 import { SpecificationList, SpecificationListQuery, SpecificationBody, SpecificationView } from '../schemas.js';
-import type { SpecificationDraft, SpecificationStore } from '../specification-store.js';
+import type { SpecificationStore } from '../specification-store.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 const DRAFTERS = ['admin', 'policy_manager', 'council_member'] as const;
@@ -28,15 +28,17 @@ function scopeProblems(scope: PrincipleContent['scope']): string[] {
   ];
 }
 
-/** What to propose so the council votes on the drafted constraints: the amendment's principle with them in it. */
+/**
+ * What to propose so the council votes on the drafted constraints: the principle an amendment adds, with them in it,
+ * or else a change to the principle's constraints.
+ */
 function amendmentChange(
-  draft: SpecificationDraft,
-  principle: PrincipleContent | null,
-): Record<string, unknown> | null {
-  if (draft.constraints === null) return null;
-  if (principle === null)
-    return { op: 'modify_principle', key: draft.principle_key, changes: { constraints: draft.constraints } };
-  return { op: 'add_principle', principle: { ...principle, constraints: draft.constraints } };
+  key: string,
+  constraints: readonly Constraint[],
+  added: PrincipleContent | null,
+): Record<string, unknown> {
+  if (added === null) return { op: 'modify_principle', key, changes: { constraints } };
+  return { op: 'add_principle', principle: { ...added, constraints } };
 }
 
 /**
@@ -71,14 +73,6 @@ export function registerSpecificationRoutes(
     );
   }
 
-  const view = async (draft: SpecificationDraft) => {
-    const added =
-      draft.amendment_id === null
-        ? null
-        : await fromAmendment(draft.amendment_id, draft.principle_key).catch(() => null);
-    return { ...draft, amendment_change: amendmentChange(draft, added?.principle ?? null) };
-  };
-
   app.post(
     '/api/v1/synthesize/specification',
     {
@@ -95,8 +89,10 @@ export function registerSpecificationRoutes(
       const body = request.body;
       let text = body.text;
       let scope = body.scope;
+      let added: PrincipleContent | null = null;
       if (body.amendment_id !== undefined) {
         const found = await fromAmendment(body.amendment_id, body.principle_key);
+        added = found.principle;
         const principle = found.principle ?? found.merged!;
         text ??= `${principle.normative_statement}\n\n${principle.description}`.trim();
         scope ??= principle.scope;
@@ -138,8 +134,9 @@ export function registerSpecificationRoutes(
           }),
         ),
         created_by: principalOf(request).userId,
+        amendment_change: constraints === null ? null : amendmentChange(body.principle_key, constraints, added),
       });
-      return reply.status(201).send(await view(draft));
+      return reply.status(201).send(draft);
     },
   );
 
@@ -154,11 +151,7 @@ export function registerSpecificationRoutes(
         response: { 200: SpecificationList, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => ({
-      items: await Promise.all(
-        (await store.list(request.query.amendment_id ?? null, request.query.limit ?? 50)).map(view),
-      ),
-    }),
+    async (request) => ({ items: await store.list(request.query.amendment_id ?? null, request.query.limit ?? 50) }),
   );
 
   app.get(
@@ -172,6 +165,6 @@ export function registerSpecificationRoutes(
         response: { 200: SpecificationView, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => view(await store.get(request.params.id)),
+    async (request) => store.get(request.params.id),
   );
 }

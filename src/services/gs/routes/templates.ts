@@ -189,12 +189,9 @@ export function registerTemplateRoutes(
         actorId,
         'new',
         (draft) =>
-          platform.db.transaction((tx) =>
-            store.recordLink(
-              tx,
-              { policyId: draft.policy_id, templateId: template.id, templateVersion: template.version, values },
-              actorId,
-            ),
+          store.recordLink(
+            { policyId: draft.policy_id, templateId: template.id, templateVersion: template.version, values },
+            actorId,
           ),
       );
       return reply.status(201).send(verified);
