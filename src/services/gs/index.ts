@@ -22,7 +22,7 @@ export async function registerGsService(app: ServiceApp, context: ServiceContext
   const solver = new LazySolverPool(platform.config.verification);
   const gate = new VerificationGate(platform.config.verification, (ok) => metrics.serviceCalls(ok));
   const model = configuredModel(platform.config.llm, metrics.modelUsage);
-  const synthesiser = new Synthesiser(platform, store, solver, gate, model, metrics);
+  const synthesiser = new Synthesiser(platform, store, solver, gate, model, metrics, app.log);
   const runner = new SynthesisRunner(store, synthesiser, app.log);
   registerSynthesizeRoutes(app, context, store, runner, solver, model !== null);
   registerSpecificationRoutes(app, context, new SpecificationStore(platform), model, solver);

@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { AppError } from '../../domain/errors.js';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
 import type { RunStore, SynthesisRun } from './run-store.js';
 import type { Synthesiser } from './synthesiser.js';
@@ -17,26 +16,7 @@ export class SynthesisRunner {
     synthesiser: Synthesiser,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.drain = new QueueDrain(
-      store,
-      async (run) => {
-        try {
-          await synthesiser.run(run);
-        } catch (error) {
-          if (error instanceof AppError && error.kind === 'unavailable') throw error;
-          log.error({ err: error, run: run.id }, 'synthesis run failed');
-          await store.finish(run.id, {
-            status: 'failed',
-            reason: `internal error: ${(error as Error).message}`,
-            report: {},
-            policies: [],
-            revocations: [],
-          });
-        }
-      },
-      log,
-      'synthesis runner',
-    );
+    this.drain = new QueueDrain(store, (run) => synthesiser.run(run), log, 'synthesis runner');
   }
 
   async start(): Promise<void> {

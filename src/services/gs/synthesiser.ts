@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { PrincipleContent } from '../../domain/constitution/types.js';
 import { AppError } from '../../domain/errors.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
@@ -24,15 +25,19 @@ import type { RunStore, SubmittedPolicy, SynthesisRun } from './run-store.js';
 const asList = (policies: Readonly<Record<string, string>>): PolicyText[] =>
   Object.entries(policies).map(([id, text]) => ({ id, text }));
 
+let workedExamples: { principle: PrincipleContent; policies: PolicyText[] }[] | null = null;
+
 /** Worked examples for the prompt: starter principles next to the exact Cedar the compiler makes of them. */
 function examples(): { principle: PrincipleContent; policies: PolicyText[] }[] {
   const compiled = starterPolicies();
-  return ['human-approval-for-high-risk-tools', 'restricted-data-needs-approval', 'withhold-unsafe-outputs'].map(
-    (key) => ({
-      principle: STARTER_PRINCIPLES.find((principle) => principle.key === key)!,
-      policies: [{ id: `${key}.1`, text: compiled[`${key}.1`]! }],
-    }),
-  );
+  return (workedExamples ??= [
+    'human-approval-for-high-risk-tools',
+    'restricted-data-needs-approval',
+    'withhold-unsafe-outputs',
+  ].map((key) => ({
+    principle: STARTER_PRINCIPLES.find((principle) => principle.key === key)!,
+    policies: [{ id: `${key}.1`, text: compiled[`${key}.1`]! }],
+  })));
 }
 
 class RunFailed extends Error {}
@@ -50,6 +55,7 @@ export class Synthesiser {
     private readonly gate: VerificationGate,
     private readonly model: ChatModel | null,
     private readonly metrics: SynthesisMetrics,
+    private readonly log: FastifyBaseLogger,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -60,6 +66,8 @@ export class Synthesiser {
     if (engine !== run.engine)
       report['note'] = 'no LLM is configured (LLM_BASE_URL): the constraints were compiled instead';
     try {
+      // Read once per run, and only if a prompt needs it.
+      let library: Promise<{ id: string; description: string; source: string }[]> | undefined;
       const inForce = await PolicyStore.activeTexts(this.platform.db);
       const constitution = await constitutionInForce(this.platform.db);
       const principles = this.constitutionWith(constitution?.principles ?? [], run.principles);
@@ -101,11 +109,7 @@ export class Synthesiser {
               schema: GOVERNANCE_SCHEMA,
               inForce: rest,
               examples: examples(),
-              templates: (await new TemplateStore(this.platform).list(5, null)).map(({ id, description, source }) => ({
-                id,
-                description,
-                source,
-              })),
+              templates: await (library ??= this.library()),
             },
             this.model!,
             async (p, policies) => {
@@ -152,11 +156,13 @@ export class Synthesiser {
     } catch (error) {
       // A lost database is no verdict on the run: it is queued again once the database is back.
       if (error instanceof AppError && error.kind === 'unavailable') throw error;
-      if (!(error instanceof RunFailed || error instanceof AppError)) throw error;
+      // Anything else ends the run with its reason; an error nobody anticipated is logged too, never retried forever.
+      const expected = error instanceof RunFailed || error instanceof AppError;
+      if (!expected) this.log.error({ err: error, run: run.id }, 'synthesis run failed');
       report['duration_ms'] = Math.round(performance.now() - started);
       await this.store.finish(run.id, {
         status: 'failed',
-        reason: error.message,
+        reason: expected ? error.message : `internal error: ${(error as Error).message}`,
         report,
         policies: [],
         revocations: [],
@@ -175,6 +181,12 @@ export class Synthesiser {
         throw new RunFailed(`the constraints do not compile: ${error.message}`);
       throw error;
     }
+  }
+
+  /** Up to five library templates, as a prompt shows them. */
+  private async library(): Promise<{ id: string; description: string; source: string }[]> {
+    const templates = await new TemplateStore(this.platform).list(5, null);
+    return templates.map(({ id, description, source }) => ({ id, description, source }));
   }
 
   /** The constitution in force with these principles in it (added, or replacing the version of the same key). */
