@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
-import {
-  backends,
-  createTestApp,
-  createTestPlatform,
-  POSTGRES_URL,
-  tokenFor,
-  type TestPlatform,
-} from '../support/harness.js';
+import { postgresBehindProxy } from '../support/cut-postgres.js';
+import { backends, createTestApp, tokenFor, type TestPlatform } from '../support/harness.js';
 import { fakeLlmServer } from '../support/fake-llm.js';
 import { waitFor } from '../support/process.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
 
 const runs = (await backends()).includes('postgres');
 
@@ -23,30 +17,24 @@ when { context.pii.contains("iban") };
 \`\`\``;
 
 describe('synthesis runs while PostgreSQL is cut', { skip: runs ? false : 'needs PostgreSQL' }, () => {
+  let cut: Awaited<ReturnType<typeof postgresBehindProxy>>;
   let proxy: TcpProxy;
   let llm: Awaited<ReturnType<typeof fakeLlmServer>>;
-  let env: Awaited<ReturnType<typeof createTestPlatform>>;
+  let env: Awaited<ReturnType<typeof postgresBehindProxy>>['env'];
   let direct: TestPlatform;
   let gs: FastifyInstance;
 
   before(async () => {
-    const url = new URL(POSTGRES_URL);
-    proxy = await startTcpProxy(url.hostname, Number(url.port));
     llm = await fakeLlmServer();
-    env = await createTestPlatform('postgres', {
-      env: { DATABASE_POOL_TIMEOUT: '2', LLM_BASE_URL: llm.url, LLM_API_KEY: 'llm-key', LLM_MODEL: 'scripted' },
-      databaseUrl: proxy.rewrite,
-    });
-    direct = await createTestPlatform('postgres', { schema: env.schema! });
+    cut = await postgresBehindProxy({ LLM_BASE_URL: llm.url, LLM_API_KEY: 'llm-key', LLM_MODEL: 'scripted' });
+    ({ proxy, env, direct } = cut);
     await (await createTestApp('ac', env.platform)).close();
     await ensureStarterBundle(env.platform);
     gs = await createTestApp('gs', env.platform);
   });
   after(async () => {
     await gs?.close();
-    await direct?.cleanup();
-    await env?.cleanup();
-    await proxy?.close();
+    await cut?.close();
     await llm?.close();
   });
 

@@ -3,39 +3,30 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
-import {
-  backends,
-  createTestApp,
-  createTestPlatform,
-  POSTGRES_URL,
-  tokenFor,
-  type TestPlatform,
-} from '../support/harness.js';
+import { postgresBehindProxy } from '../support/cut-postgres.js';
+import { backends, createTestApp, tokenFor, type TestPlatform } from '../support/harness.js';
 import { waitFor } from '../support/process.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
 
 const runs = (await backends()).includes('postgres');
 
 describe('verification jobs while PostgreSQL is cut', { skip: runs ? false : 'needs PostgreSQL' }, () => {
+  let cut: Awaited<ReturnType<typeof postgresBehindProxy>>;
   let proxy: TcpProxy;
-  let env: Awaited<ReturnType<typeof createTestPlatform>>;
+  let env: Awaited<ReturnType<typeof postgresBehindProxy>>['env'];
   let direct: TestPlatform;
   let fv: FastifyInstance;
 
   before(async () => {
-    const url = new URL(POSTGRES_URL);
-    proxy = await startTcpProxy(url.hostname, Number(url.port));
-    env = await createTestPlatform('postgres', { env: { DATABASE_POOL_TIMEOUT: '2' }, databaseUrl: proxy.rewrite });
-    direct = await createTestPlatform('postgres', { schema: env.schema! });
+    cut = await postgresBehindProxy();
+    ({ proxy, env, direct } = cut);
     await (await createTestApp('ac', env.platform)).close();
     await buildAndActivateBundle(env.platform, starterPolicies(), null);
     fv = await createTestApp('fv', env.platform);
   });
   after(async () => {
     await fv?.close();
-    await direct?.cleanup();
-    await env?.cleanup();
-    await proxy?.close();
+    await cut?.close();
   });
 
   it('a job the cut interrupts is queued again and finishes once the database is back; the service never dies', async () => {
