@@ -1,5 +1,6 @@
 import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
-import { appendToFrontier } from '../../domain/audit/frontier.js';
+import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
+import type { Hash } from '../../domain/audit/merkle.js';
 import type { Database, Queryable } from '../db/database.js';
 import { valuesList } from '../db/values.js';
 import { findUnstorableString } from '../../domain/text/unstorable-strings.js';
@@ -48,33 +49,44 @@ export class AuditLog {
    */
   async adoptRowsFromBeforeTheTree(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const size = await this.lockTree(tx);
+      const { size, frontier } = await this.lockTree(tx);
       const rows = await new AuditReader(tx).rowsOutsideTheTree();
       if (rows.length === 0) return 0;
       const entries = rows.map((row, offset) => entryFromRow(row, size + offset));
       // Stored timestamps carry microseconds; the leaf commits to what readers get back (milliseconds), so store that.
+      const nodes = nodeColumns(await appendToFrontier(size, frontier, entries.map(entryBytes)));
       await tx.query(
-        'UPDATE audit_logs AS a SET leaf_index = u.leaf_index, timestamp = u.ts FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, leaf_index, ts) WHERE a.id = u.id',
-        [rows.map((row) => row.id), entries.map((entry) => entry.leaf_index), entries.map((entry) => entry.timestamp)],
+        `WITH nodes AS (INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($4::smallint[], $5::bigint[], $6::bytea[]))
+         UPDATE audit_logs AS a SET leaf_index = u.leaf_index, timestamp = u.ts
+           FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, leaf_index, ts) WHERE a.id = u.id`,
+        [
+          rows.map((row) => row.id),
+          entries.map((entry) => entry.leaf_index),
+          entries.map((entry) => entry.timestamp),
+          ...nodes,
+        ],
       );
-      await this.extendTree(tx, size, entries.map(entryBytes));
       return rows.length;
     });
   }
 
-  /** Takes the append lock for the rest of the transaction and returns the tree size it then owns. */
-  private async lockTree(tx: Queryable): Promise<number> {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-    return new AuditReader(tx).size();
-  }
-
-  /** Hashes entries in as leaves size, size+1, … and stores every subtree hash they complete. */
-  private async extendTree(tx: Queryable, size: number, leafData: readonly Buffer[]): Promise<void> {
-    const nodes = await appendToFrontier(size, await new AuditReader(tx).frontier(size), leafData);
-    await tx.query(
-      'INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
-      [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)],
+  /**
+   * Takes the append lock for the rest of the transaction and returns the tree size it then owns with that tree's
+   * frontier: one call of audit_append_position (migration 0023), as it is a round trip made holding the lock.
+   */
+  private async lockTree(tx: Queryable): Promise<{ size: number; frontier: Map<string, Hash> }> {
+    const rows = await tx.query<{ tree_size: number; level: number | null; idx: number | null; hash: Uint8Array | null }>(
+      'SELECT tree_size, level, idx, hash FROM audit_append_position($1)',
+      [AUDIT_APPEND_LOCK_KEY],
     );
+    const size = Number(rows[0]!.tree_size);
+    const frontier = new Map<string, Hash>();
+    for (const row of rows) {
+      if (row.hash !== null) frontier.set(`${row.level}:${Number(row.idx)}`, Buffer.from(row.hash));
+    }
+    const missing = frontierCoordinates(size).find(([level, index]) => !frontier.has(`${level}:${index}`));
+    if (missing !== undefined) throw new Error(`audit tree node ${missing[0]}:${missing[1]} is missing`);
+    return { size, frontier };
   }
 
   private async append(events: readonly AuditEvent[], tx: Queryable): Promise<AuditEntry[]> {
@@ -84,7 +96,7 @@ export class AuditLog {
         throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, 'INVALID_STRING');
     }
     const started = performance.now();
-    const size = await this.lockTree(tx);
+    const { size, frontier } = await this.lockTree(tx);
     const timestamp = new Date();
     const entries: AuditEntry[] = events.map((event, offset) => ({
       leaf_index: size + offset,
@@ -108,27 +120,35 @@ export class AuditLog {
         entry.request_id,
       ]),
     );
-    // The leaf commits to the row as stored, read back, never to the values we meant to store: the two differ
-    // wherever the database normalises (a lone surrogate becomes U+FFFD), and a leaf hashed from the wrong one
-    // would never verify again. Where they differ the event is refused, so no record says less than was given.
+    // Rows and the subtree hashes they complete go in one statement. The leaves are hashed from the entries as meant
+    // and the rows as stored are read back: the two differ wherever the database normalises (a lone surrogate
+    // becomes U+FFFD), and a leaf that does not commit to the stored row would never verify again. Where they differ
+    // the event is refused and the transaction, nodes included, is rolled back, so no record says less than given.
+    const leafData = entries.map(entryBytes);
+    const nodes = nodeColumns(await appendToFrontier(size, frontier, leafData));
+    const nodeParams = values.params.length;
     const stored = await tx.query<AuditRow>(
-      `INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${values.sql}
+      `WITH nodes AS (INSERT INTO audit_tree_nodes (level, idx, hash)
+                      SELECT * FROM unnest($${nodeParams + 1}::smallint[], $${nodeParams + 2}::bigint[], $${nodeParams + 3}::bytea[]))
+       INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${values.sql}
        RETURNING id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id`,
-      values.params,
+      [...values.params, ...nodes],
     );
     const committed = stored.map((row) => entryFromRow(row)).sort((a, b) => a.leaf_index - b.leaf_index);
-    // Each entry is canonicalised once: the bytes compared are the bytes hashed into the tree.
-    const leafData = committed.map(entryBytes);
-    for (const [offset, bytes] of leafData.entries()) {
-      if (!bytes.equals(entryBytes(entries[offset]!))) {
+    for (const [offset, entry] of committed.entries()) {
+      if (!entryBytes(entry).equals(leafData[offset]!)) {
         throw new ValidationError(
           `audit event ${entries[offset]!.action} holds a value the database does not store as given`,
           'INVALID_STRING',
         );
       }
     }
-    await this.extendTree(tx, size, leafData);
     this.onAppend((performance.now() - started) / 1000);
     return committed;
   }
+}
+
+/** Created subtree nodes as the three arrays an unnest insert takes. */
+function nodeColumns(nodes: readonly [number, number, Hash][]): [number[], number[], Hash[]] {
+  return [nodes.map(([level]) => level), nodes.map(([, index]) => index), nodes.map(([, , hash]) => hash)];
 }

@@ -1,5 +1,4 @@
 import { entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
-import { frontierCoordinates } from '../../domain/audit/frontier.js';
 import { rootHash, type Hash, type SubtreeReader } from '../../domain/audit/merkle.js';
 import type { SignedTreeHead } from '../../domain/audit/tree-head.js';
 import { NotFoundError } from '../../domain/errors.js';
@@ -68,11 +67,6 @@ export class AuditReader implements SubtreeReader {
   /** Stored leaf hashes of these leaf indexes, keyed "0:index". */
   leafHashes(indexes: readonly number[]): Promise<Map<string, Hash>> {
     return this.nodes(indexes.map((index) => [0, index] as [number, number]));
-  }
-
-  /** The right-edge subtree hashes of the tree of `size` leaves: what an append extends. */
-  frontier(size: number): Promise<Map<string, Hash>> {
-    return this.nodes(frontierCoordinates(size));
   }
 
   async head(): Promise<{ size: number; root: Hash }> {

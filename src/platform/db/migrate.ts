@@ -50,11 +50,26 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<s
   });
 }
 
-/** Splits a migration file on semicolons that end a line; our migrations keep dollar-quoted bodies out of them. */
+/**
+ * Splits a migration file on semicolons that end a line, except inside a dollar-quoted body ($$ … $$ or $tag$ …
+ * $tag$), whose own statements end lines too. Whole-line comments outside bodies are dropped.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .replace(/^\s*--.*$/gm, '')
-    .split(/;\s*$/m)
-    .map((statement) => statement.trim())
-    .filter((statement) => statement.length > 0);
+  const statements: string[] = [];
+  let current: string[] = [];
+  let openQuote: string | null = null;
+  for (const line of sql.split('\n')) {
+    if (openQuote === null && /^\s*--/.test(line)) continue;
+    current.push(line);
+    for (const quote of line.match(/\$[A-Za-z_]*\$/g) ?? []) {
+      if (openQuote === null) openQuote = quote;
+      else if (quote === openQuote) openQuote = null;
+    }
+    if (openQuote === null && /;\s*$/.test(line)) {
+      statements.push(current.join('\n').replace(/;\s*$/, ''));
+      current = [];
+    }
+  }
+  statements.push(current.join('\n'));
+  return statements.map((statement) => statement.trim()).filter((statement) => statement.length > 0);
 }
