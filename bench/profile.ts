@@ -1,5 +1,6 @@
 // The committed profile recipe (docs/benchmarks.md): a CPU profile of `acgs up` while evaluate is loaded with unique
-// content, written by V8 (--cpu-prof) and summarised here by self time — per function and per area of the code.
+// content (or /health, BENCH_PROFILE_TARGET=health), written by V8 (--cpu-prof) and summarised here over the load's
+// window only (start-up left out): self time per function and per area of the code, and inclusive time of ours.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,36 +34,46 @@ export async function profileEvaluate(): Promise<void> {
   return withPostgresSchema((url) => profileOn('PostgreSQL + Redis', { DATABASE_URL: url, REDIS_URL }));
 }
 
+/** Microseconds on the monotonic clock V8's profile timestamps use. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
 async function profileOn(label: string, env: Record<string, string>): Promise<void> {
   const profiles = mkdtempSync(join(tmpdir(), 'acgs-profile-'));
-  console.log(
-    `\n== CPU profile of acgs up on ${label} under evaluate load (unique content, 50 connections, ${SECONDS} s) ==`,
-  );
+  const health = process.env['BENCH_PROFILE_TARGET'] === 'health';
+  const what = health ? 'GET /health' : 'evaluate, unique content';
+  console.log(`\n== CPU profile of acgs up on ${label} under ${what} load, 50 connections, ${SECONDS} s ==`);
   const stack = await startStack(env, undefined, ['--cpu-prof', `--cpu-prof-dir=${profiles}`]);
+  let window: [number, number];
   try {
     const token = await login(stack.urls[0]!);
     let counter = 0;
-    const result = await load({
-      url: `${stack.urls[5]}/api/v1/enforcement/evaluate`,
-      method: 'POST',
-      connections: 50,
-      duration: SECONDS,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      requests: [
-        {
-          setupRequest: (r) => ({
-            ...r,
-            body: JSON.stringify({
-              principal: { type: 'Agent', id: 'bench' },
-              action: 'generate',
-              resource: { type: 'Model', id: 'm' },
-              content: `Write a haiku about request ${(counter += 1)}`,
-            }),
-          }),
-        },
-      ],
-    });
-    console.log(row('evaluate, unique content', result));
+    const started = monotonicMicros();
+    const result = await load(
+      health
+        ? { url: `${stack.urls[5]}/health`, connections: 50, duration: SECONDS }
+        : {
+            url: `${stack.urls[5]}/api/v1/enforcement/evaluate`,
+            method: 'POST',
+            connections: 50,
+            duration: SECONDS,
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            requests: [
+              {
+                setupRequest: (r) => ({
+                  ...r,
+                  body: JSON.stringify({
+                    principal: { type: 'Agent', id: 'bench' },
+                    action: 'generate',
+                    resource: { type: 'Model', id: 'm' },
+                    content: `Write a haiku about request ${(counter += 1)}`,
+                  }),
+                }),
+              },
+            ],
+          },
+    );
+    window = [started, monotonicMicros()];
+    console.log(row(what, result));
   } finally {
     await stopStack(stack);
     rmSync(stack.dataDir, { recursive: true, force: true });
@@ -74,8 +85,18 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
     startTime: number;
     endTime: number;
     samples: number[];
+    timeDeltas: number[];
   };
-  const total = profile.samples.length;
+  // Samples taken while the load ran; the rest (start-up, login, shutdown) would dilute every share.
+  const hitCounts = new Map<number, number>();
+  let at = profile.startTime;
+  for (const [index, sample] of profile.samples.entries()) {
+    at += profile.timeDeltas[index]!;
+    if (at >= window[0] && at <= window[1]) hitCounts.set(sample, (hitCounts.get(sample) ?? 0) + 1);
+  }
+  const total = [...hitCounts.values()].reduce((sum, hits) => sum + hits, 0);
+  if (total === 0) throw new Error('no profile sample falls in the load window (clocks differ?)');
+  for (const node of profile.nodes) node.hitCount = hitCounts.get(node.id) ?? 0;
   // WASM frames carry no package: Cedar and PGlite are both WASM, so each is put with the JS that called into it.
   const parent = new Map<number, ProfileNode>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
@@ -109,9 +130,22 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
     const who = caller === undefined ? 'Node itself' : placeOf(caller);
     writers.set(who, (writers.get(who) ?? 0) + node.hitCount);
   }
+  // Inclusive time of our own functions: what a hook or a step costs with everything it calls.
+  const inclusive = new Map<string, number>();
+  for (const node of profile.nodes) {
+    if (!node.hitCount) continue;
+    const seen = new Set<string>();
+    for (let frame: ProfileNode | undefined = node; frame !== undefined; frame = parent.get(frame.id)) {
+      const { functionName, url, lineNumber } = frame.callFrame;
+      if (!url.includes('/dist/')) continue;
+      const key = `${functionName || '(anonymous)'} ${url.split('/dist/').pop()}:${lineNumber + 1}`;
+      if (!seen.has(key)) inclusive.set(key, (inclusive.get(key) ?? 0) + node.hitCount);
+      seen.add(key);
+    }
+  }
   const share = (hits: number) => `${((hits / total) * 100).toFixed(1).padStart(5)} %`;
   console.log(
-    `profile: ${file} (${total} samples over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s, all of acgs up)`,
+    `profile: ${file} (${total} samples in the ${((window[1] - window[0]) / 1e6).toFixed(1)} s of load, all of acgs up)`,
   );
   console.log('self time by area:');
   for (const [place, hits] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15))
@@ -121,6 +155,9 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
     console.log(`  ${share(hits)}  ${who}`);
   console.log('self time by function (top 25):');
   for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`  ${share(hits)}  ${name}`);
+  console.log('inclusive time of our functions (top 20):');
+  for (const [name, hits] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 20))
     console.log(`  ${share(hits)}  ${name}`);
   console.log(`(open it in Chrome DevTools → Performance → Load profile: kept at ${join(profiles, file)})`);
 }

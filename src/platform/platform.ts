@@ -15,6 +15,7 @@ import { timeQueries, type QueryObserver } from './db/timed-database.js';
 import { ProcessMetrics } from './process-metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveSecrets } from './secrets.js';
+import { MaintenanceMode } from './http/maintenance.js';
 
 /** Everything the services of one process share: one pool, one cache, one set of keys. */
 export interface Platform {
@@ -32,6 +33,8 @@ export interface Platform {
   userStates: UserStates;
   authenticator: Authenticator;
   audit: AuditLog;
+  /** Whether maintenance mode is on, watched for the whole process. */
+  maintenance: MaintenanceMode;
   /** Metrics of what the process's services share, exported by one of them. */
   processMetrics: ProcessMetrics;
   startedAt: number;
@@ -88,6 +91,7 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
   if (cache.backend === 'memory') await revocations.warm(db);
   const apiKeys = new ApiKeyDirectory(db, cache, config.cacheTtlSeconds);
   const userStates = new UserStates(db, cache);
+  const maintenance = new MaintenanceMode(config.maintenanceFile);
   return {
     config,
     logger,
@@ -102,9 +106,11 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
     userStates,
     authenticator: new Authenticator(tokens, apiKeys, revocations, userStates),
     audit,
+    maintenance,
     processMetrics,
     startedAt: Date.now(),
     async close() {
+      maintenance.close();
       await Promise.allSettled([db.close(), cache.close()]);
     },
   };

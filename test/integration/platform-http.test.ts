@@ -3,6 +3,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
+import { MAINTENANCE_POLL_MS } from '../../src/platform/http/maintenance.js';
+import { waitFor } from '../support/process.js';
 import {
   backends,
   bearer,
@@ -309,6 +311,8 @@ for (const backend of await backends()) {
       const admin = await userWithRoles(auth, env.platform, ['admin']);
       writeFileSync(env.platform.config.maintenanceFile, 'maintenance\n');
       try {
+        // The file is watched, not looked at per request: the change is seen within MAINTENANCE_POLL_MS.
+        await waitFor(() => env.platform.maintenance.on, 5 * MAINTENANCE_POLL_MS, 'maintenance mode to be seen');
         const health = await apps['pgc']!.inject({ method: 'GET', url: '/health' });
         assert.equal(health.statusCode, 200);
         assert.equal(health.json().status, 'maintenance');
@@ -337,6 +341,7 @@ for (const backend of await backends()) {
       } finally {
         rmSync(env.platform.config.maintenanceFile, { force: true });
       }
+      await waitFor(() => !env.platform.maintenance.on, 5 * MAINTENANCE_POLL_MS, 'maintenance mode to end');
       assert.equal((await apps['pgc']!.inject({ method: 'GET', url: '/health' })).json().status, 'healthy');
       const register = await auth.inject({
         method: 'POST',

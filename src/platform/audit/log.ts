@@ -75,10 +75,12 @@ export class AuditLog {
    * frontier: one call of audit_append_position (migration 0023), as it is a round trip made holding the lock.
    */
   private async lockTree(tx: Queryable): Promise<{ size: number; frontier: Map<string, Hash> }> {
-    const rows = await tx.query<{ tree_size: number; level: number | null; idx: number | null; hash: Uint8Array | null }>(
-      'SELECT tree_size, level, idx, hash FROM audit_append_position($1)',
-      [AUDIT_APPEND_LOCK_KEY],
-    );
+    const rows = await tx.query<{
+      tree_size: number;
+      level: number | null;
+      idx: number | null;
+      hash: Uint8Array | null;
+    }>('SELECT tree_size, level, idx, hash FROM audit_append_position($1)', [AUDIT_APPEND_LOCK_KEY]);
     const size = Number(rows[0]!.tree_size);
     const frontier = new Map<string, Hash>();
     for (const row of rows) {

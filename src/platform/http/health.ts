@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { DEPENDENCIES, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
-import { maintenanceModeOn } from './maintenance.js';
 
 export const VERSION = '0.1.0';
 
@@ -86,7 +85,7 @@ export async function checkHealth(
   const status =
     database.status === 'down'
       ? 'unhealthy'
-      : maintenanceModeOn(platform.config.maintenanceFile)
+      : platform.maintenance.on
         ? 'maintenance'
         : cache.status === 'down' || extra.some((check) => check.status === 'down')
           ? 'degraded'

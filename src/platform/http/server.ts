@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -28,6 +27,7 @@ import { registerHealthRoute, VERSION, type HealthContributor } from './health.j
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
 import { rejectUnstorableStrings } from './unstorable-strings.js';
+import { securityHeaders } from './security-headers.js';
 import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
 import { answerUnparseableRequest } from './client-errors.js';
@@ -100,9 +100,15 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   app.addHook('onClose', async () => releaseProcessMetrics());
 
   app.addHook('preValidation', rejectUnstorableStrings);
-  app.addHook('onRequest', async (request, reply) => {
+  const security = securityHeaders({
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(security);
     reply.header('x-request-id', request.id);
     reply.header('x-instance-id', config.instanceId);
+    done();
   });
   // Responses finished after shutdown began must not leave keep-alive sockets open for keepAliveTimeout (72 s).
   let closing = false;
@@ -120,10 +126,6 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     metrics.httpDuration.observe(labels, seconds);
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
   await app.register(cors, {
     origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
     credentials: !config.http.corsOrigins.includes('*'),
@@ -143,7 +145,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     });
   }
 
-  const maintenance = maintenanceHook(config.maintenanceFile);
+  const maintenance = maintenanceHook(platform.maintenance);
   app.addHook('onRoute', (route) => {
     const routeConfig = (route.config ??= {});
     if (routeConfig.access === undefined) {
