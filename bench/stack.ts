@@ -71,11 +71,25 @@ export function startBareServer(port: number): ChildProcess {
   });
 }
 
-export function load(options: autocannon.Options): Promise<Result> {
+/** A load's result, with what its failed requests failed with (error code → count). */
+export type LoadResult = Result & { errorKinds: Map<string, number> };
+
+export function load(options: autocannon.Options): Promise<LoadResult> {
+  const errorKinds = new Map<string, number>();
   return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon(options, (error, result) =>
+      error ? reject(error) : resolve({ ...result, errorKinds }),
+    );
+    instance.on('reqError', (error: NodeJS.ErrnoException) => {
+      const kind = error.code ?? error.message;
+      errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+    });
   });
 }
+
+/** "ECONNRESET 12, timeout 3", or nothing when no request failed. */
+export const errorKinds = (result: LoadResult) =>
+  [...result.errorKinds].map(([kind, count]) => `${kind} ${count}`).join(', ');
 
 export const row = (label: string, result: Result) =>
   `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   non-2xx ${result.non2xx}`;
