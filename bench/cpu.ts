@@ -42,39 +42,40 @@ function machineTicks(): { busy: number; total: number } {
 
 type Groups = Record<string, number>;
 
-/** CPU ticks so far per group: the process tree under `serverPid`, postgres, redis-server, this process. */
-function snapshot(serverPid: number): { groups: Groups; machine: { busy: number; total: number } } {
+/** CPU ticks so far per group: the process trees under `serverPids`, postgres, redis-server, nginx, this process. */
+function snapshot(serverPids: readonly number[]): { groups: Groups; machine: { busy: number; total: number } } {
   const all = processes();
   const children = new Map<number, number[]>();
   for (const stat of all) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat.pid]);
   const tree = new Set<number>();
-  const pending = [serverPid];
+  const pending = [...serverPids];
   while (pending.length > 0) {
     const pid = pending.pop()!;
     tree.add(pid);
     pending.push(...(children.get(pid) ?? []));
   }
-  const groups: Groups = { 'system under test': 0, PostgreSQL: 0, Redis: 0, 'load generator': 0 };
+  const groups: Groups = { 'system under test': 0, PostgreSQL: 0, Redis: 0, nginx: 0, 'load generator': 0 };
   for (const stat of all) {
     if (tree.has(stat.pid)) groups['system under test']! += stat.ticks;
     else if (stat.comm === 'postgres') groups['PostgreSQL']! += stat.ticks;
     else if (stat.comm === 'redis-server') groups['Redis']! += stat.ticks;
+    else if (stat.comm === 'nginx') groups['nginx']! += stat.ticks;
     else if (stat.pid === process.pid) groups['load generator']! += stat.ticks;
   }
   return { groups, machine: machineTicks() };
 }
 
 /** Starts counting; the returned function says, in cores, what each group used since, and the machine's idle. */
-export function countCpu(serverPid: number): () => string {
-  const before = snapshot(serverPid);
+export function countCpu(...serverPids: number[]): () => string {
+  const before = snapshot(serverPids);
   const started = performance.now();
   return () => {
-    const after = snapshot(serverPid);
+    const after = snapshot(serverPids);
     const seconds = (performance.now() - started) / 1000;
     const cores = (ticks: number) => (ticks / TICKS_PER_SECOND / seconds).toFixed(2);
-    const parts = Object.keys(after.groups).map(
-      (group) => `${group} ${cores(after.groups[group]! - before.groups[group]!)}`,
-    );
+    const parts = Object.keys(after.groups)
+      .filter((group) => after.groups[group]! > before.groups[group]!)
+      .map((group) => `${group} ${cores(after.groups[group]! - before.groups[group]!)}`);
     const total = after.machine.total - before.machine.total;
     const idle = total === 0 ? 0 : 1 - (after.machine.busy - before.machine.busy) / total;
     return `cpu (cores): ${parts.join(', ')}; machine idle ${(idle * 100).toFixed(0)} %`;

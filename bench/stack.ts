@@ -91,6 +91,15 @@ export function load(options: autocannon.Options): Promise<LoadResult> {
 export const errorKinds = (result: LoadResult) =>
   [...result.errorKinds].map(([kind, count]) => `${kind} ${count}`).join(', ');
 
+/** A row with p97.5, errors and what they were, and the statuses of non-2xx answers. */
+export function describeLoad(label: string, result: LoadResult): string {
+  const statuses = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, { count }]) => `${status} ×${count}`)
+    .join(', ');
+  return `${row(label, result)}${statuses === '' ? '' : ` (${statuses})`}   p97.5 ${String(result.latency.p97_5).padStart(4)} ms   errors ${result.errors}${result.errors > 0 ? ` (${errorKinds(result)})` : ''}`;
+}
+
 export const row = (label: string, result: Result) =>
   `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   non-2xx ${result.non2xx}`;
 

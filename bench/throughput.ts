@@ -14,12 +14,11 @@ import { starterPolicies } from '../src/domain/synthesis/starter-bundle.js';
 import { freePort, waitFor } from '../test/support/process.js';
 import { countCpu } from './cpu.js';
 import {
-  errorKinds,
+  describeLoad,
   load,
   type LoadResult,
   login,
   REDIS_URL,
-  row,
   SECONDS,
   startBareServer,
   startStack,
@@ -130,7 +129,7 @@ async function section(label: string, env: Record<string, string>, connections: 
         ? []
         : [[`evaluate, unique, ${offered} req/s offered`, unsaturated] as [string, LoadResult]]),
     ];
-    for (const [name, result] of rows) console.log(describe(name, result));
+    for (const [name, result] of rows) console.log(describeLoad(name, result));
     console.log(`${'in-process decide(), one core'.padEnd(34)} ${decideRate.toFixed(0).padStart(8)} decisions/s`);
     console.log(`evaluate, unique content: ${uniqueCpu}`);
     const perSecond = (result: Result) => result.requests.average;
@@ -149,14 +148,11 @@ async function section(label: string, env: Record<string, string>, connections: 
   const off = await withoutDecisionLog(env, connections, dataDir).finally(() =>
     rmSync(dataDir, { recursive: true, force: true }),
   );
-  console.log(describe('evaluate, unique, decision log off', off));
+  console.log(describeLoad('evaluate, unique, decision log off', off));
   console.log(
     `durable logging: p99 ${durable.latency.p99} ms vs ${off.latency.p99} ms off (+${((durable.latency.p99 / Math.max(off.latency.p99, 1) - 1) * 100).toFixed(0)} %, goal ≤ 10 %); ${durable.requests.average.toFixed(0)} vs ${off.requests.average.toFixed(0)} req/s (benchmark-only switch: bench/decision-log-off.mjs)`,
   );
 }
-
-const describe = (name: string, result: LoadResult) =>
-  `${row(name, result)}   p97.5 ${String(result.latency.p97_5).padStart(4)} ms   errors ${result.errors}${result.errors > 0 ? ` (${errorKinds(result)})` : ''}`;
 
 /** All of it by default; BENCH_CONNECTIONS=50 and BENCH_BACKENDS=postgres (or pglite) narrow it for an A/B. */
 export async function throughputBenchmarks(): Promise<void> {

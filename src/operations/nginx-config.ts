@@ -157,11 +157,14 @@ export function renderNginxConfig(topology: GatewayTopology): string {
   ]);
   return `# ACGS-PGP gateway, rendered by \`acgs gateway config\`. Edit the topology, not this file.
 worker_processes auto;
+# Each proxied request holds two connections (client and upstream) in one worker, and clients do not spread evenly
+# over workers: at 1,024 a worker reset clients from ~500 concurrent connections on. Descriptors to match.
+worker_rlimit_nofile 32768;
 pid logs/nginx.pid;
 error_log logs/error.log warn;
 
 events {
-  worker_connections 1024;
+  worker_connections 16384;
 }
 
 http {
