@@ -4,6 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { load, login, REDIS_URL, row, SECONDS, startStack, stopStack, withPostgresSchema } from './stack.js';
 
 interface ProfileNode {
@@ -42,7 +43,12 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
   const health = process.env['BENCH_PROFILE_TARGET'] === 'health';
   const what = health ? 'GET /health' : 'evaluate, unique content';
   console.log(`\n== CPU profile of acgs up on ${label} under ${what} load, 50 connections, ${SECONDS} s ==`);
-  const stack = await startStack(env, undefined, ['--cpu-prof', `--cpu-prof-dir=${profiles}`]);
+  // BENCH_PROFILE_DECISION_LOG=off profiles the same build with the benchmark-only preload, for a side-by-side.
+  const logOff =
+    process.env['BENCH_PROFILE_DECISION_LOG'] === 'off'
+      ? ['--import', fileURLToPath(new URL('./decision-log-off.mjs', import.meta.url))]
+      : [];
+  const stack = await startStack(env, undefined, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, ...logOff]);
   let window: [number, number];
   try {
     const token = await login(stack.urls[0]!);

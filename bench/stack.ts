@@ -120,3 +120,36 @@ export async function withPostgresSchema<T>(fn: (url: string) => Promise<T>): Pr
     await scratch.drop();
   }
 }
+
+/** Sum and count of unlabelled histograms, from the /metrics of every service (process-wide ones live in one). */
+export async function histogramTotals(urls: readonly string[], names: readonly string[]) {
+  const texts = await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+  const totals = new Map<string, { sum: number; count: number }>();
+  for (const name of names) {
+    const value = (suffix: string) => {
+      for (const text of texts) {
+        // Every service labels its series with service="…"; these histograms have no label of their own.
+        const match = new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+        if (match !== null) return Number(match[1]);
+      }
+      return 0;
+    };
+    totals.set(name, { sum: value('sum'), count: value('count') });
+  }
+  return totals;
+}
+
+/** "name: mean over the interval" for each histogram, between two histogramTotals. */
+export function histogramMeans(
+  before: Map<string, { sum: number; count: number }>,
+  after: Map<string, { sum: number; count: number }>,
+  format: Record<string, (mean: number, count: number) => string>,
+): string {
+  return Object.entries(format)
+    .map(([name, describe]) => {
+      const count = after.get(name)!.count - before.get(name)!.count;
+      const sum = after.get(name)!.sum - before.get(name)!.sum;
+      return describe(count === 0 ? 0 : sum / count, count);
+    })
+    .join('; ');
+}

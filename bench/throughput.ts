@@ -15,6 +15,8 @@ import { freePort, waitFor } from '../test/support/process.js';
 import { countCpu } from './cpu.js';
 import {
   describeLoad,
+  histogramMeans,
+  histogramTotals,
   load,
   type LoadResult,
   login,
@@ -46,6 +48,13 @@ function inProcessDecisionsPerSecond(): number {
   }
   return done / ((performance.now() - started) / 1000);
 }
+
+const LOG_HISTOGRAMS = [
+  'acgs_pgc_decision_log_batch_rows',
+  'acgs_pgc_decision_log_write_seconds',
+  'acgs_audit_append_duration_seconds',
+  'acgs_pgc_decision_duration_seconds',
+];
 
 const DECISION_LOG_OFF = fileURLToPath(new URL('./decision-log-off.mjs', import.meta.url));
 
@@ -111,8 +120,16 @@ async function section(label: string, env: Record<string, string>, connections: 
     const hello = await load({ ...common, url: `http://127.0.0.1:${barePort}/` });
     const health = await load({ ...common, url: `${pgc}/health` });
     const cpuDuringUnique = countCpu(stack.child.pid!);
+    const logBefore = await histogramTotals(stack.urls, LOG_HISTOGRAMS);
     const unique = await uniqueEvaluations(pgc, token, connections);
     const uniqueCpu = cpuDuringUnique();
+    const uniqueLog = histogramMeans(logBefore, await histogramTotals(stack.urls, LOG_HISTOGRAMS), {
+      acgs_pgc_decision_log_batch_rows: (mean, count) => `${count} transactions of ${mean.toFixed(1)} decisions`,
+      acgs_pgc_decision_log_write_seconds: (mean) => `${(mean * 1000).toFixed(1)} ms BEGIN to COMMIT`,
+      acgs_audit_append_duration_seconds: (mean) =>
+        `${(mean * 1000).toFixed(1)} ms of it holding the append lock before COMMIT`,
+      acgs_pgc_decision_duration_seconds: (mean) => `deciding ${(mean * 1e6).toFixed(0)} µs per request`,
+    });
     const repeated = await load({ ...common, ...evaluate, headers, body: JSON.stringify(request('The same prompt')) });
     // A closed loop of 1,000 connections queues 1,000 requests whatever the server's speed (mean latency =
     // connections ÷ throughput), so latency at 1,000 connections is also measured with them offered half the rate
@@ -132,6 +149,7 @@ async function section(label: string, env: Record<string, string>, connections: 
     for (const [name, result] of rows) console.log(describeLoad(name, result));
     console.log(`${'in-process decide(), one core'.padEnd(34)} ${decideRate.toFixed(0).padStart(8)} decisions/s`);
     console.log(`evaluate, unique content: ${uniqueCpu}`);
+    console.log(`evaluate, unique content: ${uniqueLog}`);
     const perSecond = (result: Result) => result.requests.average;
     console.log(
       `ratios: /health ${(perSecond(health) / perSecond(hello)).toFixed(3)}× bare (goal ≥ 0.5); evaluate unique ${(perSecond(unique) / decideRate).toFixed(3)}× in-process decide() (goal ≥ 0.5, p99 ≤ 20 ms: ${unique.latency.p99} ms); evaluate repeated ${(perSecond(repeated) / decideRate).toFixed(3)}×`,

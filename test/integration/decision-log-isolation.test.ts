@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DecisionLog, type DecisionRecord } from '../../src/services/pgc/decision-log.js';
-import { backends, createTestPlatform, cleanupAfter } from '../support/harness.js';
+import { DecisionLog } from '../../src/services/pgc/decision-log.js';
+import {
+  DatabaseDecisionWriter,
+  type DecisionRecord,
+  type DecisionWriter,
+} from '../../src/services/pgc/decision-writer.js';
+import { ThreadDecisionWriter } from '../../src/services/pgc/thread-decision-writer.js';
+import { AppError, ServiceUnavailableError } from '../../src/domain/errors.js';
+import { verifyAuditTree } from '../../src/platform/audit/verify.js';
+import { backends, createTestPlatform, cleanupAfter, type TestPlatform } from '../support/harness.js';
 
 const record = (content: string): DecisionRecord => ({
   id: randomUUID(),
@@ -25,31 +33,87 @@ const record = (content: string): DecisionRecord => ({
   requestDigest: 'd',
 });
 
+/** A thread writer on the platform's own PostgreSQL. */
+function threadWriter(env: TestPlatform, onAppend: (seconds: number) => void = () => undefined): ThreadDecisionWriter {
+  const { database } = env.platform.config;
+  assert.equal(database.kind, 'postgres');
+  return new ThreadDecisionWriter({ url: database.url, size: 2, maxOverflow: 0, timeoutMs: 5000 }, onAppend);
+}
+
 for (const backend of await backends()) {
   describe(`decision log group commit on ${backend}`, () => {
-    it('fails only the row the database refuses, and commits every other row of its batch', async (t) => {
-      const env = await createTestPlatform(backend);
-      cleanupAfter(t, () => env.cleanup());
-      // One batch (maxBatch 64, 50 ms window) holding one row PostgreSQL cannot store.
-      const log = new DecisionLog(env.platform.db, env.platform.audit, 64, 50);
-      const records = Array.from({ length: 40 }, (_, index) =>
-        record(index === 17 ? 'bad \u0000 byte' : `fine ${index}`),
-      );
-      const outcomes = await Promise.allSettled(records.map((item) => log.append(item)));
-      assert.deepEqual(
-        outcomes.map((outcome, index) => (outcome.status === 'fulfilled' ? index : -1)).filter((index) => index >= 0)
-          .length,
-        39,
-      );
-      const failed = outcomes[17]!;
-      assert.equal(failed.status, 'rejected');
-      const stored = await env.platform.db.query<{ id: string }>(
-        'SELECT id FROM decisions WHERE id = ANY($1::uuid[])',
-        [records.map((item) => item.id)],
-      );
-      assert.equal(stored.length, 39);
-      assert.ok(!stored.some((row) => row.id === records[17]!.id));
-    });
+    const writers: Record<string, (env: TestPlatform) => DecisionWriter> = {
+      'in this thread': (env) => new DatabaseDecisionWriter(env.platform.db, env.platform.audit),
+      ...(backend === 'postgres' ? { 'from its own thread': threadWriter } : {}),
+    };
+    for (const [where, writerFor] of Object.entries(writers))
+      it(`fails only the row the database refuses, and commits every other row of its batch (written ${where})`, async (t) => {
+        const env = await createTestPlatform(backend);
+        cleanupAfter(t, () => env.cleanup());
+        const writer = writerFor(env);
+        cleanupAfter(t, () => writer.close());
+        // One batch (maxBatch 64, 50 ms window) holding one row PostgreSQL cannot store.
+        const log = new DecisionLog(env.platform.db, writer, {
+          maxBatch: 64,
+          maxWaitMs: 50,
+        });
+        const records = Array.from({ length: 40 }, (_, index) =>
+          record(index === 17 ? 'bad \u0000 byte' : `fine ${index}`),
+        );
+        const outcomes = await Promise.allSettled(records.map((item) => log.append(item)));
+        assert.deepEqual(
+          outcomes.map((outcome, index) => (outcome.status === 'fulfilled' ? index : -1)).filter((index) => index >= 0)
+            .length,
+          39,
+        );
+        const failed = outcomes[17]!;
+        assert.equal(failed.status, 'rejected');
+        // The caller hears why, as the same error whichever thread wrote.
+        assert.ok(failed.reason instanceof AppError);
+        assert.equal(failed.reason.errorCode, 'INVALID_STRING');
+        const stored = await env.platform.db.query<{ id: string }>(
+          'SELECT id FROM decisions WHERE id = ANY($1::uuid[])',
+          [records.map((item) => item.id)],
+        );
+        assert.equal(stored.length, 39);
+        assert.ok(!stored.some((row) => row.id === records[17]!.id));
+      });
+
+    if (backend === 'postgres') {
+      it('writes from its own thread: rows and audit leaves committed, each append reported', async (t) => {
+        const env = await createTestPlatform(backend);
+        cleanupAfter(t, () => env.cleanup());
+        const appends: number[] = [];
+        const writer = threadWriter(env, (seconds) => appends.push(seconds));
+        cleanupAfter(t, () => writer.close());
+        const records = Array.from({ length: 5 }, (_, index) => record(`threaded ${index}`));
+        await writer.write(records);
+        const stored = await env.platform.db.query<{ n: number }>(
+          `SELECT (SELECT count(*)::int FROM decisions WHERE id = ANY($1::uuid[])) +
+                  (SELECT count(*)::int FROM audit_logs WHERE resource = ANY($2::text[])) AS n`,
+          [records.map((item) => item.id), records.map((item) => `decision:${item.id}`)],
+        );
+        assert.equal(stored[0]!.n, 10);
+        assert.equal(appends.length, 1);
+        assert.deepEqual((await verifyAuditTree(env.platform.db)).findings, []);
+      });
+
+      it('answers 503 AUDIT_UNAVAILABLE, never hangs, when its thread cannot reach the database or has closed', async () => {
+        const unreachable = new ThreadDecisionWriter(
+          { url: 'postgres://nobody@127.0.0.1:1/none', size: 1, maxOverflow: 0, timeoutMs: 1000 },
+          () => undefined,
+        );
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          await assert.rejects(unreachable.write([record('lost')]), (error: unknown) => {
+            assert.ok(error instanceof ServiceUnavailableError);
+            assert.equal(error.errorCode, 'AUDIT_UNAVAILABLE');
+            return true;
+          });
+        }
+        await unreachable.close();
+        await assert.rejects(unreachable.write([record('after close')]), ServiceUnavailableError);
+      });
+    }
 
     // Needs a second session to hold the audit lock, which PGlite (one connection) does not have.
     if (backend === 'postgres')
@@ -71,7 +135,11 @@ for (const backend of await backends()) {
           await held;
         });
         await lockTaken;
-        const log = new DecisionLog(env.platform.db, env.platform.audit, 1000, 1, 1);
+        const log = new DecisionLog(env.platform.db, new DatabaseDecisionWriter(env.platform.db, env.platform.audit), {
+          maxBatch: 1000,
+          maxWaitMs: 1,
+          maxInFlight: 1,
+        });
         const first = Array.from({ length: 20 }, (_, index) => record(`first ${index}`));
         const appended = first.map((item) => log.append(item));
         const later = [];

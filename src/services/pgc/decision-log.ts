@@ -1,31 +1,9 @@
+import type { Queryable } from '../../platform/db/database.js';
+import type { DecisionRecord, DecisionWriter } from './decision-writer.js';
 import type { Finding } from '../../domain/detectors/finding.js';
 import type { Obligation, Reason } from '../../domain/enforcement/decide.js';
 import type { EntityRef } from '../../domain/enforcement/engine.js';
-import type { AuditLog } from '../../platform/audit/log.js';
-import type { Database } from '../../platform/db/database.js';
-import { valuesList } from '../../platform/db/values.js';
 import { isCallerError, ServiceUnavailableError } from '../../domain/errors.js';
-
-export interface DecisionRecord {
-  id: string;
-  createdAt: Date;
-  callerId: string | null;
-  principal: unknown;
-  action: string;
-  resource: unknown;
-  context: unknown;
-  contentDigest: string | null;
-  content: string | null;
-  decision: 'allow' | 'deny';
-  reasons: unknown;
-  findings: unknown;
-  obligations: unknown;
-  bundleHash: string | null;
-  constitutionHash: string | null;
-  latencyUs: number;
-  requestId: string;
-  requestDigest: string;
-}
 
 /** A decisions row as read back: what was decided, on what, by which bundle, and why. */
 export interface StoredDecision {
@@ -63,18 +41,36 @@ interface Waiter {
  * committed; if the write fails, every waiter gets 503 AUDIT_UNAVAILABLE — but for a batch the database refuses for
  * what one row holds, which is split until that row fails alone.
  */
+export interface DecisionLogOptions {
+  /** Decisions per transaction at most (256). */
+  maxBatch?: number;
+  /** How long a decision waits for others to share its transaction when none is being written (2 ms). */
+  maxWaitMs?: number;
+  /** Transactions written at once (2). */
+  maxInFlight?: number;
+  /** Hears each transaction written: its rows and how long it took from BEGIN to COMMIT. */
+  onWrite?: (rows: number, seconds: number) => void;
+}
+
 export class DecisionLog {
   private pending: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxBatch: number;
+  private readonly maxWaitMs: number;
+  private readonly maxInFlight: number;
+  private readonly onWrite: (rows: number, seconds: number) => void;
 
   constructor(
-    private readonly db: Database,
-    private readonly audit: AuditLog,
-    private readonly maxBatch = 256,
-    private readonly maxWaitMs = 2,
-    private readonly maxInFlight = 2,
-  ) {}
+    private readonly db: Queryable,
+    private readonly writer: DecisionWriter,
+    options: DecisionLogOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+    this.maxWaitMs = options.maxWaitMs ?? 2;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.onWrite = options.onWrite ?? (() => undefined);
+  }
 
   /** A logged decision with its full trace, as stored; null when none has this id. */
   async find(id: string): Promise<StoredDecision | null> {
@@ -127,7 +123,9 @@ export class DecisionLog {
    */
   private async commit(batch: Waiter[]): Promise<void> {
     try {
-      await this.write(batch.map((waiter) => waiter.record));
+      const started = performance.now();
+      await this.writer.write(batch.map((waiter) => waiter.record));
+      this.onWrite(batch.length, (performance.now() - started) / 1000);
       for (const waiter of batch) waiter.resolve();
     } catch (error) {
       if (batch.length > 1 && !(error instanceof ServiceUnavailableError)) {
@@ -145,53 +143,5 @@ export class DecisionLog {
           );
       for (const waiter of batch) waiter.reject(refusal);
     }
-  }
-
-  private async write(records: DecisionRecord[]): Promise<void> {
-    const values = valuesList(
-      records.map((record) => [
-        record.id,
-        record.createdAt,
-        record.callerId,
-        JSON.stringify(record.principal),
-        record.action,
-        JSON.stringify(record.resource),
-        JSON.stringify(record.context),
-        record.contentDigest,
-        record.content,
-        record.decision,
-        JSON.stringify(record.reasons),
-        JSON.stringify(record.findings),
-        JSON.stringify(record.obligations),
-        record.bundleHash,
-        record.constitutionHash,
-        record.latencyUs,
-        record.requestId,
-      ]),
-    );
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
-                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id) VALUES ${values.sql}`,
-        values.params,
-      );
-      await this.audit.recordMany(
-        records.map((record) => ({
-          userId: record.callerId,
-          action: 'decision.evaluated',
-          resource: `decision:${record.id}`,
-          details: {
-            decision: record.decision,
-            action: record.action,
-            request_digest: record.requestDigest,
-            bundle_hash: record.bundleHash,
-            constitution_hash: record.constitutionHash,
-            at: record.createdAt.toISOString(),
-          },
-          requestId: record.requestId,
-        })),
-        tx,
-      );
-    });
   }
 }

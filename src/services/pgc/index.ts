@@ -7,6 +7,8 @@ import { followActiveBundle } from './bundle-follower.js';
 import { DecisionLog } from './decision-log.js';
 import { Enforcer } from './enforcer.js';
 import { createEnforcerMetrics } from './metrics.js';
+import { DatabaseDecisionWriter } from './decision-writer.js';
+import { ThreadDecisionWriter } from './thread-decision-writer.js';
 import { createModerationClient } from './moderation-client.js';
 import { registerBundleRoutes } from './routes/bundle.js';
 import { registerDecisionRoutes } from './routes/decisions.js';
@@ -20,8 +22,26 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
   const heads = new TreeHeads(platform.db, platformSigningKeys(platform));
   const active = await followActiveBundle(app, context, store, heads);
 
-  const log = new DecisionLog(platform.db, platform.audit);
-  app.addHook('onClose', async () => log.drain());
+  const enforcerMetrics = createEnforcerMetrics(metrics.registry);
+  const { database } = config;
+  // On PostgreSQL decisions are written from a thread of their own; PGlite is this thread's, so it writes here.
+  const writer =
+    database.kind === 'postgres'
+      ? new ThreadDecisionWriter(
+          { url: database.url, size: 2, maxOverflow: 2, timeoutMs: config.pool.timeoutMs },
+          (seconds) => platform.processMetrics.auditAppendDuration.observe(seconds),
+        )
+      : new DatabaseDecisionWriter(platform.db, platform.audit);
+  const log = new DecisionLog(platform.db, writer, {
+    onWrite: (rows, seconds) => {
+      enforcerMetrics.logBatchRows.observe(rows);
+      enforcerMetrics.logWriteDuration.observe(seconds);
+    },
+  });
+  app.addHook('onClose', async () => {
+    await log.drain();
+    await writer.close();
+  });
   const classifierCall = (status: 'ok' | 'error') =>
     metrics.serviceCalls.inc({ source: 'pgc', target: 'classifier', status });
   if (config.enforcement.classifier !== null)
@@ -31,7 +51,7 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     config.enforcement.classifier === null
       ? null
       : createModerationClient(config.enforcement.classifier, classifierCall);
-  const enforcer = new Enforcer(active, log, createEnforcerMetrics(metrics.registry), {
+  const enforcer = new Enforcer(active, log, enforcerMetrics, {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,

@@ -9,6 +9,8 @@ export interface EnforcerMetrics {
   denialsByPrinciple: client.Counter<'principle'>;
   duration: client.Histogram;
   detectors: client.Histogram<'detector'>;
+  logBatchRows: client.Histogram;
+  logWriteDuration: client.Histogram;
 }
 
 export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
@@ -42,6 +44,19 @@ export function createEnforcerMetrics(registry: client.Registry): EnforcerMetric
       help: 'Time each detector took on request content',
       labelNames: ['detector'] as const,
       buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+      registers: [registry],
+    }),
+    // Group commit's shape under load: how many decisions share a transaction, and how long one takes to commit.
+    logBatchRows: new client.Histogram({
+      name: 'acgs_pgc_decision_log_batch_rows',
+      help: 'Decisions written per decision log transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
+    logWriteDuration: new client.Histogram({
+      name: 'acgs_pgc_decision_log_write_seconds',
+      help: 'Time of one decision log transaction, BEGIN to COMMIT (decisions, audit leaves and tree nodes)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
   };

@@ -1,0 +1,89 @@
+import type { AuditLog } from '../../platform/audit/log.js';
+import type { Database } from '../../platform/db/database.js';
+import { valuesList } from '../../platform/db/values.js';
+
+/** One decision as it is logged: what was asked, what was decided and why, and by which bundle. */
+export interface DecisionRecord {
+  id: string;
+  createdAt: Date;
+  callerId: string | null;
+  principal: unknown;
+  action: string;
+  resource: unknown;
+  context: unknown;
+  contentDigest: string | null;
+  content: string | null;
+  decision: 'allow' | 'deny';
+  reasons: unknown;
+  findings: unknown;
+  obligations: unknown;
+  bundleHash: string | null;
+  constitutionHash: string | null;
+  latencyUs: number;
+  requestId: string;
+  requestDigest: string;
+}
+
+/** Writes a batch of decisions and their audit leaves in one transaction: all of them or none. */
+export interface DecisionWriter {
+  write(records: readonly DecisionRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Writes on the given database from the calling thread (PGlite, or anywhere a thread of its own is not wanted). */
+export class DatabaseDecisionWriter implements DecisionWriter {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async write(records: readonly DecisionRecord[]): Promise<void> {
+    const values = valuesList(
+      records.map((record) => [
+        record.id,
+        record.createdAt,
+        record.callerId,
+        JSON.stringify(record.principal),
+        record.action,
+        JSON.stringify(record.resource),
+        JSON.stringify(record.context),
+        record.contentDigest,
+        record.content,
+        record.decision,
+        JSON.stringify(record.reasons),
+        JSON.stringify(record.findings),
+        JSON.stringify(record.obligations),
+        record.bundleHash,
+        record.constitutionHash,
+        record.latencyUs,
+        record.requestId,
+      ]),
+    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
+                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id) VALUES ${values.sql}`,
+        values.params,
+      );
+      await this.audit.recordMany(
+        records.map((record) => ({
+          userId: record.callerId,
+          action: 'decision.evaluated',
+          resource: `decision:${record.id}`,
+          details: {
+            decision: record.decision,
+            action: record.action,
+            request_digest: record.requestDigest,
+            bundle_hash: record.bundleHash,
+            constitution_hash: record.constitutionHash,
+            at: record.createdAt.toISOString(),
+          },
+          requestId: record.requestId,
+        })),
+        tx,
+      );
+    });
+  }
+
+  async close(): Promise<void> {}
+}
