@@ -29,7 +29,8 @@ export async function startStack(
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
     ACGS_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    // Request logs at the production default (info) cost the server a line per request; BENCH_LOG_LEVEL=info says how much.
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
     ACGS_ADMIN_EMAIL: ADMIN_EMAIL,
     ACGS_ADMIN_PASSWORD: ADMIN_PASSWORD,
     // The benchmark is one client IP hammering the API: per-IP limits (0 = off) would make it a 429 benchmark.
