@@ -187,6 +187,30 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
         unit: 's',
       },
       {
+        title: 'Decision log transaction p99',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'histogram_quantile(0.99, sum by (instance, le) (rate(acgs_pgc_decision_log_write_seconds_bucket[5m])))',
+            legend: '{{instance}}',
+          },
+        ],
+        unit: 's',
+        description: 'BEGIN to COMMIT; a caller waits for its batch to commit, so this bounds decision latency',
+      },
+      {
+        title: 'Decisions per decision log transaction',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'sum by (instance) (rate(acgs_pgc_decision_log_batch_rows_sum[5m])) / sum by (instance) (rate(acgs_pgc_decision_log_batch_rows_count[5m]))',
+            legend: '{{instance}}',
+          },
+        ],
+        unit: 'short',
+        description: 'Group commit under load: more decisions share a transaction as the log gets busier',
+      },
+      {
         title: 'Resident memory',
         kind: 'timeseries',
         queries: [
