@@ -356,7 +356,9 @@ for (const backend of await backends()) {
         const created = await call('POST', '/api/v1/policies', { source });
         assert.equal(created.statusCode, 201, created.body);
         const refused = await call('POST', `/api/v1/policies/${id}/verify`);
-        assert.equal(refused.statusCode, 409, refused.body);
+        // An unexpected answer carries the errors the service logged, so a failure says its cause.
+        const logged = env.logs.filter((line) => Number(line['level']) >= 50);
+        assert.equal(refused.statusCode, 409, `${refused.body} ${JSON.stringify(logged)}`);
         assert.equal(refused.json().error_code, 'VERIFICATION_FAILED');
         assert.match(refused.json().detail, reason);
         assert.equal((await call('GET', `/api/v1/policies/${id}`)).json().versions[0].status, 'draft');

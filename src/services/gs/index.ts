@@ -20,7 +20,11 @@ export async function registerGsService(app: ServiceApp, context: ServiceContext
   const store = new RunStore(platform);
   // Solver workers start on the first question gs asks, and are shared with fv and integrity in the same process.
   const solver = new LazySolverPool(platform.config.verification);
-  const gate = new VerificationGate(platform.config.verification, (ok) => metrics.serviceCalls(ok));
+  const gate = new VerificationGate(
+    platform.config.verification,
+    (ok) => metrics.serviceCalls(ok),
+    (mismatch) => app.log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),
+  );
   const model = configuredModel(platform.config.llm, metrics.modelUsage);
   const synthesiser = new Synthesiser(platform, store, solver, gate, model, metrics, app.log);
   const runner = new SynthesisRunner(store, synthesiser, app.log);

@@ -18,8 +18,10 @@ export function registerIntegrityService(app: ServiceApp, context: ServiceContex
   registerSignatureRoutes(app, context, keys);
   const calls = context.metrics.serviceCalls;
   for (const status of ['ok', 'error']) calls.inc({ source: 'integrity', target: 'fv', status }, 0);
-  const gate = new VerificationGate(context.platform.config.verification, (ok) =>
-    calls.inc({ source: 'integrity', target: 'fv', status: ok ? 'ok' : 'error' }),
+  const gate = new VerificationGate(
+    context.platform.config.verification,
+    (ok) => calls.inc({ source: 'integrity', target: 'fv', status: ok ? 'ok' : 'error' }),
+    (mismatch) => app.log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),
   );
   app.addHook('onClose', async () => gate.close());
   registerPolicyRoutes(app, context, gate);

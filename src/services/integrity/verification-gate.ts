@@ -2,6 +2,7 @@ import { ConflictError } from '../../domain/errors.js';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import type { ConformanceReport } from '../../domain/verify/conformance.js';
+import { EncodingMismatch } from '../../domain/verify/questions.js';
 import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
@@ -31,10 +32,14 @@ function refusal(report: ConformanceReport): string {
 export class VerificationGate {
   private readonly solver: LazySolverPool;
 
-  /** `onCall` hears each question's outcome, for acgs_service_calls_total{target="fv"} of the service holding the gate. */
+  /**
+   * `onCall` hears each question's outcome, for acgs_service_calls_total{target="fv"} of the service holding the gate;
+   * `onMismatch` hears a solver claim Cedar contradicted (the encoding is wrong for some construct: a bug to report).
+   */
   constructor(
     settings: Config['verification'],
     private readonly onCall: (ok: boolean) => void = () => {},
+    private readonly onMismatch: (mismatch: EncodingMismatch) => void = () => {},
   ) {
     this.solver = new LazySolverPool(settings);
   }
@@ -85,6 +90,11 @@ export class VerificationGate {
       // Fail closed: a question the solver could not answer keeps the gate shut.
       if (error instanceof SolverUnavailable)
         throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
+      // A claim Cedar contradicts decides nothing either way: inconclusive, and reported for its request to be fixed.
+      if (error instanceof EncodingMismatch) {
+        this.onMismatch(error);
+        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
+      }
       throw error;
     }
   }
