@@ -12,12 +12,12 @@ import { countCpu } from './cpu.js';
 import {
   CLI,
   describeLoad,
-  load,
   login,
   REDIS_URL,
   SECONDS,
   startStack,
   stopStack,
+  uniqueEvaluations,
   withPostgresSchema,
 } from './stack.js';
 
@@ -99,28 +99,8 @@ export async function gatewayBenchmarks(): Promise<void> {
         for (const instances of [[first], [first, second.address]]) {
           const gateway = await startGateway(instances, processEnv);
           try {
-            let counter = 0;
             const cpu = countCpu(stack.child.pid!, second.child.pid!);
-            const result = await load({
-              url: `${gateway.url}/api/v1/enforcement/evaluate`,
-              method: 'POST',
-              connections,
-              duration: SECONDS,
-              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-              requests: [
-                {
-                  setupRequest: (r) => ({
-                    ...r,
-                    body: JSON.stringify({
-                      principal: { type: 'Agent', id: 'bench' },
-                      action: 'generate',
-                      resource: { type: 'Model', id: 'm' },
-                      content: `Write a haiku about request ${(counter += 1)}`,
-                    }),
-                  }),
-                },
-              ],
-            });
+            const result = await uniqueEvaluations(gateway.url, token, connections);
             const label = `${instances.length} PGC instance${instances.length > 1 ? 's' : ''}`;
             console.log(describeLoad(label, result));
             console.log(`  ${cpu()}`);

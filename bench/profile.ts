@@ -5,7 +5,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load, login, REDIS_URL, row, SECONDS, startStack, stopStack, withPostgresSchema } from './stack.js';
+import {
+  load,
+  login,
+  REDIS_URL,
+  row,
+  SECONDS,
+  startStack,
+  stopStack,
+  uniqueEvaluations,
+  withPostgresSchema,
+} from './stack.js';
 
 interface ProfileNode {
   id: number;
@@ -52,32 +62,10 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
   let window: [number, number];
   try {
     const token = await login(stack.urls[0]!);
-    let counter = 0;
     const started = monotonicMicros();
-    const result = await load(
-      health
-        ? { url: `${stack.urls[5]}/health`, connections: 50, duration: SECONDS }
-        : {
-            url: `${stack.urls[5]}/api/v1/enforcement/evaluate`,
-            method: 'POST',
-            connections: 50,
-            duration: SECONDS,
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            requests: [
-              {
-                setupRequest: (r) => ({
-                  ...r,
-                  body: JSON.stringify({
-                    principal: { type: 'Agent', id: 'bench' },
-                    action: 'generate',
-                    resource: { type: 'Model', id: 'm' },
-                    content: `Write a haiku about request ${(counter += 1)}`,
-                  }),
-                }),
-              },
-            ],
-          },
-    );
+    const result = health
+      ? await load({ url: `${stack.urls[5]}/health`, connections: 50, duration: SECONDS })
+      : await uniqueEvaluations(stack.urls[5]!, token, 50);
     window = [started, monotonicMicros()];
     console.log(row(what, result));
   } finally {
@@ -153,17 +141,14 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
   console.log(
     `profile: ${file} (${total} samples in the ${((window[1] - window[0]) / 1e6).toFixed(1)} s of load, all of acgs up)`,
   );
-  console.log('self time by area:');
-  for (const [place, hits] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15))
-    console.log(`  ${share(hits)}  ${place}`);
-  console.log('socket and stream writes, by the code that asked for them:');
-  for (const [who, hits] of [...writers].sort((a, b) => b[1] - a[1]).slice(0, 8))
-    console.log(`  ${share(hits)}  ${who}`);
-  console.log('self time by function (top 25):');
-  for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25))
-    console.log(`  ${share(hits)}  ${name}`);
-  console.log('inclusive time of our functions (top 20):');
-  for (const [name, hits] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 20))
-    console.log(`  ${share(hits)}  ${name}`);
+  const top = (title: string, hitsByName: Map<string, number>, count: number) => {
+    console.log(title);
+    for (const [name, hits] of [...hitsByName].sort((a, b) => b[1] - a[1]).slice(0, count))
+      console.log(`  ${share(hits)}  ${name}`);
+  };
+  top('self time by area:', byArea, 15);
+  top('socket and stream writes, by the code that asked for them:', writers, 8);
+  top('self time by function (top 25):', byFunction, 25);
+  top('inclusive time of our functions (top 20):', inclusive, 20);
   console.log(`(open it in Chrome DevTools → Performance → Load profile: kept at ${join(profiles, file)})`);
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
+import type { EvaluationRequest } from '../src/domain/enforcement/decide.js';
 import { SERVICE_NAMES } from '../src/platform/config.js';
 import { createScratchSchema } from '../test/support/postgres-schema.js';
 import { freePort, healthy, waitFor } from '../test/support/process.js';
@@ -103,6 +104,35 @@ export function describeLoad(label: string, result: LoadResult): string {
 
 export const row = (label: string, result: Result) =>
   `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   non-2xx ${result.non2xx}`;
+
+/** An evaluate request from the bench's agent; the content is what varies. */
+export const evaluationRequest = (content: string): EvaluationRequest => ({
+  principal: { type: 'Agent', id: 'bench' },
+  action: 'generate',
+  resource: { type: 'Model', id: 'm' },
+  content,
+});
+
+/** Evaluate loaded at `url` (a service or the gateway) with distinct content per request, for SECONDS. */
+export function uniqueEvaluations(url: string, token: string, connections: number): Promise<LoadResult> {
+  let counter = 0;
+  return load({
+    url: `${url}/api/v1/enforcement/evaluate`,
+    method: 'POST',
+    connections,
+    duration: SECONDS,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    // Distinct content per request, so the decision cache does not turn this into a cache benchmark.
+    requests: [
+      {
+        setupRequest: (r) => ({
+          ...r,
+          body: JSON.stringify(evaluationRequest(`Write a haiku about request ${(counter += 1)}`)),
+        }),
+      },
+    ],
+  });
+}
 
 export async function login(authUrl: string): Promise<string> {
   const response = await fetch(`${authUrl}/auth/login`, {

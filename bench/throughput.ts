@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type autocannon from 'autocannon';
 import type { Result } from 'autocannon';
-import { decide, type EvaluationRequest } from '../src/domain/enforcement/decide.js';
+import { decide } from '../src/domain/enforcement/decide.js';
 import { PolicyEngine } from '../src/domain/enforcement/engine.js';
 import { assembleBundle, bundleHash } from '../src/domain/policy/bundle.js';
 import { starterPolicies } from '../src/domain/synthesis/starter-bundle.js';
@@ -16,6 +15,8 @@ import { countCpu } from './cpu.js';
 import { openLoop } from './open-loop.js';
 import {
   describeLoad,
+  evaluationRequest as request,
+  uniqueEvaluations,
   histogramMeans,
   histogramTotals,
   load,
@@ -28,13 +29,6 @@ import {
   stopStack,
   withPostgresSchema,
 } from './stack.js';
-
-const request = (content: string): EvaluationRequest => ({
-  principal: { type: 'Agent', id: 'bench' },
-  action: 'generate',
-  resource: { type: 'Model', id: 'm' },
-  content,
-});
 
 /** decide() on the starter bundle with unique content per call, on this one core: decisions per second. */
 function inProcessDecisionsPerSecond(): number {
@@ -58,32 +52,6 @@ const LOG_HISTOGRAMS = [
 ];
 
 const DECISION_LOG_OFF = fileURLToPath(new URL('./decision-log-off.mjs', import.meta.url));
-
-const uniqueEvaluations = (
-  url: string,
-  token: string,
-  connections: number,
-  extra: Partial<autocannon.Options> = {},
-) => {
-  let counter = 0;
-  return load({
-    url: `${url}/api/v1/enforcement/evaluate`,
-    method: 'POST',
-    connections,
-    duration: SECONDS,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    // Distinct content per request, so the decision cache does not turn this into a cache benchmark.
-    requests: [
-      {
-        setupRequest: (r) => ({
-          ...r,
-          body: JSON.stringify(request(`Write a haiku about request ${(counter += 1)}`)),
-        }),
-      },
-    ],
-    ...extra,
-  });
-};
 
 /** Evaluate with unique content on the same build with the decision log answering without writing. */
 async function withoutDecisionLog(env: Record<string, string>, connections: number, dataDir: string) {
