@@ -147,6 +147,13 @@ export const ERROR_CODES = {
   SYNTHESIS_RUN_NOT_FOUND: { kind: 'not_found', meaning: 'No synthesis run with this id' },
   SPECIFICATION_NOT_FOUND: { kind: 'not_found', meaning: 'No specification draft with this id' },
   TEMPLATE_NOT_FOUND: { kind: 'not_found', meaning: 'No policy template with this id (or it was deleted)' },
+  TOOL_NOT_FOUND: { kind: 'not_found', meaning: 'No tool with this id in the tool catalogue' },
+  MCP_SERVER_NOT_FOUND: { kind: 'not_found', meaning: 'No upstream MCP server registered under this name' },
+  MCP_SESSION_NOT_FOUND: {
+    kind: 'not_found',
+    meaning:
+      'No MCP session with this Mcp-Session-Id for this caller (it ended, this instance restarted, or another principal opened it)',
+  },
   PRINCIPLE_NOT_IN_AMENDMENT: {
     kind: 'not_found',
     meaning: 'The amendment adds or modifies no principle with this key',
@@ -230,6 +237,11 @@ export const ERROR_CODES = {
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
   CACHE_UNAVAILABLE: { kind: 'unavailable', meaning: 'Redis is unreachable' },
   AUDIT_UNAVAILABLE: { kind: 'unavailable', meaning: 'The decision log cannot be written, so no decision is returned' },
+  UPSTREAM_UNAVAILABLE: {
+    kind: 'unavailable',
+    meaning:
+      'An upstream MCP server could not be started or reached, or did not answer within its timeout (in MCP results: the tool error names it)',
+  },
 
   INTERNAL_ERROR: { kind: 'internal', meaning: 'Our bug: logged with its stack and counted in acgs_errors_total' },
   // Well-formed requests the platform cannot act on.

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../domain/errors.js';
 import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../platform/config.js';
-import { SERVICE_PATH_PREFIXES } from '../services/routing.js';
+import { MCP_PATH, SERVICE_PATH_PREFIXES } from '../services/routing.js';
 
 export interface GatewayTopology {
   /** Port the gateway listens on, routing by path to every service. */
@@ -84,6 +84,27 @@ function upstream(service: ServiceName, instances: readonly string[]): string {
   return `  upstream ${upstreamName(service)} {\n    least_conn;\n${servers}\n    keepalive 32;\n  }`;
 }
 
+/**
+ * MCP sessions live in the PGC instance that opened them: requests carrying a session id go to the instance its hash
+ * picks, so a session stays on one instance while the set of instances does not change.
+ */
+const MCP_UPSTREAM = 'pgc_mcp_upstream';
+function mcpUpstream(instances: readonly string[]): string {
+  const servers = instances.map((instance) => `    server ${instance} max_fails=3 fail_timeout=30s;`).join('\n');
+  return `  upstream ${MCP_UPSTREAM} {\n    hash $http_mcp_session_id consistent;\n${servers}\n    keepalive 32;\n  }`;
+}
+
+// Streamable HTTP answers with server-sent events that stay open while a tool call (or an approval) is pending.
+const MCP_LOCATION = `    location /mcp {
+      limit_req zone=api burst=%BURST% nodelay;
+      proxy_pass http://${MCP_UPSTREAM};
+      proxy_buffering off;
+      proxy_cache off;
+      proxy_read_timeout 1h;
+      # A retried POST would send a tool call twice.
+      proxy_next_upstream off;
+    }`;
+
 function proxy(service: ServiceName, path = ''): string {
   return `proxy_pass http://${upstreamName(service)}${path};`;
 }
@@ -143,9 +164,10 @@ export function renderNginxConfig(topology: GatewayTopology): string {
   const authBurst = topology.authRatePerMinute - 1;
   const apiBurst = topology.apiRatePerMinute - 1;
   const apiLocations = SERVICE_NAMES.filter((service) => service !== 'auth').flatMap((service) =>
-    SERVICE_PATH_PREFIXES[service].map(
-      (prefix) =>
-        `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`,
+    SERVICE_PATH_PREFIXES[service].map((prefix) =>
+      prefix === MCP_PATH
+        ? MCP_LOCATION.replace('%BURST%', String(apiBurst))
+        : `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`,
     ),
   );
   const authLimited = `    location ~ ^/auth/(login|register|refresh)$ {\n      limit_req zone=auth burst=${authBurst} nodelay;\n      ${proxy('auth')}\n    }`;
@@ -190,6 +212,8 @@ http {
   limit_req_status 429;
 
 ${SERVICE_NAMES.map((service) => upstream(service, topology.instances[service])).join('\n\n')}
+
+${mcpUpstream(topology.instances.pgc)}
 
   # Every service by path.
 ${server(topology.listenPort, [...authLocations, ...apiLocations, ...perService, notFound])}

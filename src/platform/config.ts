@@ -99,6 +99,10 @@ export interface Config {
       failClosed: boolean;
     } | null;
   };
+  mcp: {
+    /** An MCP session unused this long is closed (ACGS_MCP_SESSION_IDLE_SECONDS). */
+    sessionIdleSeconds: number;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -341,6 +345,9 @@ export function loadConfig(env: Env = process.env): Config {
       trustedKeyFingerprints: trustedKeyFingerprints(env),
       classifier: classifier(env),
     },
+    mcp: {
+      sessionIdleSeconds: integer(env, 'ACGS_MCP_SESSION_IDLE_SECONDS', 1800, 60, 86_400),
+    },
   };
 }
 
@@ -357,6 +364,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_SLOW_QUERY_MS',
   'REDIS_URL',
   'CACHE_TTL',
+  'ACGS_MCP_SESSION_IDLE_SECONDS',
   'AUTH_SERVICE_SECRET_KEY',
   'AUTH_SERVICE_CSRF_SECRET_KEY',
   'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES',

@@ -4,6 +4,9 @@ import type { ServiceName } from '../platform/config.js';
  * Which service owns which URL prefixes: the gateway routes by this table, and a test checks every route each
  * service registers falls under its own prefixes (or is one of the base routes every service has).
  */
+/** The MCP gateway's endpoint (Streamable HTTP), routed with session affinity. */
+export const MCP_PATH = '/mcp';
+
 export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string[]>> = {
   auth: ['/auth/'],
   ac: ['/api/v1/constitution', '/api/v1/constitutional-council', '/api/v1/meta-rules', '/api/v1/principles'],
@@ -17,7 +20,7 @@ export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string
   ],
   fv: ['/api/v1/verify'],
   gs: ['/api/v1/synthesize', '/api/v1/policy-management'],
-  pgc: ['/api/v1/enforcement'],
+  pgc: ['/api/v1/enforcement', '/api/v1/tools', '/api/v1/mcp', '/api/v1/approvals', MCP_PATH],
 };
 
 /** Routes every service serves at its root; the gateway exposes them as /<service>/health and /metrics/<service>. */

@@ -156,9 +156,12 @@ describe('deployment manifests', () => {
         .filter(([, service]) => service.image.startsWith('acgs-pgp'))
         .map(([name, service]) => `${name}:${service.environment![`${service.command!.at(-1)!.toUpperCase()}_PORT`]}`)
         .sort();
-      const upstreams = [...read('deploy/nginx/nginx.compose.conf').matchAll(/^\s+server (\S+) max_fails/gm)]
-        .map((match) => match[1]!)
-        .sort();
+      // Each instance once, though PGC's also appear in the MCP session-affinity upstream.
+      const upstreams = [
+        ...new Set(
+          [...read('deploy/nginx/nginx.compose.conf').matchAll(/^\s+server (\S+) max_fails/gm)].map((m) => m[1]!),
+        ),
+      ].sort();
       assert.deepEqual(upstreams, expected);
       const prometheus = parse(read('deploy/prometheus/prometheus.compose.yml')) as {
         scrape_configs: { static_configs: { targets: string[] }[] }[];

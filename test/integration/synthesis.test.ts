@@ -450,7 +450,7 @@ for (const backend of await backends()) {
       assert.equal(body.constitution_version, 1);
       assert.equal(body.verdict, 'holds');
       assert.equal(body.conformance.translation.verdict, 'equivalent');
-      assert.equal(body.policies.length, 9);
+      assert.equal(body.policies.length, 10);
       assert.ok(body.compile_ms > 0);
       const missing = await gs.inject({ method: 'POST', url, headers: author, payload: { version: 999 } });
       assert.equal(missing.statusCode, 404);

@@ -55,6 +55,10 @@ export class CedarGenerator {
       () => 'context.keyword_lists.isEmpty()',
       () => `context.tool == ${this.word()}`,
       () => `context.data_classification != ${this.word()}`,
+      () => `context.prior_tools.contains(${this.word()})`,
+      () => `context.prior_findings.containsAny(${this.words()})`,
+      () => 'resource.destructive',
+      () => `resource.data_classification == ${this.word()}`,
       () => `${this.long(depth - 1)} ${this.pick(['<', '<=', '>', '>='])} ${this.long(depth - 1)}`,
       () => `${this.long(depth - 1)} == ${this.long(depth - 1)}`,
       () => 'principal has trust',
@@ -115,7 +119,11 @@ export class CedarGenerator {
     else this.maybe(principal, 'role', () => this.pick(WORDS));
     const resourceType = this.pick(['Model', 'Tool', 'Dataset', 'Document', 'Channel']);
     const resource: Record<string, CedarValueJson> = {};
-    if (resourceType === 'Tool') this.maybe(resource, 'risk', () => this.pick(LONGS));
+    if (resourceType === 'Tool') {
+      this.maybe(resource, 'risk', () => this.pick(LONGS));
+      this.maybe(resource, 'destructive', () => this.next() < 0.5);
+      this.maybe(resource, 'data_classification', () => this.pick(WORDS));
+    }
     return {
       principal: { type: principalType, id: this.pick(['u1', 'a1', 'zebra']), attributes: principal },
       action: this.pick(ACTIONS),
@@ -131,6 +139,8 @@ export class CedarGenerator {
         data_classification: this.pick([...WORDS, 'zebra']),
         risk: this.pick(LONGS),
         decision_inputs: this.set(),
+        prior_tools: this.set(),
+        prior_findings: this.set(),
       },
     };
   }

@@ -29,5 +29,5 @@ export const KNOWN_ANSWER: { document: ConstitutionDocument; hash: string; start
     },
   },
   hash: '7abb89ba5c1cdeb9cb24f14b0f15dec7b4253429e3c9499db092ff76b4eb24ef',
-  starterHash: '4bc26575075a79c96b56bfd108c6c33d54f4494d476b73d1fbdfaab993d5787d',
+  starterHash: '4da56367cbcf69bd83575569bd42a93e31d2aee47b3e374bc461660f4c37e927',
 };

@@ -25,6 +25,12 @@ when { context.secrets };`,
 forbid (principal, action == Action::"tool_call", resource)
 when { context.risk >= 70 }
 unless { context.human_approved };`,
+  'forbid-unapproved-high-risk-catalogued-tool': `@id("forbid-unapproved-high-risk-catalogued-tool")
+@principle("human-approval-for-high-risk-tools")
+@obligation("require_human_review")
+forbid (principal, action == Action::"tool_call", resource is Tool)
+when { resource has risk && resource.risk >= 70 }
+unless { context.human_approved };`,
   'forbid-prompt-injection': `@id("forbid-prompt-injection")
 @principle("block-prompt-injection")
 forbid (principal, action in [Action::"generate", Action::"tool_call"], resource)

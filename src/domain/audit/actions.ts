@@ -5,16 +5,19 @@
 export const PLATFORM_ACTION_NAMESPACES = [
   'amendment',
   'appeal',
+  'approval',
   'audit',
   'auth',
   'bundle',
   'constitution',
   'crypto',
   'decision',
+  'mcp',
   'policy',
   'principle',
   'synthesis',
   'template',
+  'tool',
   'verification',
 ] as const;
 

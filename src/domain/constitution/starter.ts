@@ -65,13 +65,24 @@ export const STARTER_PRINCIPLES: readonly PrincipleContent[] = [
     category: 'human_oversight',
     priority: 90,
     scope: { actions: ['tool_call'], resource_types: ['Tool'] },
-    normative_statement: 'A tool call with risk 70 or more must not run without human approval.',
-    rationale: 'Irreversible actions need a person in the loop.',
+    normative_statement:
+      'A tool call with risk 70 or more — the risk the tool catalogue gives the tool, or that its arguments carry — must not run without human approval.',
+    rationale: 'Irreversible actions need a person in the loop, whatever the caller says of them.',
+    // The tool's risk comes from the catalogue and the request's from the destructive-command detector; a caller's
+    // declared context.risk can only add to the latter, so neither is the governed party's to lower.
     constraints: [
       {
         effect: 'forbid',
         actions: ['tool_call'],
         when: [{ attr: 'context.risk', op: 'gte', value: 70 }],
+        unless: [{ attr: 'context.human_approved', op: 'is_true' }],
+        obligations: ['require_human_review'],
+      },
+      {
+        effect: 'forbid',
+        actions: ['tool_call'],
+        resource_types: ['Tool'],
+        when: [{ attr: 'resource.risk', op: 'gte', value: 70 }],
         unless: [{ attr: 'context.human_approved', op: 'is_true' }],
         obligations: ['require_human_review'],
       },

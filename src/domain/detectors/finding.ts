@@ -1,6 +1,6 @@
 /** Something a detector found in content: what, where (UTF-16 offsets, end exclusive) and how sure it is (0–1). */
 export interface Finding {
-  detector: 'pii' | 'secrets' | 'injection' | 'keywords';
+  detector: 'pii' | 'secrets' | 'injection' | 'keywords' | 'commands';
   kind: string;
   start: number;
   end: number;

@@ -1,4 +1,5 @@
 import type { Finding } from './finding.js';
+import { detectCommands } from './commands.js';
 import { detectInjection } from './injection.js';
 import { detectKeywords, type CompiledKeywordList } from './keywords.js';
 import { detectPii } from './pii.js';
@@ -10,13 +11,15 @@ export interface DetectedContext {
   secrets: boolean;
   injection_score: number;
   keyword_lists: string[];
+  /** Risk raised by destructive commands in the content (0 when none). */
+  risk: number;
 }
 
 export interface DetectionResult {
   findings: Finding[];
   context: DetectedContext;
   /** Microseconds each detector took, for the detector timing metrics. */
-  timings_us: Record<'pii' | 'secrets' | 'injection' | 'keywords', number>;
+  timings_us: Record<'pii' | 'secrets' | 'injection' | 'keywords' | 'commands', number>;
 }
 
 function timed<T>(work: () => T): [T, number] {
@@ -31,8 +34,9 @@ export function runDetectors(content: string, keywordLists: readonly CompiledKey
   const [secrets, secretsUs] = timed(() => detectSecrets(content));
   const [injection, injectionUs] = timed(() => detectInjection(content));
   const [keywords, keywordsUs] = timed(() => detectKeywords(content, keywordLists));
+  const [commands, commandsUs] = timed(() => detectCommands(content));
   return {
-    findings: [...pii, ...secrets, ...injection.findings, ...keywords].sort(
+    findings: [...pii, ...secrets, ...injection.findings, ...keywords, ...commands.findings].sort(
       (a, b) => a.start - b.start || a.detector.localeCompare(b.detector),
     ),
     context: {
@@ -40,7 +44,8 @@ export function runDetectors(content: string, keywordLists: readonly CompiledKey
       secrets: secrets.length > 0,
       injection_score: injection.score,
       keyword_lists: [...new Set(keywords.map((finding) => finding.kind))].sort(),
+      risk: commands.risk,
     },
-    timings_us: { pii: piiUs, secrets: secretsUs, injection: injectionUs, keywords: keywordsUs },
+    timings_us: { pii: piiUs, secrets: secretsUs, injection: injectionUs, keywords: keywordsUs, commands: commandsUs },
   };
 }

@@ -39,25 +39,47 @@ export interface DecisionOutcome {
   detector_timings_us: Record<string, number>;
 }
 
-/** The context Cedar sees: defaults, then caller values, with detector-owned attributes only ever made stricter. */
+/** What the platform itself knows of a request's session: the tools called and the finding kinds seen before it. */
+export interface SessionHistory {
+  prior_tools: readonly string[];
+  prior_findings: readonly string[];
+}
+
+/**
+ * The context Cedar sees: defaults, then caller values, with attributes the detectors or the session own only ever
+ * made stricter by what the platform observed.
+ */
 export function effectiveContext(
   given: Record<string, unknown> = {},
   detected: DetectedContext | null,
+  session: SessionHistory | null = null,
 ): Record<string, CedarValueJson> {
+  const observed: Record<string, CedarValueJson | undefined> = {
+    ...(detected as unknown as Record<string, CedarValueJson> | null),
+    ...(session === null ? {} : { prior_tools: [...session.prior_tools], prior_findings: [...session.prior_findings] }),
+  };
   const context: Record<string, CedarValueJson> = {};
   for (const [name, spec] of Object.entries(CONTEXT_ATTRIBUTES)) {
     const callerValue = (given[name] ?? spec.default) as CedarValueJson;
-    const detectedValue =
-      detected === null || spec.owner !== 'detector'
-        ? undefined
-        : (detected as unknown as Record<string, CedarValueJson>)[name];
-    if (detectedValue === undefined) context[name] = callerValue;
+    const observedValue = spec.owner === 'caller' ? undefined : observed[name];
+    if (observedValue === undefined) context[name] = callerValue;
     else if (spec.type === 'set')
-      context[name] = [...new Set([...(callerValue as string[]), ...(detectedValue as string[])])].sort();
-    else if (spec.type === 'bool') context[name] = Boolean(callerValue) || Boolean(detectedValue);
-    else context[name] = Math.max(Number(callerValue), Number(detectedValue));
+      context[name] = [...new Set([...(callerValue as string[]), ...(observedValue as string[])])].sort();
+    else if (spec.type === 'bool') context[name] = Boolean(callerValue) || Boolean(observedValue);
+    else context[name] = Math.max(Number(callerValue), Number(observedValue));
   }
   return context;
+}
+
+/**
+ * A context with every attribute the schema declares: those missing take their defaults. A decision logged before
+ * an attribute existed, or a dry-run request that leaves one out, means what the enforcer would have filled in.
+ */
+export function withContextDefaults(context: Readonly<Record<string, CedarValueJson>>): Record<string, CedarValueJson> {
+  const completed: Record<string, CedarValueJson> = { ...context };
+  for (const [name, spec] of Object.entries(CONTEXT_ATTRIBUTES))
+    if (completed[name] === undefined) completed[name] = spec.default as CedarValueJson;
+  return completed;
 }
 
 /** Reason codes of a deny that is a failure to decide rather than a policy's verdict. */
@@ -83,6 +105,8 @@ export interface DecideOptions {
   keywordLists?: readonly CompiledKeywordList[];
   /** The external classifier's verdict on the content, when one is configured. */
   classifier?: ClassifierVerdict;
+  /** What came earlier in the request's session, when it belongs to one. */
+  session?: SessionHistory;
 }
 
 export function decide(
@@ -91,7 +115,7 @@ export function decide(
   options: DecideOptions = {},
 ): DecisionOutcome {
   const detection = request.content === undefined ? null : runDetectors(request.content, options.keywordLists ?? []);
-  const context = effectiveContext(request.context, detection?.context ?? null);
+  const context = effectiveContext(request.context, detection?.context ?? null, options.session ?? null);
   // Classifier categories only ever add to what the caller declared, like a detector-owned attribute.
   if (options.classifier?.ok === true)
     context['unsafe_categories'] = [

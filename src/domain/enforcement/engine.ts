@@ -1,7 +1,8 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Bundle } from '../policy/bundle.js';
 import { cedar, policyMetadata } from '../policy/cedar.js';
-import { ACTIONS, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
+import { ACTIONS, GOVERNANCE_SCHEMA, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
+import { schemaShape, type SchemaShape } from '../policy/schema-shape.js';
 
 const sliceKey = (action: string, principalType: string, resourceType: string) =>
   `${action}|${principalType}|${resourceType}`;
@@ -36,6 +37,8 @@ export class EngineRequestError extends Error {
 
 let loadCounter = 0;
 
+const CURRENT = schemaShape(GOVERNANCE_SCHEMA);
+
 /**
  * A bundle loaded into Cedar. Policies are pre-parsed once per slice — action × principal type × resource type — and a
  * request is evaluated only against the policies whose scope can match it (a scope of "any" joins every slice). This
@@ -46,6 +49,9 @@ export class PolicyEngine {
   private readonly schemaName: string;
   private readonly sliceIds: Map<string, string>;
   private readonly fullSetId: string;
+  private readonly shape: SchemaShape;
+  /** Each pre-parsed set's policies by id, for partial evaluation (cedar-wasm takes it text, not a set id). */
+  private readonly setTexts = new Map<string, Record<string, string>>();
 
   /**
    * cedar-wasm keeps every pre-parsed set for the life of the process, keyed by name. A `namespace` reuses names so a
@@ -58,6 +64,7 @@ export class PolicyEngine {
     namespace?: string,
   ) {
     const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
+    this.shape = schemaShape(bundle.schema);
     const prefix = namespace ?? `engine${(loadCounter += 1)}`;
     this.schemaName = `${prefix}:schema`;
     const schemaAnswer = cedar.preparseSchema(this.schemaName, bundle.schema);
@@ -93,7 +100,29 @@ export class PolicyEngine {
     }
   }
 
+  /**
+   * Whether some context could make Cedar allow this principal, action and resource: partial evaluation with every
+   * context attribute unknown. False only when the bundle denies the request whatever its context (and content)
+   * — what the gateway needs to leave a tool out of a principal's tools/list. Not a decision: calls are decided.
+   */
+  mayAllow(request: Omit<EngineRequest, 'context'>): boolean {
+    const setId =
+      this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId;
+    const answer = cedar.isAuthorizedPartial({
+      principal: { type: request.principal.type, id: request.principal.id },
+      action: { type: 'Action', id: request.action },
+      resource: { type: request.resource.type, id: request.resource.id },
+      context: Object.fromEntries(
+        Object.keys(this.shape.context).map((name) => [name, { __extn: { fn: 'unknown', arg: `context.${name}` } }]),
+      ),
+      policies: { staticPolicies: this.setTexts.get(setId)! },
+      entities: this.entities(request),
+    });
+    return !(answer.type === 'residuals' && answer.response.decision === 'deny');
+  }
+
   private preparse(id: string, policies: Record<string, string>): void {
+    this.setTexts.set(id, policies);
     const answer = cedar.preparsePolicySet(id, { staticPolicies: policies });
     if (answer.type === 'failure')
       throw new Error(`bundle policies do not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
@@ -111,24 +140,52 @@ export class PolicyEngine {
     return this.run(request, this.fullSetId);
   }
 
+  /**
+   * A bundle is enforced with its own schema: a bundle built under an older schema version is not given the
+   * attributes added since (its policies cannot read them). Anything else passes through, so Cedar still refuses an
+   * attribute no schema declares.
+   */
+  private known(
+    attributes: Record<string, CedarValueJson> | undefined,
+    declared: Record<string, unknown> | undefined,
+    current: Record<string, unknown> | undefined,
+  ): Record<string, CedarValueJson> {
+    if (attributes === undefined) return {};
+    return Object.fromEntries(
+      Object.entries(attributes).filter(([name]) => declared?.[name] !== undefined || current?.[name] === undefined),
+    );
+  }
+
+  private entities(request: Omit<EngineRequest, 'context'>) {
+    return [
+      {
+        uid: { type: request.principal.type, id: request.principal.id },
+        attrs: this.known(
+          request.principal.attributes,
+          this.shape.attributes[request.principal.type],
+          CURRENT.attributes[request.principal.type],
+        ),
+        parents: [],
+      },
+      {
+        uid: { type: request.resource.type, id: request.resource.id },
+        attrs: this.known(
+          request.resource.attributes,
+          this.shape.attributes[request.resource.type],
+          CURRENT.attributes[request.resource.type],
+        ),
+        parents: [],
+      },
+    ];
+  }
+
   private run(request: EngineRequest, policySetId: string): EngineResult {
     const answer = cedar.statefulIsAuthorized({
       principal: { type: request.principal.type, id: request.principal.id },
       action: { type: 'Action', id: request.action },
       resource: { type: request.resource.type, id: request.resource.id },
-      context: request.context,
-      entities: [
-        {
-          uid: { type: request.principal.type, id: request.principal.id },
-          attrs: request.principal.attributes ?? {},
-          parents: [],
-        },
-        {
-          uid: { type: request.resource.type, id: request.resource.id },
-          attrs: request.resource.attributes ?? {},
-          parents: [],
-        },
-      ],
+      context: this.known(request.context, this.shape.context, CURRENT.context),
+      entities: this.entities(request),
       preparsedSchemaName: this.schemaName,
       validateRequest: true,
       preparsedPolicySetId: policySetId,

@@ -1,8 +1,10 @@
 /**
- * The Cedar schema every policy is validated against and every request is checked with (version 1). Context
+ * The Cedar schema every policy is validated against and every request is checked with (version 2). Context
  * attributes are all present on every request — the enforcer fills defaults — so policies need no `has` checks.
+ * Version 2 added the tool catalogue's attributes on `Tool` and the session's `prior_tools` and `prior_findings`; a
+ * bundle built under version 1 is still enforced, with the attributes its own schema declares (see PolicyEngine).
  */
-export const GOVERNANCE_SCHEMA_VERSION = '1';
+export const GOVERNANCE_SCHEMA_VERSION = '2';
 
 export const ACTIONS = ['generate', 'respond', 'tool_call', 'retrieve', 'write_memory', 'send_external'] as const;
 export type GovernedAction = (typeof ACTIONS)[number];
@@ -14,7 +16,7 @@ export const GOVERNANCE_SCHEMA = `
 entity User = { "role"?: String, "trust"?: Long };
 entity Agent = { "owner"?: String, "trust"?: Long };
 entity Model = { "provider"?: String };
-entity Tool = { "risk"?: Long };
+entity Tool = { "risk"?: Long, "data_classification"?: String, "read_only"?: Bool, "destructive"?: Bool, "open_world"?: Bool };
 entity Dataset = { "classification"?: String };
 entity Document = { "classification"?: String };
 entity Channel = { "external"?: Bool };
@@ -30,6 +32,8 @@ type AiContext = {
   "data_classification": String,
   "risk": Long,
   "decision_inputs": Set<String>,
+  "prior_tools": Set<String>,
+  "prior_findings": Set<String>,
 };
 
 action generate, respond, tool_call, retrieve, write_memory, send_external appliesTo {
@@ -42,11 +46,15 @@ action generate, respond, tool_call, retrieve, write_memory, send_external appli
 type AttributeType = 'set' | 'bool' | 'long' | 'string';
 
 /**
- * Who fills each context attribute. Detector-owned attributes take the stricter of the caller's value and the
- * detectors' (set union, logical or, maximum), so a caller can add suspicion but never remove what was detected.
+ * Who fills each context attribute. Detector- and session-owned attributes take the stricter of the caller's value
+ * and the platform's (set union, logical or, maximum), so a caller can add suspicion but never remove what was
+ * detected in this request or seen earlier in its session.
  */
 export const CONTEXT_ATTRIBUTES: Readonly<
-  Record<string, { type: AttributeType; owner: 'detector' | 'caller'; default: string[] | boolean | number | string }>
+  Record<
+    string,
+    { type: AttributeType; owner: 'detector' | 'session' | 'caller'; default: string[] | boolean | number | string }
+  >
 > = {
   pii: { type: 'set', owner: 'detector', default: [] },
   secrets: { type: 'bool', owner: 'detector', default: false },
@@ -56,6 +64,8 @@ export const CONTEXT_ATTRIBUTES: Readonly<
   tool: { type: 'string', owner: 'caller', default: '' },
   human_approved: { type: 'bool', owner: 'caller', default: false },
   data_classification: { type: 'string', owner: 'caller', default: '' },
-  risk: { type: 'long', owner: 'caller', default: 0 },
+  risk: { type: 'long', owner: 'detector', default: 0 },
   decision_inputs: { type: 'set', owner: 'caller', default: [] },
+  prior_tools: { type: 'set', owner: 'session', default: [] },
+  prior_findings: { type: 'set', owner: 'session', default: [] },
 };

@@ -1,5 +1,5 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
-import type { Reason } from '../../domain/enforcement/decide.js';
+import { withContextDefaults, type Reason } from '../../domain/enforcement/decide.js';
 import type { EntityRef } from '../../domain/enforcement/engine.js';
 import type { Database } from '../../platform/db/database.js';
 
@@ -19,10 +19,12 @@ export class DecisionHistory {
   constructor(private readonly db: Database) {}
 
   async recent(since: string | null, limit: number): Promise<RecordedDecision[]> {
-    return this.db.query<RecordedDecision>(
+    const rows = await this.db.query<RecordedDecision>(
       `SELECT id, principal, action, resource, context, decision, reasons FROM decisions
         WHERE ($1::timestamptz IS NULL OR created_at >= $1) ORDER BY created_at DESC, id DESC LIMIT $2`,
       [since, limit],
     );
+    // Attributes added to the schema after a decision was logged were, for that decision, their defaults.
+    return rows.map((row) => ({ ...row, context: withContextDefaults(row.context) }));
   }
 }

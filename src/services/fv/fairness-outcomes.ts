@@ -1,4 +1,4 @@
-import { isFailClosed } from '../../domain/enforcement/decide.js';
+import { isFailClosed, withContextDefaults } from '../../domain/enforcement/decide.js';
 import type { EngineRequest } from '../../domain/enforcement/engine.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { Outcome } from '../../domain/verify/fairness.js';
@@ -26,7 +26,7 @@ export function dryRunOutcomes(
   return requests.map(({ request, group, label }, index) => {
     let decision: 'allow' | 'deny';
     try {
-      decision = bundle.decide(request).decision;
+      decision = bundle.decide({ ...request, context: withContextDefaults(request.context) }).decision;
     } catch (error) {
       throw new ValidationError(`requests/${index}: ${(error as Error).message}`, 'INVALID_FAIRNESS_INPUT');
     }

@@ -1,14 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../../domain/canonical-json.js';
-import { decide, isFailClosed, type DecisionOutcome, type EvaluationRequest } from '../../domain/enforcement/decide.js';
-import { EngineRequestError } from '../../domain/enforcement/engine.js';
+import {
+  decide,
+  isFailClosed,
+  type DecisionOutcome,
+  type EvaluationRequest,
+  type SessionHistory,
+} from '../../domain/enforcement/decide.js';
+import { sessionStep } from '../../domain/enforcement/session.js';
+import { resourceAttributes, type CatalogueTool } from '../../domain/tools/catalogue.js';
+import { EngineRequestError, type EntityRef } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
 import type { EnforcerMetrics } from './metrics.js';
+import type { SessionStore } from './session-store.js';
+import type { ToolCatalogue } from './tool-catalogue.js';
 
 export interface DecisionResponse {
   decision_id: string;
@@ -31,6 +41,8 @@ export class Enforcer {
   constructor(
     private readonly bundle: ActiveBundle,
     private readonly log: DecisionLog,
+    private readonly catalogue: ToolCatalogue,
+    private readonly sessions: SessionStore,
     private readonly metrics: EnforcerMetrics,
     private readonly options: {
       storeContent: boolean;
@@ -44,8 +56,37 @@ export class Enforcer {
       options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize, ttl: options.cacheTtlSeconds * 1000 }) : null;
   }
 
-  async evaluate(request: EvaluationRequest, callerId: string | null, requestId: string): Promise<DecisionResponse> {
+  /**
+   * Decides one request. A request in a session (`sessionId`, owned by the caller) is decided after the session's
+   * earlier requests, with their history in the context, and adds to that history.
+   */
+  async evaluate(
+    request: EvaluationRequest,
+    callerId: string | null,
+    requestId: string,
+    sessionId: string | null = null,
+  ): Promise<DecisionResponse> {
+    if (sessionId === null || callerId === null) return this.decideAndLog(request, callerId, requestId, null);
+    return this.sessions.serialised(callerId, sessionId, async () => {
+      const history = await this.sessions.history(callerId, sessionId);
+      const response = await this.decideAndLog(request, callerId, requestId, history);
+      await this.sessions.record(
+        callerId,
+        sessionId,
+        sessionStep({ action: request.action, resource: request.resource, ...response }),
+      );
+      return response;
+    });
+  }
+
+  private async decideAndLog(
+    given: EvaluationRequest,
+    callerId: string | null,
+    requestId: string,
+    session: SessionHistory | null,
+  ): Promise<DecisionResponse> {
     const started = process.hrtime.bigint();
+    const request = await this.withCatalogue(given);
     const engine = this.bundle.engine;
     const contentDigest = request.content === undefined ? null : sha256(request.content);
     const requestDigest = sha256(
@@ -55,6 +96,7 @@ export class Enforcer {
         resource: request.resource,
         context: request.context ?? {},
         content_digest: contentDigest,
+        ...(session === null ? {} : { session }),
       }),
     );
     // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
@@ -70,6 +112,7 @@ export class Enforcer {
         outcome = decide(engine, request, {
           keywordLists: this.options.keywordLists,
           ...(classifier === undefined ? {} : { classifier }),
+          ...(session === null ? {} : { session }),
         });
       } catch (error) {
         if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
@@ -122,5 +165,22 @@ export class Enforcer {
       evaluated_at: evaluatedAt.toISOString(),
       latency_us: latencyUs,
     };
+  }
+
+  /** A catalogued tool is decided on the catalogue's attributes, never on what the caller says of it. */
+  private async withCatalogue(request: EvaluationRequest): Promise<EvaluationRequest> {
+    if (request.resource.type !== 'Tool') return request;
+    const tool = await this.catalogue.lookup(request.resource.id);
+    if (tool === null) return request;
+    return {
+      ...request,
+      resource: { ...request.resource, attributes: resourceAttributes(request.resource.attributes, tool) },
+    };
+  }
+
+  /** The `Tool` entity a catalogued tool is decided as (for questions asked of the engine outside a decision). */
+  toolResource(id: string, tool: CatalogueTool | null): EntityRef {
+    const attributes = resourceAttributes(undefined, tool);
+    return attributes === undefined ? { type: 'Tool', id } : { type: 'Tool', id, attributes };
   }
 }

@@ -12,7 +12,15 @@ import { ThreadDecisionWriter } from './thread-decision-writer.js';
 import { createModerationClient } from './moderation-client.js';
 import { registerBundleRoutes } from './routes/bundle.js';
 import { registerDecisionRoutes } from './routes/decisions.js';
+import { createGatewayMetrics, McpGateway } from './mcp/gateway.js';
+import { ServerRegistry } from './mcp/server-registry.js';
+import { Upstreams } from './mcp/upstreams.js';
+import { registerMcpEndpoint } from './routes/mcp.js';
+import { registerMcpServerRoutes } from './routes/mcp-servers.js';
 import { registerRuleRoutes } from './routes/rules.js';
+import { registerToolRoutes } from './routes/tools.js';
+import { SessionStore } from './session-store.js';
+import { ToolCatalogue } from './tool-catalogue.js';
 
 /** PGC: real-time enforcement of the signed bundle in force on every AI request, every decision logged durably. */
 export async function registerPgcService(app: ServiceApp, context: ServiceContext): Promise<void> {
@@ -51,7 +59,10 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     config.enforcement.classifier === null
       ? null
       : createModerationClient(config.enforcement.classifier, classifierCall);
-  const enforcer = new Enforcer(active, log, enforcerMetrics, {
+  // A catalogue change reaches other instances within seconds, however long other cached lookups live.
+  const catalogue = new ToolCatalogue(platform.db, Math.min(config.cacheTtlSeconds, 5));
+  const sessions = new SessionStore(platform.db);
+  const enforcer = new Enforcer(active, log, catalogue, sessions, enforcerMetrics, {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,
@@ -59,7 +70,24 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     classify: classifier,
   });
 
+  const registry = new ServerRegistry(platform.db);
+  const upstreams = new Upstreams(registry, platform.logger);
+  app.addHook('onClose', () => upstreams.close());
+  const gateway = new McpGateway({
+    enforcer,
+    active,
+    catalogue,
+    registry,
+    upstreams,
+    audit: platform.audit,
+    metrics: createGatewayMetrics(metrics.registry),
+    logger: platform.logger,
+  });
+
   registerDecisionRoutes(app, context, enforcer, log);
+  registerToolRoutes(app, context, catalogue);
+  registerMcpServerRoutes(app, context, { registry, upstreams, gateway });
+  registerMcpEndpoint(app, gateway, { idleSeconds: config.mcp.sessionIdleSeconds });
   registerBundleRoutes(app, context, active, store, heads);
   registerRuleRoutes(app, active, new PolicyStore(platform));
 }

@@ -38,6 +38,15 @@ export const EvaluateBody = Type.Object(
     resource: entity(RESOURCE_TYPES),
     context: Type.Optional(ContextSchema),
     content: Type.Optional(Type.String({ description: 'Prompt, tool input or model output to run the detectors on' })),
+    session_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9._:-]+$',
+        description:
+          "The caller's session: decided after its earlier requests, with context.prior_tools and context.prior_findings from them",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -64,7 +73,7 @@ const ReasonView = Type.Object(
 
 const FindingView = Type.Object(
   {
-    detector: OneOf(['pii', 'secrets', 'injection', 'keywords']),
+    detector: OneOf(['pii', 'secrets', 'injection', 'keywords', 'commands']),
     kind: Type.String(),
     start: Type.Integer({ minimum: 0 }),
     end: Type.Integer({ minimum: 0 }),

@@ -41,7 +41,8 @@ export function registerDecisionRoutes(
     },
     async (request) => {
       checkContent(request.body);
-      return enforcer.evaluate(request.body, principalOf(request).userId, request.id);
+      const { session_id: sessionId, ...evaluation } = request.body;
+      return enforcer.evaluate(evaluation, principalOf(request).userId, request.id, sessionId ?? null);
     },
   );
 
@@ -60,7 +61,12 @@ export function registerDecisionRoutes(
       request.body.requests.forEach(checkContent);
       const caller = principalOf(request).userId;
       return {
-        results: await Promise.all(request.body.requests.map((item) => enforcer.evaluate(item, caller, request.id))),
+        // Requests of one session are queued in the order given, so each sees the history of those before it.
+        results: await Promise.all(
+          request.body.requests.map(({ session_id: sessionId, ...item }) =>
+            enforcer.evaluate(item, caller, request.id, sessionId ?? null),
+          ),
+        ),
       };
     },
   );

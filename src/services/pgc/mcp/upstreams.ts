@@ -1,0 +1,138 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CallToolResultSchema,
+  type CallToolResult,
+  type Progress,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AppError } from '../../../domain/errors.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { ServerRegistry, UpstreamServer } from './server-registry.js';
+
+/** An upstream that could not be started, reached, or did not answer in time. */
+export class UpstreamError extends AppError {
+  constructor(
+    readonly server: string,
+    detail: string,
+  ) {
+    super('unavailable', 'UPSTREAM_UNAVAILABLE', `upstream MCP server "${server}": ${detail}`, 5);
+  }
+}
+
+interface Connection {
+  client: Client;
+  server: UpstreamServer;
+}
+
+const GATEWAY_CLIENT = { name: 'acgs-pgc-gateway', version: '1' };
+
+/**
+ * Live connections to upstream MCP servers, opened on first use. A connection whose transport closes (the process
+ * exited, the HTTP session ended) is dropped and reopened by the next call, so a crashed upstream heals without an
+ * operator; what was in flight on it fails with UPSTREAM_UNAVAILABLE.
+ */
+export class Upstreams {
+  private readonly connections = new Map<string, Promise<Connection>>();
+
+  constructor(
+    private readonly registry: ServerRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  async listTools(name: string): Promise<Tool[]> {
+    const { client, server } = await this.connection(name);
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.ask(server, () =>
+        client.listTools(cursor === undefined ? {} : { cursor }, { timeout: server.call_timeout_ms }),
+      );
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return tools;
+  }
+
+  async callTool(
+    name: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal } = {},
+  ): Promise<CallToolResult> {
+    const { client, server } = await this.connection(name);
+    return this.ask(
+      server,
+      async () =>
+        (await client.callTool({ name: tool, arguments: args }, CallToolResultSchema, {
+          timeout: server.call_timeout_ms,
+          ...options,
+        })) as CallToolResult,
+    );
+  }
+
+  /** Closes the connection to a server (re-registered or removed); the next call opens one with its new settings. */
+  async forget(name: string): Promise<void> {
+    const pending = this.connections.get(name);
+    this.connections.delete(name);
+    if (pending !== undefined) await pending.then((connection) => connection.client.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.connections.keys()].map((name) => this.forget(name)));
+  }
+
+  private async ask<T>(server: UpstreamServer, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw new UpstreamError(server.name, (error as Error).message);
+    }
+  }
+
+  private connection(name: string): Promise<Connection> {
+    let pending = this.connections.get(name);
+    if (pending === undefined) {
+      pending = this.open(name);
+      this.connections.set(name, pending);
+      pending.catch(() => {
+        if (this.connections.get(name) === pending) this.connections.delete(name);
+      });
+    }
+    return pending;
+  }
+
+  private async open(name: string): Promise<Connection> {
+    const server = await this.registry.get(name);
+    const { config } = server;
+    const transport =
+      config.transport === 'stdio'
+        ? new StdioClientTransport({ command: config.command, args: config.args, env: config.env, stderr: 'pipe' })
+        : new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers } });
+    if (transport instanceof StdioClientTransport)
+      transport.stderr?.on('data', (chunk: Buffer) =>
+        this.logger.debug({ server: name, stderr: chunk.toString('utf8').slice(0, 2000) }, 'upstream MCP stderr'),
+      );
+    const client = new Client(GATEWAY_CLIENT);
+    const connection = { client, server };
+    client.onclose = () => {
+      if (this.connections.get(name) !== undefined)
+        this.logger.warn({ server: name }, 'upstream MCP connection closed');
+      void this.connections.get(name)?.then(
+        (current) => {
+          if (current === connection) this.connections.delete(name);
+        },
+        () => undefined,
+      );
+    };
+    client.onerror = (error) => this.logger.warn({ server: name, err: error.message }, 'upstream MCP transport error');
+    try {
+      await client.connect(transport, { timeout: server.call_timeout_ms });
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw new UpstreamError(name, `could not connect: ${(error as Error).message}`);
+    }
+    return connection;
+  }
+}

@@ -1,0 +1,70 @@
+import { principalOf } from '../../../platform/http/access.js';
+import { errorResponses } from '../../../platform/http/schemas.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { ToolIdParam, ToolListQuery, ToolListView, ToolSettingBody, ToolView } from '../gateway-schemas.js';
+import type { ToolCatalogue } from '../tool-catalogue.js';
+
+const READERS = ['admin', 'policy_manager', 'auditor'] as const;
+const SETTERS = ['admin', 'policy_manager'] as const;
+
+/** The tool catalogue: what upstream servers said of their tools, and the risk and classification an admin set. */
+export function registerToolRoutes(app: ServiceApp, { platform }: ServiceContext, catalogue: ToolCatalogue): void {
+  app.get(
+    '/api/v1/tools',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['tools'],
+        summary: 'The tool catalogue, with the attributes each tool gives Cedar',
+        querystring: ToolListQuery,
+        response: { 200: ToolListView, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ items: await catalogue.list(request.query.server) }),
+  );
+
+  app.get(
+    '/api/v1/tools/:id',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['tools'],
+        summary: 'One catalogued tool',
+        params: ToolIdParam,
+        response: { 200: ToolView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => catalogue.get(request.params.id),
+  );
+
+  app.put(
+    '/api/v1/tools/:id',
+    {
+      config: { access: SETTERS },
+      schema: {
+        tags: ['tools'],
+        summary:
+          "Set a tool's risk (0–100) and data classification (null: from its annotations); catalogues a tool no server lists",
+        params: ToolIdParam,
+        body: ToolSettingBody,
+        response: { 200: ToolView, ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (request) => {
+      const actor = principalOf(request).userId;
+      return platform.db.transaction(async (tx) => {
+        const entry = await catalogue.set(request.params.id, request.body, actor, tx);
+        await platform.audit.record(
+          {
+            userId: actor,
+            action: 'tool.classified',
+            resource: `tool:${entry.id}`,
+            details: { risk: entry.risk, data_classification: entry.data_classification, effective: entry.effective },
+          },
+          tx,
+        );
+        return entry;
+      });
+    },
+  );
+}

@@ -1,0 +1,339 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyInstance } from 'fastify';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
+import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
+import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
+import { DECISIONS_META, type CallDecision } from '../../src/services/pgc/mcp/gateway.js';
+import { checkInclusion } from '../support/rfc9162-check.js';
+import {
+  apiKeyFor,
+  backends,
+  createTestApp,
+  createTestPlatform,
+  tokenFor,
+  type TestPlatform,
+} from '../support/harness.js';
+
+type Headers = Record<string, string>;
+const require = createRequire(import.meta.url);
+/** The real upstream servers, from npm, run with this Node.js. */
+const FILESYSTEM_SERVER = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
+const EVERYTHING_SERVER = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
+const COMMANDS_SERVER = require.resolve('mcp-server-commands/build/index.js');
+const PLANTED_KEY = 'AKIAIOSFODNN7EXAMPLE';
+
+/** A port nothing listens on now, for an upstream that must be told its port. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+const decisionsOf = (result: CallToolResult) => (result._meta?.[DECISIONS_META] ?? []) as CallDecision[];
+const textOf = (result: CallToolResult) =>
+  result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
+
+for (const backend of await backends()) {
+  describe(`MCP gateway on ${backend}`, () => {
+    let env: TestPlatform;
+    let pgc: FastifyInstance;
+    let integrity: FastifyInstance;
+    let admin: Headers;
+    let auditor: Headers;
+    let agent: { userId: string; headers: Headers };
+    let url: URL;
+    let folder: string;
+    const clients: Client[] = [];
+
+    const connect = async (headers: Headers = agent.headers) => {
+      const client = new Client({ name: 'test-agent', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+      clients.push(client);
+      return client;
+    };
+    const register = async (name: string, payload: object) => {
+      const response = await pgc.inject({ method: 'PUT', url: `/api/v1/mcp/servers/${name}`, headers: admin, payload });
+      assert.ok([200, 201].includes(response.statusCode), response.body);
+      return response.json();
+    };
+    /** The receipt of a decision, checked as an auditor would: inclusion in the signed head, and the signature. */
+    const assertReceiptVerifies = async (decisionId: string) => {
+      const response = await integrity.inject({
+        method: 'GET',
+        url: `/api/v1/audit/receipts/${decisionId}`,
+        headers: auditor,
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const receipt = response.json();
+      assert.ok(
+        checkInclusion(
+          receipt.leaf_data,
+          receipt.leaf_index,
+          receipt.tree_head.tree_size,
+          receipt.audit_path,
+          receipt.tree_head.root_hash,
+        ),
+        `receipt of ${decisionId} proves inclusion`,
+      );
+      const signed = await verifyWithPlatformKeys(
+        env.platform.db,
+        Buffer.from(receipt.tree_head.signed_data),
+        receipt.tree_head.signature,
+      );
+      assert.ok(signed.valid, 'the tree head is signed by a platform key');
+      return receipt;
+    };
+
+    before(async () => {
+      env = await createTestPlatform(backend);
+      // The constitution service loads the starter constitution the bundle implements.
+      await (await createTestApp('ac', env.platform)).close();
+      pgc = await createTestApp('pgc', env.platform);
+      integrity = await createTestApp('integrity', env.platform);
+      await buildAndActivateBundle(env.platform, starterPolicies(), null);
+      admin = (await tokenFor(env.platform, ['admin'])).headers;
+      auditor = (await tokenFor(env.platform, ['auditor'])).headers;
+      agent = await apiKeyFor(env.platform);
+      await pgc.listen({ host: '127.0.0.1', port: 0 });
+      const address = pgc.server.address();
+      assert.ok(address !== null && typeof address === 'object');
+      url = new URL(`http://127.0.0.1:${address.port}/mcp`);
+      folder = mkdtempSync(join(tmpdir(), 'acgs-mcp-'));
+      writeFileSync(join(folder, 'notes.txt'), 'Quarterly notes: revenue up.\n');
+      writeFileSync(join(folder, 'deploy-notes.txt'), `region=eu-west-1\naws_access_key_id=${PLANTED_KEY}\n`);
+      mkdirSync(join(folder, 'victim'));
+      writeFileSync(join(folder, 'victim', 'keep.txt'), 'still here');
+      await register('fs', { transport: 'stdio', command: process.execPath, args: [FILESYSTEM_SERVER, folder] });
+    });
+    after(async () => {
+      for (const client of clients) await client.close().catch(() => undefined);
+      await pgc.close();
+      await integrity.close();
+      await env.cleanup();
+      rmSync(folder, { recursive: true, force: true });
+    });
+
+    it('discovers the real filesystem server into the catalogue, risk from its annotations', async () => {
+      const list = await pgc.inject({ method: 'GET', url: '/api/v1/tools?server=fs', headers: auditor });
+      assert.equal(list.statusCode, 200, list.body);
+      const tools = new Map(list.json().items.map((tool: { id: string }) => [tool.id, tool]));
+      const read = tools.get('fs.read_text_file') as { effective: { risk: number; read_only: boolean } };
+      const write = tools.get('fs.write_file') as { effective: { risk: number; destructive: boolean } };
+      assert.deepEqual([read.effective.risk, read.effective.read_only], [10, true]);
+      assert.deepEqual([write.effective.risk, write.effective.destructive], [90, true]);
+      const servers = await pgc.inject({ method: 'GET', url: '/api/v1/mcp/servers', headers: auditor });
+      assert.equal(servers.json().items[0].command, process.execPath);
+    });
+
+    it('lists the upstream tools namespaced, reads an allowed folder, and gives each call a receipt that verifies', async () => {
+      const client = await connect();
+      const { tools } = await client.listTools();
+      const names = tools.map((tool) => tool.name);
+      for (const name of ['fs.list_directory', 'fs.read_text_file', 'fs.write_file'])
+        assert.ok(names.includes(name), name);
+      assert.equal(tools.find((tool) => tool.name === 'fs.read_text_file')?.annotations?.readOnlyHint, true);
+
+      const listing = (await client.callTool({
+        name: 'fs.list_directory',
+        arguments: { path: folder },
+      })) as CallToolResult;
+      assert.notEqual(listing.isError, true, textOf(listing));
+      assert.match(textOf(listing), /notes\.txt/);
+      const read = (await client.callTool({
+        name: 'fs.read_text_file',
+        arguments: { path: join(folder, 'notes.txt') },
+      })) as CallToolResult;
+      assert.match(textOf(read), /revenue up/);
+      const decisions = decisionsOf(read);
+      assert.deepEqual(
+        decisions.map((d) => [d.action, d.decision]),
+        [
+          ['tool_call', 'allow'],
+          ['respond', 'allow'],
+        ],
+      );
+      for (const decision of decisions) await assertReceiptVerifies(decision.decision_id);
+    });
+
+    it('redacts a planted AWS key in a file it reads, and says so in the decisions', async () => {
+      const client = await connect();
+      const read = (await client.callTool({
+        name: 'fs.read_text_file',
+        arguments: { path: join(folder, 'deploy-notes.txt') },
+      })) as CallToolResult;
+      const text = textOf(read);
+      assert.ok(!text.includes(PLANTED_KEY), text);
+      assert.match(text, /aws_access_key_id=\[REDACTED:aws_access_key\]/);
+      assert.match(text, /region=eu-west-1/);
+      const decisions = decisionsOf(read);
+      // The raw result is refused (no secrets in outputs); its redaction is decided again and delivered.
+      assert.deepEqual(
+        decisions.map((d) => [d.action, d.decision]),
+        [
+          ['tool_call', 'allow'],
+          ['respond', 'deny'],
+          ['respond', 'allow'],
+        ],
+      );
+      for (const decision of decisions) await assertReceiptVerifies(decision.decision_id);
+    });
+
+    it('refuses a write the constitution holds for approval, naming the principle, and never forwards it', async () => {
+      const client = await connect();
+      const target = join(folder, 'new.txt');
+      const write = (await client.callTool({
+        name: 'fs.write_file',
+        arguments: { path: target, content: 'hello' },
+      })) as CallToolResult;
+      assert.equal(write.isError, true);
+      assert.match(textOf(write), /human-approval-for-high-risk-tools/);
+      assert.equal(existsSync(target), false, 'the upstream never saw the call');
+      const [decision] = decisionsOf(write);
+      assert.equal(decision?.decision, 'deny');
+      await assertReceiptVerifies(decision!.decision_id);
+    });
+
+    it('holds a destructive command to a real shell tool without the caller saying anything of risk', async () => {
+      await register('shell', { transport: 'stdio', command: process.execPath, args: [COMMANDS_SERVER] });
+      // An admin rates the shell tool below the approval threshold; the command's own risk still counts.
+      const rated = await pgc.inject({
+        method: 'PUT',
+        url: '/api/v1/tools/shell.run_command',
+        headers: admin,
+        payload: { risk: 40, data_classification: 'internal' },
+      });
+      assert.equal(rated.statusCode, 200, rated.body);
+      assert.equal(rated.json().effective.risk, 40);
+      const client = await connect();
+      const harmless = (await client.callTool({
+        name: 'shell.run_command',
+        arguments: { command: 'ls', workdir: folder },
+      })) as CallToolResult;
+      assert.notEqual(harmless.isError, true, textOf(harmless));
+      assert.match(textOf(harmless), /notes\.txt/);
+      const victim = join(folder, 'victim');
+      const destructive = (await client.callTool({
+        name: 'shell.run_command',
+        arguments: { command: `rm -rf ${victim}` },
+      })) as CallToolResult;
+      assert.equal(destructive.isError, true);
+      assert.match(textOf(destructive), /human-approval-for-high-risk-tools/);
+      assert.equal(readFileSync(join(victim, 'keep.txt'), 'utf8'), 'still here');
+    });
+
+    it("keeps an HTTP upstream's credentials server-side and redacts the secret its output leaks", async () => {
+      // server-everything over Streamable HTTP; its get-env tool prints its environment, secrets included.
+      const token = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+      const port = await freePort();
+      const child = spawn(process.execPath, [EVERYTHING_SERVER, 'streamableHttp'], {
+        env: { ...process.env, PORT: String(port), GITHUB_TOKEN: token },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          let seen = '';
+          const onData = (chunk: Buffer) => {
+            seen += chunk.toString();
+            if (/listening on port/i.test(seen)) resolve();
+          };
+          child.stdout.on('data', onData);
+          child.stderr.on('data', onData);
+          child.on('exit', (code) => reject(new Error(`everything server exited ${code}: ${seen}`)));
+        });
+        const registered = await register('everything', {
+          transport: 'http',
+          url: `http://127.0.0.1:${port}/mcp`,
+          headers: { authorization: 'Bearer upstream-secret' },
+        });
+        assert.deepEqual(registered.server.header_names, ['authorization']);
+        assert.ok(!JSON.stringify(registered).includes('upstream-secret'));
+        const client = await connect();
+        const echoed = (await client.callTool({
+          name: 'everything.echo',
+          arguments: { message: 'hi' },
+        })) as CallToolResult;
+        assert.match(textOf(echoed), /hi/);
+        const leaked = (await client.callTool({ name: 'everything.get-env', arguments: {} })) as CallToolResult;
+        assert.ok(!textOf(leaked).includes(token), 'the token never reaches the agent');
+        assert.match(textOf(leaked), /\[REDACTED:github_token\]/);
+      } finally {
+        child.kill();
+      }
+    });
+
+    it('answers an upstream that hangs or cannot start with a clear error, the allowed call on the record', async () => {
+      await register('slow', {
+        transport: 'stdio',
+        command: process.execPath,
+        args: [EVERYTHING_SERVER],
+        call_timeout_ms: 2500,
+      });
+      const client = await connect();
+      const progress: number[] = [];
+      const finished = (await client.callTool(
+        { name: 'slow.trigger-long-running-operation', arguments: { duration: 1, steps: 2 } },
+        undefined,
+        { onprogress: (update) => progress.push(update.progress) },
+      )) as CallToolResult;
+      assert.notEqual(finished.isError, true, textOf(finished));
+      // The SDK client handles a progress notification a microtask after it reads it and a response at once, so the
+      // last progress can be dropped when it shares a read with the result; the first always arrives.
+      assert.equal(progress[0], 1, 'upstream progress reaches the agent');
+      const hung = (await client.callTool(
+        { name: 'slow.trigger-long-running-operation', arguments: { duration: 30, steps: 30 } },
+        undefined,
+        { onprogress: (update) => progress.push(update.progress), timeout: 20_000 },
+      )) as CallToolResult;
+      assert.equal(hung.isError, true);
+      assert.match(textOf(hung), /upstream MCP server "slow".*(timed out|timeout)/i);
+      const [allowed] = decisionsOf(hung);
+      assert.equal(allowed?.decision, 'allow');
+      await assertReceiptVerifies(allowed!.decision_id);
+      const failures = await env.platform.db.query<{ details: { decision_id: string } }>(
+        `SELECT details FROM audit_logs WHERE action = 'mcp.upstream_failed'`,
+      );
+      assert.ok(failures.some((row) => row.details.decision_id === allowed!.decision_id));
+
+      await register('broken', { transport: 'stdio', command: process.execPath, args: ['-e', 'process.exit(3)'] });
+      const crashed = (await client.callTool({ name: 'broken.anything', arguments: {} })) as CallToolResult;
+      assert.equal(crashed.isError, true);
+      assert.match(textOf(crashed), /upstream MCP server "broken"/);
+    });
+
+    it("refuses another principal's API key on a session it did not open", async () => {
+      const owner = await connect();
+      const transport = owner.transport as StreamableHTTPClientTransport;
+      const other = await apiKeyFor(env.platform);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          ...other.headers,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': transport.sessionId!,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} }),
+      });
+      assert.equal(response.status, 404);
+      assert.equal(((await response.json()) as { error_code: string }).error_code, 'MCP_SESSION_NOT_FOUND');
+      const unauthenticated = await fetch(url, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(unauthenticated.status, 401);
+    });
+  });
+}
