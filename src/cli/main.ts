@@ -18,6 +18,7 @@ import { deploymentFiles } from '../operations/deployment.js';
 import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { backup, restore } from '../operations/backup.js';
+import { bridgeStdioToGateway } from './mcp-bridge.js';
 import { progressBar, progressReporter } from './progress.js';
 import { renderErrorCodesDoc } from '../operations/error-codes-doc.js';
 import { parseServicePorts, renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
@@ -412,6 +413,23 @@ verify
       options,
     ),
   );
+
+const mcp = program.command('mcp').description('the MCP gateway');
+mcp
+  .command('connect')
+  .description(
+    'serve MCP on stdin/stdout and forward every message to the gateway (for MCP clients that only spawn processes)',
+  )
+  .option('--url <url>', 'the gateway endpoint', 'http://127.0.0.1:8005/mcp')
+  .option('--api-key-env <name>', 'the environment variable holding the agent API key', 'ACGS_API_KEY')
+  .action(async (options: { url: string; apiKeyEnv: string }) => {
+    const apiKey = process.env[options.apiKeyEnv];
+    if (apiKey === undefined || apiKey === '') {
+      console.error(`acgs mcp connect: set ${options.apiKeyEnv} to the agent's API key`);
+      process.exit(2);
+    }
+    await bridgeStdioToGateway(new URL(options.url), apiKey);
+  });
 
 const audit = program.command('audit').description('the Merkle audit log');
 audit

@@ -132,7 +132,8 @@ export const ERROR_CODES = {
   },
   TWO_PERSON_RULE: {
     kind: 'forbidden',
-    meaning: 'The author of a policy version cannot approve it, nor an appellant resolve their own appeal',
+    meaning:
+      "The author of a policy version cannot approve it, an appellant resolve their own appeal, a caller approve its own held request, nor (where a policy asks for independent review) an agent's owner approve its calls",
   },
 
   // Missing things.
@@ -147,6 +148,7 @@ export const ERROR_CODES = {
   SYNTHESIS_RUN_NOT_FOUND: { kind: 'not_found', meaning: 'No synthesis run with this id' },
   SPECIFICATION_NOT_FOUND: { kind: 'not_found', meaning: 'No specification draft with this id' },
   TEMPLATE_NOT_FOUND: { kind: 'not_found', meaning: 'No policy template with this id (or it was deleted)' },
+  APPROVAL_NOT_FOUND: { kind: 'not_found', meaning: 'No approval request with this id' },
   TOOL_NOT_FOUND: { kind: 'not_found', meaning: 'No tool with this id in the tool catalogue' },
   MCP_SERVER_NOT_FOUND: { kind: 'not_found', meaning: 'No upstream MCP server registered under this name' },
   MCP_SESSION_NOT_FOUND: {
@@ -193,6 +195,8 @@ export const ERROR_CODES = {
   AMENDMENT_CONFLICT: { kind: 'conflict', meaning: 'Another open amendment changes the same principle' },
   AMENDMENT_NOT_DRAFT: { kind: 'conflict', meaning: 'Only a draft amendment can be edited or opened' },
   APPEAL_OPEN: { kind: 'conflict', meaning: 'This decision already has an open appeal' },
+  APPROVAL_DECIDED: { kind: 'conflict', meaning: 'The approval request was already approved, rejected or used' },
+  APPROVAL_EXPIRED: { kind: 'conflict', meaning: 'The approval request lapsed before anyone decided it' },
   APPEAL_RESOLVED: { kind: 'conflict', meaning: 'The appeal is already resolved' },
   CONSTITUTION_EXISTS: { kind: 'conflict', meaning: 'A constitution is already enacted; change it by amendment' },
   META_RULES_ACTIVE: { kind: 'conflict', meaning: 'Meta-rules change by amendment once a constitution is enacted' },

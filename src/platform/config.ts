@@ -1,5 +1,6 @@
 import type { CompiledKeywordList } from '../domain/detectors/keywords.js';
 import { keywordListsFrom } from './keyword-lists-config.js';
+import { isRole, ROLES, type Role } from '../domain/auth/roles.js';
 import { ConfigError } from './errors.js';
 
 export const SERVICE_NAMES = ['auth', 'ac', 'integrity', 'fv', 'gs', 'pgc'] as const;
@@ -102,6 +103,16 @@ export interface Config {
   mcp: {
     /** An MCP session unused this long is closed (ACGS_MCP_SESSION_IDLE_SECONDS). */
     sessionIdleSeconds: number;
+    /** How long a tools/call held for approval waits for a person before answering with the approval id (ACGS_MCP_APPROVAL_WAIT_SECONDS). */
+    approvalWaitSeconds: number;
+  };
+  approvals: {
+    /** Roles whose holders may approve or reject held requests (ACGS_APPROVER_ROLES). */
+    approverRoles: Role[];
+    /** A request nobody decided lapses after this (ACGS_APPROVAL_PENDING_SECONDS). */
+    pendingSeconds: number;
+    /** A grant is usable once within this time (ACGS_APPROVAL_GRANT_SECONDS). */
+    grantSeconds: number;
   };
 }
 
@@ -120,6 +131,23 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (value < min || value > max)
     throw new ConfigError(name, `expected an integer between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** Who may approve held requests: a comma-separated list of roles; an agent or service role never may. */
+function approverRoles(env: Env): Role[] {
+  const raw = read(env, 'ACGS_APPROVER_ROLES') ?? 'admin,policy_manager';
+  const roles = raw
+    .split(',')
+    .map((role) => role.trim())
+    .filter((role) => role !== '');
+  for (const role of roles) {
+    if (!isRole(role))
+      throw new ConfigError('ACGS_APPROVER_ROLES', `unknown role "${role}" (roles: ${ROLES.join(', ')})`);
+    if (role === 'agent' || role === 'service')
+      throw new ConfigError('ACGS_APPROVER_ROLES', `the ${role} role cannot approve: approvals are for people`);
+  }
+  if (roles.length === 0) throw new ConfigError('ACGS_APPROVER_ROLES', 'name at least one role');
+  return roles as Role[];
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -347,6 +375,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     mcp: {
       sessionIdleSeconds: integer(env, 'ACGS_MCP_SESSION_IDLE_SECONDS', 1800, 60, 86_400),
+      approvalWaitSeconds: integer(env, 'ACGS_MCP_APPROVAL_WAIT_SECONDS', 0, 0, 3600),
+    },
+    approvals: {
+      approverRoles: approverRoles(env),
+      pendingSeconds: integer(env, 'ACGS_APPROVAL_PENDING_SECONDS', 86_400, 60, 30 * 86_400),
+      grantSeconds: integer(env, 'ACGS_APPROVAL_GRANT_SECONDS', 900, 10, 86_400),
     },
   };
 }
@@ -365,6 +399,10 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'REDIS_URL',
   'CACHE_TTL',
   'ACGS_MCP_SESSION_IDLE_SECONDS',
+  'ACGS_MCP_APPROVAL_WAIT_SECONDS',
+  'ACGS_APPROVER_ROLES',
+  'ACGS_APPROVAL_PENDING_SECONDS',
+  'ACGS_APPROVAL_GRANT_SECONDS',
   'AUTH_SERVICE_SECRET_KEY',
   'AUTH_SERVICE_CSRF_SECRET_KEY',
   'AUTH_SERVICE_ACCESS_TOKEN_EXPIRE_MINUTES',

@@ -2,6 +2,7 @@
  * ACGS-PGP SDK for agent code: `createGuard` asks the enforcement service; `createLocalGuard` decides in-process
  * with the same code the service runs, on a bundle it verified itself.
  */
+import { canonicalJson } from '../domain/canonical-json.js';
 import { verifyDetached } from '../domain/crypto/openpgp.js';
 import {
   decide,
@@ -73,6 +74,14 @@ export class GuardDeniedError extends Error {
     super(`${stage} denied by ${result.reasons.map((reason) => reason.policy_id ?? reason.error_code).join(', ')}`);
     this.name = 'GuardDeniedError';
   }
+
+  /** The approval request a held call opened: once a person approves it, the same call (same arguments) runs once. */
+  get approvalId(): string | null {
+    for (const obligation of this.result.obligations)
+      if (obligation.type === 'require_human_review' && obligation.approval_id !== undefined)
+        return obligation.approval_id;
+    return null;
+  }
 }
 
 export interface WrapOptions {
@@ -122,11 +131,35 @@ function withWrap(check: Guard['check']): Guard {
   };
 }
 
+export interface ToolMeta {
+  /** The tool's catalogue id (`<server>.<tool>`): its risk and classification are the catalogue's, not the caller's. */
+  name: string;
+  principal: EvaluationRequest['principal'];
+  /** Calls in one session are decided with what came before them (context.prior_tools, prior_findings). */
+  sessionId?: string;
+}
+
+/** A guard on the service, which can also guard tools: the same checks the MCP gateway makes on every tool call. */
+export interface RemoteGuard extends Guard {
+  /**
+   * Wraps a tool: each call is decided as a `tool_call` on `Tool::"<name>"` with its arguments as content, then its
+   * result as a `respond` (redacted, and the redaction decided again, when PII or secrets are in it). A deny throws
+   * GuardDeniedError; one held for a person carries `approvalId`, and the same call runs once it is approved.
+   */
+  wrapTool<Args extends Record<string, unknown>, Result>(
+    tool: (args: Args) => Promise<Result>,
+    meta: ToolMeta,
+  ): (args: Args) => Promise<Result>;
+}
+
+/** What a tool returned, as the text the detectors read: a string as it is, anything else as JSON. */
+const toolText = (result: unknown): string => (typeof result === 'string' ? result : JSON.stringify(result ?? null));
+
 /** A guard that asks the enforcement service (POST /api/v1/enforcement/evaluate) with an agent API key. */
-export function createGuard(options: { url: string; apiKey: string; fetch?: typeof fetch }): Guard {
+export function createGuard(options: { url: string; apiKey: string; fetch?: typeof fetch }): RemoteGuard {
   const send = options.fetch ?? fetch;
   const endpoint = `${options.url.replace(/\/$/, '')}/api/v1/enforcement/evaluate`;
-  return withWrap(async (request) => {
+  const ask = async (request: EvaluationRequest & { session_id?: string }): Promise<GuardDecision> => {
     const response = await send(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
@@ -134,7 +167,39 @@ export function createGuard(options: { url: string; apiKey: string; fetch?: type
     });
     if (!response.ok) throw await errorFrom(response);
     return (await response.json()) as GuardDecision;
-  });
+  };
+  return {
+    ...withWrap(ask),
+    wrapTool<Args extends Record<string, unknown>, Result>(tool: (args: Args) => Promise<Result>, meta: ToolMeta) {
+      return async (args: Args): Promise<Result> => {
+        const base = {
+          principal: meta.principal,
+          resource: { type: 'Tool', id: meta.name },
+          ...(meta.sessionId === undefined ? {} : { session_id: meta.sessionId }),
+        };
+        const call = await ask({ ...base, action: 'tool_call', content: canonicalJson(args) });
+        if (call.decision === 'deny') throw new GuardDeniedError('input', call);
+        const result = await tool(args);
+        const text = toolText(result);
+        const delivered = await ask({ ...base, action: 'respond', content: text });
+        const redaction = delivered.obligations.find((obligation) => obligation.type === 'redact');
+        if (redaction?.type !== 'redact') {
+          if (delivered.decision === 'deny') throw new GuardDeniedError('output', delivered);
+          return result;
+        }
+        // What the agent gets must itself be allowed: the redacted result is decided again.
+        const again = await ask({ ...base, action: 'respond', content: redaction.redacted_content });
+        if (again.decision === 'deny') throw new GuardDeniedError('output', again);
+        if (typeof result === 'string') return redaction.redacted_content as Result;
+        try {
+          return JSON.parse(redaction.redacted_content) as Result;
+        } catch {
+          // A redaction that broke the result's JSON cannot be handed back as the tool's type.
+          throw new GuardDeniedError('output', delivered);
+        }
+      };
+    },
+  };
 }
 
 /** A signed bundle with the audit log's proof that it was activated, as GET /api/v1/enforcement/bundle serves it. */

@@ -31,6 +31,7 @@ const record = (content: string): DecisionRecord => ({
   latencyUs: 1,
   requestId: randomUUID(),
   requestDigest: 'd',
+  approvalId: null,
 });
 
 /** A thread writer on the platform's own PostgreSQL. */

@@ -265,7 +265,14 @@ for (const backend of await backends()) {
         const [server, inProcess] = await Promise.all([remote.check(request as never), local.check(request as never)]);
         assert.equal(inProcess.decision, server.decision, JSON.stringify(request));
         assert.deepEqual(inProcess.reasons, server.reasons);
-        assert.deepEqual(inProcess.obligations, server.obligations);
+        // The service also opens an approval request for a held call and names it; a local guard cannot.
+        const unnamed = server.obligations.map((obligation) => {
+          if (obligation.type !== 'require_human_review') return obligation;
+          const { approval_id: approval, ...rest } = obligation;
+          assert.match(String(approval), /^[0-9a-f-]{36}$/);
+          return rest;
+        });
+        assert.deepEqual(inProcess.obligations, unnamed);
         assert.equal(inProcess.bundle_hash, server.bundle_hash);
       }
       let seen = '';

@@ -7,13 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance } from 'fastify';
+import type { PrincipleContent } from '../../src/domain/constitution/types.js';
+import { STARTER_PRINCIPLES } from '../../src/domain/constitution/starter.js';
+import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
+import { schemaShape } from '../../src/domain/policy/schema-shape.js';
+import { compilePrinciples, policyMap } from '../../src/domain/synthesis/compiler.js';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
+import { checkConformance } from '../../src/domain/verify/conformance.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
 import { DECISIONS_META, type CallDecision } from '../../src/services/pgc/mcp/gateway.js';
+import { createGuard, GuardDeniedError } from '../../src/sdk/index.js';
+import { CLI } from '../support/process.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
 import {
   apiKeyFor,
@@ -40,6 +49,61 @@ const freePort = () =>
       probe.close(() => resolve(port));
     });
   });
+/** Session principles of the kind the gateway makes expressible: what came before in a session decides. */
+const SESSION_PRINCIPLES: PrincipleContent[] = [
+  {
+    key: 'no-send-after-inbox',
+    title: 'Nothing is sent out after the inbox was read in the same session',
+    description: 'An agent that read the inbox may not send external mail in that session.',
+    category: 'privacy',
+    priority: 90,
+    scope: { actions: ['tool_call'], resource_types: ['Tool'] },
+    normative_statement: 'A session that called mail.read_inbox must not call mail.send_external.',
+    rationale: 'Mail read is the most common source of data exfiltrated by prompt injection.',
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['tool_call'],
+        resource_types: ['Tool'],
+        when: [
+          { attr: 'context.tool', op: 'eq', value: 'mail.send_external' },
+          { attr: 'context.prior_tools', op: 'contains', value: 'mail.read_inbox' },
+        ],
+      },
+    ],
+  },
+  {
+    key: 'no-shell-after-secret',
+    title: 'No shell once a secret was seen',
+    description: 'After a credential appeared in a session, that session runs no shell commands.',
+    category: 'security',
+    priority: 90,
+    scope: { actions: ['tool_call'], resource_types: ['Tool'] },
+    normative_statement: 'A session that has seen a credential must not run shell commands.',
+    rationale: 'A shell is how a seen credential leaves.',
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['tool_call'],
+        resource_types: ['Tool'],
+        when: [
+          { attr: 'context.tool', op: 'eq', value: 'shell.run_command' },
+          {
+            attr: 'context.prior_findings',
+            op: 'containsAny',
+            value: ['aws_access_key', 'private_key', 'github_token'],
+          },
+        ],
+      },
+    ],
+  },
+];
+const POLICIES = {
+  ...starterPolicies(),
+  ...policyMap(compilePrinciples(SESSION_PRINCIPLES, schemaShape(GOVERNANCE_SCHEMA))),
+};
+const approvalIn = (result: CallToolResult) => /approval ([0-9a-f-]{36})/.exec(textOf(result))?.[1];
+
 const decisionsOf = (result: CallToolResult) => (result._meta?.[DECISIONS_META] ?? []) as CallDecision[];
 const textOf = (result: CallToolResult) =>
   result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
@@ -96,12 +160,13 @@ for (const backend of await backends()) {
     };
 
     before(async () => {
-      env = await createTestPlatform(backend);
+      // A held call waits this long for a person before answering with its approval id.
+      env = await createTestPlatform(backend, { env: { ACGS_MCP_APPROVAL_WAIT_SECONDS: '3' } });
       // The constitution service loads the starter constitution the bundle implements.
       await (await createTestApp('ac', env.platform)).close();
       pgc = await createTestApp('pgc', env.platform);
       integrity = await createTestApp('integrity', env.platform);
-      await buildAndActivateBundle(env.platform, starterPolicies(), null);
+      await buildAndActivateBundle(env.platform, POLICIES, null);
       admin = (await tokenFor(env.platform, ['admin'])).headers;
       auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       agent = await apiKeyFor(env.platform);
@@ -309,6 +374,282 @@ for (const backend of await backends()) {
       const crashed = (await client.callTool({ name: 'broken.anything', arguments: {} })) as CallToolResult;
       assert.equal(crashed.isError, true);
       assert.match(textOf(crashed), /upstream MCP server "broken"/);
+    });
+
+    it('holds a write for a person, then allows it once and only with the same arguments', async () => {
+      const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      const client = await connect();
+      const target = join(folder, 'approved.txt');
+      const write = (content: string) =>
+        client.callTool({ name: 'fs.write_file', arguments: { path: target, content } }) as Promise<CallToolResult>;
+
+      const held = await write('v1');
+      assert.equal(held.isError, true);
+      const approvalId = approvalIn(held);
+      assert.ok(approvalId !== undefined, textOf(held));
+      const pending = await pgc.inject({ method: 'GET', url: `/api/v1/approvals/${approvalId}`, headers: auditor });
+      assert.equal(pending.statusCode, 200, pending.body);
+      assert.deepEqual(
+        [pending.json().status, pending.json().resource_id, pending.json().principles],
+        ['pending', 'fs.write_file', ['human-approval-for-high-risk-tools']],
+      );
+      const asAgent = await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/approve`,
+        headers: agent.headers,
+        payload: {},
+      });
+      assert.equal(asAgent.statusCode, 403, 'an agent is no approver');
+      const asAuditor = await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/approve`,
+        headers: auditor,
+        payload: {},
+      });
+      assert.equal(asAuditor.statusCode, 403, 'an auditor reads approvals but does not decide them');
+
+      // The same call again waits for the person (progress while it waits) and runs once approved.
+      const progress: string[] = [];
+      const waiting = client.callTool(
+        { name: 'fs.write_file', arguments: { path: target, content: 'v1' } },
+        undefined,
+        {
+          onprogress: (update) => progress.push(update.message ?? ''),
+        },
+      ) as Promise<CallToolResult>;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const approved = await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/approve`,
+        headers: manager,
+        payload: { reason: 'release notes' },
+      });
+      assert.equal(approved.statusCode, 200, approved.body);
+      const done = await waiting;
+      assert.notEqual(done.isError, true, textOf(done));
+      assert.equal(readFileSync(target, 'utf8'), 'v1');
+      assert.ok(
+        progress.some((message) => message.includes(approvalId!)),
+        JSON.stringify(progress),
+      );
+      const allowed = decisionsOf(done).find((d) => d.action === 'tool_call' && d.decision === 'allow')!;
+      const record = await pgc.inject({
+        method: 'GET',
+        url: `/api/v1/enforcement/decisions/${allowed.decision_id}`,
+        headers: auditor,
+      });
+      assert.equal(record.json().approval_id, approvalId, 'the decision cites the approval');
+      assert.equal(record.json().context.human_approved, true);
+      const receipt = await assertReceiptVerifies(allowed.decision_id);
+      assert.equal(receipt.entry.details.approval_id, approvalId, "the approval is in the decision's signed leaf");
+      const used = (
+        await pgc.inject({ method: 'GET', url: `/api/v1/approvals/${approvalId}`, headers: auditor })
+      ).json();
+      assert.deepEqual([used.status, used.used_by_decision], ['used', allowed.decision_id]);
+
+      // One time, and bound to the arguments: the same call again, or another content, is held anew.
+      const again = await write('v1');
+      assert.equal(again.isError, true);
+      assert.notEqual(approvalIn(again), approvalId);
+      const other = await write('v2');
+      assert.equal(other.isError, true);
+      assert.equal(readFileSync(target, 'utf8'), 'v1');
+      const twice = await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/approve`,
+        headers: manager,
+        payload: {},
+      });
+      assert.deepEqual([twice.statusCode, twice.json().error_code], [409, 'APPROVAL_DECIDED']);
+    });
+
+    it('refuses an approver their own held request, and a rejected call says so', async () => {
+      const admin = await tokenFor(env.platform, ['admin']);
+      const heldByAdmin = await pgc.inject({
+        method: 'POST',
+        url: '/api/v1/enforcement/evaluate',
+        headers: admin.headers,
+        payload: {
+          principal: { type: 'User', id: 'ops' },
+          action: 'tool_call',
+          resource: { type: 'Tool', id: 'fs.write_file' },
+          content: '{"path":"/x"}',
+        },
+      });
+      const review = heldByAdmin.json().obligations.find((o: { type: string }) => o.type === 'require_human_review');
+      const self = await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${review.approval_id}/approve`,
+        headers: admin.headers,
+        payload: {},
+      });
+      assert.deepEqual([self.statusCode, self.json().error_code], [403, 'TWO_PERSON_RULE']);
+
+      const client = await connect();
+      const target = join(folder, 'rejected.txt');
+      const waiting = client.callTool({
+        name: 'fs.write_file',
+        arguments: { path: target, content: 'no' },
+      }) as Promise<CallToolResult>;
+      const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      let approvalId: string | undefined;
+      for (let attempt = 0; approvalId === undefined && attempt < 50; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const pending = await pgc.inject({ method: 'GET', url: '/api/v1/approvals?status=pending', headers: manager });
+        approvalId = pending
+          .json()
+          .items.find((item: { requester_id: string }) => item.requester_id === agent.userId)?.id;
+      }
+      assert.ok(approvalId !== undefined, 'the held call opened an approval request');
+      const rejected = await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/reject`,
+        headers: manager,
+        payload: { reason: 'not during the freeze' },
+      });
+      assert.equal(rejected.statusCode, 200, rejected.body);
+      const answer = await waiting;
+      assert.equal(answer.isError, true);
+      assert.match(textOf(answer), new RegExp(`approval ${approvalId} was rejected: not during the freeze`));
+      assert.equal(existsSync(target), false);
+      const listed = await pgc.inject({ method: 'GET', url: '/api/v1/approvals?status=rejected', headers: auditor });
+      assert.ok(listed.json().items.some((item: { id: string }) => item.id === approvalId));
+    });
+
+    it('enforces session principles, which pass the verifier, and a fresh session starts clean', async () => {
+      const report = await checkConformance(
+        GOVERNANCE_SCHEMA,
+        Object.entries(POLICIES).map(([id, text]) => ({ id, text })),
+        [...STARTER_PRINCIPLES, ...SESSION_PRINCIPLES],
+      );
+      assert.equal(report.verdict, 'holds', JSON.stringify(report.constraints.filter((c) => c.verdict !== 'holds')));
+
+      // On the evaluate API: a session is the caller's session_id.
+      const call = (tool: string, session: string) =>
+        pgc.inject({
+          method: 'POST',
+          url: '/api/v1/enforcement/evaluate',
+          headers: agent.headers,
+          payload: {
+            principal: { type: 'Agent', id: 'mailer' },
+            action: 'tool_call',
+            resource: { type: 'Tool', id: tool },
+            // Saying the tool is something else changes nothing: context.tool is the resource's id.
+            context: { tool: 'calendar.list' },
+            session_id: session,
+          },
+        });
+      assert.equal((await call('mail.read_inbox', 's-1')).json().decision, 'allow');
+      const sent = (await call('mail.send_external', 's-1')).json();
+      assert.equal(sent.decision, 'deny');
+      assert.deepEqual(sent.reasons[0].principles, ['no-send-after-inbox']);
+      assert.equal((await call('mail.send_external', 's-2')).json().decision, 'allow', 'a fresh session is allowed');
+      const stranger = await apiKeyFor(env.platform);
+      const theirs = await pgc.inject({
+        method: 'POST',
+        url: '/api/v1/enforcement/evaluate',
+        headers: stranger.headers,
+        payload: {
+          principal: { type: 'Agent', id: 'mailer' },
+          action: 'tool_call',
+          resource: { type: 'Tool', id: 'mail.send_external' },
+          session_id: 's-1',
+        },
+      });
+      assert.equal(theirs.json().decision, 'allow', "another caller's s-1 is another session");
+
+      // Through the gateway: an MCP session that read a file with a secret in it runs no shell afterwards.
+      const tainted = await connect();
+      await tainted.callTool({ name: 'fs.read_text_file', arguments: { path: join(folder, 'deploy-notes.txt') } });
+      const shell = (await tainted.callTool({
+        name: 'shell.run_command',
+        arguments: { command: 'ls', workdir: folder },
+      })) as CallToolResult;
+      assert.equal(shell.isError, true);
+      assert.match(textOf(shell), /no-shell-after-secret/);
+      const clean = await connect();
+      const fresh = (await clean.callTool({
+        name: 'shell.run_command',
+        arguments: { command: 'ls', workdir: folder },
+      })) as CallToolResult;
+      assert.notEqual(fresh.isError, true, textOf(fresh));
+    });
+
+    it('guards a plain function with the SDK the way the gateway guards an MCP tool', async () => {
+      const guard = createGuard({ url: url.origin, apiKey: agent.headers['x-api-key']! });
+      const principal = { type: 'Agent', id: 'sdk-agent' };
+      // An admin catalogues the SDK's tools; the agent declares nothing about them.
+      for (const [id, annotations] of [
+        ['ops.drop_index', { destructiveHint: true, openWorldHint: false }],
+        ['ops.read_config', { readOnlyHint: true, openWorldHint: false }],
+      ] as const) {
+        const set = await pgc.inject({
+          method: 'PUT',
+          url: `/api/v1/tools/${id}`,
+          headers: admin,
+          payload: { risk: null, data_classification: null, annotations },
+        });
+        assert.equal(set.statusCode, 200, set.body);
+      }
+      let drops = 0;
+      const drop = guard.wrapTool(
+        async ({ index }: { index: string }) => {
+          drops += 1;
+          return `dropped ${index}`;
+        },
+        { name: 'ops.drop_index', principal, sessionId: 'sdk-1' },
+      );
+      const denied = await drop({ index: 'idx_orders' }).then(
+        () => assert.fail('a destructive tool must be held'),
+        (error: unknown) => error,
+      );
+      assert.ok(denied instanceof GuardDeniedError && denied.stage === 'input');
+      const approvalId = denied.approvalId!;
+      assert.match(approvalId, /^[0-9a-f-]{36}$/);
+      const manager = (await tokenFor(env.platform, ['policy_manager'])).headers;
+      await pgc.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/approve`,
+        headers: manager,
+        payload: {},
+      });
+      assert.equal(await drop({ index: 'idx_orders' }), 'dropped idx_orders');
+      assert.equal(drops, 1, 'the tool ran only once it was approved');
+      await assert.rejects(drop({ index: 'idx_orders' }), GuardDeniedError, 'the grant was used up');
+
+      const read = guard.wrapTool(async () => ({ region: 'eu', key: PLANTED_KEY }), {
+        name: 'ops.read_config',
+        principal,
+        sessionId: 'sdk-1',
+      });
+      assert.deepEqual(await read({}), { region: 'eu', key: '[REDACTED:aws_access_key]' });
+    });
+
+    it('serves clients that only spawn processes through `acgs mcp connect`, enforced the same way', async () => {
+      const client = new Client({ name: 'stdio-agent', version: '1' });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: ['--import', 'tsx', CLI, 'mcp', 'connect', '--url', url.href],
+          env: { ...(process.env as Record<string, string>), ACGS_API_KEY: agent.headers['x-api-key']! },
+          stderr: 'pipe',
+        }),
+      );
+      clients.push(client);
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'fs.read_text_file'));
+      const read = (await client.callTool({
+        name: 'fs.read_text_file',
+        arguments: { path: join(folder, 'deploy-notes.txt') },
+      })) as CallToolResult;
+      assert.match(textOf(read), /\[REDACTED:aws_access_key\]/);
+      assert.equal(decisionsOf(read).length, 3);
+      const write = (await client.callTool({
+        name: 'fs.write_file',
+        arguments: { path: join(folder, 'via-stdio.txt'), content: 'x' },
+      })) as CallToolResult;
+      assert.equal(write.isError, true);
+      assert.match(textOf(write), /human-approval-for-high-risk-tools/);
     });
 
     it("refuses another principal's API key on a session it did not open", async () => {

@@ -85,10 +85,11 @@ const CASES: [string, EvaluationRequest, 'allow' | 'deny', string | null][] = [
     'human-approval-for-high-risk-tools.1',
   ],
   [
-    'high-risk tool with approval',
+    // Only a claimed grant approves (decide's `approved`); a caller saying so is ignored.
+    'high-risk tool the caller says was approved',
     request('tool_call', { risk: 85, human_approved: true }, undefined, 'Tool'),
-    'allow',
-    null,
+    'deny',
+    'human-approval-for-high-risk-tools.1',
   ],
   ['low-risk tool', request('tool_call', { risk: 20 }, undefined, 'Tool'), 'allow', null],
   [
@@ -136,10 +137,10 @@ const CASES: [string, EvaluationRequest, 'allow' | 'deny', string | null][] = [
     'restricted-data-needs-approval.1',
   ],
   [
-    'restricted retrieval with approval',
+    'restricted retrieval the caller says was approved',
     request('retrieve', { data_classification: 'restricted', human_approved: true }, undefined, 'Dataset'),
-    'allow',
-    null,
+    'deny',
+    'restricted-data-needs-approval.1',
   ],
   [
     'SSN into memory',
@@ -192,6 +193,18 @@ describe('starter policies', () => {
     ]);
     const review = decide(engine, request('tool_call', { risk: 90 }, undefined, 'Tool')).obligations;
     assert.deepEqual(review, [{ type: 'require_human_review', policy_ids: ['human-approval-for-high-risk-tools.1'] }]);
+  });
+});
+
+describe('approval', () => {
+  it('allows a held request decided with a claimed grant, and says so in the context', () => {
+    const held = request('tool_call', { risk: 85 }, undefined, 'Tool');
+    assert.equal(decide(engine, held).decision, 'deny');
+    const granted = decide(engine, held, { approved: true });
+    assert.equal(granted.decision, 'allow');
+    assert.equal(granted.context['human_approved'], true);
+    const restricted = request('retrieve', { data_classification: 'restricted' }, undefined, 'Dataset');
+    assert.equal(decide(engine, restricted, { approved: true }).decision, 'allow');
   });
 });
 

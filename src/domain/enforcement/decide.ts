@@ -26,7 +26,7 @@ export interface Reason {
 
 export type Obligation =
   | { type: 'redact'; spans: { start: number; end: number; kind: string }[]; redacted_content: string }
-  | { type: 'require_human_review'; policy_ids: string[] };
+  | { type: 'require_human_review'; policy_ids: string[]; approval_id?: string };
 
 export interface DecisionOutcome {
   decision: 'allow' | 'deny';
@@ -53,13 +53,19 @@ export function effectiveContext(
   given: Record<string, unknown> = {},
   detected: DetectedContext | null,
   session: SessionHistory | null = null,
+  approved = false,
 ): Record<string, CedarValueJson> {
   const observed: Record<string, CedarValueJson | undefined> = {
     ...(detected as unknown as Record<string, CedarValueJson> | null),
     ...(session === null ? {} : { prior_tools: [...session.prior_tools], prior_findings: [...session.prior_findings] }),
+    human_approved: approved,
   };
   const context: Record<string, CedarValueJson> = {};
   for (const [name, spec] of Object.entries(CONTEXT_ATTRIBUTES)) {
+    if (spec.owner === 'approval') {
+      context[name] = observed[name] ?? spec.default;
+      continue;
+    }
     const callerValue = (given[name] ?? spec.default) as CedarValueJson;
     const observedValue = spec.owner === 'caller' ? undefined : observed[name];
     if (observedValue === undefined) context[name] = callerValue;
@@ -107,6 +113,8 @@ export interface DecideOptions {
   classifier?: ClassifierVerdict;
   /** What came earlier in the request's session, when it belongs to one. */
   session?: SessionHistory;
+  /** A person's grant bound to this request was claimed: `context.human_approved` is true. */
+  approved?: boolean;
 }
 
 export function decide(
@@ -115,7 +123,12 @@ export function decide(
   options: DecideOptions = {},
 ): DecisionOutcome {
   const detection = request.content === undefined ? null : runDetectors(request.content, options.keywordLists ?? []);
-  const context = effectiveContext(request.context, detection?.context ?? null, options.session ?? null);
+  const context = effectiveContext(
+    request.context,
+    detection?.context ?? null,
+    options.session ?? null,
+    options.approved === true,
+  );
   // Classifier categories only ever add to what the caller declared, like a detector-owned attribute.
   if (options.classifier?.ok === true)
     context['unsafe_categories'] = [

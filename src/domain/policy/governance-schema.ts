@@ -53,7 +53,11 @@ type AttributeType = 'set' | 'bool' | 'long' | 'string';
 export const CONTEXT_ATTRIBUTES: Readonly<
   Record<
     string,
-    { type: AttributeType; owner: 'detector' | 'session' | 'caller'; default: string[] | boolean | number | string }
+    {
+      type: AttributeType;
+      owner: 'detector' | 'session' | 'approval' | 'caller';
+      default: string[] | boolean | number | string;
+    }
   >
 > = {
   pii: { type: 'set', owner: 'detector', default: [] },
@@ -62,7 +66,8 @@ export const CONTEXT_ATTRIBUTES: Readonly<
   keyword_lists: { type: 'set', owner: 'detector', default: [] },
   unsafe_categories: { type: 'set', owner: 'caller', default: [] },
   tool: { type: 'string', owner: 'caller', default: '' },
-  human_approved: { type: 'bool', owner: 'caller', default: false },
+  // True only for a request decided with a person's grant (an approval bound to it); what a caller says is ignored.
+  human_approved: { type: 'bool', owner: 'approval', default: false },
   data_classification: { type: 'string', owner: 'caller', default: '' },
   risk: { type: 'long', owner: 'detector', default: 0 },
   decision_inputs: { type: 'set', owner: 'caller', default: [] },

@@ -24,6 +24,7 @@ export interface StoredDecision {
   constitution_hash: string | null;
   latency_us: number;
   request_id: string | null;
+  approval_id: string | null;
 }
 
 interface Waiter {
@@ -77,7 +78,7 @@ export class DecisionLog {
     const row = (
       await this.db.query<Omit<StoredDecision, 'created_at'> & { created_at: Date }>(
         `SELECT id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision,
-                reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id
+                reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id
            FROM decisions WHERE id = $1`,
         [id],
       )

@@ -22,6 +22,8 @@ export interface DecisionRecord {
   latencyUs: number;
   requestId: string;
   requestDigest: string;
+  /** The approval this decision used (its grant set context.human_approved), cited in the decision's log entry. */
+  approvalId: string | null;
 }
 
 /** Writes a batch of decisions and their audit leaves in one transaction: all of them or none. */
@@ -57,12 +59,13 @@ export class DatabaseDecisionWriter implements DecisionWriter {
         record.constitutionHash,
         record.latencyUs,
         record.requestId,
+        record.approvalId,
       ]),
     );
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
-                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id) VALUES ${values.sql}`,
+                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id) VALUES ${values.sql}`,
         values.params,
       );
       await this.audit.recordMany(
@@ -77,6 +80,7 @@ export class DatabaseDecisionWriter implements DecisionWriter {
             bundle_hash: record.bundleHash,
             constitution_hash: record.constitutionHash,
             at: record.createdAt.toISOString(),
+            ...(record.approvalId === null ? {} : { approval_id: record.approvalId }),
           },
           requestId: record.requestId,
         })),

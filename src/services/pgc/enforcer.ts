@@ -9,6 +9,7 @@ import {
   type SessionHistory,
 } from '../../domain/enforcement/decide.js';
 import { sessionStep } from '../../domain/enforcement/session.js';
+import { bindingDigest, INDEPENDENT_REVIEW } from '../../domain/approvals/approvals.js';
 import { resourceAttributes, type CatalogueTool } from '../../domain/tools/catalogue.js';
 import { EngineRequestError, type EntityRef } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
@@ -17,6 +18,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
 import type { EnforcerMetrics } from './metrics.js';
+import type { ApprovalStore } from './approval-store.js';
 import type { SessionStore } from './session-store.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 
@@ -32,6 +34,12 @@ export interface DecisionResponse {
   latency_us: number;
 }
 
+/** Who asks: the authenticated account, and the API key it used (whose issuer is the agent's owner). */
+export interface EnforcementCaller {
+  userId: string;
+  apiKeyId: string | null;
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Decides, records durably, then answers: the decision API's whole path, used by the routes and batch alike. */
@@ -43,6 +51,7 @@ export class Enforcer {
     private readonly log: DecisionLog,
     private readonly catalogue: ToolCatalogue,
     private readonly sessions: SessionStore,
+    private readonly approvals: ApprovalStore,
     private readonly metrics: EnforcerMetrics,
     private readonly options: {
       storeContent: boolean;
@@ -62,16 +71,16 @@ export class Enforcer {
    */
   async evaluate(
     request: EvaluationRequest,
-    callerId: string | null,
+    caller: EnforcementCaller,
     requestId: string,
     sessionId: string | null = null,
   ): Promise<DecisionResponse> {
-    if (sessionId === null || callerId === null) return this.decideAndLog(request, callerId, requestId, null);
-    return this.sessions.serialised(callerId, sessionId, async () => {
-      const history = await this.sessions.history(callerId, sessionId);
-      const response = await this.decideAndLog(request, callerId, requestId, history);
+    if (sessionId === null) return this.decideAndLog(request, caller, requestId, null);
+    return this.sessions.serialised(caller.userId, sessionId, async () => {
+      const history = await this.sessions.history(caller.userId, sessionId);
+      const response = await this.decideAndLog(request, caller, requestId, history);
       await this.sessions.record(
-        callerId,
+        caller.userId,
         sessionId,
         sessionStep({ action: request.action, resource: request.resource, ...response }),
       );
@@ -81,7 +90,7 @@ export class Enforcer {
 
   private async decideAndLog(
     given: EvaluationRequest,
-    callerId: string | null,
+    caller: EnforcementCaller,
     requestId: string,
     session: SessionHistory | null,
   ): Promise<DecisionResponse> {
@@ -122,13 +131,43 @@ export class Enforcer {
       for (const [detector, us] of Object.entries(outcome.detector_timings_us))
         this.metrics.detectors.observe({ detector }, us / 1e6);
     }
+    // Held for review: a person's grant bound to this very request decides it again; without one, a request opens.
+    const review = outcome.obligations.find((obligation) => obligation.type === 'require_human_review');
+    const binding =
+      review === undefined
+        ? null
+        : bindingDigest({
+            requesterId: caller.userId,
+            principal: request.principal,
+            action: request.action,
+            resource: request.resource,
+            contentDigest,
+          });
+    const approvalId = binding === null ? null : await this.approvals.claim(caller.userId, binding);
+    let pendingApproval: string | null = null;
+    if (approvalId !== null) {
+      outcome = decide(engine, request, {
+        keywordLists: this.options.keywordLists,
+        ...(session === null ? {} : { session }),
+        approved: true,
+      });
+    } else if (binding !== null) {
+      pendingApproval = (await this.approvals.pendingFor(caller.userId, binding)) ?? randomUUID();
+      outcome = {
+        ...outcome,
+        obligations: outcome.obligations.map((obligation) =>
+          obligation.type === 'require_human_review' ? { ...obligation, approval_id: pendingApproval! } : obligation,
+        ),
+      };
+    }
     const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 1000);
     const id = randomUUID();
     const evaluatedAt = new Date();
     await this.log.append({
       id,
       createdAt: evaluatedAt,
-      callerId,
+      callerId: caller.userId,
+      approvalId,
       principal: request.principal,
       action: request.action,
       resource: request.resource,
@@ -154,6 +193,26 @@ export class Enforcer {
       if (isFailClosed(reason)) this.metrics.failClosed.inc({ reason: reason.error_code! });
     }
     this.metrics.duration.observe(latencyUs / 1e6);
+    if (approvalId !== null) await this.approvals.usedBy(approvalId, id, caller.userId);
+    if (pendingApproval !== null && binding !== null && engine !== null)
+      await this.approvals.request({
+        id: pendingApproval,
+        decisionId: id,
+        requesterId: caller.userId,
+        apiKeyId: caller.apiKeyId,
+        independent: outcome.reasons.some((reason) =>
+          engine.bundle.policies.some(
+            (policy) => policy.id === reason.policy_id && policy.obligations.includes(INDEPENDENT_REVIEW),
+          ),
+        ),
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        bindingDigest: binding,
+        contentDigest,
+        policyIds: review?.type === 'require_human_review' ? review.policy_ids : [],
+        principles: [...new Set(outcome.reasons.flatMap((reason) => reason.principles))],
+      });
     return {
       decision_id: id,
       decision: outcome.decision,
@@ -167,13 +226,17 @@ export class Enforcer {
     };
   }
 
-  /** A catalogued tool is decided on the catalogue's attributes, never on what the caller says of it. */
+  /**
+   * A tool is decided as what it is: `context.tool` is its id, whatever the caller put there, and a catalogued tool
+   * has the catalogue's attributes, never what the caller says of it.
+   */
   private async withCatalogue(request: EvaluationRequest): Promise<EvaluationRequest> {
     if (request.resource.type !== 'Tool') return request;
+    const named = { ...request, context: { ...request.context, tool: request.resource.id } };
     const tool = await this.catalogue.lookup(request.resource.id);
-    if (tool === null) return request;
+    if (tool === null) return named;
     return {
-      ...request,
+      ...named,
       resource: { ...request.resource, attributes: resourceAttributes(request.resource.attributes, tool) },
     };
   }

@@ -15,10 +15,12 @@ import { registerDecisionRoutes } from './routes/decisions.js';
 import { createGatewayMetrics, McpGateway } from './mcp/gateway.js';
 import { ServerRegistry } from './mcp/server-registry.js';
 import { Upstreams } from './mcp/upstreams.js';
+import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerMcpEndpoint } from './routes/mcp.js';
 import { registerMcpServerRoutes } from './routes/mcp-servers.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerToolRoutes } from './routes/tools.js';
+import { ApprovalStore } from './approval-store.js';
 import { SessionStore } from './session-store.js';
 import { ToolCatalogue } from './tool-catalogue.js';
 
@@ -62,7 +64,11 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
   // A catalogue change reaches other instances within seconds, however long other cached lookups live.
   const catalogue = new ToolCatalogue(platform.db, Math.min(config.cacheTtlSeconds, 5));
   const sessions = new SessionStore(platform.db);
-  const enforcer = new Enforcer(active, log, catalogue, sessions, enforcerMetrics, {
+  const approvals = new ApprovalStore(platform.db, platform.audit, {
+    pendingSeconds: config.approvals.pendingSeconds,
+    grantSeconds: config.approvals.grantSeconds,
+  });
+  const enforcer = new Enforcer(active, log, catalogue, sessions, approvals, enforcerMetrics, {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,
@@ -82,10 +88,13 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     audit: platform.audit,
     metrics: createGatewayMetrics(metrics.registry),
     logger: platform.logger,
+    approvals,
+    approvalWaitSeconds: config.mcp.approvalWaitSeconds,
   });
 
   registerDecisionRoutes(app, context, enforcer, log);
   registerToolRoutes(app, context, catalogue);
+  registerApprovalRoutes(app, approvals, config.approvals.approverRoles);
   registerMcpServerRoutes(app, context, { registry, upstreams, gateway });
   registerMcpEndpoint(app, gateway, { idleSeconds: config.mcp.sessionIdleSeconds });
   registerBundleRoutes(app, context, active, store, heads);

@@ -101,6 +101,13 @@ const ObligationView = Type.Object(
     policy_ids: Type.Optional(
       Type.Array(Type.String(), { description: 'require_human_review: the policies asking for it' }),
     ),
+    approval_id: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'require_human_review: the approval request opened (or still pending) for this request; once granted, the same request is decided with it',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -148,6 +155,9 @@ export const DecisionRecordView = Type.Object(
     constitution_hash: Nullable(Sha256Hex),
     latency_us: Type.Integer({ minimum: 0 }),
     request_id: Nullable(Type.String()),
+    approval_id: Nullable(
+      Type.String({ format: 'uuid', description: 'The human approval this decision used, when it used one' }),
+    ),
   },
   { additionalProperties: false },
 );

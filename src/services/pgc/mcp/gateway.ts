@@ -8,6 +8,7 @@ import { AppError } from '../../../domain/errors.js';
 import type { AuditLog } from '../../../platform/audit/log.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { ActiveBundle } from '../active-bundle.js';
+import type { ApprovalStore } from '../approval-store.js';
 import type { DecisionResponse, Enforcer } from '../enforcer.js';
 import type { ToolCatalogue } from '../tool-catalogue.js';
 import type { ServerRegistry } from './server-registry.js';
@@ -16,6 +17,7 @@ import type { Upstreams } from './upstreams.js';
 /** Who is calling through the gateway: an authenticated agent account, and the MCP session it is in. */
 export interface GatewayCaller {
   userId: string;
+  apiKeyId: string | null;
   sessionId: string;
   requestId: string;
 }
@@ -29,7 +31,9 @@ export interface CallDecision {
   decision: 'allow' | 'deny';
 }
 
-export type CallOutcome = 'allow' | 'deny' | 'redacted' | 'upstream_error' | 'unknown_tool';
+export type CallOutcome = 'allow' | 'deny' | 'held' | 'redacted' | 'upstream_error' | 'unknown_tool';
+
+const APPROVAL_POLL_MS = 500;
 
 export interface GatewayMetrics {
   calls: client.Counter<'server' | 'tool' | 'decision'>;
@@ -39,7 +43,7 @@ export function createGatewayMetrics(registry: client.Registry): GatewayMetrics 
   return {
     calls: new client.Counter({
       name: 'acgs_mcp_calls_total',
-      help: 'Tool calls through the MCP gateway by upstream server, tool and outcome (allow, deny, redacted, upstream_error, unknown_tool)',
+      help: 'Tool calls through the MCP gateway by upstream server, tool and outcome (allow, deny, held, redacted, upstream_error, unknown_tool)',
       labelNames: ['server', 'tool', 'decision'] as const,
       registers: [registry],
     }),
@@ -87,6 +91,9 @@ export class McpGateway {
       audit: AuditLog;
       metrics: GatewayMetrics;
       logger: Logger;
+      approvals: ApprovalStore;
+      /** How long a held call waits for a person before answering with its approval id (0: not at all). */
+      approvalWaitSeconds: number;
     },
   ) {}
 
@@ -173,7 +180,7 @@ export class McpGateway {
           context: { tool: name },
           content,
         },
-        caller.userId,
+        { userId: caller.userId, apiKeyId: caller.apiKeyId },
         caller.requestId,
         caller.sessionId,
       );
@@ -181,7 +188,23 @@ export class McpGateway {
       return response;
     };
 
-    const call = await decideOn('tool_call', canonicalJson(args));
+    const content = canonicalJson(args);
+    let call = await decideOn('tool_call', content);
+    const held = call.obligations.find((obligation) => obligation.type === 'require_human_review');
+    if (call.decision === 'deny' && held?.approval_id !== undefined) {
+      const verdict = await this.awaitApproval(held.approval_id, options);
+      if (verdict.status === 'approved') call = await decideOn('tool_call', content);
+      else {
+        count('held');
+        const asked = `${denialText(call)}. Held for human approval: approval ${held.approval_id}`;
+        return refusal(
+          verdict.status === 'rejected'
+            ? `${asked} was rejected${verdict.reason === null ? '' : `: ${verdict.reason}`}`
+            : `${asked} — retry this same call (same arguments) once a person has approved it`,
+          decisions,
+        );
+      }
+    }
     if (call.decision === 'deny') {
       count('deny');
       return refusal(denialText(call), decisions);
@@ -231,6 +254,26 @@ export class McpGateway {
     }
     count('deny');
     return refusal(`The tool result was withheld: ${denialText(delivered)}`, decisions);
+  }
+
+  /**
+   * Waits up to the configured time for a person to decide a held call, telling the agent it is waiting (as progress,
+   * when it asked for progress). Polls the database, so the approval may be given on any instance.
+   */
+  private async awaitApproval(
+    id: string,
+    options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal },
+  ): Promise<{ status: string; reason: string | null }> {
+    const deadline = Date.now() + this.deps.approvalWaitSeconds * 1000;
+    let ticks = 0;
+    for (;;) {
+      const approval = await this.deps.approvals.get(id);
+      if (approval.status !== 'pending' || Date.now() >= deadline || options.signal?.aborted === true)
+        return { status: approval.status, reason: approval.reason };
+      ticks += 1;
+      options.onprogress?.({ progress: ticks, message: `waiting for a person to approve (approval ${id})` });
+      await new Promise((resolve) => setTimeout(resolve, APPROVAL_POLL_MS));
+    }
   }
 
   private annotated(result: ToolResultLike, decisions: CallDecision[]): CallToolResult {

@@ -1,13 +1,19 @@
+import type { FastifyRequest } from 'fastify';
 import type { EvaluationRequest } from '../../../domain/enforcement/decide.js';
 import { AppError, NotFoundError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import type { DecisionLog } from '../decision-log.js';
-import type { Enforcer } from '../enforcer.js';
+import type { EnforcementCaller, Enforcer } from '../enforcer.js';
 import { BatchBody, BatchView, DecisionRecordView, DecisionView, EvaluateBody } from '../schemas.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
+
+const callerOf = (request: FastifyRequest): EnforcementCaller => {
+  const { userId, apiKeyId } = principalOf(request);
+  return { userId, apiKeyId };
+};
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
 
 /** Decisions: one request or a batch decided and logged before the answer, and the logged trace read back. */
@@ -42,7 +48,7 @@ export function registerDecisionRoutes(
     async (request) => {
       checkContent(request.body);
       const { session_id: sessionId, ...evaluation } = request.body;
-      return enforcer.evaluate(evaluation, principalOf(request).userId, request.id, sessionId ?? null);
+      return enforcer.evaluate(evaluation, callerOf(request), request.id, sessionId ?? null);
     },
   );
 
@@ -59,7 +65,7 @@ export function registerDecisionRoutes(
     },
     async (request) => {
       request.body.requests.forEach(checkContent);
-      const caller = principalOf(request).userId;
+      const caller = callerOf(request);
       return {
         // Requests of one session are queued in the order given, so each sees the history of those before it.
         results: await Promise.all(

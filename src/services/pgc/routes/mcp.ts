@@ -27,7 +27,7 @@ const SESSION_HEADER = 'mcp-session-id';
 export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, options: { idleSeconds: number }): void {
   const sessions = new Map<string, Session>();
 
-  const open = (ownerId: string): StreamableHTTPServerTransport => {
+  const open = (ownerId: string, apiKeyId: string | null): StreamableHTTPServerTransport => {
     let sessionId = '';
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
@@ -49,6 +49,7 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
     );
     const caller = (requestId: string | number) => ({
       userId: ownerId,
+      apiKeyId,
       sessionId,
       requestId: `mcp:${sessionId}:${String(requestId)}`,
     });
@@ -105,7 +106,7 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
           'Without an Mcp-Session-Id header, only an initialize request opens a session',
           'VALIDATION_ERROR',
         );
-      transport = open(principal.userId);
+      transport = open(principal.userId, principal.apiKeyId);
     } else {
       const session = sessions.get(sessionId);
       if (session === undefined || session.ownerId !== principal.userId)
