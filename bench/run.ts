@@ -19,6 +19,7 @@ import {
 } from './stack.js';
 import { throughputBenchmarks } from './throughput.js';
 import { gatewayBenchmarks } from './gateway.js';
+import { mcpBenchmarks } from './mcp.js';
 
 async function healthUnderLoginLoad(): Promise<void> {
   console.log(
@@ -83,12 +84,13 @@ async function coldStart(): Promise<void> {
   );
 }
 
-// `npm run bench -- <section>` runs one section: enforcement, throughput, gateway, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
+// `npm run bench -- <section>` runs one section: enforcement, throughput, gateway, mcp, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
 const only = process.argv[2];
 const wanted = (section: string) => only === undefined || only === section;
 if (wanted('enforcement')) inProcessDecisions();
 if (wanted('throughput')) await throughputBenchmarks();
 if (wanted('gateway')) await gatewayBenchmarks();
+if (wanted('mcp')) await mcpBenchmarks();
 // Not part of a full run: a CPU profile of the stack under evaluate load, for finding where the time goes.
 if (only === 'profile') await profileEvaluate();
 if (wanted('login')) await healthUnderLoginLoad();

@@ -19,7 +19,7 @@ import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
 import type { EnforcerMetrics } from './metrics.js';
 import type { ApprovalStore } from './approval-store.js';
-import type { SessionStore } from './session-store.js';
+import type { EnforcementSession } from './session-store.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 
 export interface DecisionResponse {
@@ -50,7 +50,6 @@ export class Enforcer {
     private readonly bundle: ActiveBundle,
     private readonly log: DecisionLog,
     private readonly catalogue: ToolCatalogue,
-    private readonly sessions: SessionStore,
     private readonly approvals: ApprovalStore,
     private readonly metrics: EnforcerMetrics,
     private readonly options: {
@@ -66,24 +65,19 @@ export class Enforcer {
   }
 
   /**
-   * Decides one request. A request in a session (`sessionId`, owned by the caller) is decided after the session's
-   * earlier requests, with their history in the context, and adds to that history.
+   * Decides one request. A request in a session is decided after the session's earlier requests, with their history
+   * in the context, and adds to that history.
    */
   async evaluate(
     request: EvaluationRequest,
     caller: EnforcementCaller,
     requestId: string,
-    sessionId: string | null = null,
+    session: EnforcementSession | null = null,
   ): Promise<DecisionResponse> {
-    if (sessionId === null) return this.decideAndLog(request, caller, requestId, null);
-    return this.sessions.serialised(caller.userId, sessionId, async () => {
-      const history = await this.sessions.history(caller.userId, sessionId);
-      const response = await this.decideAndLog(request, caller, requestId, history);
-      await this.sessions.record(
-        caller.userId,
-        sessionId,
-        sessionStep({ action: request.action, resource: request.resource, ...response }),
-      );
+    if (session === null) return this.decideAndLog(request, caller, requestId, null);
+    return session.serialised(async () => {
+      const response = await this.decideAndLog(request, caller, requestId, await session.history());
+      await session.record(sessionStep({ action: request.action, resource: request.resource, ...response }));
       return response;
     });
   }

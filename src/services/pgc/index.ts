@@ -21,7 +21,7 @@ import { registerMcpServerRoutes } from './routes/mcp-servers.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerToolRoutes } from './routes/tools.js';
 import { ApprovalStore } from './approval-store.js';
-import { SessionStore } from './session-store.js';
+import { DatabaseSessions } from './session-store.js';
 import { ToolCatalogue } from './tool-catalogue.js';
 
 /** PGC: real-time enforcement of the signed bundle in force on every AI request, every decision logged durably. */
@@ -63,12 +63,12 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
       : createModerationClient(config.enforcement.classifier, classifierCall);
   // A catalogue change reaches other instances within seconds, however long other cached lookups live.
   const catalogue = new ToolCatalogue(platform.db, Math.min(config.cacheTtlSeconds, 5));
-  const sessions = new SessionStore(platform.db);
+  const sessions = new DatabaseSessions(platform.db);
   const approvals = new ApprovalStore(platform.db, platform.audit, {
     pendingSeconds: config.approvals.pendingSeconds,
     grantSeconds: config.approvals.grantSeconds,
   });
-  const enforcer = new Enforcer(active, log, catalogue, sessions, approvals, enforcerMetrics, {
+  const enforcer = new Enforcer(active, log, catalogue, approvals, enforcerMetrics, {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,
@@ -92,7 +92,7 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     approvalWaitSeconds: config.mcp.approvalWaitSeconds,
   });
 
-  registerDecisionRoutes(app, context, enforcer, log);
+  registerDecisionRoutes(app, context, enforcer, log, sessions);
   registerToolRoutes(app, context, catalogue);
   registerApprovalRoutes(app, approvals, config.approvals.approverRoles);
   registerMcpServerRoutes(app, context, { registry, upstreams, gateway });

@@ -10,6 +10,7 @@ import type { Logger } from '../../../platform/logger.js';
 import type { ActiveBundle } from '../active-bundle.js';
 import type { ApprovalStore } from '../approval-store.js';
 import type { DecisionResponse, Enforcer } from '../enforcer.js';
+import type { EnforcementSession } from '../session-store.js';
 import type { ToolCatalogue } from '../tool-catalogue.js';
 import type { ServerRegistry } from './server-registry.js';
 import type { Upstreams } from './upstreams.js';
@@ -18,7 +19,8 @@ import type { Upstreams } from './upstreams.js';
 export interface GatewayCaller {
   userId: string;
   apiKeyId: string | null;
-  sessionId: string;
+  /** The MCP session's enforcement history (prior_tools, prior_findings). */
+  session: EnforcementSession;
   requestId: string;
 }
 
@@ -182,7 +184,7 @@ export class McpGateway {
         },
         { userId: caller.userId, apiKeyId: caller.apiKeyId },
         caller.requestId,
-        caller.sessionId,
+        caller.session,
       );
       decisions.push({ decision_id: response.decision_id, action, decision: response.decision });
       return response;

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { NotFoundError } from '../../../domain/errors.js';
 import type { Database, Queryable } from '../../../platform/db/database.js';
 
@@ -70,8 +71,13 @@ export const viewOf = (server: UpstreamServer): UpstreamServerView => ({
   updated_at: server.updated_at,
 });
 
-/** The upstream MCP servers an admin registered. */
+/**
+ * The upstream MCP servers an admin registered. A tool call looks its server up; that is cached for a few seconds,
+ * so a change reaches other instances within that time and this one at once.
+ */
 export class ServerRegistry {
+  private readonly cache = new LRUCache<string, { server: UpstreamServer | null }>({ max: 1000, ttl: 5000 });
+
   constructor(private readonly db: Database) {}
 
   async list(): Promise<UpstreamServer[]> {
@@ -79,8 +85,17 @@ export class ServerRegistry {
   }
 
   async find(name: string): Promise<UpstreamServer | null> {
+    const cached = this.cache.get(name);
+    if (cached !== undefined) return cached.server;
     const row = (await this.db.query<ServerRow>('SELECT * FROM mcp_servers WHERE name = $1', [name]))[0];
-    return row === undefined ? null : toServer(row);
+    const server = row === undefined ? null : toServer(row);
+    this.cache.set(name, { server });
+    return server;
+  }
+
+  /** Forgets what this instance cached of a server (it was just replaced or removed here). */
+  forget(name: string): void {
+    this.cache.delete(name);
   }
 
   async get(name: string): Promise<UpstreamServer> {

@@ -74,6 +74,7 @@ export class Upstreams {
 
   /** Closes the connection to a server (re-registered or removed); the next call opens one with its new settings. */
   async forget(name: string): Promise<void> {
+    this.registry.forget(name);
     const pending = this.connections.get(name);
     this.connections.delete(name);
     if (pending !== undefined) await pending.then((connection) => connection.client.close()).catch(() => undefined);

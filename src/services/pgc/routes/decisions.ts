@@ -6,6 +6,7 @@ import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import type { DecisionLog } from '../decision-log.js';
 import type { EnforcementCaller, Enforcer } from '../enforcer.js';
+import type { DatabaseSessions } from '../session-store.js';
 import { BatchBody, BatchView, DecisionRecordView, DecisionView, EvaluateBody } from '../schemas.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
@@ -22,7 +23,10 @@ export function registerDecisionRoutes(
   { platform }: ServiceContext,
   enforcer: Enforcer,
   log: DecisionLog,
+  sessions: DatabaseSessions,
 ): void {
+  const sessionOf = (caller: EnforcementCaller, sessionId: string | undefined) =>
+    sessionId === undefined ? null : sessions.open(caller.userId, sessionId);
   const maxBytes = platform.config.enforcement.maxContentBytes;
   const checkContent = (request: EvaluationRequest) => {
     if (request.content !== undefined && Buffer.byteLength(request.content, 'utf8') > maxBytes) {
@@ -48,7 +52,8 @@ export function registerDecisionRoutes(
     async (request) => {
       checkContent(request.body);
       const { session_id: sessionId, ...evaluation } = request.body;
-      return enforcer.evaluate(evaluation, callerOf(request), request.id, sessionId ?? null);
+      const caller = callerOf(request);
+      return enforcer.evaluate(evaluation, caller, request.id, sessionOf(caller, sessionId));
     },
   );
 
@@ -70,7 +75,7 @@ export function registerDecisionRoutes(
         // Requests of one session are queued in the order given, so each sees the history of those before it.
         results: await Promise.all(
           request.body.requests.map(({ session_id: sessionId, ...item }) =>
-            enforcer.evaluate(item, caller, request.id, sessionId ?? null),
+            enforcer.evaluate(item, caller, request.id, sessionOf(caller, sessionId)),
           ),
         ),
       };

@@ -9,6 +9,7 @@ import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import type { McpGateway } from '../mcp/gateway.js';
+import { MemorySession } from '../session-store.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 
@@ -47,10 +48,11 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
           'Every tool call is decided against the constitution in force and logged; a refused call says which policy and principle refused it.',
       },
     );
+    const history = new MemorySession();
     const caller = (requestId: string | number) => ({
       userId: ownerId,
       apiKeyId,
-      sessionId,
+      session: history,
       requestId: `mcp:${sessionId}:${String(requestId)}`,
     });
     server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => ({
