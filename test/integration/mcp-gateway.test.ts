@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -369,6 +369,37 @@ for (const backend of await backends()) {
         `SELECT details FROM audit_logs WHERE action = 'mcp.upstream_failed'`,
       );
       assert.ok(failures.some((row) => row.details.decision_id === allowed!.decision_id));
+
+      // An upstream that dies between calls is started again by the next one.
+      const crashFolder = mkdtempSync(join(tmpdir(), 'acgs-mcp-crash-'));
+      writeFileSync(join(crashFolder, 'a.txt'), 'alive');
+      await register('crashy', {
+        transport: 'stdio',
+        command: process.execPath,
+        args: [FILESYSTEM_SERVER, crashFolder],
+      });
+      const read = () =>
+        client.callTool({
+          name: 'crashy.read_text_file',
+          arguments: { path: join(crashFolder, 'a.txt') },
+        }) as Promise<CallToolResult>;
+      assert.match(textOf(await read()), /alive/);
+      const upstreams = readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(crashFolder);
+          } catch {
+            return false;
+          }
+        });
+      assert.equal(upstreams.length, 1, 'the upstream process was running');
+      process.kill(Number(upstreams[0]), 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const healed = await read();
+      assert.notEqual(healed.isError, true, textOf(healed));
+      assert.match(textOf(healed), /alive/);
+      rmSync(crashFolder, { recursive: true, force: true });
 
       await register('broken', { transport: 'stdio', command: process.execPath, args: ['-e', 'process.exit(3)'] });
       const crashed = (await client.callTool({ name: 'broken.anything', arguments: {} })) as CallToolResult;
