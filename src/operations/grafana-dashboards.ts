@@ -369,6 +369,38 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
         unit: 'ops',
       },
       {
+        title: 'MCP tool calls by outcome',
+        kind: 'timeseries',
+        queries: [{ expr: 'sum by (decision) (rate(acgs_mcp_calls_total[5m]))', legend: '{{decision}}' }],
+        unit: 'ops',
+        description: 'allow, deny, held (waiting for or refused an approval), redacted, upstream_error, unknown_tool',
+      },
+      {
+        title: 'MCP tools denied or held (top 10)',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'topk(10, sum by (server, tool) (rate(acgs_mcp_calls_total{decision=~"deny|held"}[15m])))',
+            legend: '{{server}}.{{tool}}',
+          },
+        ],
+        unit: 'ops',
+      },
+      {
+        title: 'MCP upstream errors',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'sum by (server) (increase(acgs_mcp_calls_total{decision="upstream_error"}[10m]))',
+            legend: '{{server}}',
+          },
+        ],
+        unit: 'short',
+        thresholds: [0.5, 5],
+        description:
+          'Allowed calls an upstream did not complete (down, crashed, timed out): each is an mcp.upstream_failed audit event',
+      },
+      {
         title: 'Deny share',
         kind: 'stat',
         queries: [
