@@ -169,14 +169,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   say(`   run status: ${String(settled['status'])}`);
 
   say(
-    '7. An agent asks to run `rm -rf` through the shell tool at risk 60 (below the starter 70 threshold: only the new principle forbids it)',
+    '7. An agent asks to restart a service through the shell tool at risk 60 (below the starter 70 threshold, and no destructive command the detectors raise: only the new principle forbids it)',
   );
   const request = {
     principal: { type: 'Agent', id: 'demo-agent' },
     action: 'tool_call',
     resource: { type: 'Tool', id: 'shell' },
     context: { tool: 'shell', risk: 60 },
-    content: 'rm -rf /var/lib/data',
+    content: 'systemctl restart payments-api',
   };
   const decision = await until('PGC to enforce the new bundle', async () => {
     const answer = await call('pgc', 'POST', '/api/v1/enforcement/evaluate', agentKey, request);

@@ -18,7 +18,6 @@ import { deploymentFiles } from '../operations/deployment.js';
 import { DASHBOARDS, dashboardJson } from '../operations/grafana-dashboards.js';
 import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { backup, restore } from '../operations/backup.js';
-import { bridgeStdioToGateway } from './mcp-bridge.js';
 import { progressBar, progressReporter } from './progress.js';
 import { renderErrorCodesDoc } from '../operations/error-codes-doc.js';
 import { parseServicePorts, renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
@@ -428,6 +427,8 @@ mcp
       console.error(`acgs mcp connect: set ${options.apiKeyEnv} to the agent's API key`);
       process.exit(2);
     }
+    // Loaded here: every other command would pay for the MCP SDK's start-up otherwise.
+    const { bridgeStdioToGateway } = await import('./mcp-bridge.js');
     await bridgeStdioToGateway(new URL(options.url), apiKey);
   });
 

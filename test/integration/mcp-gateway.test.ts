@@ -555,7 +555,16 @@ for (const backend of await backends()) {
       );
       assert.equal(report.verdict, 'holds', JSON.stringify(report.constraints.filter((c) => c.verdict !== 'holds')));
 
-      // On the evaluate API: a session is the caller's session_id.
+      // On the evaluate API: a session is the caller's session_id; an admin catalogued the mail tools.
+      for (const id of ['mail.read_inbox', 'mail.send_external']) {
+        const set = await pgc.inject({
+          method: 'PUT',
+          url: `/api/v1/tools/${id}`,
+          headers: admin,
+          payload: { risk: 20, data_classification: 'internal' },
+        });
+        assert.equal(set.statusCode, 200, set.body);
+      }
       const call = (tool: string, session: string) =>
         pgc.inject({
           method: 'POST',
@@ -565,7 +574,7 @@ for (const backend of await backends()) {
             principal: { type: 'Agent', id: 'mailer' },
             action: 'tool_call',
             resource: { type: 'Tool', id: tool },
-            // Saying the tool is something else changes nothing: context.tool is the resource's id.
+            // Saying the tool is something else changes nothing: for a catalogued tool, context.tool is its id.
             context: { tool: 'calendar.list' },
             session_id: session,
           },

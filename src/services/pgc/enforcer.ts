@@ -221,17 +221,17 @@ export class Enforcer {
   }
 
   /**
-   * A tool is decided as what it is: `context.tool` is its id, whatever the caller put there, and a catalogued tool
-   * has the catalogue's attributes, never what the caller says of it.
+   * A catalogued tool is decided as what the catalogue says it is: its attributes, and `context.tool` its id —
+   * never what the caller says of it. A tool the catalogue does not know keeps what the caller declared.
    */
   private async withCatalogue(request: EvaluationRequest): Promise<EvaluationRequest> {
     if (request.resource.type !== 'Tool') return request;
-    const named = { ...request, context: { ...request.context, tool: request.resource.id } };
     const tool = await this.catalogue.lookup(request.resource.id);
-    if (tool === null) return named;
+    if (tool === null) return request;
     return {
-      ...named,
+      ...request,
       resource: { ...request.resource, attributes: resourceAttributes(request.resource.attributes, tool) },
+      context: { ...request.context, tool: request.resource.id },
     };
   }
 

@@ -1,14 +1,8 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  CallToolResultSchema,
-  type CallToolResult,
-  type Progress,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../../domain/errors.js';
 import type { Logger } from '../../../platform/logger.js';
+import { mcpSdk } from './sdk.js';
 import type { ServerRegistry, UpstreamServer } from './server-registry.js';
 
 /** An upstream that could not be started, reached, or did not answer in time. */
@@ -62,6 +56,7 @@ export class Upstreams {
     options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal } = {},
   ): Promise<CallToolResult> {
     const { client, server } = await this.connection(name);
+    const { CallToolResultSchema } = (await mcpSdk()).types;
     return this.ask(
       server,
       async () =>
@@ -106,16 +101,26 @@ export class Upstreams {
 
   private async open(name: string): Promise<Connection> {
     const server = await this.registry.get(name);
+    const sdk = await mcpSdk();
     const { config } = server;
-    const transport =
-      config.transport === 'stdio'
-        ? new StdioClientTransport({ command: config.command, args: config.args, env: config.env, stderr: 'pipe' })
-        : new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers } });
-    if (transport instanceof StdioClientTransport)
-      transport.stderr?.on('data', (chunk: Buffer) =>
+    let transport;
+    if (config.transport === 'stdio') {
+      const stdio = new sdk.clientStdio.StdioClientTransport({
+        command: config.command,
+        args: config.args,
+        env: config.env,
+        stderr: 'pipe',
+      });
+      stdio.stderr?.on('data', (chunk: Buffer) =>
         this.logger.debug({ server: name, stderr: chunk.toString('utf8').slice(0, 2000) }, 'upstream MCP stderr'),
       );
-    const client = new Client(GATEWAY_CLIENT);
+      transport = stdio;
+    } else {
+      transport = new sdk.clientHttp.StreamableHTTPClientTransport(new URL(config.url), {
+        requestInit: { headers: config.headers },
+      });
+    }
+    const client = new sdk.client.Client(GATEWAY_CLIENT);
     const connection = { client, server };
     client.onclose = () => {
       if (this.connections.get(name) !== undefined)

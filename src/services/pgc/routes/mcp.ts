@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, isInitializeRequest, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, ValidationError } from '../../../domain/errors.js';
@@ -9,6 +7,7 @@ import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import type { McpGateway } from '../mcp/gateway.js';
+import { mcpSdk, type McpSdk } from '../mcp/sdk.js';
 import { MemorySession } from '../session-store.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
@@ -28,9 +27,10 @@ const SESSION_HEADER = 'mcp-session-id';
 export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, options: { idleSeconds: number }): void {
   const sessions = new Map<string, Session>();
 
-  const open = (ownerId: string, apiKeyId: string | null): StreamableHTTPServerTransport => {
+  const open = (sdk: McpSdk, ownerId: string, apiKeyId: string | null): StreamableHTTPServerTransport => {
+    const { CallToolRequestSchema, ListToolsRequestSchema } = sdk.types;
     let sessionId = '';
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new sdk.serverHttp.StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
         sessionId = id;
@@ -40,7 +40,7 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
     transport.onclose = () => {
       if (sessionId !== '') sessions.delete(sessionId);
     };
-    const server = new Server(
+    const server = new sdk.server.Server(
       { name: 'acgs-pgc', version: '1' },
       {
         capabilities: { tools: { listChanged: false } },
@@ -99,16 +99,17 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = principalOf(request);
+    const sdk = await mcpSdk();
     const header = request.headers[SESSION_HEADER];
     const sessionId = typeof header === 'string' ? header : undefined;
     let transport: StreamableHTTPServerTransport;
     if (sessionId === undefined) {
-      if (request.method !== 'POST' || !isInitializeRequest(request.body))
+      if (request.method !== 'POST' || !sdk.types.isInitializeRequest(request.body))
         throw new ValidationError(
           'Without an Mcp-Session-Id header, only an initialize request opens a session',
           'VALIDATION_ERROR',
         );
-      transport = open(principal.userId, principal.apiKeyId);
+      transport = open(sdk, principal.userId, principal.apiKeyId);
     } else {
       const session = sessions.get(sessionId);
       if (session === undefined || session.ownerId !== principal.userId)
