@@ -157,26 +157,11 @@ export class PolicyEngine {
   }
 
   private entities(request: Omit<EngineRequest, 'context'>) {
-    return [
-      {
-        uid: { type: request.principal.type, id: request.principal.id },
-        attrs: this.known(
-          request.principal.attributes,
-          this.shape.attributes[request.principal.type],
-          CURRENT.attributes[request.principal.type],
-        ),
-        parents: [],
-      },
-      {
-        uid: { type: request.resource.type, id: request.resource.id },
-        attrs: this.known(
-          request.resource.attributes,
-          this.shape.attributes[request.resource.type],
-          CURRENT.attributes[request.resource.type],
-        ),
-        parents: [],
-      },
-    ];
+    return [request.principal, request.resource].map((ref) => ({
+      uid: { type: ref.type, id: ref.id },
+      attrs: this.known(ref.attributes, this.shape.attributes[ref.type], CURRENT.attributes[ref.type]),
+      parents: [],
+    }));
   }
 
   private run(request: EngineRequest, policySetId: string): EngineResult {
