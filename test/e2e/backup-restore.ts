@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
-import { backends } from '../support/harness.js';
+import type { Backend } from '../support/harness.js';
 import { createScratchSchema, POSTGRES_URL } from '../support/postgres-schema.js';
 import { freePort, runCli, runCliToEnd, waitForHealthy } from '../support/process.js';
 
@@ -36,7 +36,12 @@ async function withStack<T>(
   }
 }
 
-for (const backend of await backends()) {
+/**
+ * Backup, wipe and restore on one backend. Each backend has a test file of its own (backup-restore-*.test.ts): a
+ * backend starts the stack twice and runs the CLI six times, and two in one file passed the per-file time bound on a
+ * loaded CI machine.
+ */
+export function backupWipeRestore(backend: Backend): void {
   describe(
     `backup → wipe → restore on ${backend}`,
     { skip: backend === 'postgres' && !pgToolsAvailable ? 'pg_dump/pg_restore not installed' : false },

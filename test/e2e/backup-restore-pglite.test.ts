@@ -1,0 +1,3 @@
+import { backupWipeRestore } from './backup-restore.js';
+
+backupWipeRestore('pglite');

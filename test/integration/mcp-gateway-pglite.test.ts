@@ -1,0 +1,3 @@
+import { mcpGatewayOn } from './mcp-gateway.js';
+
+mcpGatewayOn('pglite');
