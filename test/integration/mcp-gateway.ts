@@ -131,6 +131,8 @@ export function mcpGatewayOn(backend: Backend): void {
       clients.push(client);
       return client;
     };
+    const evaluate = (headers: Headers, payload: object) =>
+      pgc.inject({ method: 'POST', url: '/api/v1/enforcement/evaluate', headers, payload });
     const register = async (name: string, payload: object) => {
       const response = await pgc.inject({ method: 'PUT', url: `/api/v1/mcp/servers/${name}`, headers: admin, payload });
       assert.ok([200, 201].includes(response.statusCode), response.body);
@@ -501,16 +503,11 @@ export function mcpGatewayOn(backend: Backend): void {
 
     it('refuses an approver their own held request, and a rejected call says so', async () => {
       const admin = await tokenFor(env.platform, ['admin']);
-      const heldByAdmin = await pgc.inject({
-        method: 'POST',
-        url: '/api/v1/enforcement/evaluate',
-        headers: admin.headers,
-        payload: {
-          principal: { type: 'User', id: 'ops' },
-          action: 'tool_call',
-          resource: { type: 'Tool', id: 'fs.write_file' },
-          content: '{"path":"/x"}',
-        },
+      const heldByAdmin = await evaluate(admin.headers, {
+        principal: { type: 'User', id: 'ops' },
+        action: 'tool_call',
+        resource: { type: 'Tool', id: 'fs.write_file' },
+        content: '{"path":"/x"}',
       });
       const review = heldByAdmin.json().obligations.find((o: { type: string }) => o.type === 'require_human_review');
       const self = await pgc.inject({
@@ -571,18 +568,13 @@ export function mcpGatewayOn(backend: Backend): void {
         assert.equal(set.statusCode, 200, set.body);
       }
       const call = (tool: string, session: string) =>
-        pgc.inject({
-          method: 'POST',
-          url: '/api/v1/enforcement/evaluate',
-          headers: agent.headers,
-          payload: {
-            principal: { type: 'Agent', id: 'mailer' },
-            action: 'tool_call',
-            resource: { type: 'Tool', id: tool },
-            // Saying the tool is something else changes nothing: for a catalogued tool, context.tool is its id.
-            context: { tool: 'calendar.list' },
-            session_id: session,
-          },
+        evaluate(agent.headers, {
+          principal: { type: 'Agent', id: 'mailer' },
+          action: 'tool_call',
+          resource: { type: 'Tool', id: tool },
+          // Saying the tool is something else changes nothing: for a catalogued tool, context.tool is its id.
+          context: { tool: 'calendar.list' },
+          session_id: session,
         });
       assert.equal((await call('mail.read_inbox', 's-1')).json().decision, 'allow');
       const sent = (await call('mail.send_external', 's-1')).json();
@@ -590,16 +582,11 @@ export function mcpGatewayOn(backend: Backend): void {
       assert.deepEqual(sent.reasons[0].principles, ['no-send-after-inbox']);
       assert.equal((await call('mail.send_external', 's-2')).json().decision, 'allow', 'a fresh session is allowed');
       const stranger = await apiKeyFor(env.platform);
-      const theirs = await pgc.inject({
-        method: 'POST',
-        url: '/api/v1/enforcement/evaluate',
-        headers: stranger.headers,
-        payload: {
-          principal: { type: 'Agent', id: 'mailer' },
-          action: 'tool_call',
-          resource: { type: 'Tool', id: 'mail.send_external' },
-          session_id: 's-1',
-        },
+      const theirs = await evaluate(stranger.headers, {
+        principal: { type: 'Agent', id: 'mailer' },
+        action: 'tool_call',
+        resource: { type: 'Tool', id: 'mail.send_external' },
+        session_id: 's-1',
       });
       assert.equal(theirs.json().decision, 'allow', "another caller's s-1 is another session");
 
