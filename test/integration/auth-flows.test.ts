@@ -313,6 +313,44 @@ for (const backend of await backends()) {
       );
     });
 
+    it('CSRF cookie: a page that kept nothing in memory refreshes by cookie with the token the cookie holds', async () => {
+      const user = await createUser(env.platform, ['auditor']);
+      const session = await login(app, user.email);
+      const csrfCookie = session.cookies['acgs_csrf'];
+      assert.ok(csrfCookie, 'login sets acgs_csrf');
+      const cookieHeader = `acgs_refresh=${session.cookies['acgs_refresh']}; acgs_csrf=${csrfCookie}`;
+      const refreshed = await app.inject({
+        method: 'POST',
+        url: '/auth/refresh',
+        headers: { cookie: cookieHeader, 'x-csrf-token': csrfCookie },
+      });
+      assert.equal(refreshed.statusCode, 200, refreshed.body);
+      const set = refreshed.cookies.find((cookie) => cookie.name === 'acgs_csrf');
+      assert.equal(set?.httpOnly, undefined, 'the page must be able to read it');
+      assert.equal(set?.sameSite, 'Strict');
+      assert.equal(set?.path, '/');
+      // The cookie alone proves nothing: without the header the same request is refused.
+      const replay = await app.inject({
+        method: 'POST',
+        url: '/auth/refresh',
+        headers: {
+          cookie: `acgs_refresh=${refreshed.cookies.find((c) => c.name === 'acgs_refresh')!.value}; acgs_csrf=${set!.value}`,
+        },
+      });
+      assert.equal(replay.statusCode, 403);
+      assert.equal(replay.json().error_code, 'CSRF_INVALID');
+      const logout = await app.inject({
+        method: 'POST',
+        url: '/auth/logout',
+        headers: bearer(refreshed.json().access_token),
+      });
+      assert.equal(logout.statusCode, 204);
+      assert.ok(
+        logout.cookies.some((cookie) => cookie.name === 'acgs_csrf' && cookie.value === ''),
+        'logout clears acgs_csrf',
+      );
+    });
+
     it('deactivation and role changes take effect on live tokens immediately', async () => {
       const admin = await userWithRoles(app, env.platform, ['admin']);
       const target = await userWithRoles(app, env.platform, ['auditor']);

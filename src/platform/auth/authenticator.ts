@@ -9,6 +9,8 @@ import type { UserStates } from './user-states.js';
 
 export const ACCESS_COOKIE = 'acgs_access';
 export const REFRESH_COOKIE = 'acgs_refresh';
+/** The session's CSRF token, readable by the page: see the auth service's session routes. */
+export const CSRF_COOKIE = 'acgs_csrf';
 
 export interface CredentialSource {
   headers: IncomingHttpHeaders;

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Accounts, IssuedTokens } from '../../../domain/auth/accounts.js';
 import { AuthenticationError, ForbiddenError, ValidationError } from '../../../domain/errors.js';
-import { ACCESS_COOKIE, REFRESH_COOKIE } from '../../../platform/auth/authenticator.js';
+import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE } from '../../../platform/auth/authenticator.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
@@ -28,10 +28,21 @@ export function registerSessionRoutes(app: ServiceApp, { platform }: ServiceCont
       secure: secureCookies,
       maxAge: platform.tokens.refreshTokenSeconds,
     });
+    // Readable by the page (not HttpOnly) so a console reloaded after its access token expired can still send
+    // X-CSRF-Token with its cookie refresh; SameSite=Strict keeps other sites from reading or sending it, and the
+    // token is worthless without the session's HttpOnly cookies.
+    reply.setCookie(CSRF_COOKIE, platform.csrf.issue(tokens.sessionId), {
+      path: '/',
+      httpOnly: false,
+      sameSite: 'strict',
+      secure: secureCookies,
+      maxAge: platform.tokens.refreshTokenSeconds,
+    });
   }
   function clearSessionCookies(reply: FastifyReply): void {
     reply.clearCookie(ACCESS_COOKIE, { path: '/' });
     reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
+    reply.clearCookie(CSRF_COOKIE, { path: '/' });
   }
 
   /** A refresh token from the body, or from the cookie, in which case the request must prove it is not forged. */
