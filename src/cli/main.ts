@@ -10,8 +10,10 @@ import { createPlatform, type Platform } from '../platform/platform.js';
 import type { Database } from '../platform/db/database.js';
 import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
-import { shutdownOnSignals, startServices } from '../services/stack.js';
+import { shutdownOnSignals, startServices, type RunningStack } from '../services/stack.js';
+import { BUILT_CONSOLE_DIR, startConsoleServer, type RunningConsole } from '../operations/console/server.js';
 import { generatePassword } from '../domain/auth/password-policy.js';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { deploymentFiles } from '../operations/deployment.js';
@@ -74,14 +76,51 @@ async function withDatabase<T>(command: (db: Database) => Promise<T>, config = c
   }
 }
 
-async function run(names: readonly ServiceName[], portOverride: number | null): Promise<void> {
-  const config = configOrExit();
+/**
+ * With the console in front, every browser request reaches the services from loopback: unless told otherwise they
+ * take the client's address from the console's X-Forwarded-For, so rate limits and lockout see the real client.
+ */
+function trustingTheConsole(config: Config): Config {
+  if (process.env['ACGS_TRUST_PROXY'] !== undefined) return config;
+  return { ...config, http: { ...config.http, trustProxy: ['loopback'] } };
+}
+
+async function startConsole(config: Config, services: RunningStack): Promise<RunningConsole> {
+  const staticDir = config.console.dir ?? BUILT_CONSOLE_DIR;
+  if (!existsSync(join(staticDir, 'index.html')))
+    console.error(`console: no index.html in ${staticDir} (npm run build makes it); only API paths are served there`);
+  return startConsoleServer({
+    host: config.host,
+    port: config.console.port,
+    staticDir,
+    services: Object.fromEntries(services.services.map((service) => [service.name, service.url])) as Record<
+      ServiceName,
+      string
+    >,
+  });
+}
+
+async function run(names: readonly ServiceName[], portOverride: number | null, withConsole: boolean): Promise<void> {
+  const config = withConsole ? trustingTheConsole(configOrExit()) : configOrExit();
   const started = performance.now();
   const shutdown = shutdownOnSignals((message) => console.log(message));
   const platform = await createPlatform(config);
   const admin = await ensureBootstrapAdmin(platform);
   const ports = portOverride === null ? {} : { [names[0]!]: portOverride };
-  const stack = await startServices(platform, names, ports);
+  const services = await startServices(platform, names, ports);
+  const consoleServer = withConsole
+    ? await startConsole(config, services).catch(async (error: unknown) => {
+        await services.close();
+        throw error;
+      })
+    : null;
+  const stack: RunningStack = {
+    services: services.services,
+    close: async () => {
+      await consoleServer?.close();
+      await services.close();
+    },
+  };
   shutdown.attach(stack);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const backend =
@@ -94,6 +133,7 @@ async function run(names: readonly ServiceName[], portOverride: number | null): 
   console.log('  service     url                          docs');
   for (const service of stack.services)
     console.log(`  ${service.name.padEnd(11)} ${service.url.padEnd(28)} ${service.url}/docs`);
+  if (consoleServer !== null) console.log(`\n  console     ${consoleServer.url}`);
   if (admin !== null) {
     console.log(`\n  Bootstrap admin created: ${admin.email}`);
     if (admin.generatedPassword !== null)
@@ -107,7 +147,7 @@ const program = new Command('acgs').description('ACGS-PGP: AI constitutional gov
 program
   .command('up')
   .description('run all six services in one process (embedded PGlite unless DATABASE_URL is set)')
-  .action(() => run(SERVICE_NAMES, null));
+  .action(() => run(SERVICE_NAMES, null, true));
 
 program
   .command('serve')
@@ -120,7 +160,7 @@ program
       return port;
     }),
   )
-  .action((service: ServiceName, options: { port?: number }) => run([service], options.port ?? null));
+  .action((service: ServiceName, options: { port?: number }) => run([service], options.port ?? null, false));
 
 program
   .command('migrate')

@@ -15,6 +15,9 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
   pgc: 8005,
 };
 
+/** Clear of the services (8000-8005), the gateway (8080), Prometheus (9090), Alertmanager (9093) and Grafana (3001). */
+export const DEFAULT_CONSOLE_PORT = 8010;
+
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -53,6 +56,8 @@ export interface Config {
     checkResponses: boolean;
   };
   maintenanceFile: string;
+  /** The web console `acgs up` serves on its own port (0: a free one), proxying API paths; null dir: the built one. */
+  console: { port: number; dir: string | null };
   ports: Record<ServiceName, number>;
   serviceUrls: Record<ServiceName, string>;
   llm: {
@@ -347,6 +352,10 @@ export function loadConfig(env: Env = process.env): Config {
       checkResponses: oneOf(env, 'ACGS_CHECK_RESPONSES', ['true', 'false'] as const, 'false') === 'true',
     },
     maintenanceFile: read(env, 'ACGS_MAINTENANCE_FILE') ?? '/tmp/maintenance_mode',
+    console: {
+      port: integer(env, 'ACGS_CONSOLE_PORT', DEFAULT_CONSOLE_PORT, 0, 65535),
+      dir: read(env, 'ACGS_CONSOLE_DIR') ?? null,
+    },
     ports,
     serviceUrls,
     llm: llm(env),
@@ -416,6 +425,8 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_TRUST_PROXY',
   'BACKEND_CORS_ORIGINS',
   'ACGS_MAINTENANCE_FILE',
+  'ACGS_CONSOLE_PORT',
+  'ACGS_CONSOLE_DIR',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
   'LLM_BASE_URL',
   'LLM_API_KEY',

@@ -1,0 +1,112 @@
+/** The shapes of the API answers the console reads (the server's schemas at /docs/json are the authority). */
+
+export type Role = 'admin' | 'policy_manager' | 'auditor' | 'council_member' | 'agent' | 'service';
+
+export interface User {
+  id: string;
+  email: string;
+  full_name: string;
+  roles: Role[];
+  is_active: boolean;
+  locked_until: string | null;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export interface Health {
+  status: 'healthy' | 'degraded' | 'unhealthy' | 'maintenance';
+  service: string;
+  version: string;
+  instance_id: string;
+  uptime_seconds: number;
+  timestamp: string;
+  checks: Record<string, { status: 'up' | 'down'; backend: string; latency_ms: number; error?: string }>;
+}
+
+export interface PrincipleContent {
+  key: string;
+  title: string;
+  description: string;
+  category: string;
+  priority: number;
+  scope: { actions: string[]; resource_types: string[] };
+  normative_statement: string;
+  rationale: string;
+  constraints: Constraint[];
+}
+
+export interface Condition {
+  attr: string;
+  op: string;
+  value?: unknown;
+}
+
+export interface Constraint {
+  effect: 'forbid' | 'permit';
+  actions?: string[];
+  when?: Condition[];
+  unless?: Condition[];
+  obligations?: string[];
+  [other: string]: unknown;
+}
+
+export interface ConstitutionVersion {
+  version: number;
+  hash: string;
+  principles: PrincipleContent[];
+  meta_rules: MetaRules;
+  enacted_at: string;
+  enacted_by: string | null;
+  enacted_by_amendment: string | null;
+}
+
+export interface MetaRules {
+  conflict_resolution: { strategy: string; explanation_order: string };
+  amendments: {
+    quorum: { kind: string; min?: number; fraction?: { numerator: number; denominator: number } };
+    approval_threshold: { numerator: number; denominator: number };
+    abstentions_count_toward_quorum: boolean;
+    voting_period_hours: number;
+    proposer_roles: Role[];
+    voter_roles: Role[];
+  };
+}
+
+export interface VersionSummary {
+  version: number;
+  hash: string;
+  enacted_at: string;
+  enacted_by: string | null;
+  enacted_by_amendment: string | null;
+}
+
+export interface FieldChanges {
+  [field: string]: { from?: unknown; to?: unknown };
+}
+
+export interface ConstitutionDiff {
+  from: number;
+  to: number;
+  from_hash: string;
+  to_hash: string;
+  principles: {
+    added: PrincipleContent[];
+    removed: PrincipleContent[];
+    modified: { key: string; changes: FieldChanges }[];
+  };
+  meta_rules: FieldChanges;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface TreeHead {
+  tree_size: number;
+  root_hash: string;
+  timestamp: string;
+  signed_data: string;
+  signature: string;
+  key_fingerprint: string;
+}

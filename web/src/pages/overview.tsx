@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'react';
+import type { ConstitutionVersion, Page, TreeHead, User } from '../api/types.js';
+import { useApi } from '../api/use-api.js';
+import { Link } from '../router.js';
+import { fetchAllHealth, type ServiceHealth } from '../services.js';
+import { hasAnyRole, useUser } from '../session.js';
+import { shortHash, Show, Time } from '../ui/status.js';
+
+interface BundleInForce {
+  bundle: { version: number; created_at: string; policies: unknown[] };
+  hash: string;
+}
+
+function HealthGrid() {
+  const [health, setHealth] = useState<ServiceHealth[] | null>(null);
+  useEffect(() => {
+    let current = true;
+    const load = () => fetchAllHealth().then((answer) => current && setHealth(answer));
+    void load();
+    const timer = setInterval(load, 15_000);
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
+  }, []);
+  if (health === null) return <p className="muted">Checking services…</p>;
+  return (
+    <ul className="health-grid" aria-label="Service health">
+      {health.map(({ service, health: answer, error }) => (
+        <li key={service} className={`health health-${answer?.status ?? 'unreachable'}`} data-service={service}>
+          <strong>{service}</strong> {answer?.status ?? 'unreachable'}
+          {error === null ? null : <span className="muted"> — {error}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function NeedsYou({ user }: { user: User }) {
+  const council = hasAnyRole(user, ['council_member']);
+  const approver = hasAnyRole(user, ['admin', 'policy_manager']);
+  const overseer = hasAnyRole(user, ['admin', 'auditor']);
+  const votes = useApi<Page<{ id: string; title: string; deadline: string | null }>>(
+    council ? '/api/v1/constitutional-council/amendments?status=open&limit=50' : null,
+  );
+  const approvals = useApi<Page<unknown>>(approver ? '/api/v1/approvals?status=pending&limit=50' : null);
+  const appeals = useApi<Page<unknown>>(overseer ? '/api/v1/appeals?status=open&limit=50' : null);
+  const count = (page: { status: string; data?: Page<unknown> }) =>
+    page.status === 'ready' && page.data !== undefined
+      ? `${page.data.items.length}${page.data.next_cursor === null ? '' : '+'}`
+      : '…';
+  return (
+    <section className="card">
+      <h2>Needs you</h2>
+      <ul>
+        {council ? (
+          <li>
+            <Link href="/council">{count(votes)} open amendment(s) to vote on</Link>
+          </li>
+        ) : null}
+        {approver ? (
+          <li>
+            <Link href="/approvals">{count(approvals)} tool call(s) awaiting approval</Link>
+          </li>
+        ) : null}
+        {overseer ? (
+          <li>
+            <Link href="/appeals">{count(appeals)} open appeal(s)</Link>
+          </li>
+        ) : null}
+        {!council && !approver && !overseer ? <li className="muted">Nothing waits on your roles.</li> : null}
+      </ul>
+    </section>
+  );
+}
+
+export function OverviewPage() {
+  const user = useUser();
+  const constitution = useApi<ConstitutionVersion>('/api/v1/constitution');
+  const bundle = useApi<BundleInForce>('/api/v1/enforcement/bundle');
+  const head = useApi<TreeHead>('/api/v1/audit/tree-head');
+  return (
+    <>
+      <h1>Overview</h1>
+      <HealthGrid />
+      <div className="cards">
+        <section className="card">
+          <h2>Constitution</h2>
+          <Show loaded={constitution}>
+            {(version) => (
+              <p>
+                <Link href="/constitution">v{version.version}</Link> ·{' '}
+                <code className="mono">{shortHash(version.hash)}</code>
+                <br />
+                enacted <Time iso={version.enacted_at} />
+              </p>
+            )}
+          </Show>
+        </section>
+        <section className="card">
+          <h2>Bundle in force</h2>
+          <Show loaded={bundle}>
+            {(active) => (
+              <p>
+                <Link href="/bundles">v{active.bundle.version}</Link> · {active.bundle.policies.length} policies ·{' '}
+                <code className="mono">{shortHash(active.hash)}</code>
+              </p>
+            )}
+          </Show>
+        </section>
+        <section className="card">
+          <h2>Audit log</h2>
+          <Show loaded={head}>
+            {(tree) => (
+              <p>
+                <Link href="/audit">{tree.tree_size.toLocaleString()} entries</Link>
+                <br />
+                head signed <Time iso={tree.timestamp} />
+              </p>
+            )}
+          </Show>
+        </section>
+        <NeedsYou user={user} />
+      </div>
+    </>
+  );
+}
