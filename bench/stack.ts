@@ -37,6 +37,7 @@ export async function startStack(
     // The benchmark is one client IP hammering the API: per-IP limits (0 = off) would make it a 429 benchmark.
     ACGS_RATE_LIMIT_PER_MINUTE: '0',
     ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    ACGS_CONSOLE_PORT: '0',
     ...extraEnv,
   };
   const urls: string[] = [];

@@ -43,7 +43,8 @@ export async function openPerson(browser: Browser, baseURL: string): Promise<Per
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    if (response.status() >= 500)
+      problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
   });
   return { context, page, problems };
 }

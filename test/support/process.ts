@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NAMES, type ServiceName } from '../../src/platform/config.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -43,7 +44,14 @@ export interface CliProcess {
 /** Runs the acgs CLI from source in a child process with the given environment. */
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    // The console gets a free port unless a test asks for one: files running at once must not share the default.
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '/tmp',
+      LOG_LEVEL: 'warn',
+      ACGS_CONSOLE_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -114,4 +122,25 @@ export async function waitForHealthy(
       `${(error as Error).message}\n${await healthReport(urls)}${stack === undefined ? '' : `\n--- output ---\n${stack.output().slice(-3000)}`}`,
     );
   }
+}
+
+export interface StackPorts {
+  /** The *_PORT variables (and ACGS_CONSOLE_PORT) for `acgs up`. */
+  env: Record<string, string>;
+  urls: Record<ServiceName, string>;
+  consoleUrl: string;
+}
+
+/** Free ports for the six services and the console of one `acgs up`. */
+export async function stackPorts(): Promise<StackPorts> {
+  const env: Record<string, string> = {};
+  const urls = {} as Record<ServiceName, string>;
+  for (const service of SERVICE_NAMES) {
+    const port = await freePort();
+    env[`${service.toUpperCase()}_PORT`] = String(port);
+    urls[service] = `http://127.0.0.1:${port}`;
+  }
+  const consolePort = await freePort();
+  env['ACGS_CONSOLE_PORT'] = String(consolePort);
+  return { env, urls, consoleUrl: `http://127.0.0.1:${consolePort}` };
 }

@@ -40,7 +40,7 @@ function SystemBanners() {
         () => undefined,
       );
     void load();
-    const timer = setInterval(load, 10_000);
+    const timer = setInterval(load, 5_000);
     return () => {
       current = false;
       clearInterval(timer);
