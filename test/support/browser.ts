@@ -36,6 +36,8 @@ export interface Person {
 
 export async function openPerson(browser: Browser, baseURL: string): Promise<Person> {
   const context = await browser.newContext({ baseURL });
+  // Every wait in these tests is for something the page does in well under a second; 15 s means it never will.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {

@@ -5,28 +5,49 @@ import { ConstitutionPage } from './pages/constitution.js';
 import { NotForThisAccount } from './pages/not-for-account.js';
 import { OverviewPage } from './pages/overview.js';
 import { SignInPage } from './pages/sign-in.js';
-import { Link, useLocation } from './router.js';
+import { Link, matchPath, useLocation } from './router.js';
+import { AmendmentPage, CouncilPage } from './pages/council.js';
 import { compatibleVersion, EXPECTED_API_VERSION } from './services.js';
 import { api } from './api/client.js';
 import type { Health } from './api/types.js';
 import { hasAnyRole, PERSON_ROLES, useSession, useUser } from './session.js';
 
 interface PageDefinition {
-  path: string;
+  pattern: string;
   title: string;
-  /** Who sees it in the menu and may open it; the API enforces the same and more. */
+  /** Who may open it (and sees it in the menu); the API enforces the same and more. */
   roles: readonly Role[];
-  render(): ReactNode;
+  /** Listed in the menu; detail pages are reached by their links. */
+  menu: boolean;
+  render(params: Record<string, string>): ReactNode;
 }
 
 const PAGES: readonly PageDefinition[] = [
-  { path: '/', title: 'Overview', roles: PERSON_ROLES, render: () => <OverviewPage /> },
-  { path: '/constitution', title: 'Constitution', roles: PERSON_ROLES, render: () => <ConstitutionPage /> },
-  { path: '/about', title: 'About', roles: PERSON_ROLES, render: () => <AboutPage /> },
+  { pattern: '/', title: 'Overview', roles: PERSON_ROLES, menu: true, render: () => <OverviewPage /> },
+  {
+    pattern: '/constitution',
+    title: 'Constitution',
+    roles: PERSON_ROLES,
+    menu: true,
+    render: () => <ConstitutionPage />,
+  },
+  { pattern: '/council', title: 'Council', roles: PERSON_ROLES, menu: true, render: () => <CouncilPage /> },
+  {
+    pattern: '/council/:id',
+    title: 'Amendment',
+    roles: PERSON_ROLES,
+    menu: false,
+    render: ({ id }) => <AmendmentPage key={id} id={id!} />,
+  },
+  { pattern: '/about', title: 'About', roles: PERSON_ROLES, menu: true, render: () => <AboutPage /> },
 ];
 
-function pageFor(path: string): PageDefinition | null {
-  return PAGES.find((page) => page.path === path) ?? null;
+function pageFor(path: string): { page: PageDefinition; params: Record<string, string> } | null {
+  for (const page of PAGES) {
+    const params = matchPath(page.pattern, path);
+    if (params !== null) return { page, params };
+  }
+  return null;
 }
 
 /** Polls auth's health for maintenance mode and the API version, the two things every page must show at once. */
@@ -68,15 +89,16 @@ function SignedInLayout() {
   const user = useUser();
   const { signOut } = useSession();
   const { path } = useLocation();
-  const visible = PAGES.filter((page) => hasAnyRole(user, page.roles));
-  const page = pageFor(path);
+  const visible = PAGES.filter((page) => page.menu && hasAnyRole(user, page.roles));
+  const found = pageFor(path);
   let content: ReactNode;
-  if (page === null) content = <p>No page at {path}.</p>;
-  else if (!hasAnyRole(user, page.roles)) content = <p role="alert">Your roles do not include this page.</p>;
-  else content = page.render();
+  if (found === null) content = <p>No page at {path}.</p>;
+  else if (!hasAnyRole(user, found.page.roles)) content = <p role="alert">Your roles do not include this page.</p>;
+  else content = found.page.render(found.params);
+  const title = found?.page.title ?? 'Not found';
   useEffect(() => {
-    document.title = `${page?.title ?? 'Not found'} · ACGS-PGP`;
-  }, [page]);
+    document.title = `${title} · ACGS-PGP`;
+  }, [title]);
   return (
     <>
       <SystemBanners />
@@ -84,7 +106,11 @@ function SignedInLayout() {
         <span className="brand">ACGS-PGP</span>
         <nav aria-label="Pages">
           {visible.map((item) => (
-            <Link key={item.path} href={item.path} aria-current={item.path === path ? 'page' : undefined}>
+            <Link
+              key={item.pattern}
+              href={item.pattern}
+              aria-current={found?.page === item || path.startsWith(`${item.pattern}/`) ? 'page' : undefined}
+            >
               {item.title}
             </Link>
           ))}

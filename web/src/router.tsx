@@ -40,3 +40,23 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
   };
   return <a href={href} onClick={follow} {...rest} />;
 }
+
+/** Matches `/council/:id`-style patterns; the params are decoded path segments. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const have = path.replace(/\/+$/, '').split('/');
+  if (path === '/' && pattern === '/') return {};
+  if (want.length !== have.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i += 1) {
+    const segment = want[i]!;
+    if (segment.startsWith(':')) {
+      try {
+        params[segment.slice(1)] = decodeURIComponent(have[i]!);
+      } catch {
+        return null;
+      }
+    } else if (segment !== have[i]) return null;
+  }
+  return params;
+}

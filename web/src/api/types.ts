@@ -110,3 +110,49 @@ export interface TreeHead {
   signature: string;
   key_fingerprint: string;
 }
+
+export type AmendmentStatus = 'draft' | 'open' | 'approved' | 'rejected' | 'expired' | 'withdrawn' | 'enacted';
+
+export type AmendmentChange =
+  | { op: 'add_principle'; principle: PrincipleContent }
+  | { op: 'modify_principle'; key: string; changes: Partial<Omit<PrincipleContent, 'key'>> }
+  | { op: 'repeal_principle'; key: string }
+  | { op: 'change_meta_rules'; meta_rules: MetaRules };
+
+export interface Amendment {
+  id: string;
+  title: string;
+  rationale: string;
+  changes: AmendmentChange[];
+  principle_keys: string[];
+  status: AmendmentStatus;
+  proposed_by: string;
+  created_at: string;
+  opened_at: string | null;
+  deadline: string | null;
+  closed_at: string | null;
+  council_size: number | null;
+  rules: MetaRules['amendments'] | null;
+  outcome: {
+    counts: { for: number; against: number; abstain: number };
+    quorumNeeded: number;
+    quorumMet: boolean;
+    decided: string | null;
+    enactment_error?: string;
+  } | null;
+  base_version: number | null;
+  enacted_version: number | null;
+}
+
+export type VoteChoice = 'for' | 'against' | 'abstain';
+
+export interface AmendmentWithVotes extends Amendment {
+  votes: { voter_id: string; vote: VoteChoice; reason: string; cast_at: string; updated_at: string }[];
+}
+
+export interface AmendmentComment {
+  id: string;
+  author_id: string;
+  body: string;
+  created_at: string;
+}
