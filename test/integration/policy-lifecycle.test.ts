@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { waitFor } from '../support/process.js';
+import { checkInclusion } from '../support/rfc9162-check.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { verifyDetached } from '../../src/domain/crypto/openpgp.js';
 import { checkBundleLogged } from '../../src/domain/policy/transparency.js';
@@ -142,6 +143,17 @@ for (const backend of await backends()) {
           )
         ).valid;
       assert.equal(served.log_proof.entry.details.hash, served.hash);
+      const proof = served.log_proof;
+      assert.ok(
+        checkInclusion(
+          proof.leaf_data,
+          proof.entry.leaf_index,
+          proof.tree_head.tree_size,
+          proof.audit_path,
+          proof.tree_head.root_hash,
+        ),
+        'leaf_data with the audit path reaches the signed root, with no canonicaliser of our own',
+      );
       assert.deepEqual(
         await checkBundleLogged(served, served.log_proof, null, trusted),
         { ok: true, head: served.log_proof.tree_head },

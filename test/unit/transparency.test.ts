@@ -80,6 +80,7 @@ describe('bundle transparency check', () => {
   ): Promise<BundleLogProof> {
     return {
       entry: logged,
+      leaf_data: entryBytes(logged).toString('utf8'),
       audit_path: (await inclusionProof(memory, logged.leaf_index, treeHead.tree_size)).map(hex),
       tree_head: treeHead,
       consistency_from: since,

@@ -8,6 +8,8 @@ export const BUNDLE_ACTIVATED_ACTION = 'bundle.activated';
 /** What shows a bundle is in the audit log: its activation entry, the path to a signed head, and how that head extends the last one seen. */
 export interface BundleLogProof {
   entry: AuditEntry;
+  /** The exact bytes the entry's leaf hashes (RFC 8785 canonical JSON, UTF-8), so a checker needs no JSON canonicaliser. */
+  leaf_data: string;
   audit_path: string[];
   tree_head: SignedTreeHead;
   /** RFC 9162 consistency proof from `consistency_from` (the head the checker saw last) to tree_head. */

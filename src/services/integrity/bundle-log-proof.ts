@@ -28,6 +28,7 @@ export async function bundleLogProof(
   ]);
   return {
     entry,
+    leaf_data: proof.leaf_data,
     audit_path: proof.audit_path,
     tree_head: head,
     consistency_from: since,

@@ -129,6 +129,7 @@ export const AuditEntryView = Type.Object(
 export const BundleLogProofView = Type.Object(
   {
     entry: AuditEntryView,
+    leaf_data: Type.String({ description: 'The bytes the leaf hashes: RFC 8785 canonical JSON of entry (UTF-8)' }),
     audit_path: Type.Array(Sha256Hex),
     tree_head: SignedTreeHeadView,
     consistency_from: Nullable(Type.Integer({ minimum: 1 })),
