@@ -178,6 +178,16 @@ for (const backend of await backends()) {
         source: RULE.replace('"payments"', '"wire_transfer"'),
       });
       assert.equal(v2.json().version, 2);
+      const v1 = await call('GET', '/api/v1/policies/no-payments-on-sunday/versions/1', auditor.headers);
+      assert.equal(v1.statusCode, 200);
+      assert.equal(v1.json().source, RULE, 'an old version is served with its own source');
+      assert.equal(v1.json().status, 'active');
+      const missing = await call('GET', '/api/v1/policies/no-payments-on-sunday/versions/9', auditor.headers);
+      assert.equal(missing.json().error_code, 'POLICY_NOT_FOUND');
+      assert.equal(
+        (await call('GET', '/api/v1/policies/no-payments-on-sunday/versions/0', auditor.headers)).statusCode,
+        400,
+      );
       assert.equal(
         (
           await call('PUT', '/api/v1/policies/no-payments-on-sunday', author.headers, {

@@ -173,6 +173,17 @@ export class PolicyStore {
     };
   }
 
+  /** One version as it was stored, source included (versions are immutable, so old ones read as they were). */
+  async version(policyId: string, version: number): Promise<PolicyVersion> {
+    const rows = await this.platform.db.query<PolicyRow>(
+      'SELECT * FROM policies WHERE policy_id = $1 AND version = $2',
+      [policyId, version],
+    );
+    if (rows[0] === undefined)
+      throw new NotFoundError(`no version ${version} of policy "${policyId}"`, 'POLICY_NOT_FOUND');
+    return toVersion(rows[0]);
+  }
+
   async list(filter: { status?: PolicyStatus; limit: number; afterPolicyId?: string }): Promise<PolicyVersion[]> {
     const rows = await this.platform.db.query<PolicyRow>(
       `SELECT * FROM (SELECT DISTINCT ON (policy_id) * FROM policies ORDER BY policy_id, version DESC) latest

@@ -20,6 +20,10 @@ export const PolicyIdParam = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }) },
   { additionalProperties: false },
 );
+export const PolicyVersionParams = Type.Object(
+  { id: PolicyIdParam.properties.id, version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) },
+  { additionalProperties: false },
+);
 export const BundleVersionParam = Type.Object(
   { version: Type.Integer({ minimum: 1 }) },
   { additionalProperties: false },

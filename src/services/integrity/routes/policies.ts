@@ -8,6 +8,7 @@ import { platformSigningKeys } from '../signing-keys.js';
 import { PolicyStore } from '../policy-store.js';
 import type { VerificationGate } from '../verification-gate.js';
 import {
+  PolicyVersionParams,
   ListQuery,
   PolicyBody,
   PolicyIdParam,
@@ -72,6 +73,20 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
       },
     },
     async (request) => store.latest(request.params.id),
+  );
+
+  app.get(
+    '/api/v1/policies/:id/versions/:version',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['policies'],
+        summary: 'One version of a policy with its Cedar source, status and verification report',
+        params: PolicyVersionParams,
+        response: { 200: PolicyVersionView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => store.version(request.params.id, request.params.version),
   );
 
   app.put(
