@@ -93,6 +93,7 @@ async function startConsole(config: Config, services: RunningStack): Promise<Run
     host: config.host,
     port: config.console.port,
     staticDir,
+    trustedKeyFingerprints: config.enforcement.trustedKeyFingerprints,
     services: Object.fromEntries(services.services.map((service) => [service.name, service.url])) as Record<
       ServiceName,
       string

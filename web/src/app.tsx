@@ -7,6 +7,8 @@ import { OverviewPage } from './pages/overview.js';
 import { SignInPage } from './pages/sign-in.js';
 import { Link, matchPath, useLocation } from './router.js';
 import { AmendmentPage, CouncilPage } from './pages/council.js';
+import { BundlesPage } from './pages/bundles.js';
+import { PoliciesPage, PolicyPage } from './pages/policies.js';
 import { compatibleVersion, EXPECTED_API_VERSION } from './services.js';
 import { api } from './api/client.js';
 import type { Health } from './api/types.js';
@@ -39,6 +41,15 @@ const PAGES: readonly PageDefinition[] = [
     menu: false,
     render: ({ id }) => <AmendmentPage key={id} id={id!} />,
   },
+  { pattern: '/policies', title: 'Policies', roles: PERSON_ROLES, menu: true, render: () => <PoliciesPage /> },
+  {
+    pattern: '/policies/:id',
+    title: 'Policy',
+    roles: PERSON_ROLES,
+    menu: false,
+    render: ({ id }) => <PolicyPage key={id} id={id!} />,
+  },
+  { pattern: '/bundles', title: 'Bundles', roles: PERSON_ROLES, menu: true, render: () => <BundlesPage /> },
   { pattern: '/about', title: 'About', roles: PERSON_ROLES, menu: true, render: () => <AboutPage /> },
 ];
 

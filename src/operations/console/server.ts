@@ -20,6 +20,15 @@ export interface ConsoleServerOptions {
   staticDir: string;
   /** Base URL of each service the console's API calls go to. */
   services: Readonly<Record<ServiceName, string>>;
+  /** The signing keys the browser may accept signatures from (ACGS_TRUSTED_KEY_FINGERPRINTS); null: trust on first use. */
+  trustedKeyFingerprints: readonly string[] | null;
+}
+
+/** What the app reads at start: served by the console listener and written into the nginx gateway's config alike. */
+export const CONSOLE_CONFIG_PATH = '/console-config.json';
+
+export function consoleConfig(trustedKeyFingerprints: readonly string[] | null) {
+  return { trusted_key_fingerprints: trustedKeyFingerprints };
 }
 
 export interface RunningConsole {
@@ -85,11 +94,22 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const targets = Object.fromEntries(
     Object.entries(options.services).map(([name, url]) => [name, new URL(url)]),
   ) as Record<ServiceName, URL>;
+  const configBody = JSON.stringify(consoleConfig(options.trustedKeyFingerprints));
   const server: Server = createServer((request, response) => {
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && /^[\w\-.:]{1,128}$/.test(given) ? given : randomUUID();
     request.headers['x-request-id'] = requestId;
     const rawPath = (request.url ?? '/').split('?')[0]!;
+    if (rawPath === CONSOLE_CONFIG_PATH && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, {
+        ...CONSOLE_SECURITY_HEADERS,
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-request-id': requestId,
+      });
+      response.end(request.method === 'HEAD' ? undefined : configBody);
+      return;
+    }
     const route = serviceForPath(rawPath);
     if (route === null) {
       serveStatic(options.staticDir, request, response, requestId).catch(() =>

@@ -156,3 +156,30 @@ export interface AmendmentComment {
   body: string;
   created_at: string;
 }
+
+export type PolicyStatus = 'draft' | 'verified' | 'approved' | 'active' | 'superseded' | 'revoked';
+
+export interface PolicyVersion {
+  id: string;
+  policy_id: string;
+  version: number;
+  name: string;
+  description: string;
+  source: string;
+  principle_keys: string[];
+  status: PolicyStatus;
+  content_hash: string;
+  author: string | null;
+  created_at: string;
+  verification_report: unknown;
+  approved_by: string | null;
+  approved_at: string | null;
+  approvals_required: number;
+  first_approved_by: string | null;
+  activated_at: string | null;
+  retired_at: string | null;
+}
+
+export interface PolicyWithVersions extends PolicyVersion {
+  versions: { version: number; status: PolicyStatus; created_at: string }[];
+}
