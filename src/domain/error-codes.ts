@@ -15,7 +15,10 @@ export const ERROR_CODES = {
     kind: 'invalid',
     meaning: 'A policy given for verification has neither an id nor an @id annotation',
   },
-  POLICY_NOT_IN_BUNDLE: { kind: 'invalid', meaning: 'A policy to remove for a change impact is not in the bundle' },
+  POLICY_NOT_IN_BUNDLE: {
+    kind: 'invalid',
+    meaning: 'A policy to remove (for a change impact, or from a dry run\'s candidate set) is not in the bundle',
+  },
   INVALID_TEMPLATE: {
     kind: 'invalid',
     meaning:
@@ -31,6 +34,10 @@ export const ERROR_CODES = {
     kind: 'invalid',
     meaning:
       'A fairness question cannot be answered from its input: not exactly one of requests and recorded, a request Cedar refuses, fewer than two groups, a group below min_group_size, or labels on some requests only',
+  },
+  STATISTICS_WINDOW: {
+    kind: 'invalid',
+    meaning: 'A decision statistics window is empty or reversed, or holds more than 1,500 buckets of the size asked',
   },
   INVALID_CONTENT_LENGTH: { kind: 'invalid', meaning: 'Content-Length does not match the body' },
   INVALID_STRING: {

@@ -11,7 +11,7 @@ import {
 import { sessionStep } from '../../domain/enforcement/session.js';
 import { bindingDigest, INDEPENDENT_REVIEW } from '../../domain/approvals/approvals.js';
 import { resourceAttributes, type CatalogueTool } from '../../domain/tools/catalogue.js';
-import { EngineRequestError, type EntityRef } from '../../domain/enforcement/engine.js';
+import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../domain/enforcement/engine.js';
 import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -218,6 +218,25 @@ export class Enforcer {
       evaluated_at: evaluatedAt.toISOString(),
       latency_us: latencyUs,
     };
+  }
+
+  /**
+   * Decides as the decision API would — catalogue, detectors, classifier, the engine in force or a candidate — and
+   * logs nothing: no decision row, no audit entry, no approval, no metrics. The console's test bench.
+   */
+  async simulate(given: EvaluationRequest, engine: PolicyEngine | null = this.bundle.engine): Promise<DecisionOutcome> {
+    const request = await this.withCatalogue(given);
+    const classifier =
+      this.options.classify === null || request.content === undefined ? undefined : await this.options.classify(request.content);
+    try {
+      return decide(engine, request, {
+        keywordLists: this.options.keywordLists,
+        ...(classifier === undefined ? {} : { classifier }),
+      });
+    } catch (error) {
+      if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
+      throw error;
+    }
   }
 
   /**

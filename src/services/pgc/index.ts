@@ -5,6 +5,9 @@ import { PolicyStore } from '../integrity/policy-store.js';
 import { platformSigningKeys } from '../integrity/signing-keys.js';
 import { followActiveBundle } from './bundle-follower.js';
 import { DecisionLog } from './decision-log.js';
+import { DecisionQueries } from './decision-queries.js';
+import { CandidateEngines } from './candidate-engine.js';
+import { registerSimulateRoutes } from './routes/simulate.js';
 import { Enforcer } from './enforcer.js';
 import { createEnforcerMetrics } from './metrics.js';
 import { DatabaseDecisionWriter } from './decision-writer.js';
@@ -92,7 +95,8 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     approvalWaitSeconds: config.mcp.approvalWaitSeconds,
   });
 
-  registerDecisionRoutes(app, context, enforcer, log, sessions);
+  registerDecisionRoutes(app, context, enforcer, log, sessions, new DecisionQueries(platform.db));
+  registerSimulateRoutes(app, enforcer, active, new CandidateEngines());
   registerToolRoutes(app, context, catalogue);
   registerApprovalRoutes(app, approvals, config.approvals.approverRoles);
   registerMcpServerRoutes(app, context, { registry, upstreams, gateway });

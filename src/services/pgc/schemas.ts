@@ -171,3 +171,86 @@ export const RulesView = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const DecisionFilterFields = {
+  decision: Type.Optional(OneOf(['allow', 'deny'])),
+  action: Type.Optional(OneOf(ACTIONS)),
+  principal: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 300, description: '`Type::id`, or an id of any principal type' }),
+  ),
+  policy: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A policy among the reasons' })),
+  principle: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A principle among the reasons' })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
+};
+
+export const DecisionListQuery = Type.Object(
+  {
+    ...DecisionFilterFields,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DecisionStatisticsQuery = Type.Object(
+  {
+    ...DecisionFilterFields,
+    bucket: Type.Optional(OneOf(['minute', 'hour', 'day'])),
+  },
+  { additionalProperties: false },
+);
+
+const Counts = { allow: Type.Integer({ minimum: 0 }), deny: Type.Integer({ minimum: 0 }) };
+export const DecisionStatisticsView = Type.Object(
+  {
+    bucket: OneOf(['minute', 'hour', 'day']),
+    from: Type.String({ format: 'date-time' }),
+    to: Type.String({ format: 'date-time' }),
+    series: Type.Array(
+      Type.Object({ start: Type.String({ format: 'date-time' }), ...Counts }, { additionalProperties: false }),
+      { description: 'Buckets with at least one decision, oldest first' },
+    ),
+    by_action: Type.Array(Type.Object({ action: Type.String(), ...Counts }, { additionalProperties: false })),
+    top_denying_principles: Type.Array(
+      Type.Object({ principle: Type.String(), deny: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+      { description: 'The ten principles behind the most denials (a denial counts once per principle)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SimulateBody = Type.Object(
+  {
+    request: Type.Omit(EvaluateBody, ['session_id'], { additionalProperties: false }),
+    candidate: Type.Optional(
+      Type.Object(
+        {
+          add: Type.Array(Type.String({ minLength: 1, maxLength: 100_000 }), {
+            maxItems: 50,
+            default: [],
+            description: 'Cedar sources (with @id); an id already in force replaces that policy',
+          }),
+          remove: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 500, default: [] }),
+        },
+        { additionalProperties: false, description: 'Decide with the bundle in force changed by these' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SimulationView = Type.Object(
+  {
+    decision: OneOf(['allow', 'deny']),
+    reasons: Type.Array(ReasonView),
+    findings: Type.Array(FindingView),
+    obligations: Type.Array(ObligationView),
+    context: Type.Record(Type.String(), Type.Unknown(), { description: 'The context Cedar saw, detector values included' }),
+    bundle_hash: Nullable(Sha256Hex),
+    constitution_hash: Nullable(Sha256Hex),
+    candidate: Type.Boolean({ description: 'Decided with a candidate set, not the bundle in force' }),
+    logged: Type.Literal(false, { description: 'A dry run writes no decision and no audit entry' }),
+  },
+  { additionalProperties: false },
+);

@@ -1,13 +1,24 @@
 import type { FastifyRequest } from 'fastify';
 import type { EvaluationRequest } from '../../../domain/enforcement/decide.js';
-import { AppError, NotFoundError } from '../../../domain/errors.js';
+import { AppError, NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import type { DecisionLog } from '../decision-log.js';
 import type { EnforcementCaller, Enforcer } from '../enforcer.js';
 import type { DatabaseSessions } from '../session-store.js';
-import { BatchBody, BatchView, DecisionRecordView, DecisionView, EvaluateBody } from '../schemas.js';
+import type { DecisionQueries, StatisticsBucket } from '../decision-queries.js';
+import {
+  BatchBody,
+  BatchView,
+  DecisionListQuery,
+  DecisionRecordView,
+  DecisionStatisticsQuery,
+  DecisionStatisticsView,
+  DecisionView,
+  EvaluateBody,
+} from '../schemas.js';
+import { PageOf } from '../../../platform/http/schemas.js';
 
 const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
 
@@ -16,6 +27,7 @@ const callerOf = (request: FastifyRequest): EnforcementCaller => {
   return { userId, apiKeyId };
 };
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
+const BUCKET_MS: Readonly<Record<StatisticsBucket, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** Decisions: one request or a batch decided and logged before the answer, and the logged trace read back. */
 export function registerDecisionRoutes(
@@ -24,6 +36,7 @@ export function registerDecisionRoutes(
   enforcer: Enforcer,
   log: DecisionLog,
   sessions: DatabaseSessions,
+  queries: DecisionQueries,
 ): void {
   const sessionOf = (caller: EnforcementCaller, sessionId: string | undefined) =>
     sessionId === undefined ? null : sessions.open(caller.userId, sessionId);
@@ -79,6 +92,52 @@ export function registerDecisionRoutes(
           ),
         ),
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/enforcement/decisions',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['enforcement'],
+        summary: 'Logged decisions, newest first, filtered by decision, action, principal, policy, principle and time',
+        querystring: DecisionListQuery,
+        response: { 200: PageOf(DecisionRecordView), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, ...filter } = request.query;
+      return queries.list(filter, limit, cursor);
+    },
+  );
+
+  app.get(
+    '/api/v1/enforcement/decisions/statistics',
+    {
+      config: { access: READERS },
+      schema: {
+        tags: ['enforcement'],
+        summary:
+          'Decision counts from the log (no Prometheus needed): allow/deny per time bucket, per action, and the principles behind most denials; default the last hour by minute',
+        querystring: DecisionStatisticsQuery,
+        response: { 200: DecisionStatisticsView, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { bucket = 'minute', ...filter } = request.query;
+      const to = filter.to === undefined ? new Date() : new Date(filter.to);
+      const from = filter.from === undefined ? new Date(to.getTime() - 3_600_000) : new Date(filter.from);
+      const buckets = (to.getTime() - from.getTime()) / BUCKET_MS[bucket as StatisticsBucket];
+      if (!(buckets > 0) || buckets > 1500)
+        throw new ValidationError(
+          `from must be before to, and the window at most 1,500 ${bucket}s (this one: ${Math.ceil(buckets)})`,
+          'STATISTICS_WINDOW',
+        );
+      return queries.statistics(
+        { ...filter, from: from.toISOString(), to: to.toISOString() },
+        bucket as StatisticsBucket,
+      );
     },
   );
 

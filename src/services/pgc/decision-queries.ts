@@ -1,0 +1,126 @@
+import { createdAtIdCursor, keysetPage, type Page } from '../../domain/pagination.js';
+import type { Queryable } from '../../platform/db/database.js';
+import type { StoredDecision } from './decision-log.js';
+
+/** What the decisions list can be narrowed by; every filter given must hold. */
+export interface DecisionFilter {
+  decision?: 'allow' | 'deny';
+  action?: string;
+  /** `Type::id`, or an id of any type. */
+  principal?: string;
+  /** A policy among the decision's reasons. */
+  policy?: string;
+  /** A principle among the decision's reasons. */
+  principle?: string;
+  /** Inclusive. */
+  from?: string;
+  /** Exclusive. */
+  to?: string;
+}
+
+export type StatisticsBucket = 'minute' | 'hour' | 'day';
+
+export interface DecisionStatistics {
+  bucket: StatisticsBucket;
+  from: string;
+  to: string;
+  series: { start: string; allow: number; deny: number }[];
+  by_action: { action: string; allow: number; deny: number }[];
+  top_denying_principles: { principle: string; deny: number }[];
+}
+
+type Row = Omit<StoredDecision, 'created_at'> & { created_at: Date };
+
+const COLUMNS = `id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision,
+  reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id`;
+
+/** The conditions and parameters a filter makes, numbered from $1. */
+function where(filter: DecisionFilter): { conditions: string[]; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    params.push(value);
+    conditions.push(sql(`$${params.length}`));
+  };
+  if (filter.decision !== undefined) add((n) => `decision = ${n}`, filter.decision);
+  if (filter.action !== undefined) add((n) => `action = ${n}`, filter.action);
+  if (filter.principal !== undefined) {
+    const split = filter.principal.indexOf('::');
+    if (split > 0) {
+      add((n) => `principal->>'type' = ${n}`, filter.principal.slice(0, split));
+      add((n) => `principal->>'id' = ${n}`, filter.principal.slice(split + 2));
+    } else add((n) => `principal->>'id' = ${n}`, filter.principal);
+  }
+  if (filter.policy !== undefined) add((n) => `reasons @> ${n}::jsonb`, JSON.stringify([{ policy_id: filter.policy }]));
+  if (filter.principle !== undefined)
+    add((n) => `reasons @> ${n}::jsonb`, JSON.stringify([{ principles: [filter.principle] }]));
+  if (filter.from !== undefined) add((n) => `created_at >= ${n}::timestamptz`, filter.from);
+  if (filter.to !== undefined) add((n) => `created_at < ${n}::timestamptz`, filter.to);
+  return { conditions, params };
+}
+
+const clause = (conditions: readonly string[]) => (conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`);
+
+/** Reads of the decision log for people: the filtered list and counts over time; the writer owns the inserts. */
+export class DecisionQueries {
+  constructor(private readonly db: Queryable) {}
+
+  /** Newest first, keyset-paged over (created_at, id). */
+  list(filter: DecisionFilter, limit: number, cursor: string | undefined): Promise<Page<StoredDecision>> {
+    const after = createdAtIdCursor.decode(cursor);
+    return keysetPage(
+      limit,
+      async (rows) => {
+        const { conditions, params } = where(filter);
+        if (after !== undefined) {
+          params.push(after.createdAt, after.id);
+          conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+        }
+        params.push(rows);
+        const found = await this.db.query<Row>(
+          `SELECT ${COLUMNS} FROM decisions ${clause(conditions)} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+          params,
+        );
+        return found.map((row) => ({ ...row, created_at: row.created_at.toISOString() }));
+      },
+      (last) => createdAtIdCursor.encode(last.created_at, last.id),
+    );
+  }
+
+  /** Allow and deny counts per time bucket, per action, and the principles behind the most denials, in [from, to). */
+  async statistics(
+    filter: DecisionFilter & { from: string; to: string },
+    bucket: StatisticsBucket,
+  ): Promise<DecisionStatistics> {
+    const { conditions, params } = where(filter);
+    const filtered = clause(conditions);
+    const counts = `count(*) FILTER (WHERE decision = 'allow')::int AS allow, count(*) FILTER (WHERE decision = 'deny')::int AS deny`;
+    const [series, byAction, principles] = await Promise.all([
+      this.db.query<{ start: Date; allow: number; deny: number }>(
+        `SELECT date_trunc('${bucket}', created_at) AS start, ${counts} FROM decisions ${filtered}
+          GROUP BY 1 ORDER BY 1`,
+        params,
+      ),
+      this.db.query<{ action: string; allow: number; deny: number }>(
+        `SELECT action, ${counts} FROM decisions ${filtered} GROUP BY action ORDER BY count(*) DESC, action`,
+        params,
+      ),
+      this.db.query<{ principle: string; deny: number }>(
+        `SELECT principle, count(DISTINCT id)::int AS deny
+           FROM (SELECT id, jsonb_array_elements_text(reason->'principles') AS principle
+                   FROM decisions, jsonb_array_elements(reasons) AS reason
+                  ${clause([...conditions, `decision = 'deny'`, `reason->>'effect' = 'forbid'`])}) denied
+          GROUP BY principle ORDER BY deny DESC, principle LIMIT 10`,
+        params,
+      ),
+    ]);
+    return {
+      bucket,
+      from: filter.from,
+      to: filter.to,
+      series: series.map((row) => ({ start: new Date(row.start).toISOString(), allow: row.allow, deny: row.deny })),
+      by_action: byAction,
+      top_denying_principles: principles,
+    };
+  }
+}
