@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   },
   POLICY_NOT_IN_BUNDLE: {
     kind: 'invalid',
-    meaning: 'A policy to remove (for a change impact, or from a dry run\'s candidate set) is not in the bundle',
+    meaning: "A policy to remove (for a change impact, or from a dry run's candidate set) is not in the bundle",
   },
   INVALID_TEMPLATE: {
     kind: 'invalid',

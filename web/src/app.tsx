@@ -9,6 +9,10 @@ import { Link, matchPath, useLocation } from './router.js';
 import { AmendmentPage, CouncilPage } from './pages/council.js';
 import { BundlesPage } from './pages/bundles.js';
 import { PoliciesPage, PolicyPage } from './pages/policies.js';
+import { TestBenchPage } from './pages/test-bench.js';
+import { DecisionPage, DecisionsPage } from './pages/decisions.js';
+import { AuditPage } from './pages/audit.js';
+import { AppealPage, AppealsPage } from './pages/appeals.js';
 import { compatibleVersion, EXPECTED_API_VERSION } from './services.js';
 import { api } from './api/client.js';
 import type { Health } from './api/types.js';
@@ -23,6 +27,9 @@ interface PageDefinition {
   menu: boolean;
   render(params: Record<string, string>): ReactNode;
 }
+
+/** The decision log's readers (the API's own rule); council members see decisions through the test bench. */
+const DECISION_READERS: readonly Role[] = ['admin', 'policy_manager', 'auditor'];
 
 const PAGES: readonly PageDefinition[] = [
   { pattern: '/', title: 'Overview', roles: PERSON_ROLES, menu: true, render: () => <OverviewPage /> },
@@ -50,6 +57,24 @@ const PAGES: readonly PageDefinition[] = [
     render: ({ id }) => <PolicyPage key={id} id={id!} />,
   },
   { pattern: '/bundles', title: 'Bundles', roles: PERSON_ROLES, menu: true, render: () => <BundlesPage /> },
+  { pattern: '/bench', title: 'Test bench', roles: PERSON_ROLES, menu: true, render: () => <TestBenchPage /> },
+  { pattern: '/decisions', title: 'Decisions', roles: DECISION_READERS, menu: true, render: () => <DecisionsPage /> },
+  {
+    pattern: '/decisions/:id',
+    title: 'Decision',
+    roles: DECISION_READERS,
+    menu: false,
+    render: ({ id }) => <DecisionPage key={id} id={id!} />,
+  },
+  { pattern: '/audit', title: 'Audit log', roles: PERSON_ROLES, menu: true, render: () => <AuditPage /> },
+  { pattern: '/appeals', title: 'Appeals', roles: PERSON_ROLES, menu: true, render: () => <AppealsPage /> },
+  {
+    pattern: '/appeals/:id',
+    title: 'Appeal',
+    roles: PERSON_ROLES,
+    menu: false,
+    render: ({ id }) => <AppealPage key={id} id={id!} />,
+  },
   { pattern: '/about', title: 'About', roles: PERSON_ROLES, menu: true, render: () => <AboutPage /> },
 ];
 

@@ -227,7 +227,9 @@ export class Enforcer {
   async simulate(given: EvaluationRequest, engine: PolicyEngine | null = this.bundle.engine): Promise<DecisionOutcome> {
     const request = await this.withCatalogue(given);
     const classifier =
-      this.options.classify === null || request.content === undefined ? undefined : await this.options.classify(request.content);
+      this.options.classify === null || request.content === undefined
+        ? undefined
+        : await this.options.classify(request.content);
     try {
       return decide(engine, request, {
         keywordLists: this.options.keywordLists,

@@ -246,7 +246,9 @@ export const SimulationView = Type.Object(
     reasons: Type.Array(ReasonView),
     findings: Type.Array(FindingView),
     obligations: Type.Array(ObligationView),
-    context: Type.Record(Type.String(), Type.Unknown(), { description: 'The context Cedar saw, detector values included' }),
+    context: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The context Cedar saw, detector values included',
+    }),
     bundle_hash: Nullable(Sha256Hex),
     constitution_hash: Nullable(Sha256Hex),
     candidate: Type.Boolean({ description: 'Decided with a candidate set, not the bundle in force' }),

@@ -183,3 +183,77 @@ export interface PolicyVersion {
 export interface PolicyWithVersions extends PolicyVersion {
   versions: { version: number; status: PolicyStatus; created_at: string }[];
 }
+
+export interface EntityRef {
+  type: string;
+  id: string;
+  attributes?: Record<string, unknown>;
+}
+
+export interface Reason {
+  policy_id: string | null;
+  effect: 'permit' | 'forbid';
+  principles: string[];
+  error_code?: string;
+  message?: string;
+}
+
+export interface Finding {
+  detector: string;
+  kind: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+export interface Obligation {
+  type: 'redact' | 'require_human_review';
+  spans?: { start: number; end: number; kind: string }[];
+  redacted_content?: string;
+  approval_id?: string;
+}
+
+export interface EvaluationRequest {
+  principal: EntityRef;
+  action: string;
+  resource: EntityRef;
+  context?: Record<string, unknown>;
+  content?: string;
+}
+
+export interface Simulation {
+  decision: 'allow' | 'deny';
+  reasons: Reason[];
+  findings: Finding[];
+  obligations: Obligation[];
+  context: Record<string, unknown>;
+  bundle_hash: string | null;
+  constitution_hash: string | null;
+  candidate: boolean;
+  logged: false;
+}
+
+export interface StoredDecision {
+  id: string;
+  created_at: string;
+  caller_id: string | null;
+  principal: EntityRef;
+  action: string;
+  resource: EntityRef;
+  context: Record<string, unknown>;
+  content_digest: string | null;
+  content: string | null;
+  decision: 'allow' | 'deny';
+  reasons: Reason[];
+  findings: Finding[];
+  obligations: Obligation[];
+  bundle_hash: string | null;
+  constitution_hash: string | null;
+  latency_us: number;
+  request_id: string | null;
+  approval_id: string | null;
+}
+
+export const ACTIONS = ['generate', 'respond', 'tool_call', 'retrieve', 'write_memory', 'send_external'] as const;
+export const PRINCIPAL_TYPES = ['Agent', 'User'] as const;
+export const RESOURCE_TYPES = ['Model', 'Tool', 'Dataset', 'Document', 'Channel'] as const;
