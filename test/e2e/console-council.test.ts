@@ -40,6 +40,7 @@ describe(
       await form.getByRole('button', { name: 'Propose (as a draft)' }).click();
       await proposer.page.getByTestId('amendment-status').filter({ hasText: 'draft' }).waitFor();
       const changes = proposer.page.getByRole('region', { name: 'Changes' });
+      await changes.getByRole('heading', { name: 'Changes against v1' }).waitFor();
       assert.match(await changes.innerText(), /priority: 90 → 92/);
       assert.match(
         await changes.innerText(),

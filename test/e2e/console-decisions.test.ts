@@ -58,8 +58,8 @@ describe(
       await page.locator('#principle-no-pii-to-external-channels').waitFor();
 
       await page.getByRole('link', { name: 'Decisions' }).click();
-      await page.getByLabel('Principle').fill('no-pii-to-external-channels');
-      await page.getByLabel('Decision').selectOption('deny');
+      await page.getByRole('textbox', { name: 'Principle', exact: true }).fill('no-pii-to-external-channels');
+      await page.getByRole('combobox', { name: /^Decision/ }).selectOption('deny');
       await page.getByRole('button', { name: 'Apply filters' }).click();
       const row = page.locator(`tr[data-decision-id="${decisionId}"]`);
       await row.waitFor();

@@ -1,18 +1,9 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import type { Role } from './api/types.js';
-import { AboutPage } from './pages/about.js';
-import { ConstitutionPage } from './pages/constitution.js';
 import { NotForThisAccount } from './pages/not-for-account.js';
 import { OverviewPage } from './pages/overview.js';
 import { SignInPage } from './pages/sign-in.js';
 import { Link, matchPath, useLocation } from './router.js';
-import { AmendmentPage, CouncilPage } from './pages/council.js';
-import { BundlesPage } from './pages/bundles.js';
-import { PoliciesPage, PolicyPage } from './pages/policies.js';
-import { TestBenchPage } from './pages/test-bench.js';
-import { DecisionPage, DecisionsPage } from './pages/decisions.js';
-import { AuditPage } from './pages/audit.js';
-import { AppealPage, AppealsPage } from './pages/appeals.js';
 import { compatibleVersion, EXPECTED_API_VERSION } from './services.js';
 import { api } from './api/client.js';
 import type { Health } from './api/types.js';
@@ -27,6 +18,23 @@ interface PageDefinition {
   menu: boolean;
   render(params: Record<string, string>): ReactNode;
 }
+
+// Every page but the overview loads with its first visit, so signing in costs only the shell.
+const AboutPage = lazy(() => import('./pages/about.js').then((module) => ({ default: module.AboutPage })));
+const ConstitutionPage = lazy(() =>
+  import('./pages/constitution.js').then((module) => ({ default: module.ConstitutionPage })),
+);
+const AmendmentPage = lazy(() => import('./pages/council.js').then((module) => ({ default: module.AmendmentPage })));
+const CouncilPage = lazy(() => import('./pages/council.js').then((module) => ({ default: module.CouncilPage })));
+const BundlesPage = lazy(() => import('./pages/bundles.js').then((module) => ({ default: module.BundlesPage })));
+const PoliciesPage = lazy(() => import('./pages/policies.js').then((module) => ({ default: module.PoliciesPage })));
+const PolicyPage = lazy(() => import('./pages/policies.js').then((module) => ({ default: module.PolicyPage })));
+const TestBenchPage = lazy(() => import('./pages/test-bench.js').then((module) => ({ default: module.TestBenchPage })));
+const DecisionPage = lazy(() => import('./pages/decisions.js').then((module) => ({ default: module.DecisionPage })));
+const DecisionsPage = lazy(() => import('./pages/decisions.js').then((module) => ({ default: module.DecisionsPage })));
+const AuditPage = lazy(() => import('./pages/audit.js').then((module) => ({ default: module.AuditPage })));
+const AppealPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealPage })));
+const AppealsPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealsPage })));
 
 /** The decision log's readers (the API's own rule); council members see decisions through the test bench. */
 const DECISION_READERS: readonly Role[] = ['admin', 'policy_manager', 'auditor'];
@@ -158,7 +166,9 @@ function SignedInLayout() {
           </button>
         </span>
       </header>
-      <main className="page">{content}</main>
+      <main className="page">
+        <Suspense fallback={<p className="muted">Loading…</p>}>{content}</Suspense>
+      </main>
     </>
   );
 }

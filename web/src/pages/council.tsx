@@ -434,14 +434,16 @@ export function AmendmentPage({ id }: { id: string }) {
             )}
             <p>{item.rationale}</p>
             <section className="card" aria-label="Changes">
-              <h2>Changes against v{constitution.status === 'ready' ? constitution.data.version : '…'}</h2>
-              {item.changes.map((change, index) => (
-                <ChangeDiff
-                  key={index}
-                  change={change}
-                  current={constitution.status === 'ready' ? constitution.data.principles : []}
-                />
-              ))}
+              <Show loaded={constitution}>
+                {(base) => (
+                  <>
+                    <h2>Changes against v{base.version}</h2>
+                    {item.changes.map((change, index) => (
+                      <ChangeDiff key={index} change={change} current={base.principles} />
+                    ))}
+                  </>
+                )}
+              </Show>
             </section>
             <section className="card">
               <h2>Tally</h2>

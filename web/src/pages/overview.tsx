@@ -1,4 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { query } from '../api/client.js';
+import { DecisionChart, filledSeries } from '../ui/decision-chart.js';
 import type { ConstitutionVersion, Page, TreeHead, User } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Link } from '../router.js';
@@ -33,6 +35,77 @@ function HealthGrid() {
         </li>
       ))}
     </ul>
+  );
+}
+
+interface Statistics {
+  bucket: 'minute' | 'hour' | 'day';
+  from: string;
+  to: string;
+  series: { start: string; allow: number; deny: number }[];
+  by_action: { action: string; allow: number; deny: number }[];
+  top_denying_principles: { principle: string; deny: number }[];
+}
+
+interface Marked {
+  timestamp: string;
+  action: string;
+  resource: string;
+}
+
+/** The last hour of decisions from the log itself (no Prometheus needed), with what changed the rules marked. */
+function DecisionActivity() {
+  const [window] = useState(() => {
+    const to = new Date();
+    return { from: new Date(to.getTime() - 3_600_000).toISOString(), to: to.toISOString() };
+  });
+  const stats = useApi<Statistics>(`/api/v1/enforcement/decisions/statistics${query({ ...window, bucket: 'minute' })}`);
+  const activations = useApi<Page<Marked>>(
+    `/api/v1/audit/logs${query({ action: 'bundle.activated', from: window.from })}`,
+  );
+  const enactments = useApi<Page<Marked>>(
+    `/api/v1/audit/logs${query({ action: 'constitution.enacted', from: window.from })}`,
+  );
+  const series = useMemo(() => {
+    if (stats.status !== 'ready') return null;
+    const marks = [activations, enactments].flatMap((page) =>
+      page.status === 'ready'
+        ? page.data.items.map((entry) => ({
+            time: Date.parse(entry.timestamp) / 1000,
+            label: entry.action === 'bundle.activated' ? entry.resource.replace('bundle:', 'bundle v') : 'enacted',
+          }))
+        : [],
+    );
+    return filledSeries(stats.data, marks);
+  }, [stats, activations, enactments]);
+  return (
+    <section className="card wide-card" aria-label="Decisions in the last hour">
+      <h2>Decisions per minute, last hour</h2>
+      <Show loaded={stats}>
+        {(data) => (
+          <div className="activity">
+            {series === null ? null : <DecisionChart series={series} label="Decisions per minute" />}
+            <div>
+              <h3>Top denying principles</h3>
+              {data.top_denying_principles.length === 0 ? (
+                <p className="muted">No denials in this hour.</p>
+              ) : (
+                <ol>
+                  {data.top_denying_principles.map((row) => (
+                    <li key={row.principle}>
+                      <Link href={`/decisions${query({ principle: row.principle, decision: 'deny' })}`}>
+                        {row.principle}
+                      </Link>{' '}
+                      <span className="muted">({row.deny})</span>
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </div>
+          </div>
+        )}
+      </Show>
+    </section>
   );
 }
 
@@ -83,6 +156,7 @@ export function OverviewPage() {
     <>
       <h1>Overview</h1>
       <HealthGrid />
+      {hasAnyRole(user, ['admin', 'policy_manager', 'auditor']) ? <DecisionActivity /> : null}
       <div className="cards">
         <section className="card">
           <h2>Constitution</h2>
