@@ -559,6 +559,12 @@ gateway
   )
   .option('--auth-rate <n>', 'login/register/refresh requests per minute per client IP', '10')
   .option('--api-rate <n>', '/api/ requests per minute per client IP', '100')
+  .option(
+    '--console-root <dir>',
+    "the built console (dist/console) served at /: absolute, or relative to nginx's prefix (-p)",
+    'console',
+  )
+  .option('--no-console', 'serve no console: / answers 404 like any unknown path')
   .option('--out <file>', 'write to this file instead of stdout')
   .action(
     async (options: {
@@ -567,6 +573,8 @@ gateway
       servicePorts: string;
       authRate: string;
       apiRate: string;
+      consoleRoot: string;
+      console: boolean;
       out?: string;
     }) => {
       const config = configOrExit();
@@ -596,6 +604,14 @@ gateway
         instances,
         authRatePerMinute: Number(options.authRate),
         apiRatePerMinute: Number(options.apiRate),
+        ...(options.console
+          ? {
+              console: {
+                root: options.consoleRoot,
+                trustedKeyFingerprints: config.enforcement.trustedKeyFingerprints,
+              },
+            }
+          : {}),
       };
       const problems = topologyProblems(topology);
       if (problems.length > 0) {

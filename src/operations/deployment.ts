@@ -10,6 +10,8 @@ import { renderNginxConfig } from './nginx-config.js';
 
 const IMAGE = 'acgs-pgp:0.1.0';
 const GATEWAY_PORT = 8080;
+/** Where the gateway container finds the built console (npm run build's dist/console, mounted read-only). */
+const COMPOSE_CONSOLE_ROOT = '/usr/share/acgs/console';
 
 /** A container of ours: one service, one instance. */
 interface Instance {
@@ -86,6 +88,7 @@ export function composeNginxConfig(): string {
     instances,
     authRatePerMinute: 10,
     apiRatePerMinute: 100,
+    console: { root: COMPOSE_CONSOLE_ROOT, trustedKeyFingerprints: null },
   });
 }
 
@@ -173,7 +176,10 @@ export function dockerCompose(): string {
           '-c',
           "mkdir -p /var/cache/acgs-gateway/logs /var/cache/acgs-gateway/tmp && exec nginx -p /var/cache/acgs-gateway -c /etc/nginx/acgs/nginx.conf -g 'daemon off;'",
         ],
-        volumes: ['./deploy/nginx/nginx.compose.conf:/etc/nginx/acgs/nginx.conf:ro'],
+        volumes: [
+          './deploy/nginx/nginx.compose.conf:/etc/nginx/acgs/nginx.conf:ro',
+          `./dist/console:${COMPOSE_CONSOLE_ROOT}:ro`,
+        ],
         // The guide's curl localhost:800X/… lands on the gateway, which spreads it over that service's instances.
         ports: [GATEWAY_PORT, ...SERVICE_NAMES.map((service) => DEFAULT_PORTS[service])].map(
           (port) => `${port}:${port}`,

@@ -1,6 +1,8 @@
 import type { ErrorCode } from '../domain/errors.js';
 import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../platform/config.js';
 import { MCP_PATH, SERVICE_PATH_PREFIXES } from '../services/routing.js';
+import { CONSOLE_SECURITY_HEADERS } from './console/content-security.js';
+import { CONSOLE_CONFIG_PATH, consoleConfig } from './console/server.js';
 
 export interface GatewayTopology {
   /** Port the gateway listens on, routing by path to every service. */
@@ -16,6 +18,11 @@ export interface GatewayTopology {
   /** Per client IP: login/register/refresh, and everything under /api/. */
   authRatePerMinute: number;
   apiRatePerMinute: number;
+  /**
+   * The web console at `/`: the built files (a path relative to nginx's prefix, or absolute) and the fingerprints
+   * the browser may trust; absent, `/` answers 404 as any unknown path.
+   */
+  console?: { root: string; trustedKeyFingerprints: readonly string[] | null };
 }
 
 /** `standard` (each service's default port), `auth=8000,ac=8001,…`, or empty for none; null if malformed. */
@@ -75,6 +82,30 @@ function errorBody(status: number, code: ErrorCode, detail: string, retryAfterSe
     ...headers,
     `return ${status} '{"detail":"${detail}","error_code":"${code}","timestamp":"$time_iso8601","request_id":"$acgs_request_id"}';`,
   ].join('\n      ');
+}
+
+/**
+ * The console's locations: its files under the strict CSP, page routes answered with index.html, a missing asset
+ * (a path with a file extension) with the standard 404 — never with HTML a browser would try to run — and the
+ * configuration the app reads at start.
+ */
+function consoleLocations(console: NonNullable<GatewayTopology['console']>): string[] {
+  if (!/^[^\s;{}'"]+$/.test(console.root)) throw new Error(`console root "${console.root}" is not a plain path`);
+  const csp = `add_header Content-Security-Policy "${CONSOLE_SECURITY_HEADERS['content-security-policy']}" always;`;
+  // The gateway's http block maps no file types; the browser runs module scripts only with a JavaScript type.
+  const types = 'types { text/html html; text/javascript js; text/css css; application/json json; image/svg+xml svg; }';
+  const headers = (cache: string) =>
+    [types, ...SECURITY_HEADERS, csp, `add_header Cache-Control "${cache}" always;`].join('\n      ');
+  const missing = errorBody(404, 'NOT_FOUND', 'No console file at this path', null);
+  return [
+    `    location = ${CONSOLE_CONFIG_PATH} {\n      default_type application/json;\n      ${headers('no-cache')}\n      return 200 '${JSON.stringify(consoleConfig(console.trustedKeyFingerprints))}';\n    }`,
+    `    location /assets/ {\n      root ${console.root};\n      ${headers('public, max-age=31536000, immutable')}\n      try_files $uri @console_missing;\n    }`,
+    `    location / {\n      root ${console.root};\n      ${headers('no-cache')}\n      try_files $uri @console_page;\n    }`,
+    `    location @console_page {\n      root ${console.root};\n      default_type application/json;\n      ${headers('no-cache')}\n      if ($uri ~ "\\.[A-Za-z0-9]{1,8}$") {\n        return 404 '{"detail":"No console file at this path","error_code":"NOT_FOUND","timestamp":"$time_iso8601","request_id":"$acgs_request_id"}';\n      }\n      rewrite ^ /index.html break;\n    }`,
+    `    location @console_missing {\n      ${missing}\n    }`,
+    // An API path no service owns is an API client's mistake, not a page: the standard 404, not index.html.
+    `    location /api/ {\n      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}\n    }`,
+  ];
 }
 
 const upstreamName = (service: ServiceName) => `${service}_service_upstream`;
@@ -172,7 +203,12 @@ export function renderNginxConfig(topology: GatewayTopology): string {
   );
   const authLimited = `    location ~ ^/auth/(login|register|refresh)$ {\n      limit_req zone=auth burst=${authBurst} nodelay;\n      ${proxy('auth')}\n    }`;
   const authLocations = [authLimited, `    location /auth/ {\n      ${proxy('auth')}\n    }`];
-  const notFound = `    location / {\n      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}\n    }`;
+  const notFound =
+    topology.console === undefined
+      ? [
+          `    location / {\n      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}\n    }`,
+        ]
+      : consoleLocations(topology.console);
   const perService = SERVICE_NAMES.flatMap((service) => [
     `    location = /metrics/${service} { ${proxy(service, '/metrics')} }`,
     ...(service === 'auth' ? [] : [`    location = /${service}/health { ${proxy(service, '/health')} }`]),
@@ -216,7 +252,7 @@ ${SERVICE_NAMES.map((service) => upstream(service, topology.instances[service]))
 ${mcpUpstream(topology.instances.pgc)}
 
   # Every service by path.
-${server(topology.listenPort, [...authLocations, ...apiLocations, ...perService, notFound])}
+${server(topology.listenPort, [...authLocations, ...apiLocations, ...perService, ...notFound])}
 ${SERVICE_NAMES.filter((service) => topology.servicePorts?.[service] !== undefined)
   .map(
     (service) => `

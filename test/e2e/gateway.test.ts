@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BUILT_CONSOLE_DIR } from '../../src/operations/console/server.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
 import { backends } from '../support/harness.js';
@@ -78,6 +79,8 @@ describe(
           `auth=127.0.0.1:${ports['auth']},127.0.0.1:${authTwo}`,
           '--service-ports',
           SERVICE_NAMES.map((service) => `${service}=${gatewayPorts[service]}`).join(','),
+          '--console-root',
+          BUILT_CONSOLE_DIR,
           '--out',
           join(nginxDir, 'nginx.conf'),
         ],
@@ -143,10 +146,36 @@ describe(
         const response = await fetch(`${gateway}${path}`, { headers: authorised });
         assert.equal(response.status, 200, `${path} → ${service}: ${response.status}`);
       }
-      const missing = await fetch(`${gateway}/nowhere`);
+      // With the console at /, a page path is the app's; an unknown API path is still the standard 404.
+      const missing = await fetch(`${gateway}/api/v9/nowhere`);
       assert.equal(missing.status, 404);
       const body = (await missing.json()) as Record<string, string>;
       assert.deepEqual(Object.keys(body).sort(), ['detail', 'error_code', 'request_id', 'timestamp']);
+    });
+
+    it('serves the console at / under its CSP: pages get index.html, a missing asset the standard 404', async () => {
+      const index = readFileSync(join(BUILT_CONSOLE_DIR, 'index.html'), 'utf8');
+      for (const path of ['/', '/council/some-amendment', '/decisions?decision=deny']) {
+        const page = await fetch(`${gateway}${path}`);
+        assert.equal(page.status, 200, path);
+        assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+        assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+        assert.equal(await page.text(), index, path);
+      }
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(index)![1]!;
+      const asset = await fetch(`${gateway}${script}`);
+      assert.equal(asset.status, 200);
+      assert.match(asset.headers.get('content-type') ?? '', /^text\/javascript/);
+      assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+      for (const missing of ['/assets/gone-1234.js', '/favicon.png']) {
+        const answer = await fetch(`${gateway}${missing}`);
+        assert.equal(answer.status, 404, missing);
+        assert.equal(((await answer.json()) as { error_code: string }).error_code, 'NOT_FOUND');
+      }
+      const config = await fetch(`${gateway}/console-config.json`);
+      assert.deepEqual(await config.json(), { trusted_key_fingerprints: null });
+      // API paths still reach the services, not the console.
+      assert.equal((await fetch(`${gateway}/api/v1/constitution`)).status, 401);
     });
 
     it("runs the operations guide's health, metrics, /nginx_health and load-distribution commands unchanged against the gateway", async () => {

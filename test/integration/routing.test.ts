@@ -13,6 +13,7 @@ const defaultTopology = {
   ) as Record<ServiceName, string[]>,
   authRatePerMinute: 10,
   apiRatePerMinute: 100,
+  console: { root: 'console', trustedKeyFingerprints: null },
 };
 
 describe('gateway routing table', () => {
