@@ -3,6 +3,7 @@ import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../platform/conf
 import { MCP_PATH, SERVICE_PATH_PREFIXES } from '../services/routing.js';
 import { CONSOLE_SECURITY_HEADERS } from './console/content-security.js';
 import { CONSOLE_CONFIG_PATH, consoleConfig } from './console/server.js';
+import { ASSET_EXTENSIONS } from './console/static-files.js';
 
 export interface GatewayTopology {
   /** Port the gateway listens on, routing by path to every service. */
@@ -87,7 +88,8 @@ function errorBody(status: number, code: ErrorCode, detail: string, retryAfterSe
 /**
  * The console's locations: its files under the strict CSP, page routes answered with index.html, a missing asset
  * (a path with a file extension) with the standard 404 — never with HTML a browser would try to run — and the
- * configuration the app reads at start.
+ * configuration the app reads at start. Page paths may end in a dot and digits (policy ids), so only the file types
+ * the build emits count as assets.
  */
 function consoleLocations(console: NonNullable<GatewayTopology['console']>): string[] {
   if (!/^[^\s;{}'"]+$/.test(console.root)) throw new Error(`console root "${console.root}" is not a plain path`);
@@ -101,7 +103,7 @@ function consoleLocations(console: NonNullable<GatewayTopology['console']>): str
     `    location = ${CONSOLE_CONFIG_PATH} {\n      default_type application/json;\n      ${headers('no-cache')}\n      return 200 '${JSON.stringify(consoleConfig(console.trustedKeyFingerprints))}';\n    }`,
     `    location /assets/ {\n      root ${console.root};\n      ${headers('public, max-age=31536000, immutable')}\n      try_files $uri @console_missing;\n    }`,
     `    location / {\n      root ${console.root};\n      ${headers('no-cache')}\n      try_files $uri @console_page;\n    }`,
-    `    location @console_page {\n      root ${console.root};\n      default_type application/json;\n      ${headers('no-cache')}\n      if ($uri ~ "\\.[A-Za-z0-9]{1,8}$") {\n        return 404 '{"detail":"No console file at this path","error_code":"NOT_FOUND","timestamp":"$time_iso8601","request_id":"$acgs_request_id"}';\n      }\n      rewrite ^ /index.html break;\n    }`,
+    `    location @console_page {\n      root ${console.root};\n      default_type application/json;\n      ${headers('no-cache')}\n      if ($uri ~* "\\.(${ASSET_EXTENSIONS.join('|')})$") {\n        return 404 '{"detail":"No console file at this path","error_code":"NOT_FOUND","timestamp":"$time_iso8601","request_id":"$acgs_request_id"}';\n      }\n      rewrite ^ /index.html break;\n    }`,
     `    location @console_missing {\n      ${missing}\n    }`,
     // An API path no service owns is an API client's mistake, not a page: the standard 404, not index.html.
     `    location /api/ {\n      ${errorBody(404, 'NOT_FOUND', 'No service answers this path at the gateway', null)}\n    }`,

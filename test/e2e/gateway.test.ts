@@ -155,7 +155,7 @@ describe(
 
     it('serves the console at / under its CSP: pages get index.html, a missing asset the standard 404', async () => {
       const index = readFileSync(join(BUILT_CONSOLE_DIR, 'index.html'), 'utf8');
-      for (const path of ['/', '/council/some-amendment', '/decisions?decision=deny']) {
+      for (const path of ['/', '/council/some-amendment', '/decisions?decision=deny', '/policies/no-pii.1']) {
         const page = await fetch(`${gateway}${path}`);
         assert.equal(page.status, 200, path);
         assert.match(page.headers.get('content-type') ?? '', /^text\/html/);

@@ -86,3 +86,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * Waits until no "Loading…" placeholder is left on the page. A client-side navigation has no load event, and the
+ * strict CSP forbids the string evaluation waitForFunction would use, so this polls the DOM through locators.
+ */
+export async function settled(page: Page, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await page.getByText('Loading…').count()) > 0) {
+    if (Date.now() > deadline) throw new Error(`still loading after ${timeoutMs} ms: ${page.url()}`);
+    await page.waitForTimeout(50);
+  }
+}

@@ -36,6 +36,8 @@ const AuditPage = lazy(() => import('./pages/audit.js').then((module) => ({ defa
 const AppealPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealPage })));
 const AppealsPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealsPage })));
 
+const UsersPage = lazy(() => import('./pages/users.js').then((module) => ({ default: module.UsersPage })));
+
 /** The decision log's readers (the API's own rule); council members see decisions through the test bench. */
 const DECISION_READERS: readonly Role[] = ['admin', 'policy_manager', 'auditor'];
 
@@ -83,6 +85,7 @@ const PAGES: readonly PageDefinition[] = [
     menu: false,
     render: ({ id }) => <AppealPage key={id} id={id!} />,
   },
+  { pattern: '/users', title: 'Users', roles: ['admin'], menu: true, render: () => <UsersPage /> },
   { pattern: '/about', title: 'About', roles: PERSON_ROLES, menu: true, render: () => <AboutPage /> },
 ];
 

@@ -15,6 +15,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json',
 };
 
+/** The file types the console build emits; a missing one is a missing asset, never a page. */
+export const ASSET_EXTENSIONS: readonly string[] = Object.keys(CONTENT_TYPES).map((extension) => extension.slice(1));
+
+const isAssetPath = (relative: string) =>
+  relative.startsWith('assets') || ASSET_EXTENSIONS.includes(extname(relative).slice(1).toLowerCase());
+
 export interface StaticFile {
   path: string;
   stats: Stats;
@@ -41,7 +47,9 @@ export async function resolveStaticFile(root: string, urlPath: string): Promise<
   if (candidate !== root && !candidate.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
   const found = await fileAt(candidate);
   if (found !== null) return found;
-  if (extname(relative) !== '' || relative.startsWith('assets')) return null;
+  // Page paths may end in what looks like an extension (policy ids such as `no-pii.1`): only the file types the
+  // build emits mark an asset.
+  if (isAssetPath(relative)) return null;
   return fileAt(join(root, 'index.html'));
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { query } from '../api/client.js';
-import type { ConstitutionDiff, ConstitutionVersion, PrincipleContent, VersionSummary } from '../api/types.js';
+import type { ConstitutionDiff, ConstitutionVersion, Page, PrincipleContent, VersionSummary } from '../api/types.js';
+import { hasAnyRole, useUser } from '../session.js';
 import { useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { constraintSentence } from '../text/constraint-sentences.js';
@@ -37,7 +38,14 @@ export function useConstitutionHashCheck(version: ConstitutionVersion | null): C
   return result !== null && result.of === version ? result.check : { state: 'pending' };
 }
 
-export function PrincipleCard({ principle }: { principle: PrincipleContent }) {
+export interface PrincipleUse {
+  /** Active policies that claim the principle (@principle). */
+  policies: readonly string[];
+  /** Denials in the last 24 hours, when the caller may read decisions. */
+  denials: number | null;
+}
+
+export function PrincipleCard({ principle, use }: { principle: PrincipleContent; use?: PrincipleUse }) {
   return (
     <article className="card principle" id={`principle-${principle.key}`} data-principle={principle.key}>
       <header>
@@ -58,6 +66,27 @@ export function PrincipleCard({ principle }: { principle: PrincipleContent }) {
         ))}
       </ol>
       {principle.rationale === '' ? null : <p className="muted">Why: {principle.rationale}</p>}
+      {use === undefined ? null : (
+        <p className="muted">
+          Implemented by{' '}
+          {use.policies.length === 0
+            ? 'no active policy'
+            : use.policies.map((id, index) => (
+                <span key={id}>
+                  {index > 0 ? ', ' : ''}
+                  <Link href={`/policies/${encodeURIComponent(id)}`}>{id}</Link>
+                </span>
+              ))}
+          {use.denials === null ? null : (
+            <>
+              {' · '}
+              <Link href={`/decisions${query({ principle: principle.key, decision: 'deny' })}`}>
+                {use.denials} denial{use.denials === 1 ? '' : 's'} in the last 24 h
+              </Link>
+            </>
+          )}
+        </p>
+      )}
     </article>
   );
 }
@@ -159,8 +188,42 @@ function History({ current }: { current: number }) {
   );
 }
 
+/** The statistics list the ten principles with most denials: absent from a full list means "fewer", not zero. */
+function denialsOf(top: readonly { principle: string; deny: number }[], key: string): number | null {
+  const row = top.find((item) => item.principle === key);
+  if (row !== undefined) return row.deny;
+  return top.length < 10 ? 0 : null;
+}
+
+interface ActivePolicy {
+  policy_id: string;
+  principle_keys: string[];
+}
+
+/** Which active policies implement each principle, and how often it denied lately (decision readers only). */
+function usePrincipleUse(): ((key: string) => PrincipleUse) | null {
+  const user = useUser();
+  const readsDecisions = hasAnyRole(user, ['admin', 'policy_manager', 'auditor']);
+  const policies = useApi<Page<ActivePolicy>>('/api/v1/policies?status=active&limit=200');
+  const [window] = useState(() => {
+    const to = new Date();
+    return { from: new Date(to.getTime() - 86_400_000).toISOString(), to: to.toISOString(), bucket: 'hour' };
+  });
+  const stats = useApi<{ top_denying_principles: { principle: string; deny: number }[] }>(
+    readsDecisions ? `/api/v1/enforcement/decisions/statistics${query(window)}` : null,
+  );
+  if (policies.status !== 'ready') return null;
+  return (key) => ({
+    policies: policies.data.items
+      .filter((policy) => policy.principle_keys.includes(key))
+      .map((policy) => policy.policy_id),
+    denials: stats.status === 'ready' ? denialsOf(stats.data.top_denying_principles, key) : null,
+  });
+}
+
 export function ConstitutionPage() {
   const constitution = useApi<ConstitutionVersion>('/api/v1/constitution');
+  const principleUse = usePrincipleUse();
   const check = useConstitutionHashCheck(constitution.status === 'ready' ? constitution.data : null);
   return (
     <>
@@ -178,7 +241,11 @@ export function ConstitutionPage() {
               {[...version.principles]
                 .sort((a, b) => b.priority - a.priority || a.key.localeCompare(b.key))
                 .map((principle) => (
-                  <PrincipleCard key={principle.key} principle={principle} />
+                  <PrincipleCard
+                    key={principle.key}
+                    principle={principle}
+                    {...(principleUse === null ? {} : { use: principleUse(principle.key) })}
+                  />
                 ))}
             </section>
             <History current={version.version} />
