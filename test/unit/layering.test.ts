@@ -46,6 +46,22 @@ describe('layering (docs/architecture.md)', () => {
   it('the SDK uses the domain only, so agents embed no server code', () => {
     assert.deepEqual(offending(/^sdk\//, /^(platform|services|cli|operations)\//), []);
   });
+  it('the console (web/src) imports only its own modules and its npm packages: no server code, no Node built-ins', () => {
+    const WEB = resolve(new URL('../../web/src/', import.meta.url).pathname);
+    const files = readdirSync(WEB, { recursive: true, encoding: 'utf8' }).filter((name) => /\.tsx?$/.test(name));
+    assert.ok(files.length > 20, `${files.length} console files`);
+    const strays = files.flatMap((name) =>
+      [...readFileSync(join(WEB, name), 'utf8').matchAll(/(?:from |import\()'([^']+)'/g)]
+        .map(([, target]) => target!)
+        .filter((target) =>
+          target.startsWith('.')
+            ? !resolve(dirname(join(WEB, name)), target).startsWith(WEB)
+            : target.startsWith('node:'),
+        )
+        .map((target) => `${name} → ${target}`),
+    );
+    assert.deepEqual(strays, []);
+  });
 });
 
 const SERVICES = readdirSync(join(SRC, 'services')).filter((entry) =>
