@@ -1,96 +1,81 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import { assertClean, openPerson, screenshot, settled, signInByKeyboard } from '../support/browser.js';
-import {
-  CONSOLE_PASSWORD,
-  consoleSuiteAvailable,
-  startConsoleStack,
-  type ConsoleStack,
-} from '../support/console-stack.js';
+import { CONSOLE_PASSWORD, describeConsole } from '../support/console-stack.js';
 
 // Every page of the console as an admin, each looked at (a screenshot) with no console error, CSP violation or 5xx;
 // and the admin's own write path: a new agent account and an API key shown once, which then works.
-describe(
-  'console: a tour of every page, and users with API keys',
-  { skip: !consoleSuiteAvailable() && 'needs chromium' },
-  () => {
-    let stack: ConsoleStack;
-    before(async () => {
-      stack = await startConsoleStack();
-    });
-    after(async () => stack?.close());
+describeConsole('console: a tour of every page, and users with API keys', (stack) => {
+  it('shows every page to an admin with no console errors, CSP violations or 5xx', async () => {
+    const person = await openPerson(stack.browser, stack.url);
+    const { page } = person;
+    await signInByKeyboard(page, stack.adminEmail, CONSOLE_PASSWORD);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const pages: [string, string][] = [
+      ['Overview', 'tour-overview'],
+      ['Constitution', 'tour-constitution'],
+      ['Council', 'tour-council'],
+      ['Policies', 'tour-policies'],
+      ['Bundles', 'tour-bundles'],
+      ['Test bench', 'tour-test-bench'],
+      ['Decisions', 'tour-decisions'],
+      ['Audit log', 'tour-audit'],
+      ['Appeals', 'tour-appeals'],
+      ['Users', 'tour-users'],
+      ['About', 'tour-about'],
+    ];
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    for (const [title, name] of pages) {
+      await nav.getByRole('link', { name: title, exact: true }).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await settled(page);
+      await screenshot(page, name);
+    }
+    await page.goto('/policies/human-approval-for-high-risk-tools.1');
+    await page.getByTestId('policy-status').waitFor();
+    await screenshot(page, 'tour-policy');
+    await page.goto('/no/such/page');
+    await page.getByText('No page at /no/such/page.').waitFor();
+    assertClean(person);
+    await person.context.close();
+  });
 
-    it('shows every page to an admin with no console errors, CSP violations or 5xx', async () => {
-      const person = await openPerson(stack.browser, stack.url);
-      const { page } = person;
-      await signInByKeyboard(page, stack.adminEmail, CONSOLE_PASSWORD);
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      const pages: [string, string][] = [
-        ['Overview', 'tour-overview'],
-        ['Constitution', 'tour-constitution'],
-        ['Council', 'tour-council'],
-        ['Policies', 'tour-policies'],
-        ['Bundles', 'tour-bundles'],
-        ['Test bench', 'tour-test-bench'],
-        ['Decisions', 'tour-decisions'],
-        ['Audit log', 'tour-audit'],
-        ['Appeals', 'tour-appeals'],
-        ['Users', 'tour-users'],
-        ['About', 'tour-about'],
-      ];
-      const nav = page.getByRole('navigation', { name: 'Pages' });
-      for (const [title, name] of pages) {
-        await nav.getByRole('link', { name: title, exact: true }).click();
-        await page.getByRole('heading', { level: 1 }).first().waitFor();
-        await settled(page);
-        await screenshot(page, name);
-      }
-      await page.goto('/policies/human-approval-for-high-risk-tools.1');
-      await page.getByTestId('policy-status').waitFor();
-      await screenshot(page, 'tour-policy');
-      await page.goto('/no/such/page');
-      await page.getByText('No page at /no/such/page.').waitFor();
-      assertClean(person);
-      await person.context.close();
+  it('creates an agent account and issues an API key shown exactly once, which then decides requests', async () => {
+    const person = await openPerson(stack.browser, stack.url);
+    const { page } = person;
+    await signInByKeyboard(page, stack.adminEmail, CONSOLE_PASSWORD);
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    const form = page.getByRole('form', { name: 'New user' });
+    await form.getByLabel('Email').fill('billing-bot@console.test');
+    await form.getByLabel('Full name').fill('Billing bot');
+    await form.getByLabel(/Initial password/).fill('Ledger-Keeper-Password-7');
+    await form.getByRole('checkbox', { name: 'agent' }).check();
+    await form.getByRole('button', { name: 'Create user' }).click();
+    const row = page.locator('tr[data-user="billing-bot@console.test"]');
+    await row.getByRole('cell', { name: 'agent', exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Manage' }).click();
+    const issue = row.getByRole('form', { name: 'Issue an API key' });
+    await issue.getByLabel('Name').fill('production');
+    await issue.getByRole('button', { name: 'Issue key' }).click();
+    const shown = await row.getByTestId('issued-key').locator('pre').innerText();
+    assert.match(shown, /^acgs_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    await screenshot(page, 'users-key-issued');
+    const decision = await fetch(`${stack.url}/api/v1/enforcement/evaluate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${shown}` },
+      body: JSON.stringify({
+        principal: { type: 'Agent', id: 'billing' },
+        action: 'generate',
+        resource: { type: 'Model', id: 'm' },
+      }),
     });
-
-    it('creates an agent account and issues an API key shown exactly once, which then decides requests', async () => {
-      const person = await openPerson(stack.browser, stack.url);
-      const { page } = person;
-      await signInByKeyboard(page, stack.adminEmail, CONSOLE_PASSWORD);
-      await page.getByRole('link', { name: 'Users', exact: true }).click();
-      const form = page.getByRole('form', { name: 'New user' });
-      await form.getByLabel('Email').fill('billing-bot@console.test');
-      await form.getByLabel('Full name').fill('Billing bot');
-      await form.getByLabel(/Initial password/).fill('Ledger-Keeper-Password-7');
-      await form.getByRole('checkbox', { name: 'agent' }).check();
-      await form.getByRole('button', { name: 'Create user' }).click();
-      const row = page.locator('tr[data-user="billing-bot@console.test"]');
-      await row.getByRole('cell', { name: 'agent', exact: true }).waitFor();
-      await row.getByRole('button', { name: 'Manage' }).click();
-      const issue = row.getByRole('form', { name: 'Issue an API key' });
-      await issue.getByLabel('Name').fill('production');
-      await issue.getByRole('button', { name: 'Issue key' }).click();
-      const shown = await row.getByTestId('issued-key').locator('pre').innerText();
-      assert.match(shown, /^acgs_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
-      await screenshot(page, 'users-key-issued');
-      const decision = await fetch(`${stack.url}/api/v1/enforcement/evaluate`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${shown}` },
-        body: JSON.stringify({
-          principal: { type: 'Agent', id: 'billing' },
-          action: 'generate',
-          resource: { type: 'Model', id: 'm' },
-        }),
-      });
-      assert.equal(decision.status, 200, 'the key shown works');
-      await page.reload();
-      await page.locator('tr[data-user="billing-bot@console.test"]').getByRole('button', { name: 'Manage' }).click();
-      await page.getByText('production').waitFor();
-      assert.equal(await page.getByTestId('issued-key').count(), 0, 'the key is never shown again');
-      assert.ok(!(await page.content()).includes(shown));
-      assertClean(person);
-      await person.context.close();
-    });
-  },
-);
+    assert.equal(decision.status, 200, 'the key shown works');
+    await page.reload();
+    await page.locator('tr[data-user="billing-bot@console.test"]').getByRole('button', { name: 'Manage' }).click();
+    await page.getByText('production').waitFor();
+    assert.equal(await page.getByTestId('issued-key').count(), 0, 'the key is never shown again');
+    assert.ok(!(await page.content()).includes(shown));
+    assertClean(person);
+    await person.context.close();
+  });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { BUILT_CONSOLE_DIR } from '../../src/operations/console/server.js';
 import { chromiumAvailable, launchChromium } from './browser.js';
@@ -104,4 +105,26 @@ export async function startConsoleStack(extraEnv: Record<string, string> = {}): 
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A suite against one console stack, started before its tests and stopped after them; skipped without chromium
+ * outside CI. The body gets the stack as a stand-in that forwards to the running one, so tests read `stack.url`.
+ */
+export function describeConsole(title: string, body: (stack: ConsoleStack) => void): void {
+  describe(title, { skip: !consoleSuiteAvailable() && 'needs chromium' }, () => {
+    let running: ConsoleStack | undefined;
+    before(async () => {
+      running = await startConsoleStack();
+    });
+    after(async () => running?.close());
+    body(
+      new Proxy({} as ConsoleStack, {
+        get: (_target, key) => {
+          if (running === undefined) throw new Error('the console stack is not running yet');
+          return Reflect.get(running, key);
+        },
+      }),
+    );
+  });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { entryBytes, type AuditEntry } from '../../src/domain/audit/entry.js';
+import { auditEntry } from '../support/audit-entry.js';
+import { entryBytes } from '../../src/domain/audit/entry.js';
 import { MemoryTree } from '../../src/domain/audit/memory-tree.js';
 import { inclusionProof, rootHash } from '../../src/domain/audit/merkle.js';
 import { treeHeadSignedData } from '../../src/domain/audit/tree-head.js';
@@ -32,19 +33,6 @@ function memoryStore(initial: string[] = []): TrustStore & { value: string[] } {
   return store;
 }
 
-function entry(index: number, action: string, resource: string, details: Record<string, unknown> = {}): AuditEntry {
-  return {
-    leaf_index: index,
-    timestamp: new Date(1_700_000_000_000 + index).toISOString(),
-    user_id: null,
-    action,
-    resource,
-    details,
-    source_ip: null,
-    request_id: null,
-  };
-}
-
 describe('console log checks', () => {
   const platform = { fingerprint: '', armored: '', key: null as unknown as UnlockedKey };
   const stranger = { fingerprint: '', armored: '', key: null as unknown as UnlockedKey };
@@ -56,10 +44,10 @@ describe('console log checks', () => {
   });
   const hash = bundleHash(bundle);
   const entries = [
-    entry(0, 'auth.login', 'user:a'),
-    entry(1, 'bundle.activated', 'bundle:2', { hash }),
-    entry(2, 'decision.evaluated', 'decision:d-1', { decision: 'deny' }),
-    entry(3, 'auth.login', 'user:b'),
+    auditEntry(0, 'auth.login', 'user:a'),
+    auditEntry(1, 'bundle.activated', 'bundle:2', { hash }),
+    auditEntry(2, 'decision.evaluated', 'decision:d-1', { decision: 'deny' }),
+    auditEntry(3, 'auth.login', 'user:b'),
   ];
   const memory = new MemoryTree();
   let head: SignedTreeHead;

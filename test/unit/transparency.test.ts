@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { auditEntry } from '../support/audit-entry.js';
 import { entryBytes, type AuditEntry } from '../../src/domain/audit/entry.js';
 import { MemoryTree } from '../../src/domain/audit/memory-tree.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../src/domain/audit/merkle.js';
@@ -17,19 +18,6 @@ import { checkBundleLogged, type BundleLogProof } from '../../src/domain/policy/
 
 const hex = (hash: Buffer) => hash.toString('hex');
 
-function entry(index: number, action: string, resource: string, details: Record<string, unknown> = {}): AuditEntry {
-  return {
-    leaf_index: index,
-    timestamp: new Date(1_700_000_000_000 + index).toISOString(),
-    user_id: null,
-    action,
-    resource,
-    details,
-    source_ip: null,
-    request_id: null,
-  };
-}
-
 describe('bundle transparency check', () => {
   let key: UnlockedKey;
   let stranger: UnlockedKey;
@@ -41,7 +29,7 @@ describe('bundle transparency check', () => {
     createdAt: new Date(0),
   });
   const signed: SignedBundle = { bundle, hash: bundleHash(bundle), signature: 'checked elsewhere', key_id: 'k' };
-  const activation = (index: number) => entry(index, 'bundle.activated', 'bundle:3', { hash: signed.hash });
+  const activation = (index: number) => auditEntry(index, 'bundle.activated', 'bundle:3', { hash: signed.hash });
 
   before(async () => {
     const generated = await generateSigningKey('pass');
@@ -90,11 +78,11 @@ describe('bundle transparency check', () => {
 
   it('accepts a logged bundle under a signed head that extends the last one seen, and names the reason for each refusal', async () => {
     const entries = [
-      entry(0, 'auth.login', 'user:a'),
-      entry(1, 'policy.approved', 'policy:x'),
+      auditEntry(0, 'auth.login', 'user:a'),
+      auditEntry(1, 'policy.approved', 'policy:x'),
       activation(2),
-      entry(3, 'decision.evaluated', 'decision:d'),
-      entry(4, 'auth.login', 'user:b'),
+      auditEntry(3, 'decision.evaluated', 'decision:d'),
+      auditEntry(4, 'auth.login', 'user:b'),
     ];
     const memory = await tree(entries);
     const earlier = await head(memory, 2);
@@ -134,7 +122,7 @@ describe('bundle transparency check', () => {
     );
 
     // A fork: the same first two entries, then a different history that also logs the bundle.
-    const forked = await tree([entries[0]!, entries[1]!, entry(2, 'auth.login', 'user:mallory'), activation(3)]);
+    const forked = await tree([entries[0]!, entries[1]!, auditEntry(2, 'auth.login', 'user:mallory'), activation(3)]);
     const forkHead = await head(forked, 4);
     assert.equal(
       await reason(await proof(forked, activation(3), forkHead, 2)),

@@ -4,6 +4,7 @@ import {
   ACTIONS,
   PRINCIPAL_TYPES,
   RESOURCE_TYPES,
+  type EntityRef,
   type EvaluationRequest,
   type Simulation,
   type StoredDecision,
@@ -31,6 +32,36 @@ function requestOf(decision: StoredDecision): EvaluationRequest {
     context: decision.context,
     ...(decision.content === null ? {} : { content: decision.content }),
   };
+}
+
+/** An entity's type and id, the two fields principal and resource both have. */
+function EntityFields({
+  label,
+  types,
+  value,
+  onChange,
+}: {
+  label: string;
+  types: readonly string[];
+  value: EntityRef;
+  onChange(next: EntityRef): void;
+}) {
+  return (
+    <>
+      <label>
+        {label} type
+        <select value={value.type} onChange={(e) => onChange({ ...value, type: e.target.value })}>
+          {types.map((type) => (
+            <option key={type}>{type}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {label} id
+        <input value={value.id} onChange={(e) => onChange({ ...value, id: e.target.value })} />
+      </label>
+    </>
+  );
 }
 
 export function TestBenchPage() {
@@ -142,24 +173,12 @@ export function TestBenchPage() {
           </label>
         ) : (
           <div className="grid-form">
-            <label>
-              Principal type
-              <select
-                value={request.principal.type}
-                onChange={(e) => setRequest({ ...request, principal: { ...request.principal, type: e.target.value } })}
-              >
-                {PRINCIPAL_TYPES.map((type) => (
-                  <option key={type}>{type}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Principal id
-              <input
-                value={request.principal.id}
-                onChange={(e) => setRequest({ ...request, principal: { ...request.principal, id: e.target.value } })}
-              />
-            </label>
+            <EntityFields
+              label="Principal"
+              types={PRINCIPAL_TYPES}
+              value={request.principal}
+              onChange={(principal) => setRequest({ ...request, principal })}
+            />
             <label>
               Action
               <select value={request.action} onChange={(e) => setRequest({ ...request, action: e.target.value })}>
@@ -168,24 +187,12 @@ export function TestBenchPage() {
                 ))}
               </select>
             </label>
-            <label>
-              Resource type
-              <select
-                value={request.resource.type}
-                onChange={(e) => setRequest({ ...request, resource: { ...request.resource, type: e.target.value } })}
-              >
-                {RESOURCE_TYPES.map((type) => (
-                  <option key={type}>{type}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Resource id
-              <input
-                value={request.resource.id}
-                onChange={(e) => setRequest({ ...request, resource: { ...request.resource, id: e.target.value } })}
-              />
-            </label>
+            <EntityFields
+              label="Resource"
+              types={RESOURCE_TYPES}
+              value={request.resource}
+              onChange={(resource) => setRequest({ ...request, resource })}
+            />
             <label className="wide">
               Content (prompt, tool input or output)
               <textarea
