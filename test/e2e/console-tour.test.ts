@@ -21,6 +21,8 @@ describeConsole('console: a tour of every page, and users with API keys', (stack
       ['Decisions', 'tour-decisions'],
       ['Audit log', 'tour-audit'],
       ['Appeals', 'tour-appeals'],
+      ['Verification', 'tour-verification'],
+      ['Synthesis', 'tour-synthesis'],
       ['Users', 'tour-users'],
       ['About', 'tour-about'],
     ];
@@ -34,6 +36,10 @@ describeConsole('console: a tour of every page, and users with API keys', (stack
     await page.goto('/policies/human-approval-for-high-risk-tools.1');
     await page.getByTestId('policy-status').waitFor();
     await screenshot(page, 'tour-policy');
+    await page.getByRole('link', { name: 'Verification', exact: true }).click();
+    await page.getByRole('button', { name: 'Prove the bundle in force against its constitution' }).click();
+    await page.getByRole('heading', { name: /bundle verification: holds/ }).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'tour-verification-job');
     await page.goto('/no/such/page');
     await page.getByText('No page at /no/such/page.').waitFor();
     assertClean(person);

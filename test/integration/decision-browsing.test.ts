@@ -138,6 +138,28 @@ for (const backend of await backends()) {
       }
     });
 
+    it('lists a held request whose principal carried attributes (the approval names the entity only)', async () => {
+      const held = await pgc.inject({
+        method: 'POST',
+        url: '/api/v1/enforcement/evaluate',
+        headers: agent,
+        payload: {
+          principal: { type: 'Agent', id: 'ops-bot', attributes: { owner: 'payments-team', trust: 3 } },
+          action: 'tool_call',
+          resource: { type: 'Tool', id: 'wire-transfer' },
+          context: { risk: 95 },
+        },
+      });
+      assert.equal(held.json().decision, 'deny', held.body);
+      const admin = (await tokenFor(env.platform, ['admin'])).headers;
+      const approvals = await pgc.inject({ method: 'GET', url: '/api/v1/approvals?status=pending', headers: admin });
+      assert.equal(approvals.statusCode, 200, approvals.body);
+      assert.deepEqual(
+        approvals.json().items.map((item: { principal: unknown }) => item.principal),
+        [{ type: 'Agent', id: 'ops-bot' }],
+      );
+    });
+
     it('dry-runs a request as evaluate would, logging nothing, also against a candidate set', async () => {
       const simulate = (body: object, headers: Headers = council) =>
         pgc.inject({ method: 'POST', url: '/api/v1/enforcement/simulate', headers, payload: body });

@@ -36,6 +36,16 @@ const AuditPage = lazy(() => import('./pages/audit.js').then((module) => ({ defa
 const AppealPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealPage })));
 const AppealsPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealsPage })));
 
+const VerificationPage = lazy(() =>
+  import('./pages/verification.js').then((module) => ({ default: module.VerificationPage })),
+);
+const VerificationJobPage = lazy(() =>
+  import('./pages/verification.js').then((module) => ({ default: module.VerificationJobPage })),
+);
+const SynthesisPage = lazy(() => import('./pages/synthesis.js').then((module) => ({ default: module.SynthesisPage })));
+const SynthesisRunPage = lazy(() =>
+  import('./pages/synthesis.js').then((module) => ({ default: module.SynthesisRunPage })),
+);
 const UsersPage = lazy(() => import('./pages/users.js').then((module) => ({ default: module.UsersPage })));
 
 /** The decision log's readers (the API's own rule); council members see decisions through the test bench. */
@@ -84,6 +94,28 @@ const PAGES: readonly PageDefinition[] = [
     roles: PERSON_ROLES,
     menu: false,
     render: ({ id }) => <AppealPage key={id} id={id!} />,
+  },
+  {
+    pattern: '/verification',
+    title: 'Verification',
+    roles: PERSON_ROLES,
+    menu: true,
+    render: () => <VerificationPage />,
+  },
+  {
+    pattern: '/verification/:id',
+    title: 'Verification job',
+    roles: PERSON_ROLES,
+    menu: false,
+    render: ({ id }) => <VerificationJobPage key={id} id={id!} />,
+  },
+  { pattern: '/synthesis', title: 'Synthesis', roles: PERSON_ROLES, menu: true, render: () => <SynthesisPage /> },
+  {
+    pattern: '/synthesis/:id',
+    title: 'Synthesis run',
+    roles: PERSON_ROLES,
+    menu: false,
+    render: ({ id }) => <SynthesisRunPage key={id} id={id!} />,
   },
   { pattern: '/users', title: 'Users', roles: ['admin'], menu: true, render: () => <UsersPage /> },
   { pattern: '/about', title: 'About', roles: PERSON_ROLES, menu: true, render: () => <AboutPage /> },

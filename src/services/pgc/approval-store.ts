@@ -19,7 +19,9 @@ const toApproval = (row: ApprovalRow): Approval => ({
   requester_id: row.requester_id,
   owner_id: row.owner_id,
   independent: row.independent,
-  principal: row.principal,
+  // Rows written before only the entity was stored may carry the caller's attributes too: the approval names who
+  // asked; what exactly was asked is bound by the digest.
+  principal: { type: row.principal.type, id: row.principal.id },
   action: row.action,
   resource_type: row.resource_type,
   resource_id: row.resource_id,
@@ -99,7 +101,7 @@ export class ApprovalStore {
             input.requesterId,
             owner?.created_by ?? null,
             input.independent,
-            JSON.stringify(input.principal),
+            JSON.stringify({ type: input.principal.type, id: input.principal.id }),
             input.action,
             input.resource.type,
             input.resource.id,
