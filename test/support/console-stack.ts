@@ -6,7 +6,7 @@ import { after, before, describe } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { BUILT_CONSOLE_DIR } from '../../src/operations/console/server.js';
 import { chromiumAvailable, launchChromium } from './browser.js';
-import { runCli, stackPorts, waitForHealthy, type CliProcess } from './process.js';
+import { BUILT_CLI, runCli, stackPorts, waitForHealthy, type CliProcess } from './process.js';
 
 export const CONSOLE_PASSWORD = 'Console-Test-Password-2026';
 const ADMIN_EMAIL = 'admin@console.test';
@@ -36,24 +36,32 @@ export interface ConsoleStack {
 
 /** `acgs up` from source with its console on a free port, and a headless chromium to look at it. */
 export async function startConsoleStack(extraEnv: Record<string, string> = {}): Promise<ConsoleStack> {
-  assert.ok(existsSync(join(BUILT_CONSOLE_DIR, 'index.html')), 'the console is built (npm run build)');
+  assert.ok(
+    existsSync(join(BUILT_CONSOLE_DIR, 'index.html')) && existsSync(BUILT_CLI),
+    'the console and the CLI are built (npm run build)',
+  );
   const work = mkdtempSync(join(tmpdir(), 'acgs-console-'));
   const ports = await stackPorts();
   const maintenanceFile = join(work, 'maintenance');
-  const stack = runCli(['up'], {
-    ACGS_DATA_DIR: join(work, 'data'),
-    DATABASE_URL: 'pglite://memory',
-    ACGS_ADMIN_EMAIL: ADMIN_EMAIL,
-    ACGS_ADMIN_PASSWORD: CONSOLE_PASSWORD,
-    ACGS_BCRYPT_COST: '4',
-    ACGS_MAINTENANCE_FILE: maintenanceFile,
-    // Every browser context signs in from 127.0.0.1: the per-address login limit would be the test's subject.
-    ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-    ACGS_RATE_LIMIT_PER_MINUTE: '0',
-    ACGS_CHECK_RESPONSES: 'true',
-    ...ports.env,
-    ...extraEnv,
-  });
+  // The built CLI, as `npm start` runs it: the console it serves is the build too.
+  const stack = runCli(
+    ['up'],
+    {
+      ACGS_DATA_DIR: join(work, 'data'),
+      DATABASE_URL: 'pglite://memory',
+      ACGS_ADMIN_EMAIL: ADMIN_EMAIL,
+      ACGS_ADMIN_PASSWORD: CONSOLE_PASSWORD,
+      ACGS_BCRYPT_COST: '4',
+      ACGS_MAINTENANCE_FILE: maintenanceFile,
+      // Every browser context signs in from 127.0.0.1: the per-address login limit would be the test's subject.
+      ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      ACGS_RATE_LIMIT_PER_MINUTE: '0',
+      ACGS_CHECK_RESPONSES: 'true',
+      ...ports.env,
+      ...extraEnv,
+    },
+    { built: true },
+  );
   const browser = await launchChromium();
   try {
     await waitForHealthy([...Object.values(ports.urls), `${ports.consoleUrl}/auth`], 60_000, 'the stack', stack);

@@ -41,9 +41,13 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the acgs CLI from source in a child process with the given environment. */
-export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+/** The built CLI (`npm run build`), which starts without compiling TypeScript first: ~2.4 s sooner per stack. */
+export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Runs the acgs CLI (from source, or the build with `built`) in a child process with the given environment. */
+export function runCli(args: string[], env: Record<string, string>, options: { built?: boolean } = {}): CliProcess {
+  const entry = options.built === true ? [BUILT_CLI] : ['--import', 'tsx', CLI];
+  const child = spawn(process.execPath, [...entry, ...args], {
     // The console gets a free port unless a test asks for one: files running at once must not share the default.
     env: {
       PATH: process.env['PATH'] ?? '',
