@@ -3,13 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { before, it } from 'node:test';
 import { assertClean, openPerson, screenshot, signInByKeyboard } from '../support/browser.js';
 import { CONSOLE_PASSWORD, describeConsole } from '../support/console-stack.js';
-
-const cardToEmail = {
-  principal: { type: 'Agent', id: 'support-bot' },
-  action: 'send_external',
-  resource: { type: 'Channel', id: 'email' },
-  content: 'Your card 4111 1111 1111 1111 is on file',
-};
+import { cardToEmail } from '../support/requests.js';
 
 // Decisions in the browser: the test bench's dry run traced to its principle with the card highlighted, the same
 // request found in the decisions list, its receipt verified here and refused when the leaf, the root or the key is

@@ -12,14 +12,9 @@ import {
   type TestPlatform,
   apiKeyFor,
 } from '../support/harness.js';
+import { cardToEmail } from '../support/requests.js';
 
 type Headers = Record<string, string>;
-const cardToEmail = {
-  principal: { type: 'Agent', id: 'support-bot' },
-  action: 'send_external',
-  resource: { type: 'Channel', id: 'email' },
-  content: 'Your card 4111 1111 1111 1111 is on file',
-};
 
 for (const backend of await backends()) {
   describe(`audit log API and appeals on ${backend}`, () => {

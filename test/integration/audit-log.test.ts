@@ -208,9 +208,14 @@ for (const backend of await backends()) {
       const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       const verify = async () =>
         (await app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: auditor })).json();
+      const status = async () =>
+        (await app.inject({ method: 'GET', url: '/api/v1/audit/verification', headers: auditor })).json();
+      assert.deepEqual([(await status()).last_run_at, (await status()).ok], [null, null], 'no round yet');
       const clean = await verify();
       assert.equal(clean.ok, true, JSON.stringify(clean));
       assert.equal(clean.verified_size, clean.tree_size);
+      const after = await status();
+      assert.ok(after.last_run_at !== null && after.ok === true && after.problems === 0, JSON.stringify(after));
       await env.platform.audit.record({ userId: null, action: 'test.late', resource: 'late:1' });
       const index = await leafIndexOf(env, 'late:1');
       await env.platform.db.query(`UPDATE audit_logs SET details = '{"edited": true}' WHERE leaf_index = $1`, [index]);
@@ -227,6 +232,7 @@ for (const backend of await backends()) {
         );
         assert.equal(report.verified_size, index + 1, 'verification moves past a bad leaf and keeps re-checking it');
       }
+      assert.deepEqual([(await status()).ok, (await status()).problems], [false, 1], 'the overview sees the problem');
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(metrics, /^acgs_audit_verify_failures_total\{check="new_leaves",service="integrity"\} 2$/m);
       assert.match(metrics, /^acgs_audit_last_verification_timestamp_seconds\{service="integrity"\} [1-9]/m);

@@ -9,14 +9,9 @@ import {
   tokenFor,
   type TestPlatform,
 } from '../support/harness.js';
+import { cardToEmail } from '../support/requests.js';
 
 type Headers = Record<string, string>;
-const cardToEmail = {
-  principal: { type: 'Agent', id: 'support-bot' },
-  action: 'send_external',
-  resource: { type: 'Channel', id: 'email' },
-  content: 'Your card 4111 1111 1111 1111 is on file',
-};
 const haiku = {
   principal: { type: 'Agent', id: 'poet' },
   action: 'generate',

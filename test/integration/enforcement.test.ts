@@ -18,15 +18,10 @@ import {
   cleanupAfter,
   apiKeyFor,
 } from '../support/harness.js';
+import { cardToEmail } from '../support/requests.js';
 
 type Headers = Record<string, string>;
 const EVALUATE = '/api/v1/enforcement/evaluate';
-const cardToEmail = {
-  principal: { type: 'Agent', id: 'support-bot' },
-  action: 'send_external',
-  resource: { type: 'Channel', id: 'email' },
-  content: 'Your card 4111 1111 1111 1111 is on file',
-};
 /** acgs_pgc_bundle_load_failures_total for one reason, from a /metrics page. */
 function refusals(metrics: string, reason: string): number {
   const line = metrics

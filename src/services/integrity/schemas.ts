@@ -285,6 +285,17 @@ export const ResolvedAppealView = Type.Object(
 );
 export const AuditEntryList = PageOf(AuditEntryView);
 
+export const VerificationStatusView = Type.Object(
+  {
+    last_run_at: Nullable(Time),
+    ok: Nullable(Type.Boolean({ description: 'The last round found no problem (null: no round yet)' })),
+    problems: Nullable(Type.Integer({ minimum: 0 })),
+    verified_size: Type.Integer({ minimum: 0 }),
+    tree_size: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
 export const VerificationRoundView = Type.Object(
   {
     ok: Type.Boolean(),

@@ -152,6 +152,9 @@ export function OverviewPage() {
   const constitution = useApi<ConstitutionVersion>('/api/v1/constitution');
   const bundle = useApi<BundleInForce>('/api/v1/enforcement/bundle');
   const head = useApi<TreeHead>('/api/v1/audit/tree-head');
+  const verification = useApi<{ last_run_at: string | null; ok: boolean | null; problems: number | null }>(
+    '/api/v1/audit/verification',
+  );
   return (
     <>
       <h1>Overview</h1>
@@ -190,6 +193,15 @@ export function OverviewPage() {
                 <Link href="/audit">{tree.tree_size.toLocaleString()} entries</Link>
                 <br />
                 head signed <Time iso={tree.timestamp} />
+                <br />
+                {verification.status !== 'ready' || verification.data.last_run_at === null ? (
+                  <span className="muted">not verified yet by this instance</span>
+                ) : (
+                  <span className={verification.data.ok ? '' : 'verdict verdict-deny'} data-testid="audit-verification">
+                    verified <Time iso={verification.data.last_run_at} />:{' '}
+                    {verification.data.ok ? 'no problems' : `${verification.data.problems} problem(s)`}
+                  </span>
+                )}
               </p>
             )}
           </Show>

@@ -1,6 +1,6 @@
 import client from 'prom-client';
 import { AuditReader } from '../../../platform/audit/reader.js';
-import { VerificationRoundView } from '../schemas.js';
+import { VerificationRoundView, VerificationStatusView } from '../schemas.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import { countersByLabel } from '../../../platform/metrics.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
@@ -35,8 +35,11 @@ export function registerAuditVerification(
       this.set((watch.lastRunAt?.getTime() ?? 0) / 1000);
     },
   });
+  // What the last round of this instance found, for GET /api/v1/audit/verification (the console's overview).
+  let lastFindings: number | null = null;
   async function verifyRound() {
     const findings = await watch.run();
+    lastFindings = findings.length;
     for (const finding of findings) {
       verifyFailures.inc({ check: finding.check });
       app.log.error({ finding }, 'audit log verification found a problem');
@@ -52,6 +55,26 @@ export function registerAuditVerification(
   }, TREE_HEAD_INTERVAL_MS);
   ticker.unref();
   app.addHook('onClose', async () => clearInterval(ticker));
+
+  app.get(
+    '/api/v1/audit/verification',
+    {
+      config: { access: ['admin', 'policy_manager', 'auditor', 'council_member'] },
+      schema: {
+        tags: ['audit'],
+        summary:
+          "The running verification's last round in this instance: when it completed, how far the log is verified, how many problems it found",
+        response: { 200: VerificationStatusView, ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({
+      last_run_at: watch.lastRunAt?.toISOString() ?? null,
+      ok: lastFindings === null ? null : lastFindings === 0,
+      problems: lastFindings,
+      verified_size: watch.verifiedSize,
+      tree_size: await new AuditReader(db).size(),
+    }),
+  );
 
   app.post(
     '/api/v1/audit/verify',
