@@ -123,7 +123,13 @@ describe('acgs process behaviour', () => {
     await waitFor(() => healthy(url), 30_000, 'auth service');
     // bcrypt at cost 12 with one hashing slot keeps these logins in flight for about a second.
     const inFlight = Array.from({ length: 4 }, () => loginStatus(url, 'ops@example.com', 'a-long-admin-password-42'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // In flight means the handler has them: wait for the attempts counter rather than a fixed delay, which a loaded
+    // machine outran (a request still unparsed when the signal lands is rightly refused with 503).
+    await waitFor(
+      async () => /^acgs_auth_attempts_total(\{[^}]*\})? 4$/m.test(await (await fetch(`${url}/metrics`)).text()),
+      10_000,
+      'four logins in the handler',
+    );
     cli.child.kill('SIGTERM');
     const results = await Promise.all(inFlight);
     assert.deepEqual(

@@ -103,13 +103,15 @@ export function SynthesisRunPage({ id }: { id: string }) {
             {item.revocations_proposed.length === 0 ? null : (
               <p>Proposed revocations: {item.revocations_proposed.join(', ')}</p>
             )}
-            <h2>Attempts ({item.attempts.length})</h2>
-            <pre className="source">{JSON.stringify(item.attempts, null, 2)}</pre>
+            <details>
+              <summary>Attempts ({item.attempts.length})</summary>
+              <pre className="source">{JSON.stringify(item.attempts, null, 2)}</pre>
+            </details>
             {item.report === null ? null : (
-              <>
-                <h2>Report</h2>
+              <details>
+                <summary>Report</summary>
                 <pre className="source">{JSON.stringify(item.report, null, 2)}</pre>
-              </>
+              </details>
             )}
           </>
         )}

@@ -148,7 +148,10 @@ export function VerificationJobPage({ id }: { id: string }) {
                 <p className="muted">
                   report hash <code className="mono">{item.report_hash}</code> (recorded in the audit log)
                 </p>
-                <pre className="source">{JSON.stringify(item.report, null, 2)}</pre>
+                <details>
+                  <summary>The full report (what was asked of the solver and what it answered)</summary>
+                  <pre className="source">{JSON.stringify(item.report, null, 2)}</pre>
+                </details>
               </>
             )}
           </>
