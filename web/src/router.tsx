@@ -60,3 +60,13 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   }
   return params;
 }
+
+/** The given query parameters that are set, as a filter object for a list page. */
+export function filtersFrom<K extends string>(params: URLSearchParams, keys: readonly K[]): Partial<Record<K, string>> {
+  const filters: Partial<Record<K, string>> = {};
+  for (const key of keys) {
+    const value = params.get(key);
+    if (value !== null && value !== '') filters[key] = value;
+  }
+  return filters;
+}

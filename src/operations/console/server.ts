@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ErrorCode } from '../../domain/errors.js';
 import type { ServiceName } from '../../platform/config.js';
 import { statusOf } from '../../platform/http/errors.js';
+import { requestIdFrom } from '../../platform/http/server.js';
 import { BASE_ROUTES, SERVICE_PATH_PREFIXES } from '../../services/routing.js';
 import { CONSOLE_SECURITY_HEADERS } from './content-security.js';
 import { proxyRequest } from './proxy.js';
@@ -96,8 +96,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   ) as Record<ServiceName, URL>;
   const configBody = JSON.stringify(consoleConfig(options.trustedKeyFingerprints));
   const server: Server = createServer((request, response) => {
-    const given = request.headers['x-request-id'];
-    const requestId = typeof given === 'string' && /^[\w\-.:]{1,128}$/.test(given) ? given : randomUUID();
+    const requestId = requestIdFrom(request);
     request.headers['x-request-id'] = requestId;
     const rawPath = (request.url ?? '/').split('?')[0]!;
     if (rawPath === CONSOLE_CONFIG_PATH && (request.method === 'GET' || request.method === 'HEAD')) {

@@ -60,7 +60,8 @@ export interface ServiceContext {
 
 const REQUEST_ID = /^[\w\-.:]{1,128}$/;
 
-function requestIdFrom(raw: IncomingMessage): string {
+/** The caller's X-Request-Id when it is a plain token, else a fresh one: one rule for every listener of ours. */
+export function requestIdFrom(raw: IncomingMessage): string {
   const given = raw.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }

@@ -1,5 +1,6 @@
+import { CedarDiagnosticsError } from '../../domain/policy/cedar-diagnostics.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { policyMetadata, principleKeys, validatePolicies, type PolicyProblem } from '../../domain/policy/cedar.js';
+import { policyMetadata, principleKeys, validatePolicies } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import {
   approval,
@@ -10,7 +11,7 @@ import {
 } from '../../domain/policy/lifecycle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
 import type { Queryable } from '../../platform/db/database.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 
@@ -53,19 +54,6 @@ const toVersion = (row: PolicyRow): PolicyVersion => ({
   activated_at: isoOrNull(row.activated_at),
   retired_at: isoOrNull(row.retired_at),
 });
-
-/** 400 with Cedar's diagnostics, each with the policy, line and column. */
-class CedarDiagnosticsError extends AppError {
-  constructor(diagnostics: PolicyProblem[]) {
-    super(
-      'invalid',
-      'INVALID_CEDAR',
-      diagnostics
-        .map((d) => `${d.policy_id ?? 'policy'}${d.line === null ? '' : `:${d.line}:${d.column}`}: ${d.message}`)
-        .join('; '),
-    );
-  }
-}
 
 /** Parses one Cedar policy and validates it against the governance schema; returns its id, text and principles. */
 export function parseSinglePolicy(source: string): { policyId: string; text: string; principles: string[] } {

@@ -1,5 +1,6 @@
 import { PolicyEngine } from '../../domain/enforcement/engine.js';
 import { ValidationError } from '../../domain/errors.js';
+import { CedarDiagnosticsError } from '../../domain/policy/cedar-diagnostics.js';
 import { assembleBundle, BundleInvalidError, bundleHash } from '../../domain/policy/bundle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
 
@@ -46,13 +47,7 @@ export class CandidateEngines {
         createdAt: new Date(active.bundle.created_at),
       });
     } catch (error) {
-      if (error instanceof BundleInvalidError)
-        throw new ValidationError(
-          error.problems
-            .map((p) => `${p.policy_id ?? 'policy'}${p.line === null ? '' : `:${p.line}:${p.column}`}: ${p.message}`)
-            .join('; '),
-          'INVALID_CEDAR',
-        );
+      if (error instanceof BundleInvalidError) throw new CedarDiagnosticsError(error.problems);
       throw error;
     }
     // The candidate's own hash, so an answer never claims the bundle in force decided it.

@@ -73,19 +73,6 @@ export class DecisionLog {
     this.onWrite = options.onWrite ?? (() => undefined);
   }
 
-  /** A logged decision with its full trace, as stored; null when none has this id. */
-  async find(id: string): Promise<StoredDecision | null> {
-    const row = (
-      await this.db.query<Omit<StoredDecision, 'created_at'> & { created_at: Date }>(
-        `SELECT id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision,
-                reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id
-           FROM decisions WHERE id = $1`,
-        [id],
-      )
-    )[0];
-    return row === undefined ? null : { ...row, created_at: row.created_at.toISOString() };
-  }
-
   append(record: DecisionRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ record, resolve, reject });

@@ -34,6 +34,8 @@ type Row = Omit<StoredDecision, 'created_at'> & { created_at: Date };
 const COLUMNS = `id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision,
   reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id`;
 
+const stored = (row: Row): StoredDecision => ({ ...row, created_at: row.created_at.toISOString() });
+
 /** The conditions and parameters a filter makes, numbered from $1. */
 function where(filter: DecisionFilter): { conditions: string[]; params: unknown[] } {
   const conditions: string[] = [];
@@ -61,9 +63,15 @@ function where(filter: DecisionFilter): { conditions: string[]; params: unknown[
 
 const clause = (conditions: readonly string[]) => (conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`);
 
-/** Reads of the decision log for people: the filtered list and counts over time; the writer owns the inserts. */
+/** Reads of the decision log: one decision, the filtered list and counts over time; the writer owns the inserts. */
 export class DecisionQueries {
   constructor(private readonly db: Queryable) {}
+
+  /** A logged decision with its full trace, as stored; null when none has this id. */
+  async find(id: string): Promise<StoredDecision | null> {
+    const row = (await this.db.query<Row>(`SELECT ${COLUMNS} FROM decisions WHERE id = $1`, [id]))[0];
+    return row === undefined ? null : stored(row);
+  }
 
   /** Newest first, keyset-paged over (created_at, id). */
   list(filter: DecisionFilter, limit: number, cursor: string | undefined): Promise<Page<StoredDecision>> {
@@ -81,7 +89,7 @@ export class DecisionQueries {
           `SELECT ${COLUMNS} FROM decisions ${clause(conditions)} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
           params,
         );
-        return found.map((row) => ({ ...row, created_at: row.created_at.toISOString() }));
+        return found.map(stored);
       },
       (last) => createdAtIdCursor.encode(last.created_at, last.id),
     );

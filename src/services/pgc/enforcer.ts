@@ -106,21 +106,9 @@ export class Enforcer {
     const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
     let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
     if (outcome === undefined) {
-      const classifier =
-        this.options.classify === null || request.content === undefined
-          ? undefined
-          : await this.options.classify(request.content);
+      const classifier = await this.classified(request);
       // The engine may have been swapped while the classifier answered; decide on the one the cache key names.
-      try {
-        outcome = decide(engine, request, {
-          keywordLists: this.options.keywordLists,
-          ...(classifier === undefined ? {} : { classifier }),
-          ...(session === null ? {} : { session }),
-        });
-      } catch (error) {
-        if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
-        throw error;
-      }
+      outcome = this.decideWith(engine, request, classifier, session);
       if (cacheKey !== null && classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
       for (const [detector, us] of Object.entries(outcome.detector_timings_us))
         this.metrics.detectors.observe({ detector }, us / 1e6);
@@ -226,14 +214,27 @@ export class Enforcer {
    */
   async simulate(given: EvaluationRequest, engine: PolicyEngine | null = this.bundle.engine): Promise<DecisionOutcome> {
     const request = await this.withCatalogue(given);
-    const classifier =
-      this.options.classify === null || request.content === undefined
-        ? undefined
-        : await this.options.classify(request.content);
+    return this.decideWith(engine, request, await this.classified(request), null);
+  }
+
+  private async classified(request: EvaluationRequest): Promise<ClassifierVerdict | undefined> {
+    return this.options.classify === null || request.content === undefined
+      ? undefined
+      : this.options.classify(request.content);
+  }
+
+  /** decide() with this enforcer's detectors; a request Cedar cannot take is the caller's 400, not our 500. */
+  private decideWith(
+    engine: PolicyEngine | null,
+    request: EvaluationRequest,
+    classifier: ClassifierVerdict | undefined,
+    session: SessionHistory | null,
+  ): DecisionOutcome {
     try {
       return decide(engine, request, {
         keywordLists: this.options.keywordLists,
         ...(classifier === undefined ? {} : { classifier }),
+        ...(session === null ? {} : { session }),
       });
     } catch (error) {
       if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');

@@ -95,7 +95,7 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     approvalWaitSeconds: config.mcp.approvalWaitSeconds,
   });
 
-  registerDecisionRoutes(app, context, enforcer, log, sessions, new DecisionQueries(platform.db));
+  registerDecisionRoutes(app, context, enforcer, sessions, new DecisionQueries(platform.db));
   registerSimulateRoutes(app, enforcer, active, new CandidateEngines());
   registerToolRoutes(app, context, catalogue);
   registerApprovalRoutes(app, approvals, config.approvals.approverRoles);

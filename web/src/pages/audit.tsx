@@ -3,7 +3,7 @@ import { api, query } from '../api/client.js';
 import type { Page, TreeHead } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { entriesToCsv, type ExportedEntry } from '../text/export.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { Link, navigate, filtersFrom, useLocation } from '../router.js';
 import { useTrust } from '../trust-context.js';
 import { CheckBadge, ErrorNotice, Show, Time, type CheckState } from '../ui/status.js';
 import { checkInclusion, checkTreeHead, type Check } from '../verify/log-checks.js';
@@ -118,10 +118,7 @@ function FilterForm({ filters }: { filters: Filters }) {
 
 export function AuditPage() {
   const { params } = useLocation();
-  const filters: Filters = useMemo(
-    () => Object.fromEntries(FILTERS.flatMap((key) => (params.get(key) ? [[key, params.get(key)!]] : []))),
-    [params],
-  );
+  const filters: Filters = useMemo(() => filtersFrom(params, FILTERS), [params]);
   const cursor = params.get('cursor');
   const head = useApi<TreeHead>('/api/v1/audit/tree-head');
   const entries = useApi<Page<ExportedEntry>>(`/api/v1/audit/logs${query({ ...filters, cursor, limit: 100 })}`);

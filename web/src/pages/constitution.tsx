@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { query } from '../api/client.js';
 import type { ConstitutionDiff, ConstitutionVersion, Page, PrincipleContent, VersionSummary } from '../api/types.js';
 import { hasAnyRole, useUser } from '../session.js';
@@ -7,35 +7,22 @@ import { Link, useLocation } from '../router.js';
 import { constraintSentence } from '../text/constraint-sentences.js';
 import { CheckBadge, shortHash, Show, Time, type CheckState } from '../ui/status.js';
 import { constitutionHash } from '../verify/constitution-hash.js';
+import { useChecks } from '../verify/use-checks.js';
 
 /** Recomputes the version's hash here, from the principles as they arrived, and compares it with the one claimed. */
+async function hashCheck(version: ConstitutionVersion): Promise<CheckState> {
+  try {
+    const computed = await constitutionHash(version);
+    return computed === version.hash
+      ? { state: 'ok', detail: `SHA-256 recomputed in this browser: ${computed}` }
+      : { state: 'failed', detail: `the principles hash to ${shortHash(computed)}, not ${shortHash(version.hash)}` };
+  } catch (error) {
+    return { state: 'failed', detail: `could not hash: ${String(error)}` };
+  }
+}
+
 export function useConstitutionHashCheck(version: ConstitutionVersion | null): CheckState {
-  const [result, setResult] = useState<{ of: ConstitutionVersion; check: CheckState } | null>(null);
-  useEffect(() => {
-    if (version === null) return;
-    let current = true;
-    constitutionHash(version).then(
-      (computed) => {
-        if (!current) return;
-        setResult({
-          of: version,
-          check:
-            computed === version.hash
-              ? { state: 'ok', detail: `SHA-256 recomputed in this browser: ${computed}` }
-              : {
-                  state: 'failed',
-                  detail: `the principles hash to ${shortHash(computed)}, not ${shortHash(version.hash)}`,
-                },
-        });
-      },
-      (error: unknown) =>
-        current && setResult({ of: version, check: { state: 'failed', detail: `could not hash: ${String(error)}` } }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [version]);
-  return result !== null && result.of === version ? result.check : { state: 'pending' };
+  return useChecks(version, hashCheck) ?? { state: 'pending' };
 }
 
 export interface PrincipleUse {

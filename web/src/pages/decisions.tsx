@@ -2,7 +2,7 @@ import { useCallback, useState, type FormEvent } from 'react';
 import { api, query } from '../api/client.js';
 import { ACTIONS, type Page, type StoredDecision } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { Link, navigate, filtersFrom, useLocation } from '../router.js';
 import { useTrust } from '../trust-context.js';
 import { FindingTable, ReasonList } from '../ui/decision-parts.js';
 import { CheckBadge, ErrorNotice, shortHash, Show, Time } from '../ui/status.js';
@@ -83,9 +83,7 @@ function FilterForm({ filters }: { filters: Filters }) {
 
 export function DecisionsPage() {
   const { params } = useLocation();
-  const filters: Filters = Object.fromEntries(
-    FILTERS.flatMap((key) => (params.get(key) ? [[key, params.get(key)!]] : [])),
-  );
+  const filters: Filters = filtersFrom(params, FILTERS);
   const cursor = params.get('cursor');
   const page = useApi<Page<StoredDecision>>(`/api/v1/enforcement/decisions${query({ ...filters, cursor, limit: 50 })}`);
   return (

@@ -4,7 +4,6 @@ import { AppError, NotFoundError, ValidationError } from '../../../domain/errors
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import type { DecisionLog } from '../decision-log.js';
 import type { EnforcementCaller, Enforcer } from '../enforcer.js';
 import type { DatabaseSessions } from '../session-store.js';
 import type { DecisionQueries, StatisticsBucket } from '../decision-queries.js';
@@ -34,7 +33,6 @@ export function registerDecisionRoutes(
   app: ServiceApp,
   { platform }: ServiceContext,
   enforcer: Enforcer,
-  log: DecisionLog,
   sessions: DatabaseSessions,
   queries: DecisionQueries,
 ): void {
@@ -153,7 +151,7 @@ export function registerDecisionRoutes(
       },
     },
     async (request) => {
-      const decision = await log.find(request.params.id);
+      const decision = await queries.find(request.params.id);
       if (decision === null) throw new NotFoundError('Decision not found', 'DECISION_NOT_FOUND');
       return decision;
     },
