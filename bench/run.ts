@@ -20,6 +20,7 @@ import {
 import { throughputBenchmarks } from './throughput.js';
 import { gatewayBenchmarks } from './gateway.js';
 import { mcpBenchmarks } from './mcp.js';
+import { detectorBenchmarks } from './detectors.js';
 
 async function healthUnderLoginLoad(): Promise<void> {
   console.log(
@@ -84,10 +85,11 @@ async function coldStart(): Promise<void> {
   );
 }
 
-// `npm run bench -- <section>` runs one section: enforcement, throughput, gateway, mcp, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
+// `npm run bench -- <section>` runs one section: enforcement, detectors, throughput, gateway, mcp, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
 const only = process.argv[2];
 const wanted = (section: string) => only === undefined || only === section;
 if (wanted('enforcement')) inProcessDecisions();
+if (wanted('detectors')) await detectorBenchmarks();
 if (wanted('throughput')) await throughputBenchmarks();
 if (wanted('gateway')) await gatewayBenchmarks();
 if (wanted('mcp')) await mcpBenchmarks();

@@ -248,6 +248,15 @@ export const ERROR_CODES = {
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
   CACHE_UNAVAILABLE: { kind: 'unavailable', meaning: 'Redis is unreachable' },
   AUDIT_UNAVAILABLE: { kind: 'unavailable', meaning: 'The decision log cannot be written, so no decision is returned' },
+  DETECTOR_TIMEOUT: {
+    kind: 'unavailable',
+    meaning:
+      'The content detectors did not finish within their time budget (a configured keyword pattern that backtracks, say): the request is refused, never decided unscanned',
+  },
+  DETECTOR_FAILED: {
+    kind: 'unavailable',
+    meaning: 'The detector thread failed while scanning; it is replaced and the request is refused',
+  },
   UPSTREAM_UNAVAILABLE: {
     kind: 'unavailable',
     meaning:

@@ -11,13 +11,15 @@ interface CommandPattern {
 /**
  * Commands and statements that destroy data, run code fetched from the network or reach for credentials. Arguments
  * are serialised JSON, so quotes and escapes around a command are allowed for; matches are case-insensitive where
- * the language is (SQL), exact where it is not (shell).
+ * the language is (SQL), exact where it is not (shell). The gap between a command and what makes it destructive is
+ * at most 200 characters: an unbounded `.*` would rescan the rest of the line from every occurrence of the command
+ * word, quadratic in a line that repeats it.
  */
 const PATTERNS: readonly CommandPattern[] = [
   {
     kind: 'recursive_delete',
     // rm with a recursive flag in any spelling (-r, -R, -rf, -fr, --recursive), or find … -delete.
-    pattern: /\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b|\bfind\s+\S+.*?\s-delete\b/g,
+    pattern: /\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b|\bfind\s+\S+[^\n]{0,200}?\s-delete\b/g,
     confidence: 0.95,
     risk: 95,
   },
@@ -29,13 +31,13 @@ const PATTERNS: readonly CommandPattern[] = [
   },
   {
     kind: 'pipe_to_shell',
-    pattern: /\b(?:curl|wget)\b[^|;\n]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b/g,
+    pattern: /\b(?:curl|wget)\b[^|;\n]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b/g,
     confidence: 0.95,
     risk: 95,
   },
   {
     kind: 'disk_overwrite',
-    pattern: /\b(?:mkfs(?:\.\w+)?\s|dd\s+[^\n]*\bof=\/dev\/|shred\s)|>\s*\/dev\/sd[a-z]/g,
+    pattern: /\b(?:mkfs(?:\.\w+)?\s|dd\s+[^\n]{0,200}\bof=\/dev\/|shred\s)|>\s*\/dev\/sd[a-z]/g,
     confidence: 0.95,
     risk: 95,
   },

@@ -1,5 +1,5 @@
 import { entropy } from './checksums.js';
-import { scan, type Finding } from './finding.js';
+import { coveredBy, scan, type Finding } from './finding.js';
 
 interface SecretPattern {
   kind: string;
@@ -34,7 +34,7 @@ const PATTERNS: SecretPattern[] = [
   },
 ];
 
-const CANDIDATE = /[A-Za-z0-9+/_=-]{32,}/g;
+const CANDIDATE = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{32,}/g;
 
 /** Long tokens mixing cases and digits with high entropy: unnamed keys. Hex digests (git SHAs, hashes) are excluded. */
 function highEntropyToken(token: string): boolean {
@@ -47,8 +47,7 @@ export function detectSecrets(text: string): Finding[] {
   const findings = PATTERNS.flatMap(({ kind, pattern, confidence }) =>
     scan(text, pattern, (m) => ({ detector: 'secrets', kind, start: m.index, end: m.index + m[0].length, confidence })),
   );
-  const covered = (start: number, end: number) =>
-    findings.some((finding) => finding.start < end && start < finding.end);
+  const covered = coveredBy(findings, true);
   const unnamed = scan(text, CANDIDATE, (m) =>
     highEntropyToken(m[0]) && !covered(m.index, m.index + m[0].length)
       ? { detector: 'secrets', kind: 'high_entropy_token', start: m.index, end: m.index + m[0].length, confidence: 0.6 }

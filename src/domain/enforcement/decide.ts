@@ -3,7 +3,7 @@ import type { Finding } from '../detectors/finding.js';
 import type { CompiledKeywordList } from '../detectors/keywords.js';
 import type { ClassifierVerdict } from '../detectors/moderation.js';
 import { redact } from '../detectors/redact.js';
-import { runDetectors, type DetectedContext } from '../detectors/run.js';
+import { runDetectors, type DetectedContext, type DetectionResult } from '../detectors/run.js';
 import { CONTEXT_ATTRIBUTES } from '../policy/governance-schema.js';
 import type { EntityRef, PolicyEngine } from './engine.js';
 
@@ -115,6 +115,8 @@ export interface DecideOptions {
   session?: SessionHistory;
   /** A person's grant bound to this request was claimed: `context.human_approved` is true. */
   approved?: boolean;
+  /** The detectors' result on the request's content, when they already ran (off the event loop, say). */
+  detection?: DetectionResult;
 }
 
 export function decide(
@@ -122,7 +124,10 @@ export function decide(
   request: EvaluationRequest,
   options: DecideOptions = {},
 ): DecisionOutcome {
-  const detection = request.content === undefined ? null : runDetectors(request.content, options.keywordLists ?? []);
+  const detection =
+    request.content === undefined
+      ? null
+      : (options.detection ?? runDetectors(request.content, options.keywordLists ?? []));
   const context = effectiveContext(
     request.context,
     detection?.context ?? null,

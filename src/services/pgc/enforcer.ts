@@ -12,9 +12,10 @@ import { sessionStep } from '../../domain/enforcement/session.js';
 import { bindingDigest, INDEPENDENT_REVIEW } from '../../domain/approvals/approvals.js';
 import { resourceAttributes, type CatalogueTool } from '../../domain/tools/catalogue.js';
 import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../domain/enforcement/engine.js';
-import type { CompiledKeywordList } from '../../domain/detectors/keywords.js';
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
-import { ValidationError } from '../../domain/errors.js';
+import type { DetectionResult } from '../../domain/detectors/run.js';
+import { AppError, ValidationError } from '../../domain/errors.js';
+import type { DetectorPool } from './detection/detector-pool.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
 import type { EnforcerMetrics } from './metrics.js';
@@ -42,6 +43,12 @@ export interface EnforcementCaller {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** What the platform observed of a request's content: the detectors' findings and the classifier's verdict. */
+interface Scan {
+  detection: DetectionResult | undefined;
+  classifier: ClassifierVerdict | undefined;
+}
+
 /** Decides, records durably, then answers: the decision API's whole path, used by the routes and batch alike. */
 export class Enforcer {
   private readonly cache: LRUCache<string, DecisionOutcome> | null;
@@ -56,7 +63,9 @@ export class Enforcer {
       storeContent: boolean;
       cacheSize: number;
       cacheTtlSeconds: number;
-      keywordLists: readonly CompiledKeywordList[];
+      detectors: DetectorPool;
+      /** ACGS_MAX_CONTENT_BYTES: larger content is refused at every entry, before any scan. */
+      maxContentBytes: number;
       classify: ((content: string) => Promise<ClassifierVerdict>) | null;
     },
   ) {
@@ -74,6 +83,7 @@ export class Enforcer {
     requestId: string,
     session: EnforcementSession | null = null,
   ): Promise<DecisionResponse> {
+    this.checkContent(request);
     if (session === null) return this.decideAndLog(request, caller, requestId, null);
     return session.serialised(async () => {
       const response = await this.decideAndLog(request, caller, requestId, await session.history());
@@ -105,11 +115,13 @@ export class Enforcer {
     // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
     const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
     let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
+    let scanned: Promise<Scan> | null = null;
+    const scan = () => (scanned ??= this.scan(request));
     if (outcome === undefined) {
-      const classifier = await this.classified(request);
+      const observed = await scan();
       // The engine may have been swapped while the classifier answered; decide on the one the cache key names.
-      outcome = this.decideWith(engine, request, classifier, session);
-      if (cacheKey !== null && classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
+      outcome = this.decideWith(engine, request, observed, session);
+      if (cacheKey !== null && observed.classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
       for (const [detector, us] of Object.entries(outcome.detector_timings_us))
         this.metrics.detectors.observe({ detector }, us / 1e6);
     }
@@ -128,11 +140,8 @@ export class Enforcer {
     const approvalId = binding === null ? null : await this.approvals.claim(caller.userId, binding);
     let pendingApproval: string | null = null;
     if (approvalId !== null) {
-      outcome = decide(engine, request, {
-        keywordLists: this.options.keywordLists,
-        ...(session === null ? {} : { session }),
-        approved: true,
-      });
+      // The grant waives the review it was asked for and nothing else: detectors and classifier still decide.
+      outcome = this.decideWith(engine, request, await scan(), session, true);
     } else if (binding !== null) {
       pendingApproval = (await this.approvals.pendingFor(caller.userId, binding)) ?? randomUUID();
       outcome = {
@@ -213,28 +222,48 @@ export class Enforcer {
    * logs nothing: no decision row, no audit entry, no approval, no metrics. The console's test bench.
    */
   async simulate(given: EvaluationRequest, engine: PolicyEngine | null = this.bundle.engine): Promise<DecisionOutcome> {
+    this.checkContent(given);
     const request = await this.withCatalogue(given);
-    return this.decideWith(engine, request, await this.classified(request), null);
+    return this.decideWith(engine, request, await this.scan(request), null);
   }
 
-  private async classified(request: EvaluationRequest): Promise<ClassifierVerdict | undefined> {
-    return this.options.classify === null || request.content === undefined
-      ? undefined
-      : this.options.classify(request.content);
+  /** Content over ACGS_MAX_CONTENT_BYTES is refused before anything reads it, whichever entry it came by. */
+  checkContent(request: EvaluationRequest): void {
+    const { maxContentBytes } = this.options;
+    // UTF-8 takes at most three bytes per UTF-16 unit: counting bytes is needed only near the limit.
+    if (request.content === undefined || request.content.length * 3 <= maxContentBytes) return;
+    if (Buffer.byteLength(request.content, 'utf8') > maxContentBytes)
+      throw new AppError(
+        'too_large',
+        'CONTENT_TOO_LARGE',
+        `content is over the ${maxContentBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`,
+      );
   }
 
-  /** decide() with this enforcer's detectors; a request Cedar cannot take is the caller's 400, not our 500. */
+  /** Detectors (off the event loop when the content is large) and the classifier, side by side. */
+  private async scan(request: EvaluationRequest): Promise<Scan> {
+    if (request.content === undefined) return { detection: undefined, classifier: undefined };
+    const [detection, classifier] = await Promise.all([
+      this.options.detectors.detect(request.content),
+      this.options.classify === null ? undefined : this.options.classify(request.content),
+    ]);
+    return { detection, classifier };
+  }
+
+  /** decide() on what the scan observed; a request Cedar cannot take is the caller's 400, not our 500. */
   private decideWith(
     engine: PolicyEngine | null,
     request: EvaluationRequest,
-    classifier: ClassifierVerdict | undefined,
+    { detection, classifier }: Scan,
     session: SessionHistory | null,
+    approved = false,
   ): DecisionOutcome {
     try {
       return decide(engine, request, {
-        keywordLists: this.options.keywordLists,
+        ...(detection === undefined ? {} : { detection }),
         ...(classifier === undefined ? {} : { classifier }),
         ...(session === null ? {} : { session }),
+        approved,
       });
     } catch (error) {
       if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');

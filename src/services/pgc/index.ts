@@ -26,6 +26,15 @@ import { registerToolRoutes } from './routes/tools.js';
 import { ApprovalStore } from './approval-store.js';
 import { DatabaseSessions } from './session-store.js';
 import { ToolCatalogue } from './tool-catalogue.js';
+import { DetectorPool } from './detection/detector-pool.js';
+
+/**
+ * From 16 KiB a scan costs a few milliseconds (bench: detector scaling), more than the hop to the detector thread;
+ * below it the hop costs more than the scan.
+ */
+const DETECT_OFF_THREAD_FROM = 16 * 1024;
+/** The built-in detectors scan 256 KiB in well under a second; only a configured pattern that backtracks takes 5 s. */
+const DETECTOR_TIMEOUT_MS = 5000;
 
 /** PGC: real-time enforcement of the signed bundle in force on every AI request, every decision logged durably. */
 export async function registerPgcService(app: ServiceApp, context: ServiceContext): Promise<void> {
@@ -71,11 +80,18 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     pendingSeconds: config.approvals.pendingSeconds,
     grantSeconds: config.approvals.grantSeconds,
   });
+  const detectors = new DetectorPool({
+    keywordLists: config.enforcement.keywordLists,
+    offThreadFrom: DETECT_OFF_THREAD_FROM,
+    timeoutMs: DETECTOR_TIMEOUT_MS,
+  });
+  app.addHook('onClose', () => detectors.close());
   const enforcer = new Enforcer(active, log, catalogue, approvals, enforcerMetrics, {
     storeContent: config.enforcement.storeContent,
     cacheSize: config.enforcement.decisionCacheSize,
     cacheTtlSeconds: config.cacheTtlSeconds,
-    keywordLists: config.enforcement.keywordLists,
+    detectors,
+    maxContentBytes: config.enforcement.maxContentBytes,
     classify: classifier,
   });
 
@@ -95,7 +111,7 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
     approvalWaitSeconds: config.mcp.approvalWaitSeconds,
   });
 
-  registerDecisionRoutes(app, context, enforcer, sessions, new DecisionQueries(platform.db));
+  registerDecisionRoutes(app, enforcer, sessions, new DecisionQueries(platform.db));
   registerSimulateRoutes(app, enforcer, active, new CandidateEngines());
   registerToolRoutes(app, context, catalogue);
   registerApprovalRoutes(app, approvals, config.approvals.approverRoles);

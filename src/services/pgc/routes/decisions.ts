@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import type { EvaluationRequest } from '../../../domain/enforcement/decide.js';
-import { AppError, NotFoundError, ValidationError } from '../../../domain/errors.js';
+import { NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
 import type { EnforcementCaller, Enforcer } from '../enforcer.js';
 import type { DatabaseSessions } from '../session-store.js';
 import type { DecisionQueries, StatisticsBucket } from '../decision-queries.js';
@@ -31,23 +30,12 @@ const BUCKET_MS: Readonly<Record<StatisticsBucket, number>> = { minute: 60_000, 
 /** Decisions: one request or a batch decided and logged before the answer, and the logged trace read back. */
 export function registerDecisionRoutes(
   app: ServiceApp,
-  { platform }: ServiceContext,
   enforcer: Enforcer,
   sessions: DatabaseSessions,
   queries: DecisionQueries,
 ): void {
   const sessionOf = (caller: EnforcementCaller, sessionId: string | undefined) =>
     sessionId === undefined ? null : sessions.open(caller.userId, sessionId);
-  const maxBytes = platform.config.enforcement.maxContentBytes;
-  const checkContent = (request: EvaluationRequest) => {
-    if (request.content !== undefined && Buffer.byteLength(request.content, 'utf8') > maxBytes) {
-      throw new AppError(
-        'too_large',
-        'CONTENT_TOO_LARGE',
-        `content is over the ${maxBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`,
-      );
-    }
-  };
 
   app.post(
     '/api/v1/enforcement/evaluate',
@@ -61,7 +49,6 @@ export function registerDecisionRoutes(
       },
     },
     async (request) => {
-      checkContent(request.body);
       const { session_id: sessionId, ...evaluation } = request.body;
       const caller = callerOf(request);
       return enforcer.evaluate(evaluation, caller, request.id, sessionOf(caller, sessionId));
@@ -80,7 +67,8 @@ export function registerDecisionRoutes(
       },
     },
     async (request) => {
-      request.body.requests.forEach(checkContent);
+      // Every item is checked before any is decided: an oversized one refuses the whole batch, deciding none.
+      for (const item of request.body.requests) enforcer.checkContent(item);
       const caller = callerOf(request);
       return {
         // Requests of one session are queued in the order given, so each sees the history of those before it.
