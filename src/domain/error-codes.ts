@@ -185,6 +185,15 @@ export const ERROR_CODES = {
   // State that does not allow the change.
   CONFLICT: { kind: 'conflict', meaning: 'The change conflicts with the current state' },
   DUPLICATE: { kind: 'conflict', meaning: 'A unique value is taken' },
+  TOOL_DEFINITION_NOT_PENDING: {
+    kind: 'conflict',
+    meaning: "The tool's definition has not changed since it was pinned: there is nothing to approve",
+  },
+  TOOL_DEFINITION_MOVED: {
+    kind: 'conflict',
+    meaning:
+      'The digest given is not the pending definition: the upstream changed the tool again since it was reviewed',
+  },
   DUPLICATE_KEY: { kind: 'conflict', meaning: 'A principle with this key exists' },
   LLM_NOT_CONFIGURED: {
     kind: 'conflict',
@@ -280,6 +289,11 @@ export const DECISION_REASON_CODES = {
   CLASSIFIER_UNAVAILABLE: 'The configured moderation classifier did not answer: denied rather than decided without it',
   POLICY_ERROR: 'A policy raised an evaluation error (e.g. a missing attribute): counted as forbid',
   NO_PERMIT: 'No policy permits the request (Cedar denies by default)',
+  UNKNOWN_TOOL:
+    "MCP gateway: the name is not exactly a tool of that upstream's last tools/list (lookalikes included); never forwarded",
+  TOOL_DEFINITION_CHANGED:
+    'MCP gateway: the upstream changed the tool definition since it was pinned; refused until an admin approves the new one',
+  CONTENT_TOO_LARGE: "MCP gateway: a call's arguments or result are over ACGS_MAX_CONTENT_BYTES; never forwarded",
 } as const;
 
 export type DecisionReasonCode = keyof typeof DECISION_REASON_CODES;

@@ -1,4 +1,5 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { POISONED_FROM } from './definition.js';
 
 /** MCP tool annotations (spec 2025-06-18 §tools): hints from the server, not guarantees. */
 export interface ToolAnnotations {
@@ -17,6 +18,8 @@ export interface CatalogueTool {
   risk: number | null;
   /** The admin's classification of the data the tool handles; null until set. */
   data_classification: string | null;
+  /** The injection detector's score on the tool's pinned definition (0 for a tool no server lists). */
+  injection_score: number;
 }
 
 /** The attributes a catalogued tool gives Cedar's `Tool` entity. */
@@ -56,11 +59,16 @@ export function riskFromAnnotations(annotations: ToolAnnotations): number {
 export const classificationFromAnnotations = (annotations: ToolAnnotations): string =>
   annotations.openWorldHint === false ? 'internal' : 'external';
 
+/** The least risk of a tool whose definition carries injected instructions: at the approval threshold or above. */
+export const POISONED_TOOL_RISK = 90;
+
 export function toolAttributes(tool: CatalogueTool): ToolAttributes {
   const { annotations } = tool;
   const readOnly = annotations.readOnlyHint === true;
+  const risk = tool.risk ?? riskFromAnnotations(annotations);
   return {
-    risk: tool.risk ?? riskFromAnnotations(annotations),
+    // Whatever an admin or the annotations say, a poisoned definition is as risky as a tool gets.
+    risk: tool.injection_score >= POISONED_FROM ? Math.max(risk, POISONED_TOOL_RISK) : risk,
     data_classification: tool.data_classification ?? classificationFromAnnotations(annotations),
     read_only: readOnly,
     destructive: !readOnly && annotations.destructiveHint !== false,

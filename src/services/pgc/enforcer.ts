@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import {
   decide,
+  effectiveContext,
   isFailClosed,
   type DecisionOutcome,
   type EvaluationRequest,
@@ -15,6 +16,7 @@ import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../dom
 import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
 import type { DetectionResult } from '../../domain/detectors/run.js';
 import { AppError, ValidationError } from '../../domain/errors.js';
+import type { DecisionReasonCode } from '../../domain/error-codes.js';
 import type { DetectorPool } from './detection/detector-pool.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { DecisionLog } from './decision-log.js';
@@ -84,12 +86,67 @@ export class Enforcer {
     session: EnforcementSession | null = null,
   ): Promise<DecisionResponse> {
     this.checkContent(request);
-    if (session === null) return this.decideAndLog(request, caller, requestId, null);
+    return this.inSession(session, request, (history) => this.decideAndLog(request, caller, requestId, history));
+  }
+
+  /**
+   * Denies a request the platform refuses before any policy is asked (an MCP tool name no upstream listed, say) and
+   * logs that denial like any decision, with the reason's code; nothing of the request's content is kept.
+   */
+  async refuse(
+    request: Omit<EvaluationRequest, 'content'>,
+    reason: { error_code: DecisionReasonCode; message: string },
+    caller: EnforcementCaller,
+    requestId: string,
+    session: EnforcementSession | null = null,
+  ): Promise<DecisionResponse> {
+    return this.inSession(session, request, async (history) => {
+      const started = process.hrtime.bigint();
+      const engine = this.bundle.engine;
+      const outcome: DecisionOutcome = {
+        decision: 'deny',
+        reasons: [{ policy_id: null, effect: 'forbid', principles: [], ...reason }],
+        findings: [],
+        obligations: [],
+        context: effectiveContext(request.context, null, history),
+        bundle_hash: engine?.bundleHash ?? null,
+        constitution_hash: engine?.bundle.constitution_hash ?? null,
+        detector_timings_us: {},
+      };
+      const requestDigest = this.requestDigest(request, null, history);
+      return this.logged(request, outcome, caller, { requestId, requestDigest, contentDigest: null, started });
+    });
+  }
+
+  /** A request in a session is decided after the session's earlier ones, with their history, and adds to it. */
+  private inSession(
+    session: EnforcementSession | null,
+    request: Omit<EvaluationRequest, 'content'>,
+    decideIn: (history: SessionHistory | null) => Promise<DecisionResponse>,
+  ): Promise<DecisionResponse> {
+    if (session === null) return decideIn(null);
     return session.serialised(async () => {
-      const response = await this.decideAndLog(request, caller, requestId, await session.history());
+      const response = await decideIn(await session.history());
       await session.record(sessionStep({ action: request.action, resource: request.resource, ...response }));
       return response;
     });
+  }
+
+  private requestDigest(
+    request: Omit<EvaluationRequest, 'content'>,
+    contentDigest: string | null,
+    session: SessionHistory | null,
+  ): string {
+    return sha256(
+      canonicalJson({
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        context: request.context ?? {},
+        content_digest: contentDigest,
+        ...(session === null ? {} : { session }),
+      }),
+    );
   }
 
   private async decideAndLog(
@@ -102,16 +159,7 @@ export class Enforcer {
     const request = await this.withCatalogue(given);
     const engine = this.bundle.engine;
     const contentDigest = request.content === undefined ? null : sha256(request.content);
-    const requestDigest = sha256(
-      canonicalJson({
-        principal: request.principal,
-        action: request.action,
-        resource: request.resource,
-        context: request.context ?? {},
-        content_digest: contentDigest,
-        ...(session === null ? {} : { session }),
-      }),
-    );
+    const requestDigest = this.requestDigest(request, contentDigest, session);
     // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
     const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
     let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
@@ -151,44 +199,18 @@ export class Enforcer {
         ),
       };
     }
-    const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 1000);
-    const id = randomUUID();
-    const evaluatedAt = new Date();
-    await this.log.append({
-      id,
-      createdAt: evaluatedAt,
-      callerId: caller.userId,
-      approvalId,
-      principal: request.principal,
-      action: request.action,
-      resource: request.resource,
-      context: outcome.context,
-      contentDigest,
-      content: this.options.storeContent ? (request.content ?? null) : null,
-      decision: outcome.decision,
-      reasons: outcome.reasons,
-      findings: outcome.findings,
-      obligations: outcome.obligations,
-      bundleHash: outcome.bundle_hash,
-      constitutionHash: outcome.constitution_hash,
-      latencyUs,
+    const response = await this.logged(request, outcome, caller, {
       requestId,
       requestDigest,
+      contentDigest,
+      started,
+      approvalId,
     });
-    this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
-    if (outcome.decision === 'deny') {
-      for (const principle of new Set(outcome.reasons.flatMap((reason) => reason.principles)))
-        this.metrics.denialsByPrinciple.inc({ principle });
-    }
-    for (const reason of outcome.reasons) {
-      if (isFailClosed(reason)) this.metrics.failClosed.inc({ reason: reason.error_code! });
-    }
-    this.metrics.duration.observe(latencyUs / 1e6);
-    if (approvalId !== null) await this.approvals.usedBy(approvalId, id, caller.userId);
+    if (approvalId !== null) await this.approvals.usedBy(approvalId, response.decision_id, caller.userId);
     if (pendingApproval !== null && binding !== null && engine !== null)
       await this.approvals.request({
         id: pendingApproval,
-        decisionId: id,
+        decisionId: response.decision_id,
         requesterId: caller.userId,
         apiKeyId: caller.apiKeyId,
         independent: outcome.reasons.some((reason) =>
@@ -204,6 +226,55 @@ export class Enforcer {
         policyIds: review?.type === 'require_human_review' ? review.policy_ids : [],
         principles: [...new Set(outcome.reasons.flatMap((reason) => reason.principles))],
       });
+    return response;
+  }
+
+  /** Logs a decision durably, counts it, and answers it: nothing is answered that was not logged first. */
+  private async logged(
+    request: Omit<EvaluationRequest, 'content'> & { content?: string },
+    outcome: DecisionOutcome,
+    caller: EnforcementCaller,
+    at: {
+      requestId: string;
+      requestDigest: string;
+      contentDigest: string | null;
+      started: bigint;
+      approvalId?: string | null;
+    },
+  ): Promise<DecisionResponse> {
+    const latencyUs = Math.round(Number(process.hrtime.bigint() - at.started) / 1000);
+    const id = randomUUID();
+    const evaluatedAt = new Date();
+    await this.log.append({
+      id,
+      createdAt: evaluatedAt,
+      callerId: caller.userId,
+      approvalId: at.approvalId ?? null,
+      principal: request.principal,
+      action: request.action,
+      resource: request.resource,
+      context: outcome.context,
+      contentDigest: at.contentDigest,
+      content: this.options.storeContent ? (request.content ?? null) : null,
+      decision: outcome.decision,
+      reasons: outcome.reasons,
+      findings: outcome.findings,
+      obligations: outcome.obligations,
+      bundleHash: outcome.bundle_hash,
+      constitutionHash: outcome.constitution_hash,
+      latencyUs,
+      requestId: at.requestId,
+      requestDigest: at.requestDigest,
+    });
+    this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
+    if (outcome.decision === 'deny') {
+      for (const principle of new Set(outcome.reasons.flatMap((reason) => reason.principles)))
+        this.metrics.denialsByPrinciple.inc({ principle });
+    }
+    for (const reason of outcome.reasons) {
+      if (isFailClosed(reason)) this.metrics.failClosed.inc({ reason: reason.error_code! });
+    }
+    this.metrics.duration.observe(latencyUs / 1e6);
     return {
       decision_id: id,
       decision: outcome.decision,

@@ -37,6 +37,28 @@ export const ToolSettingBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Digest = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'SHA-256 of the RFC 8785 JSON of the definition',
+});
+
+const PendingDefinition = Type.Object(
+  {
+    name: Type.String(),
+    title: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    inputSchema: Type.Record(Type.String(), Type.Unknown()),
+    outputSchema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    annotations: Type.Optional(Type.Object(Annotations.properties)),
+  },
+  { description: 'The definition the upstream gives now, waiting for an admin (compare with the pinned fields)' },
+);
+
+export const ToolDefinitionApproveBody = Type.Object(
+  { digest: Type.String({ ...Digest, description: 'The pending digest you reviewed (definition.pending_digest)' }) },
+  { additionalProperties: false },
+);
+
 export const ToolView = Type.Object(
   {
     id: Type.String(),
@@ -45,8 +67,30 @@ export const ToolView = Type.Object(
     title: Nullable(Type.String()),
     description: Type.String(),
     input_schema: Type.Record(Type.String(), Type.Unknown()),
+    output_schema: Nullable(Type.Record(Type.String(), Type.Unknown())),
     annotations: Annotations,
     risk: Nullable(Type.Integer({ minimum: 0, maximum: 100, description: "The admin's risk; null until set" })),
+    injection_score: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      description:
+        'The prompt-injection score of the pinned definition (descriptions and titles in it); from 50 the tool is flagged and its risk is at least 90',
+    }),
+    definition: Type.Object(
+      {
+        status: OneOf(['pinned', 'changed', 'unpinned'], {
+          description:
+            'pinned: served as catalogued; changed: the upstream changed it — hidden from tools/list and refused until approved; unpinned: no server lists it',
+        }),
+        digest: Nullable(Digest),
+        pending: Nullable(PendingDefinition),
+        pending_digest: Nullable(Digest),
+        changed_at: Nullable(Time),
+        approved_by: Nullable(Type.String({ format: 'uuid' })),
+        approved_at: Nullable(Time),
+      },
+      { additionalProperties: false },
+    ),
     data_classification: Nullable(Type.String()),
     risk_source: OneOf(['admin', 'annotations']),
     effective: Type.Object(

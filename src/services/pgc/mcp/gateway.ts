@@ -2,7 +2,10 @@ import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/t
 import client from 'prom-client';
 import { canonicalJson } from '../../../domain/canonical-json.js';
 import type { EntityRef } from '../../../domain/enforcement/engine.js';
+import type { DecisionReasonCode } from '../../../domain/error-codes.js';
 import { toolId } from '../../../domain/tools/catalogue.js';
+import type { ToolDefinition } from '../../../domain/tools/definition.js';
+import { lookalikeOf } from '../../../domain/tools/names.js';
 import { redactResult, resultText, type ToolResultLike } from '../../../domain/tools/results.js';
 import { AppError } from '../../../domain/errors.js';
 import type { AuditLog } from '../../../platform/audit/log.js';
@@ -12,6 +15,7 @@ import type { ApprovalStore } from '../approval-store.js';
 import type { DecisionResponse, Enforcer } from '../enforcer.js';
 import type { EnforcementSession } from '../session-store.js';
 import type { ToolCatalogue } from '../tool-catalogue.js';
+import { OutputSchemas } from './output-schemas.js';
 import type { ServerRegistry } from './server-registry.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -33,7 +37,8 @@ export interface CallDecision {
   decision: 'allow' | 'deny';
 }
 
-export type CallOutcome = 'allow' | 'deny' | 'held' | 'redacted' | 'upstream_error' | 'unknown_tool';
+export type CallOutcome =
+  'allow' | 'deny' | 'held' | 'redacted' | 'upstream_error' | 'unknown_tool' | 'definition_changed' | 'too_large';
 
 const APPROVAL_POLL_MS = 500;
 
@@ -45,7 +50,7 @@ export function createGatewayMetrics(registry: client.Registry): GatewayMetrics 
   return {
     calls: new client.Counter({
       name: 'acgs_mcp_calls_total',
-      help: 'Tool calls through the MCP gateway by upstream server, tool and outcome (allow, deny, held, redacted, upstream_error, unknown_tool)',
+      help: 'Tool calls through the MCP gateway by upstream server, tool and outcome (allow, deny, held, redacted, upstream_error, unknown_tool, definition_changed, too_large)',
       labelNames: ['server', 'tool', 'decision'] as const,
       registers: [registry],
     }),
@@ -53,6 +58,16 @@ export function createGatewayMetrics(registry: client.Registry): GatewayMetrics 
 }
 
 const agentOf = (caller: GatewayCaller): EntityRef => ({ type: 'Agent', id: caller.userId });
+
+/** A tool as its server defines it: what is pinned and compared. */
+const definitionOf = (tool: Tool): ToolDefinition => ({
+  name: tool.name,
+  inputSchema: tool.inputSchema as Record<string, unknown>,
+  ...(tool.title === undefined ? {} : { title: tool.title }),
+  ...(tool.description === undefined ? {} : { description: tool.description }),
+  ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema as Record<string, unknown> }),
+  ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+});
 
 const splitName = (name: string): { server: string; tool: string } | null => {
   const dot = name.indexOf('.');
@@ -81,7 +96,9 @@ function denialText(response: DecisionResponse): string {
  * sees it. Each decision is logged with a receipt before the gateway acts on it.
  */
 export class McpGateway {
-  private readonly discovered = new Map<string, string>();
+  /** Each upstream's tools as its last tools/list gave them, by exact name: the only names ever forwarded. */
+  private readonly listed = new Map<string, Map<string, Tool>>();
+  private readonly outputSchemas = new OutputSchemas();
 
   constructor(
     private readonly deps: {
@@ -99,38 +116,45 @@ export class McpGateway {
     },
   ) {}
 
-  /** Discovers a server's tools and records them in the catalogue (admin's settings kept); the tools it listed. */
+  /**
+   * Asks a server for its tools and records them in the catalogue: new tools are pinned, a changed definition waits
+   * for an admin (audited once per change). Returns the tools it listed.
+   */
   async discover(server: string): Promise<Tool[]> {
     const tools = await this.deps.upstreams.listTools(server);
-    const digest = canonicalJson(
-      tools.map(({ name, title, description, inputSchema, annotations }) => ({
-        name,
-        title,
-        description,
-        inputSchema,
-        annotations,
-      })),
-    );
-    if (this.discovered.get(server) !== digest) {
-      await this.deps.catalogue.recordDiscovered(
-        server,
-        tools.map((tool) => ({
-          name: tool.name,
-          inputSchema: tool.inputSchema as Record<string, unknown>,
-          ...(tool.title === undefined ? {} : { title: tool.title }),
-          ...(tool.description === undefined ? {} : { description: tool.description }),
-          ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
-        })),
-      );
-      this.discovered.set(server, digest);
+    const changes = await this.deps.catalogue.recordDiscovered(server, tools.map(definitionOf));
+    for (const [name, change] of changes) {
+      if (change !== 'changed' && change !== 'restored') continue;
+      const id = toolId(server, name);
+      const entry = await this.deps.catalogue.get(id);
+      await this.deps.audit.record({
+        userId: null,
+        action: change === 'changed' ? 'mcp.tool_definition_changed' : 'mcp.tool_definition_restored',
+        resource: `tool:${id}`,
+        details: { pinned_digest: entry.definition.digest, pending_digest: entry.definition.pending_digest },
+      });
+      if (change === 'changed')
+        this.deps.logger.warn(
+          { tool: id, pinned: entry.definition.digest, pending: entry.definition.pending_digest },
+          'upstream changed a pinned tool definition: hidden and refused until an admin approves it',
+        );
     }
+    this.listed.set(server, new Map(tools.map((tool) => [tool.name, tool])));
     return tools;
   }
 
+  /** The server's tools from its last tools/list in this process, asking it now if it was never asked. */
+  private async listing(server: string): Promise<Map<string, Tool>> {
+    const known = this.listed.get(server);
+    if (known !== undefined) return known;
+    await this.discover(server);
+    return this.listed.get(server)!;
+  }
+
   /**
-   * The union of the upstreams' tools, named `<server>.<tool>`, less those the bundle in force denies this agent
-   * whatever the call's arguments and context (asked of Cedar by partial evaluation). An upstream that cannot be
-   * reached is left out of the list and logged.
+   * The union of the upstreams' tools, named `<server>.<tool>`, less tools whose definition changed since it was
+   * pinned and those the bundle in force denies this agent whatever the call's arguments and context (asked of Cedar
+   * by partial evaluation). An upstream that cannot be reached is left out of the list and logged.
    */
   async listTools(caller: GatewayCaller): Promise<Tool[]> {
     const listed: Tool[] = [];
@@ -149,7 +173,8 @@ export class McpGateway {
       for (const tool of tools) {
         const id = toolId(server.name, tool.name);
         const entry = await this.deps.catalogue.lookup(id);
-        const resource = await this.deps.enforcer.toolResource(id, entry);
+        if (entry === null || entry.definition.status !== 'pinned') continue;
+        const resource = this.deps.enforcer.toolResource(id, entry);
         if (engine !== null && !engine.mayAllow({ principal: agentOf(caller), action: 'tool_call', resource }))
           continue;
         listed.push({ ...tool, name: id });
@@ -165,32 +190,93 @@ export class McpGateway {
     options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal } = {},
   ): Promise<CallToolResult> {
     const parts = splitName(name);
-    const server = parts === null ? null : await this.deps.registry.find(parts.server);
-    if (parts === null || server === null) {
-      this.deps.metrics.calls.inc({ server: parts?.server ?? '', tool: parts?.tool ?? name, decision: 'unknown_tool' });
-      return refusal(`Unknown tool "${name}": tools are named <server>.<tool> after a registered upstream server`, []);
-    }
     const count = (decision: CallOutcome) =>
-      this.deps.metrics.calls.inc({ server: parts.server, tool: parts.tool, decision });
+      this.deps.metrics.calls.inc({ server: parts?.server ?? '', tool: parts?.tool ?? name, decision });
     const decisions: CallDecision[] = [];
+    const who = { userId: caller.userId, apiKeyId: caller.apiKeyId };
+    const asked = (action: 'tool_call' | 'respond') => ({
+      principal: agentOf(caller),
+      action,
+      resource: { type: 'Tool', id: name },
+      context: { tool: name },
+    });
+    /** A call refused before any policy is asked: logged as a deny with its reason, never forwarded. */
+    const refuse = async (
+      outcome: CallOutcome,
+      action: 'tool_call' | 'respond',
+      code: DecisionReasonCode,
+      message: string,
+    ) => {
+      const response = await this.deps.enforcer.refuse(
+        asked(action),
+        { error_code: code, message },
+        who,
+        caller.requestId,
+        caller.session,
+      );
+      decisions.push({ decision_id: response.decision_id, action, decision: 'deny' });
+      count(outcome);
+      return refusal(`${message} (decision ${response.decision_id})`, decisions);
+    };
     const decideOn = async (action: 'tool_call' | 'respond', content: string) => {
       const response = await this.deps.enforcer.evaluate(
-        {
-          principal: agentOf(caller),
-          action,
-          resource: { type: 'Tool', id: name },
-          context: { tool: name },
-          content,
-        },
-        { userId: caller.userId, apiKeyId: caller.apiKeyId },
+        { ...asked(action), content },
+        who,
         caller.requestId,
         caller.session,
       );
       decisions.push({ decision_id: response.decision_id, action, decision: response.decision });
       return response;
     };
+    const tooLarge = (content: string) => {
+      try {
+        this.deps.enforcer.checkContent({ ...asked('tool_call'), content });
+        return null;
+      } catch (error) {
+        if (error instanceof AppError && error.errorCode === 'CONTENT_TOO_LARGE') return error.message;
+        throw error;
+      }
+    };
+
+    const server = parts === null ? null : await this.deps.registry.find(parts.server);
+    if (parts === null || server === null)
+      return refuse(
+        'unknown_tool',
+        'tool_call',
+        'UNKNOWN_TOOL',
+        `Unknown tool "${name}": tools are named <server>.<tool> after a registered upstream server`,
+      );
+    let listing: Map<string, Tool>;
+    try {
+      listing = await this.listing(parts.server);
+    } catch (error) {
+      count('upstream_error');
+      return refusal(`The tool call did not complete: ${(error as Error).message}`, decisions);
+    }
+    // Only an exact name is forwarded. A lookalike (case, spaces, invisible or compatibility characters) is named
+    // in the refusal, never mapped to the tool it resembles: an upstream may resolve names loosely, we do not.
+    if (!listing.has(parts.tool)) {
+      const resembles = lookalikeOf(parts.tool, [...listing.keys()]);
+      return refuse(
+        'unknown_tool',
+        'tool_call',
+        'UNKNOWN_TOOL',
+        `Unknown tool "${name}": "${parts.server}" lists no tool of exactly that name` +
+          (resembles === null ? '' : `; it resembles "${toolId(parts.server, resembles)}", which is not the same name`),
+      );
+    }
+    const entry = await this.deps.catalogue.lookup(name);
+    if (entry === null || entry.definition.status !== 'pinned')
+      return refuse(
+        'definition_changed',
+        'tool_call',
+        'TOOL_DEFINITION_CHANGED',
+        `Tool "${name}" changed its definition since it was catalogued; an admin must review and approve the change before it can be called`,
+      );
 
     const content = canonicalJson(args);
+    const oversized = tooLarge(content);
+    if (oversized !== null) return refuse('too_large', 'tool_call', 'CONTENT_TOO_LARGE', `The arguments: ${oversized}`);
     let call = await decideOn('tool_call', content);
     const held = call.obligations.find((obligation) => obligation.type === 'require_human_review');
     if (call.decision === 'deny' && held?.approval_id !== undefined) {
@@ -230,17 +316,23 @@ export class McpGateway {
       );
     }
 
-    const delivered = await decideOn('respond', resultText(result));
+    const text = resultText(result);
+    const oversizedResult = tooLarge(text);
+    if (oversizedResult !== null)
+      return refuse('too_large', 'respond', 'CONTENT_TOO_LARGE', `The tool result was withheld: ${oversizedResult}`);
+    const delivered = await decideOn('respond', text);
     if (delivered.decision === 'allow' && delivered.findings.length === 0) {
       count('allow');
       return this.annotated(result, decisions);
     }
     const redaction = delivered.obligations.find((obligation) => obligation.type === 'redact');
+    const outputSchema = listing.get(parts.tool)?.outputSchema as Record<string, unknown> | undefined;
     if (redaction !== undefined) {
       // What reaches the agent must itself be allowed: the redacted result is decided again.
       const redacted = redactResult(
         result,
         delivered.findings.filter((f) => f.detector === 'pii' || f.detector === 'secrets'),
+        outputSchema === undefined ? {} : { conforms: this.outputSchemas.conforms(outputSchema) },
       );
       const again = await decideOn('respond', resultText(redacted));
       if (again.decision === 'allow') {

@@ -1,7 +1,14 @@
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import { ToolIdParam, ToolListQuery, ToolListView, ToolSettingBody, ToolView } from '../gateway-schemas.js';
+import {
+  ToolDefinitionApproveBody,
+  ToolIdParam,
+  ToolListQuery,
+  ToolListView,
+  ToolSettingBody,
+  ToolView,
+} from '../gateway-schemas.js';
 import type { ToolCatalogue } from '../tool-catalogue.js';
 
 const READERS = ['admin', 'policy_manager', 'auditor'] as const;
@@ -60,6 +67,43 @@ export function registerToolRoutes(app: ServiceApp, { platform }: ServiceContext
             action: 'tool.classified',
             resource: `tool:${entry.id}`,
             details: { risk: entry.risk, data_classification: entry.data_classification, effective: entry.effective },
+          },
+          tx,
+        );
+        return entry;
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/tools/:id/definition/approve',
+    {
+      config: { access: SETTERS },
+      schema: {
+        tags: ['tools'],
+        summary:
+          'Approve the definition an upstream changed a tool to (compare definition.pending with the pinned fields first): it becomes the pinned one, and the tool is listed and callable again',
+        params: ToolIdParam,
+        body: ToolDefinitionApproveBody,
+        response: { 200: ToolView, ...errorResponses(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => {
+      const actor = principalOf(request).userId;
+      return platform.db.transaction(async (tx) => {
+        const before = await catalogue.get(request.params.id, tx);
+        const entry = await catalogue.approveDefinition(request.params.id, request.body.digest, actor, tx);
+        await platform.audit.record(
+          {
+            userId: actor,
+            action: 'tool.definition_approved',
+            resource: `tool:${entry.id}`,
+            details: {
+              previous_digest: before.definition.digest,
+              digest: entry.definition.digest,
+              injection_score: entry.injection_score,
+              effective: entry.effective,
+            },
           },
           tx,
         );
