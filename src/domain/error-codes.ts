@@ -10,7 +10,21 @@ export const ERROR_CODES = {
     meaning: 'The body, query or path does not match the route schema (type, format, unknown field)',
   },
   INVALID_JSON: { kind: 'invalid', meaning: 'The body is not JSON, or is empty while Content-Type says JSON' },
+  INVALID_NUMBER: {
+    kind: 'invalid',
+    meaning:
+      'A JSON number is not finite (1e400 parses as Infinity, which has no JSON form); the detail names the field',
+  },
+  JSON_TOO_DEEP: {
+    kind: 'invalid',
+    meaning: 'JSON input nests deeper than 64 levels; the detail names where',
+  },
   INVALID_POLICY: { kind: 'invalid', meaning: 'A Cedar policy given for verification does not parse' },
+  POLICY_TOO_COMPLEX: {
+    kind: 'invalid',
+    meaning:
+      'Cedar from outside is over the limits checked before parsing (size, bracket nesting, operators per policy), or Cedar ran out of stack on it',
+  },
   POLICY_ID_REQUIRED: {
     kind: 'invalid',
     meaning: 'A policy given for verification has neither an id nor an @id annotation',
@@ -257,6 +271,10 @@ export const ERROR_CODES = {
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
   CACHE_UNAVAILABLE: { kind: 'unavailable', meaning: 'Redis is unreachable' },
   AUDIT_UNAVAILABLE: { kind: 'unavailable', meaning: 'The decision log cannot be written, so no decision is returned' },
+  POLICY_ENGINE_FAULT: {
+    kind: 'unavailable',
+    meaning: 'A Cedar WebAssembly instance trapped; it was replaced by a fresh one and the call may be retried',
+  },
   DETECTOR_TIMEOUT: {
     kind: 'unavailable',
     meaning:

@@ -92,9 +92,10 @@ export interface Config {
     maxContentBytes: number;
     storeContent: boolean;
     decisionCacheSize: number;
-    /** JSON list of {name, terms?, patterns?} keyword lists for the keyword detector. */
     /** Customer keyword and pattern lists for the keywords detector (ACGS_KEYWORD_LISTS), compiled. */
     keywordLists: CompiledKeywordList[];
+    /** How long a content scan may take before the request is refused with 503 DETECTOR_TIMEOUT. */
+    detectorTimeoutMs: number;
     /** Fingerprints whose signatures PGC accepts; null = every platform key in the database. */
     trustedKeyFingerprints: string[] | null;
     classifier: {
@@ -379,6 +380,7 @@ export function loadConfig(env: Env = process.env): Config {
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
       decisionCacheSize: integer(env, 'ACGS_DECISION_CACHE_SIZE', 10_000, 0, 10_000_000),
       keywordLists: keywordListsFrom(read(env, 'ACGS_KEYWORD_LISTS') ?? null),
+      detectorTimeoutMs: integer(env, 'ACGS_DETECTOR_TIMEOUT_MS', 5000, 100, 60_000),
       trustedKeyFingerprints: trustedKeyFingerprints(env),
       classifier: classifier(env),
     },
@@ -446,6 +448,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_CHECK_RESPONSES',
   'ACGS_DECISION_CACHE_SIZE',
   'ACGS_KEYWORD_LISTS',
+  'ACGS_DETECTOR_TIMEOUT_MS',
   'ACGS_CLASSIFIER_URL',
   'ACGS_CLASSIFIER_API_KEY',
   'ACGS_CLASSIFIER_MODEL',

@@ -12,6 +12,7 @@ import {
   type Reason,
 } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
+import { enforcementCedar } from '../domain/policy/cedar-runtime.js';
 import { verifySignedBundle, type SignedBundle } from '../domain/policy/bundle.js';
 import { checkBundleLogged, type BundleLogProof } from '../domain/policy/transparency.js';
 import { isErrorCode, type SdkErrorCode } from '../domain/error-codes.js';
@@ -239,7 +240,7 @@ export async function createLocalGuard(options: LocalGuardOptions): Promise<Guar
     );
   const logged = await checkBundleLogged(signed, signed.log_proof, null, trusted);
   if (!logged.ok) throw new AcgsError('BUNDLE_REFUSED', null, `${logged.reason}: ${logged.detail}`);
-  const engine = new PolicyEngine(signed.bundle, signed.hash);
+  const engine = new PolicyEngine(signed.bundle, signed.hash, undefined, enforcementCedar);
   const toDecision = (outcome: DecisionOutcome): GuardDecision => ({
     decision: outcome.decision,
     reasons: outcome.reasons,

@@ -11,6 +11,8 @@ export interface KeywordList {
 export interface CompiledKeywordList {
   name: string;
   regexes: RegExp[];
+  /** Whether the list has regular expressions of its own: nothing proves those linear, unlike escaped terms. */
+  hasPatterns: boolean;
 }
 
 const escape = (term: string) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -31,7 +33,7 @@ export function compileKeywordLists(lists: readonly KeywordList[]): CompiledKeyw
         );
       }
     }
-    return { name: list.name, regexes };
+    return { name: list.name, regexes, hasPatterns: (list.patterns ?? []).length > 0 };
   });
 }
 

@@ -1,6 +1,7 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Bundle } from '../policy/bundle.js';
-import { cedar, policyMetadata } from '../policy/cedar.js';
+import { policyMetadata } from '../policy/cedar.js';
+import { toolsCedar, type CedarRuntime } from '../policy/cedar-runtime.js';
 import { ACTIONS, GOVERNANCE_SCHEMA, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
 import { schemaShape, type SchemaShape } from '../policy/schema-shape.js';
 
@@ -52,6 +53,8 @@ export class PolicyEngine {
   private readonly shape: SchemaShape;
   /** Each pre-parsed set's policies by id, for partial evaluation (cedar-wasm takes it text, not a set id). */
   private readonly setTexts = new Map<string, Record<string, string>>();
+  /** The runtime generation the schema and sets were pre-parsed into; a fault's new instance needs them again. */
+  private loaded = -1;
 
   /**
    * cedar-wasm keeps every pre-parsed set for the life of the process, keyed by name. A `namespace` reuses names so a
@@ -62,17 +65,15 @@ export class PolicyEngine {
     readonly bundle: Bundle,
     readonly bundleHash: string,
     namespace?: string,
+    private readonly runtime: CedarRuntime = toolsCedar,
   ) {
     const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
     this.shape = schemaShape(bundle.schema);
     const prefix = namespace ?? `engine${(loadCounter += 1)}`;
     this.schemaName = `${prefix}:schema`;
-    const schemaAnswer = cedar.preparseSchema(this.schemaName, bundle.schema);
-    if (schemaAnswer.type === 'failure')
-      throw new Error(`bundle schema does not parse: ${schemaAnswer.errors.map((e) => e.message).join('; ')}`);
     const texts = Object.fromEntries(bundle.policies.map((policy) => [policy.id, policy.text]));
     this.fullSetId = `${prefix}:all`;
-    this.preparse(this.fullSetId, texts);
+    this.setTexts.set(this.fullSetId, texts);
     this.sliceIds = new Map();
     // Many slices hold the same policies (all of them, when no policy names a type); each distinct set is parsed once.
     const setIdsByMembers = new Map<string, string>();
@@ -91,12 +92,44 @@ export class PolicyEngine {
           let setId = setIdsByMembers.get(membersKey);
           if (setId === undefined) {
             setId = `${prefix}:slice${setIdsByMembers.size}`;
-            this.preparse(setId, Object.fromEntries(members.map((id) => [id, texts[id]!])));
+            this.setTexts.set(setId, Object.fromEntries(members.map((id) => [id, texts[id]!])));
             setIdsByMembers.set(membersKey, setId);
           }
           this.sliceIds.set(sliceKey(action, principalType, resourceType), setId);
         }
       }
+    }
+    this.load();
+  }
+
+  /**
+   * Pre-parses the schema and every set into the runtime's instance: at construction, and again when a fault has
+   * replaced the instance since (the sets lived in the old one's memory).
+   */
+  private load(): void {
+    if (this.loaded === this.runtime.generation) return;
+    const generation = this.runtime.generation;
+    const schemaAnswer = this.runtime.api.preparseSchema(this.schemaName, this.bundle.schema);
+    if (schemaAnswer.type === 'failure')
+      throw new Error(`bundle schema does not parse: ${schemaAnswer.errors.map((e) => e.message).join('; ')}`);
+    for (const [id, policies] of this.setTexts) {
+      const answer = this.runtime.api.preparsePolicySet(id, { staticPolicies: policies });
+      if (answer.type === 'failure')
+        throw new Error(`bundle policies do not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
+    }
+    this.loaded = generation;
+  }
+
+  /**
+   * Null when the engine can decide now; otherwise why not. After a fault replaced the instance, this loads the
+   * bundle into the new one, so health answers for the instance requests will actually use.
+   */
+  readiness(): string | null {
+    try {
+      this.load();
+      return null;
+    } catch (error) {
+      return (error as Error).message;
     }
   }
 
@@ -108,7 +141,7 @@ export class PolicyEngine {
   mayAllow(request: Omit<EngineRequest, 'context'>): boolean {
     const setId =
       this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId;
-    const answer = cedar.isAuthorizedPartial({
+    const answer = this.runtime.api.isAuthorizedPartial({
       principal: { type: request.principal.type, id: request.principal.id },
       action: { type: 'Action', id: request.action },
       resource: { type: request.resource.type, id: request.resource.id },
@@ -119,13 +152,6 @@ export class PolicyEngine {
       entities: this.entities(request),
     });
     return !(answer.type === 'residuals' && answer.response.decision === 'deny');
-  }
-
-  private preparse(id: string, policies: Record<string, string>): void {
-    this.setTexts.set(id, policies);
-    const answer = cedar.preparsePolicySet(id, { staticPolicies: policies });
-    if (answer.type === 'failure')
-      throw new Error(`bundle policies do not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
   }
 
   evaluate(request: EngineRequest): EngineResult {
@@ -165,7 +191,8 @@ export class PolicyEngine {
   }
 
   private run(request: EngineRequest, policySetId: string): EngineResult {
-    const answer = cedar.statefulIsAuthorized({
+    this.load();
+    const answer = this.runtime.api.statefulIsAuthorized({
       principal: { type: request.principal.type, id: request.principal.id },
       action: { type: 'Action', id: request.action },
       resource: { type: request.resource.type, id: request.resource.id },

@@ -1,14 +1,9 @@
-import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
+import { assertCedarBounded } from './cedar-bounds.js';
+import { toolsCedar } from './cedar-runtime.js';
 
-// Node 20's V8 aborts the process ("unreachable code" in the deoptimiser) when cedar-wasm's memory grows under JS
-// code that TurboFan compiled with the JS→Wasm call inlined — reproduced here by loading a 1,000-policy bundle after
-// smaller ones (bench/enforcement.ts). Turning that one inlining off before any such code is optimised avoids it.
-setFlagsFromString('--no-turbo-inline-js-wasm-calls');
-
-// cedar-wasm's Node build is CommonJS; loading it through require keeps its synchronous WASM initialisation.
-export const cedar = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as typeof CedarWasm;
+/** cedar-wasm for parsing, validation and analysis: an instance apart from enforcement's, replaced if it faults. */
+export const cedar = toolsCedar.api;
 
 export interface PolicyProblem {
   policy_id: string | null;
@@ -32,6 +27,7 @@ const policyIdIn = (message: string) =>
 
 /** Parses and validates policies (id → Cedar text) against a schema; problems carry line and column in the policy. */
 export function validatePolicies(policies: Readonly<Record<string, string>>, schema: string): PolicyProblem[] {
+  for (const [id, text] of Object.entries(policies)) assertCedarBounded(text, `policy ${id}`);
   const answer = cedar.validate({
     schema,
     policies: { staticPolicies: { ...policies } },
@@ -101,6 +97,7 @@ function scopedActions(constraint: Record<string, unknown>): string[] | null {
 
 /** Reads a parsed policy's effect, scope and annotations. */
 export function policyMetadata(text: string): PolicyMetadata {
+  assertCedarBounded(text, 'policy');
   const answer = cedar.policyToJson(text);
   if (answer.type === 'failure') throw new Error(answer.errors.map((error) => error.message).join('; '));
   // Read as plain records: the typed JSON shapes differ per operator.

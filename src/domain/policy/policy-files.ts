@@ -1,8 +1,10 @@
 import { ValidationError } from '../errors.js';
+import { assertCedarBounded } from './cedar-bounds.js';
 import { cedar, policyMetadata } from './cedar.js';
 
 /** Splits Cedar source holding one or more policies into id → text, taking each id from its @id annotation. */
 export function policiesFromSource(source: string, origin: string): Record<string, string> {
+  assertCedarBounded(source, origin);
   const parts = cedar.policySetTextToParts(source);
   if (parts.type === 'failure')
     throw new ValidationError(`${origin}: ${parts.errors.map((error) => error.message).join('; ')}`, 'INVALID_CEDAR');

@@ -1,3 +1,4 @@
+import { cedarBoundProblem } from './cedar-bounds.js';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
 import type { DocumentProblem } from '../constitution/types.js';
 import { cedar, printPolicy, validatePolicies } from './cedar.js';
@@ -23,6 +24,8 @@ function slotOf(scope: ScopeJson): string | null {
 }
 
 function parseTemplate(text: string): { json: CedarWasm.PolicyJson } | { problems: DocumentProblem[] } {
+  const tooComplex = cedarBoundProblem(text);
+  if (tooComplex !== null) return { problems: [{ path: '/source', message: tooComplex }] };
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === 'failure')
     return { problems: parts.errors.map((error) => ({ path: '/source', message: error.message })) };

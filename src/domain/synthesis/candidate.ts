@@ -1,3 +1,4 @@
+import { cedarBoundProblem } from '../policy/cedar-bounds.js';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
 import { cedar, lineAndColumn, printPolicy } from '../policy/cedar.js';
 import type { PolicyText } from '../verify/questions.js';
@@ -20,6 +21,8 @@ export function candidatePolicies(
   principleKey: string,
   generatedBy: GeneratedBy,
 ): { policies: PolicyText[] } | { diagnostics: Diagnostic[] } {
+  const tooComplex = cedarBoundProblem(cedarText);
+  if (tooComplex !== null) return { diagnostics: [{ kind: 'check', message: `the reply is ${tooComplex}` }] };
   const parts = cedar.policySetTextToParts(cedarText);
   if (parts.type === 'failure')
     return {

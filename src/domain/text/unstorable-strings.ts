@@ -10,25 +10,53 @@ export function unstorableReason(text: string): string | null {
   return null;
 }
 
-/** The first string (key or value) anywhere in `value` that cannot be stored, with its JSON path. */
-export function findUnstorableString(value: unknown, path: string): { path: string; reason: string } | null {
-  if (typeof value === 'string') {
-    const reason = unstorableReason(value);
-    return reason === null ? null : { path, reason };
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findUnstorableString(item, `${path}[${index}]`);
-      if (found !== null) return found;
+/**
+ * How deep JSON from outside may nest. Far beyond any document of ours (a policy JSON AST is the deepest, about 20),
+ * far below the depth at which recursive code (validation, canonical JSON, Cedar) runs out of stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Something in a JSON value the platform will not take, where it is, and the error code that says so. */
+export interface Unacceptable {
+  path: string;
+  reason: string;
+  code: 'INVALID_STRING' | 'INVALID_NUMBER' | 'JSON_TOO_DEEP';
+}
+
+/**
+ * The first thing anywhere in `value` (in document order) that cannot be kept or canonicalised: a string (key or
+ * value) that cannot be stored, a number that is not finite (JSON's 1e400 parses as Infinity, which has no JSON
+ * form), or nesting deeper than MAX_JSON_DEPTH. Iterative, so the check itself never runs out of stack.
+ */
+export function findUnacceptable(value: unknown, root: string): Unacceptable | null {
+  const stack: { value: unknown; path: string; depth: number; key?: string }[] = [{ value, path: root, depth: 0 }];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (next.key !== undefined) {
+      const reason = unstorableReason(next.key);
+      if (reason !== null) return { path: `${next.path} (a key)`, reason, code: 'INVALID_STRING' };
+      continue;
     }
-    return null;
-  }
-  for (const [key, item] of Object.entries(value)) {
-    const keyReason = unstorableReason(key);
-    if (keyReason !== null) return { path: `${path} (a key)`, reason: keyReason };
-    const found = findUnstorableString(item, `${path}.${key}`);
-    if (found !== null) return found;
+    const { value: item, path, depth } = next;
+    if (typeof item === 'string') {
+      const reason = unstorableReason(item);
+      if (reason !== null) return { path, reason, code: 'INVALID_STRING' };
+    } else if (typeof item === 'number') {
+      if (!Number.isFinite(item))
+        return { path, reason: 'is not a finite number (JSON numbers must fit a double)', code: 'INVALID_NUMBER' };
+    } else if (typeof item === 'object' && item !== null) {
+      if (depth >= MAX_JSON_DEPTH)
+        return { path, reason: `nests deeper than ${MAX_JSON_DEPTH} levels`, code: 'JSON_TOO_DEEP' };
+      const children: { value: unknown; path: string; depth: number; key?: string }[] = [];
+      if (Array.isArray(item))
+        item.forEach((child, index) => children.push({ value: child, path: `${path}[${index}]`, depth: depth + 1 }));
+      else
+        for (const [key, child] of Object.entries(item)) {
+          children.push({ value: undefined, path, depth, key });
+          children.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
+        }
+      for (let index = children.length - 1; index >= 0; index -= 1) stack.push(children[index]!);
+    }
   }
   return null;
 }

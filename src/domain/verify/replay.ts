@@ -1,4 +1,5 @@
 import { cedar } from '../policy/cedar.js';
+import { toolsCedar } from '../policy/cedar-runtime.js';
 import type { EngineRequest } from '../enforcement/engine.js';
 
 export interface Replayed {
@@ -36,23 +37,32 @@ const entitiesOf = (request: EngineRequest) =>
 export class PreparsedPolicies {
   private readonly schemaName: string;
   private readonly setName: string;
+  private loaded = -1;
 
   constructor(
-    schema: string,
-    policies: readonly { id: string; text: string }[],
+    private readonly schema: string,
+    private readonly policies: readonly { id: string; text: string }[],
     readonly name: string,
   ) {
     this.schemaName = `${name}:schema`;
     this.setName = `${name}:policies`;
-    const schemaAnswer = cedar.preparseSchema(this.schemaName, schema);
+    this.load();
+  }
+
+  /** Parses schema and set into the instance, again after a fault replaced it. */
+  private load(): void {
+    if (this.loaded === toolsCedar.generation) return;
+    this.loaded = toolsCedar.generation;
+    const schemaAnswer = cedar.preparseSchema(this.schemaName, this.schema);
     if (schemaAnswer.type === 'failure') throw new Error(schemaAnswer.errors.map((e) => e.message).join('; '));
     const setAnswer = cedar.preparsePolicySet(this.setName, {
-      staticPolicies: Object.fromEntries(policies.map((policy) => [policy.id, policy.text])),
+      staticPolicies: Object.fromEntries(this.policies.map((policy) => [policy.id, policy.text])),
     });
     if (setAnswer.type === 'failure') throw new Error(setAnswer.errors.map((e) => e.message).join('; '));
   }
 
   decide(request: EngineRequest): Replayed {
+    this.load();
     const answer = cedar.statefulIsAuthorized({
       principal: { type: request.principal.type, id: request.principal.id },
       action: { type: 'Action', id: request.action },

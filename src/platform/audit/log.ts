@@ -3,7 +3,7 @@ import { appendToFrontier, frontierCoordinates } from '../../domain/audit/fronti
 import type { Hash } from '../../domain/audit/merkle.js';
 import type { Database, Queryable } from '../db/database.js';
 import { valuesList } from '../db/values.js';
-import { findUnstorableString } from '../../domain/text/unstorable-strings.js';
+import { findUnacceptable } from '../../domain/text/unstorable-strings.js';
 import { ValidationError } from '../../domain/errors.js';
 import { AuditReader } from './reader.js';
 
@@ -93,9 +93,9 @@ export class AuditLog {
 
   private async append(events: readonly AuditEvent[], tx: Queryable): Promise<AuditEntry[]> {
     for (const event of events) {
-      const found = findUnstorableString(event, 'event');
+      const found = findUnacceptable(event, 'event');
       if (found !== null)
-        throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, 'INVALID_STRING');
+        throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, found.code);
     }
     const started = performance.now();
     const { size, frontier } = await this.lockTree(tx);

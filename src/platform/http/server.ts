@@ -26,7 +26,7 @@ import { classify, errorBody, installErrorHandling } from './errors.js';
 import { registerHealthRoute, VERSION, type HealthContributor } from './health.js';
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
-import { rejectUnstorableStrings } from './unstorable-strings.js';
+import { rejectUnacceptableInput } from './unstorable-strings.js';
 import { securityHeaders } from './security-headers.js';
 import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
@@ -100,7 +100,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   const releaseProcessMetrics = platform.processMetrics.claim(metrics.registry);
   app.addHook('onClose', async () => releaseProcessMetrics());
 
-  app.addHook('preValidation', rejectUnstorableStrings);
+  app.addHook('preValidation', rejectUnacceptableInput);
   const security = securityHeaders({
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-site' },

@@ -1,3 +1,4 @@
+import { assertCedarBounded } from '../../domain/policy/cedar-bounds.js';
 import { constraintTypeProblemsAt } from '../../domain/constitution/constraint-types.js';
 import { constraintShapeProblems } from '../../domain/constitution/constraints.js';
 import type { Constraint, PrincipleContent } from '../../domain/constitution/types.js';
@@ -110,6 +111,7 @@ function mustValidate(policies: readonly PolicyText[], schema: string): void {
 
 /** A policy's id: the one given, else its @id annotation. */
 function policyId(input: PolicyInput): string {
+  assertCedarBounded(input.text, 'policy.text');
   let annotated: string | undefined;
   try {
     annotated = policyMetadata(input.text).annotations['id'];
@@ -155,6 +157,7 @@ export class Verifier {
     if (kind === 'fairness') await this.fairnessOutcomes(base, request, true);
     if (kind === 'property') {
       const condition = propertyCondition(request);
+      assertCedarBounded(condition, 'condition');
       try {
         parseCondition(condition);
       } catch (error) {

@@ -1,5 +1,6 @@
 import type { SignedTreeHead } from '../../domain/audit/tree-head.js';
 import { PolicyEngine } from '../../domain/enforcement/engine.js';
+import { enforcementCedar } from '../../domain/policy/cedar-runtime.js';
 import { verifySignedBundle, type SignedBundle, type Verifier } from '../../domain/policy/bundle.js';
 import { checkBundleLogged, type BundleLogProof, type TransparencyFailure } from '../../domain/policy/transparency.js';
 import type { HealthContributor } from '../../platform/http/health.js';
@@ -82,7 +83,12 @@ export class ActiveBundle {
     try {
       // Two alternating namespaces: the new engine never overwrites the sets of the one still answering requests.
       this.generation += 1;
-      this.engine = new PolicyEngine(signed.bundle, signed.hash, `${this.namespace}:${this.generation % 2}`);
+      this.engine = new PolicyEngine(
+        signed.bundle,
+        signed.hash,
+        `${this.namespace}:${this.generation % 2}`,
+        enforcementCedar,
+      );
       this.lastError = null;
       this.refusedHash = null;
       this.behindVersion = null;
@@ -122,6 +128,9 @@ export class ActiveBundle {
       };
     const backend = `v${this.engine.bundle.version} ${this.engine.bundleHash.slice(0, 12)}`;
     if (this.lastError !== null) return { name: 'policy_bundle', backend, status: 'down', error: this.lastError };
+    const unready = this.engine.readiness();
+    if (unready !== null)
+      return { name: 'policy_bundle', backend, status: 'down', error: `the Cedar engine cannot decide: ${unready}` };
     if (this.behindVersion !== null)
       return {
         name: 'policy_bundle',

@@ -27,14 +27,13 @@ import { ApprovalStore } from './approval-store.js';
 import { DatabaseSessions } from './session-store.js';
 import { ToolCatalogue } from './tool-catalogue.js';
 import { DetectorPool } from './detection/detector-pool.js';
+import { enforcementCedar, toolsCedar } from '../../domain/policy/cedar-runtime.js';
 
 /**
  * From 16 KiB a scan costs a few milliseconds (bench: detector scaling), more than the hop to the detector thread;
  * below it the hop costs more than the scan.
  */
 const DETECT_OFF_THREAD_FROM = 16 * 1024;
-/** The built-in detectors scan 256 KiB in well under a second; only a configured pattern that backtracks takes 5 s. */
-const DETECTOR_TIMEOUT_MS = 5000;
 
 /** PGC: real-time enforcement of the signed bundle in force on every AI request, every decision logged durably. */
 export async function registerPgcService(app: ServiceApp, context: ServiceContext): Promise<void> {
@@ -45,6 +44,13 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
   const active = await followActiveBundle(app, context, store, heads);
 
   const enforcerMetrics = createEnforcerMetrics(metrics.registry);
+  for (const runtime of [enforcementCedar, toolsCedar]) {
+    const stop = runtime.onFault((name, detail) => {
+      enforcerMetrics.cedarFaults.inc({ runtime: name });
+      platform.logger.error({ runtime: name, detail }, 'a Cedar instance faulted and was replaced');
+    });
+    app.addHook('onClose', async () => stop());
+  }
   const { database } = config;
   // On PostgreSQL decisions are written from a thread of their own; PGlite is this thread's, so it writes here.
   const writer =
@@ -82,8 +88,10 @@ export async function registerPgcService(app: ServiceApp, context: ServiceContex
   });
   const detectors = new DetectorPool({
     keywordLists: config.enforcement.keywordLists,
-    offThreadFrom: DETECT_OFF_THREAD_FROM,
-    timeoutMs: DETECTOR_TIMEOUT_MS,
+    // A customer's own regular expression may backtrack without end: with one configured, every scan runs where
+    // its time budget can stop it.
+    offThreadFrom: config.enforcement.keywordLists.some((list) => list.hasPatterns) ? 0 : DETECT_OFF_THREAD_FROM,
+    timeoutMs: config.enforcement.detectorTimeoutMs,
   });
   app.addHook('onClose', () => detectors.close());
   const enforcer = new Enforcer(active, log, catalogue, approvals, enforcerMetrics, {

@@ -11,10 +11,17 @@ export interface EnforcerMetrics {
   detectors: client.Histogram<'detector'>;
   logBatchRows: client.Histogram;
   logWriteDuration: client.Histogram;
+  cedarFaults: client.Counter<'runtime'>;
 }
 
 export function createEnforcerMetrics(registry: client.Registry): EnforcerMetrics {
   return {
+    cedarFaults: countersByLabel(registry, {
+      name: 'acgs_cedar_instance_faults_total',
+      help: 'cedar-wasm instances that trapped (or overflowed the stack mid-call) and were replaced, by runtime: enforcement decides the bundle in force, tools parses and checks Cedar from outside',
+      label: 'runtime',
+      values: ['enforcement', 'tools'],
+    }),
     decisions: new client.Counter({
       name: 'acgs_pgc_decisions_total',
       help: 'Enforcement decisions',
