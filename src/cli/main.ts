@@ -76,16 +76,8 @@ async function withDatabase<T>(command: (db: Database) => Promise<T>, config = c
   }
 }
 
-/**
- * With the console in front, every browser request reaches the services from loopback: unless told otherwise they
- * take the client's address from the console's X-Forwarded-For, so rate limits and lockout see the real client.
- */
-function trustingTheConsole(config: Config): Config {
-  if (process.env['ACGS_TRUST_PROXY'] !== undefined) return config;
-  return { ...config, http: { ...config.http, trustProxy: ['loopback'] } };
-}
-
-async function startConsole(config: Config, services: RunningStack): Promise<RunningConsole> {
+async function startConsole(platform: Platform, services: RunningStack): Promise<RunningConsole> {
+  const { config } = platform;
   const staticDir = config.console.dir ?? BUILT_CONSOLE_DIR;
   if (!existsSync(join(staticDir, 'index.html')))
     console.error(`console: no index.html in ${staticDir} (npm run build makes it); only API paths are served there`);
@@ -94,6 +86,7 @@ async function startConsole(config: Config, services: RunningStack): Promise<Run
     port: config.console.port,
     staticDir,
     trustedKeyFingerprints: config.enforcement.trustedKeyFingerprints,
+    consoleToken: platform.consoleToken,
     services: Object.fromEntries(services.services.map((service) => [service.name, service.url])) as Record<
       ServiceName,
       string
@@ -102,7 +95,7 @@ async function startConsole(config: Config, services: RunningStack): Promise<Run
 }
 
 async function run(names: readonly ServiceName[], portOverride: number | null, withConsole: boolean): Promise<void> {
-  const config = withConsole ? trustingTheConsole(configOrExit()) : configOrExit();
+  const config = configOrExit();
   const started = performance.now();
   const shutdown = shutdownOnSignals((message) => console.log(message));
   const platform = await createPlatform(config);
@@ -110,7 +103,7 @@ async function run(names: readonly ServiceName[], portOverride: number | null, w
   const ports = portOverride === null ? {} : { [names[0]!]: portOverride };
   const services = await startServices(platform, names, ports);
   const consoleServer = withConsole
-    ? await startConsole(config, services).catch(async (error: unknown) => {
+    ? await startConsole(platform, services).catch(async (error: unknown) => {
         await services.close();
         throw error;
       })

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CsrfTokens } from '../domain/auth/csrf.js';
 import { PasswordHasher } from '../domain/auth/password-hasher.js';
 import { TokenService } from '../domain/auth/tokens.js';
@@ -38,6 +39,11 @@ export interface Platform {
   /** Metrics of what the process's services share, exported by one of them. */
   processMetrics: ProcessMetrics;
   startedAt: number;
+  /**
+   * A secret of this process: the console listener it runs relays each browser's address with it, and the services
+   * believe that address only with it (platform/http/client-address.ts).
+   */
+  consoleToken: string;
   close(): Promise<void>;
 }
 
@@ -109,6 +115,7 @@ export async function createPlatform(config: Config, overrides: PlatformOverride
     maintenance,
     processMetrics,
     startedAt: Date.now(),
+    consoleToken: randomBytes(32).toString('base64url'),
     async close() {
       maintenance.close();
       await Promise.allSettled([db.close(), cache.close()]);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,61 @@ async function loginStatus(
 const meStatus = async (authUrl: string, token: string) =>
   (await fetch(`${authUrl}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
+/** A failed login for an unknown account from `localAddress` (a loopback address of the machine), to `url`. */
+function failedLogin(url: string, localAddress: string, headers: Record<string, string> = {}): Promise<number> {
+  const body = JSON.stringify({ username: 'nobody@example.com', password: 'not-the-password-1' });
+  return new Promise((resolve, reject) => {
+    const target = new URL('/auth/login', url);
+    const sent = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        localAddress,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+/**
+ * The login limit counts each client by the address the platform believes: a made-up X-Forwarded-For (or console
+ * header) sent straight to a service is not believed; the console relays each browser's own address.
+ */
+async function assertClientAddresses(authUrl: string, consoleUrl: string, token: string): Promise<void> {
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) statuses.push(await failedLogin(authUrl, '127.0.0.1'));
+  // The admin's own login was the first of the five a minute this address may try.
+  assert.deepEqual(statuses, [401, 401, 401, 401, 429], 'the per-address login limit (5 a minute) holds');
+  const madeUp: Record<string, string>[] = [
+    { 'x-forwarded-for': '203.0.113.7' },
+    { 'x-forwarded-for': '203.0.113.8', 'x-acgs-console-client': '203.0.113.8', 'x-acgs-console-token': 'guess' },
+  ];
+  for (const headers of madeUp)
+    assert.equal(await failedLogin(authUrl, '127.0.0.1', headers), 429, `a made-up ${Object.keys(headers).join(', ')}`);
+  assert.equal(
+    await failedLogin(consoleUrl, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }),
+    429,
+    'through the console, the browser is still 127.0.0.1, whatever it claims',
+  );
+  assert.equal(await failedLogin(consoleUrl, '127.0.0.2'), 401, 'another browser, through the console, is not limited');
+  const audit = await fetch(`${consoleUrl}/api/v1/audit/logs?limit=500`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const entries = ((await audit.json()) as { items: { details: { source_ip?: string } }[] }).items;
+  const addresses = new Set(entries.map((entry) => entry.details.source_ip));
+  for (const made of ['203.0.113.7', '203.0.113.8', '203.0.113.9'])
+    assert.ok(!addresses.has(made), [...addresses].join());
+  assert.ok(addresses.has('127.0.0.2'), `the console relayed its browser's address: ${[...addresses].join()}`);
+}
+
 const dataDirs: string[] = [];
 after(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -59,13 +115,20 @@ for (const backend of await backends()) {
       if (scratch !== null) base['DATABASE_URL'] = scratch.url;
       try {
         const ports = await portEnv();
-        const first = runCli(['up'], { ...base, ...ports.env });
+        const consolePort = await freePort();
+        const first = runCli(['up'], {
+          ...base,
+          ...ports.env,
+          ACGS_CONSOLE_PORT: String(consolePort),
+          ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '5',
+        });
         await waitForHealthy(ports.urls, 30_000, 'six healthy services', first);
         await waitFor(() => first.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
         const password = /Password \(shown once[^:]*: (\S+)/.exec(first.output())![1]!;
         const authUrl = ports.urls[0]!;
         const session = await loginStatus(authUrl, 'ops@example.com', password);
         assert.equal(session.status, 200);
+        await assertClientAddresses(authUrl, `http://127.0.0.1:${consolePort}`, session.token!);
         assert.equal(await stop(first), 0, first.output());
 
         const second = runCli(['up'], { ...base, ...ports.env });

@@ -22,6 +22,8 @@ export interface ConsoleServerOptions {
   services: Readonly<Record<ServiceName, string>>;
   /** The signing keys the browser may accept signatures from (ACGS_TRUSTED_KEY_FINGERPRINTS); null: trust on first use. */
   trustedKeyFingerprints: readonly string[] | null;
+  /** The services' process secret (Platform.consoleToken): it makes the browser's address count, nothing else does. */
+  consoleToken: string;
 }
 
 /** What the app reads at start: served by the console listener and written into the nginx gateway's config alike. */
@@ -117,7 +119,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return;
     }
     if (route.path !== rawPath) request.url = route.path + (request.url ?? '').slice(rawPath.length);
-    void proxyRequest(request, response, targets[route.service]).then((reached) => {
+    void proxyRequest(request, response, targets[route.service], options.consoleToken).then((reached) => {
       if (!reached)
         sendError(response, 'SERVICE_UNAVAILABLE', `The ${route.service} service is unreachable`, requestId);
     });

@@ -13,7 +13,7 @@ export class OneLinePerRequest extends LogController {
         endpoint: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
         latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-        ip: request.ip,
+        ip: request.clientIp,
       },
       'request',
     );

@@ -27,6 +27,7 @@ import { registerHealthRoute, VERSION, type HealthContributor } from './health.j
 import { maintenanceHook } from './maintenance.js';
 import { OneLinePerRequest } from './request-log.js';
 import { rejectUnacceptableInput } from './unstorable-strings.js';
+import { clientAddress } from './client-address.js';
 import { securityHeaders } from './security-headers.js';
 import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
@@ -92,6 +93,11 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', null);
+  app.decorateRequest('clientIp', '');
+  // First of all hooks: the rate limit, the access check and every log line after it read the address from here.
+  app.addHook('onRequest', async (request) => {
+    request.clientIp = clientAddress(request, platform.consoleToken);
+  });
   app.decorate('accessTable', [] as AccessTableRow[]);
   app.decorate('healthContributors', [] as HealthContributor[]);
   app.addSchema(ErrorBody);
@@ -138,7 +144,7 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
       global: true,
       max: config.http.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: (request) => request.ip,
+      keyGenerator: (request) => request.clientIp,
       redis: platform.cache.redis ?? undefined,
       nameSpace: `${platform.cache.prefix}rl:${definition.name}:`,
       skipOnError: true,

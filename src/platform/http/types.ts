@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the access hook on every non-public route. */
     principal: Principal | null;
+    /** The client's address as the platform believes it (client-address.ts): use it, never `ip`. */
+    clientIp: string;
   }
   interface FastifyContextConfig {
     /** Required on every route: who may call it. */

@@ -98,7 +98,7 @@ export function registerSessionRoutes(app: ServiceApp, { platform }: ServiceCont
     },
     async (request, reply) => {
       const { tokens } = await accounts.login(request.body.username, request.body.password, {
-        sourceIp: request.ip,
+        sourceIp: request.clientIp,
         userAgent: request.headers['user-agent'] ?? null,
       });
       setSessionCookies(reply, tokens);

@@ -77,7 +77,7 @@ export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceCon
         action,
         resource,
         details: { ...details, reported_by: principalOf(request).userId },
-        sourceIp: request.ip,
+        sourceIp: request.clientIp,
         requestId: request.id,
       });
       return reply.status(201).send(entry);
