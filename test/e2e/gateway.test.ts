@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,13 @@ import { binaryAvailable } from '../support/binaries.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
 import { freePort, healthy, runCli, waitFor, waitForHealthy, type CliProcess } from '../support/process.js';
+
+/** The guide's commands this test runs: health, metrics, the gateway's health and the load-distribution loop. */
+const GUIDE_COMMAND = /^(curl|for i in).*localhost:800[0-5]\/(health|metrics|nginx_health|auth\/health)/;
+const guideCommands = (): string[] =>
+  readFileSync(new URL('../fixtures/operations-guide-commands.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'));
 
 const nginxAvailable = binaryAvailable('nginx', ['-v'], 'nginx');
 const PASSWORD = 'gateway-check-2026';
@@ -178,21 +185,23 @@ describe(
       assert.equal((await fetch(`${gateway}/api/v1/constitution`)).status, 401);
     });
 
+    it('keeps its copy of the operations guide commands equal to the guide, wherever the guide is present', (t) => {
+      const guide = new URL('../../../shared/reference/operations-guide.md', import.meta.url);
+      if (!existsSync(guide)) {
+        t.diagnostic('the operations guide is not beside this checkout: the fixture stands alone');
+        return;
+      }
+      const inGuide = readFileSync(guide, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => GUIDE_COMMAND.test(line));
+      assert.deepEqual(guideCommands(), [...new Set(inGuide)]);
+    });
+
     it("runs the operations guide's health, metrics, /nginx_health and load-distribution commands unchanged against the gateway", async () => {
-      // The guide's own lines, read from it; only its ports (8000–8005) are mapped to the ports the gateway holds here.
-      const guide = readFileSync(
-        new URL('../../../shared/reference/operations-guide.md', import.meta.url),
-        'utf8',
-      ).split('\n');
-      const commands = [
-        ...new Set(
-          guide
-            .map((line) => line.trim())
-            .filter((line) =>
-              /^(curl|for i in).*localhost:800[0-5]\/(health|metrics|nginx_health|auth\/health)/.test(line),
-            ),
-        ),
-      ];
+      // The guide's own lines (a fixture of this repository, checked against the guide where the guide is present);
+      // only its ports (8000–8005) are mapped to the ports the gateway holds here.
+      const commands = guideCommands();
       assert.ok(commands.length >= 9, `the guide's commands: ${commands.join(' | ')}`);
       const portOf = (port: string) => String(gatewayPorts[SERVICE_NAMES[Number(port) - 8000]!]);
       const outputs: string[] = [];
