@@ -12,7 +12,7 @@ import { buildAccounts } from '../services/auth/accounts-factory.js';
 import { ensureBootstrapAdmin } from '../services/auth/bootstrap.js';
 import { shutdownOnSignals, startServices, type RunningStack } from '../services/stack.js';
 import { BUILT_CONSOLE_DIR, startConsoleServer, type RunningConsole } from '../operations/console/server.js';
-import { generatePassword } from '../domain/auth/password-policy.js';
+import { DEFAULT_ADMIN_EMAIL, generatePassword } from '../domain/auth/password-policy.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -661,7 +661,7 @@ program
     try {
       await runDemo({
         urls: config.serviceUrls,
-        adminEmail: options.adminEmail ?? config.bootstrapAdmin.email ?? 'admin@acgs.local',
+        adminEmail: options.adminEmail ?? config.bootstrapAdmin.email ?? DEFAULT_ADMIN_EMAIL,
         adminPassword: password,
         say: (line) => console.log(line),
       });

@@ -1,5 +1,6 @@
 import type { CompiledKeywordList } from '../domain/detectors/keywords.js';
 import { keywordListsFrom } from './keyword-lists-config.js';
+import { DEFAULT_ADMIN_EMAIL, passwordProblems } from '../domain/auth/password-policy.js';
 import { isRole, ROLES, type Role } from '../domain/auth/roles.js';
 import { ConfigError } from './errors.js';
 
@@ -73,6 +74,8 @@ export interface Config {
   /** Replies an LLM synthesis may take per principle before it gives up (ACGS_SYNTHESIS_MAX_ATTEMPTS). */
   synthesisMaxAttempts: number;
   logLevel: LogLevel;
+  /** LOG_FORMAT: `auto` is readable text at a terminal in development and JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'text';
   /** Prometheus that scrapes this deployment, for `acgs doctor`'s targets check. */
   prometheusUrl: string | null;
   bootstrapAdmin: { email: string | null; password: string | null };
@@ -184,6 +187,22 @@ function secret(env: Env, name: string): string | null {
   if (raw === undefined) return null;
   if (raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. openssl rand -base64 32)');
   return raw;
+}
+
+/**
+ * The first admin's email and password, checked here (with everything else, before any migration runs) by the rules
+ * registration applies: a password the account could not be created with stops start-up at once, naming it.
+ */
+function bootstrapAdmin(env: Env): Config['bootstrapAdmin'] {
+  const email = read(env, 'ACGS_ADMIN_EMAIL') ?? null;
+  const password = read(env, 'ACGS_ADMIN_PASSWORD') ?? null;
+  if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw new ConfigError('ACGS_ADMIN_EMAIL', `is not an email address: ${email}`);
+  if (password !== null) {
+    const problems = passwordProblems(password, email ?? DEFAULT_ADMIN_EMAIL);
+    if (problems.length > 0) throw new ConfigError('ACGS_ADMIN_PASSWORD', problems.join('; '));
+  }
+  return { email, password };
 }
 
 function llm(env: Env): Config['llm'] {
@@ -363,10 +382,8 @@ export function loadConfig(env: Env = process.env): Config {
     synthesisMaxAttempts: integer(env, 'ACGS_SYNTHESIS_MAX_ATTEMPTS', 3, 1, 20),
     prometheusUrl: url(env, 'PROMETHEUS_URL', ['http:', 'https:']) ?? null,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    bootstrapAdmin: {
-      email: read(env, 'ACGS_ADMIN_EMAIL') ?? null,
-      password: read(env, 'ACGS_ADMIN_PASSWORD') ?? null,
-    },
+    logFormat: oneOf(env, 'LOG_FORMAT', ['auto', 'json', 'text'] as const, 'auto'),
+    bootstrapAdmin: bootstrapAdmin(env),
     starterConstitution: oneOf(env, 'ACGS_STARTER_CONSTITUTION', ['true', 'false'] as const, 'true') === 'true',
     verification: {
       workers: integer(env, 'ACGS_FV_WORKERS', 1, 1, 16),
@@ -439,6 +456,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'LLM_SEED',
   'ACGS_SYNTHESIS_MAX_ATTEMPTS',
   'LOG_LEVEL',
+  'LOG_FORMAT',
   'ACGS_ADMIN_EMAIL',
   'ACGS_ADMIN_PASSWORD',
   'ACGS_STARTER_CONSTITUTION',

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
+import { readableDestination } from './readable-log.js';
 
 export type { Logger };
 
@@ -9,7 +10,11 @@ export type { Logger };
  * while a write is pending go out together, and pino flushes what is buffered when the process exits (a SIGKILL can
  * lose the last lines, never a decision or an audit entry: those are in the database before anyone is answered).
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: LogLevel,
+  destination?: DestinationStream,
+  format: 'json' | 'text' = 'json',
+): Logger {
   const options = {
     level,
     base: { pid: process.pid },
@@ -18,5 +23,6 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       censor: '[redacted]',
     },
   };
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  if (destination !== undefined) return pino(options, destination);
+  return pino(options, format === 'text' ? readableDestination() : pino.destination({ dest: 1, sync: false }));
 }

@@ -69,8 +69,14 @@ export interface PlatformOverrides {
   cache?: Cache;
 }
 
+/** LOG_FORMAT, with `auto` resolved: readable lines for a person at a terminal in development, else JSON. */
+function logFormat(config: Config): 'json' | 'text' {
+  if (config.logFormat !== 'auto') return config.logFormat;
+  return config.environment === 'development' && process.stdout.isTTY === true ? 'text' : 'json';
+}
+
 export async function createPlatform(config: Config, overrides: PlatformOverrides = {}): Promise<Platform> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, logFormat(config));
   const secrets = await resolveSecrets(config);
   const processMetrics = new ProcessMetrics();
   const db = timeQueries(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,6 +170,21 @@ describe('acgs process behaviour', () => {
     const lines = cli.output().trim().split('\n');
     assert.equal(lines.length, 1, cli.output());
     assert.match(lines[0]!, /DATABASE_POOL_SIZE/);
+  });
+
+  it('refuses a bootstrap password the admin could not be created with before doing any work', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
+    dataDirs.push(dataDir);
+    const cli = runCli(['up'], {
+      ACGS_DATA_DIR: dataDir,
+      ACGS_ADMIN_EMAIL: 'operations@example.com',
+      ACGS_ADMIN_PASSWORD: 'operations-2026-pass',
+    });
+    assert.equal(await cli.exited, 2);
+    const lines = cli.output().trim().split('\n');
+    assert.equal(lines.length, 1, cli.output());
+    assert.match(lines[0]!, /ACGS_ADMIN_PASSWORD.*must not contain the email's local part/);
+    assert.deepEqual(readdirSync(dataDir), [], 'no database was created, no migration run');
   });
 
   it('finishes in-flight requests on SIGTERM before exiting', async () => {

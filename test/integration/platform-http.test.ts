@@ -110,8 +110,8 @@ for (const backend of await backends()) {
       assert.ok(!metrics.includes('/no/such/path'));
     });
 
-    it('accepts or generates X-Request-Id, echoes it, and logs one line per request', async () => {
-      const given = await auth.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'trace-abc-123' } });
+    it('accepts or generates X-Request-Id, echoes it, and logs one line per request (probes at debug)', async () => {
+      const given = await auth.inject({ method: 'GET', url: '/', headers: { 'x-request-id': 'trace-abc-123' } });
       assert.equal(given.headers['x-request-id'], 'trace-abc-123');
       assert.ok(given.headers['x-instance-id']);
       const generated = await auth.inject({
@@ -124,7 +124,14 @@ for (const backend of await backends()) {
       assert.equal(lines.length, 1);
       assert.equal(lines[0]!['status'], 200);
       assert.equal(typeof lines[0]!['latency_ms'], 'number');
-      assert.equal(lines[0]!['endpoint'], '/health');
+      assert.equal(lines[0]!['endpoint'], '/');
+      assert.equal(lines[0]!['level'], 30);
+      await auth.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'probe-abc-123' } });
+      assert.deepEqual(
+        env.logs.filter((line) => line['req_id'] === 'probe-abc-123'),
+        [],
+        'a health probe is logged at debug, below the info level this platform logs at',
+      );
     });
 
     it('sets security headers', async () => {

@@ -14,6 +14,19 @@ function failure(env: Record<string, string>): ConfigError {
 }
 
 describe('config', () => {
+  it('checks the bootstrap admin as registration would, before anything runs', () => {
+    const weak = failure({ ACGS_ADMIN_EMAIL: 'operations@example.com', ACGS_ADMIN_PASSWORD: 'operations-2026-pass' });
+    assert.equal(weak.variable, 'ACGS_ADMIN_PASSWORD');
+    assert.match(weak.message, /local part/);
+    assert.match(failure({ ACGS_ADMIN_PASSWORD: 'short' }).message, /at least 12 characters/);
+    assert.equal(failure({ ACGS_ADMIN_EMAIL: 'not-an-email' }).variable, 'ACGS_ADMIN_EMAIL');
+    assert.equal(
+      loadConfig({ ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_ADMIN_PASSWORD: 'correct-Horse-battery-9' }).bootstrapAdmin
+        .password,
+      'correct-Horse-battery-9',
+    );
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({});
     assert.equal(config.environment, 'development');

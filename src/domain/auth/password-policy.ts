@@ -3,6 +3,9 @@ import { COMMON_PASSWORDS } from './common-passwords.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
+/** The first admin's login when ACGS_ADMIN_EMAIL is not set. */
+export const DEFAULT_ADMIN_EMAIL = 'admin@acgs.local';
+
 /** Returns every rule the password breaks, in words a user can act on; empty when it is acceptable. */
 export function passwordProblems(password: string, email: string): string[] {
   const problems: string[] = [];

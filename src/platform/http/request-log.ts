@@ -1,11 +1,15 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
+const PROBES = new Set(['/health', '/metrics', '/nginx_health']);
+
 /** Fastify logs two lines per request by default; operators grep one line carrying id, route, status and latency. */
 export class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    request.log.info(
+    // Probes (load balancers, Prometheus, doctor) come every few seconds: their lines would bury every other one.
+    const probe = PROBES.has(request.routeOptions.url ?? '') && reply.statusCode < 400;
+    request.log[probe ? 'debug' : 'info'](
       {
         req_id: request.id,
         method: request.method,

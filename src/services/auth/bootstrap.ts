@@ -1,4 +1,4 @@
-import { generatePassword } from '../../domain/auth/password-policy.js';
+import { DEFAULT_ADMIN_EMAIL, generatePassword } from '../../domain/auth/password-policy.js';
 import { ValidationError } from '../../domain/errors.js';
 import { ConfigError } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
@@ -14,7 +14,7 @@ export interface BootstrapResult {
 /** Creates the first admin when the system has none; returns null when an admin already exists. */
 export async function ensureBootstrapAdmin(platform: Platform): Promise<BootstrapResult | null> {
   if ((await new SqlUserStore(platform.db).countWithRole('admin')) > 0) return null;
-  const email = platform.config.bootstrapAdmin.email ?? 'admin@acgs.local';
+  const email = platform.config.bootstrapAdmin.email ?? DEFAULT_ADMIN_EMAIL;
   const given = platform.config.bootstrapAdmin.password;
   const password = given ?? generatePassword();
   try {
