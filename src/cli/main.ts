@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { hostname, userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { isRole, ROLES, type Role } from '../domain/auth/roles.js';
 import { loadConfig, SERVICE_NAMES, type Config, type ServiceName } from '../platform/config.js';
@@ -485,16 +486,34 @@ audit
       const headCount = await new AuditReader(db).headCount();
       if (options.json === true)
         console.log(JSON.stringify({ ...report, signed_heads_checked: headCount, head_problems: heads }, null, 2));
-      else if (report.findings.length === 0 && heads.length === 0)
-        console.log(
-          `audit log OK: ${report.size} entries, root ${report.root}, ${headCount} signed heads consistent (${((performance.now() - started) / 1000).toFixed(2)} s)`,
-        );
       else {
+        if (report.findings.length === 0 && heads.length === 0)
+          console.log(
+            `audit log OK: ${report.size} entries, root ${report.root}, ${headCount} signed heads consistent (${((performance.now() - started) / 1000).toFixed(2)} s)`,
+          );
         for (const finding of report.findings)
           console.log(`audit log BROKEN at leaf ${finding.leaf_index ?? '?'}: ${finding.problem}`);
         for (const head of heads) console.log(`signed tree head at size ${head.tree_size} BROKEN: ${head.problem}`);
+        // Acknowledged gaps never make the log OK silently: every run says what was lost, when and why.
+        for (const gap of report.acknowledged_gaps) console.log(`acknowledged gap ${gap.id}: ${gap.problem}`);
       }
       process.exitCode = report.findings.length === 0 && heads.length === 0 ? 0 : 1;
+    });
+  });
+audit
+  .command('reanchor')
+  .description(
+    'acknowledge rows lost from the end of the audit log so it can go on recording, the gap kept on the record (docs/audit.md#recovery); prefer acgs restore when a backup has them',
+  )
+  .requiredOption('--reason <text>', 'why the rows are gone and why the log goes on without them (kept in the log)')
+  .option('--by <name>', 'who acknowledges the gap (default: this user and host)')
+  .action(async (options: { reason: string; by?: string }) => {
+    await withPlatform(async (platform) => {
+      const by = options.by ?? `${userInfo().username}@${hostname()}`;
+      const { gap, entry } = await platform.audit.acknowledgeGap(options.reason, by);
+      console.log(
+        `gap acknowledged: leaves ${gap[0]}–${gap[1] - 1} are lost and stay listed by acgs audit verify; the log resumes at leaf ${entry.leaf_index} with the acknowledgement`,
+      );
     });
   });
 audit

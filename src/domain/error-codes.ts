@@ -199,6 +199,10 @@ export const ERROR_CODES = {
   // State that does not allow the change.
   CONFLICT: { kind: 'conflict', meaning: 'The change conflicts with the current state' },
   DUPLICATE: { kind: 'conflict', meaning: 'A unique value is taken' },
+  AUDIT_LOG_WHOLE: {
+    kind: 'conflict',
+    meaning: '`acgs audit reanchor` on a log with no rows missing from its end: there is no gap to acknowledge',
+  },
   TOOL_DEFINITION_NOT_PENDING: {
     kind: 'conflict',
     meaning: "The tool's definition has not changed since it was pinned: there is nothing to approve",
@@ -268,8 +272,18 @@ export const ERROR_CODES = {
   },
   MAINTENANCE_MODE: { kind: 'unavailable', meaning: 'Maintenance mode: changes are paused' },
   DATABASE_UNAVAILABLE: { kind: 'unavailable', meaning: 'The database is unreachable or the connection was lost' },
+  DATA_DIR_IN_USE: {
+    kind: 'unavailable',
+    meaning:
+      'The PGlite data directory is held by another running acgs process (the lock file beside it names the process): nothing was written',
+  },
   DB_POOL_TIMEOUT: { kind: 'unavailable', meaning: 'No database connection became free within DATABASE_POOL_TIMEOUT' },
   CACHE_UNAVAILABLE: { kind: 'unavailable', meaning: 'Redis is unreachable' },
+  AUDIT_LOG_DAMAGED: {
+    kind: 'unavailable',
+    meaning:
+      'Rows are missing from the end of the audit log (leaf hashes or a signed head go past them): nothing is recorded until it is restored from a backup or the gap is acknowledged with `acgs audit reanchor` (docs/audit.md#recovery)',
+  },
   AUDIT_UNAVAILABLE: { kind: 'unavailable', meaning: 'The decision log cannot be written, so no decision is returned' },
   POLICY_ENGINE_FAULT: {
     kind: 'unavailable',
@@ -292,6 +306,11 @@ export const ERROR_CODES = {
 
   INTERNAL_ERROR: { kind: 'internal', meaning: 'Our bug: logged with its stack and counted in acgs_errors_total' },
   // Well-formed requests the platform cannot act on.
+  AUDIT_GAP_UNRECOVERABLE: {
+    kind: 'unprocessable',
+    meaning:
+      'The lost audit rows took their leaf hashes with them: the tree cannot continue past them, only a backup restores the log',
+  },
   CONSTRAINTS_NOT_COMPILABLE: {
     kind: 'unprocessable',
     meaning:

@@ -6,6 +6,8 @@ import type { Queryable } from '../platform/db/database.js';
 import { readMigrations } from '../platform/db/migrate.js';
 import { openPglite } from '../platform/db/pglite.js';
 import { AuditWatch } from '../platform/audit/watch.js';
+import { auditDamage, describeDamage } from '../platform/audit/log.js';
+import { AuditReader } from '../platform/audit/reader.js';
 import { signedByPlatformKey } from '../services/integrity/signing-keys.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -324,6 +326,15 @@ async function auditCheck(db: { q: Queryable } | null, probes: ServiceProbe[]): 
   const fix =
     'run `acgs audit verify` to name the first bad index, and treat it as a security incident (docs/audit.md)';
   if (db !== null) {
+    const extent = await new AuditReader(db.q).extent();
+    const damage = auditDamage(extent.size, extent.storedLeaves, extent.signedSize);
+    if (damage !== null)
+      return {
+        check: 'audit log',
+        status: 'fail',
+        detail: describeDamage(damage),
+        fix: 'nothing is recorded until this is repaired: restore the latest backup (`acgs restore FILE`) or, to go on with the gap on the record, `acgs audit reanchor --reason "…"` (docs/audit.md#recovery)',
+      };
     const { size, checked, findings } = await new AuditWatch(db.q, signedByPlatformKey).spotCheck(AUDIT_SAMPLE);
     if (findings.length === 0)
       return ok('audit log', `${checked} of ${size} entries sampled, latest signed head checked: all match`);

@@ -10,7 +10,15 @@ import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
-import { freePort, healthy, runCli, waitFor, waitForHealthy, type CliProcess } from '../support/process.js';
+import {
+  freePort,
+  healthy,
+  runCli,
+  runCliToEnd,
+  waitFor,
+  waitForHealthy,
+  type CliProcess,
+} from '../support/process.js';
 
 const ADMIN = { ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_BCRYPT_COST: '10' };
 
@@ -129,13 +137,25 @@ for (const backend of await backends()) {
         const session = await loginStatus(authUrl, 'ops@example.com', password);
         assert.equal(session.status, 200);
         await assertClientAddresses(authUrl, `http://127.0.0.1:${consolePort}`, session.token!);
+        const newUser = ['user', 'create', '--email', 'auditor@example.com', '--role', 'auditor'];
+        if (backend === 'pglite') {
+          // The CLI never writes into a data directory a running acgs holds: it refuses, and nothing is written.
+          const refused = await runCliToEnd(newUser, base);
+          assert.equal(refused.code, 1, refused.output);
+          assert.match(refused.output, /is in use by process \d+: stop it first/);
+          assert.doesNotMatch(refused.output, /created/);
+        }
         assert.equal(await stop(first), 0, first.output());
+        const created = await runCliToEnd(newUser, base);
+        assert.equal(created.code, 0, created.output);
+        const newPassword = /password: (\S+)/.exec(created.output)![1]!;
 
         const second = runCli(['up'], { ...base, ...ports.env });
         // Services start one after another: wait for all of them, not just auth, before asking ac.
         await waitForHealthy(ports.urls, 30_000, 'restart', second);
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
         assert.equal(await meStatus(authUrl, session.token!), 200, 'generated secrets persist in the data dir');
+        assert.equal((await loginStatus(authUrl, 'auditor@example.com', newPassword)).status, 200, 'the user was kept');
         const constitution = await fetch(`${ports.urls[1]}/api/v1/constitution`, {
           headers: { authorization: `Bearer ${session.token}` },
         });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { entryBytes, entryFromRow, type AuditRow } from '../../src/domain/audit/entry.js';
-import { AuditLog } from '../../src/platform/audit/log.js';
+import { auditDamage, AuditLog } from '../../src/platform/audit/log.js';
+import { AuditReader } from '../../src/platform/audit/reader.js';
+import { verifyConsistency } from '../../src/domain/audit/merkle.js';
 import { migrate, readMigrations } from '../../src/platform/db/migrate.js';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { verifyAuditTree } from '../../src/platform/audit/verify.js';
@@ -300,6 +302,101 @@ for (const backend of await backends()) {
         ),
         JSON.stringify(watched),
       );
+    });
+
+    it('stops recording when rows are lost from its end, says so, and goes on only once the gap is acknowledged', async (t) => {
+      const env = await populated(backend);
+      const app = await createTestApp('integrity', env.platform);
+      cleanupAfter(
+        t,
+        () => app.close(),
+        () => env.cleanup(),
+      );
+      const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
+      const service = (await tokenFor(env.platform, ['service'])).headers;
+      const signed = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json<{
+        tree_size: number;
+        root_hash: string;
+      }>();
+      await env.platform.db.query('DELETE FROM audit_logs WHERE leaf_index >= $1', [signed.tree_size - 3]);
+      const append = () =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/audit/logs',
+          headers: service,
+          payload: { action: 'ext.after_loss', resource: 'r' },
+        });
+      const refused = await append();
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.equal(refused.json().error_code, 'AUDIT_LOG_DAMAGED');
+      assert.match(
+        refused.json().detail,
+        new RegExp(
+          `leaves ${signed.tree_size - 3}–${signed.tree_size - 1} are missing.*acgs doctor.*acgs audit reanchor`,
+        ),
+      );
+      const extent = await new AuditReader(env.platform.db).extent();
+      assert.deepEqual(auditDamage(extent.size, extent.storedLeaves, extent.signedSize), {
+        first: signed.tree_size - 3,
+        end: signed.tree_size,
+        evidence: `a head was signed at size ${signed.tree_size}`,
+      });
+
+      const { gap, entry } = await env.platform.audit.acknowledgeGap(
+        'restored from a backup older than the loss',
+        'ops',
+      );
+      assert.deepEqual(gap, [signed.tree_size - 3, signed.tree_size]);
+      assert.equal(entry.leaf_index, signed.tree_size, 'the log resumes after the lost leaves');
+      await assert.rejects(env.platform.audit.acknowledgeGap('again', 'ops'), { errorCode: 'AUDIT_LOG_WHOLE' });
+      const resumed = await append();
+      assert.equal(resumed.statusCode, 201, resumed.body);
+      assert.equal(resumed.json().leaf_index, signed.tree_size + 1);
+
+      const report = await verifyAuditTree(env.platform.db);
+      assert.deepEqual(report.findings, []);
+      assert.equal(report.acknowledged_gaps.length, 1);
+      assert.match(report.acknowledged_gaps[0]!.problem, /lost; acknowledged by ops .*: restored from a backup/);
+      assert.deepEqual(await new AuditWatch(env.platform.db, signedByPlatformKey).run(), []);
+      // The head signed before the loss is a prefix of the tree now: the log continued, it did not restart.
+      const now = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json<{
+        tree_size: number;
+        root_hash: string;
+      }>();
+      const proof = (
+        await app.inject({
+          method: 'GET',
+          url: `/api/v1/audit/proof/consistency?first=${signed.tree_size}&second=${now.tree_size}`,
+          headers: auditor,
+        })
+      ).json<{ proof: string[] }>();
+      assert.ok(
+        verifyConsistency(
+          signed.tree_size,
+          now.tree_size,
+          proof.proof.map((hash) => Buffer.from(hash, 'hex')),
+          Buffer.from(signed.root_hash, 'hex'),
+          Buffer.from(now.root_hash, 'hex'),
+        ),
+        'consistent across the gap',
+      );
+      // A gap row without its acknowledgement in the log hides nothing.
+      await env.platform.db.query(`UPDATE audit_gaps SET resumes_at = resumes_at + 1`);
+      assert.ok(
+        (await verifyAuditTree(env.platform.db)).findings.some((f) => /is not acknowledged in the log/.test(f.problem)),
+      );
+    });
+
+    it('refuses to re-anchor past lost rows whose leaf hashes are gone too', async (t) => {
+      const env = await populated(backend);
+      cleanupAfter(t, () => env.cleanup());
+      const size = await new AuditReader(env.platform.db).size();
+      await env.platform.db.query('DELETE FROM audit_logs WHERE leaf_index >= $1', [size - 2]);
+      await env.platform.db.query('DELETE FROM audit_tree_nodes WHERE level = 0 AND idx = $1', [size - 2]);
+      await assert.rejects(env.platform.audit.acknowledgeGap('x', 'ops'), { errorCode: 'AUDIT_GAP_UNRECOVERABLE' });
+      await assert.rejects(env.platform.audit.record({ userId: null, action: 'x.y', resource: 'r' }), {
+        errorCode: 'AUDIT_LOG_DAMAGED',
+      });
     });
 
     it('hashes each leaf from the row as stored, and refuses an event the database would not store as given', async (t) => {

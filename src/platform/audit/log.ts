@@ -4,7 +4,7 @@ import type { Hash } from '../../domain/audit/merkle.js';
 import type { Database, Queryable } from '../db/database.js';
 import { valuesList } from '../db/values.js';
 import { findUnacceptable } from '../../domain/text/unstorable-strings.js';
-import { ValidationError } from '../../domain/errors.js';
+import { AppError, ConflictError, ValidationError } from '../../domain/errors.js';
 import { AuditReader } from './reader.js';
 
 export interface AuditEvent {
@@ -40,6 +40,62 @@ export class AuditLog {
     // The lock must live as long as a transaction, so an append outside one gets its own.
     if (tx === undefined) return this.db.transaction((own) => this.append(events, own));
     return this.append(events, tx);
+  }
+
+  /**
+   * Acknowledges rows lost from the end of the log so it can go on: the gap is recorded (audit_gaps) and recorded in
+   * the log itself as the first entry after it (`audit.gap_acknowledged`), and the tree continues after the lost
+   * leaves, whose stored hashes stay: heads signed before the loss stay consistent with every head signed after it,
+   * and `acgs audit verify` lists the gap for as long as the log exists. Refused when nothing is missing, or when the
+   * lost leaves' hashes are gone too (then only a backup brings the log back).
+   */
+  async acknowledgeGap(reason: string, acknowledgedBy: string): Promise<{ gap: [number, number]; entry: AuditEntry }> {
+    return this.db.transaction(async (tx) => {
+      const [position] = await tx.query<{ tree_size: number; stored_leaves: number; signed_size: number }>(
+        'SELECT tree_size, stored_leaves, signed_size FROM audit_append_position($1) LIMIT 1',
+        [AUDIT_APPEND_LOCK_KEY],
+      );
+      const size = Number(position!.tree_size);
+      const signed = Number(position!.signed_size);
+      const end = Math.max(Number(position!.stored_leaves), signed);
+      if (end <= size)
+        throw new ConflictError(
+          `The audit log is whole (${size} leaves): there is no gap to acknowledge`,
+          'AUDIT_LOG_WHOLE',
+        );
+      const [kept] = await tx.query<{ n: number }>(
+        'SELECT count(*)::bigint AS n FROM audit_tree_nodes WHERE level = 0 AND idx >= $1 AND idx < $2',
+        [size, end],
+      );
+      if (Number(kept!.n) !== end - size)
+        throw new AppError(
+          'unprocessable',
+          'AUDIT_GAP_UNRECOVERABLE',
+          `The rows of leaves ${size}–${end - 1} are gone and so are ${end - size - Number(kept!.n)} of their leaf hashes: the tree cannot continue past them. Restore the latest backup (acgs restore).`,
+        );
+      await tx.query(
+        'INSERT INTO audit_gaps (first_missing, resumes_at, reason, acknowledged_by) VALUES ($1, $2, $3, $4)',
+        [size, end, reason, acknowledgedBy],
+      );
+      const [entry] = await this.append(
+        [
+          {
+            userId: null,
+            action: 'audit.gap_acknowledged',
+            resource: 'audit_log',
+            details: {
+              first_missing: size,
+              resumes_at: end,
+              newest_signed_size: signed,
+              reason,
+              acknowledged_by: acknowledgedBy,
+            },
+          },
+        ],
+        tx,
+      );
+      return { gap: [size, end], entry: entry! };
+    });
   }
 
   /**
@@ -80,8 +136,14 @@ export class AuditLog {
       level: number | null;
       idx: number | null;
       hash: Uint8Array | null;
-    }>('SELECT tree_size, level, idx, hash FROM audit_append_position($1)', [AUDIT_APPEND_LOCK_KEY]);
+      stored_leaves: number;
+      signed_size: number;
+    }>('SELECT tree_size, level, idx, hash, stored_leaves, signed_size FROM audit_append_position($1)', [
+      AUDIT_APPEND_LOCK_KEY,
+    ]);
     const size = Number(rows[0]!.tree_size);
+    const damage = auditDamage(size, Number(rows[0]!.stored_leaves), Number(rows[0]!.signed_size));
+    if (damage !== null) throw damagedLogError(damage);
     const frontier = new Map<string, Hash>();
     for (const row of rows) {
       if (row.hash !== null) frontier.set(`${row.level}:${Number(row.idx)}`, Buffer.from(row.hash));
@@ -148,6 +210,40 @@ export class AuditLog {
     this.onAppend((performance.now() - started) / 1000);
     return committed;
   }
+}
+
+/** Rows missing from the end of the log: which leaves, and what shows they existed. */
+export interface AuditDamage {
+  first: number;
+  end: number;
+  evidence: string;
+}
+
+/**
+ * Rows missing from the end of the log: leaf hashes stored, or a head signed, past the last row. Appending would
+ * reuse those leaf indexes, so nothing is appended until the log is restored or the gap acknowledged (docs/audit.md).
+ */
+export function auditDamage(size: number, storedLeaves: number, signedSize: number): AuditDamage | null {
+  const end = Math.max(storedLeaves, signedSize);
+  if (end <= size) return null;
+  return {
+    first: size,
+    end,
+    evidence: signedSize > size ? `a head was signed at size ${signedSize}` : 'their leaf hashes are stored',
+  };
+}
+
+export const describeDamage = (damage: AuditDamage): string =>
+  `the rows of audit log leaves ${damage.first}–${damage.end - 1} are missing (${damage.evidence})`;
+
+function damagedLogError(damage: AuditDamage): AppError {
+  return new AppError(
+    'unavailable',
+    'AUDIT_LOG_DAMAGED',
+    `The audit log is damaged: ${describeDamage(damage)}, so nothing is recorded until it is repaired. Run \`acgs doctor\`; ` +
+      'recover by restoring the latest backup (`acgs restore`) or, to go on with the gap on the record, ' +
+      '`acgs audit reanchor --reason "…"` (docs/audit.md#recovery)',
+  );
 }
 
 /** Created subtree nodes as the three arrays an unnest insert takes. */

@@ -13,6 +13,20 @@ interface HeadRow {
   key_fingerprint: string;
 }
 
+/** Rows lost from the log that an operator acknowledged (`acgs audit reanchor`): leaves first_missing..resumes_at - 1. */
+export interface AuditGap {
+  id: number;
+  first_missing: number;
+  resumes_at: number;
+  reason: string;
+  acknowledged_by: string;
+  acknowledged_at: string;
+}
+
+/** The acknowledged gap holding a leaf index, if any. */
+export const gapAt = (gaps: readonly AuditGap[], index: number): AuditGap | null =>
+  gaps.find((gap) => gap.first_missing <= index && index < gap.resumes_at) ?? null;
+
 export const headFromRow = (row: HeadRow): SignedTreeHead => ({
   ...row,
   tree_size: Number(row.tree_size),
@@ -39,6 +53,33 @@ const ROW_COLUMNS = 'id, leaf_index, timestamp, user_id, action, resource, detai
  */
 export class AuditReader implements SubtreeReader {
   constructor(private readonly q: Queryable) {}
+
+  /**
+   * Where appends would go (past the rows and any acknowledged gap), and how far the stored leaf hashes and signed
+   * heads reach: beyond the first, rows are missing from the end (audit/log.ts auditDamage).
+   */
+  async extent(): Promise<{ size: number; storedLeaves: number; signedSize: number }> {
+    const [row] = await this.q.query<{ size: number; stored_leaves: number; signed_size: number }>(
+      `SELECT greatest(coalesce((SELECT max(leaf_index) + 1 FROM audit_logs), 0),
+                       coalesce((SELECT max(resumes_at) FROM audit_gaps), 0)) AS size,
+              coalesce((SELECT max(idx) + 1 FROM audit_tree_nodes WHERE level = 0), 0) AS stored_leaves,
+              coalesce((SELECT max(tree_size) FROM audit_tree_heads), 0) AS signed_size`,
+    );
+    return { size: Number(row!.size), storedLeaves: Number(row!.stored_leaves), signedSize: Number(row!.signed_size) };
+  }
+
+  async gaps(): Promise<AuditGap[]> {
+    const rows = await this.q.query<Omit<AuditGap, 'acknowledged_at'> & { acknowledged_at: Date }>(
+      'SELECT id, first_missing, resumes_at, reason, acknowledged_by, acknowledged_at FROM audit_gaps ORDER BY first_missing',
+    );
+    return rows.map((row) => ({
+      ...row,
+      id: Number(row.id),
+      first_missing: Number(row.first_missing),
+      resumes_at: Number(row.resumes_at),
+      acknowledged_at: row.acknowledged_at.toISOString(),
+    }));
+  }
 
   /** Leaves in the tree: one past the highest leaf index (a deleted row does not shrink it). */
   async size(): Promise<number> {

@@ -2,7 +2,7 @@ import { entryBytes, entryFromRow } from '../../domain/audit/entry.js';
 import { advanceFrontier, appendLeafHashes, frontierRoot } from '../../domain/audit/frontier.js';
 import { leafHash, type Hash } from '../../domain/audit/merkle.js';
 import type { Queryable } from '../db/database.js';
-import { AuditReader } from './reader.js';
+import { AuditReader, gapAt, type AuditGap } from './reader.js';
 
 export interface VerifyFinding {
   leaf_index: number | null;
@@ -13,6 +13,8 @@ export interface VerifyReport {
   size: number;
   root: string;
   findings: VerifyFinding[];
+  /** Rows lost in gaps an operator acknowledged (`acgs audit reanchor`): on the record, not findings. */
+  acknowledged_gaps: (AuditGap & { problem: string })[];
 }
 
 /** Findings in leaf order, with runs of neighbouring leaves that share a problem reported once as a range. */
@@ -83,6 +85,8 @@ export async function verifyAuditTree(
       problem: `row id ${outside.firstId} has no leaf index (inserted outside the log)${outside.count > 1 ? `, and ${outside.count - 1} more` : ''}`,
     });
   const heads = await reader.headsAfter(0);
+  const gaps = await reader.gaps();
+  const acknowledged = await checkGaps(reader, gaps, findings);
   const total = Math.max(await reader.size(), heads[heads.length - 1]?.tree_size ?? 0);
   const badLeaves: number[] = [];
   const mismatchedHeads: number[] = [];
@@ -99,7 +103,7 @@ export async function verifyAuditTree(
       const stored = storedLeaves.get(`0:${index}`);
       // A deleted row's stored leaf stands in for it, so what follows it can still be checked.
       const hash = row === undefined ? stored : leafHash(entryBytes(entryFromRow(row)));
-      if (row === undefined) findings.leaf(index, MISSING);
+      if (row === undefined && gapAt(gaps, index) === null) findings.leaf(index, MISSING);
       else if (stored === undefined || !stored.equals(hash!)) findings.leaf(index, MODIFIED);
       if (row === undefined || stored === undefined || !stored.equals(hash!)) badLeaves.push(index);
       if (hash === undefined) {
@@ -107,7 +111,12 @@ export async function verifyAuditTree(
           leaf_index: index,
           problem: 'neither the row nor its leaf hash exists: the tree cannot be recomputed past this leaf',
         });
-        return { size: total, root: (await reader.head()).root.toString('hex'), findings: findings.close() };
+        return {
+          size: total,
+          root: (await reader.head()).root.toString('hex'),
+          findings: findings.close(),
+          acknowledged_gaps: acknowledged,
+        };
       }
       leaves.push(hash);
     }
@@ -153,5 +162,33 @@ export async function verifyAuditTree(
     });
   }
   const { root } = await reader.head();
-  return { size: total, root: root.toString('hex'), findings: findings.list };
+  return { size: total, root: root.toString('hex'), findings: findings.list, acknowledged_gaps: acknowledged };
+}
+
+/**
+ * Each acknowledged gap must be acknowledged in the log itself: the leaf where the log resumes is the
+ * `audit.gap_acknowledged` entry naming the gap (so a gap row added to the table alone hides nothing).
+ */
+async function checkGaps(
+  reader: AuditReader,
+  gaps: readonly AuditGap[],
+  findings: LeafFindings,
+): Promise<VerifyReport['acknowledged_gaps']> {
+  const rows = await reader.rowsAt(gaps.map((gap) => gap.resumes_at));
+  return gaps.map((gap) => {
+    const details = rows.get(gap.resumes_at)?.details as Record<string, unknown> | undefined;
+    const recorded =
+      rows.get(gap.resumes_at)?.action === 'audit.gap_acknowledged' &&
+      details?.['first_missing'] === gap.first_missing &&
+      details['resumes_at'] === gap.resumes_at;
+    if (!recorded)
+      findings.other({
+        leaf_index: gap.resumes_at,
+        problem: `gap ${gap.id} (leaves ${gap.first_missing}–${gap.resumes_at - 1}) is not acknowledged in the log at leaf ${gap.resumes_at}`,
+      });
+    return {
+      ...gap,
+      problem: `missing: rows of leaves ${gap.first_missing}–${gap.resumes_at - 1} were lost; acknowledged by ${gap.acknowledged_by} at ${gap.acknowledged_at}: ${gap.reason}`,
+    };
+  });
 }

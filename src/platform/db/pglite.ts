@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, PoolStats, Queryable } from './database.js';
 import { translateDatabaseError } from './database-errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /**
  * Embedded PostgreSQL (WASM). One connection serialises all work, so "pool" figures are 0 or 1 of 1.
@@ -14,15 +15,28 @@ export interface PgliteDatabase extends Database {
 
 /** A new data directory holding the database in `tarball` (a dump); the directory must not exist. */
 export async function createPgliteDirFrom(tarball: Blob, dataDir: string): Promise<void> {
-  const db = await PGlite.create({ dataDir, loadDataDir: tarball });
-  await db.close();
+  const release = lockDataDir(dataDir);
+  try {
+    const db = await PGlite.create({ dataDir, loadDataDir: tarball });
+    await db.close();
+  } finally {
+    release();
+  }
 }
 
 export async function openPglite(source: string | null | Blob): Promise<PgliteDatabase> {
-  const db =
-    source instanceof Blob
-      ? await PGlite.create({ loadDataDir: source })
-      : await PGlite.create(source === null ? {} : { dataDir: source });
+  // A data directory is one process's: a second one's writes would be lost (data-dir-lock.ts).
+  const release = typeof source === 'string' ? lockDataDir(source) : () => undefined;
+  let db: PGlite;
+  try {
+    db =
+      source instanceof Blob
+        ? await PGlite.create({ loadDataDir: source })
+        : await PGlite.create(source === null ? {} : { dataDir: source });
+  } catch (error) {
+    release();
+    throw error;
+  }
   let inFlight = 0;
 
   async function run<T>(work: () => Promise<T>): Promise<T> {
@@ -56,7 +70,13 @@ export async function openPglite(source: string | null | Blob): Promise<PgliteDa
       return async () => unsubscribe();
     },
     stats: (): PoolStats => ({ open: 1, idle: inFlight > 0 ? 0 : 1, waiting: Math.max(0, inFlight - 1), max: 1 }),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
     dump: (compression = 'none') => run(() => db.dumpDataDir(compression)),
   };
 }
