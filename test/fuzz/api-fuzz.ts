@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../src/domain/auth/roles.js';
 import { SERVICE_NAMES, type ServiceName } from '../../src/platform/config.js';
 import { createTestApp, createTestPlatform, createUser, type Backend, type TestPlatform } from '../support/harness.js';
+import { adversarial, ADVERSARIAL_UNITS } from '../support/adversarial-content.js';
 import { dereference, hostileString, invalidValue, validValue, type JsonSchema } from '../support/schema-arbitrary.js';
 
 /**
@@ -45,12 +46,40 @@ interface Route {
 
 type Credential = 'all_roles' | 'none' | 'garbage';
 
+/**
+ * What JSON.stringify of a generated value cannot say, done to the body's text: a number that parses as Infinity,
+ * nesting 5,000 deep, or every string replaced by long content built to make a backtracking pattern slow.
+ */
+type Mutation = 'none' | 'non_finite' | 'deep' | 'adversarial';
+
 interface FuzzCase {
   credential: Credential;
   path: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
   hasBody: boolean;
+  mutation: Mutation;
+  adversarialUnit: string;
+}
+
+/** The body's text with its mutation applied. */
+function bodyText(fuzz: FuzzCase): string {
+  const text = JSON.stringify(fuzz.body) ?? 'null';
+  const isObject = typeof fuzz.body === 'object' && fuzz.body !== null && !Array.isArray(fuzz.body);
+  switch (fuzz.mutation) {
+    case 'non_finite':
+      return isObject ? text.replace(/^\{/, text === '{}' ? '{"n":1e400' : '{"n":-1e400,') : '1e400';
+    case 'deep':
+      return isObject
+        ? text.replace(/^\{/, `{"d":${'['.repeat(5000)}${']'.repeat(5000)}${text === '{}' ? '' : ','}`)
+        : `${'['.repeat(5000)}${text}${']'.repeat(5000)}`;
+    case 'adversarial':
+      return JSON.stringify(fuzz.body, (_key, value: unknown) =>
+        typeof value === 'string' ? adversarial(fuzz.adversarialUnit, 64 * 1024) : value,
+      );
+    default:
+      return text;
+  }
 }
 
 /** Percent-encoding that survives lone surrogates (their UTF-8 bytes, as a client that sends them would). */
@@ -93,6 +122,16 @@ function caseArbitrary(route: Route): fc.Arbitrary<FuzzCase> {
         ? fc.constant(undefined)
         : fc.oneof(validValue(bodySchema), validValue(bodySchema), invalidValue(bodySchema)),
     hasBody: fc.constant(bodySchema !== undefined),
+    mutation:
+      bodySchema === undefined
+        ? fc.constant<Mutation>('none')
+        : fc.oneof(
+            { weight: 36, arbitrary: fc.constant<Mutation>('none') },
+            { weight: 2, arbitrary: fc.constant<Mutation>('non_finite') },
+            { weight: 1, arbitrary: fc.constant<Mutation>('deep') },
+            { weight: 1, arbitrary: fc.constant<Mutation>('adversarial') },
+          ),
+    adversarialUnit: fc.constantFrom(...Object.values(ADVERSARIAL_UNITS)),
   });
 }
 
@@ -142,6 +181,7 @@ export function fuzzEveryRoute(backend: Backend): void {
     it('answers every generated request below 500, in the standard error shape for 4xx, and as declared for 2xx', async () => {
       const problems: string[] = [];
       const statuses = new Map<number, number>();
+      const mutations = new Map<Mutation, number>();
       let requests = 0;
       for (const [index, route] of routes.entries()) {
         const cases = fc.sample(caseArbitrary(route), { seed: SEED + index, numRuns: RUNS_PER_ROUTE });
@@ -163,11 +203,14 @@ export function fuzzEveryRoute(backend: Backend): void {
             method: route.method as 'GET',
             url,
             headers: fuzz.hasBody ? { ...headers, 'content-type': 'application/json' } : headers,
-            ...(fuzz.hasBody ? { payload: JSON.stringify(fuzz.body) ?? 'null' } : {}),
+            ...(fuzz.hasBody ? { payload: bodyText(fuzz) } : {}),
           });
           requests += 1;
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-          const where = `${route.service} ${route.method} ${url.slice(0, 200)} body=${(JSON.stringify(fuzz.body) ?? '').slice(0, 200)} → ${response.statusCode}`;
+          const where = `${route.service} ${route.method} ${url.slice(0, 200)} body(${fuzz.mutation})=${(JSON.stringify(fuzz.body) ?? '').slice(0, 200)} → ${response.statusCode}`;
+          mutations.set(fuzz.mutation, (mutations.get(fuzz.mutation) ?? 0) + 1);
+          if ((fuzz.mutation === 'non_finite' || fuzz.mutation === 'deep') && response.statusCode < 400)
+            problems.push(`${where}: a body with ${fuzz.mutation} content was accepted`);
           if (response.statusCode >= 500) {
             problems.push(`${where}: ${response.body.slice(0, 300)}`);
           } else if (response.statusCode >= 400) {
@@ -198,7 +241,7 @@ export function fuzzEveryRoute(backend: Backend): void {
         }
       }
       console.error(
-        `fuzz on ${backend}: ${routes.length} operations, ${requests} requests, seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+        `fuzz on ${backend}: ${routes.length} operations, ${requests} requests, seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}; bodies ${JSON.stringify(Object.fromEntries(mutations))}`,
       );
       // Every route a service registers (its access table) was fuzzed, so none can hide from the document.
       const fuzzed = new Set(

@@ -144,6 +144,13 @@ const HOSTILE_STRINGS = [
   'x'.repeat(70_000),
   '',
   ' ',
+  // Lookalikes of catalogued tool names: case, spacing, doubled dots, invisible and compatibility characters.
+  'fs.WRITE_FILE',
+  'fs.write_file ',
+  'fs..write_file',
+  'fs.write_file\u200b',
+  'ｆｓ.ｗｒｉｔｅ_ｆｉｌｅ',
+  'fs.write\u00adfile',
 ];
 
 /** Strings that are valid UTF-16 but hostile in other ways: what a fuzzer tries first. */
