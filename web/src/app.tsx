@@ -46,6 +46,7 @@ const SynthesisPage = lazy(() => import('./pages/synthesis.js').then((module) =>
 const SynthesisRunPage = lazy(() =>
   import('./pages/synthesis.js').then((module) => ({ default: module.SynthesisRunPage })),
 );
+const ToolsPage = lazy(() => import('./pages/tools.js').then((module) => ({ default: module.ToolsPage })));
 const UsersPage = lazy(() => import('./pages/users.js').then((module) => ({ default: module.UsersPage })));
 
 /** The decision log's readers (the API's own rule); council members see decisions through the test bench. */
@@ -117,6 +118,7 @@ const PAGES: readonly PageDefinition[] = [
     menu: false,
     render: ({ id }) => <SynthesisRunPage key={id} id={id!} />,
   },
+  { pattern: '/tools', title: 'Tools', roles: DECISION_READERS, menu: true, render: () => <ToolsPage /> },
   { pattern: '/users', title: 'Users', roles: ['admin'], menu: true, render: () => <UsersPage /> },
   { pattern: '/about', title: 'About', roles: PERSON_ROLES, menu: true, render: () => <AboutPage /> },
 ];
