@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { entryBytes, entryFromRow, type AuditRow } from '../../src/domain/audit/entry.js';
 import { auditDamage, AuditLog } from '../../src/platform/audit/log.js';
 import { AuditReader } from '../../src/platform/audit/reader.js';
@@ -36,6 +36,18 @@ async function populated(backend: 'pglite' | 'postgres'): Promise<TestPlatform> 
   return env;
 }
 
+/** A populated log with the integrity service over it, both closed after the test. */
+async function populatedIntegrity(t: TestContext, backend: 'pglite' | 'postgres') {
+  const env = await populated(backend);
+  const app = await createTestApp('integrity', env.platform);
+  cleanupAfter(
+    t,
+    () => app.close(),
+    () => env.cleanup(),
+  );
+  return { env, app };
+}
+
 const leafIndexOf = async (env: TestPlatform, resource: string) =>
   Number(
     (
@@ -48,13 +60,7 @@ const leafIndexOf = async (env: TestPlatform, resource: string) =>
 for (const backend of await backends()) {
   describe(`Merkle audit log on ${backend}`, () => {
     it('gives every event a dense leaf index, serves proofs that the independent check accepts, and verifies clean', async (t) => {
-      const env = await populated(backend);
-      const app = await createTestApp('integrity', env.platform);
-      cleanupAfter(
-        t,
-        () => app.close(),
-        () => env.cleanup(),
-      );
+      const { env, app } = await populatedIntegrity(t, backend);
       const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       const agent = (await tokenFor(env.platform, ['agent'])).headers;
       const head = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json();
@@ -200,13 +206,7 @@ for (const backend of await backends()) {
     }
 
     it('the running verification checks new rows each round and reports problems at POST /api/v1/audit/verify and as a metric', async (t) => {
-      const env = await populated(backend);
-      const app = await createTestApp('integrity', env.platform);
-      cleanupAfter(
-        t,
-        () => app.close(),
-        () => env.cleanup(),
-      );
+      const { env, app } = await populatedIntegrity(t, backend);
       const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       const verify = async () =>
         (await app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: auditor })).json();
@@ -276,13 +276,7 @@ for (const backend of await backends()) {
     });
 
     it('reports rows deleted from the end of the log under a signed head', async (t) => {
-      const env = await populated(backend);
-      const app = await createTestApp('integrity', env.platform);
-      cleanupAfter(
-        t,
-        () => app.close(),
-        () => env.cleanup(),
-      );
+      const { env, app } = await populatedIntegrity(t, backend);
       const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       const head = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json<{
         tree_size: number;
@@ -305,13 +299,7 @@ for (const backend of await backends()) {
     });
 
     it('stops recording when rows are lost from its end, says so, and goes on only once the gap is acknowledged', async (t) => {
-      const env = await populated(backend);
-      const app = await createTestApp('integrity', env.platform);
-      cleanupAfter(
-        t,
-        () => app.close(),
-        () => env.cleanup(),
-      );
+      const { env, app } = await populatedIntegrity(t, backend);
       const auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       const service = (await tokenFor(env.platform, ['service'])).headers;
       const signed = (await app.inject({ method: 'GET', url: '/api/v1/audit/tree-head', headers: auditor })).json<{

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { loadConfig } from '../../src/platform/config.js';
 import { fakeModerationServer } from '../support/fake-moderation.js';
 import type { PrincipleContent } from '../../src/domain/constitution/types.js';
@@ -8,7 +8,14 @@ import { schemaShape } from '../../src/domain/policy/schema-shape.js';
 import { compilePrinciples, policyMap } from '../../src/domain/synthesis/compiler.js';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
-import { apiKeyFor, createTestApp, createTestPlatform, tokenFor, cleanupAfter } from '../support/harness.js';
+import {
+  apiKeyFor,
+  cleanupAfter,
+  createTestApp,
+  createTestPlatform,
+  tokenFor,
+  type TestPlatform,
+} from '../support/harness.js';
 
 const respond = (content: string) => ({
   principal: { type: 'Agent', id: 'bot' },
@@ -16,6 +23,19 @@ const respond = (content: string) => ({
   resource: { type: 'Model', id: 'm' },
   content,
 });
+
+/** pgc over the constitution service (which loads the starter constitution), both closed after the test. */
+async function enforcementApps(t: TestContext, env: TestPlatform) {
+  const ac = await createTestApp('ac', env.platform);
+  const pgc = await createTestApp('pgc', env.platform);
+  cleanupAfter(
+    t,
+    () => pgc.close(),
+    () => ac.close(),
+    () => env.cleanup(),
+  );
+  return pgc;
+}
 
 describe('external classifier and keyword lists (PGlite)', () => {
   let fake: Awaited<ReturnType<typeof fakeModerationServer>>;
@@ -35,14 +55,7 @@ describe('external classifier and keyword lists (PGlite)', () => {
           ACGS_KEYWORD_LISTS: JSON.stringify([{ name: 'competitors', terms: ['Globex'] }]),
         },
       });
-      const ac = await createTestApp('ac', env.platform);
-      const pgc = await createTestApp('pgc', env.platform);
-      cleanupAfter(
-        t,
-        () => pgc.close(),
-        () => ac.close(),
-        () => env.cleanup(),
-      );
+      const pgc = await enforcementApps(t, env);
       const agent = (await tokenFor(env.platform, ['agent'])).headers;
       const evaluate = async (content: string) =>
         (
@@ -89,14 +102,7 @@ describe('external classifier and keyword lists (PGlite)', () => {
     const env = await createTestPlatform('pglite', {
       env: { ACGS_CLASSIFIER_URL: fake.url, ACGS_CLASSIFIER_API_KEY: 'moderation-key' },
     });
-    const ac = await createTestApp('ac', env.platform);
-    const pgc = await createTestApp('pgc', env.platform);
-    cleanupAfter(
-      t,
-      () => pgc.close(),
-      () => ac.close(),
-      () => env.cleanup(),
-    );
+    const pgc = await enforcementApps(t, env);
     const violentToolCalls: PrincipleContent = {
       key: 'no-violent-tool-calls',
       title: 'No tool call carries violent content',
