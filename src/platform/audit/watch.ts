@@ -131,11 +131,10 @@ export class AuditWatch {
   /** Re-hashes the rows at these leaf indexes and compares each with its stored leaf hash. */
   private async checkLeaves(indexes: readonly number[], check: WatchCheck): Promise<WatchFinding[]> {
     if (indexes.length === 0) return [];
-    const [byIndex, stored, gaps] = await Promise.all([
-      this.reader.rowsAt(indexes),
-      this.reader.leafHashes(indexes),
-      this.reader.gaps(),
-    ]);
+    // One after another: the reader may be a single connection (acgs doctor's), which runs one query at a time.
+    const byIndex = await this.reader.rowsAt(indexes);
+    const stored = await this.reader.leafHashes(indexes);
+    const gaps = await this.reader.gaps();
     const findings: WatchFinding[] = [];
     for (const index of [...indexes].sort((a, b) => a - b)) {
       const row = byIndex.get(index);
