@@ -41,7 +41,7 @@ for (const backend of await backends()) {
       env = await createTestPlatform(backend, {
         env: {
           ACGS_KEYWORD_LISTS: JSON.stringify([{ name: 'runaway', patterns: [BACKTRACKING_PATTERN] }]),
-          ACGS_DETECTOR_TIMEOUT_MS: '1000',
+          ACGS_DETECTOR_TIMEOUT_MS: '2000',
         },
       });
       for (const name of ['auth', 'ac', 'integrity', 'fv', 'pgc'] as const)

@@ -25,16 +25,17 @@ interface Pending {
  * scan), large content on one detector thread, started on first use and replaced when a scan overruns its budget.
  */
 export class DetectorPool {
-  private worker: Worker | null = null;
+  private worker: { thread: Worker; ready: Promise<void> } | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
   constructor(private readonly options: DetectorPoolOptions) {}
 
-  detect(content: string): Promise<DetectionResult> {
-    if (content.length < this.options.offThreadFrom)
-      return Promise.resolve(runDetectors(content, this.options.keywordLists));
-    const worker = this.thread();
+  async detect(content: string): Promise<DetectionResult> {
+    if (content.length < this.options.offThreadFrom) return runDetectors(content, this.options.keywordLists);
+    const { thread: worker, ready } = this.thread();
+    // The budget is the scan's: a thread still loading (a first scan, or one after a replacement) is waited for.
+    await ready;
     const id = (this.nextId += 1);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -56,30 +57,46 @@ export class DetectorPool {
     const worker = this.worker;
     this.worker = null;
     this.failAll(new AppError('unavailable', 'SERVICE_UNAVAILABLE', 'The service is shutting down'));
-    await worker?.terminate();
+    await worker?.thread.terminate();
   }
 
-  private thread(): Worker {
+  private thread(): { thread: Worker; ready: Promise<void> } {
     if (this.worker !== null) return this.worker;
     const worker = startWorker(DETECTOR_WORKER, { workerData: [...this.options.keywordLists] });
     worker.unref();
-    worker.on('message', (message: { id: number; result: DetectionResult }) => {
+    let loaded: () => void = () => undefined;
+    let failed: (error: AppError) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      loaded = resolve;
+      failed = reject;
+    });
+    // A thread that dies while loading fails whoever waits for it, once; a rejection nobody waits for is no crash.
+    ready.catch(() => undefined);
+    worker.on('message', (message: { id: number; result: DetectionResult } | { ready: true }) => {
+      if ('ready' in message) {
+        loaded();
+        return;
+      }
       const pending = this.pending.get(message.id);
       if (pending === undefined) return;
       this.pending.delete(message.id);
       clearTimeout(pending.timer);
       pending.resolve(message.result);
     });
-    const lost = (why: string) => this.replace(worker, new AppError('unavailable', 'DETECTOR_FAILED', why));
+    const lost = (why: string) => {
+      const error = new AppError('unavailable', 'DETECTOR_FAILED', why);
+      failed(error);
+      this.replace(worker, error);
+    };
     worker.on('error', (error) => lost(`The detector thread failed: ${error.message}`));
     worker.on('exit', (code) => lost(`The detector thread exited with code ${code}`));
-    this.worker = worker;
-    return worker;
+    this.worker = { thread: worker, ready };
+    return this.worker;
   }
 
   /** Drops a thread that overran or died; every scan it held is refused, and the next scan starts a fresh one. */
   private replace(worker: Worker, error: AppError): void {
-    if (this.worker !== worker) return;
+    if (this.worker?.thread !== worker) return;
     this.worker = null;
     this.failAll(error);
     void worker.terminate();
