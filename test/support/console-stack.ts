@@ -41,35 +41,43 @@ export async function startConsoleStack(extraEnv: Record<string, string> = {}): 
     'the console and the CLI are built (npm run build)',
   );
   const work = mkdtempSync(join(tmpdir(), 'acgs-console-'));
-  const ports = await stackPorts();
   const maintenanceFile = join(work, 'maintenance');
-  // The built CLI, as `npm start` runs it: the console it serves is the build too.
-  const stack = runCli(
-    ['up'],
-    {
-      ACGS_DATA_DIR: join(work, 'data'),
-      DATABASE_URL: 'pglite://memory',
-      ACGS_ADMIN_EMAIL: ADMIN_EMAIL,
-      ACGS_ADMIN_PASSWORD: CONSOLE_PASSWORD,
-      ACGS_BCRYPT_COST: '4',
-      ACGS_MAINTENANCE_FILE: maintenanceFile,
-      // Every browser context signs in from 127.0.0.1: the per-address login limit would be the test's subject.
-      ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-      ACGS_RATE_LIMIT_PER_MINUTE: '0',
-      ACGS_CHECK_RESPONSES: 'true',
-      ...ports.env,
-      ...extraEnv,
-    },
-    { built: true },
-  );
   const browser = await launchChromium();
-  try {
-    await waitForHealthy([...Object.values(ports.urls), `${ports.consoleUrl}/auth`], 60_000, 'the stack', stack);
-  } catch (error) {
-    await browser.close();
-    stack.child.kill('SIGKILL');
-    throw error;
+  // Free ports are found before the stack binds them, so a test file running beside this one can take one first:
+  // a stack that stops with EADDRINUSE is started again on other ports.
+  let started: { stack: CliProcess; ports: Awaited<ReturnType<typeof stackPorts>> } | null = null;
+  for (let attempt = 1; started === null; attempt += 1) {
+    const ports = await stackPorts();
+    // The built CLI, as `npm start` runs it: the console it serves is the build too.
+    const stack = runCli(
+      ['up'],
+      {
+        ACGS_DATA_DIR: join(work, 'data'),
+        DATABASE_URL: 'pglite://memory',
+        ACGS_ADMIN_EMAIL: ADMIN_EMAIL,
+        ACGS_ADMIN_PASSWORD: CONSOLE_PASSWORD,
+        ACGS_BCRYPT_COST: '4',
+        ACGS_MAINTENANCE_FILE: maintenanceFile,
+        // Every browser context signs in from 127.0.0.1: the per-address login limit would be the test's subject.
+        ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+        ACGS_RATE_LIMIT_PER_MINUTE: '0',
+        ACGS_CHECK_RESPONSES: 'true',
+        ...ports.env,
+        ...extraEnv,
+      },
+      { built: true },
+    );
+    try {
+      await waitForHealthy([...Object.values(ports.urls), `${ports.consoleUrl}/auth`], 60_000, 'the stack', stack);
+      started = { stack, ports };
+    } catch (error) {
+      stack.child.kill('SIGKILL');
+      if (attempt < 3 && stack.output().includes('EADDRINUSE')) continue;
+      await browser.close();
+      throw error;
+    }
   }
+  const { stack, ports } = started;
   const call = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<T> => {
     const response = await fetch(`${ports.consoleUrl}${path}`, {
       method,

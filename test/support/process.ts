@@ -120,7 +120,16 @@ export async function waitForHealthy(
   stack?: CliProcess,
 ): Promise<void> {
   try {
-    await waitFor(async () => (await Promise.all(urls.map(healthy))).every(Boolean), timeoutMs, what);
+    await waitFor(
+      async () => {
+        // A stack that has exited will not become healthy: say so now rather than at the deadline.
+        if (stack !== undefined && stack.child.exitCode !== null)
+          throw new Error(`the stack exited with code ${stack.child.exitCode} while waiting for ${what}`);
+        return (await Promise.all(urls.map(healthy))).every(Boolean);
+      },
+      timeoutMs,
+      what,
+    );
   } catch (error) {
     throw new Error(
       `${(error as Error).message}\n${await healthReport(urls)}${stack === undefined ? '' : `\n--- output ---\n${stack.output().slice(-3000)}`}`,
