@@ -124,12 +124,16 @@ for (const backend of await backends()) {
       try {
         const ports = await portEnv();
         const consolePort = await freePort();
-        const first = runCli(['up'], {
-          ...base,
-          ...ports.env,
-          ACGS_CONSOLE_PORT: String(consolePort),
-          ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '5',
-        });
+        const first = runCli(
+          ['up'],
+          {
+            ...base,
+            ...ports.env,
+            ACGS_CONSOLE_PORT: String(consolePort),
+            ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '5',
+          },
+          { built: true },
+        );
         await waitForHealthy(ports.urls, 30_000, 'six healthy services', first);
         await waitFor(() => first.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
         const password = /Password \(shown once[^:]*: (\S+)/.exec(first.output())![1]!;
@@ -140,17 +144,17 @@ for (const backend of await backends()) {
         const newUser = ['user', 'create', '--email', 'auditor@example.com', '--role', 'auditor'];
         if (backend === 'pglite') {
           // The CLI never writes into a data directory a running acgs holds: it refuses, and nothing is written.
-          const refused = await runCliToEnd(newUser, base);
+          const refused = await runCliToEnd(newUser, base, { built: true });
           assert.equal(refused.code, 1, refused.output);
           assert.match(refused.output, /is in use by process \d+: stop it first/);
           assert.doesNotMatch(refused.output, /created/);
         }
         assert.equal(await stop(first), 0, first.output());
-        const created = await runCliToEnd(newUser, base);
+        const created = await runCliToEnd(newUser, base, { built: true });
         assert.equal(created.code, 0, created.output);
         const newPassword = /password: (\S+)/.exec(created.output)![1]!;
 
-        const second = runCli(['up'], { ...base, ...ports.env });
+        const second = runCli(['up'], { ...base, ...ports.env }, { built: true });
         // Services start one after another: wait for all of them, not just auth, before asking ac.
         await waitForHealthy(ports.urls, 30_000, 'restart', second);
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
@@ -167,11 +171,15 @@ for (const backend of await backends()) {
         );
         assert.equal(await stop(second), 0);
 
-        const rotated = runCli(['serve', 'auth'], {
-          ...base,
-          ...ports.env,
-          AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij',
-        });
+        const rotated = runCli(
+          ['serve', 'auth'],
+          {
+            ...base,
+            ...ports.env,
+            AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij',
+          },
+          { built: true },
+        );
         await waitFor(() => healthy(authUrl), 30_000, 'restart with a new secret');
         assert.equal(await meStatus(authUrl, session.token!), 401, 'old tokens die with the old secret');
         assert.equal((await loginStatus(authUrl, 'ops@example.com', password)).status, 200);
@@ -185,7 +193,11 @@ for (const backend of await backends()) {
 
 describe('acgs process behaviour', () => {
   it('stops with one line naming a bad variable', async () => {
-    const cli = runCli(['up'], { DATABASE_POOL_SIZE: 'lots', ACGS_DATA_DIR: '/nonexistent/never-created' });
+    const cli = runCli(
+      ['up'],
+      { DATABASE_POOL_SIZE: 'lots', ACGS_DATA_DIR: '/nonexistent/never-created' },
+      { built: true },
+    );
     assert.equal(await cli.exited, 2);
     const lines = cli.output().trim().split('\n');
     assert.equal(lines.length, 1, cli.output());
@@ -195,11 +207,15 @@ describe('acgs process behaviour', () => {
   it('refuses a bootstrap password the admin could not be created with before doing any work', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
     dataDirs.push(dataDir);
-    const cli = runCli(['up'], {
-      ACGS_DATA_DIR: dataDir,
-      ACGS_ADMIN_EMAIL: 'operations@example.com',
-      ACGS_ADMIN_PASSWORD: 'operations-2026-pass',
-    });
+    const cli = runCli(
+      ['up'],
+      {
+        ACGS_DATA_DIR: dataDir,
+        ACGS_ADMIN_EMAIL: 'operations@example.com',
+        ACGS_ADMIN_PASSWORD: 'operations-2026-pass',
+      },
+      { built: true },
+    );
     assert.equal(await cli.exited, 2);
     const lines = cli.output().trim().split('\n');
     assert.equal(lines.length, 1, cli.output());
@@ -212,12 +228,16 @@ describe('acgs process behaviour', () => {
     dataDirs.push(dataDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const cli = runCli(['serve', 'auth', '--port', String(port)], {
-      ...ADMIN,
-      ACGS_ADMIN_PASSWORD: 'a-long-admin-password-42',
-      ACGS_BCRYPT_COST: '12',
-      ACGS_DATA_DIR: dataDir,
-    });
+    const cli = runCli(
+      ['serve', 'auth', '--port', String(port)],
+      {
+        ...ADMIN,
+        ACGS_ADMIN_PASSWORD: 'a-long-admin-password-42',
+        ACGS_BCRYPT_COST: '12',
+        ACGS_DATA_DIR: dataDir,
+      },
+      { built: true },
+    );
     await waitFor(() => healthy(url), 30_000, 'auth service');
     // bcrypt at cost 12 with one hashing slot keeps these logins in flight for about a second.
     const inFlight = Array.from({ length: 4 }, () => loginStatus(url, 'ops@example.com', 'a-long-admin-password-42'));
@@ -244,7 +264,7 @@ describe('docs/constitution-walkthrough.sh', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
     dataDirs.push(dataDir);
     const ports = await portEnv();
-    const stack = runCli(['up'], { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10', ...ports.env });
+    const stack = runCli(['up'], { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10', ...ports.env }, { built: true });
     try {
       await waitForHealthy(ports.urls, 30_000, 'six healthy services', stack);
       await waitFor(() => stack.output().includes('Password (shown once'), 5000, 'bootstrap credentials');

@@ -144,8 +144,10 @@ for (const backend of await backends()) {
       assert.equal(await new AuditReader(env.platform.db).size(), sizeBefore, 'nothing was logged');
     });
 
-    it('decides 256 KiB of adversarial content of every kind, off the event loop', async () => {
-      for (const [name, unit] of Object.entries(ADVERSARIAL_UNITS)) {
+    it('decides 256 KiB of the content that was quadratic, off the event loop', async () => {
+      // The shapes that were quadratic, one for each pattern that was; every shape's growth is the unit test's.
+      for (const name of ['letters', 'email-ish', 'digits-dashed', 'phones-and-emails', 'dd-command', 'zero-width']) {
+        const unit = ADVERSARIAL_UNITS[name]!;
         const content = adversarial(unit, 256 * 1024 - (unit.includes('\u200b') ? 128 * 1024 : 0));
         const decided = await evaluate(request(content));
         assert.equal(decided.statusCode, 200, `${name}: ${decided.body.slice(0, 300)}`);

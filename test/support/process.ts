@@ -69,8 +69,9 @@ export function runCli(args: string[], env: Record<string, string>, options: { b
 export async function runCliToEnd(
   args: string[],
   env: Record<string, string>,
+  options: { built?: boolean } = {},
 ): Promise<{ code: number | null; output: string }> {
-  const child = runCli(args, env);
+  const child = runCli(args, env, options);
   const code = await child.exited;
   return { code, output: child.output() };
 }
