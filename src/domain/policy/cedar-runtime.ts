@@ -35,7 +35,8 @@ export type CedarFaultListener = (runtime: string, detail: string) => void;
  * whoever pre-parsed sets into the old one parses them again. The call that faulted fails: never with a guess.
  */
 export class CedarRuntime {
-  private instance: Cedar = freshInstance();
+  // Made on first use: a process that never enforces (the verifier, a CLI command) never holds enforcement's.
+  private instance: Cedar | null = null;
   /** Bumped each time the instance is replaced: pre-parsed schemas and sets live in one instance only. */
   generation = 0;
   faults = 0;
@@ -63,6 +64,7 @@ export class CedarRuntime {
 
   call<T>(work: (cedar: Cedar) => T): T {
     const generation = this.generation;
+    this.instance ??= freshInstance();
     try {
       return work(this.instance);
     } catch (error) {
