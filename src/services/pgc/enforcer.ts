@@ -300,15 +300,16 @@ export class Enforcer {
 
   /** Content over ACGS_MAX_CONTENT_BYTES is refused before anything reads it, whichever entry it came by. */
   checkContent(request: EvaluationRequest): void {
+    const tooLarge = request.content === undefined ? null : this.contentTooLarge(request.content);
+    if (tooLarge !== null) throw new AppError('too_large', 'CONTENT_TOO_LARGE', tooLarge);
+  }
+
+  /** Why content is over ACGS_MAX_CONTENT_BYTES, or null when it is within it. */
+  contentTooLarge(content: string): string | null {
     const { maxContentBytes } = this.options;
     // UTF-8 takes at most three bytes per UTF-16 unit: counting bytes is needed only near the limit.
-    if (request.content === undefined || request.content.length * 3 <= maxContentBytes) return;
-    if (Buffer.byteLength(request.content, 'utf8') > maxContentBytes)
-      throw new AppError(
-        'too_large',
-        'CONTENT_TOO_LARGE',
-        `content is over the ${maxContentBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`,
-      );
+    if (content.length * 3 <= maxContentBytes || Buffer.byteLength(content, 'utf8') <= maxContentBytes) return null;
+    return `content is over the ${maxContentBytes}-byte limit (ACGS_MAX_CONTENT_BYTES)`;
   }
 
   /** Detectors (off the event loop when the content is large) and the classifier, side by side. */

@@ -14,7 +14,7 @@ import type { ActiveBundle } from '../active-bundle.js';
 import type { ApprovalStore } from '../approval-store.js';
 import type { DecisionResponse, Enforcer } from '../enforcer.js';
 import type { EnforcementSession } from '../session-store.js';
-import type { ToolCatalogue } from '../tool-catalogue.js';
+import type { DiscoveryChange, ToolCatalogue } from '../tool-catalogue.js';
 import { OutputSchemas } from './output-schemas.js';
 import type { ServerRegistry } from './server-registry.js';
 import type { Upstreams } from './upstreams.js';
@@ -98,6 +98,8 @@ function denialText(response: DecisionResponse): string {
 export class McpGateway {
   /** Each upstream's tools as its last tools/list gave them, by exact name: the only names ever forwarded. */
   private readonly listed = new Map<string, Map<string, Tool>>();
+  /** The definitions each server last gave, as recorded in the catalogue by this instance. */
+  private readonly recorded = new Map<string, string>();
   private readonly outputSchemas = new OutputSchemas();
 
   constructor(
@@ -122,7 +124,14 @@ export class McpGateway {
    */
   async discover(server: string): Promise<Tool[]> {
     const tools = await this.deps.upstreams.listTools(server);
-    const changes = await this.deps.catalogue.recordDiscovered(server, tools.map(definitionOf));
+    const definitions = tools.map(definitionOf);
+    // Every tools/list asks every upstream: the catalogue is written only when a server's answer changed.
+    const digest = canonicalJson(definitions);
+    const changes =
+      this.recorded.get(server) === digest
+        ? new Map<string, DiscoveryChange>()
+        : await this.deps.catalogue.recordDiscovered(server, definitions);
+    this.recorded.set(server, digest);
     for (const [name, change] of changes) {
       if (change !== 'changed' && change !== 'restored') continue;
       const id = toolId(server, name);
@@ -228,15 +237,6 @@ export class McpGateway {
       decisions.push({ decision_id: response.decision_id, action, decision: response.decision });
       return response;
     };
-    const tooLarge = (content: string) => {
-      try {
-        this.deps.enforcer.checkContent({ ...asked('tool_call'), content });
-        return null;
-      } catch (error) {
-        if (error instanceof AppError && error.errorCode === 'CONTENT_TOO_LARGE') return error.message;
-        throw error;
-      }
-    };
 
     const server = parts === null ? null : await this.deps.registry.find(parts.server);
     if (parts === null || server === null)
@@ -275,7 +275,7 @@ export class McpGateway {
       );
 
     const content = canonicalJson(args);
-    const oversized = tooLarge(content);
+    const oversized = this.deps.enforcer.contentTooLarge(content);
     if (oversized !== null) return refuse('too_large', 'tool_call', 'CONTENT_TOO_LARGE', `The arguments: ${oversized}`);
     let call = await decideOn('tool_call', content);
     const held = call.obligations.find((obligation) => obligation.type === 'require_human_review');
@@ -317,7 +317,7 @@ export class McpGateway {
     }
 
     const text = resultText(result);
-    const oversizedResult = tooLarge(text);
+    const oversizedResult = this.deps.enforcer.contentTooLarge(text);
     if (oversizedResult !== null)
       return refuse('too_large', 'respond', 'CONTENT_TOO_LARGE', `The tool result was withheld: ${oversizedResult}`);
     const delivered = await decideOn('respond', text);
