@@ -117,12 +117,37 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       },
     ],
   };
-  say(`2. manager-1 proposes an amendment adding principle "${key}" and opens it for votes`);
+  // A second principle in the same amendment: the two are verified, approved and activated together, as one change.
+  const paymentsKey = `demo-confidential-payments-${tag}`;
+  const payments = {
+    key: paymentsKey,
+    title: 'Payments never touch confidential data',
+    description: 'Agents may not call the payments tool on data classified confidential.',
+    category: 'privacy',
+    priority: 85,
+    scope: { actions: ['tool_call'], resource_types: ['Tool'] },
+    normative_statement: 'A payments tool call on confidential data must not run.',
+    rationale: 'Confidential records must not leave through a payment reference.',
+    constraints: [
+      {
+        effect: 'forbid',
+        actions: ['tool_call'],
+        when: [
+          { attr: 'context.tool', op: 'eq', value: 'payments' },
+          { attr: 'context.data_classification', op: 'eq', value: 'confidential' },
+        ],
+      },
+    ],
+  };
+  say(`2. manager-1 proposes an amendment adding principles "${key}" and "${paymentsKey}" and opens it for votes`);
   const base = '/api/v1/constitutional-council/amendments';
   const amendment = await call('ac', 'POST', base, proposer, {
-    title: `Add ${key}`,
-    rationale: 'Shell access is the riskiest tool agents have.',
-    changes: [{ op: 'add_principle', principle }],
+    title: `Add ${key} and ${paymentsKey}`,
+    rationale: 'Shell access is the riskiest tool agents have, and payments carry what they are given.',
+    changes: [
+      { op: 'add_principle', principle },
+      { op: 'add_principle', principle: payments },
+    ],
   });
   const amendmentId = String(amendment['id']);
   await call('ac', 'POST', `${base}/${amendmentId}/open`, proposer, {});
@@ -141,7 +166,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const constitution = await call('ac', 'GET', '/api/v1/constitution', proposer);
   say(`4. Enacted: constitution v${String(constitution['version'])} ${String(constitution['hash'])}`);
 
-  say('5. The synthesis service compiles the new principle and verifies it');
+  say('5. The synthesis service compiles both principles and verifies them as one change set');
   const run = await until('the synthesis run', async () => {
     const runs = (await call('gs', 'GET', '/api/v1/synthesize/runs?limit=20', proposer))['items'] as Json[];
     const mine = runs.find((candidate) => candidate['triggered_by_version'] === constitution['version']);
@@ -150,21 +175,38 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
   if (run['status'] !== 'awaiting_approval')
     throw new DemoFailed(`synthesis run ${String(run['id'])} is ${String(run['status'])}: ${String(run['reason'])}`);
-  const [submitted] = run['policies'] as { policy_id: string; version: number }[];
-  const policy = await call('integrity', 'GET', `/api/v1/policies/${submitted!.policy_id}`, proposer);
-  say(`   run ${String(run['id'])}: ${String(run['status'])}; policy ${submitted!.policy_id} v${submitted!.version}:`);
-  for (const line of String(policy['source']).split('\n')) say(`     ${line}`);
-  const entry = ((run['report'] as Json)['principles'] as Record<string, Json>)[key]!;
-  const verification = entry['verification'] as Json;
-  const equivalence = (verification['forbid_equivalence'] as Json)['equivalent'] as Json;
-  const conformance = verification['conformance'] as Json;
+  const changeSetId = String(run['change_set_id']);
+  say(`   run ${String(run['id'])}: ${String(run['status'])}; change set ${changeSetId}`);
+  const submitted = run['policies'] as { policy_id: string; version: number }[];
+  const shellPolicy = submitted.find((p) => p.policy_id.startsWith(`${key}.`))!;
+  for (const item of submitted) {
+    const policy = await call('integrity', 'GET', `/api/v1/policies/${item.policy_id}`, proposer);
+    say(`   policy ${item.policy_id} v${item.version} (${String(policy['status'])}):`);
+    for (const line of String(policy['source']).split('\n')) say(`     ${line}`);
+  }
+  for (const principleKey of [key, paymentsKey]) {
+    const entry = ((run['report'] as Json)['principles'] as Record<string, Json>)[principleKey]!;
+    const equivalence = (((entry['verification'] as Json)['forbid_equivalence'] as Json)['equivalent'] as Json)[
+      'verdict'
+    ];
+    say(`   ${principleKey}: equivalent to its constraint: ${String(equivalence)}`);
+  }
+  const changeSet = await call('integrity', 'GET', `/api/v1/change-sets/${changeSetId}`, proposer);
+  const report = changeSet['verification_report'] as Json;
   say(
-    `   verification: equivalent to the constraint: ${String(equivalence['verdict'])}; bundle conforms to the constitution: ${String(conformance['verdict'])}; policy store: ${String(policy['status'])}`,
+    `   change set ${changeSetId}: the bundle it makes conforms to constitution v${String(changeSet['constitution_version'])}: ${String(report['verdict'])}; status ${String(changeSet['status'])}`,
   );
+  const state = await call('integrity', 'GET', '/api/v1/change-sets/state', proposer);
+  say(`   ${String(state['reason'])}`);
 
-  say('6. manager-2 (not the author) approves and activates it; a new signed bundle goes into force');
-  await call('integrity', 'POST', `/api/v1/policies/${submitted!.policy_id}/approve`, approver, {});
-  await call('integrity', 'POST', `/api/v1/policies/${submitted!.policy_id}/activate`, approver, {});
+  say('6. manager-2 (not the author) approves the change set and activates it; one signed bundle goes into force');
+  await call('integrity', 'POST', `/api/v1/change-sets/${changeSetId}/approve`, approver, {});
+  const activated = await call('integrity', 'POST', `/api/v1/change-sets/${changeSetId}/activate?wait=10`, approver, {});
+  const enforcement = activated['enforcement'] as { acknowledged: boolean; instances: Json[] };
+  say(
+    `   bundle v${String(activated['bundle_version'])}; enforced by ${enforcement.instances.length} PGC instance(s) since ${enforcement.instances.map((i) => String(i['enforcing_since'])).join(', ')}`,
+  );
+  if (!enforcement.acknowledged) throw new DemoFailed('enforcement did not acknowledge the new bundle within 10 s');
   const settled = await call('gs', 'GET', `/api/v1/synthesize/runs/${String(run['id'])}`, proposer);
   say(`   run status: ${String(settled['status'])}`);
 
@@ -178,16 +220,24 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     context: { tool: 'shell', risk: 60 },
     content: 'systemctl restart payments-api',
   };
-  const decision = await until('PGC to enforce the new bundle', async () => {
-    const answer = await call('pgc', 'POST', '/api/v1/enforcement/evaluate', agentKey, request);
-    const reasons = answer['reasons'] as { policy_id: string | null }[];
-    return answer['decision'] === 'deny' && reasons.some((reason) => reason.policy_id === submitted!.policy_id)
-      ? answer
-      : null;
-  });
-  for (const reason of decision['reasons'] as { policy_id: string; principles: string[] }[])
+  // Activation was acknowledged by enforcement: the first request after it is decided by the new bundle.
+  const decision = await call('pgc', 'POST', '/api/v1/enforcement/evaluate', agentKey, request);
+  const reasons = decision['reasons'] as { policy_id: string; principles: string[] }[];
+  for (const reason of reasons)
     say(`   ${String(decision['decision'])} by ${reason.policy_id}, implementing ${reason.principles.join(', ')}`);
   say(`   obligations: ${JSON.stringify(decision['obligations'])}`);
+  if (decision['decision'] !== 'deny' || !reasons.some((reason) => reason.policy_id === shellPolicy.policy_id))
+    throw new DemoFailed(`the new bundle did not decide the shell call: ${JSON.stringify(decision)}`);
+  const paid = await call('pgc', 'POST', '/api/v1/enforcement/evaluate', agentKey, {
+    principal: { type: 'Agent', id: 'demo-agent' },
+    action: 'tool_call',
+    resource: { type: 'Tool', id: 'payments' },
+    context: { tool: 'payments', risk: 5, data_classification: 'confidential' },
+  });
+  say(
+    `   a payments call on confidential data: ${String(paid['decision'])} by ${(paid['reasons'] as { policy_id: string }[]).map((r) => r.policy_id).join(', ')}`,
+  );
+  if (paid['decision'] !== 'deny') throw new DemoFailed('the second principle of the amendment is not enforced');
 
   say('8. Its receipt, checked here: the log entry, its inclusion proof and the signed tree head');
   const decisionId = String(decision['decision_id']);
@@ -224,10 +274,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     `   decision ${decisionId}: leaf ${String(receipt['leaf_index'])} of ${head.tree_size}; inclusion ${included ? 'verified' : 'FAILED'}; tree head signature ${signed ? 'verified' : 'FAILED'}; entry names the decision: ${names ? 'yes' : 'NO'}`,
   );
   if (!included || !signed || !names) throw new DemoFailed('the receipt does not verify');
-  say('Done: the principle the council enacted is enforced, traced to it, and provably logged.');
+  say('Done: the principles the council enacted are enforced, traced to them, and provably logged.');
   // The demo's council members would otherwise count toward the quorum of every later amendment.
   for (const id of people) await call('auth', 'POST', `/auth/users/${id}/deactivate`, admin, {});
-  say(`   (the ${people.length} demo accounts are deactivated; the principle and its policy stay)`);
+  say(`   (the ${people.length} demo accounts are deactivated; the principles and their policies stay)`);
 }
 
 export { DemoFailed };

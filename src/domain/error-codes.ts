@@ -20,6 +20,11 @@ export const ERROR_CODES = {
     meaning: 'JSON input nests deeper than 64 levels; the detail names where',
   },
   INVALID_POLICY: { kind: 'invalid', meaning: 'A Cedar policy given for verification does not parse' },
+  INVALID_CHANGE_SET: {
+    kind: 'invalid',
+    meaning:
+      'A change set names a policy twice, puts or removes nothing, puts a version that is not pending, or removes a policy not in force',
+  },
   POLICY_TOO_COMPLEX: {
     kind: 'invalid',
     meaning:
@@ -191,6 +196,7 @@ export const ERROR_CODES = {
   },
   NO_CONSTITUTION: { kind: 'not_found', meaning: 'No constitution has been enacted yet' },
   POLICY_NOT_FOUND: { kind: 'not_found', meaning: 'No policy with this id (or version)' },
+  CHANGE_SET_NOT_FOUND: { kind: 'not_found', meaning: 'No change set with this id' },
   PRINCIPLE_NOT_FOUND: { kind: 'not_found', meaning: 'No principle with this id or key' },
   REVIEW_NOT_FOUND: { kind: 'not_found', meaning: 'No policy review item with this id' },
   USER_NOT_FOUND: { kind: 'not_found', meaning: 'No user with this id' },
@@ -236,6 +242,15 @@ export const ERROR_CODES = {
   META_RULES_ACTIVE: { kind: 'conflict', meaning: 'Meta-rules change by amendment once a constitution is enacted' },
   POLICY_EXISTS: { kind: 'conflict', meaning: 'A policy with this id exists; submit a new version instead' },
   POLICY_STATE: { kind: 'conflict', meaning: 'The policy is not in a state that allows this lifecycle step' },
+  CHANGE_SET_STATE: {
+    kind: 'conflict',
+    meaning: 'The change set is not in a state that allows this step (approve needs verified, activate approved)',
+  },
+  CHANGE_SET_STALE: {
+    kind: 'conflict',
+    meaning:
+      'A policy version the change set puts into force is no longer pending (another change activated, superseded or revoked it): propose a new set',
+  },
   VERIFICATION_FAILED: {
     kind: 'conflict',
     meaning:

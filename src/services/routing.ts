@@ -12,6 +12,7 @@ export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string
   ac: ['/api/v1/constitution', '/api/v1/constitutional-council', '/api/v1/meta-rules', '/api/v1/principles'],
   integrity: [
     '/api/v1/policies',
+    '/api/v1/change-sets',
     '/api/v1/bundles',
     '/api/v1/crypto',
     '/api/v1/audit',

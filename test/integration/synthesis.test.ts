@@ -377,14 +377,16 @@ for (const backend of await backends()) {
       assert.equal(done.engine, 'compiler');
       assert.notEqual(done.amendment_id, null);
       assert.deepEqual(done.policies, [{ policy_id: 'review-risky-shell.1', version: 1 }]);
-      for (const step of ['approve', 'activate']) {
+      // The run proposed one change set; a second person approves it and it goes into force as the next bundle.
+      const changeSet = async (id: number, step: 'approve' | 'activate') => {
         const moved = await integrity.inject({
           method: 'POST',
-          url: `/api/v1/policies/review-risky-shell.1/${step}`,
+          url: `/api/v1/change-sets/${id}/${step}`,
           headers: approver,
         });
         assert.equal(moved.statusCode, 200, `${step}: ${moved.body}`);
-      }
+      };
+      for (const step of ['approve', 'activate'] as const) await changeSet(done.change_set_id, step);
       assert.equal((await run(loopRun!.id)).status, 'active');
       let decision: { decision: string; reasons: { policy_id: string; principles: string[] }[] } = {
         decision: 'allow',
@@ -415,11 +417,13 @@ for (const backend of await backends()) {
         [['review-risky-shell.1', ['review-risky-shell']]],
       );
 
-      // Repealing the principle proposes its policy for revocation; the run is active once it is revoked.
+      // Repealing the principle takes its policy out of force in the run's change set; the run is active once it is.
       const repealed = await amendConstitution(ac, env.platform, [
         { op: 'repeal_principle', key: 'review-risky-shell' },
       ]);
-      let repealRun: { id: string; status: string; revocations_proposed: string[]; reason: string } | undefined;
+      let repealRun:
+        | { id: string; status: string; revocations_proposed: string[]; reason: string; change_set_id: number }
+        | undefined;
       await waitFor(
         async () => {
           const runs = (await gs.inject({ method: 'GET', url: '/api/v1/synthesize/runs', headers: author })).json();
@@ -432,14 +436,15 @@ for (const backend of await backends()) {
         'the governance loop to propose the revocation',
       );
       assert.deepEqual(repealRun!.revocations_proposed, ['review-risky-shell.1']);
-      assert.match(repealRun!.reason, /proposed for revocation: review-risky-shell\.1/);
+      assert.match(repealRun!.reason, /takes review-risky-shell\.1 out of force/);
+      for (const step of ['approve', 'activate'] as const) await changeSet(repealRun!.change_set_id, step);
+      assert.equal((await run(repealRun!.id)).status, 'active');
       const revoked = await integrity.inject({
-        method: 'POST',
-        url: '/api/v1/policies/review-risky-shell.1/revoke',
+        method: 'GET',
+        url: '/api/v1/policies/review-risky-shell.1',
         headers: approver,
       });
-      assert.equal(revoked.statusCode, 200, revoked.body);
-      assert.equal((await run(repealRun!.id)).status, 'active');
+      assert.equal(revoked.json().status, 'revoked');
     });
 
     it('compiles a whole constitution version into a bundle draft that conforms and translates exactly', async () => {

@@ -297,3 +297,12 @@ export function policyProblems(report: PolicyReport | AddedPolicyReport): string
   lines.push(...undecidedLine('the bundle denies some request', report.deniesSome));
   return lines;
 }
+
+/** Findings about a newcomer that do not keep it out: a policy whose removal changes no decision is redundant. */
+export function policyWarnings(report: AddedPolicyReport): string[] {
+  const own = report.policies.find((finding) => finding.id === report.policyId);
+  if (own?.needed.verdict !== 'violated') return [];
+  return [
+    `${own.id} is redundant: every request it ${own.effect === 'permit' ? 'allows is already allowed' : 'denies is already denied'} without it`,
+  ];
+}

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ConstitutionDocument } from '../../domain/constitution/types.js';
 import { CHANNELS } from '../../domain/notifications.js';
 import type { Platform } from '../../platform/platform.js';
+import { readGovernanceState } from '../integrity/governance-state.js';
 import type { RunStore } from './run-store.js';
 import type { SynthesisRunner } from './runner.js';
 
@@ -17,8 +18,9 @@ interface VersionRow {
 /**
  * The governance loop's first half: when a constitution version is enacted, the principles it adds or whose
  * constraints or scope it changes are synthesised again (by the compiler: exact by construction, and proven) and
- * submitted for approval, authored by whoever enacted it so that a second person approves; the policies of the
- * principles it repeals are proposed for revocation. One run per version,
+ * proposed with the removal of the repealed principles' policies as one change set, verified as a whole and
+ * authored by whoever enacted it so that a second person approves. An amendment that changes no policy still gets a
+ * (empty) set, activated at once, so the bundle in force names the constitution it implements. One run per version,
  * whichever instance sees it first; a version enacted while gs was down is picked up when it starts.
  */
 export class AmendmentLoop {
@@ -54,14 +56,26 @@ export class AmendmentLoop {
   }
 
   private async synthesiseNewest(): Promise<void> {
-    const rows = await this.platform.db.query<VersionRow>(
-      'SELECT version, hash, document, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version DESC LIMIT 2',
-    );
-    const [newest, previous] = rows;
+    const newest = (
+      await this.platform.db.query<VersionRow>(
+        'SELECT version, hash, document, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version DESC LIMIT 1',
+      )
+    )[0];
     // Version 1 is the constitution the system started with; its bundle is the starter bundle.
-    if (newest === undefined || previous === undefined || newest.version <= this.handled) return;
+    if (newest === undefined || newest.version <= 1 || newest.version <= this.handled) return;
     this.handled = newest.version;
     if (await this.store.hasLoopRun(newest.version)) return;
+    // The change is measured from the constitution the bundle in force implements, so amendments enacted since then
+    // whose change sets never reached enforcement are carried along: the newest set supersedes theirs.
+    const implemented = (await readGovernanceState(this.platform.db)).bundle?.constitution_version ?? null;
+    if (implemented === newest.version) return;
+    const previous = (
+      await this.platform.db.query<{ document: ConstitutionDocument }>(
+        'SELECT document FROM constitution_versions WHERE version = $1',
+        [implemented ?? newest.version - 1],
+      )
+    )[0];
+    if (previous === undefined) return;
     const before = new Map(previous.document.principles.map((principle) => [principle.key, principle]));
     const affected = newest.document.principles.filter((principle) => {
       const old = before.get(principle.key);
@@ -85,7 +99,6 @@ export class AmendmentLoop {
               [repealed],
             )
           ).map((row) => row.policy_id);
-    if (affected.length === 0 && revocations.length === 0) return;
     const run = await this.store.create({
       revocations,
       engine: 'compiler',

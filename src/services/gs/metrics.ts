@@ -4,7 +4,7 @@ import type { ModelUsageListener } from '../../platform/llm/openai-chat-model.js
 import { ENGINES } from './run-store.js';
 
 export interface SynthesisMetrics {
-  finished(engine: string, outcome: 'awaiting_approval' | 'active' | 'failed'): void;
+  finished(engine: string, outcome: 'awaiting_approval' | 'active' | 'failed' | 'superseded'): void;
   attempts(engine: string, count: number): void;
   /** A question gs asked the verifier (the fv engine), for acgs_service_calls_total{source="gs",target="fv"}. */
   serviceCalls(ok: boolean): void;
@@ -24,7 +24,7 @@ export function createSynthesisMetrics(metrics: ServiceMetrics): SynthesisMetric
     registers,
   });
   for (const engine of ENGINES)
-    for (const outcome of ['awaiting_approval', 'active', 'failed']) runs.inc({ engine, outcome }, 0);
+    for (const outcome of ['awaiting_approval', 'active', 'failed', 'superseded']) runs.inc({ engine, outcome }, 0);
   const attempts = new client.Histogram({
     name: 'acgs_gs_attempts',
     help: 'Replies (LLM) or compilations per principle until verified or given up',

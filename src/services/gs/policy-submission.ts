@@ -18,20 +18,15 @@ export async function submitForApproval(
 ): Promise<PolicyVersion> {
   const draft = await new PolicyStore(platform).submit(input, authorId, mode);
   await onDraft?.(draft);
-  return verifyDraft(platform, gate, draft.policy_id, authorId);
+  return verifyDraft(platform, gate, draft, authorId);
 }
 
 /** The policy store's verify step for a draft, on behalf of its author. */
 export function verifyDraft(
   platform: Platform,
   gate: VerificationGate,
-  policyId: string,
+  draft: PolicyVersion,
   authorId: string | null,
 ): Promise<PolicyVersion> {
-  return new PolicyStore(platform).apply(
-    'verify',
-    policyId,
-    authorId,
-    enforcedSetHooks(platform, gate, 'verify', authorId),
-  );
+  return new PolicyStore(platform).apply('verify', draft.policy_id, authorId, enforcedSetHooks(platform, gate, authorId));
 }

@@ -10,7 +10,15 @@ import type { Platform } from '../../platform/platform.js';
 
 export const ENGINES = ['compiler', 'llm'] as const;
 export type Engine = (typeof ENGINES)[number];
-export const RUN_STATUSES = ['queued', 'synthesising', 'verifying', 'awaiting_approval', 'active', 'failed'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'synthesising',
+  'verifying',
+  'awaiting_approval',
+  'active',
+  'failed',
+  'superseded',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface SubmittedPolicy {
@@ -31,8 +39,10 @@ export interface SynthesisRun {
   reason: string | null;
   report: Record<string, unknown> | null;
   policies: SubmittedPolicy[];
-  /** Active policies the run proposes to revoke; a policy manager does (POST /api/v1/policies/{id}/revoke). */
+  /** Active policies the run's change set takes out of force (their principles were repealed or changed). */
   revocations_proposed: string[];
+  /** The change set the run proposed: approving and activating it puts the run's policies in force. */
+  change_set_id: number | null;
   created_by: string | null;
   created_at: string;
   started_at: string | null;
@@ -64,19 +74,21 @@ interface RunRow extends Omit<SynthesisRun, 'created_at' | 'started_at' | 'finis
 
 const toRun = (row: RunRow): SynthesisRun => ({
   ...row,
+  change_set_id: row.change_set_id === null ? null : Number(row.change_set_id),
   created_at: row.created_at.toISOString(),
   started_at: isoOrNull(row.started_at),
   finished_at: isoOrNull(row.finished_at),
 });
 
-/** How a run ended: awaiting approval of the policies it submitted, already in force, or failed with its reason. */
+/** How a run ended: its change set awaiting approval, already in force, failed (with why) or superseded. */
 export interface RunOutcome {
-  status: 'awaiting_approval' | 'active' | 'failed';
+  status: 'awaiting_approval' | 'active' | 'failed' | 'superseded';
   reason: string | null;
   report: Record<string, unknown>;
   policies: SubmittedPolicy[];
   /** Added to what the run was created proposing. */
   revocations: string[];
+  changeSetId: number | null;
 }
 
 export interface NewRun {
@@ -278,7 +290,8 @@ export class RunStore {
   private async finishIn(q: Queryable, id: string, outcome: RunOutcome): Promise<void> {
     const rows = await q.query<{ created_by: string | null }>(
       `UPDATE synthesis_runs SET status = $2, reason = $3, report = $4, policies = $5, finished_at = now(),
-              revocations_proposed = ARRAY(SELECT DISTINCT unnest(revocations_proposed || $6::text[]) ORDER BY 1)
+              revocations_proposed = ARRAY(SELECT DISTINCT unnest(revocations_proposed || $6::text[]) ORDER BY 1),
+              change_set_id = $7
         WHERE id = $1 RETURNING created_by`,
       [
         id,
@@ -287,6 +300,7 @@ export class RunStore {
         JSON.stringify(outcome.report),
         JSON.stringify(outcome.policies),
         outcome.revocations,
+        outcome.changeSetId,
       ],
     );
     await this.platform.audit.record(
@@ -299,27 +313,30 @@ export class RunStore {
           reason: outcome.reason,
           policies: outcome.policies,
           revocations_proposed: outcome.revocations,
+          change_set: outcome.changeSetId,
         },
       },
       q,
     );
   }
 
-  /**
-   * A run awaiting approval becomes active once every policy version it submitted is the one in force and every
-   * policy it proposed to revoke is out of force.
-   */
+  /** A run awaiting approval becomes active once its change set is in force (or, for runs before change sets, once
+   * every policy version it submitted is in force and every policy it proposed to revoke is out of force). */
   async settle(run: SynthesisRun): Promise<SynthesisRun> {
     if (run.status !== 'awaiting_approval') return run;
-    const rows = await this.platform.db.query<{ in_force: number; still_active: number }>(
-      `SELECT (SELECT count(*)::int FROM policies p
-                 JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
-                   ON p.policy_id = s.policy_id AND p.version = s.version
-                WHERE p.status = 'active') AS in_force,
-              (SELECT count(*)::int FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS still_active`,
-      [JSON.stringify(run.policies), run.revocations_proposed],
+    const rows = await this.platform.db.query<{ settled: boolean }>(
+      run.change_set_id !== null
+        ? `SELECT status = 'active' AS settled FROM change_sets WHERE id = $1`
+        : `SELECT (SELECT count(*)::int FROM policies p
+                     JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
+                       ON p.policy_id = s.policy_id AND p.version = s.version
+                    WHERE p.status = 'active') = jsonb_array_length($1::jsonb)
+               AND NOT EXISTS (SELECT 1 FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS settled`,
+      run.change_set_id !== null
+        ? [run.change_set_id]
+        : [JSON.stringify(run.policies), run.revocations_proposed],
     );
-    if (rows[0]!.in_force < run.policies.length || rows[0]!.still_active > 0) return run;
+    if (rows[0]?.settled !== true) return run;
     await this.platform.db.query(
       `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
       [run.id],

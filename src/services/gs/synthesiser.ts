@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { isDeepStrictEqual } from 'node:util';
 import type { PrincipleContent } from '../../domain/constitution/types.js';
 import { AppError } from '../../domain/errors.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
@@ -14,10 +15,13 @@ import type { PolicyText } from '../../domain/verify/questions.js';
 import type { Platform } from '../../platform/platform.js';
 import type { LazySolverPool } from '../../platform/solver/shared.js';
 import { constitutionInForce } from '../integrity/constitution-in-force.js';
+import { ChangeSets } from '../integrity/change-sets.js';
+import { verifyDraft } from './policy-submission.js';
+import type { ChangeSet } from '../integrity/change-set-store.js';
 import { PolicyStore } from '../integrity/policy-store.js';
+import type { ChangeSetVerification } from '../integrity/verification-gate.js';
 import type { VerificationGate } from '../integrity/verification-gate.js';
 import { candidateChecker } from './candidate-checker.js';
-import { submitForApproval, verifyDraft } from './policy-submission.js';
 import { TemplateStore } from './template-store.js';
 import type { SynthesisMetrics } from './metrics.js';
 import type { RunStore, SubmittedPolicy, SynthesisRun } from './run-store.js';
@@ -70,18 +74,42 @@ export class Synthesiser {
       let library: Promise<{ id: string; description: string; source: string }[]> | undefined;
       const inForce = await PolicyStore.activeTexts(this.platform.db);
       const constitution = await constitutionInForce(this.platform.db);
+      // A loop run for a version a newer one replaced: the newer version's run carries its changes too.
+      if (
+        run.triggered_by_version !== null &&
+        constitution !== null &&
+        constitution.version > run.triggered_by_version
+      ) {
+        await this.store.finish(run.id, {
+          status: 'superseded',
+          reason: `constitution v${constitution.version} was enacted before this run started; its run carries these changes`,
+          report,
+          policies: [],
+          revocations: [],
+          changeSetId: null,
+        });
+        this.metrics.finished(engine, 'superseded');
+        return;
+      }
       const principles = this.constitutionWith(constitution?.principles ?? [], run.principles);
       const candidates: PolicyText[] = [];
-      for (const principle of run.principles) {
+      for (const [index, principle] of run.principles.entries()) {
         const entry: Record<string, unknown> = { engine };
         (report['principles'] as Record<string, unknown>)[principle.key] = entry;
         // What this principle's new policies replace: the active ones with its ids, and none of anyone else's.
         const rest = asList(inForce).filter(
           (policy) => !policy.id.startsWith(`${principle.key}.`) && !candidates.some((c) => c.id === policy.id),
         );
+        // The principles of this run still to come have no policies yet: each is proved against the constitution
+        // without them, and the change set as a whole against all of it once every principle has its policies.
+        const later = new Set(run.principles.slice(index + 1).map((p) => p.key));
         const check = candidateChecker(
           this.solver,
-          { schema: GOVERNANCE_SCHEMA, rest: [...rest, ...candidates], principles },
+          {
+            schema: GOVERNANCE_SCHEMA,
+            rest: [...rest, ...candidates],
+            principles: principles.filter((p) => !later.has(p.key)),
+          },
           (ok) => this.metrics.serviceCalls(ok),
         );
         let verified: PolicyText[];
@@ -132,27 +160,67 @@ export class Synthesiser {
         entry['policies'] = verified;
         candidates.push(...verified);
       }
-      // Policies of these principles the new set no longer has: an admin revokes them once the new set is in force.
-      const revocations = Object.keys(inForce).filter(
+      // Policies of these principles the new set no longer has leave force with the set.
+      const dropped = Object.keys(inForce).filter(
         (id) => run.principles.some((p) => id.startsWith(`${p.key}.`)) && !candidates.some((c) => c.id === id),
       );
-      const submitted = await this.submit(run, candidates, inForce);
+      const remove = [...new Set([...run.revocations_proposed, ...dropped])].filter((id) => id in inForce).sort();
+      const amendment = run.triggered_by_version !== null;
+      // Principles given inline and not (or not so) in the constitution in force cannot go into force: no change set of
+      // them would conform. Their policies are drafts taken one by one through the verify step, for review.
+      const enacted = new Map((constitution?.principles ?? []).map((p) => [p.key, p]));
+      const notEnacted = run.principles
+        .filter(
+          (p) =>
+            !isDeepStrictEqual(enacted.get(p.key)?.constraints, p.constraints) ||
+            !isDeepStrictEqual(enacted.get(p.key)?.scope, p.scope),
+        )
+        .map((p) => p.key);
+      const submitted = await this.submit(run, candidates, inForce, !amendment && notEnacted.length > 0);
       report['duration_ms'] = Math.round(performance.now() - started);
-      const proposed = [...new Set([...run.revocations_proposed, ...revocations])].filter((id) => id in inForce);
-      const status = submitted.length === 0 && proposed.length === 0 ? 'active' : 'awaiting_approval';
+      if (!amendment && notEnacted.length > 0) {
+        await this.store.finish(run.id, {
+          status: submitted.length === 0 ? 'active' : 'awaiting_approval',
+          reason:
+            submitted.length === 0
+              ? 'the policies in force already implement these principles'
+              : `${notEnacted.join(', ')} ${notEnacted.length === 1 ? 'is' : 'are'} not in the constitution in force: the policies were verified one by one for review, and go into force in a change set once the principles are enacted`,
+          report,
+          policies: submitted,
+          revocations: [],
+          changeSetId: null,
+        });
+        this.metrics.finished(engine, submitted.length === 0 ? 'active' : 'awaiting_approval');
+        return;
+      }
+      if (submitted.length === 0 && remove.length === 0 && !amendment) {
+        await this.store.finish(run.id, {
+          status: 'active',
+          reason: 'the policies in force already implement these principles',
+          report,
+          policies: [],
+          revocations: [],
+          changeSetId: null,
+        });
+        this.metrics.finished(engine, 'active');
+        return;
+      }
+      const outcome = await this.proposeChangeSet(run, submitted, remove, amendment);
+      report['change_set'] = { id: outcome.set.id, status: outcome.set.status, verification: outcome.report };
       await this.store.finish(run.id, {
-        status,
+        status: outcome.set.status === 'rejected' ? 'failed' : outcome.set.status === 'active' ? 'active' : 'awaiting_approval',
         reason:
-          status === 'active'
-            ? 'the policies in force already implement these principles'
-            : proposed.length > 0
-              ? `proposed for revocation: ${proposed.join(', ')}`
-              : null,
+          outcome.set.status === 'rejected'
+            ? outcome.set.reason
+            : outcome.set.status === 'active'
+              ? `the policies in force already implement constitution v${outcome.set.constitution_version}: bundle v${outcome.set.bundle_version} names it`
+              : `change set ${outcome.set.id} awaits approval by a second person${remove.length > 0 ? `; it takes ${remove.join(', ')} out of force` : ''}`,
         report,
         policies: submitted,
-        revocations,
+        revocations: remove,
+        changeSetId: outcome.set.id,
       });
-      this.metrics.finished(engine, status);
+      this.metrics.finished(engine, outcome.set.status === 'rejected' ? 'failed' : outcome.set.status === 'active' ? 'active' : 'awaiting_approval');
     } catch (error) {
       // A lost database is no verdict on the run: it is queued again once the database is back.
       if (error instanceof AppError && error.kind === 'unavailable') throw error;
@@ -166,6 +234,7 @@ export class Synthesiser {
         report,
         policies: [],
         revocations: [],
+        changeSetId: null,
       });
       this.metrics.finished(engine, 'failed');
     }
@@ -195,11 +264,15 @@ export class Synthesiser {
     return [...inForce.filter((principle) => !keys.has(principle.key)), ...principles];
   }
 
-  /** Drafts for every policy that differs from the version in force, each through the policy store's verify step. */
+  /**
+   * Drafts for every policy that differs from the version in force. They are verified together, as the change set
+   * that carries them: each alone may violate a principle another of them implements.
+   */
   private async submit(
     run: SynthesisRun,
     candidates: readonly PolicyText[],
     inForce: Readonly<Record<string, string>>,
+    verifyEach: boolean,
   ): Promise<SubmittedPolicy[]> {
     const submitted: SubmittedPolicy[] = [];
     const why =
@@ -210,24 +283,43 @@ export class Synthesiser {
     for (const candidate of candidates) {
       if (inForce[candidate.id] === candidate.text) continue;
       // A run the database cut short may have submitted this text already: that version is reused, not doubled.
-      const pending = await store.pendingWithText(candidate.id, candidate.text);
-      if (pending !== null) {
-        const verified =
-          pending.status === 'draft'
-            ? await verifyDraft(this.platform, this.gate, pending.policy_id, run.created_by)
-            : pending;
-        submitted.push({ policy_id: verified.policy_id, version: verified.version });
-        continue;
-      }
-      const draft = await submitForApproval(
-        this.platform,
-        this.gate,
-        { source: candidate.text, description: `Generated by ${why}` },
-        run.created_by,
-        'either',
-      );
+      let draft =
+        (await store.pendingWithText(candidate.id, candidate.text)) ??
+        (await store.submit({ source: candidate.text, description: `Generated by ${why}` }, run.created_by, 'either'));
+      if (verifyEach && draft.status === 'draft') draft = await verifyDraft(this.platform, this.gate, draft, run.created_by);
       submitted.push({ policy_id: draft.policy_id, version: draft.version });
     }
     return submitted;
+  }
+
+  /**
+   * One change set for the whole run, proposed by whoever enacted the amendment (or asked for the run) so that a
+   * second person approves it, and verified as a whole. A set that changes nothing needs no approval: it is activated
+   * at once, so the bundle in force names the constitution it already implements.
+   */
+  private async proposeChangeSet(
+    run: SynthesisRun,
+    put: readonly SubmittedPolicy[],
+    remove: readonly string[],
+    amendment: boolean,
+  ): Promise<{ set: ChangeSet; report: ChangeSetVerification }> {
+    const sets = new ChangeSets(this.platform, this.gate);
+    await this.store.stage(run.id, 'verifying');
+    const proposed = await sets.propose(
+      {
+        put,
+        remove,
+        description:
+          run.amendment_id === null
+            ? `synthesis run ${run.id}: ${run.principle_keys.join(', ')}`
+            : `amendment ${run.amendment_id} (constitution v${run.triggered_by_version}): ${run.principle_keys.join(', ') || 'no principle to synthesise'}`,
+      },
+      amendment ? 'amendment' : 'synthesis',
+      run.created_by,
+    );
+    const verified = await sets.verify(proposed.id, run.created_by);
+    if (verified.set.status === 'approved' && verified.set.approvals_required === 0)
+      return { set: await sets.activate(proposed.id, null), report: verified.report };
+    return verified;
   }
 }

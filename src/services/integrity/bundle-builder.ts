@@ -12,6 +12,16 @@ import { constitutionInForce } from './constitution-in-force.js';
 
 const currentConstitutionHash = async (q: Queryable) => (await constitutionInForce(q))?.hash ?? null;
 
+/** What an activation's audit entry says about the change that made the bundle. */
+export interface ActivatedChange {
+  id: number;
+  origin: string;
+  put: readonly { policy_id: string; version: number }[];
+  remove: readonly string[];
+  /** The verification the set passed: its verdict and the SHA-256 of its stored report. */
+  verification: { verdict: string; report_sha256: string } | null;
+}
+
 // Any constant works, as long as every process building bundles uses the same one.
 const BUNDLE_BUILD_LOCK = 727_170_6;
 
@@ -33,16 +43,18 @@ export async function buildAndActivateBundle(
   policies: Readonly<Record<string, string>>,
   actorId: string | null,
   tx?: Queryable,
+  change?: ActivatedChange,
 ): Promise<SignedBundle> {
   const keys = platformSigningKeys(platform);
   if (tx === undefined) {
     await keys.active();
-    return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own));
+    return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own, change));
   }
   await lockBundleBuilds(tx);
-  const constitutionHash = await currentConstitutionHash(tx);
-  if (constitutionHash === null)
+  const constitution = await constitutionInForce(tx);
+  if (constitution === null)
     throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
+  const constitutionHash = constitution.hash;
   const store = new BundleStore(platform.db);
   const bundle = assembleBundle({ version: (await store.latestVersion(tx)) + 1, constitutionHash, policies });
   const signed = await signBundle(bundle, (bytes) => keys.sign(bytes, tx));
@@ -50,7 +62,9 @@ export async function buildAndActivateBundle(
     const details = {
       hash: signed.hash,
       constitution_hash: constitutionHash,
+      constitution_version: constitution.version,
       policies: bundle.policies.map((p) => p.id),
+      ...(change === undefined ? {} : { change_set: change }),
     };
     await platform.audit.record(
       { userId: actorId, action: BUNDLE_ACTIVATED_ACTION, resource: `bundle:${bundle.version}`, details },

@@ -6,6 +6,7 @@ import { registerAuditLogRoutes } from './routes/audit-log.js';
 import { registerAuditProofRoutes } from './routes/audit-proofs.js';
 import { registerAuditVerification } from './routes/audit-verification.js';
 import { registerBundleRoutes } from './routes/bundles.js';
+import { registerChangeSetRoutes } from './routes/change-sets.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
 import { platformSigningKeys } from './signing-keys.js';
@@ -25,6 +26,7 @@ export function registerIntegrityService(app: ServiceApp, context: ServiceContex
   );
   app.addHook('onClose', async () => gate.close());
   registerPolicyRoutes(app, context, gate);
+  registerChangeSetRoutes(app, context, gate);
   registerBundleRoutes(app, context, heads);
   registerAuditLogRoutes(app, context);
   registerAuditProofRoutes(app, context, heads);

@@ -10,6 +10,7 @@ import {
   type PolicyStatus,
 } from '../../domain/policy/lifecycle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
+import type { PolicyRef } from '../../domain/policy/change-set.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Platform } from '../../platform/platform.js';
@@ -81,7 +82,8 @@ const latestQuery = 'SELECT * FROM policies WHERE policy_id = $1 ORDER BY versio
 /** How a lifecycle change reaches enforcement: the lock to take first, and the rebuild of the set in force. */
 export interface EnforcedSetHooks {
   lock(tx: Queryable): Promise<void>;
-  rebuild(tx: Queryable): Promise<void>;
+  /** Puts this version in force, or takes this id out of it, as the next bundle. */
+  rebuild(tx: Queryable, change: { put?: PolicyVersion; remove?: string }): Promise<void>;
   /** The verify step's report for a version; throws (and the version stays a draft) when it does not verify. */
   verify(tx: Queryable, policyId: string, source: string): Promise<Record<string, unknown>>;
 }
@@ -245,8 +247,10 @@ export class PolicyStore {
         },
         tx,
       );
-      if (action === 'activate' || (action === 'revoke' && latest.status === 'active')) await enforcedSet.rebuild(tx);
-      return toVersion(row);
+      const moved = toVersion(row);
+      if (action === 'activate') await enforcedSet.rebuild(tx, { put: moved });
+      else if (action === 'revoke' && latest.status === 'active') await enforcedSet.rebuild(tx, { remove: policyId });
+      return moved;
     });
   }
 
@@ -256,6 +260,78 @@ export class PolicyStore {
     if (row === undefined || row.source !== text || !['draft', 'verified', 'approved'].includes(row.status))
       return null;
     return toVersion(row);
+  }
+
+  /**
+   * The versions a change set names, locked for the caller's transaction, in the order given; the latest version of an
+   * id when none is named. A missing one is a 400 naming it.
+   */
+  static async versionsFor(
+    q: Queryable,
+    refs: readonly { policy_id: string; version?: number }[],
+  ): Promise<PolicyVersion[]> {
+    const found: PolicyVersion[] = [];
+    for (const ref of refs) {
+      const row = (
+        await q.query<PolicyRow>(
+          ref.version === undefined
+            ? `${latestQuery} FOR UPDATE`
+            : 'SELECT * FROM policies WHERE policy_id = $1 AND version = $2 FOR UPDATE',
+          ref.version === undefined ? [ref.policy_id] : [ref.policy_id, ref.version],
+        )
+      )[0];
+      if (row === undefined)
+        throw new ValidationError(
+          `no policy "${ref.policy_id}"${ref.version === undefined ? '' : ` version ${ref.version}`}`,
+          'INVALID_CHANGE_SET',
+        );
+      found.push(toVersion(row));
+    }
+    return found;
+  }
+
+  /**
+   * A change set's versions moving with it: drafts verified as part of it, approvals recorded on each, and on
+   * activation each replaces its id's version in force while the removed ids are revoked — the statuses a person
+   * reads per policy stay true to the set.
+   */
+  static async advanceWithSet(
+    q: Queryable,
+    step:
+      | { kind: 'verified'; put: readonly PolicyRef[]; changeSet: number }
+      | { kind: 'approved'; put: readonly PolicyRef[]; approver: string; firstApprover: string | null }
+      | { kind: 'activated'; put: readonly PolicyRef[]; remove: readonly string[]; approver: string | null },
+  ): Promise<void> {
+    const ids = step.put.map((ref) => ref.policy_id);
+    const versions = step.put.map((ref) => ref.version);
+    const named = `(policy_id, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))`;
+    if (step.kind === 'verified')
+      await q.query(
+        `UPDATE policies SET status = 'verified', verification_report = $3 WHERE ${named} AND status = 'draft'`,
+        [ids, versions, JSON.stringify({ change_set: step.changeSet, verified_at: new Date().toISOString() })],
+      );
+    else if (step.kind === 'approved')
+      await q.query(
+        `UPDATE policies SET status = 'approved', approved_by = $3, approved_at = now(), first_approved_by = $4
+          WHERE ${named} AND status IN ('draft', 'verified')`,
+        [ids, versions, step.approver, step.firstApprover],
+      );
+    else {
+      await q.query(
+        `UPDATE policies SET status = 'superseded', retired_at = now() WHERE policy_id = ANY($1::text[]) AND status = 'active'`,
+        [ids],
+      );
+      await q.query(
+        `UPDATE policies SET status = 'revoked', retired_at = now() WHERE policy_id = ANY($1::text[]) AND status = 'active'`,
+        [[...step.remove]],
+      );
+      await q.query(
+        `UPDATE policies SET status = 'active', activated_at = now(), approved_by = COALESCE(approved_by, $3::uuid),
+                approved_at = COALESCE(approved_at, now())
+          WHERE ${named}`,
+        [ids, versions, step.approver],
+      );
+    }
   }
 
   /** The policies in force: the active version of every policy id. */

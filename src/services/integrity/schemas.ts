@@ -1,6 +1,8 @@
 import { Nullable, PageOf, Sha256Hex, Time, OneOf } from '../../platform/http/schemas.js';
 import { Type } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
+import { CHANGE_SET_ORIGINS, CHANGE_SET_STATUSES } from '../../domain/policy/change-set.js';
+import { GOVERNANCE_STATES } from '../../domain/policy/governance-state.js';
 import { WATCH_CHECKS } from '../../platform/audit/watch.js';
 
 /** Request schemas of the integrity service's routes; PGC's rule submission takes a policy body too. */
@@ -308,6 +310,140 @@ export const VerificationRoundView = Type.Object(
           leaf_index: Nullable(Type.Integer({ minimum: 0 })),
           problem: Type.String(),
         },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const PolicyRefView = Type.Object(
+  { policy_id: Type.String(), version: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+export const ChangeSetBody = Type.Object(
+  {
+    put: Type.Array(
+      Type.Object(
+        {
+          policy_id: PolicyIdParam.properties.id,
+          version: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Default: the latest version' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 500, description: 'Pending policy versions (draft, verified or approved) to put into force' },
+    ),
+    remove: Type.Optional(
+      Type.Array(PolicyIdParam.properties.id, { maxItems: 500, description: 'Policy ids to take out of force' }),
+    ),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+  },
+  { additionalProperties: false },
+);
+export const ChangeSetIdParam = Type.Object(
+  { id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+  { additionalProperties: false },
+);
+export const ChangeSetListQuery = Type.Object(
+  {
+    status: Type.Optional(OneOf(CHANGE_SET_STATUSES)),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: 'next_cursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+export const WithdrawBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+export const ActivateQuery = Type.Object(
+  {
+    wait: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 60,
+        description: 'Seconds to wait for every enforcement instance to decide with the new bundle (default 0)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ChangeSetView = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1 }),
+    status: OneOf(CHANGE_SET_STATUSES),
+    origin: OneOf(CHANGE_SET_ORIGINS),
+    description: Type.String(),
+    put: Type.Array(PolicyRefView),
+    remove: Type.Array(Type.String()),
+    author: Nullable(Type.String({ format: 'uuid' })),
+    constitution_version: Nullable(Type.Integer({ minimum: 1 })),
+    constitution_hash: Nullable(Type.String()),
+    base_bundle_version: Nullable(Type.Integer({ minimum: 0 })),
+    verification_report: Type.Unknown({
+      description: 'verdict, constitution, conformance, policy_checks, problems and warnings (null before verification)',
+    }),
+    verified_at: Nullable(Time),
+    reason: Nullable(Type.String()),
+    approvals_required: Type.Integer({ minimum: 1 }),
+    first_approved_by: Nullable(Type.String({ format: 'uuid' })),
+    approved_by: Nullable(Type.String({ format: 'uuid' })),
+    approved_at: Nullable(Time),
+    activated_by: Nullable(Type.String({ format: 'uuid' })),
+    activated_at: Nullable(Time),
+    bundle_version: Nullable(Type.Integer({ minimum: 1 })),
+    superseded_by: Nullable(Type.Integer({ minimum: 1 })),
+    created_at: Time,
+  },
+  { additionalProperties: false },
+);
+export const ChangeSetList = PageOf(ChangeSetView);
+
+export const EnforcementAcknowledgement = Type.Object(
+  {
+    instance: Type.String(),
+    bundle_version: Type.Integer({ minimum: 0 }),
+    enforcing_since: Nullable(Time),
+  },
+  { additionalProperties: false },
+);
+export const ActivatedChangeSetView = Type.Object(
+  {
+    ...ChangeSetView.properties,
+    enforcement: Type.Object(
+      {
+        acknowledged: Type.Boolean({ description: 'Every live enforcement instance decides with the new bundle' }),
+        instances: Type.Array(EnforcementAcknowledgement),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const GovernanceStateView = Type.Object(
+  {
+    state: OneOf(GOVERNANCE_STATES),
+    reason: Type.String({ description: 'In words: what is enacted, what is enforced, and what is between them' }),
+    since: Nullable(Time),
+    constitution: Nullable(
+      Type.Object(
+        { version: Type.Integer(), hash: Type.String(), enacted_at: Time },
+        { additionalProperties: false },
+      ),
+    ),
+    bundle: Nullable(
+      Type.Object(
+        { version: Type.Integer(), hash: Type.String(), constitution_version: Nullable(Type.Integer()) },
+        { additionalProperties: false },
+      ),
+    ),
+    change_set: Nullable(
+      Type.Object(
+        { id: Type.Integer(), status: OneOf(CHANGE_SET_STATUSES), reason: Nullable(Type.String()) },
         { additionalProperties: false },
       ),
     ),

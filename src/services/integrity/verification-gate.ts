@@ -1,9 +1,9 @@
 import { ConflictError } from '../../domain/errors.js';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
-import type { ConformanceReport } from '../../domain/verify/conformance.js';
-import { EncodingMismatch } from '../../domain/verify/questions.js';
-import { policyProblems } from '../../domain/verify/policy-checks.js';
+import type { ConformanceReport, ConstraintFinding } from '../../domain/verify/conformance.js';
+import { EncodingMismatch, worstOf, type Verdict } from '../../domain/verify/questions.js';
+import { policyProblems, policyWarnings, type AddedPolicyReport } from '../../domain/verify/policy-checks.js';
 import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
@@ -13,10 +13,27 @@ import { constitutionInForce } from './constitution-in-force.js';
 const asList = (policies: Readonly<Record<string, string>>) =>
   Object.entries(policies).map(([id, text]) => ({ id, text }));
 
+/** What a change set's verification found: `holds` only when the set conforms and every newcomer is sound. */
+export interface ChangeSetVerification {
+  verdict: Verdict;
+  constitution: { version: number; hash: string };
+  conformance: ConformanceReport | null;
+  policy_checks: Record<string, AddedPolicyReport>;
+  /** Every finding that keeps the set out of force, in words with its counterexample. */
+  problems: string[];
+  /** Findings that do not block it: a newcomer that is redundant. */
+  warnings: string[];
+}
+
 /** The first finding that keeps the gate shut, in words with its counterexample. */
 function refusal(report: ConformanceReport): string {
-  const finding = report.constraints.find((c) => c.verdict !== 'holds');
-  if (finding === undefined) return `translation validation: ${report.translation?.verdict ?? report.verdict}`;
+  const first = report.constraints.find((c) => c.verdict !== 'holds');
+  if (first === undefined) return `translation validation: ${report.translation?.verdict ?? report.verdict}`;
+  return describeFinding(first);
+}
+
+/** A constraint finding in words: the principle, the constraint, the verdict and a counterexample Cedar replayed. */
+function describeFinding(finding: ConstraintFinding): string {
   const example = finding.counterexamples[0];
   return `principle ${finding.principle} (constraint ${finding.constraint}, ${finding.effect}): ${finding.verdict}${
     finding.detail === null ? '' : ` — ${finding.detail}`
@@ -72,6 +89,51 @@ export class VerificationGate {
       conformance: report,
       policy_checks: checks,
     };
+  }
+
+  /**
+   * A change set judged as a whole: the bundle it makes must conform to every principle of the constitution in force,
+   * and each policy it puts into force must never error, not be vacuous or shadowed, and shadow no permit. Never
+   * throws for a finding: the report says `holds` only when nothing is violated or undecided, and lists each problem.
+   */
+  async verifyChangeSet(
+    q: Queryable,
+    candidate: Readonly<Record<string, string>>,
+    newcomers: readonly string[],
+  ): Promise<ChangeSetVerification> {
+    const constitution = await constitutionInForce(q);
+    if (constitution === null)
+      throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
+    const base = { version: constitution.version, hash: constitution.hash };
+    try {
+      const conformance = await this.ask((pool) =>
+        pool.run('checkConformance', GOVERNANCE_SCHEMA, asList(candidate), constitution.principles, {
+          translation: false,
+        }),
+      );
+      const problems = conformance.constraints.filter((c) => c.verdict !== 'holds').map(describeFinding);
+      const policyChecks: Record<string, AddedPolicyReport> = {};
+      const warnings: string[] = [];
+      for (const id of newcomers) {
+        const without = asList(candidate).filter((policy) => policy.id !== id);
+        const checks = await this.ask((pool) =>
+          pool.run('checkAddedPolicy', GOVERNANCE_SCHEMA, without, asList(candidate), id, {}),
+        );
+        policyChecks[id] = checks;
+        problems.push(...policyProblems(checks));
+        warnings.push(...policyWarnings(checks));
+      }
+      const verdict = worstOf([
+        conformance.verdict,
+        ...Object.values(policyChecks).map((checks) => checks.verdict),
+      ]);
+      return { verdict, constitution: base, conformance, policy_checks: policyChecks, problems, warnings };
+    } catch (error) {
+      // Fail closed with the reason: a question the solver could not answer is inconclusive, never a pass.
+      if (!(error instanceof ConflictError) || error.errorCode !== 'VERIFICATION_FAILED') throw error;
+      const detail = error.message.replace(/^Verification failed: /, '');
+      return { verdict: 'inconclusive', constitution: base, conformance: null, policy_checks: {}, problems: [detail], warnings: [] };
+    }
   }
 
   /** Refuses unless the bundle about to be enforced conforms to the constitution in force. */

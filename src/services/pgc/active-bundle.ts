@@ -45,6 +45,8 @@ export class ActiveBundle {
     private readonly verify: Verifier,
     private readonly logProof: BundleLogProofSource,
     private readonly onLoadFailure: (reason: BundleLoadFailure, detail: string) => void,
+    /** Hears the moment each bundle began deciding here: no decision stamped after it uses an older one. */
+    private readonly onEnforcing: (version: number, since: Date) => void = () => {},
   ) {}
 
   /**
@@ -92,6 +94,7 @@ export class ActiveBundle {
       this.lastError = null;
       this.refusedHash = null;
       this.behindVersion = null;
+      this.onEnforcing(signed.bundle.version, new Date());
     } catch (error) {
       refuse('invalid_policies', `bundle v${signed.bundle.version} does not load: ${(error as Error).message}`);
     }

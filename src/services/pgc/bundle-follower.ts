@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { CHANNELS } from '../../domain/notifications.js';
+import { BundleAcknowledgements } from '../integrity/bundle-acknowledgements.js';
 import type { TreeHeads } from '../../platform/audit/tree-heads.js';
 import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
 import { ensureStarterBundle } from '../integrity/bundle-builder.js';
@@ -23,6 +26,16 @@ export async function followActiveBundle(
   heads: TreeHeads,
 ): Promise<ActiveBundle> {
   const loadFailures = createBundleLoadFailures(metrics.registry);
+  const acknowledgements = new BundleAcknowledgements(platform.db);
+  // Unique per process start: a restarted instance is a new one, and the stopped one's row ages out.
+  const instance = `pgc ${platform.config.instanceId}@${hostname()} ${randomUUID().slice(0, 8)}`;
+  let enforcing: { version: number; since: Date } | null = null;
+  const acknowledge = () => {
+    if (enforcing === null) return Promise.resolve();
+    return acknowledgements
+      .record(instance, enforcing.version, enforcing.since)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'recording which bundle this instance enforces failed'));
+  };
   const pinned = platform.config.enforcement.trustedKeyFingerprints;
   const trusted = async (bytes: Uint8Array, signature: string) => {
     const { valid, fingerprint } = await verifyWithPlatformKeys(platform.db, bytes, signature);
@@ -35,6 +48,10 @@ export async function followActiveBundle(
     (reason, detail) => {
       loadFailures.inc({ reason });
       app.log.error({ reason, detail }, 'policy bundle refused');
+    },
+    (version, since) => {
+      enforcing = { version, since };
+      void acknowledge();
     },
   );
   registerBundleGauges(metrics.registry, active);
@@ -56,6 +73,7 @@ export async function followActiveBundle(
     await platform.db.listen(CHANNELS.constitutionChanged, constitutionChanged, constitutionChanged),
   ];
   const backstop = setInterval(() => {
+    void acknowledge();
     active
       .checkForNewer()
       .catch((error: unknown) => app.log.warn({ err: error }, 'checking for a newer policy bundle failed'));
@@ -64,6 +82,9 @@ export async function followActiveBundle(
   app.addHook('onClose', async () => {
     clearInterval(backstop);
     await Promise.all(unsubscribe.map((stop) => stop()));
+    await acknowledgements
+      .forget(instance)
+      .catch((error: unknown) => app.log.debug({ err: error }, 'a stopped instance row will age out instead'));
   });
   return active;
 }

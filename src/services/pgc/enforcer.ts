@@ -103,6 +103,7 @@ export class Enforcer {
     return this.inSession(session, request, async (history) => {
       const started = process.hrtime.bigint();
       const engine = this.bundle.engine;
+      const decidedAt = new Date();
       const outcome: DecisionOutcome = {
         decision: 'deny',
         reasons: [{ policy_id: null, effect: 'forbid', principles: [], ...reason }],
@@ -114,7 +115,13 @@ export class Enforcer {
         detector_timings_us: {},
       };
       const requestDigest = this.requestDigest(request, null, history);
-      return this.logged(request, outcome, caller, { requestId, requestDigest, contentDigest: null, started });
+      return this.logged(request, outcome, caller, {
+        requestId,
+        requestDigest,
+        contentDigest: null,
+        started,
+        decidedAt,
+      });
     });
   }
 
@@ -158,6 +165,9 @@ export class Enforcer {
     const started = process.hrtime.bigint();
     const request = await this.withCatalogue(given);
     const engine = this.bundle.engine;
+    // A decision's time is when its bundle was chosen: none stamped after an instance acknowledged a new bundle used
+    // the old one, however long the scan that followed took.
+    const decidedAt = new Date();
     const contentDigest = request.content === undefined ? null : sha256(request.content);
     const requestDigest = this.requestDigest(request, contentDigest, session);
     // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
@@ -205,6 +215,7 @@ export class Enforcer {
       contentDigest,
       started,
       approvalId,
+      decidedAt,
     });
     if (approvalId !== null) await this.approvals.usedBy(approvalId, response.decision_id, caller.userId);
     if (pendingApproval !== null && binding !== null && engine !== null)
@@ -240,11 +251,12 @@ export class Enforcer {
       contentDigest: string | null;
       started: bigint;
       approvalId?: string | null;
+      decidedAt: Date;
     },
   ): Promise<DecisionResponse> {
     const latencyUs = Math.round(Number(process.hrtime.bigint() - at.started) / 1000);
     const id = randomUUID();
-    const evaluatedAt = new Date();
+    const evaluatedAt = at.decidedAt;
     await this.log.append({
       id,
       createdAt: evaluatedAt,

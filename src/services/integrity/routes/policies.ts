@@ -127,7 +127,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
         const actorId = principalOf(request).userId;
         // The signing key must exist before the transaction that signs the new bundle opens.
         await keys.active();
-        return store.apply(action, request.params.id, actorId, enforcedSetHooks(platform, gate, action, actorId));
+        return store.apply(action, request.params.id, actorId, enforcedSetHooks(platform, gate, actorId));
       },
     );
   }

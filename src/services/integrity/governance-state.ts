@@ -1,0 +1,34 @@
+import { governanceState, type GovernanceFacts, type GovernanceStateReport } from '../../domain/policy/governance-state.js';
+import type { ChangeSetStatus } from '../../domain/policy/change-set.js';
+import type { Queryable } from '../../platform/db/database.js';
+import { ChangeSetStore } from './change-set-store.js';
+
+export type GovernanceStateView = GovernanceStateReport & Omit<GovernanceFacts, 'changeSet'> & {
+  change_set: { id: number; status: ChangeSetStatus; reason: string | null } | null;
+};
+
+/** Enacted vs enforced, read from the constitution in force, the bundle in force and the change set between them. */
+export async function readGovernanceState(q: Queryable): Promise<GovernanceStateView> {
+  const constitution =
+    (
+      await q.query<{ version: number; hash: string; enacted_at: Date }>(
+        'SELECT version, hash, enacted_at FROM constitution_versions ORDER BY version DESC LIMIT 1',
+      )
+    ).map((row) => ({ version: row.version, hash: row.hash, enacted_at: row.enacted_at.toISOString() }))[0] ?? null;
+  const bundle =
+    (
+      await q.query<{ version: number; hash: string; constitution_version: number | null }>(
+        `SELECT b.version, b.hash, c.version AS constitution_version FROM policy_bundles b
+           LEFT JOIN constitution_versions c ON c.hash = b.bundle->>'constitution_hash'
+          WHERE b.active ORDER BY c.version DESC NULLS LAST LIMIT 1`,
+      )
+    )[0] ?? null;
+  const newest = constitution === null ? null : await new ChangeSetStore().newestFor(q, constitution.version);
+  const report = governanceState({ constitution, bundle, changeSet: newest });
+  return {
+    ...report,
+    constitution,
+    bundle,
+    change_set: newest === null ? null : { id: newest.id, status: newest.status, reason: newest.reason },
+  };
+}
