@@ -201,7 +201,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
   say('6. manager-2 (not the author) approves the change set and activates it; one signed bundle goes into force');
   await call('integrity', 'POST', `/api/v1/change-sets/${changeSetId}/approve`, approver, {});
-  const activated = await call('integrity', 'POST', `/api/v1/change-sets/${changeSetId}/activate?wait=10`, approver, {});
+  const activated = await call(
+    'integrity',
+    'POST',
+    `/api/v1/change-sets/${changeSetId}/activate?wait=10`,
+    approver,
+    {},
+  );
   const enforcement = activated['enforcement'] as { acknowledged: boolean; instances: Json[] };
   say(
     `   bundle v${String(activated['bundle_version'])}; enforced by ${enforcement.instances.length} PGC instance(s) since ${enforcement.instances.map((i) => String(i['enforcing_since'])).join(', ')}`,

@@ -34,11 +34,17 @@ describe('acgs demo on a fresh acgs up (issue 13, first Done-when line)', () => 
         assert.match(demo.output, /@generated_by\("compiler"\)/);
         assert.match(demo.output, /demo-review-shell-[0-9a-f]{6}: equivalent to its constraint: holds/);
         assert.match(demo.output, /demo-confidential-payments-[0-9a-f]{6}: equivalent to its constraint: holds/);
-        assert.match(demo.output, /change set \d+: the bundle it makes conforms to constitution v\d+: holds; status verified/);
+        assert.match(
+          demo.output,
+          /change set \d+: the bundle it makes conforms to constitution v\d+: holds; status verified/,
+        );
         assert.match(demo.output, /change set \d+ awaiting approval by a second person since/);
         assert.match(demo.output, /enforced by 1 PGC instance\(s\) since \d{4}-/);
         assert.match(demo.output, /run status: active/);
-        assert.match(demo.output, /a payments call on confidential data: deny by demo-confidential-payments-[0-9a-f]{6}\.1/);
+        assert.match(
+          demo.output,
+          /a payments call on confidential data: deny by demo-confidential-payments-[0-9a-f]{6}\.1/,
+        );
         assert.match(
           demo.output,
           /deny by demo-review-shell-[0-9a-f]{6}\.1, implementing demo-review-shell-[0-9a-f]{6}/,

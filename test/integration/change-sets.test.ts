@@ -121,7 +121,10 @@ for (const backend of await backends()) {
       const enacted = await amendConstitution(
         ac,
         env.platform,
-        [NO_RISKY_PAYMENTS, NO_CONFIDENTIAL_PAYMENTS, ROUTINE_PAYMENTS].map((p) => ({ op: 'add_principle', principle: p })),
+        [NO_RISKY_PAYMENTS, NO_CONFIDENTIAL_PAYMENTS, ROUTINE_PAYMENTS].map((p) => ({
+          op: 'add_principle',
+          principle: p,
+        })),
       );
       const run = await loopRun(enacted.version);
       assert.equal(run.status, 'awaiting_approval', run.reason ?? '');
@@ -130,10 +133,11 @@ for (const backend of await backends()) {
       assert.equal(set.status, 'verified');
       assert.equal(set.origin, 'amendment');
       assert.equal(set.constitution_version, enacted.version);
-      assert.deepEqual(
-        set.put.map((p: { policy_id: string }) => p.policy_id).sort(),
-        ['no-confidential-payments.1', 'no-risky-payments.1', 'routine-payments.1'],
-      );
+      assert.deepEqual(set.put.map((p: { policy_id: string }) => p.policy_id).sort(), [
+        'no-confidential-payments.1',
+        'no-risky-payments.1',
+        'routine-payments.1',
+      ]);
       assert.equal(set.verification_report.verdict, 'holds');
       assert.deepEqual(set.verification_report.problems, []);
       // The permit is right and changes no decision under the baseline permit: reported, not refused.
@@ -143,7 +147,9 @@ for (const backend of await backends()) {
       assert.equal(state.state, 'awaiting_approval');
       assert.match(
         state.reason,
-        new RegExp(`constitution v${enacted.version} enacted; .*change set ${set.id} awaiting approval by a second person`),
+        new RegExp(
+          `constitution v${enacted.version} enacted; .*change set ${set.id} awaiting approval by a second person`,
+        ),
       );
 
       // Enforcement still runs the bundle in force: nothing changed before activation.
@@ -204,7 +210,9 @@ for (const backend of await backends()) {
         assert.equal((await decide(context)).decision, expected, JSON.stringify(context));
 
       assert.equal((await get('/api/v1/change-sets/state')).state, 'enforced');
-      const runAfter = (await gs.inject({ method: 'GET', url: `/api/v1/synthesize/runs/${run.id}`, headers: author })).json();
+      const runAfter = (
+        await gs.inject({ method: 'GET', url: `/api/v1/synthesize/runs/${run.id}`, headers: author })
+      ).json();
       assert.equal(runAfter.status, 'active');
       const policy = await get('/api/v1/policies/no-risky-payments.1');
       assert.equal(policy.status, 'active');
@@ -268,10 +276,10 @@ for (const backend of await backends()) {
       assert.equal(refused.statusCode, 409);
       assert.equal(refused.json().error_code, 'CHANGE_SET_STATE');
       const set = await get(`/api/v1/change-sets/${secondRun.change_set_id}`);
-      assert.deepEqual(
-        set.put.map((p: { policy_id: string }) => p.policy_id).sort(),
-        ['no-crypto-exchanges.1', 'no-wire-transfers.1'],
-      );
+      assert.deepEqual(set.put.map((p: { policy_id: string }) => p.policy_id).sort(), [
+        'no-crypto-exchanges.1',
+        'no-wire-transfers.1',
+      ]);
       assert.equal((await post(`/api/v1/change-sets/${set.id}/approve`, approver)).statusCode, 200);
       assert.equal((await post(`/api/v1/change-sets/${set.id}/activate?wait=10`, approver)).statusCode, 200);
       assert.equal((await decide({ tool: 'wire-transfer', risk: 0 })).decision, 'deny');

@@ -37,10 +37,10 @@ export function applyChange(
   put: readonly { policy_id: string; text: string }[],
   remove: readonly string[],
 ): Record<string, string> {
-  const next: Record<string, string> = { ...inForce };
-  for (const id of remove) delete next[id];
-  for (const item of put) next[item.policy_id] = item.text;
-  return Object.fromEntries(Object.entries(next).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const removed = new Set(remove);
+  const next = new Map(Object.entries(inForce).filter(([id]) => !removed.has(id)));
+  for (const item of put) next.set(item.policy_id, item.text);
+  return Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Refuses a set that names a policy twice or both puts and removes it: its meaning would depend on order. */
@@ -71,7 +71,8 @@ export function approveChangeSet(
       'The author of a change set, or of a policy version in it, cannot approve it (two-person rule)',
       'TWO_PERSON_RULE',
     );
-  if (set.approvals_required < 2) return { status: 'approved', firstApprover: set.first_approved_by, approvalsSoFar: 1 };
+  if (set.approvals_required < 2)
+    return { status: 'approved', firstApprover: set.first_approved_by, approvalsSoFar: 1 };
   if (set.first_approved_by === null) return { status: 'verified', firstApprover: actorId, approvalsSoFar: 1 };
   if (set.first_approved_by === actorId)
     throw new ForbiddenError(

@@ -42,7 +42,8 @@ export interface GovernanceStateReport {
  */
 export function governanceState(facts: GovernanceFacts): GovernanceStateReport {
   const { constitution, bundle, changeSet } = facts;
-  if (constitution === null) return { state: 'no_constitution', reason: 'no constitution has been enacted', since: null };
+  if (constitution === null)
+    return { state: 'no_constitution', reason: 'no constitution has been enacted', since: null };
   if (bundle === null)
     return {
       state: 'no_bundle',
@@ -56,9 +57,12 @@ export function governanceState(facts: GovernanceFacts): GovernanceStateReport {
       since: null,
     };
   const enacted = `constitution v${constitution.version} enacted; bundle v${bundle.version} in force implements ${
-    bundle.constitution_version === null ? 'a constitution this system does not hold' : `v${bundle.constitution_version}`
+    bundle.constitution_version === null
+      ? 'a constitution this system does not hold'
+      : `v${bundle.constitution_version}`
   }`;
-  const pending = changeSet === null || ['active', 'superseded', 'withdrawn'].includes(changeSet.status) ? null : changeSet;
+  const pending =
+    changeSet === null || ['active', 'superseded', 'withdrawn'].includes(changeSet.status) ? null : changeSet;
   if (pending === null)
     return {
       state: 'awaiting_change_set',
@@ -68,7 +72,11 @@ export function governanceState(facts: GovernanceFacts): GovernanceStateReport {
   const id = `change set ${pending.id}`;
   switch (pending.status) {
     case 'proposed':
-      return { state: 'awaiting_verification', reason: `${enacted}; ${id} is being verified`, since: pending.created_at };
+      return {
+        state: 'awaiting_verification',
+        reason: `${enacted}; ${id} is being verified`,
+        since: pending.created_at,
+      };
     case 'rejected':
       return {
         state: 'change_set_rejected',

@@ -28,5 +28,10 @@ export function verifyDraft(
   draft: PolicyVersion,
   authorId: string | null,
 ): Promise<PolicyVersion> {
-  return new PolicyStore(platform).apply('verify', draft.policy_id, authorId, enforcedSetHooks(platform, gate, authorId));
+  return new PolicyStore(platform).apply(
+    'verify',
+    draft.policy_id,
+    authorId,
+    enforcedSetHooks(platform, gate, authorId),
+  );
 }

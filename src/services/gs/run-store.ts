@@ -332,9 +332,7 @@ export class RunStore {
                        ON p.policy_id = s.policy_id AND p.version = s.version
                     WHERE p.status = 'active') = jsonb_array_length($1::jsonb)
                AND NOT EXISTS (SELECT 1 FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS settled`,
-      run.change_set_id !== null
-        ? [run.change_set_id]
-        : [JSON.stringify(run.policies), run.revocations_proposed],
+      run.change_set_id !== null ? [run.change_set_id] : [JSON.stringify(run.policies), run.revocations_proposed],
     );
     if (rows[0]?.settled !== true) return run;
     await this.platform.db.query(

@@ -93,12 +93,14 @@ const runFields = {
     Type.Object({ policy_id: Type.String(), version: Type.Integer() }, { additionalProperties: false }),
   ),
   revocations_proposed: Type.Array(Type.String(), {
-    description: 'Active policies the change set takes out of force (a repealed principle’s, or ones the new set no longer has)',
+    description:
+      'Active policies the change set takes out of force (a repealed principle’s, or ones the new set no longer has)',
   }),
   change_set_id: Nullable(
     Type.Integer({
       minimum: 1,
-      description: 'The change set the run proposed (GET /api/v1/change-sets/{id}); approving and activating it puts the run in force',
+      description:
+        'The change set the run proposed (GET /api/v1/change-sets/{id}); approving and activating it puts the run in force',
     }),
   ),
   created_by: Nullable(Uuid),

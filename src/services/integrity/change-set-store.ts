@@ -1,9 +1,5 @@
 import { NotFoundError } from '../../domain/errors.js';
-import type {
-  ChangeSetOrigin,
-  ChangeSetStatus,
-  PolicyRef,
-} from '../../domain/policy/change-set.js';
+import type { ChangeSetOrigin, ChangeSetStatus, PolicyRef } from '../../domain/policy/change-set.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 
@@ -32,10 +28,7 @@ export interface ChangeSet {
   created_at: string;
 }
 
-type Row = Omit<
-  ChangeSet,
-  'id' | 'created_at' | 'verified_at' | 'approved_at' | 'activated_at' | 'superseded_by'
-> & {
+type Row = Omit<ChangeSet, 'id' | 'created_at' | 'verified_at' | 'approved_at' | 'activated_at' | 'superseded_by'> & {
   id: string | number;
   superseded_by: string | number | null;
   created_at: Date;

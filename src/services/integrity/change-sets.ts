@@ -232,7 +232,11 @@ export class ChangeSets {
         set.base_bundle_version !== (await this.bundles.latestVersion(tx)) ||
         set.constitution_version !== constitution?.version
       ) {
-        report = await this.gate.verifyChangeSet(tx, candidate, set.put.map((ref) => ref.policy_id));
+        report = await this.gate.verifyChangeSet(
+          tx,
+          candidate,
+          set.put.map((ref) => ref.policy_id),
+        );
         if (report.verdict !== 'holds')
           throw new ConflictError(`Verification failed: ${rejection(set, report)}`, 'VERIFICATION_FAILED');
       }
@@ -268,7 +272,8 @@ export class ChangeSets {
     const remove = change.remove === undefined ? [] : [change.remove];
     const set = await this.sets.insert(tx, {
       origin: 'policy',
-      description: change.put === undefined ? `revoke ${change.remove}` : `activate ${put[0]!.policy_id} v${put[0]!.version}`,
+      description:
+        change.put === undefined ? `revoke ${change.remove}` : `activate ${put[0]!.policy_id} v${put[0]!.version}`,
       put,
       remove,
       author: change.put?.author ?? actorId,

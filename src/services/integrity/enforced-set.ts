@@ -9,11 +9,7 @@ import type { VerificationGate } from './verification-gate.js';
  * activation and revocation of the version in force are change sets of one (proved, recorded, and activated as the
  * next signed bundle). The one definition for the policy API and for synthesis.
  */
-export function enforcedSetHooks(
-  platform: Platform,
-  gate: VerificationGate,
-  actorId: string | null,
-): EnforcedSetHooks {
+export function enforcedSetHooks(platform: Platform, gate: VerificationGate, actorId: string | null): EnforcedSetHooks {
   return {
     lock: lockBundleBuilds,
     verify: async (tx, policyId, source) => gate.verifyPolicy(tx, policyId, source, await PolicyStore.activeTexts(tx)),

@@ -1,11 +1,16 @@
-import { governanceState, type GovernanceFacts, type GovernanceStateReport } from '../../domain/policy/governance-state.js';
+import {
+  governanceState,
+  type GovernanceFacts,
+  type GovernanceStateReport,
+} from '../../domain/policy/governance-state.js';
 import type { ChangeSetStatus } from '../../domain/policy/change-set.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { ChangeSetStore } from './change-set-store.js';
 
-export type GovernanceStateView = GovernanceStateReport & Omit<GovernanceFacts, 'changeSet'> & {
-  change_set: { id: number; status: ChangeSetStatus; reason: string | null } | null;
-};
+export type GovernanceStateView = GovernanceStateReport &
+  Omit<GovernanceFacts, 'changeSet'> & {
+    change_set: { id: number; status: ChangeSetStatus; reason: string | null } | null;
+  };
 
 /** Enacted vs enforced, read from the constitution in force, the bundle in force and the change set between them. */
 export async function readGovernanceState(q: Queryable): Promise<GovernanceStateView> {

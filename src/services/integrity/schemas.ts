@@ -384,7 +384,8 @@ export const ChangeSetView = Type.Object(
     constitution_hash: Nullable(Type.String()),
     base_bundle_version: Nullable(Type.Integer({ minimum: 0 })),
     verification_report: Type.Unknown({
-      description: 'verdict, constitution, conformance, policy_checks, problems and warnings (null before verification)',
+      description:
+        'verdict, constitution, conformance, policy_checks, problems and warnings (null before verification)',
     }),
     verified_at: Nullable(Time),
     reason: Nullable(Type.String()),
@@ -430,10 +431,7 @@ export const GovernanceStateView = Type.Object(
     reason: Type.String({ description: 'In words: what is enacted, what is enforced, and what is between them' }),
     since: Nullable(Time),
     constitution: Nullable(
-      Type.Object(
-        { version: Type.Integer(), hash: Type.String(), enacted_at: Time },
-        { additionalProperties: false },
-      ),
+      Type.Object({ version: Type.Integer(), hash: Type.String(), enacted_at: Time }, { additionalProperties: false }),
     ),
     bundle: Nullable(
       Type.Object(

@@ -123,16 +123,20 @@ export class VerificationGate {
         problems.push(...policyProblems(checks));
         warnings.push(...policyWarnings(checks));
       }
-      const verdict = worstOf([
-        conformance.verdict,
-        ...Object.values(policyChecks).map((checks) => checks.verdict),
-      ]);
+      const verdict = worstOf([conformance.verdict, ...Object.values(policyChecks).map((checks) => checks.verdict)]);
       return { verdict, constitution: base, conformance, policy_checks: policyChecks, problems, warnings };
     } catch (error) {
       // Fail closed with the reason: a question the solver could not answer is inconclusive, never a pass.
       if (!(error instanceof ConflictError) || error.errorCode !== 'VERIFICATION_FAILED') throw error;
       const detail = error.message.replace(/^Verification failed: /, '');
-      return { verdict: 'inconclusive', constitution: base, conformance: null, policy_checks: {}, problems: [detail], warnings: [] };
+      return {
+        verdict: 'inconclusive',
+        constitution: base,
+        conformance: null,
+        policy_checks: {},
+        problems: [detail],
+        warnings: [],
+      };
     }
   }
 
