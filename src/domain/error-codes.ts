@@ -20,6 +20,10 @@ export const ERROR_CODES = {
     meaning: 'JSON input nests deeper than 64 levels; the detail names where',
   },
   INVALID_POLICY: { kind: 'invalid', meaning: 'A Cedar policy given for verification does not parse' },
+  POLICY_EXISTS_IN_BUNDLE: {
+    kind: 'invalid',
+    meaning: 'A policy verification in mode "add" names an id the bundle already has: use mode "replace"',
+  },
   INVALID_CHANGE_SET: {
     kind: 'invalid',
     meaning:
@@ -197,6 +201,11 @@ export const ERROR_CODES = {
   NO_CONSTITUTION: { kind: 'not_found', meaning: 'No constitution has been enacted yet' },
   POLICY_NOT_FOUND: { kind: 'not_found', meaning: 'No policy with this id (or version)' },
   CHANGE_SET_NOT_FOUND: { kind: 'not_found', meaning: 'No change set with this id' },
+  REPLACED_POLICY_NOT_FOUND: {
+    kind: 'not_found',
+    meaning:
+      'A policy verification replaces the bundle policy of its id (the default mode) and the bundle has none: send mode "add" to add it',
+  },
   PRINCIPLE_NOT_FOUND: { kind: 'not_found', meaning: 'No principle with this id or key' },
   REVIEW_NOT_FOUND: { kind: 'not_found', meaning: 'No policy review item with this id' },
   USER_NOT_FOUND: { kind: 'not_found', meaning: 'No user with this id' },

@@ -70,7 +70,7 @@ for (const backend of await backends()) {
           method: 'POST',
           url: '/api/v1/verify/policy',
           headers: auditor,
-          payload: { policy: { text: NESTED_POLICY } },
+          payload: { policy: { text: NESTED_POLICY }, mode: 'add' },
         });
         assert.equal(verify.statusCode, 400, verify.body);
         assert.equal(verify.json().error_code, 'POLICY_TOO_COMPLEX');

@@ -61,7 +61,7 @@ for (const backend of await backends()) {
     it('finds the payment-card leak a permit opens in a bundle without the pii forbid, which PGC indeed allows; holds again with the forbid', async () => {
       const leaky = await buildAndActivateBundle(env.platform, withoutPiiForbid, null);
       await enforcing(leaky.hash);
-      const violated = await ask('policy', { policy: { text: CARD_PERMIT } });
+      const violated = await ask('policy', { policy: { text: CARD_PERMIT }, mode: 'add' });
       assert.equal(violated.statusCode, 200, violated.body);
       const job = violated.json();
       assert.equal(job.status, 'done');
@@ -83,9 +83,24 @@ for (const backend of await backends()) {
 
       const fixed = await buildAndActivateBundle(env.platform, starterPolicies(), null);
       await enforcing(fixed.hash);
-      const holds = (await ask('policy', { policy: { text: CARD_PERMIT } })).json();
-      assert.equal(holds.verdict, 'holds', JSON.stringify(holds));
+      const holds = (await ask('policy', { policy: { text: CARD_PERMIT }, mode: 'add' })).json();
+      assert.equal(holds.report.conformance.verdict, 'holds', JSON.stringify(holds));
       assert.equal(holds.report.conformance.translation.verdict, 'equivalent');
+      // Conformance holds, but the permit is shadowed by the forbid: the report's one verdict is the worst of both.
+      assert.equal(holds.verdict, 'violated');
+      assert.match(holds.report.problems.join('\n'), /card-out is shadowed/);
+      assert.equal(holds.report.mode, 'add');
+      // Replacing is the default: an id the bundle does not have is a 404, never a silent addition.
+      const unknown = await ask('policy', { policy: { text: CARD_PERMIT } });
+      assert.equal(unknown.statusCode, 404, unknown.body);
+      assert.equal(unknown.json().error_code, 'REPLACED_POLICY_NOT_FOUND');
+      assert.match(unknown.json().detail, /no policy "card-out" to replace; send mode "add"/);
+      const taken = await ask('policy', {
+        policy: { text: starterPolicies()['no-pii-to-external-channels.1']! },
+        mode: 'add',
+      });
+      assert.equal(taken.statusCode, 400, taken.body);
+      assert.equal(taken.json().error_code, 'POLICY_EXISTS_IN_BUNDLE');
     });
 
     it('shows the impact of removing the pii forbid symbolically and on the decisions recorded', async () => {
@@ -326,8 +341,15 @@ for (const backend of await backends()) {
       );
       const after = await health();
       assert.equal(after.status, 'degraded');
-      assert.match(after.checks.bundle_conformance.backend, /constitution v2$/);
-      assert.match(after.checks.bundle_conformance.error, /violated against the constitution in force/);
+      // The reason a person can act on: the principle, a counterexample, and what stands between enacted and enforced.
+      assert.match(
+        after.checks.bundle_conformance.backend,
+        /constitution v2 \(constitution v2 enacted; bundle v\d+ in force implements v1; no change set proposed yet/,
+      );
+      assert.match(
+        after.checks.bundle_conformance.error,
+        /violated against constitution v2: principle no-shell-tools \(constraint 0, forbid\): violated; counterexample .*"shell".* is allowed/,
+      );
       const metrics = (await fv.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(metrics, /^acgs_fv_bundle_conforms\{[^}]*\} 0$/m);
       const jobs = (

@@ -173,3 +173,17 @@ export async function checkConformance(
   ];
   return { verdict: worstOf(verdicts), constraints, translation };
 }
+
+/** A constraint finding in words: the principle, the constraint, the verdict and a counterexample Cedar replayed. */
+export function describeFinding(finding: ConstraintFinding): string {
+  const example = finding.counterexamples[0];
+  return `principle ${finding.principle} (constraint ${finding.constraint}, ${finding.effect}): ${finding.verdict}${
+    finding.detail === null ? '' : ` — ${finding.detail}`
+  }${example === undefined ? '' : `; counterexample ${JSON.stringify(example.request)} is ${example.replayed.decision === 'allow' ? 'allowed' : 'denied'}`}`;
+}
+
+/** The first finding of a report that is not `holds`, in words; null when every constraint holds. */
+export function firstProblem(report: Pick<ConformanceReport, 'constraints'>): string | null {
+  const finding = report.constraints.find((c) => c.verdict !== 'holds');
+  return finding === undefined ? null : describeFinding(finding);
+}

@@ -3,6 +3,8 @@ import type { HealthContributor } from '../../platform/http/health.js';
 import type { Platform } from '../../platform/platform.js';
 import { BundleStore } from '../integrity/bundle-store.js';
 import { constitutionRefInForce } from '../integrity/constitution-in-force.js';
+import { readGovernanceState, type GovernanceStateView } from '../integrity/governance-state.js';
+import { firstProblem, type ConformanceReport } from '../../domain/verify/conformance.js';
 import type { JobStore, VerificationJob } from './job-store.js';
 import type { JobRunner } from './runner.js';
 
@@ -25,6 +27,8 @@ export type ConformanceState =
  */
 export class ConformanceWatch {
   private state: ConformanceState = { kind: 'nothing-to-check', reason: 'not checked yet' };
+  /** Enacted vs enforced, read on every tick: what stands between the constitution in force and the bundle. */
+  private governance: GovernanceStateView | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly bundles: BundleStore;
@@ -67,15 +71,25 @@ export class ConformanceWatch {
     return this.state.job.status === 'done' && this.state.job.verdict === 'holds' ? 1 : 0;
   }
 
+  /** What stands between the constitution in force and the bundle, when something does; null when it is enforced. */
+  pending(): GovernanceStateView | null {
+    return this.governance === null || this.governance.state === 'enforced' ? null : this.governance;
+  }
+
   readonly health: HealthContributor = () => {
     const state = this.state;
     if (state.kind === 'nothing-to-check')
       return { name: 'bundle_conformance', backend: 'none', status: 'up', error: state.reason };
-    const backend = `bundle v${state.bundle.version}, constitution v${state.constitution.version}`;
+    const pending = this.pending();
+    const backend = `bundle v${state.bundle.version}, constitution v${state.constitution.version}${
+      pending === null ? '' : ` (${pending.reason})`
+    }`;
     if (state.kind === 'checking')
       return { name: 'bundle_conformance', backend: `${backend} (verifying)`, status: 'up' };
     const { job } = state;
     if (job.status === 'done' && job.verdict === 'holds') return { name: 'bundle_conformance', backend, status: 'up' };
+    const report = job.report as { conformance?: ConformanceReport } | null;
+    const finding = report?.conformance === undefined ? null : firstProblem(report.conformance);
     return {
       name: 'bundle_conformance',
       backend,
@@ -83,11 +97,14 @@ export class ConformanceWatch {
       error:
         job.status === 'failed'
           ? `the check failed (${job.error_code}): job ${job.id}`
-          : `the bundle in force is ${job.verdict} against the constitution in force: job ${job.id}`,
+          : `the bundle in force is ${job.verdict} against constitution v${state.constitution.version}${
+              finding === null ? '' : `: ${finding}`
+            } (job ${job.id})${pending === null ? '' : `; ${pending.reason}`}`,
     };
   };
 
   private async check(): Promise<void> {
+    this.governance = await readGovernanceState(this.platform.db);
     const [bundle, constitution] = await Promise.all([
       this.bundles.activeRef(),
       constitutionRefInForce(this.platform.db),

@@ -65,7 +65,9 @@ const AddedPolicyChecks = closed({
   newlyShadowed: Strings,
   newly: closed({ allowsNothing: Type.Boolean(), deniesNothing: Type.Boolean() }),
 });
-const Problems = Type.Array(Type.String(), { description: 'The policy-check findings that count, in words' });
+const Problems = Type.Array(Type.String(), {
+  description: 'Every finding that makes the verdict what it is (violated constraints, then policy checks), in words',
+});
 const Estimate = { value: Type.Number(), ci: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }) };
 const BundleVersion = Type.Integer({ minimum: 1 });
 
@@ -86,9 +88,13 @@ const reports: [string, TSchema][] = [
     closed({
       bundle_version: BundleVersion,
       policy_id: Str,
+      mode: Type.Optional(OneOf(['replace', 'add'] as const)),
       conformance: Conformance,
       policy_checks: Type.Optional(AddedPolicyChecks),
       problems: Type.Optional(Problems),
+      warnings: Type.Optional(
+        Type.Array(Type.String(), { description: 'Findings that do not count against it: a redundant policy' }),
+      ),
       impact: Impact,
     }),
   ],

@@ -16,7 +16,16 @@ const BundleVersion = Type.Optional(
 );
 
 export const PolicyJobBody = Type.Object(
-  { policy: PolicyInput, bundle_version: BundleVersion },
+  {
+    policy: PolicyInput,
+    bundle_version: BundleVersion,
+    mode: Type.Optional(
+      OneOf(['replace', 'add'] as const, {
+        description:
+          'replace (default): the policy replaces the bundle policy of its id, 404 POLICY_NOT_IN_BUNDLE if there is none; add: it joins the bundle, 400 POLICY_EXISTS_IN_BUNDLE if its id is taken',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export const BundleJobBody = Type.Object(
@@ -26,6 +35,9 @@ export const BundleJobBody = Type.Object(
       OneOf(['named', 'in_force'] as const, {
         description: 'Prove against the constitution the bundle names (default) or the one in force now',
       }),
+    ),
+    constitution_version: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Prove against this constitution version instead' }),
     ),
   },
   { additionalProperties: false },

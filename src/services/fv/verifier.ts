@@ -4,7 +4,7 @@ import { constraintShapeProblems } from '../../domain/constitution/constraints.j
 import type { Constraint, PrincipleContent } from '../../domain/constitution/types.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../domain/policy/schema-shape.js';
-import { constraintCondition } from '../../domain/verify/conformance.js';
+import { constraintCondition, describeFinding, type ConformanceReport } from '../../domain/verify/conformance.js';
 import { isFailClosed } from '../../domain/enforcement/decide.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { SignedBundle } from '../../domain/policy/bundle.js';
@@ -16,7 +16,8 @@ import {
   fairnessReport,
   type FairnessOptions,
 } from '../../domain/verify/fairness.js';
-import { policyProblems } from '../../domain/verify/policy-checks.js';
+import { policyProblems, policyWarnings } from '../../domain/verify/policy-checks.js';
+import { worstOf } from '../../domain/verify/questions.js';
 import type { Basis } from '../../domain/verify/relations.js';
 import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
@@ -123,6 +124,35 @@ function policyId(input: PolicyInput): string {
   return id;
 }
 
+/** Each constraint finding that is not `holds`, in words with its counterexample. */
+const conformanceProblems = (report: ConformanceReport): string[] =>
+  report.constraints.filter((finding) => finding.verdict !== 'holds').map(describeFinding);
+
+/**
+ * A policy job's policy and what it does to the bundle: `replace` (the default) needs a policy of that id in the
+ * bundle — an unknown id is a 404 rather than a silent addition — and `add` needs an id the bundle does not have.
+ */
+function policyJobInput(
+  base: SignedBundle,
+  request: Record<string, unknown>,
+): { policy: PolicyInput; mode: 'add' | 'replace' } {
+  const policy = request['policy'] as PolicyInput;
+  const mode = (request['mode'] as 'add' | 'replace' | undefined) ?? 'replace';
+  const id = policyId(policy);
+  const present = base.bundle.policies.some((existing) => existing.id === id);
+  if (mode === 'replace' && !present)
+    throw new NotFoundError(
+      `bundle v${base.bundle.version} has no policy "${id}" to replace; send mode "add" to add it`,
+      'REPLACED_POLICY_NOT_FOUND',
+    );
+  if (mode === 'add' && present)
+    throw new ValidationError(
+      `bundle v${base.bundle.version} already has a policy "${id}"; send mode "replace" (the default) to replace it`,
+      'POLICY_EXISTS_IN_BUNDLE',
+    );
+  return { policy, mode };
+}
+
 /** Runs one verification job: the bundle it concerns, the constitution that bundle names, and the question. */
 export class Verifier {
   private readonly bundles: BundleStore;
@@ -150,6 +180,7 @@ export class Verifier {
     if (kind === 'policy' || kind === 'impact') {
       const add = kind === 'policy' ? [request['policy'] as PolicyInput] : ((request['add'] as PolicyInput[]) ?? []);
       mustValidate(this.withChanges(base, add, (request['remove'] as string[] | undefined) ?? []), base.bundle.schema);
+      if (kind === 'policy') policyJobInput(base, request);
     }
     if (kind === 'compare')
       for (const side of ['left', 'right'] as const)
@@ -210,22 +241,24 @@ export class Verifier {
         );
         progress.at('policy checks');
         const policies = await this.solver.run('checkPolicies', schema, policiesOf(base), options);
+        // One verdict for the whole report: the worst of conformance and the policy checks, each problem listed.
         return {
-          verdict: conformance.verdict,
+          verdict: worstOf([conformance.verdict, policies.verdict]),
           report: {
             bundle_version: base.bundle.version,
             constitution_version: constitution.version,
             constitution_hash: constitution.hash,
             conformance,
             policies,
-            problems: policyProblems(policies),
+            problems: [...conformanceProblems(conformance), ...policyProblems(policies)],
           },
           bundleHash: base.hash,
         };
       }
       case 'policy': {
-        const candidate = this.withChanges(base, [request['policy'] as PolicyInput], []);
-        const id = policyId(request['policy'] as PolicyInput);
+        const added = policyJobInput(base, request);
+        const candidate = this.withChanges(base, [added.policy], []);
+        const id = policyId(added.policy);
         const { principles } = await this.principles(base);
         progress.at('conformance');
         const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
@@ -234,13 +267,15 @@ export class Verifier {
         progress.at('change impact');
         const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
         return {
-          verdict: conformance.verdict,
+          verdict: worstOf([conformance.verdict, checks.verdict]),
           report: {
             bundle_version: base.bundle.version,
             policy_id: id,
+            mode: added.mode,
             conformance,
             policy_checks: checks,
-            problems: policyProblems(checks),
+            problems: [...conformanceProblems(conformance), ...policyProblems(checks)],
+            warnings: policyWarnings(checks),
             impact,
           },
           bundleHash: base.hash,
@@ -322,6 +357,14 @@ export class Verifier {
     request: Record<string, unknown> = {},
   ): Promise<{ principles: PrincipleContent[]; version: number; hash: string }> {
     const pinned = request['constitution_hash'];
+    const numbered = request['constitution_version'];
+    if (typeof numbered === 'number') {
+      if (request['constitution'] !== undefined)
+        throw new ValidationError('give at most one of constitution and constitution_version', 'VALIDATION_ERROR');
+      const version = await this.constitution.version(numbered);
+      if (version === null) throw new NotFoundError(`No constitution version ${numbered}`, 'CONSTITUTION_NOT_FOUND');
+      return { principles: version.document.principles, version: version.version, hash: version.hash };
+    }
     if (typeof pinned === 'string') {
       // The conformance watch names the version it saw in force, so the job proves against that one even if another
       // is enacted while it waits in the queue.

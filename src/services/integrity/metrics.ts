@@ -2,6 +2,7 @@ import client from 'prom-client';
 import { AuditReader } from '../../platform/audit/reader.js';
 import type { ServiceContext } from '../../platform/http/server.js';
 import { BundleStore } from './bundle-store.js';
+import { readGovernanceState } from './governance-state.js';
 import { PolicyStore } from './policy-store.js';
 
 /** Gauges read at scrape time from the database, so every instance reports the same figures. */
@@ -20,6 +21,18 @@ export function registerIntegrityGauges({ platform, metrics }: ServiceContext): 
     registers: [metrics.registry],
     async collect() {
       this.set(await new BundleStore(platform.db).activeVersion());
+    },
+  });
+  new client.Gauge({
+    name: 'acgs_constitution_unenforced_seconds',
+    help: 'Seconds since the constitution in force was enacted while the bundle in force does not implement it (0: enforced); GET /api/v1/change-sets/state says what is pending',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const state = await readGovernanceState(platform.db);
+      const since = state.state === 'enforced' || state.constitution === null ? null : state.constitution.enacted_at;
+      this.set({ state: state.state }, since === null ? 0 : Math.max(0, (Date.now() - Date.parse(since)) / 1000));
     },
   });
   new client.Gauge({

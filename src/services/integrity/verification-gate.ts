@@ -1,7 +1,7 @@
 import { ConflictError } from '../../domain/errors.js';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
-import type { ConformanceReport, ConstraintFinding } from '../../domain/verify/conformance.js';
+import { describeFinding, type ConformanceReport } from '../../domain/verify/conformance.js';
 import { EncodingMismatch, worstOf, type Verdict } from '../../domain/verify/questions.js';
 import { policyProblems, policyWarnings, type AddedPolicyReport } from '../../domain/verify/policy-checks.js';
 import type { Config } from '../../platform/config.js';
@@ -30,14 +30,6 @@ function refusal(report: ConformanceReport): string {
   const first = report.constraints.find((c) => c.verdict !== 'holds');
   if (first === undefined) return `translation validation: ${report.translation?.verdict ?? report.verdict}`;
   return describeFinding(first);
-}
-
-/** A constraint finding in words: the principle, the constraint, the verdict and a counterexample Cedar replayed. */
-function describeFinding(finding: ConstraintFinding): string {
-  const example = finding.counterexamples[0];
-  return `principle ${finding.principle} (constraint ${finding.constraint}, ${finding.effect}): ${finding.verdict}${
-    finding.detail === null ? '' : ` — ${finding.detail}`
-  }${example === undefined ? '' : `; counterexample ${JSON.stringify(example.request)} is ${example.replayed.decision === 'allow' ? 'allowed' : 'denied'}`}`;
 }
 
 /**
