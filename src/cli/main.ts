@@ -30,9 +30,10 @@ import { BundleInvalidError, verifySignedBundle, type SignedBundle } from '../do
 import { policiesFromSource } from '../domain/policy/policy-files.js';
 import { starterPolicies } from '../domain/synthesis/starter-bundle.js';
 import { DemoFailed, runDemo } from './demo.js';
-import { buildAndActivateBundle } from '../services/integrity/bundle-builder.js';
+import { platformSigningKeys } from '../services/integrity/signing-keys.js';
 import { signedByPlatformKey, verifyWithPlatformKeys } from '../services/integrity/signing-keys.js';
 import { VerificationGate } from '../services/integrity/verification-gate.js';
+import { ChangeSets } from '../services/integrity/change-sets.js';
 import { BundleStore } from '../services/integrity/bundle-store.js';
 import { proveEntry } from '../platform/audit/proof.js';
 import { AuditReader } from '../platform/audit/reader.js';
@@ -195,17 +196,26 @@ user
   });
 
 const bundle = program.command('bundle').description('policy bundles, signed with the platform OpenPGP key');
+/** A command given what it cannot use: exit 64, like bad input elsewhere in the CLI. */
+class UsageError extends Error {}
+
 bundle
   .command('build')
   .description(
-    'prove, build, sign and activate the next bundle from Cedar files (default: the starter policies); PGlite: stop acgs up first',
+    'put Cedar files (default: the starter policies) into force as the whole bundle, through a verified change set the policy store records; PGlite: stop acgs up first',
   )
   .argument('[files...]', 'Cedar files; every policy needs @id and should carry @principle')
-  .action(async (files: string[]) => {
+  .option('--from-active', 'rebuild from the bundle in force (repairs a policy store that disagrees with it)')
+  .action(async (files: string[], options: { fromActive?: boolean }) => {
     try {
       await withPlatform(async (platform) => {
         let policies: Record<string, string> = { ...starterPolicies() };
-        if (files.length > 0) {
+        if (options.fromActive === true) {
+          if (files.length > 0) throw new UsageError('give files or --from-active, not both');
+          const active = await new BundleStore(platform.db).active();
+          if (active === null) throw new UsageError('no bundle is active to rebuild from');
+          policies = Object.fromEntries(active.bundle.policies.map((policy) => [policy.id, policy.text]));
+        } else if (files.length > 0) {
           policies = {};
           for (const file of files) {
             for (const [id, text] of Object.entries(policiesFromSource(await readFile(file, 'utf8'), file))) {
@@ -214,30 +224,45 @@ bundle
             }
           }
         }
-        // No unverified policy passes, from the lifecycle or from files: the bundle must conform to the constitution
-        // in force before it is signed.
+        // The same path as every other change to what is enforced: versions in the store, verified as one bundle
+        // against the constitution in force, activated as one signed bundle.
         const gate = new VerificationGate(platform.config.verification);
         try {
-          await gate.checkActivation(platform.db, policies);
+          await platformSigningKeys(platform).active();
+          const { set, report } = await new ChangeSets(platform, gate).rebuildFrom(
+            policies,
+            options.fromActive === true ? 'acgs bundle build --from-active' : 'acgs bundle build',
+          );
+          if (set.status !== 'active') {
+            console.error(`acgs bundle build: ${set.reason ?? `change set ${set.id} is ${set.status}`}`);
+            for (const problem of report.problems.slice(1)) console.error(`  ${problem}`);
+            process.exit(1);
+          }
+          const signed = (await new BundleStore(platform.db).active())!;
+          console.log(
+            `activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`,
+          );
+          console.log(
+            `change set ${set.id}: ${set.put.length} version(s) put in force, ${set.remove.length} removed; constitution v${set.constitution_version} ${signed.bundle.constitution_hash}`,
+          );
         } finally {
           await gate.close();
         }
-        const signed = await buildAndActivateBundle(platform, policies, null);
-        console.log(
-          `activated bundle v${signed.bundle.version} ${signed.hash} (${signed.bundle.policies.length} policies, OpenPGP key ${signed.key_id})`,
-        );
-        console.log(`constitution ${signed.bundle.constitution_hash}`);
       });
     } catch (error) {
-      if (error instanceof AppError && error.errorCode === 'VERIFICATION_FAILED') {
+      if (error instanceof UsageError) {
         console.error(`acgs bundle build: ${error.message}`);
-        process.exit(1);
+        process.exit(64);
       }
       if (error instanceof BundleInvalidError) {
         for (const problem of error.problems)
           console.error(
             `${problem.policy_id ?? '?'}${problem.line === null ? '' : `:${problem.line}:${problem.column}`}: ${problem.message}`,
           );
+        process.exit(1);
+      }
+      if (error instanceof AppError) {
+        console.error(`acgs bundle build: ${error.message}`);
         process.exit(1);
       }
       throw error;
@@ -338,7 +363,11 @@ async function runVerification(
       }
       if (output.json === true) console.log(JSON.stringify({ verdict: outcome.verdict, ...outcome.report }, null, 2));
       else {
-        console.log(`${kind}: ${outcome.verdict.toUpperCase()}`);
+        const against =
+          typeof outcome.report['constitution_version'] === 'number'
+            ? ` (bundle v${String(outcome.report['bundle_version'])} against constitution v${outcome.report['constitution_version']})`
+            : '';
+        console.log(`${kind}: ${outcome.verdict.toUpperCase()}${against}`);
         for (const line of describeReport(outcome.report)) console.log(`  ${line}`);
       }
       process.exitCode = outcome.verdict === 'holds' ? 0 : outcome.verdict === 'violated' ? 1 : 2;
@@ -372,9 +401,12 @@ function describeReport(report: Record<string, unknown>): string[] {
   const problems = report['problems'] as string[] | undefined;
   if (problems !== undefined)
     lines.push(
-      problems.length === 0 ? 'policy checks: no policy errors, is vacuous or is shadowed' : 'policy checks:',
+      problems.length === 0
+        ? 'no problems: every constraint holds, and no policy errors, is vacuous or is shadowed'
+        : `problems (${problems.length}):`,
       ...problems.map((problem) => `  ${problem}`),
     );
+  for (const warning of (report['warnings'] as string[] | undefined) ?? []) lines.push(`warning: ${warning}`);
   const empirical = report['empirical'] as { replayed: number; flipped: number } | undefined;
   if (empirical !== undefined)
     lines.push(`recorded decisions: ${empirical.flipped} of ${empirical.replayed} would flip`);
@@ -388,26 +420,51 @@ const bundleVersionOption = (value: string) => {
   if (!Number.isInteger(version) || version < 1) throw new Error(`--bundle-version: not a version: ${value}`);
   return version;
 };
+/** `--constitution in-force|bundle|N` as the bundle job's request fields. */
+const constitutionOption = (value: string): Record<string, unknown> => {
+  if (value === 'in-force') return { constitution: 'in_force' };
+  if (value === 'bundle') return { constitution: 'named' };
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < 1)
+    throw new Error(`--constitution: in-force, bundle or a version number, not ${value}`);
+  return { constitution_version: version };
+};
 verify
   .command('bundle')
-  .description('conformance of the active (or given) bundle to every principle, and translation validation')
+  .description(
+    'conformance of the active (or given) bundle to every principle of the constitution in force (or the one given), translation validation and the policy checks',
+  )
   .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
+  .option(
+    '--constitution <which>',
+    'in-force (default: what fv /health and the console judge), bundle (the one the bundle names) or a version number',
+    constitutionOption,
+    { constitution: 'in_force' },
+  )
   .option('--json', 'print the report as JSON')
   .option('--smtlib <dir>', 'write every solver query to DIR as an SMT-LIB2 script, to rerun with z3 or cvc5')
-  .action((options: { bundleVersion?: number; json?: boolean; smtlib?: string }) =>
-    runVerification('bundle', { bundle_version: options.bundleVersion }, options),
+  .action(
+    (options: { bundleVersion?: number; constitution: Record<string, unknown>; json?: boolean; smtlib?: string }) =>
+      runVerification('bundle', { bundle_version: options.bundleVersion, ...options.constitution }, options),
   );
 verify
   .command('policy')
-  .description('a Cedar policy file added to the bundle: conformance and change impact')
+  .description(
+    'a Cedar policy file replacing the bundle policy of its @id (or, with --add, joining the bundle): conformance, policy checks and change impact',
+  )
   .argument('<file>', 'one Cedar policy with @id')
+  .option('--add', 'the policy is new: add it (an id the bundle already has is refused)')
   .option('--bundle-version <n>', 'bundle version (default: the active one)', bundleVersionOption)
   .option('--json', 'print the report as JSON')
   .option('--smtlib <dir>', 'write every solver query to DIR as an SMT-LIB2 script, to rerun with z3 or cvc5')
-  .action(async (file: string, options: { bundleVersion?: number; json?: boolean; smtlib?: string }) =>
+  .action(async (file: string, options: { add?: boolean; bundleVersion?: number; json?: boolean; smtlib?: string }) =>
     runVerification(
       'policy',
-      { policy: { text: await readFile(file, 'utf8') }, bundle_version: options.bundleVersion },
+      {
+        policy: { text: await readFile(file, 'utf8') },
+        bundle_version: options.bundleVersion,
+        mode: options.add === true ? 'add' : 'replace',
+      },
       options,
     ),
   );

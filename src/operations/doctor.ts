@@ -9,6 +9,7 @@ import { AuditWatch } from '../platform/audit/watch.js';
 import { auditDamage, describeDamage } from '../platform/audit/log.js';
 import { AuditReader } from '../platform/audit/reader.js';
 import { signedByPlatformKey } from '../services/integrity/signing-keys.js';
+import { DRIFT_FIX, describeDrift, readEnforcementAgreement } from '../services/integrity/enforcement-agreement.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -322,6 +323,70 @@ function bundleCheck(probes: ServiceProbe[]): DoctorCheck {
   };
 }
 
+/** What to do next in each state between a constitution enacted and a bundle enforcing it. */
+const GOVERNANCE_FIX: Record<string, string> = {
+  awaiting_change_set:
+    'check the synthesis run for the version (GET /api/v1/synthesize/runs): a failed run says why; POST /api/v1/synthesize/policy with the principle_ids runs it again',
+  awaiting_verification: 'wait for the verification to finish (GET /api/v1/change-sets?status=proposed)',
+  change_set_rejected:
+    'fix what the change set verification names (GET /api/v1/change-sets/{id}), or amend the constitution again',
+  awaiting_approval: 'a policy manager other than its author approves it: POST /api/v1/change-sets/{id}/approve',
+  awaiting_activation: 'activate it: POST /api/v1/change-sets/{id}/activate?wait=10',
+};
+
+/**
+ * The policy store's policies in force against the bundle in force (they must never disagree), and the constitution
+ * enacted against the one enforced: from the database when the doctor can open it, else from integrity's /health.
+ */
+async function governanceChecks(db: { q: Queryable } | null, probes: ServiceProbe[]): Promise<DoctorCheck[]> {
+  let drift: { status: 'ok' | 'fail'; detail: string } | null = null;
+  let governance: { state: string; reason: string } | null = null;
+  if (db !== null) {
+    const agreement = await readEnforcementAgreement(db.q);
+    drift =
+      agreement.drift === null
+        ? { status: 'ok', detail: 'the policies active in the store are the bundle in force, text for text' }
+        : { status: 'fail', detail: describeDrift(agreement.drift) };
+    governance = agreement.governance;
+  } else {
+    const checks = probes.find((probe) => probe.service === 'integrity')?.health?.checks;
+    const store = checks?.['store_matches_bundle'];
+    if (store !== undefined)
+      drift =
+        store.status === 'up'
+          ? { status: 'ok', detail: store.backend }
+          : { status: 'fail', detail: (store.error ?? '').replace(/ — .*$/, '') };
+    const said = checks?.['governance']?.backend;
+    const match = said === undefined ? null : /^([a-z_]+): (.*)$/.exec(said);
+    if (match !== null) governance = { state: match[1]!, reason: match[2]! };
+  }
+  const skipped = (check: string): DoctorCheck => ({
+    check,
+    status: 'skip',
+    detail: 'neither the database nor the integrity service could be asked',
+    fix: null,
+  });
+  return [
+    drift === null
+      ? skipped('store vs bundle')
+      : { check: 'store vs bundle', ...drift, fix: drift.status === 'ok' ? null : DRIFT_FIX },
+    governance === null
+      ? skipped('constitution enforced')
+      : governance.state === 'enforced' || governance.state === 'no_constitution'
+        ? ok('constitution enforced', governance.reason)
+        : {
+            check: 'constitution enforced',
+            status: 'warn',
+            detail: governance.reason,
+            fix:
+              GOVERNANCE_FIX[governance.state]?.replaceAll(
+                '{id}',
+                /change set (\d+)/.exec(governance.reason)?.[1] ?? '{id}',
+              ) ?? null,
+          },
+  ];
+}
+
 async function auditCheck(db: { q: Queryable } | null, probes: ServiceProbe[]): Promise<DoctorCheck> {
   const fix =
     'run `acgs audit verify` to name the first bad index, and treat it as a security incident (docs/audit.md)';
@@ -449,6 +514,9 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
       secretsCheck(config),
       maintenanceCheck(config),
       bundleCheck(probes),
+      ...(await safely('store vs bundle', 'apply migrations (`acgs migrate`)', () =>
+        governanceChecks(reachable, probes),
+      )),
       ...(await safely('audit log', 'apply migrations (`acgs migrate`), then run `acgs audit verify`', () =>
         auditCheck(reachable, probes),
       )),

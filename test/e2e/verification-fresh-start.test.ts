@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { freePort, runCli, runCliToEnd, waitFor, waitForHealthy } from '../support/process.js';
+import { sqlOnStoppedStack } from '../support/stopped-stack.js';
 
 const CARD_PERMIT = `@id("card-out")
 @principle("baseline-governed-actions")
@@ -181,9 +182,39 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
     );
     const refused = await runCliToEnd(['bundle', 'build', leaky], env);
     assert.equal(refused.code, 1, refused.output);
-    assert.match(refused.output, /Verification failed: principle no-pii-to-external-channels .*counterexample/);
+    assert.match(
+      refused.output,
+      /change set \d+ did not verify against constitution v1 \(violated\): principle no-pii-to-external-channels .*counterexample/,
+    );
     const built = await runCliToEnd(['bundle', 'build'], env);
     assert.equal(built.code, 0, built.output);
     assert.match(built.output, /activated bundle v\d+/);
+    assert.match(built.output, /change set \d+: \d+ version\(s\) put in force, 0 removed; constitution v1/);
+
+    // The CLI judges the bundle in force against the constitution in force, as fv /health and the console do.
+    const judged = await runCliToEnd(['verify', 'bundle'], env);
+    assert.equal(judged.code, 0, judged.output);
+    assert.match(judged.output, /bundle: HOLDS \(bundle v\d+ against constitution v1\)/);
+    assert.match(judged.output, /no problems: every constraint holds/);
+
+    // The store and the bundle agree after a build; a store edited behind the platform's back is found and repaired.
+    const agreed = await runCliToEnd(['doctor'], env);
+    assert.match(agreed.output, /store vs bundle\s+OK\s+the policies active in the store are the bundle in force/);
+    assert.match(agreed.output, /constitution enforced\s+OK\s+constitution v1 is enforced by bundle v\d+/);
+    await sqlOnStoppedStack(
+      null,
+      dataDir,
+      `UPDATE policies SET status = 'revoked' WHERE policy_id = 'no-pii-to-external-channels.1' AND status = 'active'`,
+    );
+    const drifted = await runCliToEnd(['doctor'], env);
+    assert.match(
+      drifted.output,
+      /store vs bundle\s+FAIL\s+in bundle v\d+ but not active in the store: no-pii-to-external-channels\.1/,
+    );
+    assert.match(drifted.output, /fix: run `acgs bundle build --from-active`/);
+    const repaired = await runCliToEnd(['bundle', 'build', '--from-active'], env);
+    assert.equal(repaired.code, 0, repaired.output);
+    const again = await runCliToEnd(['doctor'], env);
+    assert.match(again.output, /store vs bundle\s+OK/);
   });
 });

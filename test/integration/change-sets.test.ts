@@ -288,6 +288,44 @@ for (const backend of await backends()) {
       await storeMatchesBundle();
     });
 
+    it('answers bad input naming the property, the allowed values or the missing field', async () => {
+      const base = '/api/v1/constitutional-council/amendments';
+      const badOp = await ac.inject({
+        method: 'POST',
+        url: base,
+        headers: author,
+        payload: { title: 'x', rationale: 'y', changes: [{ op: 'rename_principle', key: 'a' }] },
+      });
+      assert.equal(badOp.statusCode, 400, badOp.body);
+      assert.match(
+        badOp.json().detail,
+        /^\/body\/changes\/0\/op: must be one of "add_principle", "modify_principle", "repeal_principle"/,
+      );
+      const { category: _dropped, ...noCategory } = NO_RISKY_PAYMENTS;
+      const missing = await ac.inject({
+        method: 'POST',
+        url: base,
+        headers: author,
+        payload: { title: 'x', rationale: 'y', changes: [{ op: 'add_principle', principle: noCategory }] },
+      });
+      assert.equal(missing.statusCode, 400, missing.body);
+      assert.match(missing.json().detail, /\/body\/changes\/0\/principle: missing required property "category"/);
+      const badStatus = await integrity.inject({
+        method: 'GET',
+        url: '/api/v1/change-sets?status=done',
+        headers: author,
+      });
+      assert.match(
+        badStatus.json().detail,
+        /^\/querystring\/status: must be one of "proposed", "verified", "rejected"/,
+      );
+      const extra = await post('/api/v1/change-sets', author, { put: [], remove: [], approve: true });
+      assert.match(
+        extra.json().detail,
+        /^\/body\/approve: unknown property \(allowed here: put, remove, description\)$/,
+      );
+    });
+
     it('keeps a set that does not verify out of force, naming the principle and a counterexample', async () => {
       const bundleBefore = (await get('/api/v1/bundles/active')).bundle.version;
       const created = await post('/api/v1/policies', author, {

@@ -148,7 +148,7 @@ for (const backend of await backends()) {
         'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM audit_logs) AS audit',
       );
       const errorsBefore = env.logs.filter((line) => Number(line['level']) >= 50).length;
-      const cases: { name: string; request: InjectOptions; status: number; code: string }[] = [
+      const cases: { name: string; request: InjectOptions; status: number; code: string; detail?: RegExp }[] = [
         {
           name: 'malformed JSON',
           request: {
@@ -180,6 +180,7 @@ for (const backend of await backends()) {
           },
           status: 400,
           code: 'VALIDATION_ERROR',
+          detail: /^\/body\/password: must be string$/,
         },
         {
           name: 'unknown field',
@@ -190,6 +191,7 @@ for (const backend of await backends()) {
           },
           status: 400,
           code: 'VALIDATION_ERROR',
+          detail: /^\/body\/is_admin: unknown property \(allowed here: email, password, full_name/,
         },
         {
           name: 'bad email',
@@ -200,6 +202,7 @@ for (const backend of await backends()) {
           },
           status: 400,
           code: 'VALIDATION_ERROR',
+          detail: /^\/body\/email: must match format "email"$/,
         },
         {
           name: 'array body',
@@ -249,18 +252,21 @@ for (const backend of await backends()) {
           },
           status: 400,
           code: 'VALIDATION_ERROR',
+          detail: /^\/body\/roles\/0: must be one of "admin", /,
         },
         {
           name: 'bad query value',
           request: { method: 'GET', url: '/auth/users?limit=0', headers: bearer(admin.accessToken) },
           status: 400,
           code: 'VALIDATION_ERROR',
+          detail: /^\/querystring\/limit: must be >= 1$/,
         },
         {
           name: 'unknown query field',
           request: { method: 'GET', url: '/auth/users?admin=1', headers: bearer(admin.accessToken) },
           status: 400,
           code: 'VALIDATION_ERROR',
+          detail: /^\/querystring\/admin: unknown property \(allowed here: /,
         },
         { name: 'missing token', request: { method: 'GET', url: '/auth/me' }, status: 401, code: 'NOT_AUTHENTICATED' },
         {
@@ -302,6 +308,7 @@ for (const backend of await backends()) {
         const response = await auth.inject(testCase.request);
         assert.equal(response.statusCode, testCase.status, `${testCase.name}: ${response.body}`);
         assertErrorShape(response.json(), testCase.code);
+        if (testCase.detail !== undefined) assert.match(response.json().detail, testCase.detail, testCase.name);
       }
       const afterCounts = await env.platform.db.query<{ users: number; audit: number }>(
         'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM audit_logs) AS audit',

@@ -1,3 +1,5 @@
+import type { ErrorObject } from 'ajv';
+import { describeValidation } from './validation-messages.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES } from '../../domain/error-codes.js';
 import { AppError, type ErrorCode, type ErrorKind } from '../../domain/errors.js';
@@ -61,7 +63,11 @@ function errorHeaders(error: AppError): Record<string, string> {
 export function classify(error: FastifyError): ErrorMapping & { status: number } {
   const mapped = (mapping: ErrorMapping) => ({ ...mapping, status: statusOf(mapping.code) });
   if (error instanceof AppError) return mapped({ code: error.errorCode, detail: error.message });
-  if (error.validation !== undefined) return mapped({ code: 'VALIDATION_ERROR', detail: error.message });
+  if (error.validation !== undefined)
+    return mapped({
+      code: 'VALIDATION_ERROR',
+      detail: describeValidation(error.validation as ErrorObject[], error.validationContext ?? 'body'),
+    });
   const known = error.code === undefined ? undefined : FRAMEWORK_ERRORS[error.code];
   if (known !== undefined) return mapped(known);
   // JSON.parse failures raised by the body parser arrive as plain SyntaxErrors with a 400 status.

@@ -6,7 +6,15 @@ import type { FastifySchemaCompiler } from 'fastify';
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 function createAjv(options: Options): Ajv {
-  const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, removeAdditional: false, ...options });
+  // verbose: errors carry the schema they failed, so an unknown property can be answered with the ones allowed.
+  const ajv = new Ajv({
+    allErrors: false,
+    strict: false,
+    useDefaults: true,
+    removeAdditional: false,
+    verbose: true,
+    ...options,
+  });
   addFormats(ajv);
   return ajv;
 }

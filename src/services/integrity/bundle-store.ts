@@ -20,8 +20,13 @@ const toSigned = (row: BundleRow): SignedBundle => ({
 export class BundleStore {
   constructor(private readonly db: Database) {}
 
-  async active(): Promise<SignedBundle | null> {
-    const rows = await this.db.query<BundleRow>(
+  active(): Promise<SignedBundle | null> {
+    return BundleStore.activeIn(this.db);
+  }
+
+  /** The active bundle, read through any connection (a transaction, or the doctor's own). */
+  static async activeIn(q: Queryable): Promise<SignedBundle | null> {
+    const rows = await q.query<BundleRow>(
       'SELECT version, hash, bundle, signature, key_id FROM policy_bundles WHERE active',
     );
     return rows[0] === undefined ? null : toSigned(rows[0]);

@@ -61,15 +61,15 @@ export class ChangeSets {
   }
 
   /**
-   * Stores a set as proposed: every version named must be pending, every id removed in force. Only an amendment's set
-   * may be empty: the policies in force already implement the constitution enacted, and its bundle says so.
+   * Stores a set as proposed: every version named must be pending, every id removed in force. Only a set made by the
+   * platform may be empty (an amendment's or a rebuild's): the bundle then names the constitution in force.
    */
   async propose(request: ChangeRequest, origin: ChangeSetOrigin, authorId: string | null): Promise<ChangeSet> {
     const empty = request.put.length === 0 && request.remove.length === 0;
     const problems = changeShapeProblems(
       request.put.map((ref) => ({ policy_id: ref.policy_id, version: ref.version ?? 0 })),
       request.remove,
-    ).filter((problem) => !(empty && origin === 'amendment' && problem.startsWith('a change set puts')));
+    ).filter((problem) => !(empty && origin !== 'manual' && problem.startsWith('a change set puts')));
     if (problems.length > 0) throw new ValidationError(problems.join('; '), 'INVALID_CHANGE_SET');
     return this.platform.db.transaction(async (tx) => {
       const versions = await PolicyStore.versionsFor(tx, request.put);
@@ -91,10 +91,12 @@ export class ChangeSets {
         put: versions.map(({ policy_id, version }) => ({ policy_id, version })),
         remove: request.remove,
         author: authorId,
-        // A set that changes no decision has nothing for a person to approve.
-        approvalsRequired: empty
-          ? 0
-          : Math.max(1, ...versions.map((version) => approvalsRequired(policyMetadata(version.source).annotations))),
+        // A set that changes no policy has nothing for a person to approve; the operator's `acgs bundle build`, which
+        // needs the database itself, is its own approval (audited as origin cli, and still verified).
+        approvalsRequired:
+          empty || origin === 'cli'
+            ? 0
+            : Math.max(1, ...versions.map((version) => approvalsRequired(policyMetadata(version.source).annotations))),
         constitution: await constitutionRefInForce(tx),
       });
       // An amendment's set carries everything between the bundle in force and the constitution enacted last, so it
@@ -291,6 +293,31 @@ export class ChangeSets {
       });
     const signed = await buildAndActivateBundle(this.platform, inForce, actorId, tx, activatedChange(set, report));
     await this.sets.recordActivation(tx, set.id, actorId, signed.bundle.version);
+  }
+
+  /**
+   * The operator's rebuild (`acgs bundle build`): these policies, exactly, become the bundle in force through a change
+   * set like any other — versions recorded in the store, verified as a whole, activated in one bundle — so the store
+   * and the bundle cannot drift. Returns the set: active, or rejected with the findings.
+   */
+  async rebuildFrom(
+    policies: Readonly<Record<string, string>>,
+    description: string,
+  ): Promise<{ set: ChangeSet; report: ChangeSetVerification }> {
+    const store = new PolicyStore(this.platform);
+    const inForce = await PolicyStore.activeTexts(this.platform.db);
+    const put: PolicyRef[] = [];
+    for (const [id, text] of Object.entries(policies)) {
+      if (inForce[id] === text) continue;
+      const version =
+        (await store.pendingWithText(id, text)) ?? (await store.submit({ source: text, description }, null, 'either'));
+      put.push({ policy_id: version.policy_id, version: version.version });
+    }
+    const remove = Object.keys(inForce).filter((id) => policies[id] === undefined);
+    const proposed = await this.propose({ put, remove, description }, 'cli', null);
+    const verified = await this.verify(proposed.id, null);
+    if (verified.set.status !== 'approved') return verified;
+    return { set: await this.activate(proposed.id, null), report: verified.report };
   }
 
   /** Takes a pending set out of consideration; its versions stay as they are. */

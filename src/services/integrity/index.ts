@@ -1,5 +1,6 @@
 import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
 import { TreeHeads } from '../../platform/audit/tree-heads.js';
+import { watchEnforcementAgreement } from './enforcement-agreement.js';
 import { registerIntegrityGauges } from './metrics.js';
 import { registerAppealRoutes } from './routes/appeals.js';
 import { registerAuditLogRoutes } from './routes/audit-log.js';
@@ -33,4 +34,9 @@ export function registerIntegrityService(app: ServiceApp, context: ServiceContex
   registerAppealRoutes(app, context);
   registerAuditVerification(app, context, heads);
   registerIntegrityGauges(context);
+  const agreement = watchEnforcementAgreement(context.platform.db, (error) =>
+    app.log.warn({ err: error }, 'comparing the policy store with the bundle in force failed'),
+  );
+  app.healthContributors.push(...agreement.health);
+  app.addHook('onClose', async () => agreement.stop());
 }
