@@ -301,7 +301,8 @@ for (const backend of await backends()) {
         badOp.json().detail,
         /^\/body\/changes\/0\/op: must be one of "add_principle", "modify_principle", "repeal_principle"/,
       );
-      const { category: _dropped, ...noCategory } = NO_RISKY_PAYMENTS;
+      const noCategory: Partial<PrincipleContent> = { ...NO_RISKY_PAYMENTS };
+      delete noCategory.category;
       const missing = await ac.inject({
         method: 'POST',
         url: base,
