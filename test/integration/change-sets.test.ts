@@ -340,6 +340,25 @@ for (const backend of await backends()) {
       assert.match(refused.json().detail, /principle baseline-governed-actions .*counterexample .*"search"/);
       const rejected = (await get('/api/v1/change-sets?status=rejected')).items[0];
       assert.deepEqual(rejected.put, [{ policy_id: 'no-search', version: 1 }]);
+      // Counterexamples stay inside the declared domains (scores 0–100), as the requests enforcement accepts.
+      const finding = rejected.verification_report.conformance.constraints.find(
+        (c: { verdict: string }) => c.verdict === 'violated',
+      );
+      const context = finding.counterexamples[0].request.context;
+      for (const score of ['risk', 'injection_score']) assert.ok(context[score] >= 0 && context[score] <= 100, score);
+      const outside = await pgc.inject({
+        method: 'POST',
+        url: '/api/v1/enforcement/evaluate',
+        headers: agent,
+        payload: {
+          principal: { type: 'Agent', id: 'treasurer' },
+          action: 'tool_call',
+          resource: { type: 'Tool', id: 'payments' },
+          context: { tool: 'payments', risk: 475713 },
+        },
+      });
+      assert.equal(outside.statusCode, 400, outside.body);
+      assert.equal(outside.json().detail, '/body/context/risk: must be <= 100');
       assert.equal((await get('/api/v1/bundles/active')).bundle.version, bundleBefore);
       assert.equal((await get('/api/v1/policies/no-search')).status, 'draft');
 

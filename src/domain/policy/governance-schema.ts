@@ -46,6 +46,15 @@ action generate, respond, tool_call, retrieve, write_memory, send_external appli
 type AttributeType = 'set' | 'bool' | 'long' | 'string';
 
 /**
+ * The values a Long context attribute can take: scores are 0–100 wherever the platform makes them (detectors, the
+ * tool catalogue), so requests outside are refused (400) and the verifier looks for counterexamples only inside.
+ */
+export const CONTEXT_RANGES: Readonly<Record<string, { min: number; max: number }>> = {
+  risk: { min: 0, max: 100 },
+  injection_score: { min: 0, max: 100 },
+};
+
+/**
  * Who fills each context attribute. Detector- and session-owned attributes take the stricter of the caller's value
  * and the platform's (set union, logical or, maximum), so a caller can add suspicion but never remove what was
  * detected in this request or seen earlier in its session.

@@ -164,6 +164,24 @@ export class RequestEncoding {
     );
   }
 
+  /** Each Long context attribute named within its declared range (absent ones are not constrained). */
+  contextWithin(ranges: Readonly<Record<string, { min: number; max: number }>>): ZBool {
+    const { z } = this;
+    const within: ZBool[] = [];
+    for (const [name, range] of Object.entries(ranges)) {
+      const attribute = this.context.get(name);
+      if (attribute?.term.kind !== 'long') continue;
+      const v = attribute.term.v;
+      within.push(
+        z.Implies(
+          attribute.present,
+          z.And(v.sge(z.BitVec.val(BigInt(range.min), LONG_BITS)), v.sle(z.BitVec.val(BigInt(range.max), LONG_BITS))),
+        ),
+      );
+    }
+    return z.And(...within);
+  }
+
   /** Every Long within ±bound (default 2^53−1, the range Cedar's JSON request format, and so a replay, can carry). */
   longsWithin(bound = BigInt(Number.MAX_SAFE_INTEGER)): ZBool {
     const { z } = this;

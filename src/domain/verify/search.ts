@@ -26,6 +26,11 @@ export interface QuestionOptions {
   onQuery?: (query: ExportedQuery) => void;
   /** Told the answer of every solver call (for counting; cheaper than `onQuery`, which prints each query). */
   onCheck?: (result: ExportedQuery['result']) => void;
+  /**
+   * The values Long context attributes can take (by attribute name): requests outside them cannot be enforced, so
+   * no question looks at them and no counterexample carries one. Unset, every Long a request can carry counts.
+   */
+  contextRanges?: Readonly<Record<string, { min: number; max: number }>>;
 }
 
 export interface Setup {
@@ -53,7 +58,7 @@ export async function setUp(schema: string, asts: unknown[]): Promise<Setup> {
 export type Search = { found: EngineRequest } | { none: true } | { inconclusive: string };
 
 /** Long bounds tried in turn for a witness: small numbers read best; 2^53−1 is the most a Cedar request can carry. */
-const LONG_TIERS: readonly bigint[] = [1_000_000n, BigInt(Number.MAX_SAFE_INTEGER)];
+const LONG_TIERS: readonly bigint[] = [100n, 1_000_000n, BigInt(Number.MAX_SAFE_INTEGER)];
 
 // Small questions keep one solver per encoding, with the request's well-formedness asserted once; each search runs in
 // its own push/pop scope, so Z3 keeps what it learnt about the bundle from one search to the next.
@@ -71,7 +76,10 @@ function configured(solver: Solver<'verify'>, options: QuestionOptions): Solver<
  * a product by a constant, and a few hundred policies' 128-bit multipliers then exhausted its fixed WASM heap.
  */
 function solverWith(encoding: RequestEncoding, goal: ZBool, bound: bigint | null, options: QuestionOptions) {
-  const bounds = bound === null ? [] : [encoding.longsWithin(bound)];
+  const bounds = [
+    ...(bound === null ? [] : [encoding.longsWithin(bound)]),
+    ...(options.contextRanges === undefined ? [] : [encoding.contextWithin(options.contextRanges)]),
+  ];
   if (!sharing.has(encoding)) {
     const solver = configured(new encoding.z.Solver(), options);
     solver.add(encoding.wellFormed(), goal, ...bounds);

@@ -1,3 +1,4 @@
+import { CONTEXT_RANGES } from '../../domain/policy/governance-schema.js';
 import type { Worker } from 'node:worker_threads';
 import type { ConformanceOptions } from '../../domain/verify/conformance.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
@@ -119,8 +120,10 @@ export class SolverPool {
     const options = (given.length === SOLVER_ARITY[task] ? given.pop() : undefined) as ConformanceOptions | undefined;
     const { onQuery, onCheck, ...rest } = options ?? {};
     // Functions cannot cross to a thread: the worker tells each check as it happens and sends queries at the end.
+    // The services ask about requests enforcement accepts: Long context attributes within their declared ranges.
     const wire: WireOptions = {
       rlimit: this.settings.rlimit,
+      contextRanges: CONTEXT_RANGES,
       ...rest,
       onCheck: undefined,
       exportQueries: onQuery !== undefined,

@@ -1,6 +1,12 @@
 import { Nullable, Sha256Hex, OneOf } from '../../platform/http/schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ACTIONS, CONTEXT_ATTRIBUTES, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../../domain/policy/governance-schema.js';
+import {
+  ACTIONS,
+  CONTEXT_ATTRIBUTES,
+  CONTEXT_RANGES,
+  PRINCIPAL_TYPES,
+  RESOURCE_TYPES,
+} from '../../domain/policy/governance-schema.js';
 import { BundlePolicyView } from '../integrity/schemas.js';
 
 const AttributeValue = Type.Union([Type.String({ maxLength: 1000 }), Type.Integer(), Type.Boolean()]);
@@ -23,7 +29,17 @@ const attributeSchema: Record<string, () => TSchema> = {
 
 export const ContextSchema = Type.Object(
   Object.fromEntries(
-    Object.entries(CONTEXT_ATTRIBUTES).map(([name, spec]) => [name, Type.Optional(attributeSchema[spec.type]!())]),
+    Object.entries(CONTEXT_ATTRIBUTES).map(([name, spec]) => {
+      const range = CONTEXT_RANGES[name];
+      return [
+        name,
+        Type.Optional(
+          range === undefined
+            ? attributeSchema[spec.type]!()
+            : Type.Integer({ minimum: range.min, maximum: range.max, description: `${range.min}–${range.max}` }),
+        ),
+      ];
+    }),
   ),
   {
     additionalProperties: false,
