@@ -119,6 +119,17 @@ for (const backend of await backends()) {
       assert.ok(job.report.empirical.flipped >= 3, JSON.stringify(job.report.empirical));
       assert.ok(job.report.empirical.by_action.send_external >= 3);
       assert.ok(job.report.empirical.by_principle['no-pii-to-external-channels'] >= 3);
+
+      // A change that decides nothing differently flips nothing, though a decision recorded under the older, leaky
+      // bundle (the card leak allowed above) would be denied by it: both sides replay the same requests now.
+      const same = (
+        await ask('impact', {
+          add: [{ text: `// Reworded, same meaning.\n${starterPolicies()['no-pii-to-external-channels.1']!}` }],
+        })
+      ).json();
+      assert.equal(same.report.symbolic.verdict, 'equivalent', JSON.stringify(same.report));
+      assert.equal(same.report.empirical.flipped, 0, JSON.stringify(same.report.empirical));
+      assert.equal(same.verdict, 'holds');
     });
 
     it('answers a property, stores the report hash in the audit log, and lists jobs', async () => {

@@ -325,7 +325,7 @@ export class Verifier {
         progress.at('symbolic impact');
         const symbolic = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
         progress.at('replaying recorded decisions');
-        const empirical = await this.empirical(schema, candidate, request);
+        const empirical = await this.empirical(schema, policiesOf(base), candidate, request);
         const changed = symbolic.verdict === 'different' || empirical.flipped > 0;
         const verdict: Verdict =
           symbolic.verdict === 'unsupported' || symbolic.verdict === 'inconclusive'
@@ -429,14 +429,26 @@ export class Verifier {
     return [...policiesOf(base).filter((policy) => !dropped.has(policy.id)), ...added];
   }
 
-  /** Recorded decisions replayed through the candidate: which would flip, counted by action and principle. */
-  private async empirical(schema: string, candidate: readonly PolicyText[], request: Record<string, unknown>) {
+  /**
+   * Recorded requests replayed through the bundle in force and through the candidate: which the change would decide
+   * differently, counted by action and by the principles of the policies responsible. Both sides decide the same
+   * requests now, so a decision recorded under an older bundle is not mistaken for the candidate's doing.
+   */
+  private async empirical(
+    schema: string,
+    inForce: readonly PolicyText[],
+    candidate: readonly PolicyText[],
+    request: Record<string, unknown>,
+  ) {
     const decisions = await this.history.recent(
       (request['since'] as string | undefined) ?? null,
       (request['limit'] as number | undefined) ?? 10_000,
     );
     const principlesOf = new Map(
-      candidate.map((policy) => [policy.id, annotationValues(policyMetadata(policy.text).annotations['principle'])]),
+      [...inForce, ...candidate].map((policy) => [
+        policy.id,
+        annotationValues(policyMetadata(policy.text).annotations['principle']),
+      ]),
     );
     const byAction: Record<string, number> = {};
     const byPrinciple: Record<string, number> = {};
@@ -444,28 +456,31 @@ export class Verifier {
     let flipped = 0;
     const replayable = decisions.filter((recorded) => !recorded.reasons.some(isFailClosed));
     const skipped = decisions.length - replayable.length;
-    const now = await replayAll(
-      schema,
-      candidate,
-      replayable.map(({ principal, action, resource, context }) => ({ principal, action, resource, context })),
-    );
+    const requests = replayable.map(({ principal, action, resource, context }) => ({
+      principal,
+      action,
+      resource,
+      context,
+    }));
+    const before = await replayAll(schema, inForce, requests);
+    const now = await replayAll(schema, candidate, requests);
     replayable.forEach((recorded, index) => {
+      const was = before[index]!;
       const decided = now[index]!;
-      if (decided.decision === recorded.decision) return;
+      if (decided.decision === was.decision) return;
       flipped += 1;
       byAction[recorded.action] = (byAction[recorded.action] ?? 0) + 1;
-      // A flip is owed to the policies deciding it now (to deny) or to those that decided it then (to allow).
-      const responsible =
-        decided.decision === 'deny'
-          ? decided.determining.flatMap((id) => principlesOf.get(id) ?? [])
-          : recorded.reasons.flatMap((reason) => reason.principles);
+      // A flip is owed to the policies deciding it with the candidate (to deny) or with the bundle in force (to allow).
+      const responsible = (decided.decision === 'deny' ? decided.determining : was.determining).flatMap(
+        (id) => principlesOf.get(id) ?? [],
+      );
       for (const principle of new Set(responsible)) byPrinciple[principle] = (byPrinciple[principle] ?? 0) + 1;
       if (examples.length < 20)
         examples.push({
           decision_id: recorded.id,
-          was: recorded.decision,
+          was: was.decision,
           now: decided.decision,
-          determining: decided.determining,
+          determining: decided.decision === 'deny' ? decided.determining : was.determining,
         });
     });
     return {
