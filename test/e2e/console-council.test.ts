@@ -75,6 +75,16 @@ describeConsole('console: the council votes an amendment into the constitution',
     assert.match(await diff.innerText(), /block-prompt-injection/);
     assert.match(await diff.innerText(), /priority: 90 → 92/);
     await screenshot(last, 'constitution-v2-diff');
+    // The amendment changed no constraint, so its change set is empty and goes into force at once: the bundle in
+    // force names v2, and the page says so.
+    await last
+      .getByTestId('governance-state')
+      .getByText(/constitution v2 is enforced by bundle v\d+/)
+      .waitFor({ timeout: 60_000 });
+    await last.getByRole('link', { name: 'Change sets', exact: true }).click();
+    const row = last.getByRole('table', { name: 'Change sets' }).getByRole('row').nth(1);
+    await row.getByText('amendment').waitFor();
+    assert.match(await row.innerText(), /active\s+amendment\s+v2\s+0 in, 0 out/);
     for (const voter of voters) {
       assertClean(voter);
       await voter.context.close();

@@ -15,11 +15,17 @@ describeConsole('console: a tour of every page, and users with API keys', (stack
     const { page } = person;
     await signInByKeyboard(page, stack.adminEmail, CONSOLE_PASSWORD);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // Enacted and enforced, as the API and fv /health say it.
+    await page
+      .getByTestId('governance-state')
+      .getByText(/constitution v1 is enforced by bundle v\d+/)
+      .waitFor();
     const pages: [string, string][] = [
       ['Overview', 'tour-overview'],
       ['Constitution', 'tour-constitution'],
       ['Council', 'tour-council'],
       ['Policies', 'tour-policies'],
+      ['Change sets', 'tour-change-sets'],
       ['Bundles', 'tour-bundles'],
       ['Test bench', 'tour-test-bench'],
       ['Decisions', 'tour-decisions'],
@@ -42,7 +48,7 @@ describeConsole('console: a tour of every page, and users with API keys', (stack
     await page.getByTestId('policy-status').waitFor();
     await screenshot(page, 'tour-policy');
     await page.getByRole('link', { name: 'Verification', exact: true }).click();
-    await page.getByRole('button', { name: 'Prove the bundle in force against its constitution' }).click();
+    await page.getByRole('button', { name: 'Prove the bundle in force against the constitution in force' }).click();
     await page.getByRole('heading', { name: /bundle verification: holds/ }).waitFor({ timeout: 60_000 });
     await screenshot(page, 'tour-verification-job');
     await page.goto('/no/such/page');

@@ -42,6 +42,12 @@ const VerificationPage = lazy(() =>
 const VerificationJobPage = lazy(() =>
   import('./pages/verification.js').then((module) => ({ default: module.VerificationJobPage })),
 );
+const ChangeSetsPage = lazy(() =>
+  import('./pages/change-sets.js').then((module) => ({ default: module.ChangeSetsPage })),
+);
+const ChangeSetPage = lazy(() =>
+  import('./pages/change-sets.js').then((module) => ({ default: module.ChangeSetPage })),
+);
 const SynthesisPage = lazy(() => import('./pages/synthesis.js').then((module) => ({ default: module.SynthesisPage })));
 const SynthesisRunPage = lazy(() =>
   import('./pages/synthesis.js').then((module) => ({ default: module.SynthesisRunPage })),
@@ -76,6 +82,14 @@ const PAGES: readonly PageDefinition[] = [
     roles: PERSON_ROLES,
     menu: false,
     render: ({ id }) => <PolicyPage key={id} id={id!} />,
+  },
+  { pattern: '/change-sets', title: 'Change sets', roles: PERSON_ROLES, menu: true, render: () => <ChangeSetsPage /> },
+  {
+    pattern: '/change-sets/:id',
+    title: 'Change set',
+    roles: PERSON_ROLES,
+    menu: false,
+    render: ({ id }) => <ChangeSetPage key={id} id={id!} />,
   },
   { pattern: '/bundles', title: 'Bundles', roles: PERSON_ROLES, menu: true, render: () => <BundlesPage /> },
   { pattern: '/bench', title: 'Test bench', roles: PERSON_ROLES, menu: true, render: () => <TestBenchPage /> },

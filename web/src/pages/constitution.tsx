@@ -1,3 +1,4 @@
+import { GovernanceStateLine } from './change-sets.js';
 import { useState } from 'react';
 import { query } from '../api/client.js';
 import type { ConstitutionDiff, ConstitutionVersion, Page, PrincipleContent, VersionSummary } from '../api/types.js';
@@ -215,6 +216,7 @@ export function ConstitutionPage() {
   return (
     <>
       <h1>Constitution</h1>
+      <GovernanceStateLine />
       <Show loaded={constitution}>
         {(version) => (
           <>

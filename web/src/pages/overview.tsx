@@ -7,6 +7,7 @@ import { Link } from '../router.js';
 import { fetchAllHealth, type ServiceHealth } from '../services.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { shortHash, Show, Time } from '../ui/status.js';
+import { GovernanceStateLine } from './change-sets.js';
 
 interface BundleInForce {
   bundle: { version: number; created_at: string; policies: unknown[] };
@@ -109,6 +110,25 @@ function DecisionActivity() {
   );
 }
 
+/** The verifier's verdict on the bundle in force against the constitution in force, as fv /health says it. */
+function BundleVerdict() {
+  const [fv, setFv] = useState<ServiceHealth | null>(null);
+  useEffect(() => {
+    let current = true;
+    void fetchAllHealth().then((all) => current && setFv(all.find((entry) => entry.service === 'fv') ?? null));
+    return () => {
+      current = false;
+    };
+  }, []);
+  const check = fv?.health?.checks['bundle_conformance'];
+  if (check === undefined) return <p className="muted">The verifier has not judged the bundle in force yet.</p>;
+  return (
+    <p className={check.status === 'up' ? '' : 'verdict verdict-deny'} data-testid="bundle-verdict">
+      Verifier: {check.status === 'up' ? `holds (${check.backend})` : check.error}
+    </p>
+  );
+}
+
 function NeedsYou({ user }: { user: User }) {
   const council = hasAnyRole(user, ['council_member']);
   const approver = hasAnyRole(user, ['admin', 'policy_manager']);
@@ -173,6 +193,11 @@ export function OverviewPage() {
               </p>
             )}
           </Show>
+        </section>
+        <section className="card wide-card" aria-label="Enacted and enforced">
+          <h2>Enacted and enforced</h2>
+          <GovernanceStateLine />
+          <BundleVerdict />
         </section>
         <section className="card">
           <h2>Bundle in force</h2>

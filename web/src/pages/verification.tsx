@@ -41,7 +41,8 @@ export function VerificationPage() {
   const jobs = useApi<Page<Job>>(
     `/api/v1/verify/jobs${query({ kind: kind === 'all' ? undefined : kind, cursor, limit: 50 })}`,
   );
-  const start = useAction(async () => api.post<Job>('/api/v1/verify/bundle', {}));
+  // The constitution in force, as fv /health and `acgs verify bundle` judge it: one verdict everywhere.
+  const start = useAction(async () => api.post<Job>('/api/v1/verify/bundle', { constitution: 'in_force' }));
   const verifyBundle = async () => {
     const job = await start.run();
     if (job !== undefined) navigate(`/verification/${job.id}`);
@@ -52,7 +53,7 @@ export function VerificationPage() {
       {hasAnyRole(user, ASKERS) ? (
         <div className="actions">
           <button type="button" disabled={start.busy} onClick={() => void verifyBundle()}>
-            Prove the bundle in force against its constitution
+            Prove the bundle in force against the constitution in force
           </button>
           {start.error === null ? null : <ErrorNotice error={start.error} />}
         </div>
