@@ -15,6 +15,7 @@ interface Run {
   report: Record<string, unknown> | null;
   policies: { policy_id: string; version: number }[];
   revocations_proposed: string[];
+  change_set_id: number | null;
   created_at: string;
   finished_at: string | null;
 }
@@ -100,8 +101,13 @@ export function SynthesisRunPage({ id }: { id: string }) {
               {item.amendment_id === null ? '' : ' · after an amendment'} · <Time iso={item.created_at} />
             </p>
             {item.reason === null ? null : <p className="notice">{item.reason}</p>}
+            {item.change_set_id === null ? null : (
+              <p>
+                Proposed as <Link href={`/change-sets/${item.change_set_id}`}>change set {item.change_set_id}</Link>
+              </p>
+            )}
             {item.revocations_proposed.length === 0 ? null : (
-              <p>Proposed revocations: {item.revocations_proposed.join(', ')}</p>
+              <p>Taken out of force with it: {item.revocations_proposed.join(', ')}</p>
             )}
             <details>
               <summary>Attempts ({item.attempts.length})</summary>
