@@ -139,14 +139,39 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       },
     ],
   };
-  say(`2. manager-1 proposes an amendment adding principles "${key}" and "${paymentsKey}" and opens it for votes`);
+  // A third that permits what the second restricts: the three are right only together.
+  const routineKey = `demo-routine-payments-${tag}`;
+  const routine = {
+    key: routineKey,
+    title: 'Routine payments may run',
+    description: 'Agents may call the payments tool at risk under 20.',
+    category: 'accountability',
+    priority: 40,
+    scope: { actions: ['tool_call'], resource_types: ['Tool'] },
+    normative_statement: 'A payments tool call at risk under 20 is allowed unless another principle forbids it.',
+    rationale: 'Small, routine payments should not wait for a person.',
+    constraints: [
+      {
+        effect: 'permit',
+        actions: ['tool_call'],
+        when: [
+          { attr: 'context.tool', op: 'eq', value: 'payments' },
+          { attr: 'context.risk', op: 'lt', value: 20 },
+        ],
+      },
+    ],
+  };
+  say(
+    `2. manager-1 proposes an amendment adding three principles, "${key}", "${paymentsKey}" and "${routineKey}", and opens it for votes`,
+  );
   const base = '/api/v1/constitutional-council/amendments';
   const amendment = await call('ac', 'POST', base, proposer, {
-    title: `Add ${key} and ${paymentsKey}`,
+    title: `Add ${key}, ${paymentsKey} and ${routineKey}`,
     rationale: 'Shell access is the riskiest tool agents have, and payments carry what they are given.',
     changes: [
       { op: 'add_principle', principle },
       { op: 'add_principle', principle: payments },
+      { op: 'add_principle', principle: routine },
     ],
   });
   const amendmentId = String(amendment['id']);
@@ -166,7 +191,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const constitution = await call('ac', 'GET', '/api/v1/constitution', proposer);
   say(`4. Enacted: constitution v${String(constitution['version'])} ${String(constitution['hash'])}`);
 
-  say('5. The synthesis service compiles both principles and verifies them as one change set');
+  say('5. The synthesis service compiles the three principles and verifies them as one change set');
   const run = await until('the synthesis run', async () => {
     const runs = (await call('gs', 'GET', '/api/v1/synthesize/runs?limit=20', proposer))['items'] as Json[];
     const mine = runs.find((candidate) => candidate['triggered_by_version'] === constitution['version']);
@@ -184,18 +209,18 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`   policy ${item.policy_id} v${item.version} (${String(policy['status'])}):`);
     for (const line of String(policy['source']).split('\n')) say(`     ${line}`);
   }
-  for (const principleKey of [key, paymentsKey]) {
+  for (const principleKey of [key, paymentsKey, routineKey]) {
     const entry = ((run['report'] as Json)['principles'] as Record<string, Json>)[principleKey]!;
-    const equivalence = (((entry['verification'] as Json)['forbid_equivalence'] as Json)['equivalent'] as Json)[
-      'verdict'
-    ];
-    say(`   ${principleKey}: equivalent to its constraint: ${String(equivalence)}`);
+    const verification = entry['verification'] as Json;
+    const relation = (verification['forbid_equivalence'] ?? verification['permit_equivalence']) as Json;
+    say(`   ${principleKey}: equivalent to its constraint: ${String((relation['equivalent'] as Json)['verdict'])}`);
   }
   const changeSet = await call('integrity', 'GET', `/api/v1/change-sets/${changeSetId}`, proposer);
   const report = changeSet['verification_report'] as Json;
   say(
     `   change set ${changeSetId}: the bundle it makes conforms to constitution v${String(changeSet['constitution_version'])}: ${String(report['verdict'])}; status ${String(changeSet['status'])}`,
   );
+  for (const warning of report['warnings'] as string[]) say(`   warning: ${warning}`);
   const state = await call('integrity', 'GET', '/api/v1/change-sets/state', proposer);
   say(`   ${String(state['reason'])}`);
 
@@ -244,6 +269,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     `   a payments call on confidential data: ${String(paid['decision'])} by ${(paid['reasons'] as { policy_id: string }[]).map((r) => r.policy_id).join(', ')}`,
   );
   if (paid['decision'] !== 'deny') throw new DemoFailed('the second principle of the amendment is not enforced');
+  const routinePaid = await call('pgc', 'POST', '/api/v1/enforcement/evaluate', agentKey, {
+    principal: { type: 'Agent', id: 'demo-agent' },
+    action: 'tool_call',
+    resource: { type: 'Tool', id: 'payments' },
+    context: { tool: 'payments', risk: 5, data_classification: 'public' },
+  });
+  say(`   a routine payments call (risk 5, public data): ${String(routinePaid['decision'])}`);
+  if (routinePaid['decision'] !== 'allow') throw new DemoFailed('the routine payment the amendment permits is denied');
 
   say('8. Its receipt, checked here: the log entry, its inclusion proof and the signed tree head');
   const decisionId = String(decision['decision_id']);

@@ -34,6 +34,9 @@ describe('acgs demo on a fresh acgs up (issue 13, first Done-when line)', () => 
         assert.match(demo.output, /@generated_by\("compiler"\)/);
         assert.match(demo.output, /demo-review-shell-[0-9a-f]{6}: equivalent to its constraint: holds/);
         assert.match(demo.output, /demo-confidential-payments-[0-9a-f]{6}: equivalent to its constraint: holds/);
+        assert.match(demo.output, /demo-routine-payments-[0-9a-f]{6}: equivalent to its constraint: holds/);
+        assert.match(demo.output, /warning: demo-routine-payments-[0-9a-f]{6}\.1 is redundant/);
+        assert.match(demo.output, /a routine payments call \(risk 5, public data\): allow/);
         assert.match(
           demo.output,
           /change set \d+: the bundle it makes conforms to constitution v\d+: holds; status verified/,
