@@ -65,8 +65,9 @@ export async function witness(
   claim: string,
   options: QuestionOptions,
   confirm: (request: EngineRequest) => { ok: boolean; replayed: Replayed },
+  shrink = false,
 ): Promise<Witness> {
-  const found = await search(encoding, goal, label, options);
+  const found = await search(encoding, goal, label, options, shrink);
   if (!('found' in found)) return found;
   const { ok, replayed } = confirm(found.found);
   if (!ok) throw new EncodingMismatch(claim, found.found, replayed);
@@ -126,6 +127,7 @@ export async function neverDecidesEach(
         const replayed = replay(schema, policies, request);
         return { ok: replayed.decision === decision && conditionHolds(schema, condition, request), replayed };
       },
+      options.smallestCounterexamples === true,
     );
     if ('inconclusive' in found)
       answers.push({ verdict: 'inconclusive', counterexamples: [], detail: found.inconclusive });

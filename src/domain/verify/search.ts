@@ -31,6 +31,12 @@ export interface QuestionOptions {
    * no question looks at them and no counterexample carries one. Unset, every Long a request can carry counts.
    */
   contextRanges?: Readonly<Record<string, { min: number; max: number }>>;
+  /**
+   * Shrink each counterexample of a violated property (never-decides questions: conformance, properties) to the
+   * smallest Longs that still witness it, one variable at a time: a few solver calls more per violation, none when
+   * a property holds.
+   */
+  smallestCounterexamples?: boolean;
 }
 
 export interface Setup {
@@ -107,6 +113,7 @@ export async function search(
   goal: ZBool,
   label: string,
   options: QuestionOptions,
+  shrink = false,
 ): Promise<Search> {
   for (const bound of [null, ...LONG_TIERS]) {
     const { solver, done } = solverWith(encoding, goal, bound, options);
@@ -118,10 +125,58 @@ export async function search(
       options.onQuery?.({ label: bound === null ? label : `${label} (Longs within ±${bound})`, smtlib, result });
       if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
       if (result === 'unsat' && bound === null) return { none: true };
-      if (result === 'sat' && bound !== null) return { found: requestFromModel(encoding, solver.model()) };
+      if (result === 'sat' && bound !== null)
+        return {
+          found: shrink ? await smallest(encoding, solver, label, options) : requestFromModel(encoding, solver.model()),
+        };
     } finally {
       done();
     }
   }
   return { inconclusive: 'only requests with Longs beyond ±(2^53−1) qualify, which Cedar requests cannot carry' };
+}
+
+const magnitudeAtMost = (encoding: RequestEncoding, v: RequestEncoding['longs'][number], bound: bigint): ZBool => {
+  const { z } = encoding;
+  return z.And(v.sge(z.BitVec.val(-bound, 64)), v.sle(z.BitVec.val(bound, 64)));
+};
+
+/**
+ * The request of the solver's current (sat) model with each Long made as small in magnitude as the goal allows, one
+ * variable after another (a binary search on |v|, each bound kept for the next variable). An `unknown` stops the
+ * shrinking and keeps the smallest request found so far: it is still a witness.
+ */
+async function smallest(
+  encoding: RequestEncoding,
+  solver: Solver<'verify'>,
+  label: string,
+  options: QuestionOptions,
+): Promise<EngineRequest> {
+  let request = requestFromModel(encoding, solver.model());
+  let model = solver.model();
+  for (const v of encoding.longs) {
+    const raw = (model.eval(v, true) as unknown as { value(): bigint }).value();
+    const signed = raw >= 1n << 63n ? raw - (1n << 64n) : raw;
+    let high = signed < 0n ? -signed : signed;
+    let low = 0n;
+    while (low < high) {
+      const middle = (low + high) / 2n;
+      solver.push();
+      solver.add(magnitudeAtMost(encoding, v, middle));
+      const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
+      const result = await solver.check();
+      options.onCheck?.(result);
+      options.onQuery?.({ label: `${label} (shrinking ${v.toString()} to at most ${middle})`, smtlib, result });
+      if (result === 'sat') {
+        model = solver.model();
+        request = requestFromModel(encoding, model);
+        high = middle;
+      } else if (result === 'unsat') low = middle + 1n;
+      solver.pop();
+      if (result === 'unknown') return request;
+    }
+    // Later variables shrink with this one held at its smallest.
+    solver.add(magnitudeAtMost(encoding, v, high));
+  }
+  return request;
 }

@@ -124,6 +124,7 @@ export class SolverPool {
     const wire: WireOptions = {
       rlimit: this.settings.rlimit,
       contextRanges: CONTEXT_RANGES,
+      smallestCounterexamples: true,
       ...rest,
       onCheck: undefined,
       exportQueries: onQuery !== undefined,
