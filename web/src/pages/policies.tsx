@@ -90,6 +90,18 @@ function LifecycleActions({ version, onChanged }: { version: PolicyVersion; onCh
     if ((await act.run(action)) !== undefined) onChanged();
   };
   const blocker = approvalBlocker(version, user);
+  const changeSet = changeSetOf(version);
+  // A version verified with its change set is approved and activated with it: alone it may not hold.
+  if (changeSet !== null && ['verified', 'approved'].includes(version.status))
+    return (
+      <section className="card" aria-label="Lifecycle">
+        <h2>Lifecycle</h2>
+        <p>
+          Verified as part of <Link href={`/change-sets/${changeSet}`}>change set {changeSet}</Link>: it is approved and
+          activated with the rest of its set.
+        </p>
+      </section>
+    );
   return (
     <section className="card" aria-label="Lifecycle">
       <h2>Lifecycle</h2>
@@ -130,6 +142,12 @@ function LifecycleActions({ version, onChanged }: { version: PolicyVersion; onCh
       {act.error === null ? null : <ErrorNotice error={act.error} />}
     </section>
   );
+}
+
+/** The change set a version was verified with, when it was verified as part of one. */
+function changeSetOf(version: PolicyVersion): number | null {
+  const report = version.verification_report as { change_set?: unknown } | null;
+  return typeof report?.change_set === 'number' ? report.change_set : null;
 }
 
 function VerificationReport({ report }: { report: unknown }) {
