@@ -3,6 +3,7 @@ import type { Page, User } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { hasAnyRole, useUser } from '../session.js';
+import { GovernanceStateLine } from '../ui/governance-state.js';
 import { ErrorNotice, Show, Time } from '../ui/status.js';
 
 export interface ChangeSet {
@@ -32,13 +33,6 @@ export interface ChangeSet {
   created_at: string;
 }
 
-export interface GovernanceState {
-  state: string;
-  reason: string;
-  since: string | null;
-  change_set: { id: number; status: string; reason: string | null } | null;
-}
-
 const EDITORS = ['admin', 'policy_manager'] as const;
 
 /**
@@ -52,26 +46,6 @@ export function changeSetApprovalBlocker(set: ChangeSet, user: User): string | n
   if (set.first_approved_by === user.id)
     return 'You gave the first of two approvals this change set needs: a second person must give the other.';
   return null;
-}
-
-/** Enacted vs enforced, in one line, wherever the console shows the constitution or the bundle in force. */
-export function GovernanceStateLine() {
-  const state = useApi<GovernanceState>('/api/v1/change-sets/state');
-  return (
-    <Show loaded={state}>
-      {(current) => (
-        <p className={current.state === 'enforced' ? '' : 'verdict verdict-deny'} data-testid="governance-state">
-          {current.reason}
-          {current.change_set === null || current.state === 'enforced' ? null : (
-            <>
-              {' '}
-              — <Link href={`/change-sets/${current.change_set.id}`}>change set {current.change_set.id}</Link>
-            </>
-          )}
-        </p>
-      )}
-    </Show>
-  );
 }
 
 /** Change sets: what goes into force together, newest first. */

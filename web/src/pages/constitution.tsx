@@ -1,4 +1,4 @@
-import { GovernanceStateLine } from './change-sets.js';
+import { GovernanceStateLine } from '../ui/governance-state.js';
 import { useState } from 'react';
 import { query } from '../api/client.js';
 import type { ConstitutionDiff, ConstitutionVersion, Page, PrincipleContent, VersionSummary } from '../api/types.js';

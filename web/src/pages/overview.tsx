@@ -7,7 +7,7 @@ import { Link } from '../router.js';
 import { fetchAllHealth, type ServiceHealth } from '../services.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { shortHash, Show, Time } from '../ui/status.js';
-import { GovernanceStateLine } from './change-sets.js';
+import { GovernanceStateLine } from '../ui/governance-state.js';
 
 interface BundleInForce {
   bundle: { version: number; created_at: string; policies: unknown[] };
