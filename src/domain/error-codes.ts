@@ -7,7 +7,8 @@ export const ERROR_CODES = {
   // Requests that are malformed or do not fit the API.
   VALIDATION_ERROR: {
     kind: 'invalid',
-    meaning: 'The body, query or path does not match the route schema (type, format, unknown field)',
+    meaning:
+      'The body, query or path does not match the route schema. The detail names each problem by the JSON Pointer of the offending property in the request part (`/body/changes/0/op`, `/querystring/limit`, `/params/id`) and what is accepted there: "must be one of …" (an enumeration, or the tag of a union of shapes), "unknown property (allowed here: …)", "missing required property …", a type, bound or format; several are joined by "; "',
   },
   INVALID_JSON: { kind: 'invalid', meaning: 'The body is not JSON, or is empty while Content-Type says JSON' },
   INVALID_NUMBER: {
