@@ -82,8 +82,10 @@ describeConsole('console: the council votes an amendment into the constitution',
       .getByText(/constitution v2 is enforced by bundle v\d+/)
       .waitFor({ timeout: 60_000 });
     await last.getByRole('link', { name: 'Change sets', exact: true }).click();
-    const row = last.getByRole('table', { name: 'Change sets' }).getByRole('row').nth(1);
-    await row.getByText('amendment').waitFor();
+    await last.getByRole('heading', { name: 'Change sets', level: 1 }).waitFor();
+    await screenshot(last, 'change-sets-after-enactment');
+    const row = last.getByRole('table', { name: 'Change sets' }).locator('tbody tr').first();
+    await row.getByRole('cell', { name: 'amendment', exact: true }).waitFor();
     assert.match(await row.innerText(), /active\s+amendment\s+v2\s+0 in, 0 out/);
     for (const voter of voters) {
       assertClean(voter);

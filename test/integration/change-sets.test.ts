@@ -286,6 +286,23 @@ for (const backend of await backends()) {
       assert.equal((await decide({ tool: 'crypto-exchange', risk: 0 })).decision, 'deny');
       assert.equal((await get('/api/v1/change-sets/state')).state, 'enforced');
       await storeMatchesBundle();
+
+      // An amendment that changes no constraint gets an empty set, in force at once: the bundle names the new version.
+      const reworded = await amendConstitution(ac, env.platform, [
+        { op: 'modify_principle', key: 'no-wire-transfers', changes: { title: 'Wire transfers never run' } },
+      ]);
+      const textOnly = await loopRun(reworded.version);
+      assert.equal(textOnly.status, 'active', textOnly.reason ?? '');
+      const empty = await get(`/api/v1/change-sets/${textOnly.change_set_id}`);
+      assert.deepEqual([empty.status, empty.put, empty.remove, empty.approvals_required], ['active', [], [], 0]);
+      const listed = await integrity.inject({ method: 'GET', url: '/api/v1/change-sets', headers: author });
+      assert.equal(listed.statusCode, 200, listed.body);
+      const state = await get('/api/v1/change-sets/state');
+      assert.equal(state.state, 'enforced');
+      assert.match(
+        state.reason,
+        new RegExp(`constitution v${reworded.version} is enforced by bundle v${empty.bundle_version}`),
+      );
     });
 
     it('answers bad input naming the property, the allowed values or the missing field', async () => {

@@ -389,7 +389,10 @@ export const ChangeSetView = Type.Object(
     }),
     verified_at: Nullable(Time),
     reason: Nullable(Type.String()),
-    approvals_required: Type.Integer({ minimum: 1 }),
+    approvals_required: Type.Integer({
+      minimum: 0,
+      description: '0 for a set the platform made that changes no policy, or an operator rebuild (origin cli)',
+    }),
     first_approved_by: Nullable(Type.String({ format: 'uuid' })),
     approved_by: Nullable(Type.String({ format: 'uuid' })),
     approved_at: Nullable(Time),
