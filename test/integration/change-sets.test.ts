@@ -378,6 +378,19 @@ for (const backend of await backends()) {
       });
       assert.equal(outside.statusCode, 400, outside.body);
       assert.equal(outside.json().detail, '/body/context/risk: must be <= 100');
+      const unclassified = await pgc.inject({
+        method: 'POST',
+        url: '/api/v1/enforcement/evaluate',
+        headers: agent,
+        payload: {
+          principal: { type: 'Agent', id: 'treasurer' },
+          action: 'tool_call',
+          resource: { type: 'Tool', id: 'payments' },
+          context: { tool: 'payments', data_classification: 'top-secret' },
+        },
+      });
+      assert.equal(unclassified.statusCode, 400, unclassified.body);
+      assert.match(unclassified.json().detail, /^\/body\/context\/data_classification: must be one of "", "public"/);
       assert.equal((await get('/api/v1/bundles/active')).bundle.version, bundleBefore);
       assert.equal((await get('/api/v1/policies/no-search')).status, 'draft');
 

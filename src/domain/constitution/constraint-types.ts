@@ -1,3 +1,4 @@
+import { CONTEXT_RANGES, CONTEXT_VALUES } from '../policy/governance-schema.js';
 import type { AttributeShape, AttributeType, SchemaShape } from '../policy/schema-shape.js';
 import type { Condition, ConditionOperator, Constraint, DocumentProblem, PrincipleContent } from './types.js';
 
@@ -133,4 +134,37 @@ export function constraintTypeProblems(principle: PrincipleContent, schema: Sche
   return principle.constraints.flatMap((constraint, index) =>
     constraintTypeProblemsAt(constraint, schema, `${base}/constraints/${index}`, principle.scope.resource_types),
   );
+}
+
+/**
+ * Values a principle names that no request can carry: a score outside its declared range, a classification that is
+ * not one of the declared values (CONTEXT_RANGES, CONTEXT_VALUES). Such a constraint could never apply, so it is
+ * refused where a person wrote it rather than found vacuous at verification.
+ */
+export function constraintDomainProblems(principle: PrincipleContent, base = ''): DocumentProblem[] {
+  const problems: DocumentProblem[] = [];
+  principle.constraints.forEach((constraint, index) => {
+    for (const part of ['when', 'unless'] as const)
+      (constraint[part] ?? []).forEach((condition, position) => {
+        const [side, name] = condition.attr.split('.') as [string, string];
+        if (side !== 'context') return;
+        const path = `${base}/constraints/${index}/${part}/${position}/value`;
+        const given = Array.isArray(condition.value) ? condition.value : [condition.value];
+        const range = CONTEXT_RANGES[name];
+        const values = CONTEXT_VALUES[name];
+        for (const value of given) {
+          if (range !== undefined && typeof value === 'number' && (value < range.min || value > range.max))
+            problems.push({
+              path,
+              message: `${condition.attr} takes values ${range.min}–${range.max}; ${value} is outside`,
+            });
+          if (values !== undefined && typeof value === 'string' && !values.includes(value))
+            problems.push({
+              path,
+              message: `${condition.attr} is one of ${values.map((v) => JSON.stringify(v)).join(', ')}; ${JSON.stringify(value)} is not`,
+            });
+        }
+      });
+  });
+  return problems;
 }

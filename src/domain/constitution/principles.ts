@@ -1,6 +1,6 @@
 import { GOVERNANCE_SCHEMA } from '../policy/governance-schema.js';
 import { schemaShape } from '../policy/schema-shape.js';
-import { constraintTypeProblems } from './constraint-types.js';
+import { constraintDomainProblems, constraintTypeProblems } from './constraint-types.js';
 import { constraintProblems, structurallyConflict } from './constraints.js';
 import type { DocumentProblem, PrincipleContent } from './types.js';
 
@@ -25,7 +25,8 @@ export function principleProblems(principle: PrincipleContent, base = ''): Docum
   });
   // Types are checked once the shape is right: a malformed condition has no type to check.
   if (problems.length > 0) return problems;
-  return constraintTypeProblems(principle, schemaShape(GOVERNANCE_SCHEMA), base);
+  const typed = constraintTypeProblems(principle, schemaShape(GOVERNANCE_SCHEMA), base);
+  return typed.length > 0 ? typed : constraintDomainProblems(principle, base);
 }
 
 export interface ConflictWarning {

@@ -55,6 +55,15 @@ export const CONTEXT_RANGES: Readonly<Record<string, { min: number; max: number 
 };
 
 /**
+ * The values a String context attribute can take. Data classifications are the platform's: the ones the starter
+ * constitution and the tool catalogue use, and '' for a request that gives none. Principles naming another value are
+ * refused, requests carrying one are refused (400), and the verifier's counterexamples use only these.
+ */
+export const CONTEXT_VALUES: Readonly<Record<string, readonly string[]>> = {
+  data_classification: ['', 'public', 'internal', 'external', 'confidential', 'restricted'],
+};
+
+/**
  * Who fills each context attribute. Detector- and session-owned attributes take the stricter of the caller's value
  * and the platform's (set union, logical or, maximum), so a caller can add suspicion but never remove what was
  * detected in this request or seen earlier in its session.

@@ -182,6 +182,19 @@ export class RequestEncoding {
     return z.And(...within);
   }
 
+  /** Each String context attribute named among its declared values (present ones; the values are literals). */
+  contextAmong(values: Readonly<Record<string, readonly string[]>>): ZBool {
+    const { z } = this;
+    const among: ZBool[] = [];
+    for (const [name, allowed] of Object.entries(values)) {
+      const attribute = this.context.get(name);
+      if (attribute?.term.kind !== 'string') continue;
+      const v = attribute.term.v;
+      among.push(z.Implies(attribute.present, z.Or(...allowed.map((value) => v.eq(this.literals.string(value))))));
+    }
+    return z.And(...among);
+  }
+
   /** Every Long within ±bound (default 2^53−1, the range Cedar's JSON request format, and so a replay, can carry). */
   longsWithin(bound = BigInt(Number.MAX_SAFE_INTEGER)): ZBool {
     const { z } = this;

@@ -86,6 +86,7 @@ export async function checkPolicies(
   const { encoding } = await setUp(
     schema,
     parsed.map((p) => p.json),
+    options,
   );
   const { z } = encoding;
   let bundle: EncodedBundle;

@@ -97,7 +97,7 @@ export async function neverDecidesEach(
 ): Promise<Answer[]> {
   const parsed = parsePolicies(policies);
   const properties = questions.map((question) => parseCondition(question.condition));
-  const { encoding } = await setUp(schema, [...parsed.map((p) => p.json), ...properties]);
+  const { encoding } = await setUp(schema, [...parsed.map((p) => p.json), ...properties], options);
   const { z } = encoding;
   let bundle: EncodedBundle;
   try {
@@ -176,6 +176,7 @@ export async function compareBundles(
   const { encoding } = await setUp(
     schema,
     [...before, ...after].map((p) => p.json),
+    options,
   );
   const { z } = encoding;
   let bundles: [EncodedBundle, EncodedBundle];

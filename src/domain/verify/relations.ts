@@ -43,6 +43,7 @@ export async function relatePolicies(
   const { encoding } = await setUp(
     schema,
     [...l, ...r].map((p) => p.json),
+    options,
   );
   const { z } = encoding;
   let bundles: [EncodedBundle, EncodedBundle];

@@ -31,6 +31,8 @@ export interface QuestionOptions {
    * no question looks at them and no counterexample carries one. Unset, every Long a request can carry counts.
    */
   contextRanges?: Readonly<Record<string, { min: number; max: number }>>;
+  /** The values String context attributes can take (by attribute name), likewise. */
+  contextValues?: Readonly<Record<string, readonly string[]>>;
   /**
    * Shrink each counterexample of a violated property (never-decides questions: conformance, properties) to the
    * smallest Longs that still witness it, one variable at a time: a few solver calls more per violation, none when
@@ -52,10 +54,14 @@ export interface Setup {
 const SHARED_SOLVER_MAX_ASTS = 100;
 const sharing = new WeakSet<RequestEncoding>();
 
-/** One symbolic request over the schema, with every literal the given ASTs mention (policies and properties). */
-export async function setUp(schema: string, asts: unknown[]): Promise<Setup> {
+/**
+ * One symbolic request over the schema, with every literal the given ASTs mention (policies and properties) and the
+ * declared values of the options' String attributes (so a domain constraint can name them).
+ */
+export async function setUp(schema: string, asts: unknown[], options: QuestionOptions = {}): Promise<Setup> {
   const literals = new Literals();
   for (const ast of asts) literals.collect(ast);
+  for (const values of Object.values(options.contextValues ?? {})) for (const value of values) literals.string(value);
   const encoding = new RequestEncoding(await z3Context(), schemaShape(schema), literals);
   if (asts.length <= SHARED_SOLVER_MAX_ASTS) sharing.add(encoding);
   return { encoding, schema };
@@ -85,6 +91,7 @@ function solverWith(encoding: RequestEncoding, goal: ZBool, bound: bigint | null
   const bounds = [
     ...(bound === null ? [] : [encoding.longsWithin(bound)]),
     ...(options.contextRanges === undefined ? [] : [encoding.contextWithin(options.contextRanges)]),
+    ...(options.contextValues === undefined ? [] : [encoding.contextAmong(options.contextValues)]),
   ];
   if (!sharing.has(encoding)) {
     const solver = configured(new encoding.z.Solver(), options);

@@ -1,4 +1,4 @@
-import { CONTEXT_RANGES } from '../../domain/policy/governance-schema.js';
+import { CONTEXT_RANGES, CONTEXT_VALUES } from '../../domain/policy/governance-schema.js';
 import type { Worker } from 'node:worker_threads';
 import type { ConformanceOptions } from '../../domain/verify/conformance.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
@@ -124,6 +124,7 @@ export class SolverPool {
     const wire: WireOptions = {
       rlimit: this.settings.rlimit,
       contextRanges: CONTEXT_RANGES,
+      contextValues: CONTEXT_VALUES,
       smallestCounterexamples: true,
       ...rest,
       onCheck: undefined,

@@ -4,6 +4,7 @@ import {
   ACTIONS,
   CONTEXT_ATTRIBUTES,
   CONTEXT_RANGES,
+  CONTEXT_VALUES,
   PRINCIPAL_TYPES,
   RESOURCE_TYPES,
 } from '../../domain/policy/governance-schema.js';
@@ -31,12 +32,15 @@ export const ContextSchema = Type.Object(
   Object.fromEntries(
     Object.entries(CONTEXT_ATTRIBUTES).map(([name, spec]) => {
       const range = CONTEXT_RANGES[name];
+      const values = CONTEXT_VALUES[name];
       return [
         name,
         Type.Optional(
-          range === undefined
-            ? attributeSchema[spec.type]!()
-            : Type.Integer({ minimum: range.min, maximum: range.max, description: `${range.min}–${range.max}` }),
+          range !== undefined
+            ? Type.Integer({ minimum: range.min, maximum: range.max, description: `${range.min}–${range.max}` })
+            : values !== undefined
+              ? OneOf(values)
+              : attributeSchema[spec.type]!(),
         ),
       ];
     }),
