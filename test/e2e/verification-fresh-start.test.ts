@@ -149,12 +149,14 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
     }
   });
 
+  // The built CLI, as users run it (a second or two sooner per command than through tsx).
   it('acgs verify answers on the same data by exit code, and writes its solver queries as SMT-LIB2', async () => {
     const env = { ACGS_DATA_DIR: dataDir };
     const smtlib = join(dataDir, 'smtlib');
     const holds = await runCliToEnd(
       ['verify', 'property', '--condition', CARD_TO_EXTERNAL, '--json', '--smtlib', smtlib],
       env,
+      { built: true },
     );
     assert.equal(holds.code, 0, holds.output);
     assert.match(holds.output, /"verdict": "holds"/);
@@ -165,10 +167,14 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
       const script = readFileSync(join(smtlib, file), 'utf8');
       assert.ok(script.startsWith('(set-logic ALL)\n') && script.endsWith('(check-sat)\n'), file);
     }
-    const violated = await runCliToEnd(['verify', 'property', '--condition', 'action == Action::"send_external"'], env);
+    const violated = await runCliToEnd(
+      ['verify', 'property', '--condition', 'action == Action::"send_external"'],
+      env,
+      { built: true },
+    );
     assert.equal(violated.code, 1, violated.output);
     assert.match(violated.output, /property: VIOLATED/);
-    const bad = await runCliToEnd(['verify', 'property', '--condition', 'context.pii.contains('], env);
+    const bad = await runCliToEnd(['verify', 'property', '--condition', 'context.pii.contains('], env, { built: true });
     assert.equal(bad.code, 64, bad.output);
 
     // acgs bundle build is gated too: a bundle leaking payment cards is refused, the starter bundle is built.
@@ -180,25 +186,25 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
         .map(([, text]) => text)
         .join('\n\n'),
     );
-    const refused = await runCliToEnd(['bundle', 'build', leaky], env);
+    const refused = await runCliToEnd(['bundle', 'build', leaky], env, { built: true });
     assert.equal(refused.code, 1, refused.output);
     assert.match(
       refused.output,
       /change set \d+ did not verify against constitution v1 \(violated\): principle no-pii-to-external-channels .*counterexample/,
     );
-    const built = await runCliToEnd(['bundle', 'build'], env);
+    const built = await runCliToEnd(['bundle', 'build'], env, { built: true });
     assert.equal(built.code, 0, built.output);
     assert.match(built.output, /activated bundle v\d+/);
     assert.match(built.output, /change set \d+: \d+ version\(s\) put in force, 0 removed; constitution v1/);
 
     // The CLI judges the bundle in force against the constitution in force, as fv /health and the console do.
-    const judged = await runCliToEnd(['verify', 'bundle'], env);
+    const judged = await runCliToEnd(['verify', 'bundle'], env, { built: true });
     assert.equal(judged.code, 0, judged.output);
     assert.match(judged.output, /bundle: HOLDS \(bundle v\d+ against constitution v1\)/);
     assert.match(judged.output, /no problems: every constraint holds/);
 
     // The store and the bundle agree after a build; a store edited behind the platform's back is found and repaired.
-    const agreed = await runCliToEnd(['doctor'], env);
+    const agreed = await runCliToEnd(['doctor'], env, { built: true });
     assert.match(agreed.output, /store vs bundle\s+OK\s+the policies active in the store are the bundle in force/);
     assert.match(agreed.output, /constitution enforced\s+OK\s+constitution v1 is enforced by bundle v\d+/);
     await sqlOnStoppedStack(
@@ -206,15 +212,15 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
       dataDir,
       `UPDATE policies SET status = 'revoked' WHERE policy_id = 'no-pii-to-external-channels.1' AND status = 'active'`,
     );
-    const drifted = await runCliToEnd(['doctor'], env);
+    const drifted = await runCliToEnd(['doctor'], env, { built: true });
     assert.match(
       drifted.output,
       /store vs bundle\s+FAIL\s+in bundle v\d+ but not active in the store: no-pii-to-external-channels\.1/,
     );
     assert.match(drifted.output, /fix: run `acgs bundle build --from-active`/);
-    const repaired = await runCliToEnd(['bundle', 'build', '--from-active'], env);
+    const repaired = await runCliToEnd(['bundle', 'build', '--from-active'], env, { built: true });
     assert.equal(repaired.code, 0, repaired.output);
-    const again = await runCliToEnd(['doctor'], env);
+    const again = await runCliToEnd(['doctor'], env, { built: true });
     assert.match(again.output, /store vs bundle\s+OK/);
   });
 });
