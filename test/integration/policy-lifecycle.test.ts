@@ -363,8 +363,9 @@ for (const backend of await backends()) {
         [
           'scaled-risk',
           'no-secrets-in-outputs',
-          'permit (principal, action == Action::"tool_call", resource) when { context.risk * 100000000000000 > 5 };',
-          /scaled-risk can error e\.g\./,
+          // Overflows from risk 10 on, within the 0–100 a request can carry (one factor of 10^14 never overflows there).
+          'permit (principal, action == Action::"tool_call", resource) when { context.risk * 1000000000 * 1000000000 > 5 };',
+          /scaled-risk can error e\.g\. .*"risk":([1-9]\d|100)\b/,
         ],
         [
           'leak-secrets',
