@@ -393,6 +393,10 @@ for (const backend of await backends()) {
       assert.match(unclassified.json().detail, /^\/body\/context\/data_classification: must be one of "", "public"/);
       assert.equal((await get('/api/v1/bundles/active')).bundle.version, bundleBefore);
       assert.equal((await get('/api/v1/policies/no-search')).status, 'draft');
+      const withdrawn = await post(`/api/v1/change-sets/${rejected.id}/withdraw`, author, { reason: 'wrong idea' });
+      assert.equal(withdrawn.json().status, 'withdrawn', withdrawn.body);
+      const again = await post(`/api/v1/change-sets/${rejected.id}/withdraw`, author, { reason: 'twice' });
+      assert.equal(again.json().error_code, 'CHANGE_SET_STATE');
 
       // A set that verifies, proposed by hand (a reworded version of a policy in force): its author may not approve it.
       const current = await get('/api/v1/policies/no-wire-transfers.1');
