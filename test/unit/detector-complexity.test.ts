@@ -21,12 +21,19 @@ function cost(text: string, enough = 0): number {
 
 // A growth ratio, not a time bound: 8× the content costs about 8× when the scan is linear and 64× when it is
 // quadratic, however fast the machine. The absolute figures for 256 KiB are the benchmark's (bench/detectors.ts).
+// A shape over the limit is measured again (up to three rounds): a busy machine can stall one round of a linear scan,
+// while a quadratic one is over the limit in every round.
 test('every detector scales linearly on adversarial content', () => {
   const quadratic: string[] = [];
   for (const [name, unit] of Object.entries(ADVERSARIAL_UNITS)) {
-    const small = Math.max(cost(adversarial(unit, SMALL)), 0.2);
-    const large = cost(adversarial(unit, LARGE), small * 8);
-    if (large / small > GROWTH_LIMIT) quadratic.push(`${name}: ${small.toFixed(1)} ms → ${large.toFixed(1)} ms`);
+    const rounds: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const small = Math.max(cost(adversarial(unit, SMALL)), 0.2);
+      const large = cost(adversarial(unit, LARGE), small * 8);
+      if (large / small <= GROWTH_LIMIT) break;
+      rounds.push(`${small.toFixed(1)} ms → ${large.toFixed(1)} ms`);
+    }
+    if (rounds.length === 3) quadratic.push(`${name}: ${rounds.join(', ')}`);
   }
   assert.deepEqual(quadratic, []);
 });
