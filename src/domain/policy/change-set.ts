@@ -14,18 +14,9 @@ export type ChangeSetStatus = (typeof CHANGE_SET_STATUSES)[number];
 export const CHANGE_SET_ORIGINS = ['amendment', 'synthesis', 'manual', 'policy', 'cli'] as const;
 export type ChangeSetOrigin = (typeof CHANGE_SET_ORIGINS)[number];
 
-/** Statuses from which a set may still reach enforcement. */
-export const PENDING_CHANGE_SET_STATUSES: readonly ChangeSetStatus[] = ['proposed', 'verified', 'approved'];
-
 export interface PolicyRef {
   policy_id: string;
   version: number;
-}
-
-/** A policy version the set puts into force, with who wrote it (the two-person rule counts every author). */
-export interface ChangeItem extends PolicyRef {
-  author: string | null;
-  text: string;
 }
 
 /**

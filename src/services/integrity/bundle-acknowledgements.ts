@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db/database.js';
 
 /** An instance not seen for this long has stopped: it no longer counts as one that must acknowledge. */
-export const LIVE_WITHIN_SECONDS = 15;
+const LIVE_WITHIN_SECONDS = 15;
 const POLL_MS = 50;
 
 export interface Acknowledgement {
