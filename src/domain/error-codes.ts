@@ -1,3 +1,5 @@
+import type { ErrorKind } from './error-kinds.js';
+
 /**
  * Every `error_code` the platform can answer with, declared once: its kind (which fixes the HTTP status) and what
  * it means. Throwing an undeclared code does not compile; docs/errors.md is rendered from this table and a test
@@ -341,7 +343,7 @@ export const ERROR_CODES = {
     meaning:
       'A principle to synthesise has constraints that do not type-check against the governance schema (the detail names each by principle and JSON Pointer), or none at all',
   },
-} as const satisfies Record<string, { kind: import('./errors.js').ErrorKind; meaning: string }>;
+} as const satisfies Record<string, { kind: ErrorKind; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

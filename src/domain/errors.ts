@@ -1,28 +1,13 @@
 import type { ErrorCode } from './error-codes.js';
+import type { ErrorKind } from './error-kinds.js';
 
 export type { ErrorCode } from './error-codes.js';
+export type { ErrorKind } from './error-kinds.js';
 
-/**
- * What went wrong, in the terms a caller acts on. Errors know no transport: the HTTP layer alone maps a kind to a
- * status and headers (the HTTP error handler), so the domain, the CLI and the SDK share one vocabulary.
- */
-export type ErrorKind =
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'unprocessable'
-  | 'too_large'
-  | 'uri_too_long'
-  | 'unsupported_media_type'
-  | 'precondition_required'
-  | 'locked'
-  | 'rate_limited'
-  | 'headers_too_large'
-  | 'timeout'
-  | 'unavailable'
-  | 'internal';
+/** What a translated error came from (an Error's standard `cause`), kept for logs and for whoever catches it. */
+export interface Cause {
+  cause?: unknown;
+}
 
 /**
  * One error hierarchy for the whole platform. `errorCode` values are a public contract, declared once in
@@ -34,8 +19,14 @@ export class AppError extends Error {
   /** When retrying may succeed (locks, limits, outages); null when it will not by itself. */
   readonly retryAfterSeconds: number | null;
 
-  constructor(kind: ErrorKind, errorCode: ErrorCode, detail: string, retryAfterSeconds: number | null = null) {
-    super(detail);
+  constructor(
+    kind: ErrorKind,
+    errorCode: ErrorCode,
+    detail: string,
+    retryAfterSeconds: number | null = null,
+    { cause }: Cause = {},
+  ) {
+    super(detail, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.kind = kind;
     this.errorCode = errorCode;
@@ -44,14 +35,14 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
-  constructor(detail: string, errorCode: ErrorCode = 'VALIDATION_ERROR') {
-    super('invalid', errorCode, detail);
+  constructor(detail: string, errorCode: ErrorCode = 'VALIDATION_ERROR', cause: Cause = {}) {
+    super('invalid', errorCode, detail, null, cause);
   }
 }
 
 export class AuthenticationError extends AppError {
-  constructor(detail = 'Authentication required', errorCode: ErrorCode = 'NOT_AUTHENTICATED') {
-    super('unauthenticated', errorCode, detail);
+  constructor(detail = 'Authentication required', errorCode: ErrorCode = 'NOT_AUTHENTICATED', cause: Cause = {}) {
+    super('unauthenticated', errorCode, detail, null, cause);
   }
 }
 
@@ -68,15 +59,15 @@ export class NotFoundError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(detail: string, errorCode: ErrorCode = 'CONFLICT') {
-    super('conflict', errorCode, detail);
+  constructor(detail: string, errorCode: ErrorCode = 'CONFLICT', cause: Cause = {}) {
+    super('conflict', errorCode, detail, null, cause);
   }
 }
 
 /** Well-formed input the platform cannot act on, e.g. constraints that do not type-check and so cannot be compiled. */
 export class UnprocessableError extends AppError {
-  constructor(detail: string, errorCode: ErrorCode) {
-    super('unprocessable', errorCode, detail);
+  constructor(detail: string, errorCode: ErrorCode, cause: Cause = {}) {
+    super('unprocessable', errorCode, detail, null, cause);
   }
 }
 

@@ -12,9 +12,12 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Every relative import of every source file, as [importer, imported], both relative to src/. */
+/**
+ * Every relative import of every source file, as [importer, imported], both relative to src/: import and export
+ * statements, and inline `import('…')` types.
+ */
 const imports = sources(SRC).flatMap((file) =>
-  [...readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)].map(
+  [...readFileSync(file, 'utf8').matchAll(/(?:from |import\()'(\.{1,2}\/[^']+)'/g)].map(
     ([, target]) => [relative(SRC, file), relative(SRC, resolve(dirname(file), target!))] as const,
   ),
 );
@@ -24,6 +27,25 @@ const offending = (from: RegExp, to: RegExp) =>
 
 describe('layering (docs/architecture.md)', () => {
   it('reads the imports', () => assert.ok(imports.length > 300, `${imports.length} imports`));
+  it('no module reaches itself through its imports (types included): each cycle named', () => {
+    const next = new Map<string, string[]>();
+    for (const [importer, imported] of imports)
+      next.set(importer, [...(next.get(importer) ?? []), imported.replace(/\.js$/, '.ts')]);
+    const cycles = new Set<string>();
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]): void => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.add([...path.slice(path.indexOf(file)), file].join(' → '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const imported of next.get(file) ?? []) visit(imported, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of next.keys()) visit(file, []);
+    assert.deepEqual([...cycles], []);
+  });
   it('the domain imports nothing from the platform, the services, the CLI or operations', () => {
     assert.deepEqual(offending(/^domain\//, /^(platform|services|cli|operations|sdk)\//), []);
   });

@@ -155,7 +155,7 @@ export class Accounts {
       user = await this.users.insert({ id: randomUUID(), email, passwordHash, fullName, roles: input.roles ?? [] });
     } catch (error) {
       if (error instanceof ConflictError)
-        throw new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
+        throw new ConflictError('An account with this email already exists', 'EMAIL_TAKEN', { cause: error });
       throw error;
     }
     await this.effects.audit({

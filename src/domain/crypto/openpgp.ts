@@ -47,7 +47,9 @@ async function parse<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw new ValidationError(`${what} is not valid armored OpenPGP: ${(error as Error).message}`, 'INVALID_OPENPGP');
+    throw new ValidationError(`${what} is not valid armored OpenPGP: ${(error as Error).message}`, 'INVALID_OPENPGP', {
+      cause: error,
+    });
   }
 }
 

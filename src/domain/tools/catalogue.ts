@@ -1,14 +1,8 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { ToolAnnotations } from './annotations.js';
 import { POISONED_FROM } from './definition.js';
 
-/** MCP tool annotations (spec 2025-06-18 §tools): hints from the server, not guarantees. */
-export interface ToolAnnotations {
-  title?: string;
-  readOnlyHint?: boolean;
-  destructiveHint?: boolean;
-  idempotentHint?: boolean;
-  openWorldHint?: boolean;
-}
+export type { ToolAnnotations } from './annotations.js';
 
 /** A tool as the catalogue knows it: what discovery found, and what an admin set. */
 export interface CatalogueTool {

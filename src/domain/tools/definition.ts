@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical-json.js';
 import { detectInjection } from '../detectors/injection.js';
-import type { ToolAnnotations } from './catalogue.js';
+import type { ToolAnnotations } from './annotations.js';
 
 /** A tool as an upstream server's tools/list defines it: everything an agent (and its model) reads of it. */
 export interface ToolDefinition {

@@ -48,9 +48,9 @@ export class Authenticator {
       claims = await this.tokens.verifyAccessToken(token);
     } catch (error) {
       if (error instanceof TokenVerificationError && error.reason === 'expired') {
-        throw new AuthenticationError('Access token has expired', 'TOKEN_EXPIRED');
+        throw new AuthenticationError('Access token has expired', 'TOKEN_EXPIRED', { cause: error });
       }
-      throw new AuthenticationError('Access token is invalid', 'INVALID_TOKEN');
+      throw new AuthenticationError('Access token is invalid', 'INVALID_TOKEN', { cause: error });
     }
     const [revoked, state] = await Promise.all([
       this.revocations.isRevoked(claims.sid),

@@ -28,7 +28,9 @@ export function dryRunOutcomes(
     try {
       decision = bundle.decide({ ...request, context: withContextDefaults(request.context) }).decision;
     } catch (error) {
-      throw new ValidationError(`requests/${index}: ${(error as Error).message}`, 'INVALID_FAIRNESS_INPUT');
+      throw new ValidationError(`requests/${index}: ${(error as Error).message}`, 'INVALID_FAIRNESS_INPUT', {
+        cause: error,
+      });
     }
     return { group, favourable: decision === 'allow', ...(label === undefined ? {} : { label }) };
   });

@@ -117,7 +117,7 @@ function policyId(input: PolicyInput): string {
   try {
     annotated = policyMetadata(input.text).annotations['id'];
   } catch (error) {
-    throw new ValidationError(`policy does not parse: ${(error as Error).message}`, 'INVALID_POLICY');
+    throw new ValidationError(`policy does not parse: ${(error as Error).message}`, 'INVALID_POLICY', { cause: error });
   }
   const id = input.id ?? annotated;
   if (id === undefined) throw new ValidationError('give the policy an id, or an @id annotation', 'POLICY_ID_REQUIRED');
@@ -192,7 +192,7 @@ export class Verifier {
       try {
         parseCondition(condition);
       } catch (error) {
-        throw new ValidationError((error as Error).message, 'INVALID_CONDITION');
+        throw new ValidationError((error as Error).message, 'INVALID_CONDITION', { cause: error });
       }
     }
   }
@@ -400,7 +400,8 @@ export class Verifier {
       try {
         fairnessReport(found.outcomes, { ...fairnessOptions(request), resamples: 0 });
       } catch (error) {
-        if (error instanceof FairnessInputError) throw new ValidationError(error.message, 'INVALID_FAIRNESS_INPUT');
+        if (error instanceof FairnessInputError)
+          throw new ValidationError(error.message, 'INVALID_FAIRNESS_INPUT', { cause: error });
         throw error;
       }
     return { outcomes: found.outcomes, ungrouped: found.ungrouped, skipped_fail_closed: found.failClosed };

@@ -147,11 +147,15 @@ export class VerificationGate {
       this.onCall(false);
       // Fail closed: a question the solver could not answer keeps the gate shut.
       if (error instanceof SolverUnavailable)
-        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
+        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED', {
+          cause: error,
+        });
       // A claim Cedar contradicts decides nothing either way: inconclusive, and reported for its request to be fixed.
       if (error instanceof EncodingMismatch) {
         this.onMismatch(error);
-        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED');
+        throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED', {
+          cause: error,
+        });
       }
       throw error;
     }

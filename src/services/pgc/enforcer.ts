@@ -350,7 +350,8 @@ export class Enforcer {
         approved,
       });
     } catch (error) {
-      if (error instanceof EngineRequestError) throw new ValidationError(error.message, 'INVALID_REQUEST');
+      if (error instanceof EngineRequestError)
+        throw new ValidationError(error.message, 'INVALID_REQUEST', { cause: error });
       throw error;
     }
   }

@@ -48,7 +48,7 @@ function compileOrRefuse(principles: readonly PrincipleContent[]): CompiledPolic
     return compilePrinciples(principles, schemaShape(GOVERNANCE_SCHEMA));
   } catch (error) {
     if (error instanceof UncompilableConstraints)
-      throw new UnprocessableError(error.message, 'CONSTRAINTS_NOT_COMPILABLE');
+      throw new UnprocessableError(error.message, 'CONSTRAINTS_NOT_COMPILABLE', { cause: error });
     throw error;
   }
 }
