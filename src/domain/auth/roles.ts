@@ -12,3 +12,21 @@ export function admits(rule: AccessRule, roles: readonly Role[]): boolean {
   if (rule === 'public' || rule === 'authenticated') return true;
   return rule.some((role) => roles.includes(role));
 }
+
+/**
+ * Who routes admit, named by what they do: one list per audience, so a new role joins them in one place and a route
+ * says whom it serves rather than spelling the roles out.
+ */
+export const AUDIENCES = {
+  admins: ['admin'],
+  /** People who read governance records: the constitution, policies, change sets, the audit log, jobs. */
+  people: ['admin', 'policy_manager', 'auditor', 'council_member'],
+  policyEditors: ['admin', 'policy_manager'],
+  /** People who watch enforcement: decisions, tools, verification questions. */
+  overseers: ['admin', 'policy_manager', 'auditor'],
+  auditors: ['admin', 'auditor'],
+  /** Callers of the decision API and the MCP gateway. */
+  decisionCallers: ['agent', 'admin', 'policy_manager'],
+  drafters: ['admin', 'policy_manager', 'council_member'],
+  services: ['service'],
+} as const satisfies Record<string, readonly Role[]>;

@@ -5,15 +5,14 @@ import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import * as S from '../schemas.js';
 import { apiKeyView } from '../views.js';
-
-const ADMIN = ['admin'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** API keys of agent users: issued, listed (never shown again) and revoked by admins. */
 export function registerApiKeyRoutes(app: ServiceApp, _context: ServiceContext, accounts: Accounts): void {
   app.post(
     '/auth/api-keys',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['api-keys'],
         summary: 'Issue an API key to an agent user; the key is shown only in this response',
@@ -37,7 +36,7 @@ export function registerApiKeyRoutes(app: ServiceApp, _context: ServiceContext, 
   app.get(
     '/auth/api-keys',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['api-keys'],
         summary: 'List API keys (never the keys themselves)',
@@ -51,7 +50,7 @@ export function registerApiKeyRoutes(app: ServiceApp, _context: ServiceContext, 
   app.delete(
     '/auth/api-keys/:id',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['api-keys'],
         summary: 'Revoke an API key',

@@ -4,6 +4,7 @@ import type { ServiceApp, ServiceContext } from '../../../platform/http/server.j
 import { summarizeAuthMetrics, type AuthMetrics } from '../metrics.js';
 import type { SqlSessionStore, SqlUserStore } from '../repositories.js';
 import * as S from '../schemas.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** Auth's own health and login figures, beside the /health every service has. */
 export function registerAuthOperationRoutes(
@@ -46,7 +47,7 @@ export function registerAuthOperationRoutes(
   app.get(
     '/auth/metrics/auth',
     {
-      config: { access: ['admin', 'auditor'] },
+      config: { access: AUDIENCES.auditors },
       schema: {
         tags: ['operations'],
         summary: 'Login figures since start and live sessions',

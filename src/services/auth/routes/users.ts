@@ -5,15 +5,14 @@ import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import * as S from '../schemas.js';
 import { userView } from '../views.js';
-
-const ADMIN = ['admin'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** Users as admins manage them: list, read, roles, activation, lockouts. */
 export function registerUserRoutes(app: ServiceApp, _context: ServiceContext, accounts: Accounts): void {
   app.get(
     '/auth/users',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['users'],
         summary: 'List users by email, cursor-paginated',
@@ -36,7 +35,7 @@ export function registerUserRoutes(app: ServiceApp, _context: ServiceContext, ac
   app.get(
     '/auth/users/:id',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['users'],
         summary: 'One user',
@@ -50,7 +49,7 @@ export function registerUserRoutes(app: ServiceApp, _context: ServiceContext, ac
   app.put(
     '/auth/users/:id/roles',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['users'],
         summary: "Replace a user's roles (ends their sessions so the change applies now)",
@@ -70,7 +69,7 @@ export function registerUserRoutes(app: ServiceApp, _context: ServiceContext, ac
     app.post(
       `/auth/users/:id/${action}`,
       {
-        config: { access: ADMIN },
+        config: { access: AUDIENCES.admins },
         schema: {
           tags: ['users'],
           summary: active ? 'Reactivate a user' : 'Deactivate a user: every token of theirs stops working at once',
@@ -85,7 +84,7 @@ export function registerUserRoutes(app: ServiceApp, _context: ServiceContext, ac
   app.post(
     '/auth/users/:id/unlock',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['users'],
         summary: 'Clear a lockout',

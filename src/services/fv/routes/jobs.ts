@@ -4,15 +4,14 @@ import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import type { JobStore } from '../job-store.js';
 import { JobList, JobListQuery } from '../schemas.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** Verification jobs read back: one with its report, or the list newest first. */
 export function registerJobRoutes(app: ServiceApp, store: JobStore): void {
   app.get(
     '/api/v1/verify/jobs/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['verification'],
         summary: 'One verification job: status, verdict, report and its hash',
@@ -26,7 +25,7 @@ export function registerJobRoutes(app: ServiceApp, store: JobStore): void {
   app.get(
     '/api/v1/verify/jobs',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['verification'],
         summary: 'Verification jobs, newest first (filter by status and kind; cursor pagination)',

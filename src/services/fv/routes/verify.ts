@@ -15,8 +15,7 @@ import {
   PropertyJobBody,
   WaitQuery,
 } from '../schemas.js';
-
-const ASKERS = ['admin', 'policy_manager', 'auditor'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const SUMMARIES: Record<JobKind, [TSchema, string]> = {
   policy: [
@@ -52,7 +51,7 @@ export function registerVerifyRoutes(app: ServiceApp, store: JobStore, runner: J
     app.post(
       `/api/v1/verify/${kind}`,
       {
-        config: { access: ASKERS },
+        config: { access: AUDIENCES.overseers },
         schema: {
           tags: ['verification'],
           summary,

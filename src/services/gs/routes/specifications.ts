@@ -12,9 +12,7 @@ import { SqlConstitutionStore } from '../../ac/sql-store.js';
 import { draftExamples } from '../draft-examples.js';
 import { SpecificationList, SpecificationListQuery, SpecificationBody, SpecificationView } from '../schemas.js';
 import type { SpecificationStore } from '../specification-store.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
-const DRAFTERS = ['admin', 'policy_manager', 'council_member'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** A scope's actions and resource types must be the schema's, or no constraint within it could type-check. */
 function scopeProblems(scope: PrincipleContent['scope']): string[] {
@@ -76,7 +74,7 @@ export function registerSpecificationRoutes(
   app.post(
     '/api/v1/synthesize/specification',
     {
-      config: { access: DRAFTERS },
+      config: { access: AUDIENCES.drafters },
       schema: {
         tags: ['synthesis'],
         summary:
@@ -143,7 +141,7 @@ export function registerSpecificationRoutes(
   app.get(
     '/api/v1/synthesize/specifications',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['synthesis'],
         summary: 'Specification drafts, newest first (filter by amendment)',
@@ -157,7 +155,7 @@ export function registerSpecificationRoutes(
   app.get(
     '/api/v1/synthesize/specifications/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['synthesis'],
         summary: 'One specification draft with its examples and every attempt',

@@ -24,9 +24,7 @@ import {
   SynthesizeConstitutionBody,
   SynthesizePolicyBody,
 } from '../schemas.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
-const EDITORS = ['admin', 'policy_manager'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /**
  * Refuses principles whose constraints cannot be compiled or verified: 422 naming each by principle and pointer. A
@@ -67,7 +65,7 @@ export function registerSynthesizeRoutes(
   app.post(
     '/api/v1/synthesize/policy',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['synthesis'],
         summary:
@@ -113,7 +111,7 @@ export function registerSynthesizeRoutes(
   app.post(
     '/api/v1/synthesize/constitutional',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['synthesis'],
         summary:
@@ -149,7 +147,7 @@ export function registerSynthesizeRoutes(
   app.get(
     '/api/v1/synthesize/runs',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['synthesis'],
         summary: 'Synthesis runs, newest first (filter by status and engine; cursor pagination)',
@@ -171,7 +169,7 @@ export function registerSynthesizeRoutes(
   app.get(
     '/api/v1/synthesize/strategies',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['synthesis'],
         summary: 'Prompt strategies and how their first replies went; LLM synthesis picks one by Thompson sampling',
@@ -194,7 +192,7 @@ export function registerSynthesizeRoutes(
   app.get(
     '/api/v1/synthesize/runs/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['synthesis'],
         summary:

@@ -20,9 +20,8 @@ import {
   TemplateView,
 } from '../schemas.js';
 import type { TemplateStore } from '../template-store.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
-const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
-const EDITORS = ['admin', 'policy_manager'] as const;
 const base = '/api/v1/policy-management/templates';
 
 const refuse = (
@@ -50,7 +49,7 @@ export function registerTemplateRoutes(
   app.get(
     base,
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['templates'],
         summary: 'Policy templates, by id',
@@ -69,7 +68,7 @@ export function registerTemplateRoutes(
   app.post(
     base,
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['templates'],
         summary: 'Add a Cedar template with typed parameters; it must validate strictly against the governance schema',
@@ -97,7 +96,7 @@ export function registerTemplateRoutes(
   app.get(
     `${base}/:id`,
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['templates'],
         summary: 'One template with the policies linked from it',
@@ -111,7 +110,7 @@ export function registerTemplateRoutes(
   app.put(
     `${base}/:id`,
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['templates'],
         summary: 'Replace a template (version + 1); policies already linked keep the text they were linked with',
@@ -134,7 +133,7 @@ export function registerTemplateRoutes(
   app.delete(
     `${base}/:id`,
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['templates'],
         summary: 'Delete a template no live policy was linked from (409 TEMPLATE_IN_USE otherwise)',
@@ -151,7 +150,7 @@ export function registerTemplateRoutes(
   app.post(
     `${base}/:id/instantiate`,
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['templates'],
         summary:

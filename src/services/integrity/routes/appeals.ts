@@ -6,6 +6,7 @@ import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import { AppealStore } from '../appeal-store.js';
 import { createdAtIdCursor } from '../../../domain/pagination.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** Who sees every appeal and every review item. */
 const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
@@ -146,7 +147,7 @@ export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceConte
   app.post(
     '/api/v1/policy-reviews/:id/close',
     {
-      config: { access: ['admin', 'policy_manager'] },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['appeals'],
         summary: 'Close a review item with what it concluded',

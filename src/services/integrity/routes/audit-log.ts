@@ -7,8 +7,8 @@ import { principalOf } from '../../../platform/http/access.js';
 import { AuditEntryList, AuditEntryView } from '../schemas.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
-const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
 const MAX_DETAILS_BYTES = 16 * 1024;
 
 const AppendBody = Type.Object(
@@ -52,7 +52,7 @@ export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceCon
   app.post(
     '/api/v1/audit/logs',
     {
-      config: { access: ['service'] },
+      config: { access: AUDIENCES.services },
       schema: {
         tags: ['audit'],
         summary:
@@ -87,7 +87,7 @@ export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceCon
   app.get(
     '/api/v1/audit/logs',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['audit'],
         summary: 'Search the log, newest first (filters combine; cursor pagination)',

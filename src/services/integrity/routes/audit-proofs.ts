@@ -6,8 +6,7 @@ import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import { ConsistencyProofView, InclusionProofView, ReceiptView, SignedTreeHeadView } from '../schemas.js';
-
-const READERS = ['admin', 'auditor', 'policy_manager', 'council_member'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const InclusionQuery = Type.Object(
   { index: Type.Integer({ minimum: 0 }), tree_size: Type.Integer({ minimum: 1 }) },
@@ -31,7 +30,7 @@ export function registerAuditProofRoutes(app: ServiceApp, { platform }: ServiceC
   app.get(
     '/api/v1/audit/tree-head',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['audit'],
         summary: 'The signed head of the log now: size, root hash, timestamp, OpenPGP signature over signed_data',
@@ -44,7 +43,7 @@ export function registerAuditProofRoutes(app: ServiceApp, { platform }: ServiceC
   app.get(
     '/api/v1/audit/proof/inclusion',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['audit'],
         summary: 'RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves',
@@ -64,7 +63,7 @@ export function registerAuditProofRoutes(app: ServiceApp, { platform }: ServiceC
   app.get(
     '/api/v1/audit/receipts/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['audit'],
         summary: 'Receipt for a decision: its log entry, an inclusion proof and the signed tree head that covers it',
@@ -90,7 +89,7 @@ export function registerAuditProofRoutes(app: ServiceApp, { platform }: ServiceC
   app.get(
     '/api/v1/audit/proof/consistency',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['audit'],
         summary: 'RFC 9162 consistency proof between two tree sizes',

@@ -7,6 +7,7 @@ import type { ServiceApp, ServiceContext } from '../../../platform/http/server.j
 import { AuditWatch, WATCH_CHECKS } from '../../../platform/audit/watch.js';
 import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
 import { signedByPlatformKey } from '../signing-keys.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const TREE_HEAD_INTERVAL_MS = 60_000;
 
@@ -59,7 +60,7 @@ export function registerAuditVerification(
   app.get(
     '/api/v1/audit/verification',
     {
-      config: { access: ['admin', 'policy_manager', 'auditor', 'council_member'] },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['audit'],
         summary:
@@ -79,7 +80,7 @@ export function registerAuditVerification(
   app.post(
     '/api/v1/audit/verify',
     {
-      config: { access: ['admin', 'auditor'] },
+      config: { access: AUDIENCES.auditors },
       schema: {
         tags: ['audit'],
         summary:

@@ -18,9 +18,7 @@ import {
   GovernanceStateView,
   WithdrawBody,
 } from '../schemas.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
-const EDITORS = ['admin', 'policy_manager'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /**
  * Change sets: several policy changes proposed, verified as one bundle against the constitution in force, approved in
@@ -33,7 +31,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.get(
     '/api/v1/change-sets/state',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['change-sets'],
         summary:
@@ -47,7 +45,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.get(
     '/api/v1/change-sets',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['change-sets'],
         summary: 'Change sets, newest first',
@@ -68,7 +66,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.post(
     '/api/v1/change-sets',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['change-sets'],
         summary:
@@ -94,7 +92,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.get(
     '/api/v1/change-sets/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['change-sets'],
         summary: 'One change set with its verification report',
@@ -108,7 +106,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.post(
     '/api/v1/change-sets/:id/approve',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['change-sets'],
         summary:
@@ -123,7 +121,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.post(
     '/api/v1/change-sets/:id/activate',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['change-sets'],
         summary:
@@ -143,7 +141,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
   app.post(
     '/api/v1/change-sets/:id/withdraw',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['change-sets'],
         summary: 'Withdraw a change set that is not in force; its policy versions stay as they are',

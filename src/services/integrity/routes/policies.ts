@@ -16,9 +16,7 @@ import {
   PolicyVersionView,
   PolicyWithVersionsView,
 } from '../schemas.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
-const EDITORS = ['admin', 'policy_manager'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
 export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceContext, gate: VerificationGate): void {
@@ -28,7 +26,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
   app.get(
     '/api/v1/policies',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['policies'],
         summary: 'Latest version of each policy, by id',
@@ -49,7 +47,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
   app.post(
     '/api/v1/policies',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['policies'],
         summary: 'Create a policy (draft v1); Cedar is validated against the governance schema',
@@ -64,7 +62,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
   app.get(
     '/api/v1/policies/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['policies'],
         summary: 'The latest version with the list of versions',
@@ -78,7 +76,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
   app.get(
     '/api/v1/policies/:id/versions/:version',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['policies'],
         summary: 'One version of a policy with its Cedar source, status and verification report',
@@ -92,7 +90,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
   app.put(
     '/api/v1/policies/:id',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['policies'],
         summary: 'Add a new version (versions are immutable); it starts as a draft',
@@ -115,7 +113,7 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
     app.post(
       `/api/v1/policies/:id/${action}`,
       {
-        config: { access: EDITORS },
+        config: { access: AUDIENCES.policyEditors },
         schema: {
           tags: ['policies'],
           summary: summaries[action],

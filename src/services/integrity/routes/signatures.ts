@@ -6,6 +6,7 @@ import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import { HashView, SignatureView, SigningKeyList, SigningKeyView, VerificationView } from '../schemas.js';
 import type { SigningKeys } from '../signing-keys.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const Encoding = Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64')], { default: 'utf8' }));
 const Data = Type.String({ maxLength: 1024 * 1024, description: 'the bytes, as UTF-8 text or base64 (see encoding)' });
@@ -51,7 +52,7 @@ export function registerSignatureRoutes(
   app.post(
     '/api/v1/crypto/keys/rotate',
     {
-      config: { access: ['admin'] },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['crypto'],
         summary: 'Retire the active signing key and create a new one; old signatures still verify',
@@ -64,7 +65,7 @@ export function registerSignatureRoutes(
   app.post(
     '/api/v1/crypto/sign',
     {
-      config: { access: ['admin'] },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['crypto'],
         summary: 'Detached armored OpenPGP signature with the active key (admin only: it is the platform key)',

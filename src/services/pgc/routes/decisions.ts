@@ -17,14 +17,12 @@ import {
   EvaluateBody,
 } from '../schemas.js';
 import { PageOf } from '../../../platform/http/schemas.js';
-
-const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const callerOf = (request: FastifyRequest): EnforcementCaller => {
   const { userId, apiKeyId } = principalOf(request);
   return { userId, apiKeyId };
 };
-const READERS = ['admin', 'policy_manager', 'auditor'] as const;
 const BUCKET_MS: Readonly<Record<StatisticsBucket, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** Decisions: one request or a batch decided and logged before the answer, and the logged trace read back. */
@@ -40,7 +38,7 @@ export function registerDecisionRoutes(
   app.post(
     '/api/v1/enforcement/evaluate',
     {
-      config: { access: CALLERS },
+      config: { access: AUDIENCES.decisionCallers },
       schema: {
         tags: ['enforcement'],
         summary: 'Decide on one AI request; the decision is logged durably before the answer',
@@ -58,7 +56,7 @@ export function registerDecisionRoutes(
   app.post(
     '/api/v1/enforcement/evaluate/batch',
     {
-      config: { access: CALLERS },
+      config: { access: AUDIENCES.decisionCallers },
       schema: {
         tags: ['enforcement'],
         summary: 'Decide on up to 1,000 requests (one group commit)',
@@ -84,7 +82,7 @@ export function registerDecisionRoutes(
   app.get(
     '/api/v1/enforcement/decisions',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.overseers },
       schema: {
         tags: ['enforcement'],
         summary: 'Logged decisions, newest first, filtered by decision, action, principal, policy, principle and time',
@@ -101,7 +99,7 @@ export function registerDecisionRoutes(
   app.get(
     '/api/v1/enforcement/decisions/statistics',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.overseers },
       schema: {
         tags: ['enforcement'],
         summary:
@@ -130,7 +128,7 @@ export function registerDecisionRoutes(
   app.get(
     '/api/v1/enforcement/decisions/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.overseers },
       schema: {
         tags: ['enforcement'],
         summary: 'A logged decision with its full trace',

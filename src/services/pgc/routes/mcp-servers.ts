@@ -6,8 +6,7 @@ import { DiscoveryView, ServerBody, ServerListView, ServerNameParam } from '../g
 import type { McpGateway } from '../mcp/gateway.js';
 import { viewOf, type ServerRegistry, type UpstreamServer } from '../mcp/server-registry.js';
 import type { Upstreams } from '../mcp/upstreams.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** Upstream MCP servers: registered by an admin, their tools discovered into the catalogue. */
 export function registerMcpServerRoutes(
@@ -30,7 +29,7 @@ export function registerMcpServerRoutes(
   app.get(
     '/api/v1/mcp/servers',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.overseers },
       schema: {
         tags: ['mcp'],
         summary: 'Upstream MCP servers the gateway fronts (credentials named, never shown)',
@@ -43,7 +42,7 @@ export function registerMcpServerRoutes(
   app.put(
     '/api/v1/mcp/servers/:name',
     {
-      config: { access: ['admin'] },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['mcp'],
         summary: 'Register or replace an upstream MCP server (stdio command or HTTP URL) and discover its tools',
@@ -80,7 +79,7 @@ export function registerMcpServerRoutes(
   app.post(
     '/api/v1/mcp/servers/:name/discover',
     {
-      config: { access: ['admin', 'policy_manager'] },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['mcp'],
         summary: "Ask the server for its tools again and update the catalogue (an admin's settings are kept)",
@@ -97,7 +96,7 @@ export function registerMcpServerRoutes(
   app.delete(
     '/api/v1/mcp/servers/:name',
     {
-      config: { access: ['admin'] },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['mcp'],
         summary: 'Remove an upstream server; its tools stay catalogued but can no longer be called',

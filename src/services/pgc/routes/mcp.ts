@@ -9,8 +9,7 @@ import type { ServiceApp } from '../../../platform/http/server.js';
 import type { McpGateway } from '../mcp/gateway.js';
 import { mcpSdk, type McpSdk } from '../mcp/sdk.js';
 import { MemorySession } from '../session-store.js';
-
-const CALLERS = ['agent', 'admin', 'policy_manager'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -134,7 +133,7 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
   app.post(
     '/mcp',
     {
-      config: { access: CALLERS },
+      config: { access: AUDIENCES.decisionCallers },
       schema: { ...schema, summary: 'MCP gateway: send a JSON-RPC message (initialize opens a session)' },
     },
     handle,
@@ -142,14 +141,14 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
   app.get(
     '/mcp',
     {
-      config: { access: CALLERS },
+      config: { access: AUDIENCES.decisionCallers },
       schema: { ...schema, summary: "MCP gateway: the session's server-to-client event stream" },
     },
     handle,
   );
   app.delete(
     '/mcp',
-    { config: { access: CALLERS }, schema: { ...schema, summary: 'MCP gateway: end the session' } },
+    { config: { access: AUDIENCES.decisionCallers }, schema: { ...schema, summary: 'MCP gateway: end the session' } },
     handle,
   );
 }

@@ -5,13 +5,14 @@ import type { PolicyStore } from '../../integrity/policy-store.js';
 import { PolicyBody as SubmitRuleBody, PolicyVersionView } from '../../integrity/schemas.js';
 import type { ActiveBundle } from '../active-bundle.js';
 import { RulesView } from '../schemas.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** Rules: Cedar policies submitted as drafts for review, and the policies in force with their principles. */
 export function registerRuleRoutes(app: ServiceApp, active: ActiveBundle, policyStore: PolicyStore): void {
   app.post(
     '/api/v1/enforcement/rules',
     {
-      config: { access: ['admin', 'policy_manager'] },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['enforcement'],
         summary:

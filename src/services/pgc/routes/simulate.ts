@@ -5,9 +5,9 @@ import type { ActiveBundle } from '../active-bundle.js';
 import type { CandidateEngines } from '../candidate-engine.js';
 import type { Enforcer } from '../enforcer.js';
 import { SimulateBody, SimulationView } from '../schemas.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** The people who may try requests against the policies: what they learn is what the policies say, nothing logged. */
-const SIMULATORS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
 
 /** Dry runs: the decision API's own engine and detectors on a request, optionally with a candidate policy set. */
 export function registerSimulateRoutes(
@@ -19,7 +19,7 @@ export function registerSimulateRoutes(
   app.post(
     '/api/v1/enforcement/simulate',
     {
-      config: { access: SIMULATORS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['enforcement'],
         summary:

@@ -10,16 +10,14 @@ import {
   ToolView,
 } from '../gateway-schemas.js';
 import type { ToolCatalogue } from '../tool-catalogue.js';
-
-const READERS = ['admin', 'policy_manager', 'auditor'] as const;
-const SETTERS = ['admin', 'policy_manager'] as const;
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** The tool catalogue: what upstream servers said of their tools, and the risk and classification an admin set. */
 export function registerToolRoutes(app: ServiceApp, { platform }: ServiceContext, catalogue: ToolCatalogue): void {
   app.get(
     '/api/v1/tools',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.overseers },
       schema: {
         tags: ['tools'],
         summary: 'The tool catalogue, with the attributes each tool gives Cedar',
@@ -33,7 +31,7 @@ export function registerToolRoutes(app: ServiceApp, { platform }: ServiceContext
   app.get(
     '/api/v1/tools/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.overseers },
       schema: {
         tags: ['tools'],
         summary: 'One catalogued tool',
@@ -47,7 +45,7 @@ export function registerToolRoutes(app: ServiceApp, { platform }: ServiceContext
   app.put(
     '/api/v1/tools/:id',
     {
-      config: { access: SETTERS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['tools'],
         summary:
@@ -78,7 +76,7 @@ export function registerToolRoutes(app: ServiceApp, { platform }: ServiceContext
   app.post(
     '/api/v1/tools/:id/definition/approve',
     {
-      config: { access: SETTERS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['tools'],
         summary:
