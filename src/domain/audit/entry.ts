@@ -1,5 +1,18 @@
 import { canonicalJson } from '../canonical-json.js';
 
+/** An event to record: who did what to which resource; the log adds the index and time. */
+export interface AuditEvent {
+  userId: string | null;
+  action: string;
+  resource: string;
+  details?: Record<string, unknown>;
+  sourceIp?: string | null;
+  requestId?: string | null;
+}
+
+/** What domain logic records through its ports: the event without the transport's request id and address. */
+export type GovernanceEvent = Pick<AuditEvent, 'userId' | 'action' | 'resource' | 'details'>;
+
 /** One audit log entry as it is hashed into its Merkle leaf. */
 export interface AuditEntry {
   leaf_index: number;

@@ -1,3 +1,4 @@
+import type { GovernanceEvent } from '../audit/entry.js';
 import { keysetPage, type Page } from '../pagination.js';
 import { randomUUID } from 'node:crypto';
 import { AuthenticationError, ConflictError, LockedError, NotFoundError, ValidationError } from '../errors.js';
@@ -84,12 +85,7 @@ export interface ApiKeyStore {
 
 /** What the account logic needs from the outside world besides storage. */
 export interface AccountEffects {
-  audit(event: {
-    userId: string | null;
-    action: string;
-    resource: string;
-    details?: Record<string, unknown>;
-  }): Promise<void>;
+  audit(event: GovernanceEvent): Promise<void>;
   revokeSessions(sessionIds: string[]): Promise<void>;
   forgetApiKey(prefix: string): Promise<void>;
   /** Drops what credentials know of a user's roles and standing, so a change applies to their next request. */

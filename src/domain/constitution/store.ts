@@ -1,3 +1,4 @@
+import type { GovernanceEvent } from '../audit/entry.js';
 import type { CreatedAtId } from '../pagination.js';
 import type { Role } from '../auth/roles.js';
 import type {
@@ -122,12 +123,7 @@ export interface ConstitutionStore {
   comments(amendmentId: string): Promise<CommentRecord[]>;
 
   councilSize(voterRoles: readonly Role[]): Promise<number>;
-  audit(event: {
-    userId: string | null;
-    action: string;
-    resource: string;
-    details?: Record<string, unknown>;
-  }): Promise<void>;
+  audit(event: GovernanceEvent): Promise<void>;
   /** Announces a committed change (delivered when the surrounding transaction commits). */
   notify(channel: string, payload: Record<string, unknown>): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { entryBytes, entryFromRow, type AuditEntry, type AuditRow } from '../../domain/audit/entry.js';
+import { entryBytes, entryFromRow, type AuditEntry, type AuditEvent, type AuditRow } from '../../domain/audit/entry.js';
 import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
 import type { Hash } from '../../domain/audit/merkle.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -7,14 +7,7 @@ import { findUnacceptable } from '../../domain/text/unstorable-strings.js';
 import { AppError, ConflictError, ValidationError } from '../../domain/errors.js';
 import { AuditReader } from './reader.js';
 
-export interface AuditEvent {
-  userId: string | null;
-  action: string;
-  resource: string;
-  details?: Record<string, unknown>;
-  sourceIp?: string | null;
-  requestId?: string | null;
-}
+export type { AuditEvent } from '../../domain/audit/entry.js';
 
 // Any constant works, as long as every process appending to this log uses the same one.
 const AUDIT_APPEND_LOCK_KEY = 727_170_4;

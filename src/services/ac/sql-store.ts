@@ -1,3 +1,4 @@
+import type { GovernanceEvent } from '../../domain/audit/entry.js';
 import type { Role } from '../../domain/auth/roles.js';
 import type {
   AmendmentFilter,
@@ -390,12 +391,7 @@ export class SqlConstitutionStore implements ConstitutionStore {
     return rows[0]!.n;
   }
 
-  async audit(event: {
-    userId: string | null;
-    action: string;
-    resource: string;
-    details?: Record<string, unknown>;
-  }): Promise<void> {
+  async audit(event: GovernanceEvent): Promise<void> {
     await this.auditLog.record(event, this.q);
   }
 
