@@ -7,6 +7,7 @@ import { PROMPT_STRATEGIES, type PromptStrategy, type StrategyRecord } from '../
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
+import { ChangeSetStore } from '../integrity/change-set-store.js';
 
 export const ENGINES = ['compiler', 'llm'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -324,21 +325,28 @@ export class RunStore {
    * every policy version it submitted is in force and every policy it proposed to revoke is out of force). */
   async settle(run: SynthesisRun): Promise<SynthesisRun> {
     if (run.status !== 'awaiting_approval') return run;
-    const rows = await this.platform.db.query<{ settled: boolean }>(
+    const settled =
       run.change_set_id !== null
-        ? `SELECT status = 'active' AS settled FROM change_sets WHERE id = $1`
-        : `SELECT (SELECT count(*)::int FROM policies p
-                     JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
-                       ON p.policy_id = s.policy_id AND p.version = s.version
-                    WHERE p.status = 'active') = jsonb_array_length($1::jsonb)
-               AND NOT EXISTS (SELECT 1 FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS settled`,
-      run.change_set_id !== null ? [run.change_set_id] : [JSON.stringify(run.policies), run.revocations_proposed],
-    );
-    if (rows[0]?.settled !== true) return run;
+        ? (await new ChangeSetStore().get(this.platform.db, run.change_set_id)).status === 'active'
+        : await this.legacySettled(run);
+    if (!settled) return run;
     await this.platform.db.query(
       `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
       [run.id],
     );
     return { ...run, status: 'active' };
+  }
+
+  /** A run from before change sets: every version it submitted is in force and every one it proposed to revoke out. */
+  private async legacySettled(run: SynthesisRun): Promise<boolean> {
+    const rows = await this.platform.db.query<{ settled: boolean }>(
+      `SELECT (SELECT count(*)::int FROM policies p
+                 JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
+                   ON p.policy_id = s.policy_id AND p.version = s.version
+                WHERE p.status = 'active') = jsonb_array_length($1::jsonb)
+           AND NOT EXISTS (SELECT 1 FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS settled`,
+      [JSON.stringify(run.policies), run.revocations_proposed],
+    );
+    return rows[0]?.settled === true;
   }
 }

@@ -5,6 +5,7 @@ import {
 } from '../../domain/policy/governance-state.js';
 import type { ChangeSetStatus } from '../../domain/policy/change-set.js';
 import type { Queryable } from '../../platform/db/database.js';
+import { BundleStore } from './bundle-store.js';
 import { ChangeSetStore } from './change-set-store.js';
 
 export type GovernanceStateView = GovernanceStateReport &
@@ -20,14 +21,20 @@ export async function readGovernanceState(q: Queryable): Promise<GovernanceState
         'SELECT version, hash, enacted_at FROM constitution_versions ORDER BY version DESC LIMIT 1',
       )
     ).map((row) => ({ version: row.version, hash: row.hash, enacted_at: row.enacted_at.toISOString() }))[0] ?? null;
+  const signed = await BundleStore.activeIn(q);
   const bundle =
-    (
-      await q.query<{ version: number; hash: string; constitution_version: number | null }>(
-        `SELECT b.version, b.hash, c.version AS constitution_version FROM policy_bundles b
-           LEFT JOIN constitution_versions c ON c.hash = b.bundle->>'constitution_hash'
-          WHERE b.active ORDER BY c.version DESC NULLS LAST LIMIT 1`,
-      )
-    )[0] ?? null;
+    signed === null
+      ? null
+      : {
+          version: signed.bundle.version,
+          hash: signed.hash,
+          constitution_version:
+            (
+              await q.query<{ version: number }>('SELECT version FROM constitution_versions WHERE hash = $1', [
+                signed.bundle.constitution_hash,
+              ])
+            )[0]?.version ?? null,
+        };
   const newest = constitution === null ? null : await new ChangeSetStore().newestFor(q, constitution.version);
   const report = governanceState({ constitution, bundle, changeSet: newest });
   return {
