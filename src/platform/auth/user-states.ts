@@ -1,6 +1,6 @@
 import { isRole, type Role } from '../../domain/auth/roles.js';
 import type { Cache } from '../cache.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 
 export interface UserState {
   active: boolean;
@@ -36,4 +36,13 @@ export class UserStates {
   forget(userId: string): Promise<void> {
     return this.cache.del(`userstate:${userId}`);
   }
+}
+
+/** How many active users hold any of these roles, read in the caller's transaction (a council's size as it opens). */
+export async function activeHolders(q: Queryable, roles: readonly Role[]): Promise<number> {
+  const rows = await q.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM users WHERE is_active AND roles && $1::text[]',
+    [roles],
+  );
+  return rows[0]!.n;
 }

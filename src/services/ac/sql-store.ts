@@ -1,3 +1,4 @@
+import { activeHolders } from '../../platform/auth/user-states.js';
 import type { GovernanceEvent } from '../../domain/audit/entry.js';
 import type { Role } from '../../domain/auth/roles.js';
 import type {
@@ -383,12 +384,8 @@ export class SqlConstitutionStore implements ConstitutionStore {
     return rows.map((row) => ({ id: row.id, authorId: row.author_id, body: row.body, createdAt: row.created_at }));
   }
 
-  async councilSize(voterRoles: readonly Role[]): Promise<number> {
-    const rows = await this.q.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM users WHERE is_active AND roles && $1::text[]',
-      [voterRoles],
-    );
-    return rows[0]!.n;
+  councilSize(voterRoles: readonly Role[]): Promise<number> {
+    return activeHolders(this.q, voterRoles);
   }
 
   async audit(event: GovernanceEvent): Promise<void> {
