@@ -1,6 +1,6 @@
 import { apiKeyMatches, apiKeyPrefix } from '../../domain/auth/api-keys.js';
 import type { Cache } from '../cache.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 
 export interface ApiKeyIdentity {
   keyId: string;
@@ -61,4 +61,12 @@ export class ApiKeyDirectory {
     );
     return stored;
   }
+}
+
+/** Who issued an API key (its owner, for a request an agent makes with it); null for none or an unknown key. */
+export async function apiKeyIssuer(q: Queryable, apiKeyId: string): Promise<string | null> {
+  const rows = await q.query<{ created_by: string | null }>('SELECT created_by FROM api_keys WHERE id = $1', [
+    apiKeyId,
+  ]);
+  return rows[0]?.created_by ?? null;
 }

@@ -1,3 +1,4 @@
+import { apiKeyIssuer } from '../../platform/auth/api-key-directory.js';
 import { assertMayDecide, type Approval, type ApprovalStatus } from '../../domain/approvals/approvals.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
@@ -81,14 +82,7 @@ export class ApprovalStore {
     await this.db.transaction(async (tx) => {
       const existing = await tx.query<{ id: string }>('SELECT id FROM approvals WHERE id = $1', [input.id]);
       if (existing.length > 0) return;
-      const owner =
-        input.apiKeyId === null
-          ? undefined
-          : (
-              await tx.query<{ created_by: string | null }>('SELECT created_by FROM api_keys WHERE id = $1', [
-                input.apiKeyId,
-              ])
-            )[0];
+      const owner = input.apiKeyId === null ? null : await apiKeyIssuer(tx, input.apiKeyId);
       const row = (
         await tx.query<ApprovalRow>(
           `INSERT INTO approvals (id, decision_id, requester_id, owner_id, independent, principal, action, resource_type,
@@ -99,7 +93,7 @@ export class ApprovalStore {
             input.id,
             input.decisionId,
             input.requesterId,
-            owner?.created_by ?? null,
+            owner,
             input.independent,
             JSON.stringify({ type: input.principal.type, id: input.principal.id }),
             input.action,
