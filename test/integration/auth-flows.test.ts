@@ -1,3 +1,4 @@
+import { apiKeyIssuer } from '../../src/platform/auth/api-key-directory.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -461,6 +462,9 @@ for (const backend of await backends()) {
         id,
       ]);
       assert.ok(!stored[0]!.key_hash.includes(key));
+      // Who issued it: the owner of the agent's held tool calls, whom independent review keeps from approving them.
+      assert.equal(await apiKeyIssuer(env.platform.db, id), admin.userId);
+      assert.equal(await apiKeyIssuer(env.platform.db, '00000000-0000-4000-8000-000000000000'), null);
 
       const list = await app.inject({
         method: 'GET',
