@@ -61,10 +61,6 @@ const NOT_YET_THROUGH_THE_OWNER = [
   'constitution_versions ← services/integrity/governance-state.ts',
   'decisions ← services/fv/decision-history.ts',
   'decisions ← services/integrity/appeal-store.ts',
-  'policies ← services/gs/amendment-loop.ts',
-  'policies ← services/gs/run-store.ts',
-  'policies ← services/gs/template-store.ts',
-  'policies ← services/integrity/bundle-builder.ts',
 ].sort();
 
 const TABLES = [

@@ -4,6 +4,7 @@ import type { ConstitutionDocument } from '../../domain/constitution/types.js';
 import { CHANNELS } from '../../domain/notifications.js';
 import type { Platform } from '../../platform/platform.js';
 import { readGovernanceState } from '../integrity/governance-state.js';
+import { PolicyStore } from '../integrity/policy-store.js';
 import type { RunStore } from './run-store.js';
 import type { SynthesisRunner } from './runner.js';
 
@@ -89,16 +90,7 @@ export class AmendmentLoop {
     // A repealed principle's policies: the active ones that implement no principle but repealed ones.
     const kept = new Set(newest.document.principles.map((principle) => principle.key));
     const repealed = previous.document.principles.map((p) => p.key).filter((key) => !kept.has(key));
-    const revocations =
-      repealed.length === 0
-        ? []
-        : (
-            await this.platform.db.query<{ policy_id: string }>(
-              `SELECT policy_id FROM policies WHERE status = 'active' AND cardinality(principle_keys) > 0
-                 AND principle_keys <@ $1::text[] ORDER BY policy_id`,
-              [repealed],
-            )
-          ).map((row) => row.policy_id);
+    const revocations = await PolicyStore.activeImplementingOnly(this.platform.db, repealed);
     const run = await this.store.create({
       revocations,
       engine: 'compiler',

@@ -8,6 +8,7 @@ import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
 import { ChangeSetStore } from '../integrity/change-set-store.js';
+import { PolicyStore } from '../integrity/policy-store.js';
 
 export const ENGINES = ['compiler', 'llm'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -328,25 +329,12 @@ export class RunStore {
     const settled =
       run.change_set_id !== null
         ? (await new ChangeSetStore().get(this.platform.db, run.change_set_id)).status === 'active'
-        : await this.legacySettled(run);
+        : await PolicyStore.settled(this.platform.db, run.policies, run.revocations_proposed);
     if (!settled) return run;
     await this.platform.db.query(
       `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
       [run.id],
     );
     return { ...run, status: 'active' };
-  }
-
-  /** A run from before change sets: every version it submitted is in force and every one it proposed to revoke out. */
-  private async legacySettled(run: SynthesisRun): Promise<boolean> {
-    const rows = await this.platform.db.query<{ settled: boolean }>(
-      `SELECT (SELECT count(*)::int FROM policies p
-                 JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
-                   ON p.policy_id = s.policy_id AND p.version = s.version
-                WHERE p.status = 'active') = jsonb_array_length($1::jsonb)
-           AND NOT EXISTS (SELECT 1 FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS settled`,
-      [JSON.stringify(run.policies), run.revocations_proposed],
-    );
-    return rows[0]?.settled === true;
   }
 }

@@ -2,6 +2,7 @@ import type { TemplateParameters } from '../../domain/policy/templates.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
+import { PolicyStore } from '../integrity/policy-store.js';
 
 export interface PolicyTemplate {
   id: string;
@@ -109,16 +110,16 @@ export class TemplateStore {
   async remove(id: string, actorId: string | null): Promise<void> {
     await this.platform.db.transaction(async (tx) => {
       const current = await this.get(id, tx);
-      const live = await tx.query<{ policy_id: string }>(
-        `SELECT DISTINCT l.policy_id FROM policy_template_links l JOIN policies p ON p.policy_id = l.policy_id
-          WHERE l.template_id = $1 AND p.status IN ('draft', 'verified', 'approved', 'active')`,
+      const linked = await tx.query<{ policy_id: string }>(
+        'SELECT DISTINCT policy_id FROM policy_template_links WHERE template_id = $1',
         [id],
       );
+      const live = await PolicyStore.liveAmong(
+        tx,
+        linked.map((row) => row.policy_id),
+      );
       if (live.length > 0)
-        throw new ConflictError(
-          `policies linked from "${id}" are still live: ${live.map((row) => row.policy_id).join(', ')}`,
-          'TEMPLATE_IN_USE',
-        );
+        throw new ConflictError(`policies linked from "${id}" are still live: ${live.join(', ')}`, 'TEMPLATE_IN_USE');
       await tx.query('UPDATE policy_templates SET deleted_at = now() WHERE id = $1', [id]);
       await this.audit(tx, actorId, 'template.deleted', id, current.version);
     });

@@ -1,11 +1,10 @@
 import { assembleBundle, signBundle, type SignedBundle } from '../../domain/policy/bundle.js';
 import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
-import { createHash, randomUUID } from 'node:crypto';
-import { principleKeys } from '../../domain/policy/cedar.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { Platform } from '../../platform/platform.js';
 import { platformSigningKeys } from './signing-keys.js';
 import { BundleStore } from './bundle-store.js';
+import { PolicyStore } from './policy-store.js';
 import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
 import { TreeHeads } from '../../platform/audit/tree-heads.js';
 import { constitutionInForce } from './constitution-in-force.js';
@@ -86,14 +85,7 @@ export async function ensureStarterBundle(platform: Platform): Promise<SignedBun
     await lockBundleBuilds(tx);
     if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null)
       return null;
-    for (const [policyId, text] of Object.entries(starterPolicies())) {
-      const principles = principleKeys(text);
-      await tx.query(
-        `INSERT INTO policies (id, policy_id, version, name, source, principle_keys, status, content_hash, activated_at)
-         VALUES ($1, $2, 1, $2, $3, $4, 'active', $5, now()) ON CONFLICT (policy_id, version) DO NOTHING`,
-        [randomUUID(), policyId, text, principles, createHash('sha256').update(text, 'utf8').digest('hex')],
-      );
-    }
+    await PolicyStore.seedActive(tx, starterPolicies());
     return buildAndActivateBundle(platform, starterPolicies(), null, tx);
   });
 }

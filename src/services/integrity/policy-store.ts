@@ -334,6 +334,51 @@ export class PolicyStore {
     }
   }
 
+  /** Stores policies as active version 1, where none exists yet (the starter bundle's, in its transaction). */
+  static async seedActive(q: Queryable, policies: Readonly<Record<string, string>>): Promise<void> {
+    for (const [policyId, text] of Object.entries(policies))
+      await q.query(
+        `INSERT INTO policies (id, policy_id, version, name, source, principle_keys, status, content_hash, activated_at)
+         VALUES ($1, $2, 1, $2, $3, $4, 'active', $5, now()) ON CONFLICT (policy_id, version) DO NOTHING`,
+        [randomUUID(), policyId, text, principleKeys(text), createHash('sha256').update(text, 'utf8').digest('hex')],
+      );
+  }
+
+  /** The active policies that implement only these principles (all of whose principles a repeal takes away). */
+  static async activeImplementingOnly(q: Queryable, keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await q.query<{ policy_id: string }>(
+      `SELECT policy_id FROM policies WHERE status = 'active' AND cardinality(principle_keys) > 0
+         AND principle_keys <@ $1::text[] ORDER BY policy_id`,
+      [[...keys]],
+    );
+    return rows.map((row) => row.policy_id);
+  }
+
+  /** Which of these policy ids have a version still live: in force, or on its way there. */
+  static async liveAmong(q: Queryable, policyIds: readonly string[]): Promise<string[]> {
+    if (policyIds.length === 0) return [];
+    const rows = await q.query<{ policy_id: string }>(
+      `SELECT DISTINCT policy_id FROM policies
+        WHERE policy_id = ANY($1::text[]) AND status IN ('draft', 'verified', 'approved', 'active') ORDER BY policy_id`,
+      [[...policyIds]],
+    );
+    return rows.map((row) => row.policy_id);
+  }
+
+  /** Whether every one of these versions is the one in force and none of these ids is. */
+  static async settled(q: Queryable, inForce: readonly PolicyRef[], outOfForce: readonly string[]): Promise<boolean> {
+    const rows = await q.query<{ settled: boolean }>(
+      `SELECT (SELECT count(*)::int FROM policies p
+                 JOIN jsonb_to_recordset($1::jsonb) AS s(policy_id text, version int)
+                   ON p.policy_id = s.policy_id AND p.version = s.version
+                WHERE p.status = 'active') = jsonb_array_length($1::jsonb)
+           AND NOT EXISTS (SELECT 1 FROM policies WHERE status = 'active' AND policy_id = ANY($2::text[])) AS settled`,
+      [JSON.stringify(inForce), [...outOfForce]],
+    );
+    return rows[0]?.settled === true;
+  }
+
   /** The policies in force: the active version of every policy id. */
   static async activeTexts(q: Queryable): Promise<Record<string, string>> {
     const rows = await q.query<{ policy_id: string; source: string }>(
