@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, type ServiceName } from '../../src/platform/config.js';
 
@@ -25,12 +28,41 @@ function canListen(port: number): Promise<boolean> {
 // probe alone could hand one out twice.
 const handedOut = new Set<number>();
 
+// Ports handed out by any test process on this machine, as files created exclusively: two files running at once in
+// the same slice could otherwise both find a port free before either stack binds it (a CI-like run failed with
+// EADDRINUSE that way). Reservations go when this process exits; one left by a killed run ages out after an hour.
+const RESERVATIONS = join(tmpdir(), 'acgs-test-ports');
+const RESERVATION_TTL_MS = 3_600_000;
+mkdirSync(RESERVATIONS, { recursive: true });
+process.once('exit', () => {
+  for (const port of handedOut) rmSync(join(RESERVATIONS, String(port)), { force: true });
+});
+
+/** Claims the port for this process among every test process here; false when another holds a live claim. */
+function reserve(port: number): boolean {
+  const path = join(RESERVATIONS, String(port));
+  try {
+    closeSync(openSync(path, 'wx'));
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(path).mtimeMs < RESERVATION_TTL_MS) return false;
+      rmSync(path, { force: true });
+      closeSync(openSync(path, 'wx'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
 /** A port nothing listens on and this process has not handed out before, for a service a test is about to start. */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
-    if (handedOut.has(port) || !(await canListen(port))) continue;
+    if (handedOut.has(port) || !reserve(port)) continue;
     handedOut.add(port);
+    if (!(await canListen(port))) continue;
     return port;
   }
 }
