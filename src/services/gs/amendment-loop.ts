@@ -1,20 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { isDeepStrictEqual } from 'node:util';
-import type { ConstitutionDocument } from '../../domain/constitution/types.js';
 import { CHANNELS } from '../../domain/notifications.js';
 import type { Platform } from '../../platform/platform.js';
+import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { readGovernanceState } from '../integrity/governance-state.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 import type { RunStore } from './run-store.js';
 import type { SynthesisRunner } from './runner.js';
-
-interface VersionRow {
-  version: number;
-  hash: string;
-  document: ConstitutionDocument;
-  enacted_by: string | null;
-  enacted_by_amendment: string | null;
-}
 
 /**
  * The governance loop's first half: when a constitution version is enacted, the principles it adds or whose
@@ -57,26 +49,18 @@ export class AmendmentLoop {
   }
 
   private async synthesiseNewest(): Promise<void> {
-    const newest = (
-      await this.platform.db.query<VersionRow>(
-        'SELECT version, hash, document, enacted_by, enacted_by_amendment FROM constitution_versions ORDER BY version DESC LIMIT 1',
-      )
-    )[0];
+    const versions = new SqlConstitutionStore(this.platform.db, this.platform.audit);
+    const newest = await versions.currentVersion();
     // Version 1 is the constitution the system started with; its bundle is the starter bundle.
-    if (newest === undefined || newest.version <= 1 || newest.version <= this.handled) return;
+    if (newest === null || newest.version <= 1 || newest.version <= this.handled) return;
     this.handled = newest.version;
     if (await this.store.hasLoopRun(newest.version)) return;
     // The change is measured from the constitution the bundle in force implements, so amendments enacted since then
     // whose change sets never reached enforcement are carried along: the newest set supersedes theirs.
     const implemented = (await readGovernanceState(this.platform.db)).bundle?.constitution_version ?? null;
     if (implemented === newest.version) return;
-    const previous = (
-      await this.platform.db.query<{ document: ConstitutionDocument }>(
-        'SELECT document FROM constitution_versions WHERE version = $1',
-        [implemented ?? newest.version - 1],
-      )
-    )[0];
-    if (previous === undefined) return;
+    const previous = await versions.version(implemented ?? newest.version - 1);
+    if (previous === null) return;
     const before = new Map(previous.document.principles.map((principle) => [principle.key, principle]));
     const affected = newest.document.principles.filter((principle) => {
       const old = before.get(principle.key);
@@ -96,9 +80,9 @@ export class AmendmentLoop {
       engine: 'compiler',
       principles: affected,
       constitution: { version: newest.version, hash: newest.hash },
-      amendmentId: newest.enacted_by_amendment,
+      amendmentId: newest.enactedByAmendment,
       triggeredByVersion: newest.version,
-      createdBy: newest.enacted_by,
+      createdBy: newest.enactedBy,
     });
     if (run === null) return;
     this.log.info(
