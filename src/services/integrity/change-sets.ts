@@ -309,8 +309,7 @@ export class ChangeSets {
     const put: PolicyRef[] = [];
     for (const [id, text] of Object.entries(policies)) {
       if (inForce[id] === text) continue;
-      const version =
-        (await store.pendingWithText(id, text)) ?? (await store.submit({ source: text, description }, null, 'either'));
+      const version = await store.pendingOrDraft(id, text, description, null);
       put.push({ policy_id: version.policy_id, version: version.version });
     }
     const remove = Object.keys(inForce).filter((id) => policies[id] === undefined);

@@ -254,12 +254,20 @@ export class PolicyStore {
     });
   }
 
-  /** The latest version of a policy when it has exactly this text and is still on its way to review (not yet active). */
-  async pendingWithText(policyId: string, text: string): Promise<PolicyVersion | null> {
+  /**
+   * A version of this exact text on its way to review: the latest version when it is one (a run the database cut short
+   * may have submitted it already, and is not to double it), else a new draft.
+   */
+  async pendingOrDraft(
+    policyId: string,
+    text: string,
+    description: string,
+    authorId: string | null,
+  ): Promise<PolicyVersion> {
     const row = (await this.platform.db.query<PolicyRow>(latestQuery, [policyId]))[0];
-    if (row === undefined || row.source !== text || !['draft', 'verified', 'approved'].includes(row.status))
-      return null;
-    return toVersion(row);
+    if (row !== undefined && row.source === text && ['draft', 'verified', 'approved'].includes(row.status))
+      return toVersion(row);
+    return this.submit({ source: text, description }, authorId, 'either');
   }
 
   /**

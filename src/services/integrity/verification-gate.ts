@@ -132,11 +132,6 @@ export class VerificationGate {
     }
   }
 
-  /** Refuses unless the bundle about to be enforced conforms to the constitution in force. */
-  async checkActivation(q: Queryable, candidate: Readonly<Record<string, string>>): Promise<ConformanceReport> {
-    return this.check(q, candidate, { translation: false });
-  }
-
   /** A question for the solver pool, joined on the first one this process asks and kept until the service closes. */
   private async ask<T>(question: (pool: SolverPool) => Promise<T>): Promise<T> {
     try {
