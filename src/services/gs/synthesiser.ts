@@ -24,7 +24,7 @@ import type { VerificationGate } from '../integrity/verification-gate.js';
 import { candidateChecker } from './candidate-checker.js';
 import { TemplateStore } from './template-store.js';
 import type { SynthesisMetrics } from './metrics.js';
-import type { RunStore, SubmittedPolicy, SynthesisRun } from './run-store.js';
+import type { RunOutcome, RunStore, SubmittedPolicy, SynthesisRun } from './run-store.js';
 
 const asList = (policies: Readonly<Record<string, string>>): PolicyText[] =>
   Object.entries(policies).map(([id, text]) => ({ id, text }));
@@ -80,7 +80,7 @@ export class Synthesiser {
         constitution !== null &&
         constitution.version > run.triggered_by_version
       ) {
-        await this.store.finish(run.id, {
+        await this.end(run, engine, {
           status: 'superseded',
           reason: `constitution v${constitution.version} was enacted before this run started; its run carries these changes`,
           report,
@@ -88,7 +88,6 @@ export class Synthesiser {
           revocations: [],
           changeSetId: null,
         });
-        this.metrics.finished(engine, 'superseded');
         return;
       }
       const principles = this.constitutionWith(constitution?.principles ?? [], run.principles);
@@ -179,7 +178,7 @@ export class Synthesiser {
       const submitted = await this.submit(run, candidates, inForce, !amendment && notEnacted.length > 0);
       report['duration_ms'] = Math.round(performance.now() - started);
       if (!amendment && notEnacted.length > 0) {
-        await this.store.finish(run.id, {
+        await this.end(run, engine, {
           status: submitted.length === 0 ? 'active' : 'awaiting_approval',
           reason:
             submitted.length === 0
@@ -190,11 +189,10 @@ export class Synthesiser {
           revocations: [],
           changeSetId: null,
         });
-        this.metrics.finished(engine, submitted.length === 0 ? 'active' : 'awaiting_approval');
         return;
       }
       if (submitted.length === 0 && remove.length === 0 && !amendment) {
-        await this.store.finish(run.id, {
+        await this.end(run, engine, {
           status: 'active',
           reason: 'the policies in force already implement these principles',
           report,
@@ -202,33 +200,23 @@ export class Synthesiser {
           revocations: [],
           changeSetId: null,
         });
-        this.metrics.finished(engine, 'active');
         return;
       }
-      const outcome = await this.proposeChangeSet(run, submitted, remove, amendment);
-      report['change_set'] = { id: outcome.set.id, status: outcome.set.status, verification: outcome.report };
-      await this.store.finish(run.id, {
-        status:
-          outcome.set.status === 'rejected'
-            ? 'failed'
-            : outcome.set.status === 'active'
-              ? 'active'
-              : 'awaiting_approval',
+      const { set, report: verification } = await this.proposeChangeSet(run, submitted, remove, amendment);
+      report['change_set'] = { id: set.id, status: set.status, verification };
+      await this.end(run, engine, {
+        status: set.status === 'rejected' ? 'failed' : set.status === 'active' ? 'active' : 'awaiting_approval',
         reason:
-          outcome.set.status === 'rejected'
-            ? outcome.set.reason
-            : outcome.set.status === 'active'
-              ? `the policies in force already implement constitution v${outcome.set.constitution_version}: bundle v${outcome.set.bundle_version} names it`
-              : `change set ${outcome.set.id} awaits approval by a second person${remove.length > 0 ? `; it takes ${remove.join(', ')} out of force` : ''}`,
+          set.status === 'rejected'
+            ? set.reason
+            : set.status === 'active'
+              ? `the policies in force already implement constitution v${set.constitution_version}: bundle v${set.bundle_version} names it`
+              : `change set ${set.id} awaits approval by a second person${remove.length > 0 ? `; it takes ${remove.join(', ')} out of force` : ''}`,
         report,
         policies: submitted,
         revocations: remove,
-        changeSetId: outcome.set.id,
+        changeSetId: set.id,
       });
-      this.metrics.finished(
-        engine,
-        outcome.set.status === 'rejected' ? 'failed' : outcome.set.status === 'active' ? 'active' : 'awaiting_approval',
-      );
     } catch (error) {
       // A lost database is no verdict on the run: it is queued again once the database is back.
       if (error instanceof AppError && error.kind === 'unavailable') throw error;
@@ -236,7 +224,7 @@ export class Synthesiser {
       const expected = error instanceof RunFailed || error instanceof AppError;
       if (!expected) this.log.error({ err: error, run: run.id }, 'synthesis run failed');
       report['duration_ms'] = Math.round(performance.now() - started);
-      await this.store.finish(run.id, {
+      await this.end(run, engine, {
         status: 'failed',
         reason: expected ? error.message : `internal error: ${(error as Error).message}`,
         report,
@@ -244,8 +232,13 @@ export class Synthesiser {
         revocations: [],
         changeSetId: null,
       });
-      this.metrics.finished(engine, 'failed');
     }
+  }
+
+  /** Ends a run with its outcome, stored and audited, and counted by engine and outcome. */
+  private async end(run: SynthesisRun, engine: string, outcome: RunOutcome): Promise<void> {
+    await this.store.finish(run.id, outcome);
+    this.metrics.finished(engine, outcome.status);
   }
 
   private compile(principle: PrincipleContent): { policies: CompiledPolicy[]; ms: number } {
@@ -290,10 +283,7 @@ export class Synthesiser {
     const store = new PolicyStore(this.platform);
     for (const candidate of candidates) {
       if (inForce[candidate.id] === candidate.text) continue;
-      // A run the database cut short may have submitted this text already: that version is reused, not doubled.
-      let draft =
-        (await store.pendingWithText(candidate.id, candidate.text)) ??
-        (await store.submit({ source: candidate.text, description: `Generated by ${why}` }, run.created_by, 'either'));
+      let draft = await store.pendingOrDraft(candidate.id, candidate.text, `Generated by ${why}`, run.created_by);
       if (verifyEach && draft.status === 'draft')
         draft = await verifyDraft(this.platform, this.gate, draft, run.created_by);
       submitted.push({ policy_id: draft.policy_id, version: draft.version });
