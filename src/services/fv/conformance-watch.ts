@@ -1,8 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { HealthContributor } from '../../platform/http/health.js';
 import type { Platform } from '../../platform/platform.js';
-import { BundleStore } from '../integrity/bundle-store.js';
-import { constitutionRefInForce } from '../integrity/constitution-in-force.js';
 import { readGovernanceState, type GovernanceStateView } from '../integrity/governance-state.js';
 import { firstProblem, type ConformanceReport } from '../../domain/verify/conformance.js';
 import type { JobStore, VerificationJob } from './job-store.js';
@@ -12,6 +10,8 @@ interface Ref {
   version: number;
   hash: string;
 }
+
+const pick = ({ version, hash }: Ref): Ref => ({ version, hash });
 
 /** What the watch knows about the bundle in force against the constitution in force. */
 export type ConformanceState =
@@ -31,7 +31,6 @@ export class ConformanceWatch {
   private governance: GovernanceStateView | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private readonly bundles: BundleStore;
 
   constructor(
     private readonly platform: Platform,
@@ -39,9 +38,7 @@ export class ConformanceWatch {
     private readonly runner: JobRunner,
     private readonly log: FastifyBaseLogger,
     private readonly intervalMs = 2000,
-  ) {
-    this.bundles = new BundleStore(platform.db);
-  }
+  ) {}
 
   start(): void {
     const tick = () => {
@@ -104,11 +101,10 @@ export class ConformanceWatch {
   };
 
   private async check(): Promise<void> {
+    // One read gives both what is in force and what stands between them.
     this.governance = await readGovernanceState(this.platform.db);
-    const [bundle, constitution] = await Promise.all([
-      this.bundles.activeRef(),
-      constitutionRefInForce(this.platform.db),
-    ]);
+    const bundle = this.governance.bundle === null ? null : pick(this.governance.bundle);
+    const constitution = this.governance.constitution === null ? null : pick(this.governance.constitution);
     if (bundle === null || constitution === null) {
       this.state = {
         kind: 'nothing-to-check',

@@ -24,6 +24,16 @@ export class BundleStore {
     return BundleStore.activeIn(this.db);
   }
 
+  /** The active bundle's version, hash and the constitution it names, without its policies (a cheap poll). */
+  static async activeSummaryIn(
+    q: Queryable,
+  ): Promise<{ version: number; hash: string; constitution_hash: string } | null> {
+    const rows = await q.query<{ version: number; hash: string; constitution_hash: string }>(
+      `SELECT version, hash, bundle->>'constitution_hash' AS constitution_hash FROM policy_bundles WHERE active`,
+    );
+    return rows[0] ?? null;
+  }
+
   /** The active bundle, read through any connection (a transaction, or the doctor's own). */
   static async activeIn(q: Queryable): Promise<SignedBundle | null> {
     const rows = await q.query<BundleRow>(
@@ -41,14 +51,6 @@ export class BundleStore {
   }
 
   /** Version of the active bundle (0: none), without reading the bundle itself. */
-  /** The active bundle's version and hash, without the bundle (a cheap poll); null when none is active. */
-  async activeRef(): Promise<{ version: number; hash: string } | null> {
-    const rows = await this.db.query<{ version: number; hash: string }>(
-      'SELECT version, hash FROM policy_bundles WHERE active',
-    );
-    return rows[0] ?? null;
-  }
-
   async activeVersion(): Promise<number> {
     const rows = await this.db.query<{ version: number }>('SELECT version FROM policy_bundles WHERE active');
     return rows[0]?.version ?? 0;

@@ -270,6 +270,7 @@ export class ChangeSets {
       if (report.verdict !== 'holds')
         throw new ConflictError(`Verification failed: ${report.problems[0] ?? report.verdict}`, 'VERIFICATION_FAILED');
     }
+    const constitution = await constitutionRefInForce(tx);
     const put = change.put === undefined ? [] : [{ policy_id: change.put.policy_id, version: change.put.version }];
     const remove = change.remove === undefined ? [] : [change.remove];
     const set = await this.sets.insert(tx, {
@@ -280,9 +281,8 @@ export class ChangeSets {
       remove,
       author: change.put?.author ?? actorId,
       approvalsRequired: change.put?.approvals_required ?? 1,
-      constitution: await constitutionRefInForce(tx),
+      constitution,
     });
-    const constitution = await constitutionRefInForce(tx);
     if (report !== null && constitution !== null)
       await this.sets.recordVerification(tx, set.id, {
         status: 'verified',

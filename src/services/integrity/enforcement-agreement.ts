@@ -36,8 +36,13 @@ export function describeDrift(drift: PolicyDrift): string {
 
 /** Compares the store's policies in force with the bundle in force, and reads enacted vs enforced. */
 export async function readEnforcementAgreement(db: Queryable): Promise<EnforcementAgreement> {
-  const governance = await readGovernanceState(db);
   const bundle = await BundleStore.activeIn(db);
+  const governance = await readGovernanceState(
+    db,
+    bundle === null
+      ? null
+      : { version: bundle.bundle.version, hash: bundle.hash, constitution_hash: bundle.bundle.constitution_hash },
+  );
   if (bundle === null) return { drift: null, governance };
   const store = await PolicyStore.activeTexts(db);
   const inBundle = new Map(bundle.bundle.policies.map((policy) => [policy.id, policy.text]));

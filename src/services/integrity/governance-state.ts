@@ -13,25 +13,32 @@ export type GovernanceStateView = GovernanceStateReport &
     change_set: { id: number; status: ChangeSetStatus; reason: string | null } | null;
   };
 
-/** Enacted vs enforced, read from the constitution in force, the bundle in force and the change set between them. */
-export async function readGovernanceState(q: Queryable): Promise<GovernanceStateView> {
+/**
+ * Enacted vs enforced, read from the constitution in force, the bundle in force and the change set between them.
+ * Polled (fv every 2 s, integrity every 5 s, each scrape), so it reads the bundle's summary, not its policies; a
+ * caller that holds the bundle in force already passes its summary.
+ */
+export async function readGovernanceState(
+  q: Queryable,
+  inForce?: { version: number; hash: string; constitution_hash: string } | null,
+): Promise<GovernanceStateView> {
   const constitution =
     (
       await q.query<{ version: number; hash: string; enacted_at: Date }>(
         'SELECT version, hash, enacted_at FROM constitution_versions ORDER BY version DESC LIMIT 1',
       )
     ).map((row) => ({ version: row.version, hash: row.hash, enacted_at: row.enacted_at.toISOString() }))[0] ?? null;
-  const signed = await BundleStore.activeIn(q);
+  const summary = inForce === undefined ? await BundleStore.activeSummaryIn(q) : inForce;
   const bundle =
-    signed === null
+    summary === null
       ? null
       : {
-          version: signed.bundle.version,
-          hash: signed.hash,
+          version: summary.version,
+          hash: summary.hash,
           constitution_version:
             (
               await q.query<{ version: number }>('SELECT version FROM constitution_versions WHERE hash = $1', [
-                signed.bundle.constitution_hash,
+                summary.constitution_hash,
               ])
             )[0]?.version ?? null,
         };
