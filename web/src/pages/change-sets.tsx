@@ -4,6 +4,7 @@ import { useAction, useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { GovernanceStateLine } from '../ui/governance-state.js';
+import { ApproveButton } from '../ui/approve-button.js';
 import { ErrorNotice, Show, Time } from '../ui/status.js';
 
 export interface ChangeSet {
@@ -120,21 +121,7 @@ function ChangeSetActions({ set, onChanged }: { set: ChangeSet; onChanged(): voi
       <h2>Decide</h2>
       <div className="actions">
         {set.status === 'verified' ? (
-          <>
-            <button
-              type="button"
-              disabled={act.busy || blocker !== null}
-              onClick={() => void run('approve')}
-              aria-describedby="approve-why"
-            >
-              Approve
-            </button>
-            {blocker === null ? null : (
-              <span id="approve-why" className="muted" role="note">
-                {blocker}
-              </span>
-            )}
-          </>
+          <ApproveButton busy={act.busy} blocker={blocker} onApprove={() => void run('approve')} />
         ) : null}
         {set.status === 'approved' ? (
           <button type="button" disabled={act.busy} onClick={() => void run('activate')}>

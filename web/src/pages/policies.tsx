@@ -7,6 +7,7 @@ import { hasAnyRole, useUser } from '../session.js';
 import { parseDiagnostics, type Diagnostic } from '../text/diagnostics.js';
 import { lineDiff } from '../text/line-diff.js';
 import { DiffView, SourceView } from '../ui/source-view.js';
+import { ApproveButton } from '../ui/approve-button.js';
 import { ErrorNotice, shortHash, Show, Time } from '../ui/status.js';
 
 const EDITORS = ['admin', 'policy_manager'] as const;
@@ -112,21 +113,7 @@ function LifecycleActions({ version, onChanged }: { version: PolicyVersion; onCh
           </button>
         ) : null}
         {version.status === 'verified' ? (
-          <>
-            <button
-              type="button"
-              disabled={act.busy || blocker !== null}
-              onClick={() => void run('approve')}
-              aria-describedby="approve-why"
-            >
-              Approve
-            </button>
-            {blocker === null ? null : (
-              <span id="approve-why" className="muted" role="note">
-                {blocker}
-              </span>
-            )}
-          </>
+          <ApproveButton busy={act.busy} blocker={blocker} onApprove={() => void run('approve')} />
         ) : null}
         {version.status === 'approved' ? (
           <button type="button" disabled={act.busy} onClick={() => void run('activate')}>
