@@ -6,6 +6,9 @@ import type { RequestEncoding, Term } from './encode.js';
 const TWO_64 = 1n << 64n;
 const TWO_63 = 1n << 63n;
 
+/** A 64-bit bit-vector's value as the signed Long it encodes. */
+export const signedLong = (raw: bigint): bigint => (raw >= TWO_63 ? raw - TWO_64 : raw);
+
 /**
  * Reads a solver model back as a concrete request Cedar can evaluate: indexes become the literals they stand for or
  * fresh strings no policy mentions, bit-vectors become signed integers. Everything the model leaves open takes
@@ -23,7 +26,7 @@ export function requestFromModel(encoding: RequestEncoding, model: Model<'verify
         return z.isTrue(model.eval(term.v, true));
       case 'long': {
         const raw = model.eval(term.v, true).value();
-        const signed = raw >= TWO_63 ? raw - TWO_64 : raw;
+        const signed = signedLong(raw);
         if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < -BigInt(Number.MAX_SAFE_INTEGER))
           throw new RangeError(`a Long of ${signed} cannot be carried in a Cedar JSON request`);
         return Number(signed);

@@ -1,6 +1,6 @@
 import type { Bool, Solver } from 'z3-solver';
 import type { EngineRequest } from '../enforcement/engine.js';
-import { requestFromModel } from './counterexample.js';
+import { requestFromModel, signedLong } from './counterexample.js';
 import { RequestEncoding } from './encode.js';
 import { Literals } from './literals.js';
 import { schemaShape } from '../policy/schema-shape.js';
@@ -163,7 +163,7 @@ async function smallest(
   let model = solver.model();
   for (const v of encoding.longs) {
     const raw = (model.eval(v, true) as unknown as { value(): bigint }).value();
-    const signed = raw >= 1n << 63n ? raw - (1n << 64n) : raw;
+    const signed = signedLong(raw);
     let high = signed < 0n ? -signed : signed;
     let low = 0n;
     while (low < high) {
