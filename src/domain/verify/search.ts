@@ -5,7 +5,7 @@ import { RequestEncoding } from './encode.js';
 import { Literals } from './literals.js';
 import { schemaShape } from '../policy/schema-shape.js';
 import { smtlibScript, type ExportedQuery } from './smtlib.js';
-import { z3Context } from './z3.js';
+import { check, z3Context } from './z3.js';
 
 type ZBool = Bool<'verify'>;
 
@@ -127,7 +127,7 @@ export async function search(
     try {
       // Printed before the check: afterwards Z3 appends its model converter, which is not SMT-LIB.
       const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
-      const result = await solver.check();
+      const result = await check(solver);
       options.onCheck?.(result);
       options.onQuery?.({ label: bound === null ? label : `${label} (Longs within ±${bound})`, smtlib, result });
       if (result === 'unknown') return { inconclusive: `the solver gave up: ${solver.reasonUnknown()}` };
@@ -171,7 +171,7 @@ async function smallest(
       solver.push();
       solver.add(magnitudeAtMost(encoding, v, middle));
       const smtlib = options.onQuery === undefined ? '' : smtlibScript(solver.toString());
-      const result = await solver.check();
+      const result = await check(solver);
       options.onCheck?.(result);
       options.onQuery?.({ label: `${label} (shrinking ${v.toString()} to at most ${middle})`, smtlib, result });
       if (result === 'sat') {

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { z3Context } from '../../domain/verify/z3.js';
+import { check, z3Context } from '../../domain/verify/z3.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
 import { serialiseError, type SolverTasks, type TaskRequest, type TaskReply, type WireOptions } from './tasks.js';
 
@@ -11,7 +11,7 @@ export async function serveSolverTasks(port: MessagePort, tasks: SolverTasks): P
   const z = await z3Context();
   const warm = new z.Solver();
   warm.add(z.Bool.const('warm'));
-  await warm.check();
+  await check(warm);
   port.on('message', (request: TaskRequest) => {
     void answer(tasks, request, port).then((reply) => port.postMessage(reply));
   });
