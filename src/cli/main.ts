@@ -23,6 +23,7 @@ import { formatDoctorTable, runDoctor } from '../operations/doctor.js';
 import { backup, restore } from '../operations/backup.js';
 import { progressBar, progressReporter } from './progress.js';
 import { renderErrorCodesDoc } from '../operations/error-codes-doc.js';
+import { renderConsoleContract } from '../operations/console-contract.js';
 import { parseServicePorts, renderNginxConfig, topologyProblems } from '../operations/nginx-config.js';
 import { decide, type EvaluationRequest } from '../domain/enforcement/decide.js';
 import { PolicyEngine } from '../domain/enforcement/engine.js';
@@ -604,6 +605,18 @@ program
   .option('--out <file>', 'write to this file instead of stdout')
   .action(async (options: { out?: string }) => {
     const text = renderErrorCodesDoc();
+    if (options.out === undefined) process.stdout.write(text);
+    else await writeFile(options.out, text);
+  });
+
+program
+  .command('console')
+  .description('the web console')
+  .command('contract')
+  .description("render the console's API types (web/src/api/contract.ts) from the services' schemas")
+  .option('--out <file>', 'write to this file instead of stdout')
+  .action(async (options: { out?: string }) => {
+    const text = renderConsoleContract();
     if (options.out === undefined) process.stdout.write(text);
     else await writeFile(options.out, text);
   });

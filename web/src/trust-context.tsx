@@ -1,15 +1,8 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from './api/client.js';
+import type { SigningKey as PublishedKey } from './api/types.js';
 import type { KeyRing } from './verify/log-checks.js';
 import { acceptKey, decideTrust, localStorageTrustStore } from './verify/trust.js';
-
-interface PublishedKey {
-  fingerprint: string;
-  armored_public: string;
-  active: boolean;
-  created_at: string;
-  retired_at: string | null;
-}
 
 export interface TrustApi {
   /** Null until the console's configuration and the published keys have loaded. */

@@ -23,6 +23,9 @@ const OPERATOR_VALUES: Record<ConditionOperator, ValueKind> = {
   is_false: 'none',
 };
 
+/** Every condition operator, in the order docs/constitution.md lists them. */
+export const CONDITION_OPERATORS = Object.keys(OPERATOR_VALUES) as ConditionOperator[];
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

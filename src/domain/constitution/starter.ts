@@ -1,8 +1,9 @@
 import { DEFAULT_META_RULES } from './meta-rules.js';
 import type { ConstitutionDocument, PrincipleContent } from './types.js';
+import { ACTIONS, RESOURCE_TYPES } from '../policy/governance-schema.js';
 
-const ALL_ACTIONS = ['generate', 'respond', 'tool_call', 'retrieve', 'write_memory', 'send_external'];
-const ALL_RESOURCES = ['Model', 'Tool', 'Dataset', 'Document', 'Channel'];
+const ALL_ACTIONS = [...ACTIONS];
+const ALL_RESOURCES = [...RESOURCE_TYPES];
 const PII_KINDS = ['email', 'phone', 'payment_card', 'iban', 'ssn', 'ip_address'];
 
 /**

@@ -1,6 +1,7 @@
 import { Nullable, PageOf, Sha256Hex, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/roles.js';
+import { CONDITION_OPERATORS, OBLIGATIONS } from '../../domain/constitution/constraints.js';
 
 const Slug = Type.String({
   pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
@@ -164,6 +165,28 @@ export const DiffQuery = Type.Object(
 // Response schemas.
 
 /** A principle's content as enacted or stored (constraints as given; their shape is checked on the way in). */
+const ConditionView = Type.Object(
+  {
+    attr: Type.String(),
+    op: OneOf(CONDITION_OPERATORS),
+    value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.String())])),
+  },
+  { additionalProperties: false },
+);
+
+/** A stored constraint: input is checked by the domain (with JSON paths), so what is stored has this shape. */
+const ConstraintView = Type.Object(
+  {
+    effect: OneOf(['forbid', 'permit'] as const),
+    actions: Type.Array(Type.String()),
+    resource_types: Type.Optional(Type.Array(Type.String())),
+    when: Type.Optional(Type.Array(ConditionView)),
+    unless: Type.Optional(Type.Array(ConditionView)),
+    obligations: Type.Optional(Type.Array(Type.String({ description: OBLIGATIONS.join(', ') }))),
+  },
+  { additionalProperties: false },
+);
+
 export const PrincipleContentView = Type.Object(
   {
     key: Type.String(),
@@ -177,7 +200,7 @@ export const PrincipleContentView = Type.Object(
     ),
     normative_statement: Type.String(),
     rationale: Type.String(),
-    constraints: Type.Array(Type.Unknown()),
+    constraints: Type.Array(ConstraintView),
   },
   { additionalProperties: false },
 );
@@ -261,12 +284,27 @@ const Counts = Type.Object(
   { for: Type.Integer(), against: Type.Integer(), abstain: Type.Integer() },
   { additionalProperties: false },
 );
+/** A stored change: as proposed, with constraints in the shape the domain checked them into. */
+const AmendmentChangeView = Type.Union([
+  Type.Object({ op: Type.Literal('add_principle'), principle: PrincipleContentView }, { additionalProperties: false }),
+  Type.Object(
+    {
+      op: Type.Literal('modify_principle'),
+      key: Type.String(),
+      changes: Type.Partial(Type.Omit(PrincipleContentView, ['key']), { additionalProperties: false }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ op: Type.Literal('repeal_principle'), key: Type.String() }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('change_meta_rules'), meta_rules: MetaRulesSchema }, { additionalProperties: false }),
+]);
+
 export const AmendmentView = Type.Object(
   {
     id: Uuid,
     title: Type.String(),
     rationale: Type.String(),
-    changes: Type.Array(AmendmentChangeSchema),
+    changes: Type.Array(AmendmentChangeView),
     principle_keys: Type.Array(Type.String()),
     status: Type.Union(
       ['draft', 'open', 'approved', 'rejected', 'expired', 'withdrawn', 'enacted'].map((status) =>

@@ -2,6 +2,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { ChangeSetOrigin, ChangeSetStatus, PolicyRef } from '../../domain/policy/change-set.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
+import type { ChangeSetVerification } from './verification-gate.js';
 
 export interface ChangeSet {
   id: number;
@@ -14,7 +15,7 @@ export interface ChangeSet {
   constitution_version: number | null;
   constitution_hash: string | null;
   base_bundle_version: number | null;
-  verification_report: unknown;
+  verification_report: ChangeSetVerification | null;
   verified_at: string | null;
   reason: string | null;
   approvals_required: number;

@@ -229,8 +229,9 @@ export class ChangeSets {
         );
       const candidate = applyChange(await PolicyStore.activeTexts(tx), texts(versions), set.remove);
       const constitution = await constitutionRefInForce(tx);
-      let report = set.verification_report as ChangeSetVerification;
+      let report = set.verification_report;
       if (
+        report === null ||
         set.base_bundle_version !== (await this.bundles.latestVersion(tx)) ||
         set.constitution_version !== constitution?.version
       ) {

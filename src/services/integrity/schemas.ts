@@ -383,10 +383,24 @@ export const ChangeSetView = Type.Object(
     constitution_version: Nullable(Type.Integer({ minimum: 1 })),
     constitution_hash: Nullable(Type.String()),
     base_bundle_version: Nullable(Type.Integer({ minimum: 0 })),
-    verification_report: Type.Unknown({
-      description:
-        'verdict, constitution, conformance, policy_checks, problems and warnings (null before verification)',
-    }),
+    verification_report: Nullable(
+      Type.Object(
+        {
+          verdict: OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const),
+          constitution: Type.Object(
+            { version: Type.Integer({ minimum: 1 }), hash: Type.String() },
+            { additionalProperties: false },
+          ),
+          conformance: Type.Unknown({ description: "The bundle's conformance report, as fv's bundle job gives it" }),
+          policy_checks: Type.Record(Type.String(), Type.Unknown(), {
+            description: "Each newcomer's policy checks, as fv's policy job (mode add) gives them",
+          }),
+          problems: Type.Array(Type.String()),
+          warnings: Type.Array(Type.String()),
+        },
+        { additionalProperties: false, description: 'null before verification' },
+      ),
+    ),
     verified_at: Nullable(Time),
     reason: Nullable(Type.String()),
     approvals_required: Type.Integer({

@@ -4,10 +4,18 @@
  * run out. Errors arrive in the platform's shape and become ApiError.
  */
 
+import type { ErrorCode } from './contract';
+
+/**
+ * A platform error code; `HTTP_<status>` for an answer not in the platform's shape (a proxy's error page);
+ * `NETWORK_ERROR` when no answer came.
+ */
+export type ApiErrorCode = ErrorCode | `HTTP_${number}` | 'NETWORK_ERROR';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     readonly detail: string,
     readonly requestId: string | null,
     readonly retryAfterSeconds: number | null,
@@ -27,7 +35,7 @@ export function csrfToken(): string | null {
   return null;
 }
 
-const EXPIRED = new Set(['NOT_AUTHENTICATED', 'TOKEN_EXPIRED']);
+const EXPIRED = new Set<ApiErrorCode>(['NOT_AUTHENTICATED', 'TOKEN_EXPIRED']);
 const NO_REFRESH = new Set(['/auth/login', '/auth/refresh', '/auth/logout']);
 
 let refreshing: Promise<boolean> | null = null;
@@ -65,7 +73,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   return new ApiError(
     response.status,
-    typeof record['error_code'] === 'string' ? record['error_code'] : `HTTP_${response.status}`,
+    typeof record['error_code'] === 'string' ? (record['error_code'] as ErrorCode) : `HTTP_${response.status}`,
     typeof record['detail'] === 'string' ? record['detail'] : response.statusText || `HTTP ${response.status}`,
     typeof record['request_id'] === 'string' ? record['request_id'] : response.headers.get('x-request-id'),
     retryAfterSeconds,

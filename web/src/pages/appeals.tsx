@@ -1,35 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { api, query } from '../api/client.js';
-import type { Page } from '../api/types.js';
+import type { Appeal, Page, PolicyReview } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { ErrorNotice, shortHash, Show, Time } from '../ui/status.js';
-
-interface Appeal {
-  id: string;
-  decision_id: string;
-  appellant_id: string;
-  reason: string;
-  status: 'open' | 'upheld' | 'overturned';
-  rationale: string | null;
-  resolved_by: string | null;
-  resolved_at: string | null;
-  created_at: string;
-}
-
-interface PolicyReview {
-  id: string;
-  appeal_id: string;
-  decision_id: string;
-  policy_ids: string[];
-  bundle_hash: string | null;
-  status: 'open' | 'closed';
-  note: string | null;
-  closed_by: string | null;
-  closed_at: string | null;
-  created_at: string;
-}
 
 /** Who resolves appeals (the platform's APPEAL_REVIEWERS: independent of those who write policies). */
 const REVIEWERS = ['auditor', 'council_member'] as const;

@@ -1,33 +1,14 @@
 import { useCallback, useMemo } from 'react';
-import type { Page } from '../api/types.js';
+import type { AuditEntry, Page, ServedBundle as BundleResponse } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { useTrust } from '../trust-context.js';
 import { DownloadLink } from '../ui/download.js';
 import { CheckBadge, shortHash, Show, Time, type CheckState } from '../ui/status.js';
 import { canonicalJson } from '../verify/canonical-json.js';
-import { checkBundle, type BundleChecks, type Check, type ServedBundle } from '../verify/log-checks.js';
+import { checkBundle, type BundleChecks, type Check } from '../verify/log-checks.js';
 import { verifyDetachedSignature } from '../verify/signatures.js';
 import { useChecks } from '../verify/use-checks.js';
-
-interface AuditEntry {
-  leaf_index: number;
-  timestamp: string;
-  user_id: string | null;
-  action: string;
-  resource: string;
-  details: Record<string, unknown>;
-}
-
-interface BundleResponse extends ServedBundle {
-  bundle: {
-    version: number;
-    constitution_hash: string;
-    created_at: string;
-    schema_version: string;
-    policies: { id: string; effect: 'permit' | 'forbid'; principles: string[]; obligations: string[]; text: string }[];
-  };
-}
 
 export const asCheckState = (check: Check | undefined): CheckState =>
   check === undefined

@@ -1,38 +1,11 @@
 import { api, query } from '../api/client.js';
-import type { Page, User } from '../api/types.js';
+import type { ChangeSet, Page, User } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { GovernanceStateLine } from '../ui/governance-state.js';
 import { ApproveButton } from '../ui/approve-button.js';
 import { ErrorNotice, Show, Time } from '../ui/status.js';
-
-export interface ChangeSet {
-  id: number;
-  status: string;
-  origin: string;
-  description: string;
-  put: { policy_id: string; version: number }[];
-  remove: string[];
-  author: string | null;
-  constitution_version: number | null;
-  base_bundle_version: number | null;
-  verification_report: {
-    verdict: string;
-    problems: string[];
-    warnings: string[];
-    constitution: { version: number };
-  } | null;
-  reason: string | null;
-  approvals_required: number;
-  first_approved_by: string | null;
-  approved_by: string | null;
-  approved_at: string | null;
-  activated_at: string | null;
-  bundle_version: number | null;
-  superseded_by: number | null;
-  created_at: string;
-}
 
 const EDITORS = ['admin', 'policy_manager'] as const;
 

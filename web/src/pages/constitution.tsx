@@ -1,7 +1,14 @@
 import { GovernanceStateLine } from '../ui/governance-state.js';
 import { useState } from 'react';
 import { query } from '../api/client.js';
-import type { ConstitutionDiff, ConstitutionVersion, Page, PrincipleContent, VersionSummary } from '../api/types.js';
+import type {
+  ConstitutionDiff,
+  ConstitutionVersion,
+  Page,
+  PolicyVersion as ActivePolicy,
+  PrincipleContent,
+  VersionSummary,
+} from '../api/types.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
@@ -181,11 +188,6 @@ function denialsOf(top: readonly { principle: string; deny: number }[], key: str
   const row = top.find((item) => item.principle === key);
   if (row !== undefined) return row.deny;
   return top.length < 10 ? 0 : null;
-}
-
-interface ActivePolicy {
-  policy_id: string;
-  principle_keys: string[];
 }
 
 /** Which active policies implement each principle, and how often it denied lately (decision readers only). */

@@ -31,11 +31,8 @@ function quorumNeeded(amendment: Amendment): number | null {
   if (amendment.outcome !== null) return amendment.outcome.quorumNeeded;
   const rules = amendment.rules;
   if (rules === null || amendment.council_size === null) return null;
-  if (rules.quorum.kind === 'votes') return rules.quorum.min ?? null;
-  const fraction = rules.quorum.fraction;
-  return fraction === undefined
-    ? null
-    : Math.ceil((fraction.numerator / fraction.denominator) * amendment.council_size);
+  // The same rule as the tally in src/domain/constitution/tally.ts: a fraction of the council, rounded up.
+  return rules.quorum.kind === 'votes' ? rules.quorum.min : Math.ceil(rules.quorum.fraction * amendment.council_size);
 }
 
 /** The counts against what it takes: quorum, and the share of for-votes among for and against. */

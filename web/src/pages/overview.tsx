@@ -1,18 +1,21 @@
 import { useEffect, useMemo, useState } from 'react';
 import { query } from '../api/client.js';
 import { DecisionChart, filledSeries } from '../ui/decision-chart.js';
-import type { ConstitutionVersion, Page, TreeHead, User } from '../api/types.js';
+import type {
+  AuditEntry as Marked,
+  ConstitutionVersion,
+  DecisionStatistics as Statistics,
+  LoggedBundle as BundleInForce,
+  Page,
+  TreeHead,
+  User,
+} from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Link } from '../router.js';
 import { fetchAllHealth, type ServiceHealth } from '../services.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { shortHash, Show, Time } from '../ui/status.js';
 import { GovernanceStateLine } from '../ui/governance-state.js';
-
-interface BundleInForce {
-  bundle: { version: number; created_at: string; policies: unknown[] };
-  hash: string;
-}
 
 function HealthGrid() {
   const [health, setHealth] = useState<ServiceHealth[] | null>(null);
@@ -37,21 +40,6 @@ function HealthGrid() {
       ))}
     </ul>
   );
-}
-
-interface Statistics {
-  bucket: 'minute' | 'hour' | 'day';
-  from: string;
-  to: string;
-  series: { start: string; allow: number; deny: number }[];
-  by_action: { action: string; allow: number; deny: number }[];
-  top_denying_principles: { principle: string; deny: number }[];
-}
-
-interface Marked {
-  timestamp: string;
-  action: string;
-  resource: string;
 }
 
 /** The last hour of decisions from the log itself (no Prometheus needed), with what changed the rules marked. */

@@ -1,28 +1,10 @@
 import { query } from '../api/client.js';
-import type { Page } from '../api/types.js';
+import type { Page, SynthesisRun as Run, SynthesisRunWithAttempts } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { Show, Time } from '../ui/status.js';
 
-interface Run {
-  id: string;
-  engine: string;
-  status: string;
-  principle_keys: string[];
-  constitution_version: number | null;
-  amendment_id: string | null;
-  reason: string | null;
-  report: Record<string, unknown> | null;
-  policies: { policy_id: string; version: number }[];
-  revocations_proposed: string[];
-  change_set_id: number | null;
-  created_at: string;
-  finished_at: string | null;
-}
-
-interface Attempt {
-  [field: string]: unknown;
-}
+type Attempt = SynthesisRunWithAttempts['attempts'][number];
 
 /** Synthesis runs: which principles became which draft policies, by which engine, and why a run stopped. */
 export function SynthesisPage() {

@@ -1,38 +1,12 @@
 import { api } from '../api/client.js';
+import type { GatewayTool as Tool } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { lineDiff } from '../text/line-diff.js';
 import { DiffView } from '../ui/source-view.js';
 import { ErrorNotice, shortHash, Show, Time } from '../ui/status.js';
 
-interface Definition {
-  name: string;
-  title?: string;
-  description?: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema?: Record<string, unknown>;
-  annotations?: Record<string, unknown>;
-}
-
-interface Tool {
-  id: string;
-  server: string | null;
-  name: string;
-  title: string | null;
-  description: string;
-  input_schema: Record<string, unknown>;
-  output_schema: Record<string, unknown> | null;
-  annotations: Record<string, unknown>;
-  injection_score: number;
-  effective: { risk: number; data_classification: string; read_only: boolean; destructive: boolean };
-  definition: {
-    status: 'pinned' | 'changed' | 'unpinned';
-    digest: string | null;
-    pending: Definition | null;
-    pending_digest: string | null;
-    changed_at: string | null;
-  };
-}
+type Definition = NonNullable<Tool['definition']['pending']>;
 
 /** A score from which the catalogue counts a definition as carrying injected instructions (domain/tools). */
 const POISONED_FROM = 50;

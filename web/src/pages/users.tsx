@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, query } from '../api/client.js';
-import type { Page, Role, User } from '../api/types.js';
+import type { ApiKey, Page, Role, User } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { Link, useLocation } from '../router.js';
 import { useUser } from '../session.js';
@@ -8,16 +8,6 @@ import { ErrorNotice, Show, Time } from '../ui/status.js';
 
 const ALL_ROLES: readonly Role[] = ['admin', 'policy_manager', 'auditor', 'council_member', 'agent', 'service'];
 const MACHINE_ROLES: readonly Role[] = ['agent', 'service'];
-
-interface ApiKey {
-  id: string;
-  user_id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
 
 function RoleEditor({ user, onSaved }: { user: User; onSaved(): void }) {
   const me = useUser();

@@ -1,27 +1,10 @@
 import { useEffect } from 'react';
 import { api, query } from '../api/client.js';
-import type { Page } from '../api/types.js';
+import type { Page, VerificationJob as Job } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { hasAnyRole, useUser } from '../session.js';
 import { ErrorNotice, shortHash, Show, Time } from '../ui/status.js';
-
-interface Job {
-  id: string;
-  kind: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  verdict: 'holds' | 'violated' | 'unsupported' | 'inconclusive' | null;
-  request: Record<string, unknown>;
-  report: unknown;
-  report_hash: string | null;
-  bundle_hash: string | null;
-  error_code: string | null;
-  error: string | null;
-  progress: { stage: string; solver_calls: number } | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
 
 const KINDS = ['all', 'bundle', 'policy', 'impact', 'property', 'fairness', 'compare'] as const;
 const ASKERS = ['admin', 'policy_manager', 'auditor'] as const;

@@ -1,13 +1,7 @@
+import type { GovernanceState } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { Link } from '../router.js';
 import { Show } from './status.js';
-
-export interface GovernanceState {
-  state: string;
-  reason: string;
-  since: string | null;
-  change_set: { id: number; status: string; reason: string | null } | null;
-}
 
 /** Enacted vs enforced, in one line, wherever the console shows the constitution or the bundle in force. */
 export function GovernanceStateLine() {
