@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, describe, it } from 'node:test';
@@ -34,5 +36,24 @@ describe('Z3 objects the garbage collector reclaims', () => {
     z.interrupt();
     await running;
     assert.equal(reclaimedAwaitingRelease(), 0, 'and were given back when it ended');
+  });
+});
+
+describe('every Z3 check', () => {
+  it('goes through check() in src/domain/verify/z3.ts, the one place that holds reclaimed objects back', () => {
+    const root = new URL('../../src/', import.meta.url).pathname;
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+    const usesZ3 = files.filter((file) =>
+      /from '(z3-solver|[./]+(domain\/verify\/)?z3\.js)'/.test(readFileSync(join(root, file), 'utf8')),
+    );
+    assert.ok(usesZ3.length >= 4, `found ${usesZ3.length} files that use Z3`);
+    const direct = usesZ3
+      .filter((file) => file !== join('domain', 'verify', 'z3.ts'))
+      .flatMap((file) =>
+        readFileSync(join(root, file), 'utf8')
+          .split('\n')
+          .flatMap((line, index) => (/\.check\(/.test(line) ? [`${file}:${index + 1}: ${line.trim()}`] : [])),
+      );
+    assert.deepEqual(direct, []);
   });
 });

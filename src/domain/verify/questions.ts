@@ -6,6 +6,7 @@ import { UnsupportedConstruct } from './encode.js';
 import { conditionHolds, replay, type Replayed } from './replay.js';
 import type { RequestEncoding } from './encode.js';
 import { search, setUp, type QuestionOptions } from './search.js';
+import { check } from './z3.js';
 
 type ZBool = Bool<'verify'>;
 
@@ -242,7 +243,7 @@ export async function symbolicDecisions(
   for (const request of requests) {
     solver.push();
     solver.add(pinnedTo(encoding, request));
-    const [canAllow, canDeny] = [await solver.check(bundle.allows), await solver.check(z.Not(bundle.allows))];
+    const [canAllow, canDeny] = [await check(solver, bundle.allows), await check(solver, z.Not(bundle.allows))];
     solver.pop();
     decisions.push(
       canAllow === 'sat' && canDeny === 'unsat'

@@ -1,5 +1,5 @@
 import z3 from 'z3-solver';
-import type { CheckSatResult, Context, Solver } from 'z3-solver';
+import type { Bool, CheckSatResult, Context, Solver } from 'z3-solver';
 
 export type Z3 = Context<'verify'>;
 
@@ -50,13 +50,14 @@ async function load(): Promise<{ context: Z3; em: unknown }> {
 }
 
 /**
- * `solver.check()`, with no reclaimed object given back to Z3 while it runs. Every check goes through here; the
- * caller asks one question at a time per thread (the solver pool gives a worker one task at a time).
+ * `solver.check(...assumptions)`, with no reclaimed object given back to Z3 while it runs. Every check goes through
+ * here (a test fails if one does not); the caller asks one question at a time per thread (the solver pool gives a
+ * worker one task at a time).
  */
-export async function check(solver: Solver<'verify'>): Promise<CheckSatResult> {
+export async function check(solver: Solver<'verify'>, ...assumptions: Bool<'verify'>[]): Promise<CheckSatResult> {
   checking += 1;
   try {
-    return await solver.check();
+    return await solver.check(...assumptions);
   } finally {
     checking -= 1;
     if (checking === 0) giveBack();
