@@ -46,6 +46,7 @@ import { queryFileName, type ExportedQuery } from '../domain/verify/smtlib.js';
 import { holdSolverPool } from '../platform/solver/shared.js';
 import type { JobKind } from '../services/fv/job-store.js';
 import { Verifier } from '../services/fv/verifier.js';
+import { OWNERS_READERS } from '../services/catalog.js';
 
 function configOrExit(): Config {
   try {
@@ -227,10 +228,10 @@ bundle
         }
         // The same path as every other change to what is enforced: versions in the store, verified as one bundle
         // against the constitution in force, activated as one signed bundle.
-        const gate = new VerificationGate(platform.config.verification);
+        const gate = new VerificationGate(OWNERS_READERS.constitutions, platform.config.verification);
         try {
           await platformSigningKeys(platform).active();
-          const { set, report } = await new ChangeSets(platform, gate).rebuildFrom(
+          const { set, report } = await new ChangeSets(platform, gate, OWNERS_READERS.constitutions).rebuildFrom(
             policies,
             options.fromActive === true ? 'acgs bundle build --from-active' : 'acgs bundle build',
           );
@@ -329,7 +330,7 @@ async function runVerification(
 ): Promise<void> {
   await withPlatform(async (platform) => {
     const { pool, release } = await holdSolverPool(platform.config.verification);
-    const verifier = new Verifier(platform, pool);
+    const verifier = new Verifier(platform, pool, OWNERS_READERS.decisions);
     try {
       try {
         await verifier.validate(kind, request);

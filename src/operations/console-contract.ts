@@ -53,6 +53,39 @@ const CONSTANTS: Readonly<Record<string, readonly string[]>> = { ACTIONS, PRINCI
 
 const canonical = (schema: unknown) => JSON.stringify(schema);
 
+type ObjectSchema = TSchema & { properties: Record<string, TSchema>; required?: string[] };
+const isObject = (schema: TSchema): schema is ObjectSchema =>
+  schema['type'] === 'object' && typeof schema['properties'] === 'object';
+
+/**
+ * The largest other entry whose every property `schema` has, the same and as required: `schema` is printed as that
+ * entry and the rest (AmendmentWithVotes as Amendment and its votes), as the services build it.
+ */
+function baseOf(name: string, schema: TSchema): { base: string; rest: ObjectSchema } | null {
+  if (!isObject(schema)) return null;
+  let best: { base: string; rest: ObjectSchema; size: number } | null = null;
+  for (const [other, candidate] of Object.entries(CONSOLE_CONTRACT)) {
+    if (other === name || !isObject(candidate)) continue;
+    const keys = Object.keys(candidate.properties);
+    const required = new Set(schema.required ?? []);
+    const carried = keys.every(
+      (key) =>
+        schema.properties[key] !== undefined &&
+        canonical(schema.properties[key]) === canonical(candidate.properties[key]) &&
+        required.has(key) === (candidate.required ?? []).includes(key),
+    );
+    if (!carried || keys.length === Object.keys(schema.properties).length || keys.length <= (best?.size ?? 0)) continue;
+    const rest = Object.fromEntries(Object.entries(schema.properties).filter(([key]) => !keys.includes(key)));
+    const restRequired = [...required].filter((key) => !keys.includes(key));
+    best = {
+      base: other,
+      rest: { ...schema, properties: rest, required: restRequired } as ObjectSchema,
+      size: keys.length,
+    };
+  }
+  return best === null ? null : { base: best.base, rest: best.rest };
+}
+
 /** The console's contract as TypeScript: one exported type per entry, the error-code union, the form constants. */
 export function renderConsoleContract(): string {
   const byShape = new Map<string, string>();
@@ -68,14 +101,17 @@ export function renderConsoleContract(): string {
   ];
   for (const [name, schema] of Object.entries(CONSOLE_CONTRACT)) {
     const own = canonical(schema);
-    const text = typeScriptOf(schema, {
-      refName: (id) => byId.get(id),
-      // A nested schema equal to another entry prints as that entry's name (never the entry itself).
-      named: (nested) => {
-        const key = canonical(nested);
-        return key === own ? undefined : byShape.get(key);
-      },
-    });
+    const print = (printed: TSchema) =>
+      typeScriptOf(printed, {
+        refName: (id) => byId.get(id),
+        // A nested schema equal to another entry prints as that entry's name (never the entry itself).
+        named: (nested) => {
+          const key = canonical(nested);
+          return key === own ? undefined : byShape.get(key);
+        },
+      });
+    const extending = baseOf(name, schema);
+    const text = extending === null ? print(schema) : `${extending.base} & ${print(extending.rest)}`;
     lines.push(`export type ${name} = ${text};`, '');
   }
   const codes = Object.keys(ERROR_CODES).map((code) => `  | '${code}'`);

@@ -10,6 +10,7 @@ import { auditDamage, describeDamage } from '../platform/audit/log.js';
 import { AuditReader } from '../platform/audit/reader.js';
 import { signedByPlatformKey } from '../services/integrity/signing-keys.js';
 import { DRIFT_FIX, describeDrift, readEnforcementAgreement } from '../services/integrity/enforcement-agreement.js';
+import { constitutionReader } from '../services/ac/constitution-reader.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -342,7 +343,7 @@ async function governanceChecks(db: { q: Queryable } | null, probes: ServiceProb
   let drift: { status: 'ok' | 'fail'; detail: string } | null = null;
   let governance: { state: string; reason: string } | null = null;
   if (db !== null) {
-    const agreement = await readEnforcementAgreement(db.q);
+    const agreement = await readEnforcementAgreement(db.q, constitutionReader);
     drift =
       agreement.drift === null
         ? { status: 'ok', detail: 'the policies active in the store are the bundle in force, text for text' }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +83,7 @@ describe(
         proxy,
         new Set(['DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'DB_POOL_TIMEOUT']),
         async () => {
-          next = (await buildAndActivateBundle(direct.platform, WITHOUT_GENERATE, null)).hash;
+          next = (await buildAndActivateBundle(direct.platform, constitutionReader, WITHOUT_GENERATE, null)).hash;
         },
       );
       assert.equal(stack.child.exitCode, null, `the process is still running:\n${stack.output().slice(-2000)}`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { loadConfig } from '../../src/platform/config.js';
 import { fakeModerationServer } from '../support/fake-moderation.js';
@@ -123,6 +124,7 @@ describe('external classifier and keyword lists (PGlite)', () => {
     };
     await buildAndActivateBundle(
       env.platform,
+      constitutionReader,
       { ...starterPolicies(), ...policyMap(compilePrinciples([violentToolCalls], schemaShape(GOVERNANCE_SCHEMA))) },
       null,
     );

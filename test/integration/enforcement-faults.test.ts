@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it } from 'node:test';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import {
@@ -68,7 +69,7 @@ describe('enforcement while PostgreSQL is cut for 5 s under load', { skip: runs 
       stack.proxy,
       new Set(['DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'DB_POOL_TIMEOUT']),
       async () => {
-        next = (await buildAndActivateBundle(stack.direct.platform, WITHOUT_GENERATE, null)).hash;
+        next = (await buildAndActivateBundle(stack.direct.platform, constitutionReader, WITHOUT_GENERATE, null)).hash;
       },
     );
     await waitFor(

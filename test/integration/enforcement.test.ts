@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
@@ -315,7 +316,7 @@ for (const backend of await backends()) {
       const withoutOne = Object.fromEntries(
         Object.entries(starterPolicies()).filter(([id]) => id !== 'equal-treatment.1'),
       );
-      const second = await buildAndActivateBundle(env.platform, withoutOne, null);
+      const second = await buildAndActivateBundle(env.platform, constitutionReader, withoutOne, null);
       const responses = await load;
       assert.ok(responses.every((response) => response.statusCode === 200 && response.json().decision === 'allow'));
       await waitFor(async () => (await evaluate(benign)).json().bundle_hash === second.hash, 5000, 'the new bundle');
@@ -341,7 +342,7 @@ for (const backend of await backends()) {
     });
 
     it('refuses a bundle signed with the platform key that the audit log does not show, keeping the last good one', async () => {
-      const good = await buildAndActivateBundle(env.platform, starterPolicies(), null);
+      const good = await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
       await waitFor(async () => (await evaluate(benign)).json().bundle_hash === good.hash, 5000, 'the logged bundle');
       const store = new BundleStore(env.platform.db);
       const permissive = {
@@ -365,7 +366,7 @@ for (const backend of await backends()) {
       const health = (await pgc.inject({ method: 'GET', url: '/health' })).json();
       assert.match(health.checks.policy_bundle.error, /no bundle\.activated entry/);
 
-      const logged = await buildAndActivateBundle(env.platform, starterPolicies(), null);
+      const logged = await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
       await waitFor(
         async () => (await evaluate(benign)).json().bundle_hash === logged.hash,
         5000,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -179,7 +180,7 @@ export function mcpGatewayOn(backend: Backend): void {
       await (await createTestApp('ac', env.platform)).close();
       pgc = await createTestApp('pgc', env.platform);
       integrity = await createTestApp('integrity', env.platform);
-      await buildAndActivateBundle(env.platform, POLICIES, null);
+      await buildAndActivateBundle(env.platform, constitutionReader, POLICIES, null);
       admin = (await tokenFor(env.platform, ['admin'])).headers;
       auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       agent = await apiKeyFor(env.platform);

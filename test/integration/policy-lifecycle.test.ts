@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { describe, it, type TestContext } from 'node:test';
 import { waitFor } from '../support/process.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
@@ -41,7 +42,7 @@ async function starterStack(t: TestContext, backend: Backend) {
     () => ac.close(),
     () => env.cleanup(),
   );
-  await ensureStarterBundle(env.platform);
+  await ensureStarterBundle(env.platform, constitutionReader);
   return { env, integrity };
 }
 
@@ -285,11 +286,11 @@ for (const backend of await backends()) {
         assert.equal((await call(`/api/v1/policies/${id}/verify`, author.headers)).statusCode, 200);
         assert.equal((await call(`/api/v1/policies/${id}/approve`, reviewer.headers)).statusCode, 200);
       }
-      await ensureStarterBundle(env.platform);
+      await ensureStarterBundle(env.platform, constitutionReader);
       const outcomes = await Promise.all([
         ...ids.map(async (id) => (await call(`/api/v1/policies/${id}/activate`, reviewer.headers)).statusCode),
         ...ids.map(() =>
-          buildAndActivateBundle(env.platform, starterPolicies(), null).then(
+          buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null).then(
             () => 200,
             (error: Error) => error.message,
           ),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
@@ -29,7 +30,7 @@ describe('synthesis runs while PostgreSQL is cut', { skip: runs ? false : 'needs
     cut = await postgresBehindProxy({ LLM_BASE_URL: llm.url, LLM_API_KEY: 'llm-key', LLM_MODEL: 'scripted' });
     ({ proxy, env, direct } = cut);
     await (await createTestApp('ac', env.platform)).close();
-    await ensureStarterBundle(env.platform);
+    await ensureStarterBundle(env.platform, constitutionReader);
     gs = await createTestApp('gs', env.platform);
   });
   after(async () => {

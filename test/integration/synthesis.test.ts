@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { PrincipleContent } from '../../src/domain/constitution/types.js';
@@ -476,7 +477,7 @@ for (const backend of await backends()) {
     it('compiles, and says so, when engine llm is asked of a platform without an LLM', async () => {
       const plain = await createTestPlatform(backend);
       const plainAc = await createTestApp('ac', plain.platform);
-      await ensureStarterBundle(plain.platform);
+      await ensureStarterBundle(plain.platform, constitutionReader);
       const bare = await createTestApp('gs', plain.platform);
       try {
         const manager = (await tokenFor(plain.platform, ['policy_manager'])).headers;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
@@ -59,7 +60,7 @@ for (const backend of await backends()) {
       );
 
     it('finds the payment-card leak a permit opens in a bundle without the pii forbid, which PGC indeed allows; holds again with the forbid', async () => {
-      const leaky = await buildAndActivateBundle(env.platform, withoutPiiForbid, null);
+      const leaky = await buildAndActivateBundle(env.platform, constitutionReader, withoutPiiForbid, null);
       await enforcing(leaky.hash);
       const violated = await ask('policy', { policy: { text: CARD_PERMIT }, mode: 'add' });
       assert.equal(violated.statusCode, 200, violated.body);
@@ -81,7 +82,7 @@ for (const backend of await backends()) {
       assert.equal(decided.statusCode, 200, decided.body);
       assert.equal(decided.json().decision, 'allow', 'PGC allows the counterexample under the leaky bundle');
 
-      const fixed = await buildAndActivateBundle(env.platform, starterPolicies(), null);
+      const fixed = await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
       await enforcing(fixed.hash);
       const holds = (await ask('policy', { policy: { text: CARD_PERMIT }, mode: 'add' })).json();
       assert.equal(holds.report.conformance.verdict, 'holds', JSON.stringify(holds));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
@@ -21,7 +22,7 @@ describe('verification jobs while PostgreSQL is cut', { skip: runs ? false : 'ne
     cut = await postgresBehindProxy();
     ({ proxy, env, direct } = cut);
     await (await createTestApp('ac', env.platform)).close();
-    await buildAndActivateBundle(env.platform, starterPolicies(), null);
+    await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
     fv = await createTestApp('fv', env.platform);
   });
   after(async () => {

@@ -4,7 +4,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { Outcome } from '../../domain/verify/fairness.js';
 import type { PolicyText } from '../../domain/verify/questions.js';
 import { PreparsedPolicies } from '../../domain/verify/replay.js';
-import type { DecisionHistory } from './decision-history.js';
+import type { RecordedDecision } from '../integrity/ports.js';
 
 export interface LabelledRequest {
   request: EngineRequest;
@@ -41,7 +41,7 @@ export function dryRunOutcomes(
  * fail-closed denials (no policy decided them), are left out and counted.
  */
 export async function recordedOutcomes(
-  history: DecisionHistory,
+  recent: (since: string | null, limit: number) => Promise<RecordedDecision[]>,
   groupBy: string,
   since: string | null,
   limit: number,
@@ -50,7 +50,7 @@ export async function recordedOutcomes(
   const outcomes: Outcome[] = [];
   let ungrouped = 0;
   let failClosed = 0;
-  for (const decision of await history.recent(since, limit)) {
+  for (const decision of await recent(since, limit)) {
     if (decision.reasons.some(isFailClosed)) {
       failClosed += 1;
       continue;

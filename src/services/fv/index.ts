@@ -8,9 +8,14 @@ import { registerVerifyRoutes } from './routes/verify.js';
 import { JobRunner } from './runner.js';
 import { JobView } from './schemas.js';
 import { Verifier } from './verifier.js';
+import type { OwnersReaders } from '../integrity/ports.js';
 
 /** FV: Cedar bundles proved against the constitution with Z3; every counterexample replayed by Cedar before it is told. */
-export async function registerFvService(app: ServiceApp, context: ServiceContext): Promise<void> {
+export async function registerFvService(
+  app: ServiceApp,
+  context: ServiceContext,
+  readers: OwnersReaders,
+): Promise<void> {
   const { platform, metrics } = context;
   app.addSchema(JobView);
   const store = new JobStore(platform);
@@ -20,7 +25,7 @@ export async function registerFvService(app: ServiceApp, context: ServiceContext
   const stopLogging = pool.listen({
     onWorkerLost: (reason) => app.log.warn({ reason }, 'a solver worker was lost and replaced'),
   });
-  const verifier = new Verifier(platform, pool);
+  const verifier = new Verifier(platform, pool, readers.decisions);
   const runner = new JobRunner(store, verifier, createVerifierMetrics(metrics.registry), app.log);
   registerVerifyRoutes(app, store, runner, verifier);
   registerJobRoutes(app, store);

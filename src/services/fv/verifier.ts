@@ -26,9 +26,9 @@ import { replayAll } from '../../platform/threads/parallel-replay.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
 import { BundleStore } from '../integrity/bundle-store.js';
-import { constitutionInForce } from '../integrity/constitution-in-force.js';
+import { constitutionReader } from '../ac/constitution-reader.js';
 import type { JobKind } from './job-store.js';
-import { DecisionHistory } from './decision-history.js';
+import type { DecisionReader } from '../integrity/ports.js';
 import { dryRunOutcomes, recordedOutcomes, type LabelledRequest } from './fairness-outcomes.js';
 
 export interface JobOutcome {
@@ -157,16 +157,15 @@ function policyJobInput(
 export class Verifier {
   private readonly bundles: BundleStore;
   private readonly constitution: SqlConstitutionStore;
-  private readonly history: DecisionHistory;
   private readonly db: Platform['db'];
 
   constructor(
     platform: Platform,
     private readonly solver: SolverPool,
+    private readonly decisions: DecisionReader,
   ) {
     this.bundles = new BundleStore(platform.db);
     this.constitution = new SqlConstitutionStore(platform.db, platform.audit);
-    this.history = new DecisionHistory(platform.db);
     this.db = platform.db;
   }
 
@@ -373,7 +372,7 @@ export class Verifier {
       return { principles: version.document.principles, version: version.version, hash: version.hash };
     }
     if (request['constitution'] === 'in_force') {
-      const inForce = await constitutionInForce(this.db);
+      const inForce = await constitutionReader.inForce(this.db);
       if (inForce === null) throw new NotFoundError('No constitution is in force', 'CONSTITUTION_NOT_FOUND');
       return inForce;
     }
@@ -395,7 +394,12 @@ export class Verifier {
     const found =
       requests !== undefined
         ? { outcomes: dryRunOutcomes(base.bundle.schema, policiesOf(base), requests), ungrouped: 0, failClosed: 0 }
-        : await recordedOutcomes(this.history, recorded!.group_by, recorded!.since ?? null, recorded!.limit ?? 10_000);
+        : await recordedOutcomes(
+            (since, limit) => this.decisions.recent(this.db, since, limit),
+            recorded!.group_by,
+            recorded!.since ?? null,
+            recorded!.limit ?? 10_000,
+          );
     if (validating)
       try {
         fairnessReport(found.outcomes, { ...fairnessOptions(request), resamples: 0 });
@@ -441,7 +445,8 @@ export class Verifier {
     candidate: readonly PolicyText[],
     request: Record<string, unknown>,
   ) {
-    const decisions = await this.history.recent(
+    const decisions = await this.decisions.recent(
+      this.db,
       (request['since'] as string | undefined) ?? null,
       (request['limit'] as number | undefined) ?? 10_000,
     );

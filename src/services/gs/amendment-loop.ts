@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CHANNELS } from '../../domain/notifications.js';
 import type { Platform } from '../../platform/platform.js';
 import { SqlConstitutionStore } from '../ac/sql-store.js';
+import { constitutionReader } from '../ac/constitution-reader.js';
 import { readGovernanceState } from '../integrity/governance-state.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 import type { RunStore } from './run-store.js';
@@ -57,7 +58,8 @@ export class AmendmentLoop {
     if (await this.store.hasLoopRun(newest.version)) return;
     // The change is measured from the constitution the bundle in force implements, so amendments enacted since then
     // whose change sets never reached enforcement are carried along: the newest set supersedes theirs.
-    const implemented = (await readGovernanceState(this.platform.db)).bundle?.constitution_version ?? null;
+    const implemented =
+      (await readGovernanceState(this.platform.db, constitutionReader)).bundle?.constitution_version ?? null;
     if (implemented === newest.version) return;
     const previous = await versions.version(implemented ?? newest.version - 1);
     if (previous === null) return;

@@ -1,6 +1,7 @@
 import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
 import { configuredModel } from '../../platform/llm/openai-chat-model.js';
 import { LazySolverPool } from '../../platform/solver/shared.js';
+import type { OwnersReaders } from '../integrity/ports.js';
 import { VerificationGate } from '../integrity/verification-gate.js';
 import { AmendmentLoop } from './amendment-loop.js';
 import { createSynthesisMetrics } from './metrics.js';
@@ -14,13 +15,18 @@ import { SynthesisRunner } from './runner.js';
 import { Synthesiser } from './synthesiser.js';
 
 /** GS: principles become verified Cedar — compiled, or written by an LLM and kept only once proven — and the loop from an enacted amendment to drafts awaiting approval. */
-export async function registerGsService(app: ServiceApp, context: ServiceContext): Promise<void> {
+export async function registerGsService(
+  app: ServiceApp,
+  context: ServiceContext,
+  readers: OwnersReaders,
+): Promise<void> {
   const { platform } = context;
   const metrics = createSynthesisMetrics(context.metrics);
   const store = new RunStore(platform);
   // Solver workers start on the first question gs asks, and are shared with fv and integrity in the same process.
   const solver = new LazySolverPool(platform.config.verification);
   const gate = new VerificationGate(
+    readers.constitutions,
     platform.config.verification,
     (ok) => metrics.serviceCalls(ok),
     (mismatch) => app.log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),

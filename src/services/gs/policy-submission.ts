@@ -2,6 +2,7 @@ import type { Platform } from '../../platform/platform.js';
 import { enforcedSetHooks } from '../integrity/enforced-set.js';
 import { PolicyStore, type PolicyVersion } from '../integrity/policy-store.js';
 import type { VerificationGate } from '../integrity/verification-gate.js';
+import { constitutionReader } from '../ac/constitution-reader.js';
 
 /**
  * Puts a policy gs produced into the policy store the way a person would: a draft by its author, then the store's
@@ -32,6 +33,6 @@ export function verifyDraft(
     'verify',
     draft.policy_id,
     authorId,
-    enforcedSetHooks(platform, gate, authorId),
+    enforcedSetHooks(platform, gate, constitutionReader, authorId),
   );
 }

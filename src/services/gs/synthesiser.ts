@@ -14,7 +14,7 @@ import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
 import type { PolicyText } from '../../domain/verify/questions.js';
 import type { Platform } from '../../platform/platform.js';
 import type { LazySolverPool } from '../../platform/solver/shared.js';
-import { constitutionInForce } from '../integrity/constitution-in-force.js';
+import { constitutionReader } from '../ac/constitution-reader.js';
 import { ChangeSets } from '../integrity/change-sets.js';
 import { verifyDraft } from './policy-submission.js';
 import type { ChangeSet } from '../integrity/change-set-store.js';
@@ -73,7 +73,7 @@ export class Synthesiser {
       // Read once per run, and only if a prompt needs it.
       let library: Promise<{ id: string; description: string; source: string }[]> | undefined;
       const inForce = await PolicyStore.activeTexts(this.platform.db);
-      const constitution = await constitutionInForce(this.platform.db);
+      const constitution = await constitutionReader.inForce(this.platform.db);
       // A loop run for a version a newer one replaced: the newer version's run carries its changes too.
       if (
         run.triggered_by_version !== null &&
@@ -302,7 +302,7 @@ export class Synthesiser {
     remove: readonly string[],
     amendment: boolean,
   ): Promise<{ set: ChangeSet; report: ChangeSetVerification }> {
-    const sets = new ChangeSets(this.platform, this.gate);
+    const sets = new ChangeSets(this.platform, this.gate, constitutionReader);
     await this.store.stage(run.id, 'verifying');
     const proposed = await sets.propose(
       {

@@ -8,12 +8,12 @@ import {
   type AppealStatus,
 } from '../../domain/appeals/appeals.js';
 import type { Role } from '../../domain/auth/roles.js';
-import type { Reason } from '../../domain/enforcement/decide.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
 import type { Platform } from '../../platform/platform.js';
+import type { DecisionReader } from './ports.js';
 
 export interface PolicyReviewItem {
   id: string;
@@ -84,14 +84,15 @@ function listPage<Row extends object, T extends { id: string; created_at: string
 
 /** Appeals of decisions and the policy reviews overturned ones open; every change is an audit event in its transaction. */
 export class AppealStore {
-  constructor(private readonly platform: Platform) {}
+  constructor(
+    private readonly platform: Platform,
+    private readonly decisions: DecisionReader,
+  ) {}
 
   async file(caller: { userId: string; roles: readonly Role[] }, decisionId: string, reason: string): Promise<Appeal> {
     return this.platform.db.transaction(async (tx) => {
-      const decision = (
-        await tx.query<{ caller_id: string | null }>('SELECT caller_id FROM decisions WHERE id = $1', [decisionId])
-      )[0];
-      if (decision === undefined) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
+      const decision = await this.decisions.facts(tx, decisionId);
+      if (decision === null) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
       assertMayAppeal(caller, decision);
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`appeal:${decisionId}`]);
       const open = (
@@ -176,12 +177,8 @@ export class AppealStore {
   }
 
   private async openReview(tx: Queryable, resolverId: string, appeal: AppealRow): Promise<PolicyReviewItem> {
-    const decision = (
-      await tx.query<{ reasons: Reason[]; bundle_hash: string | null }>(
-        'SELECT reasons, bundle_hash FROM decisions WHERE id = $1',
-        [appeal.decision_id],
-      )
-    )[0]!;
+    // An appeal names a logged decision (checked when it was filed), and decisions are never deleted.
+    const decision = (await this.decisions.facts(tx, appeal.decision_id))!;
     const policyIds = decidingPolicies(decision.reasons);
     const row = (
       await tx.query<ReviewRow>(

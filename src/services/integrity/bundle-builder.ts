@@ -7,9 +7,7 @@ import { BundleStore } from './bundle-store.js';
 import { PolicyStore } from './policy-store.js';
 import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
 import { TreeHeads } from '../../platform/audit/tree-heads.js';
-import { constitutionInForce } from './constitution-in-force.js';
-
-const currentConstitutionHash = async (q: Queryable) => (await constitutionInForce(q))?.hash ?? null;
+import type { ConstitutionReader } from './ports.js';
 
 /** What an activation's audit entry says about the change that made the bundle. */
 export interface ActivatedChange {
@@ -39,6 +37,7 @@ export async function lockBundleBuilds(tx: Queryable): Promise<void> {
  */
 export async function buildAndActivateBundle(
   platform: Platform,
+  constitutions: ConstitutionReader,
   policies: Readonly<Record<string, string>>,
   actorId: string | null,
   tx?: Queryable,
@@ -47,10 +46,12 @@ export async function buildAndActivateBundle(
   const keys = platformSigningKeys(platform);
   if (tx === undefined) {
     await keys.active();
-    return platform.db.transaction((own) => buildAndActivateBundle(platform, policies, actorId, own, change));
+    return platform.db.transaction((own) =>
+      buildAndActivateBundle(platform, constitutions, policies, actorId, own, change),
+    );
   }
   await lockBundleBuilds(tx);
-  const constitution = await constitutionInForce(tx);
+  const constitution = await constitutions.refInForce(tx);
   if (constitution === null)
     throw new Error('no constitution has been enacted yet; a bundle must name the constitution it implements');
   const constitutionHash = constitution.hash;
@@ -79,13 +80,16 @@ export async function buildAndActivateBundle(
  * On a system with a constitution but no bundle yet, stores the starter policies as active in the policy store and
  * activates them as bundle v1, in one transaction (instances starting together make exactly one).
  */
-export async function ensureStarterBundle(platform: Platform): Promise<SignedBundle | null> {
+export async function ensureStarterBundle(
+  platform: Platform,
+  constitutions: ConstitutionReader,
+): Promise<SignedBundle | null> {
   await platformSigningKeys(platform).active();
   return platform.db.transaction(async (tx) => {
     await lockBundleBuilds(tx);
-    if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await currentConstitutionHash(tx)) === null)
+    if ((await new BundleStore(platform.db).latestVersion(tx)) > 0 || (await constitutions.refInForce(tx)) === null)
       return null;
     await PolicyStore.seedActive(tx, starterPolicies());
-    return buildAndActivateBundle(platform, starterPolicies(), null, tx);
+    return buildAndActivateBundle(platform, constitutions, starterPolicies(), null, tx);
   });
 }

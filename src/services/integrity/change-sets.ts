@@ -15,7 +15,7 @@ import type { Platform } from '../../platform/platform.js';
 import { buildAndActivateBundle, lockBundleBuilds, type ActivatedChange } from './bundle-builder.js';
 import { BundleStore } from './bundle-store.js';
 import { ChangeSetStore, type ChangeSet } from './change-set-store.js';
-import { constitutionRefInForce } from './constitution-in-force.js';
+import type { ConstitutionReader } from './ports.js';
 import { platformSigningKeys } from './signing-keys.js';
 import { PolicyStore, type PolicyVersion } from './policy-store.js';
 import type { ChangeSetVerification, VerificationGate } from './verification-gate.js';
@@ -48,6 +48,7 @@ export class ChangeSets {
   constructor(
     private readonly platform: Platform,
     private readonly gate: VerificationGate,
+    private readonly constitutions: ConstitutionReader,
   ) {
     this.bundles = new BundleStore(platform.db);
   }
@@ -97,7 +98,7 @@ export class ChangeSets {
           empty || origin === 'cli'
             ? 0
             : Math.max(1, ...versions.map((version) => approvalsRequired(policyMetadata(version.source).annotations))),
-        constitution: await constitutionRefInForce(tx),
+        constitution: await this.constitutions.refInForce(tx),
       });
       // An amendment's set carries everything between the bundle in force and the constitution enacted last, so it
       // replaces the sets of amendments enacted before it that are still waiting.
@@ -136,7 +137,7 @@ export class ChangeSets {
         await lockBundleBuilds(tx);
         const current = await this.sets.get(tx, id, true);
         mustBe(current.status, ['proposed'], 'verify');
-        const constitution = await constitutionRefInForce(tx);
+        const constitution = await this.constitutions.refInForce(tx);
         if ((await this.bundles.latestVersion(tx)) !== base || constitution?.version !== report.constitution.version)
           return null;
         const holds = report.verdict === 'holds';
@@ -228,7 +229,7 @@ export class ChangeSets {
           'CHANGE_SET_STALE',
         );
       const candidate = applyChange(await PolicyStore.activeTexts(tx), texts(versions), set.remove);
-      const constitution = await constitutionRefInForce(tx);
+      const constitution = await this.constitutions.refInForce(tx);
       let report = set.verification_report;
       if (
         report === null ||
@@ -249,7 +250,14 @@ export class ChangeSets {
         remove: set.remove,
         approver: set.approved_by,
       });
-      const signed = await buildAndActivateBundle(this.platform, candidate, actorId, tx, activatedChange(set, report));
+      const signed = await buildAndActivateBundle(
+        this.platform,
+        this.constitutions,
+        candidate,
+        actorId,
+        tx,
+        activatedChange(set, report),
+      );
       return this.sets.recordActivation(tx, id, actorId, signed.bundle.version);
     });
   }
@@ -271,7 +279,7 @@ export class ChangeSets {
       if (report.verdict !== 'holds')
         throw new ConflictError(`Verification failed: ${report.problems[0] ?? report.verdict}`, 'VERIFICATION_FAILED');
     }
-    const constitution = await constitutionRefInForce(tx);
+    const constitution = await this.constitutions.refInForce(tx);
     const put = change.put === undefined ? [] : [{ policy_id: change.put.policy_id, version: change.put.version }];
     const remove = change.remove === undefined ? [] : [change.remove];
     const set = await this.sets.insert(tx, {
@@ -292,7 +300,14 @@ export class ChangeSets {
         baseBundleVersion: await this.bundles.latestVersion(tx),
         reason: null,
       });
-    const signed = await buildAndActivateBundle(this.platform, inForce, actorId, tx, activatedChange(set, report));
+    const signed = await buildAndActivateBundle(
+      this.platform,
+      this.constitutions,
+      inForce,
+      actorId,
+      tx,
+      activatedChange(set, report),
+    );
     await this.sets.recordActivation(tx, set.id, actorId, signed.bundle.version);
   }
 

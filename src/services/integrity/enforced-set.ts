@@ -2,6 +2,7 @@ import type { Platform } from '../../platform/platform.js';
 import { lockBundleBuilds } from './bundle-builder.js';
 import { ChangeSets } from './change-sets.js';
 import { PolicyStore, type EnforcedSetHooks } from './policy-store.js';
+import type { ConstitutionReader } from './ports.js';
 import type { VerificationGate } from './verification-gate.js';
 
 /**
@@ -9,10 +10,15 @@ import type { VerificationGate } from './verification-gate.js';
  * activation and revocation of the version in force are change sets of one (proved, recorded, and activated as the
  * next signed bundle). The one definition for the policy API and for synthesis.
  */
-export function enforcedSetHooks(platform: Platform, gate: VerificationGate, actorId: string | null): EnforcedSetHooks {
+export function enforcedSetHooks(
+  platform: Platform,
+  gate: VerificationGate,
+  constitutions: ConstitutionReader,
+  actorId: string | null,
+): EnforcedSetHooks {
   return {
     lock: lockBundleBuilds,
     verify: async (tx, policyId, source) => gate.verifyPolicy(tx, policyId, source, await PolicyStore.activeTexts(tx)),
-    rebuild: (tx, change) => new ChangeSets(platform, gate).applySingle(tx, change, actorId),
+    rebuild: (tx, change) => new ChangeSets(platform, gate, constitutions).applySingle(tx, change, actorId),
   };
 }

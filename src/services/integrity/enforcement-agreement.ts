@@ -1,6 +1,7 @@
 import type { HealthContributor } from '../../platform/http/health.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 import { BundleStore } from './bundle-store.js';
+import type { ConstitutionReader } from './ports.js';
 import { readGovernanceState, type GovernanceStateView } from './governance-state.js';
 import { PolicyStore } from './policy-store.js';
 
@@ -35,10 +36,14 @@ export function describeDrift(drift: PolicyDrift): string {
 }
 
 /** Compares the store's policies in force with the bundle in force, and reads enacted vs enforced. */
-export async function readEnforcementAgreement(db: Queryable): Promise<EnforcementAgreement> {
+export async function readEnforcementAgreement(
+  db: Queryable,
+  constitutions: ConstitutionReader,
+): Promise<EnforcementAgreement> {
   const bundle = await BundleStore.activeIn(db);
   const governance = await readGovernanceState(
     db,
+    constitutions,
     bundle === null
       ? null
       : { version: bundle.bundle.version, hash: bundle.hash, constitution_hash: bundle.bundle.constitution_hash },
@@ -64,11 +69,12 @@ const REFRESH_MS = 5000;
  */
 export function watchEnforcementAgreement(
   db: Database,
+  constitutions: ConstitutionReader,
   onError: (error: unknown) => void,
 ): { health: HealthContributor[]; stop: () => void } {
   let latest: EnforcementAgreement | null = null;
   const refresh = () =>
-    readEnforcementAgreement(db).then((agreement) => {
+    readEnforcementAgreement(db, constitutions).then((agreement) => {
       latest = agreement;
     }, onError);
   void refresh();

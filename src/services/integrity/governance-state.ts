@@ -7,6 +7,7 @@ import type { ChangeSetStatus } from '../../domain/policy/change-set.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { BundleStore } from './bundle-store.js';
 import { ChangeSetStore } from './change-set-store.js';
+import type { ConstitutionReader } from './ports.js';
 
 export type GovernanceStateView = GovernanceStateReport &
   Omit<GovernanceFacts, 'changeSet'> & {
@@ -20,14 +21,10 @@ export type GovernanceStateView = GovernanceStateReport &
  */
 export async function readGovernanceState(
   q: Queryable,
+  constitutions: ConstitutionReader,
   inForce?: { version: number; hash: string; constitution_hash: string } | null,
 ): Promise<GovernanceStateView> {
-  const constitution =
-    (
-      await q.query<{ version: number; hash: string; enacted_at: Date }>(
-        'SELECT version, hash, enacted_at FROM constitution_versions ORDER BY version DESC LIMIT 1',
-      )
-    ).map((row) => ({ version: row.version, hash: row.hash, enacted_at: row.enacted_at.toISOString() }))[0] ?? null;
+  const constitution = await constitutions.refInForce(q);
   const summary = inForce === undefined ? await BundleStore.activeSummaryIn(q) : inForce;
   const bundle =
     summary === null
@@ -35,12 +32,7 @@ export async function readGovernanceState(
       : {
           version: summary.version,
           hash: summary.hash,
-          constitution_version:
-            (
-              await q.query<{ version: number }>('SELECT version FROM constitution_versions WHERE hash = $1', [
-                summary.constitution_hash,
-              ])
-            )[0]?.version ?? null,
+          constitution_version: await constitutions.versionWithHash(q, summary.constitution_hash),
         };
   const newest = constitution === null ? null : await new ChangeSetStore().newestFor(q, constitution.version);
   const report = governanceState({ constitution, bundle, changeSet: newest });

@@ -4,9 +4,13 @@ import type { ServiceContext } from '../../platform/http/server.js';
 import { BundleStore } from './bundle-store.js';
 import { readGovernanceState } from './governance-state.js';
 import { PolicyStore } from './policy-store.js';
+import type { ConstitutionReader } from './ports.js';
 
 /** Gauges read at scrape time from the database, so every instance reports the same figures. */
-export function registerIntegrityGauges({ platform, metrics }: ServiceContext): void {
+export function registerIntegrityGauges(
+  { platform, metrics }: ServiceContext,
+  constitutions: ConstitutionReader,
+): void {
   new client.Gauge({
     name: 'acgs_audit_log_size',
     help: 'Entries in the Merkle audit log',
@@ -30,7 +34,7 @@ export function registerIntegrityGauges({ platform, metrics }: ServiceContext): 
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      const state = await readGovernanceState(platform.db);
+      const state = await readGovernanceState(platform.db, constitutions);
       const since = state.state === 'enforced' || state.constitution === null ? null : state.constitution.enacted_at;
       this.set({ state: state.state }, since === null ? 0 : Math.max(0, (Date.now() - Date.parse(since)) / 1000));
     },

@@ -8,7 +8,7 @@ import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { LazySolverPool } from '../../platform/solver/shared.js';
-import { constitutionInForce } from './constitution-in-force.js';
+import type { ConstitutionReader } from './ports.js';
 
 const asList = (policies: Readonly<Record<string, string>>) =>
   Object.entries(policies).map(([id, text]) => ({ id, text }));
@@ -46,6 +46,7 @@ export class VerificationGate {
    * `onMismatch` hears a solver claim Cedar contradicted (the encoding is wrong for some construct: a bug to report).
    */
   constructor(
+    private readonly constitutions: ConstitutionReader,
     settings: Config['verification'],
     private readonly onCall: (ok: boolean) => void = () => {},
     private readonly onMismatch: (mismatch: EncodingMismatch) => void = () => {},
@@ -93,7 +94,7 @@ export class VerificationGate {
     candidate: Readonly<Record<string, string>>,
     newcomers: readonly string[],
   ): Promise<ChangeSetVerification> {
-    const constitution = await constitutionInForce(q);
+    const constitution = await this.constitutions.inForce(q);
     if (constitution === null)
       throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
     const base = { version: constitution.version, hash: constitution.hash };
@@ -165,7 +166,7 @@ export class VerificationGate {
     policies: Readonly<Record<string, string>>,
     options: { only?: string[]; translation: boolean },
   ): Promise<ConformanceReport> {
-    const constitution = await constitutionInForce(q);
+    const constitution = await this.constitutions.inForce(q);
     if (constitution === null)
       throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
     const report = await this.ask((pool) =>

@@ -6,6 +6,7 @@ import type { TreeHeads } from '../../platform/audit/tree-heads.js';
 import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
 import { ensureStarterBundle } from '../integrity/bundle-builder.js';
 import { bundleLogProof } from '../integrity/bundle-log-proof.js';
+import type { ConstitutionReader } from '../integrity/ports.js';
 import type { BundleStore } from '../integrity/bundle-store.js';
 import { verifyWithPlatformKeys } from '../integrity/signing-keys.js';
 import { ActiveBundle } from './active-bundle.js';
@@ -24,6 +25,7 @@ export async function followActiveBundle(
   { platform, metrics }: ServiceContext,
   store: BundleStore,
   heads: TreeHeads,
+  constitutions: ConstitutionReader,
 ): Promise<ActiveBundle> {
   const loadFailures = createBundleLoadFailures(metrics.registry);
   const acknowledgements = new BundleAcknowledgements(platform.db);
@@ -57,11 +59,11 @@ export async function followActiveBundle(
   registerBundleGauges(metrics.registry, active);
   app.healthContributors.push(active.health);
 
-  await ensureStarterBundle(platform);
+  await ensureStarterBundle(platform, constitutions);
   await active.reload();
   const reload = () =>
     active.reload().catch((error: unknown) => app.log.error({ err: error }, 'reloading the policy bundle failed'));
-  const constitutionChanged = () => void ensureStarterBundle(platform).then(reload, reload);
+  const constitutionChanged = () => void ensureStarterBundle(platform, constitutions).then(reload, reload);
   const unsubscribe = [
     // After a lost connection the listener is back but what was announced meanwhile is not: look again.
     await platform.db.listen(

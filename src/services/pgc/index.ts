@@ -28,6 +28,7 @@ import { DatabaseSessions } from './session-store.js';
 import { ToolCatalogue } from './tool-catalogue.js';
 import { DetectorPool } from './detection/detector-pool.js';
 import { enforcementCedar, toolsCedar } from '../../domain/policy/cedar-runtime.js';
+import type { OwnersReaders } from '../integrity/ports.js';
 
 /**
  * From 16 KiB a scan costs a few milliseconds (bench: detector scaling), more than the hop to the detector thread;
@@ -36,12 +37,16 @@ import { enforcementCedar, toolsCedar } from '../../domain/policy/cedar-runtime.
 const DETECT_OFF_THREAD_FROM = 16 * 1024;
 
 /** PGC: real-time enforcement of the signed bundle in force on every AI request, every decision logged durably. */
-export async function registerPgcService(app: ServiceApp, context: ServiceContext): Promise<void> {
+export async function registerPgcService(
+  app: ServiceApp,
+  context: ServiceContext,
+  readers: OwnersReaders,
+): Promise<void> {
   const { platform, metrics } = context;
   const { config } = platform;
   const store = new BundleStore(platform.db);
   const heads = new TreeHeads(platform.db, platformSigningKeys(platform));
-  const active = await followActiveBundle(app, context, store, heads);
+  const active = await followActiveBundle(app, context, store, heads, readers.constitutions);
 
   const enforcerMetrics = createEnforcerMetrics(metrics.registry);
   for (const runtime of [enforcementCedar, toolsCedar]) {

@@ -211,89 +211,7 @@ export type Amendment = {
   enacted_version: number | null;
 };
 
-export type AmendmentWithVotes = {
-  id: string;
-  title: string;
-  rationale: string;
-  changes: ({
-    op: "add_principle";
-    principle: PrincipleContent;
-  } | {
-    op: "modify_principle";
-    key: string;
-    changes: {
-      title?: string;
-      description?: string;
-      category?: string;
-      priority?: number;
-      scope?: {
-        actions: string[];
-        resource_types: string[];
-      };
-      normative_statement?: string;
-      rationale?: string;
-      constraints?: {
-        effect: "forbid" | "permit";
-        actions: string[];
-        resource_types?: string[];
-        when?: {
-          attr: string;
-          op: "eq" | "neq" | "in" | "contains" | "containsAny" | "containsAll" | "gt" | "gte" | "lt" | "lte" | "is_true" | "is_false";
-          value?: string | number | boolean | string[];
-        }[];
-        unless?: {
-          attr: string;
-          op: "eq" | "neq" | "in" | "contains" | "containsAny" | "containsAll" | "gt" | "gte" | "lt" | "lte" | "is_true" | "is_false";
-          value?: string | number | boolean | string[];
-        }[];
-        obligations?: string[];
-      }[];
-    };
-  } | {
-    op: "repeal_principle";
-    key: string;
-  } | {
-    op: "change_meta_rules";
-    meta_rules: MetaRules;
-  })[];
-  principle_keys: string[];
-  status: "draft" | "open" | "approved" | "rejected" | "expired" | "withdrawn" | "enacted";
-  proposed_by: string;
-  created_at: string;
-  opened_at: string | null;
-  deadline: string | null;
-  closed_at: string | null;
-  council_size: number | null;
-  rules: {
-    quorum: {
-      kind: "votes";
-      min: number;
-    } | {
-      kind: "fraction";
-      fraction: number;
-    };
-    approval_threshold: {
-      numerator: number;
-      denominator: number;
-    };
-    abstentions_count_toward_quorum: boolean;
-    voting_period_hours: number;
-    proposer_roles: Role[];
-    voter_roles: Role[];
-  } | null;
-  outcome: {
-    counts: {
-      for: number;
-      against: number;
-      abstain: number;
-    };
-    quorumNeeded: number;
-    quorumMet: boolean;
-    decided: string | null;
-    enactment_error?: string;
-  } | null;
-  base_version: number | null;
-  enacted_version: number | null;
+export type AmendmentWithVotes = Amendment & {
   votes: {
     voter_id: string;
     vote: "for" | "against" | "abstain";
@@ -331,25 +249,7 @@ export type PolicyVersion = {
   retired_at: string | null;
 };
 
-export type PolicyWithVersions = {
-  id: string;
-  policy_id: string;
-  version: number;
-  name: string;
-  description: string;
-  source: string;
-  principle_keys: string[];
-  status: "draft" | "verified" | "approved" | "active" | "superseded" | "revoked";
-  content_hash: string;
-  author: string | null;
-  created_at: string;
-  verification_report: unknown;
-  approved_by: string | null;
-  approved_at: string | null;
-  approvals_required: number;
-  first_approved_by: string | null;
-  activated_at: string | null;
-  retired_at: string | null;
+export type PolicyWithVersions = PolicyVersion & {
   versions: {
     version: number;
     status: "draft" | "verified" | "approved" | "active" | "superseded" | "revoked";
@@ -1431,28 +1331,7 @@ export type SynthesisRun = {
   finished_at: string | null;
 };
 
-export type SynthesisRunWithAttempts = {
-  id: string;
-  engine: "compiler" | "llm";
-  status: "queued" | "synthesising" | "verifying" | "awaiting_approval" | "active" | "failed" | "superseded";
-  principle_keys: string[];
-  principles: PrincipleContent[];
-  constitution_version: number | null;
-  constitution_hash: string | null;
-  amendment_id: string | null;
-  triggered_by_version: number | null;
-  reason: string | null;
-  report: Record<string, unknown> | null;
-  policies: {
-    policy_id: string;
-    version: number;
-  }[];
-  revocations_proposed: string[];
-  change_set_id: number | null;
-  created_by: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
+export type SynthesisRunWithAttempts = SynthesisRun & {
   attempts: {
     principle_key: string;
     attempt: number;

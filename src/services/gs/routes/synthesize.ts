@@ -11,7 +11,7 @@ import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
 import type { LazySolverPool } from '../../../platform/solver/shared.js';
 import { SqlConstitutionStore } from '../../ac/sql-store.js';
-import { constitutionInForce } from '../../integrity/constitution-in-force.js';
+import { constitutionReader } from '../../ac/constitution-reader.js';
 import type { RunStore } from '../run-store.js';
 import type { SynthesisRunner } from '../runner.js';
 import {
@@ -78,7 +78,7 @@ export function registerSynthesizeRoutes(
       const { principle_ids: keys, principle, engine = 'compiler' } = request.body;
       if ((keys === undefined) === (principle === undefined))
         throw new ValidationError('give exactly one of principle_ids and principle');
-      const constitution = await constitutionInForce(platform.db);
+      const constitution = await constitutionReader.inForce(platform.db);
       let principles: PrincipleContent[];
       if (principle !== undefined) {
         // Malformed constraints are bad input (400); well-formed ones that do not type-check cannot be compiled (422).

@@ -7,6 +7,7 @@ import type { ServiceApp, ServiceContext } from '../../../platform/http/server.j
 import { AppealStore } from '../appeal-store.js';
 import { createdAtIdCursor } from '../../../domain/pagination.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
+import type { DecisionReader } from '../ports.js';
 
 /** Who sees every appeal and every review item. */
 const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
@@ -48,8 +49,8 @@ const ReviewListQuery = Type.Object(
 const oversees = (roles: readonly string[]) => roles.some((role) => (OVERSEERS as readonly string[]).includes(role));
 
 /** Appeals of enforcement decisions; an overturned decision opens a review of the policies behind it. */
-export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceContext): void {
-  const appeals = new AppealStore(platform);
+export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceContext, decisions: DecisionReader): void {
+  const appeals = new AppealStore(platform, decisions);
 
   app.post(
     '/api/v1/appeals',

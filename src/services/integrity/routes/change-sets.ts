@@ -18,14 +18,20 @@ import {
   GovernanceStateView,
   WithdrawBody,
 } from '../schemas.js';
+import type { ConstitutionReader } from '../ports.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /**
  * Change sets: several policy changes proposed, verified as one bundle against the constitution in force, approved in
  * one two-person step and activated as one signed bundle. Also where enacted and enforced are compared.
  */
-export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceContext, gate: VerificationGate): void {
-  const sets = new ChangeSets(platform, gate);
+export function registerChangeSetRoutes(
+  app: ServiceApp,
+  { platform }: ServiceContext,
+  gate: VerificationGate,
+  constitutions: ConstitutionReader,
+): void {
+  const sets = new ChangeSets(platform, gate, constitutions);
   const acknowledgements = new BundleAcknowledgements(platform.db);
 
   app.get(
@@ -39,7 +45,7 @@ export function registerChangeSetRoutes(app: ServiceApp, { platform }: ServiceCo
         response: { 200: GovernanceStateView, ...errorResponses(401, 403) },
       },
     },
-    async () => readGovernanceState(platform.db),
+    async () => readGovernanceState(platform.db, constitutions),
   );
 
   app.get(

@@ -17,9 +17,15 @@ import {
   PolicyWithVersionsView,
 } from '../schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
+import type { ConstitutionReader } from '../ports.js';
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
-export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceContext, gate: VerificationGate): void {
+export function registerPolicyRoutes(
+  app: ServiceApp,
+  { platform }: ServiceContext,
+  gate: VerificationGate,
+  constitutions: ConstitutionReader,
+): void {
   const store = new PolicyStore(platform);
   const keys = platformSigningKeys(platform);
 
@@ -125,7 +131,12 @@ export function registerPolicyRoutes(app: ServiceApp, { platform }: ServiceConte
         const actorId = principalOf(request).userId;
         // The signing key must exist before the transaction that signs the new bundle opens.
         await keys.active();
-        return store.apply(action, request.params.id, actorId, enforcedSetHooks(platform, gate, actorId));
+        return store.apply(
+          action,
+          request.params.id,
+          actorId,
+          enforcedSetHooks(platform, gate, constitutions, actorId),
+        );
       },
     );
   }
