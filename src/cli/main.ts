@@ -184,7 +184,7 @@ user
   .action(async (options: { email: string; role: string[]; fullName?: string; password?: string }) => {
     await withPlatform(async (platform) => {
       const given = options.password ?? process.env['ACGS_NEW_USER_PASSWORD'];
-      const password = given ?? generatePassword();
+      const password = given ?? generatePassword(options.email);
       const roles = options.role.filter(isRole) as Role[];
       const created = await buildAccounts(platform).register({
         email: options.email,

@@ -16,7 +16,7 @@ export async function ensureBootstrapAdmin(platform: Platform): Promise<Bootstra
   if ((await new SqlUserStore(platform.db).countWithRole('admin')) > 0) return null;
   const email = platform.config.bootstrapAdmin.email ?? DEFAULT_ADMIN_EMAIL;
   const given = platform.config.bootstrapAdmin.password;
-  const password = given ?? generatePassword();
+  const password = given ?? generatePassword(email);
   try {
     await buildAccounts(platform).register({ email, password, fullName: 'Bootstrap Administrator', roles: ['admin'] });
   } catch (error) {
