@@ -1,7 +1,8 @@
 import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
-import { TreeHeads } from '../../platform/audit/tree-heads.js';
+import { buildIntegrityContext } from './context.js';
 import { watchEnforcementAgreement } from './enforcement-agreement.js';
 import { registerIntegrityGauges } from './metrics.js';
+import type { OwnersReaders } from './ports.js';
 import { registerAppealRoutes } from './routes/appeals.js';
 import { registerAuditLogRoutes } from './routes/audit-log.js';
 import { registerAuditProofRoutes } from './routes/audit-proofs.js';
@@ -10,34 +11,30 @@ import { registerBundleRoutes } from './routes/bundles.js';
 import { registerChangeSetRoutes } from './routes/change-sets.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSignatureRoutes } from './routes/signatures.js';
-import { platformSigningKeys } from './signing-keys.js';
-import { VerificationGate } from './verification-gate.js';
-import type { OwnersReaders } from './ports.js';
 
-/** Integrity: the policy store and its lifecycle, signed bundles, OpenPGP signatures, the audit log, appeals. */
-export function registerIntegrityService(app: ServiceApp, context: ServiceContext, readers: OwnersReaders): void {
-  const { constitutions } = readers;
-  const keys = platformSigningKeys(context.platform);
-  const heads = new TreeHeads(context.platform.db, keys);
-  registerSignatureRoutes(app, context, keys);
-  const calls = context.metrics.serviceCalls;
+/**
+ * Integrity: the policy store and its lifecycle, signed bundles, OpenPGP signatures, the audit log, appeals. Its
+ * composition root: the parts are made once here (context.ts) and handed to the routes, gauges and watches.
+ */
+export function registerIntegrityService(app: ServiceApp, service: ServiceContext, readers: OwnersReaders): void {
+  const calls = service.metrics.serviceCalls;
   for (const status of ['ok', 'error']) calls.inc({ source: 'integrity', target: 'fv', status }, 0);
-  const gate = new VerificationGate(
-    constitutions,
-    context.platform.config.verification,
-    (ok) => calls.inc({ source: 'integrity', target: 'fv', status: ok ? 'ok' : 'error' }),
-    (mismatch) => app.log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),
-  );
-  app.addHook('onClose', async () => gate.close());
-  registerPolicyRoutes(app, context, gate, constitutions);
-  registerChangeSetRoutes(app, context, gate, constitutions);
-  registerBundleRoutes(app, context, heads);
+  const context = buildIntegrityContext(service, readers, {
+    onCall: (ok) => calls.inc({ source: 'integrity', target: 'fv', status: ok ? 'ok' : 'error' }),
+    onMismatch: (mismatch) =>
+      app.log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),
+  });
+  app.addHook('onClose', async () => context.gate.close());
+  registerSignatureRoutes(app, context);
+  registerPolicyRoutes(app, context);
+  registerChangeSetRoutes(app, context);
+  registerBundleRoutes(app, context);
   registerAuditLogRoutes(app, context);
-  registerAuditProofRoutes(app, context, heads);
-  registerAppealRoutes(app, context, readers.decisions);
-  registerAuditVerification(app, context, heads);
-  registerIntegrityGauges(context, constitutions);
-  const agreement = watchEnforcementAgreement(context.platform.db, constitutions, (error) =>
+  registerAuditProofRoutes(app, context);
+  registerAppealRoutes(app, context);
+  registerAuditVerification(app, context);
+  registerIntegrityGauges(context);
+  const agreement = watchEnforcementAgreement(context.platform.db, context.constitutions, (error) =>
     app.log.warn({ err: error }, 'comparing the policy store with the bundle in force failed'),
   );
   app.healthContributors.push(...agreement.health);

@@ -1,22 +1,22 @@
 import client from 'prom-client';
-import { AuditReader } from '../../platform/audit/reader.js';
-import type { ServiceContext } from '../../platform/http/server.js';
-import { BundleStore } from './bundle-store.js';
+import type { IntegrityContext } from './context.js';
 import { readGovernanceState } from './governance-state.js';
-import { PolicyStore } from './policy-store.js';
-import type { ConstitutionReader } from './ports.js';
 
 /** Gauges read at scrape time from the database, so every instance reports the same figures. */
-export function registerIntegrityGauges(
-  { platform, metrics }: ServiceContext,
-  constitutions: ConstitutionReader,
-): void {
+export function registerIntegrityGauges({
+  platform,
+  metrics,
+  audit,
+  bundles,
+  policies,
+  constitutions,
+}: IntegrityContext): void {
   new client.Gauge({
     name: 'acgs_audit_log_size',
     help: 'Entries in the Merkle audit log',
     registers: [metrics.registry],
     async collect() {
-      this.set(await new AuditReader(platform.db).size());
+      this.set(await audit.size());
     },
   });
   new client.Gauge({
@@ -24,7 +24,7 @@ export function registerIntegrityGauges(
     help: 'Version of the bundle marked active in the database (0: none); PGC instances should be enforcing it',
     registers: [metrics.registry],
     async collect() {
-      this.set(await new BundleStore(platform.db).activeVersion());
+      this.set(await bundles.activeVersion());
     },
   });
   new client.Gauge({
@@ -46,7 +46,7 @@ export function registerIntegrityGauges(
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      for (const { status, count } of await new PolicyStore(platform).countByStatus()) this.set({ status }, count);
+      for (const { status, count } of await policies.countByStatus()) this.set({ status }, count);
     },
   });
 }

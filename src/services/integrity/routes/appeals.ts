@@ -3,11 +3,10 @@ import { APPEAL_REVIEWERS } from '../../../domain/appeals/appeals.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { AppealList, AppealView, PolicyReviewList, PolicyReviewView, ResolvedAppealView } from '../schemas.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import { AppealStore } from '../appeal-store.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { createdAtIdCursor } from '../../../domain/pagination.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
-import type { DecisionReader } from '../ports.js';
 
 /** Who sees every appeal and every review item. */
 const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
@@ -49,9 +48,7 @@ const ReviewListQuery = Type.Object(
 const oversees = (roles: readonly string[]) => roles.some((role) => (OVERSEERS as readonly string[]).includes(role));
 
 /** Appeals of enforcement decisions; an overturned decision opens a review of the policies behind it. */
-export function registerAppealRoutes(app: ServiceApp, { platform }: ServiceContext, decisions: DecisionReader): void {
-  const appeals = new AppealStore(platform, decisions);
-
+export function registerAppealRoutes(app: ServiceApp, { appeals }: IntegrityContext): void {
   app.post(
     '/api/v1/appeals',
     {

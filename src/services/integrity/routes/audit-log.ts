@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { isPlatformAction, PLATFORM_ACTION_NAMESPACES } from '../../../domain/audit/actions.js';
 import { keysetPage } from '../../../domain/pagination.js';
-import { AuditReader } from '../../../platform/audit/reader.js';
 import { ValidationError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { AuditEntryList, AuditEntryView } from '../schemas.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const MAX_DETAILS_BYTES = 16 * 1024;
@@ -47,8 +47,7 @@ const ListQuery = Type.Object(
 );
 
 /** The audit log as records: services append their own events; readers search it, newest first. */
-export function registerAuditLogRoutes(app: ServiceApp, { platform }: ServiceContext): void {
-  const reader = new AuditReader(platform.db);
+export function registerAuditLogRoutes(app: ServiceApp, { platform, audit: reader }: IntegrityContext): void {
   app.post(
     '/api/v1/audit/logs',
     {

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { proveConsistency, proveEntry } from '../../../platform/audit/proof.js';
-import { AuditReader } from '../../../platform/audit/reader.js';
-import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { ConsistencyProofView, InclusionProofView, ReceiptView, SignedTreeHeadView } from '../schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
@@ -18,9 +17,7 @@ const ConsistencyQuery = Type.Object(
 );
 
 /** The audit log's Merkle views: the signed tree head, RFC 9162 proofs, and receipts for decisions. */
-export function registerAuditProofRoutes(app: ServiceApp, { platform }: ServiceContext, heads: TreeHeads): void {
-  const reader = new AuditReader(platform.db);
-
+export function registerAuditProofRoutes(app: ServiceApp, { heads, audit: reader }: IntegrityContext): void {
   async function requireSize(size: number, what: string): Promise<void> {
     const current = await reader.size();
     if (size > current)

@@ -1,11 +1,10 @@
 import client from 'prom-client';
-import { AuditReader } from '../../../platform/audit/reader.js';
 import { VerificationRoundView, VerificationStatusView } from '../schemas.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import { countersByLabel } from '../../../platform/metrics.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { AuditWatch, WATCH_CHECKS } from '../../../platform/audit/watch.js';
-import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
 import { signedByPlatformKey } from '../signing-keys.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
@@ -17,8 +16,7 @@ const TREE_HEAD_INTERVAL_MS = 60_000;
  */
 export function registerAuditVerification(
   app: ServiceApp,
-  { platform, metrics }: ServiceContext,
-  heads: TreeHeads,
+  { platform, metrics, heads, audit }: IntegrityContext,
 ): void {
   const { db } = platform;
   const watch = new AuditWatch(db, signedByPlatformKey);
@@ -73,7 +71,7 @@ export function registerAuditVerification(
       ok: lastFindings === null ? null : lastFindings === 0,
       problems: lastFindings,
       verified_size: watch.verifiedSize,
-      tree_size: await new AuditReader(db).size(),
+      tree_size: await audit.size(),
     }),
   );
 
@@ -93,7 +91,7 @@ export function registerAuditVerification(
       return {
         ok: findings.length === 0,
         verified_size: watch.verifiedSize,
-        tree_size: await new AuditReader(db).size(),
+        tree_size: await audit.size(),
         findings,
       };
     },

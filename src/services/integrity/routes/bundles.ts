@@ -1,16 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { SignedBundle } from '../../../domain/policy/bundle.js';
 import { NotFoundError } from '../../../domain/errors.js';
-import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { bundleLogProof } from '../bundle-log-proof.js';
-import { BundleStore } from '../bundle-store.js';
 import { BundleQuery, BundleVersionParam, ServedBundleView } from '../schemas.js';
 
 /** Signed bundles as PGC and agents fetch them: the bundle, its signature and the log's proof of its activation. */
-export function registerBundleRoutes(app: ServiceApp, { platform }: ServiceContext, heads: TreeHeads): void {
-  const bundles = new BundleStore(platform.db);
+export function registerBundleRoutes(app: ServiceApp, { platform, heads, bundles }: IntegrityContext): void {
   const bundleView = async (signed: SignedBundle, sinceTreeSize: number | undefined) => ({
     bundle: signed.bundle,
     hash: signed.hash,

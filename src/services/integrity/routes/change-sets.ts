@@ -2,11 +2,10 @@ import { ConflictError } from '../../../domain/errors.js';
 import { keysetPage } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import { BundleAcknowledgements } from '../bundle-acknowledgements.js';
-import { ChangeSets, rejection } from '../change-sets.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import { rejection } from '../change-sets.js';
+import type { IntegrityContext } from '../context.js';
 import { readGovernanceState } from '../governance-state.js';
-import type { VerificationGate } from '../verification-gate.js';
 import {
   ActivateQuery,
   ActivatedChangeSetView,
@@ -18,7 +17,6 @@ import {
   GovernanceStateView,
   WithdrawBody,
 } from '../schemas.js';
-import type { ConstitutionReader } from '../ports.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /**
@@ -27,13 +25,8 @@ import { AUDIENCES } from '../../../domain/auth/roles.js';
  */
 export function registerChangeSetRoutes(
   app: ServiceApp,
-  { platform }: ServiceContext,
-  gate: VerificationGate,
-  constitutions: ConstitutionReader,
+  { platform, changeSets: sets, acknowledgements, constitutions }: IntegrityContext,
 ): void {
-  const sets = new ChangeSets(platform, gate, constitutions);
-  const acknowledgements = new BundleAcknowledgements(platform.db);
-
   app.get(
     '/api/v1/change-sets/state',
     {

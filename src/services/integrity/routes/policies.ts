@@ -2,11 +2,9 @@ import type { PolicyAction } from '../../../domain/policy/lifecycle.js';
 import { keysetPage } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { enforcedSetHooks } from '../enforced-set.js';
-import { platformSigningKeys } from '../signing-keys.js';
-import { PolicyStore } from '../policy-store.js';
-import type { VerificationGate } from '../verification-gate.js';
 import {
   PolicyVersionParams,
   ListQuery,
@@ -17,18 +15,12 @@ import {
   PolicyWithVersionsView,
 } from '../schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
-import type { ConstitutionReader } from '../ports.js';
 
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
 export function registerPolicyRoutes(
   app: ServiceApp,
-  { platform }: ServiceContext,
-  gate: VerificationGate,
-  constitutions: ConstitutionReader,
+  { platform, policies: store, keys, gate, constitutions }: IntegrityContext,
 ): void {
-  const store = new PolicyStore(platform);
-  const keys = platformSigningKeys(platform);
-
   app.get(
     '/api/v1/policies',
     {

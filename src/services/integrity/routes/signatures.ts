@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import client from 'prom-client';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
+import type { IntegrityContext } from '../context.js';
 import { HashView, SignatureView, SigningKeyList, SigningKeyView, VerificationView } from '../schemas.js';
-import type { SigningKeys } from '../signing-keys.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const Encoding = Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64')], { default: 'utf8' }));
@@ -24,11 +24,7 @@ const bytesOf = (body: { data: string; encoding?: 'utf8' | 'base64' }) =>
   Buffer.from(body.data, body.encoding ?? 'utf8');
 
 /** Keys, signatures and hashes (OpenPGP, verifiable with GnuPG). */
-export function registerSignatureRoutes(
-  app: ServiceApp,
-  { platform, metrics }: ServiceContext,
-  keys: SigningKeys,
-): void {
+export function registerSignatureRoutes(app: ServiceApp, { platform, metrics, keys }: IntegrityContext): void {
   const signatures = new client.Counter({
     name: 'acgs_signatures_total',
     help: 'Signatures made and checked, by result',
