@@ -2,10 +2,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { isDeepStrictEqual } from 'node:util';
 import { CHANNELS } from '../../domain/notifications.js';
 import type { Platform } from '../../platform/platform.js';
-import { SqlConstitutionStore } from '../ac/sql-store.js';
+import type { SqlConstitutionStore } from '../ac/sql-store.js';
 import { constitutionReader } from '../ac/constitution-reader.js';
 import { readGovernanceState } from '../integrity/governance-state.js';
 import { PolicyStore } from '../integrity/policy-store.js';
+import type { GsContext } from './context.js';
 import type { RunStore } from './run-store.js';
 import type { SynthesisRunner } from './runner.js';
 
@@ -22,12 +23,19 @@ export class AmendmentLoop {
   private checking: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
 
+  private readonly platform: Platform;
+  private readonly store: RunStore;
+  private readonly versions: SqlConstitutionStore;
+
   constructor(
-    private readonly platform: Platform,
-    private readonly store: RunStore,
+    context: GsContext,
     private readonly runner: SynthesisRunner,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.platform = context.platform;
+    this.store = context.runs;
+    this.versions = context.constitutions;
+  }
 
   async start(): Promise<void> {
     const check = () => this.check();
@@ -50,8 +58,7 @@ export class AmendmentLoop {
   }
 
   private async synthesiseNewest(): Promise<void> {
-    const versions = new SqlConstitutionStore(this.platform.db, this.platform.audit);
-    const newest = await versions.currentVersion();
+    const newest = await this.versions.currentVersion();
     // Version 1 is the constitution the system started with; its bundle is the starter bundle.
     if (newest === null || newest.version <= 1 || newest.version <= this.handled) return;
     this.handled = newest.version;
@@ -61,7 +68,7 @@ export class AmendmentLoop {
     const implemented =
       (await readGovernanceState(this.platform.db, constitutionReader)).bundle?.constitution_version ?? null;
     if (implemented === newest.version) return;
-    const previous = await versions.version(implemented ?? newest.version - 1);
+    const previous = await this.versions.version(implemented ?? newest.version - 1);
     if (previous === null) return;
     const before = new Map(previous.document.principles.map((principle) => [principle.key, principle]));
     const affected = newest.document.principles.filter((principle) => {

@@ -2,17 +2,14 @@ import type { Constraint, PrincipleContent } from '../../../domain/constitution/
 import { ConflictError, NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { GOVERNANCE_SCHEMA } from '../../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../../domain/policy/schema-shape.js';
-import type { ChatModel } from '../../../domain/synthesis/chat-model.js';
 import { draftConstraints } from '../../../domain/synthesis/specification-drafting.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import type { LazySolverPool } from '../../../platform/solver/shared.js';
-import { SqlConstitutionStore } from '../../ac/sql-store.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
 import { draftExamples } from '../draft-examples.js';
 import { SpecificationList, SpecificationListQuery, SpecificationBody, SpecificationView } from '../schemas.js';
-import type { SpecificationStore } from '../specification-store.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
+import type { GsContext } from '../context.js';
 
 /** A scope's actions and resource types must be the schema's, or no constraint within it could type-check. */
 function scopeProblems(scope: PrincipleContent['scope']): string[] {
@@ -46,13 +43,8 @@ function amendmentChange(
  */
 export function registerSpecificationRoutes(
   app: ServiceApp,
-  { platform }: ServiceContext,
-  store: SpecificationStore,
-  model: ChatModel | null,
-  solver: LazySolverPool,
+  { platform, specifications: store, model, solver, constitutions }: GsContext,
 ): void {
-  const constitutions = new SqlConstitutionStore(platform.db, platform.audit);
-
   /** The principle an amendment adds (in full), or null when it modifies one (the change holds only the fields). */
   async function fromAmendment(amendmentId: string, key: string) {
     const amendment = await constitutions.findAmendment(amendmentId);

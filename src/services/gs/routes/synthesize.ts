@@ -8,11 +8,8 @@ import { compilePrinciples, UncompilableConstraints, type CompiledPolicy } from 
 import { posteriorMean } from '../../../domain/synthesis/strategies.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import type { LazySolverPool } from '../../../platform/solver/shared.js';
-import { SqlConstitutionStore } from '../../ac/sql-store.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
 import { constitutionReader } from '../../ac/constitution-reader.js';
-import type { RunStore } from '../run-store.js';
 import type { SynthesisRunner } from '../runner.js';
 import {
   ConstitutionDraftView,
@@ -25,6 +22,7 @@ import {
   SynthesizePolicyBody,
 } from '../schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
+import type { GsContext } from '../context.js';
 
 /**
  * Refuses principles whose constraints cannot be compiled or verified: 422 naming each by principle and pointer. A
@@ -54,13 +52,10 @@ function compileOrRefuse(principles: readonly PrincipleContent[]): CompiledPolic
 /** Synthesis: principles to verified Cedar drafts (queued runs), a constitution to a bundle draft, and the runs. */
 export function registerSynthesizeRoutes(
   app: ServiceApp,
-  { platform }: ServiceContext,
-  store: RunStore,
+  { platform, runs: store, solver, model, constitutions }: GsContext,
   runner: SynthesisRunner,
-  solver: LazySolverPool,
-  llmConfigured: boolean,
 ): void {
-  const constitutions = new SqlConstitutionStore(platform.db, platform.audit);
+  const llmConfigured = model !== null;
 
   app.post(
     '/api/v1/synthesize/policy',

@@ -6,10 +6,9 @@ import { linkTemplate, templateProblems, type TemplateParameters } from '../../.
 import { keysetPage } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
-import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import type { VerificationGate } from '../../integrity/verification-gate.js';
+import type { ServiceApp } from '../../../platform/http/server.js';
 import { PolicyVersionView } from '../../integrity/schemas.js';
-import { submitForApproval } from '../policy-submission.js';
+import type { GsContext } from '../context.js';
 import {
   InstantiateBody,
   TemplateBody,
@@ -19,7 +18,6 @@ import {
   TemplateUpdateBody,
   TemplateView,
 } from '../schemas.js';
-import type { TemplateStore } from '../template-store.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 const base = '/api/v1/policy-management/templates';
@@ -36,12 +34,7 @@ const refuse = (
  * strictly on the way in; a link fills the slots and becomes a policy draft, validated by Cedar as the link it is,
  * then verified by the policy store like any other, recorded with the template and values it came from.
  */
-export function registerTemplateRoutes(
-  app: ServiceApp,
-  { platform }: ServiceContext,
-  store: TemplateStore,
-  gate: VerificationGate,
-): void {
+export function registerTemplateRoutes(app: ServiceApp, { templates: store, submission }: GsContext): void {
   const shape = schemaShape(GOVERNANCE_SCHEMA);
   const check = (source: string, parameters: TemplateParameters) =>
     refuse(templateProblems(source, parameters, GOVERNANCE_SCHEMA, shape), 'INVALID_TEMPLATE');
@@ -177,9 +170,7 @@ export function registerTemplateRoutes(
       );
       if ('problems' in linked) refuse(linked.problems, 'INVALID_TEMPLATE_LINK');
       const actorId = principalOf(request).userId;
-      const verified = await submitForApproval(
-        platform,
-        gate,
+      const verified = await submission.submitForApproval(
         {
           source: (linked as { text: string }).text,
           name: name ?? policyId,
