@@ -43,6 +43,7 @@ export function buildGsContext(service: ServiceContext, readers: OwnersReaders, 
     (mismatch) => log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),
   );
   const policies = new PolicyStore(platform);
+  const changeSets = new ChangeSets(platform, gate, readers.constitutions);
   return {
     ...service,
     synthesis,
@@ -51,8 +52,8 @@ export function buildGsContext(service: ServiceContext, readers: OwnersReaders, 
     templates: new TemplateStore(platform),
     constitutions: new SqlConstitutionStore(platform.db, platform.audit),
     policies,
-    changeSets: new ChangeSets(platform, gate, readers.constitutions),
-    submission: new PolicySubmission(platform, gate, readers.constitutions, policies),
+    changeSets,
+    submission: new PolicySubmission(gate, changeSets, policies),
     solver: new LazySolverPool(platform.config.verification),
     gate,
     model: configuredModel(platform.config.llm, synthesis.modelUsage),

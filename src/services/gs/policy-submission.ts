@@ -1,7 +1,6 @@
-import type { Platform } from '../../platform/platform.js';
+import type { ChangeSets } from '../integrity/change-sets.js';
 import { enforcedSetHooks } from '../integrity/enforced-set.js';
 import type { PolicyStore, PolicyVersion } from '../integrity/policy-store.js';
-import type { ConstitutionReader } from '../integrity/ports.js';
 import type { VerificationGate } from '../integrity/verification-gate.js';
 
 /**
@@ -10,9 +9,8 @@ import type { VerificationGate } from '../integrity/verification-gate.js';
  */
 export class PolicySubmission {
   constructor(
-    private readonly platform: Platform,
     private readonly gate: VerificationGate,
-    private readonly constitutions: ConstitutionReader,
+    private readonly changeSets: ChangeSets,
     private readonly policies: PolicyStore,
   ) {}
 
@@ -34,7 +32,7 @@ export class PolicySubmission {
       'verify',
       draft.policy_id,
       authorId,
-      enforcedSetHooks(this.platform, this.gate, this.constitutions, authorId),
+      enforcedSetHooks(this.gate, this.changeSets, authorId),
     );
   }
 }

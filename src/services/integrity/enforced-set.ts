@@ -1,8 +1,6 @@
-import type { Platform } from '../../platform/platform.js';
 import { lockBundleBuilds } from './bundle-builder.js';
-import { ChangeSets } from './change-sets.js';
+import type { ChangeSets } from './change-sets.js';
 import { PolicyStore, type EnforcedSetHooks } from './policy-store.js';
-import type { ConstitutionReader } from './ports.js';
 import type { VerificationGate } from './verification-gate.js';
 
 /**
@@ -11,14 +9,13 @@ import type { VerificationGate } from './verification-gate.js';
  * next signed bundle). The one definition for the policy API and for synthesis.
  */
 export function enforcedSetHooks(
-  platform: Platform,
   gate: VerificationGate,
-  constitutions: ConstitutionReader,
+  changeSets: ChangeSets,
   actorId: string | null,
 ): EnforcedSetHooks {
   return {
     lock: lockBundleBuilds,
     verify: async (tx, policyId, source) => gate.verifyPolicy(tx, policyId, source, await PolicyStore.activeTexts(tx)),
-    rebuild: (tx, change) => new ChangeSets(platform, gate, constitutions).applySingle(tx, change, actorId),
+    rebuild: (tx, change) => changeSets.applySingle(tx, change, actorId),
   };
 }

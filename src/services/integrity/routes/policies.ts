@@ -19,7 +19,7 @@ import { AUDIENCES } from '../../../domain/auth/roles.js';
 /** The policy store and its review lifecycle; activation and revocation rebuild and sign the bundle in force. */
 export function registerPolicyRoutes(
   app: ServiceApp,
-  { platform, policies: store, keys, gate, constitutions }: IntegrityContext,
+  { policies: store, keys, gate, changeSets }: IntegrityContext,
 ): void {
   app.get(
     '/api/v1/policies',
@@ -123,12 +123,7 @@ export function registerPolicyRoutes(
         const actorId = principalOf(request).userId;
         // The signing key must exist before the transaction that signs the new bundle opens.
         await keys.active();
-        return store.apply(
-          action,
-          request.params.id,
-          actorId,
-          enforcedSetHooks(platform, gate, constitutions, actorId),
-        );
+        return store.apply(action, request.params.id, actorId, enforcedSetHooks(gate, changeSets, actorId));
       },
     );
   }
