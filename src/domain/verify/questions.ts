@@ -7,12 +7,13 @@ import { conditionHolds, replay, type Replayed } from './replay.js';
 import type { RequestEncoding } from './encode.js';
 import { search, setUp, type QuestionOptions } from './search.js';
 import { check } from './z3.js';
+import type { Verdict } from './verdict.js';
 
 type ZBool = Bool<'verify'>;
 
 export type { QuestionOptions } from './search.js';
 
-export type Verdict = 'holds' | 'violated' | 'unsupported' | 'inconclusive';
+export type { Verdict };
 
 const WORST_FIRST: readonly Verdict[] = ['violated', 'inconclusive', 'unsupported', 'holds'];
 

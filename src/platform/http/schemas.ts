@@ -1,4 +1,5 @@
 import { Type, type TNull, type TSchema, type TUnion } from '@sinclair/typebox';
+import { VERDICTS } from '../../domain/verify/verdict.js';
 
 export const ErrorBody = Type.Object(
   {
@@ -33,6 +34,8 @@ export const OneOf = <T extends string>(values: readonly T[], options: { descrip
     values.map((value) => Type.Literal(value)),
     options,
   );
+/** A verifier's answer, in every report and job that carries one. */
+export const VerdictSchema = OneOf(VERDICTS);
 export const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const Uuid = Type.String({ format: 'uuid' });
 

@@ -1,5 +1,5 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
-import { ConcreteRequest, Nullable, OneOf } from '../../platform/http/schemas.js';
+import { ConcreteRequest, Nullable, OneOf, VerdictSchema } from '../../platform/http/schemas.js';
 
 // What each kind of verification job reports, so /docs/json describes it field by field. Fields added after a kind
 // first shipped are optional: reports stored by an earlier version are still served as they were written.
@@ -11,7 +11,6 @@ const Strings = Type.Array(Type.String());
 const Count = Type.Integer({ minimum: 0 });
 const Counts = Type.Record(Type.String(), Count);
 
-const Verdict = OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const);
 const Request = ConcreteRequest;
 const Replayed = closed(
   { decision: OneOf(['allow', 'deny'] as const), determining: Strings, errors: Strings },
@@ -27,21 +26,21 @@ const Impact = closed({
   detail: Detail,
 });
 const Conformance = closed({
-  verdict: Verdict,
+  verdict: VerdictSchema,
   constraints: Type.Array(
     closed({
       principle: Str,
       constraint: Count,
       effect: OneOf(['forbid', 'permit'] as const),
       property: Type.String({ description: 'The constraint as a Cedar condition over requests' }),
-      verdict: Verdict,
+      verdict: VerdictSchema,
       counterexamples: Type.Array(Counterexample),
       detail: Detail,
     }),
   ),
   translation: Nullable(Impact),
 });
-const Check = closed({ verdict: Verdict, example: Nullable(Counterexample), detail: Detail });
+const Check = closed({ verdict: VerdictSchema, example: Nullable(Counterexample), detail: Detail });
 const PolicyFindings = closed({
   id: Str,
   effect: OneOf(['forbid', 'permit'] as const),
@@ -52,7 +51,7 @@ const PolicyFindings = closed({
   needed: Check,
 });
 const policyReportFields = {
-  verdict: Verdict,
+  verdict: VerdictSchema,
   policies: Type.Array(PolicyFindings),
   overlaps: Type.Array(closed({ permit: Str, forbid: Str, example: Counterexample })),
   allowsSome: Check,
@@ -104,7 +103,7 @@ const reports: [string, TSchema][] = [
       bundle_version: BundleVersion,
       condition: Str,
       never: OneOf(['allow', 'deny'] as const),
-      verdict: Verdict,
+      verdict: VerdictSchema,
       counterexamples: Type.Array(Counterexample),
       detail: Detail,
     }),
@@ -130,7 +129,7 @@ const reports: [string, TSchema][] = [
       bundle_version: BundleVersion,
       ungrouped: Count,
       skipped_fail_closed: Count,
-      verdict: Verdict,
+      verdict: VerdictSchema,
       groups: Type.Array(
         closed({
           group: Str,

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, PageOf, Time, Uuid, OneOf } from '../../platform/http/schemas.js';
+import { Nullable, PageOf, Time, Uuid, OneOf, VerdictSchema } from '../../platform/http/schemas.js';
 import { FAIRNESS_DEFAULTS } from '../../domain/verify/fairness.js';
 import { JOB_KINDS, JOB_STATUSES } from './job-store.js';
 import { JobReport } from './report-schemas.js';
@@ -188,7 +188,7 @@ export const JobView = Type.Object(
     id: Uuid,
     kind: OneOf(JOB_KINDS),
     status: OneOf(JOB_STATUSES),
-    verdict: Nullable(OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const)),
+    verdict: Nullable(VerdictSchema),
     request: Type.Record(Type.String(), Type.Unknown()),
     report: Nullable(JobReport),
     report_hash: Nullable(Type.String({ description: 'SHA-256 of the canonical JSON of report; in the audit log' })),

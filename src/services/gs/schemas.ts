@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ConcreteRequest, Nullable, OneOf, PageOf, Time, Uuid } from '../../platform/http/schemas.js';
+import { ConcreteRequest, Nullable, OneOf, PageOf, Time, Uuid, VerdictSchema } from '../../platform/http/schemas.js';
 import { PrincipleContentSchema, PrincipleContentView, ScopeSchema } from '../ac/schemas.js';
 import { PROMPT_STRATEGIES } from '../../domain/synthesis/strategies.js';
 import { ENGINES, RUN_STATUSES } from './run-store.js';
@@ -41,7 +41,7 @@ export const ConstitutionDraftView = Type.Object(
     constitution_hash: Type.String(),
     policies: Type.Array(PolicyText),
     compile_ms: Type.Number(),
-    verdict: OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const),
+    verdict: VerdictSchema,
     conformance: Type.Unknown({ description: 'The conformance report with translation validation (see fv)' }),
   },
   { additionalProperties: false },

@@ -1,4 +1,4 @@
-import { Nullable, PageOf, Sha256Hex, Time, OneOf } from '../../platform/http/schemas.js';
+import { Nullable, PageOf, Sha256Hex, Time, OneOf, VerdictSchema } from '../../platform/http/schemas.js';
 import { Type } from '@sinclair/typebox';
 import { POLICY_STATUSES } from '../../domain/policy/lifecycle.js';
 import { CHANGE_SET_ORIGINS, CHANGE_SET_STATUSES } from '../../domain/policy/change-set.js';
@@ -386,7 +386,7 @@ export const ChangeSetView = Type.Object(
     verification_report: Nullable(
       Type.Object(
         {
-          verdict: OneOf(['holds', 'violated', 'unsupported', 'inconclusive'] as const),
+          verdict: VerdictSchema,
           constitution: Type.Object(
             { version: Type.Integer({ minimum: 1 }), hash: Type.String() },
             { additionalProperties: false },
