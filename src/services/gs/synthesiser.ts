@@ -320,9 +320,8 @@ export class Synthesiser {
     remove: readonly string[],
     amendment: boolean,
   ): Promise<{ set: ChangeSet; report: ChangeSetVerification }> {
-    const sets = this.changeSets;
     await this.store.stage(run.id, 'verifying');
-    const proposed = await sets.propose(
+    const proposed = await this.changeSets.propose(
       {
         put,
         remove,
@@ -334,9 +333,9 @@ export class Synthesiser {
       amendment ? 'amendment' : 'synthesis',
       run.created_by,
     );
-    const verified = await sets.verify(proposed.id, run.created_by);
+    const verified = await this.changeSets.verify(proposed.id, run.created_by);
     if (verified.set.status === 'approved' && verified.set.approvals_required === 0)
-      return { set: await sets.activate(proposed.id, null), report: verified.report };
+      return { set: await this.changeSets.activate(proposed.id, null), report: verified.report };
     return verified;
   }
 }

@@ -4,7 +4,7 @@
  * run out. Errors arrive in the platform's shape and become ApiError.
  */
 
-import type { ErrorCode } from './contract';
+import type { ErrorCode } from './contract.js';
 
 /**
  * A platform error code; `HTTP_<status>` for an answer not in the platform's shape (a proxy's error page);

@@ -2,7 +2,7 @@
  * The shapes of the API answers the console reads. They come from the services' own schemas through the generated
  * `contract.ts` (`acgs console contract`); what is written here only names parts of them.
  */
-import type * as Contract from './contract';
+import type * as Contract from './contract.js';
 
 export type {
   Amendment,
@@ -34,8 +34,8 @@ export type {
   TreeHead,
   User,
   VerificationJob,
-} from './contract';
-export { ACTIONS, PRINCIPAL_TYPES, RESOURCE_TYPES } from './contract';
+} from './contract.js';
+export { ACTIONS, PRINCIPAL_TYPES, RESOURCE_TYPES } from './contract.js';
 
 export type PrincipleContent = Contract.PrincipleContent;
 export type Constraint = PrincipleContent['constraints'][number];

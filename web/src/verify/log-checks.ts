@@ -1,3 +1,4 @@
+import type { TreeHead } from '../api/contract.js';
 /**
  * What the browser checks of the platform's signed statements, with nothing taken on the server's word: a tree head
  * (its signed bytes are exactly its fields, signed by a trusted key), an entry's inclusion under a head, and a bundle
@@ -10,14 +11,8 @@ import { sha256 } from './sha256.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { TrustVerdict } from './trust.js';
 
-export interface SignedTreeHead {
-  tree_size: number;
-  root_hash: string;
-  timestamp: string;
-  signed_data: string;
-  signature: string;
-  key_fingerprint: string;
-}
+/** A signed tree head as integrity serves it. */
+export type SignedTreeHead = TreeHead;
 
 export type Check = { ok: true; detail: string } | { ok: false; detail: string };
 
