@@ -1,5 +1,5 @@
 import type { Reason } from '../enforcement/decide.js';
-import type { Role } from '../auth/roles.js';
+import { AUDIENCES, type Role } from '../auth/roles.js';
 import { ConflictError, ForbiddenError } from '../errors.js';
 
 export type AppealStatus = 'open' | 'upheld' | 'overturned';
@@ -17,10 +17,6 @@ export interface Appeal {
   created_at: string;
 }
 
-/** Who may see and resolve every appeal; anyone else sees only their own. */
-export const APPEAL_REVIEWERS: readonly Role[] = ['auditor', 'council_member'];
-const HUMAN_ROLES: readonly Role[] = ['admin', 'policy_manager', 'auditor', 'council_member'];
-
 /**
  * A decision can be appealed by the principal it affected (the caller that asked for it) or by any person using the
  * platform; a machine identity cannot appeal other machines' decisions.
@@ -29,7 +25,11 @@ export function assertMayAppeal(
   caller: { userId: string; roles: readonly Role[] },
   decision: { caller_id: string | null },
 ): void {
-  if (decision.caller_id === caller.userId || caller.roles.some((role) => HUMAN_ROLES.includes(role))) return;
+  if (
+    decision.caller_id === caller.userId ||
+    caller.roles.some((role) => (AUDIENCES.people as readonly Role[]).includes(role))
+  )
+    return;
   throw new ForbiddenError('Only the principal a decision affected, or a person, may appeal it', 'NOT_AFFECTED');
 }
 

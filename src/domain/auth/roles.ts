@@ -29,4 +29,6 @@ export const AUDIENCES = {
   decisionCallers: ['agent', 'admin', 'policy_manager'],
   drafters: ['admin', 'policy_manager', 'council_member'],
   services: ['service'],
+  /** Who may see and resolve every appeal; anyone else sees only their own. */
+  appealReviewers: ['auditor', 'council_member'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -3,11 +3,6 @@ import type { Actor } from '../../domain/constitution/constitution-service.js';
 import { AppError, ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 
-export const READERS = ['admin', 'policy_manager', 'auditor', 'council_member'] as const;
-export const EDITORS = ['admin', 'policy_manager'] as const;
-export const PARTICIPANTS = ['admin', 'policy_manager', 'council_member'] as const;
-export const ADMIN = ['admin'] as const;
-
 export function actorOf(request: FastifyRequest): Actor {
   const principal = principalOf(request);
   return { userId: principal.userId, roles: principal.roles };

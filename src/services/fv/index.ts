@@ -18,7 +18,7 @@ export async function registerFvService(
 ): Promise<void> {
   const { platform, metrics } = context;
   app.addSchema(JobView);
-  const store = new JobStore(platform);
+  const store = new JobStore(platform.db, platform.audit);
   // The solver workers load and warm Z3 (hundreds of milliseconds each) at start, not on the first question.
   const { pool, release } = await holdSolverPool(platform.config.verification);
   const stopCounting = registerSolverMetrics(metrics.registry, pool);

@@ -4,7 +4,8 @@ import { NotFoundError } from '../../domain/errors.js';
 import { keysetPage, createdAtIdCursor, type CreatedAtId, type Page } from '../../domain/pagination.js';
 import type { Verdict } from '../../domain/verify/questions.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Database } from '../../platform/db/database.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 
 export const JOB_KINDS = ['policy', 'bundle', 'impact', 'property', 'fairness', 'compare'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -45,10 +46,10 @@ const toJob = (row: JobRow): VerificationJob => ({
 
 /** Verification jobs: queued by the API, claimed by the runner, finished with a hashed report in the audit log. */
 export class JobStore {
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly db: Database, private readonly audit: AuditLog) {}
 
   async create(kind: JobKind, request: Record<string, unknown>, createdBy: string | null): Promise<VerificationJob> {
-    const rows = await this.platform.db.query<JobRow>(
+    const rows = await this.db.query<JobRow>(
       `INSERT INTO verification_jobs (id, kind, status, request, created_by) VALUES ($1, $2, 'queued', $3, $4) RETURNING *`,
       [randomUUID(), kind, JSON.stringify(request), createdBy],
     );
@@ -56,7 +57,7 @@ export class JobStore {
   }
 
   async get(id: string): Promise<VerificationJob> {
-    const row = (await this.platform.db.query<JobRow>('SELECT * FROM verification_jobs WHERE id = $1', [id]))[0];
+    const row = (await this.db.query<JobRow>('SELECT * FROM verification_jobs WHERE id = $1', [id]))[0];
     if (row === undefined) throw new NotFoundError('No verification job with this id', 'JOB_NOT_FOUND');
     return toJob(row);
   }
@@ -71,7 +72,7 @@ export class JobStore {
       filter.limit,
       async (rows) =>
         (
-          await this.platform.db.query<JobRow>(
+          await this.db.query<JobRow>(
             `SELECT * FROM verification_jobs
               WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
                 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
@@ -94,7 +95,7 @@ export class JobStore {
    * restarts reuse one instead of verifying the same pair again.
    */
   async latestConformanceCheck(bundleHash: string, constitutionHash: string): Promise<VerificationJob | null> {
-    const rows = await this.platform.db.query<JobRow>(
+    const rows = await this.db.query<JobRow>(
       `SELECT * FROM verification_jobs
         WHERE kind = 'bundle' AND request->>'bundle_hash' = $1 AND request->>'constitution_hash' = $2
         ORDER BY created_at DESC, id DESC LIMIT 1`,
@@ -105,7 +106,7 @@ export class JobStore {
 
   /** Takes the oldest queued job for this runner; instances sharing a database never take the same one. */
   async claimNext(): Promise<VerificationJob | null> {
-    const rows = await this.platform.db.query<JobRow>(
+    const rows = await this.db.query<JobRow>(
       `UPDATE verification_jobs SET status = 'running', started_at = now()
         WHERE id = (SELECT id FROM verification_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING *`,
@@ -114,7 +115,7 @@ export class JobStore {
   }
 
   async progress(id: string, progress: { stage: string; solver_calls: number }): Promise<void> {
-    await this.platform.db.query(`UPDATE verification_jobs SET progress = $2 WHERE id = $1 AND status = 'running'`, [
+    await this.db.query(`UPDATE verification_jobs SET progress = $2 WHERE id = $1 AND status = 'running'`, [
       id,
       JSON.stringify(progress),
     ]);
@@ -122,7 +123,7 @@ export class JobStore {
 
   /** A job this runner was running when the database went away: queued again, to be run from the start. */
   async requeue(id: string): Promise<void> {
-    await this.platform.db.query(
+    await this.db.query(
       `UPDATE verification_jobs SET status = 'queued', started_at = NULL WHERE id = $1 AND status = 'running'`,
       [id],
     );
@@ -130,7 +131,7 @@ export class JobStore {
 
   /** Jobs left running by a process that stopped: queued again, to be run from the start. */
   async requeueAbandoned(): Promise<number> {
-    const rows = await this.platform.db.query<{ id: string }>(
+    const rows = await this.db.query<{ id: string }>(
       `UPDATE verification_jobs SET status = 'queued', started_at = NULL WHERE status = 'running' RETURNING id`,
     );
     return rows.length;
@@ -145,7 +146,7 @@ export class JobStore {
     progress: { stage: string; solver_calls: number } | null = null,
   ): Promise<VerificationJob> {
     const reportHash = canonicalSha256(report);
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const rows = await tx.query<JobRow>(
         `UPDATE verification_jobs SET status = 'done', verdict = $2, report = $3, report_hash = $4, bundle_hash = $5,
                 progress = coalesce($6, progress), finished_at = now() WHERE id = $1 RETURNING *`,
@@ -158,7 +159,7 @@ export class JobStore {
           progress === null ? null : JSON.stringify(progress),
         ],
       );
-      await this.platform.audit.record(
+      await this.audit.record(
         {
           userId: job.created_by,
           action: 'verification.completed',
@@ -172,7 +173,7 @@ export class JobStore {
   }
 
   async fail(job: VerificationJob, errorCode: string, message: string): Promise<VerificationJob> {
-    const rows = await this.platform.db.query<JobRow>(
+    const rows = await this.db.query<JobRow>(
       `UPDATE verification_jobs SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1 RETURNING *`,
       [job.id, errorCode, message],
     );

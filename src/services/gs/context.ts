@@ -42,14 +42,14 @@ export function buildGsContext(service: ServiceContext, readers: OwnersReaders, 
     (ok) => synthesis.serviceCalls(ok),
     (mismatch) => log.error({ request: mismatch.request, replayed: mismatch.replayed }, mismatch.message),
   );
-  const policies = new PolicyStore(platform);
+  const policies = new PolicyStore(platform.db, platform.audit);
   const changeSets = new ChangeSets(platform, gate, readers.constitutions);
   return {
     ...service,
     synthesis,
-    runs: new RunStore(platform),
-    specifications: new SpecificationStore(platform),
-    templates: new TemplateStore(platform),
+    runs: new RunStore(platform.db, platform.audit),
+    specifications: new SpecificationStore(platform.db),
+    templates: new TemplateStore(platform.db, platform.audit),
     constitutions: new SqlConstitutionStore(platform.db, platform.audit),
     policies,
     changeSets,

@@ -5,8 +5,8 @@ import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../.
 import type { Attempt } from '../../domain/synthesis/model-synthesis.js';
 import { PROMPT_STRATEGIES, type PromptStrategy, type StrategyRecord } from '../../domain/synthesis/strategies.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
-import type { Queryable } from '../../platform/db/database.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 import { ChangeSetStore } from '../integrity/change-set-store.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 
@@ -105,11 +105,11 @@ export interface NewRun {
 
 /** Synthesis runs and their attempts: queued by the API or the governance loop, worked by the runner. */
 export class RunStore {
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly db: Database, private readonly audit: AuditLog) {}
 
   /** Queues a run; a loop run for a constitution version that already has one returns null (another instance won). */
   create(run: NewRun): Promise<SynthesisRun | null> {
-    return this.platform.db.transaction((tx) => this.createIn(tx, run));
+    return this.db.transaction((tx) => this.createIn(tx, run));
   }
 
   private async createIn(q: Queryable, run: NewRun): Promise<SynthesisRun | null> {
@@ -133,7 +133,7 @@ export class RunStore {
     );
     if (rows[0] === undefined) return null;
     const created = toRun(rows[0]);
-    await this.platform.audit.record(
+    await this.audit.record(
       {
         userId: run.createdBy,
         action: 'synthesis.queued',
@@ -151,13 +151,13 @@ export class RunStore {
   }
 
   async get(id: string): Promise<SynthesisRun> {
-    const row = (await this.platform.db.query<RunRow>('SELECT * FROM synthesis_runs WHERE id = $1', [id]))[0];
+    const row = (await this.db.query<RunRow>('SELECT * FROM synthesis_runs WHERE id = $1', [id]))[0];
     if (row === undefined) throw new NotFoundError('No synthesis run with this id', 'SYNTHESIS_RUN_NOT_FOUND');
     return toRun(row);
   }
 
   async hasLoopRun(version: number): Promise<boolean> {
-    const rows = await this.platform.db.query('SELECT 1 FROM synthesis_runs WHERE triggered_by_version = $1', [
+    const rows = await this.db.query('SELECT 1 FROM synthesis_runs WHERE triggered_by_version = $1', [
       version,
     ]);
     return rows.length > 0;
@@ -173,7 +173,7 @@ export class RunStore {
       filter.limit,
       async (rows) =>
         (
-          await this.platform.db.query<RunRow>(
+          await this.db.query<RunRow>(
             `SELECT * FROM synthesis_runs
               WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR engine = $2)
                 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
@@ -193,7 +193,7 @@ export class RunStore {
 
   /** Takes the oldest queued run; instances sharing a database never take the same one. */
   async claimNext(): Promise<SynthesisRun | null> {
-    const rows = await this.platform.db.query<RunRow>(
+    const rows = await this.db.query<RunRow>(
       `UPDATE synthesis_runs SET status = 'synthesising', started_at = now()
         WHERE id = (SELECT id FROM synthesis_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING *`,
@@ -202,26 +202,26 @@ export class RunStore {
   }
 
   async stage(id: string, status: 'synthesising' | 'verifying'): Promise<void> {
-    await this.platform.db.query(`UPDATE synthesis_runs SET status = $2 WHERE id = $1`, [id, status]);
+    await this.db.query(`UPDATE synthesis_runs SET status = $2 WHERE id = $1`, [id, status]);
   }
 
   /** Runs left mid-way by a process that stopped: queued again, to be run from the start (attempts are kept). */
   async requeueAbandoned(): Promise<number> {
-    const rows = await this.platform.db.query<{ id: string }>(
+    const rows = await this.db.query<{ id: string }>(
       `UPDATE synthesis_runs SET status = 'queued', started_at = NULL WHERE status IN ('synthesising', 'verifying') RETURNING id`,
     );
     return rows.length;
   }
 
   async requeue(id: string): Promise<void> {
-    await this.platform.db.query(
+    await this.db.query(
       `UPDATE synthesis_runs SET status = 'queued', started_at = NULL WHERE id = $1 AND status IN ('synthesising', 'verifying')`,
       [id],
     );
   }
 
   async recordAttempt(runId: string, principleKey: string, attempt: Attempt): Promise<void> {
-    await this.platform.db.query(
+    await this.db.query(
       `INSERT INTO synthesis_attempts (run_id, principle_key, attempt, prompt_hash, model, temperature, seed, prompt_tokens,
                                        completion_tokens, latency_ms, output, diagnostics, verdict, strategy)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -249,7 +249,7 @@ export class RunStore {
   }
 
   async attempts(runId: string): Promise<StoredAttempt[]> {
-    const rows = await this.platform.db.query<Omit<StoredAttempt, 'created_at'> & { created_at: Date }>(
+    const rows = await this.db.query<Omit<StoredAttempt, 'created_at'> & { created_at: Date }>(
       `SELECT principle_key, attempt, strategy, prompt_hash, model, temperature, seed, prompt_tokens, completion_tokens, latency_ms,
               output, diagnostics, verdict, created_at
          FROM synthesis_attempts WHERE run_id = $1 ORDER BY principle_key, attempt`,
@@ -267,7 +267,7 @@ export class RunStore {
    * says nothing about the strategy and is not counted.
    */
   async strategyRecords(): Promise<StrategyRecord[]> {
-    const rows = await this.platform.db.query<{
+    const rows = await this.db.query<{
       strategy: PromptStrategy;
       trials: number;
       valid: number;
@@ -286,7 +286,7 @@ export class RunStore {
 
   /** Ends a run: awaiting approval of the policies it submitted, already active, or failed with its reason. */
   finish(id: string, outcome: RunOutcome): Promise<void> {
-    return this.platform.db.transaction((tx) => this.finishIn(tx, id, outcome));
+    return this.db.transaction((tx) => this.finishIn(tx, id, outcome));
   }
 
   private async finishIn(q: Queryable, id: string, outcome: RunOutcome): Promise<void> {
@@ -305,7 +305,7 @@ export class RunStore {
         outcome.changeSetId,
       ],
     );
-    await this.platform.audit.record(
+    await this.audit.record(
       {
         userId: rows[0]?.created_by ?? null,
         action: 'synthesis.finished',
@@ -328,10 +328,10 @@ export class RunStore {
     if (run.status !== 'awaiting_approval') return run;
     const settled =
       run.change_set_id !== null
-        ? (await new ChangeSetStore().get(this.platform.db, run.change_set_id)).status === 'active'
-        : await PolicyStore.settled(this.platform.db, run.policies, run.revocations_proposed);
+        ? (await new ChangeSetStore().get(this.db, run.change_set_id)).status === 'active'
+        : await PolicyStore.settled(this.db, run.policies, run.revocations_proposed);
     if (!settled) return run;
-    await this.platform.db.query(
+    await this.db.query(
       `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
       [run.id],
     );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Constraint, PrincipleContent } from '../../domain/constitution/types.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Attempt } from '../../domain/synthesis/repair-loop.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Database } from '../../platform/db/database.js';
 import type { ConstraintExamples } from './draft-examples.js';
 
 export interface SpecificationDraft {
@@ -30,10 +30,10 @@ const toDraft = (row: Row): SpecificationDraft => ({ ...row, created_at: row.cre
 
 /** Drafted constraints, kept with every attempt, for the council to read beside the amendment they belong to. */
 export class SpecificationStore {
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly db: Database) {}
 
   async create(draft: Omit<SpecificationDraft, 'id' | 'created_at'>): Promise<SpecificationDraft> {
-    const rows = await this.platform.db.query<Row>(
+    const rows = await this.db.query<Row>(
       `INSERT INTO specification_drafts (id, amendment_id, principle_key, text, scope, status, reason, constraints, examples, attempts, created_by,
                                          amendment_change)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
@@ -56,13 +56,13 @@ export class SpecificationStore {
   }
 
   async get(id: string): Promise<SpecificationDraft> {
-    const row = (await this.platform.db.query<Row>('SELECT * FROM specification_drafts WHERE id = $1', [id]))[0];
+    const row = (await this.db.query<Row>('SELECT * FROM specification_drafts WHERE id = $1', [id]))[0];
     if (row === undefined) throw new NotFoundError('No specification draft with this id', 'SPECIFICATION_NOT_FOUND');
     return toDraft(row);
   }
 
   async list(amendmentId: string | null, limit: number): Promise<SpecificationDraft[]> {
-    const rows = await this.platform.db.query<Row>(
+    const rows = await this.db.query<Row>(
       `SELECT * FROM specification_drafts WHERE ($1::uuid IS NULL OR amendment_id = $1)
         ORDER BY created_at DESC, id DESC LIMIT $2`,
       [amendmentId, limit],

@@ -1,7 +1,7 @@
 import type { TemplateParameters } from '../../domain/policy/templates.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { Queryable } from '../../platform/db/database.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 
 export interface PolicyTemplate {
@@ -27,9 +27,9 @@ type LinkRow = Omit<PolicyTemplate['links'][number], 'created_at'> & { template_
 
 /** The template library: versioned templates (an edit is version + 1), soft-deleted, and the policies linked from them. */
 export class TemplateStore {
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly db: Database, private readonly auditLog: AuditLog) {}
 
-  private async withLinks(rows: Row[], q: Queryable = this.platform.db): Promise<PolicyTemplate[]> {
+  private async withLinks(rows: Row[], q: Queryable = this.db): Promise<PolicyTemplate[]> {
     const links = await q.query<LinkRow>(
       'SELECT * FROM policy_template_links WHERE template_id = ANY($1::text[]) ORDER BY created_at, policy_id',
       [rows.map((row) => row.id)],
@@ -51,14 +51,14 @@ export class TemplateStore {
   }
 
   async list(limit: number, afterId: string | null): Promise<PolicyTemplate[]> {
-    const rows = await this.platform.db.query<Row>(
+    const rows = await this.db.query<Row>(
       `SELECT * FROM policy_templates WHERE deleted_at IS NULL AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit],
     );
     return this.withLinks(rows);
   }
 
-  async get(id: string, q: Queryable = this.platform.db): Promise<PolicyTemplate> {
+  async get(id: string, q: Queryable = this.db): Promise<PolicyTemplate> {
     const rows = await q.query<Row>('SELECT * FROM policy_templates WHERE id = $1 AND deleted_at IS NULL', [id]);
     if (rows[0] === undefined) throw new NotFoundError(`no policy template "${id}"`, 'TEMPLATE_NOT_FOUND');
     return (await this.withLinks(rows, q))[0]!;
@@ -68,7 +68,7 @@ export class TemplateStore {
     template: Pick<PolicyTemplate, 'id' | 'name' | 'description' | 'source' | 'parameters'>,
     createdBy: string | null,
   ): Promise<PolicyTemplate> {
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const existing = await tx.query('SELECT 1 FROM policy_templates WHERE id = $1 FOR UPDATE', [template.id]);
       if (existing.length > 0)
         throw new ConflictError(`a template "${template.id}" exists (deleted ids are not reused)`, 'TEMPLATE_EXISTS');
@@ -94,7 +94,7 @@ export class TemplateStore {
     template: Pick<PolicyTemplate, 'name' | 'description' | 'source' | 'parameters'>,
     actorId: string | null,
   ): Promise<PolicyTemplate> {
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const current = await this.get(id, tx);
       await tx.query(
         `UPDATE policy_templates SET version = version + 1, name = $2, description = $3, source = $4, parameters = $5,
@@ -108,7 +108,7 @@ export class TemplateStore {
 
   /** Deletes a template no linked policy still depends on (in force or on its way there). */
   async remove(id: string, actorId: string | null): Promise<void> {
-    await this.platform.db.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const current = await this.get(id, tx);
       const linked = await tx.query<{ policy_id: string }>(
         'SELECT DISTINCT policy_id FROM policy_template_links WHERE template_id = $1',
@@ -129,7 +129,7 @@ export class TemplateStore {
     link: { policyId: string; templateId: string; templateVersion: number; values: Record<string, unknown> },
     actorId: string | null,
   ): Promise<void> {
-    await this.platform.db.query(
+    await this.db.query(
       `INSERT INTO policy_template_links (policy_id, template_id, template_version, slot_values, created_by)
        VALUES ($1, $2, $3, $4, $5)`,
       [link.policyId, link.templateId, link.templateVersion, JSON.stringify(link.values), actorId],
@@ -137,6 +137,6 @@ export class TemplateStore {
   }
 
   private async audit(q: Queryable, userId: string | null, action: string, id: string, version: number) {
-    await this.platform.audit.record({ userId, action, resource: `template:${id}`, details: { version } }, q);
+    await this.auditLog.record({ userId, action, resource: `template:${id}`, details: { version } }, q);
   }
 }

@@ -8,11 +8,11 @@ import {
   type AppealStatus,
 } from '../../domain/appeals/appeals.js';
 import type { Role } from '../../domain/auth/roles.js';
-import type { Queryable } from '../../platform/db/database.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
-import type { Platform } from '../../platform/platform.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 import type { DecisionReader } from './ports.js';
 
 export interface PolicyReviewItem {
@@ -85,12 +85,13 @@ function listPage<Row extends object, T extends { id: string; created_at: string
 /** Appeals of decisions and the policy reviews overturned ones open; every change is an audit event in its transaction. */
 export class AppealStore {
   constructor(
-    private readonly platform: Platform,
+    private readonly db: Database,
+    private readonly audit: AuditLog,
     private readonly decisions: DecisionReader,
   ) {}
 
   async file(caller: { userId: string; roles: readonly Role[] }, decisionId: string, reason: string): Promise<Appeal> {
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const decision = await this.decisions.facts(tx, decisionId);
       if (decision === null) throw new NotFoundError('No logged decision with this id', 'DECISION_NOT_FOUND');
       assertMayAppeal(caller, decision);
@@ -108,7 +109,7 @@ export class AppealStore {
           [randomUUID(), decisionId, caller.userId, reason],
         )
       )[0]!;
-      await this.platform.audit.record(
+      await this.audit.record(
         {
           userId: caller.userId,
           action: 'appeal.filed',
@@ -124,7 +125,7 @@ export class AppealStore {
   /** One appeal; with `appellantId`, only if that user filed it. */
   async get(id: string, appellantId: string | null): Promise<Appeal> {
     const row = (
-      await this.platform.db.query<AppealRow>(
+      await this.db.query<AppealRow>(
         'SELECT * FROM appeals WHERE id = $1 AND ($2::uuid IS NULL OR appellant_id = $2)',
         [id, appellantId],
       )
@@ -142,7 +143,7 @@ export class AppealStore {
     const filters: [string, unknown][] = [];
     if (filter.status !== undefined) filters.push(['status', filter.status]);
     if (filter.appellantId !== undefined) filters.push(['appellant_id', filter.appellantId]);
-    return listPage(this.platform.db, 'appeals', filters, filter.after, filter.limit, toAppeal);
+    return listPage(this.db, 'appeals', filters, filter.after, filter.limit, toAppeal);
   }
 
   /** Resolves an open appeal; overturning it opens a review of the policies that made the decision. */
@@ -152,7 +153,7 @@ export class AppealStore {
     outcome: AppealOutcome,
     rationale: string,
   ): Promise<Appeal & { policy_review: PolicyReviewItem | null }> {
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const current = (await tx.query<AppealRow>('SELECT * FROM appeals WHERE id = $1 FOR UPDATE', [id]))[0];
       if (current === undefined) throw new NotFoundError('No appeal with this id', 'APPEAL_NOT_FOUND');
       assertMayResolve(resolverId, toAppeal(current));
@@ -162,7 +163,7 @@ export class AppealStore {
           [id, outcome, rationale, resolverId],
         )
       )[0]!;
-      await this.platform.audit.record(
+      await this.audit.record(
         {
           userId: resolverId,
           action: `appeal.${outcome}`,
@@ -186,7 +187,7 @@ export class AppealStore {
         [randomUUID(), appeal.id, appeal.decision_id, policyIds, decision.bundle_hash],
       )
     )[0]!;
-    await this.platform.audit.record(
+    await this.audit.record(
       {
         userId: resolverId,
         action: 'appeal.review_opened',
@@ -204,7 +205,7 @@ export class AppealStore {
     limit: number;
   }): Promise<Page<PolicyReviewItem>> {
     return listPage(
-      this.platform.db,
+      this.db,
       'policy_review_items',
       filter.status === undefined ? [] : [['status', filter.status]],
       filter.after,
@@ -214,7 +215,7 @@ export class AppealStore {
   }
 
   async closeReview(actorId: string, id: string, note: string): Promise<PolicyReviewItem> {
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const row = (
         await tx.query<ReviewRow>(
           `UPDATE policy_review_items SET status = 'closed', note = $2, closed_by = $3, closed_at = now() WHERE id = $1 AND status = 'open' RETURNING *`,
@@ -226,7 +227,7 @@ export class AppealStore {
         if (exists === undefined) throw new NotFoundError('No policy review item with this id', 'REVIEW_NOT_FOUND');
         throw new ConflictError('The review item is already closed', 'REVIEW_CLOSED');
       }
-      await this.platform.audit.record(
+      await this.audit.record(
         { userId: actorId, action: 'appeal.review_closed', resource: `policy_review:${id}`, details: { note } },
         tx,
       );

@@ -320,7 +320,7 @@ export class ChangeSets {
     policies: Readonly<Record<string, string>>,
     description: string,
   ): Promise<{ set: ChangeSet; report: ChangeSetVerification }> {
-    const store = new PolicyStore(this.platform);
+    const store = new PolicyStore(this.platform.db, this.platform.audit);
     const inForce = await PolicyStore.activeTexts(this.platform.db);
     const put: PolicyRef[] = [];
     for (const [id, text] of Object.entries(policies)) {

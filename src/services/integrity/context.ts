@@ -53,10 +53,10 @@ export function buildIntegrityContext(
     heads: new TreeHeads(platform.db, keys),
     audit: new AuditReader(platform.db),
     gate,
-    policies: new PolicyStore(platform),
+    policies: new PolicyStore(platform.db, platform.audit),
     bundles: new BundleStore(platform.db),
     changeSets: new ChangeSets(platform, gate, readers.constitutions),
     acknowledgements: new BundleAcknowledgements(platform.db),
-    appeals: new AppealStore(platform, readers.decisions),
+    appeals: new AppealStore(platform.db, platform.audit, readers.decisions),
   };
 }

@@ -11,9 +11,9 @@ import {
 } from '../../domain/policy/lifecycle.js';
 import { policiesFromSource } from '../../domain/policy/policy-files.js';
 import type { PolicyRef } from '../../domain/policy/change-set.js';
-import type { Queryable } from '../../platform/db/database.js';
+import type { Database, Queryable } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
-import type { Platform } from '../../platform/platform.js';
+import type { AuditLog } from '../../platform/audit/log.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 
 export interface PolicyVersion {
@@ -89,7 +89,7 @@ export interface EnforcedSetHooks {
 }
 
 export class PolicyStore {
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly db: Database, private readonly audit: AuditLog) {}
 
   /** Stores a policy as a draft: version 1 of a new id, or (when `mustExist`) the next version of an existing one. */
   async submit(
@@ -103,7 +103,7 @@ export class PolicyStore {
     if (pathId !== undefined && pathId !== policyId)
       throw new ValidationError(`the policy's @id is "${policyId}", not "${pathId}"`, 'POLICY_ID_MISMATCH');
     const contentHash = createHash('sha256').update(text, 'utf8').digest('hex');
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
       const latest = (await tx.query<PolicyRow>(latestQuery, [policyId]))[0];
       if (mode === 'new' && latest !== undefined)
@@ -132,7 +132,7 @@ export class PolicyStore {
           ],
         )
       )[0]!;
-      await this.platform.audit.record(
+      await this.audit.record(
         {
           userId: authorId,
           action: 'policy.submitted',
@@ -148,7 +148,7 @@ export class PolicyStore {
   async latest(
     policyId: string,
   ): Promise<PolicyVersion & { versions: { version: number; status: PolicyStatus; created_at: string }[] }> {
-    const rows = await this.platform.db.query<PolicyRow>(
+    const rows = await this.db.query<PolicyRow>(
       'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC',
       [policyId],
     );
@@ -165,7 +165,7 @@ export class PolicyStore {
 
   /** One version as it was stored, source included (versions are immutable, so old ones read as they were). */
   async version(policyId: string, version: number): Promise<PolicyVersion> {
-    const rows = await this.platform.db.query<PolicyRow>(
+    const rows = await this.db.query<PolicyRow>(
       'SELECT * FROM policies WHERE policy_id = $1 AND version = $2',
       [policyId, version],
     );
@@ -175,7 +175,7 @@ export class PolicyStore {
   }
 
   async list(filter: { status?: PolicyStatus; limit: number; afterPolicyId?: string }): Promise<PolicyVersion[]> {
-    const rows = await this.platform.db.query<PolicyRow>(
+    const rows = await this.db.query<PolicyRow>(
       `SELECT * FROM (SELECT DISTINCT ON (policy_id) * FROM policies ORDER BY policy_id, version DESC) latest
         WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR policy_id > $2) ORDER BY policy_id LIMIT $3`,
       [filter.status ?? null, filter.afterPolicyId ?? null, filter.limit],
@@ -185,7 +185,7 @@ export class PolicyStore {
 
   /** Moves the latest version along the lifecycle; activation and revocation change what is enforced. */
   async countByStatus(): Promise<{ status: PolicyStatus; count: number }[]> {
-    const rows = await this.platform.db.query<{ status: PolicyStatus; n: number }>(
+    const rows = await this.db.query<{ status: PolicyStatus; n: number }>(
       'SELECT status, count(*)::int AS n FROM policies GROUP BY status',
     );
     return rows.map((row) => ({ status: row.status, count: row.n }));
@@ -197,7 +197,7 @@ export class PolicyStore {
     actorId: string | null,
     enforcedSet: EnforcedSetHooks,
   ): Promise<PolicyVersion> {
-    return this.platform.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${policyId}`]);
       // Before this transaction appends to the audit log: see lockBundleBuilds.
       if (action === 'activate' || action === 'revoke') await enforcedSet.lock(tx);
@@ -236,7 +236,7 @@ export class PolicyStore {
           [latest.id, next, report, action === 'approve', actorId, approved?.firstApprover ?? null],
         )
       )[0]!;
-      await this.platform.audit.record(
+      await this.audit.record(
         {
           userId: actorId,
           action: `policy.${AUDITED_AS[action]}`,
@@ -264,7 +264,7 @@ export class PolicyStore {
     description: string,
     authorId: string | null,
   ): Promise<PolicyVersion> {
-    const row = (await this.platform.db.query<PolicyRow>(latestQuery, [policyId]))[0];
+    const row = (await this.db.query<PolicyRow>(latestQuery, [policyId]))[0];
     if (row !== undefined && row.source === text && ['draft', 'verified', 'approved'].includes(row.status))
       return toVersion(row);
     return this.submit({ source: text, description }, authorId, 'either');

@@ -131,5 +131,5 @@ export async function registerPgcService(
   registerMcpServerRoutes(app, context, { registry, upstreams, gateway });
   registerMcpEndpoint(app, gateway, { idleSeconds: config.mcp.sessionIdleSeconds });
   registerBundleRoutes(app, context, active, store, heads);
-  registerRuleRoutes(app, active, new PolicyStore(platform));
+  registerRuleRoutes(app, active, new PolicyStore(platform.db, platform.audit));
 }

@@ -2,7 +2,8 @@ import type { ConstitutionService } from '../../../domain/constitution/constitut
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import * as S from '../schemas.js';
-import { actorOf, ADMIN, READERS } from '../access.js';
+import { actorOf } from '../access.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 import { versionView } from '../views.js';
 
 /** The constitution in force, its versions and diffs, its bootstrap, and the meta-rules. */
@@ -10,7 +11,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.get(
     '/api/v1/constitution',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['constitution'],
         summary: 'The constitution in force',
@@ -26,7 +27,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.get(
     '/api/v1/constitution/versions',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['constitution'],
         summary: 'Every version with its hash',
@@ -47,7 +48,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.get(
     '/api/v1/constitution/versions/:n',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['constitution'],
         summary: 'One version in full',
@@ -61,7 +62,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.get(
     '/api/v1/constitution/diff',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['constitution'],
         summary: 'What changed between two versions',
@@ -78,7 +79,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.post(
     '/api/v1/constitution/bootstrap',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['constitution'],
         summary: 'Enact the drafts as version 1 of an empty constitution',
@@ -91,7 +92,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.get(
     '/api/v1/meta-rules',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['constitution'],
         summary: 'Conflict resolution and amendment rules',
@@ -104,7 +105,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
   app.put(
     '/api/v1/meta-rules',
     {
-      config: { access: ADMIN },
+      config: { access: AUDIENCES.admins },
       schema: {
         tags: ['constitution'],
         summary: 'Set meta-rules before a constitution exists (afterwards only by amendment)',

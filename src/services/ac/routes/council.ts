@@ -5,7 +5,8 @@ import * as S from '../schemas.js';
 import { createdAtIdCursor, keysetPage } from '../../../domain/pagination.js';
 import type { AmendmentRecord } from '../../../domain/constitution/store.js';
 import type { AmendmentChange } from '../../../domain/constitution/types.js';
-import { actorOf, PARTICIPANTS, READERS } from '../access.js';
+import { actorOf } from '../access.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 import { amendmentView } from '../views.js';
 
 /** The constitutional council: amendments proposed, opened, voted on, commented, and closed by their rules. */
@@ -15,7 +16,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.get(
     council,
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['council'],
         summary: 'Amendments, newest first',
@@ -42,7 +43,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.post(
     council,
     {
-      config: { access: PARTICIPANTS },
+      config: { access: AUDIENCES.drafters },
       schema: {
         tags: ['council'],
         summary: 'Propose an amendment (a draft until opened)',
@@ -62,7 +63,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.get(
     `${council}/:id`,
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['council'],
         summary: 'One amendment with its votes',
@@ -89,7 +90,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.post(
     `${council}/:id/open`,
     {
-      config: { access: PARTICIPANTS },
+      config: { access: AUDIENCES.drafters },
       preValidation: async (request) => {
         request.body ??= {};
       },
@@ -110,7 +111,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.post(
     `${council}/:id/withdraw`,
     {
-      config: { access: PARTICIPANTS },
+      config: { access: AUDIENCES.drafters },
       schema: {
         tags: ['council'],
         summary: 'Withdraw a draft or open amendment (proposer or admin)',
@@ -124,7 +125,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.post(
     `${council}/:id/vote`,
     {
-      config: { access: PARTICIPANTS },
+      config: { access: AUDIENCES.drafters },
       schema: {
         tags: ['council'],
         summary: 'Cast or change your vote; closes and enacts as soon as the outcome is certain',
@@ -142,7 +143,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.get(
     `${council}/:id/comments`,
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['council'],
         summary: 'Discussion of an amendment',
@@ -163,7 +164,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   app.post(
     `${council}/:id/comments`,
     {
-      config: { access: PARTICIPANTS },
+      config: { access: AUDIENCES.drafters },
       schema: {
         tags: ['council'],
         summary: 'Comment on an amendment',

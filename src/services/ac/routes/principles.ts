@@ -6,7 +6,8 @@ import * as S from '../schemas.js';
 import type { Static } from '@sinclair/typebox';
 import type { Constraint, PrincipleContent } from '../../../domain/constitution/types.js';
 import { keysetPage } from '../../../domain/pagination.js';
-import { actorOf, EDITORS, expectedVersion, READERS } from '../access.js';
+import { actorOf, expectedVersion } from '../access.js';
+import { AUDIENCES } from '../../../domain/auth/roles.js';
 import { principleView } from '../views.js';
 
 const toContent = (body: Static<typeof S.PrincipleContentSchema>): PrincipleContent => ({
@@ -19,7 +20,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
   app.get(
     '/api/v1/principles',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['principles'],
         summary: 'List principles (filters, cursor pagination by key)',
@@ -41,7 +42,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
   app.post(
     '/api/v1/principles',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['principles'],
         summary: 'Create a draft principle (active ones come only by amendment)',
@@ -61,7 +62,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
   app.get(
     '/api/v1/principles/:id',
     {
-      config: { access: READERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['principles'],
         summary: 'One principle; ETag is its version',
@@ -78,7 +79,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
   app.put(
     '/api/v1/principles/:id',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['principles'],
         summary: 'Edit a draft; stale versions get 409 VERSION_CONFLICT',
@@ -102,7 +103,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
   app.delete(
     '/api/v1/principles/:id',
     {
-      config: { access: EDITORS },
+      config: { access: AUDIENCES.policyEditors },
       schema: {
         tags: ['principles'],
         summary: 'Delete a draft (active principles are repealed by amendment)',

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { APPEAL_REVIEWERS } from '../../../domain/appeals/appeals.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { AppealList, AppealView, PolicyReviewList, PolicyReviewView, ResolvedAppealView } from '../schemas.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
@@ -7,9 +6,6 @@ import type { ServiceApp } from '../../../platform/http/server.js';
 import type { IntegrityContext } from '../context.js';
 import { createdAtIdCursor } from '../../../domain/pagination.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
-
-/** Who sees every appeal and every review item. */
-const OVERSEERS = ['admin', 'policy_manager', ...APPEAL_REVIEWERS] as const;
 
 const FileBody = Type.Object(
   {
@@ -45,7 +41,9 @@ const ReviewListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const oversees = (roles: readonly string[]) => roles.some((role) => (OVERSEERS as readonly string[]).includes(role));
+/** People see every appeal and every review item; anyone else sees only their own. */
+const oversees = (roles: readonly string[]) =>
+  roles.some((role) => (AUDIENCES.people as readonly string[]).includes(role));
 
 /** Appeals of enforcement decisions; an overturned decision opens a review of the policies behind it. */
 export function registerAppealRoutes(app: ServiceApp, { appeals }: IntegrityContext): void {
@@ -109,7 +107,7 @@ export function registerAppealRoutes(app: ServiceApp, { appeals }: IntegrityCont
   app.post(
     '/api/v1/appeals/:id/resolve',
     {
-      config: { access: APPEAL_REVIEWERS },
+      config: { access: AUDIENCES.appealReviewers },
       schema: {
         tags: ['appeals'],
         summary:
@@ -126,7 +124,7 @@ export function registerAppealRoutes(app: ServiceApp, { appeals }: IntegrityCont
   app.get(
     '/api/v1/policy-reviews',
     {
-      config: { access: OVERSEERS },
+      config: { access: AUDIENCES.people },
       schema: {
         tags: ['appeals'],
         summary: 'Policy review items opened by overturned decisions, newest first',
