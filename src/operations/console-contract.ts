@@ -9,7 +9,7 @@ import * as fv from '../services/fv/schemas.js';
 import * as gs from '../services/gs/schemas.js';
 import * as integrity from '../services/integrity/schemas.js';
 import * as pgc from '../services/pgc/schemas.js';
-import { ToolView } from '../services/pgc/gateway-schemas.js';
+import { ToolView } from '../services/pgc/mcp/schemas.js';
 
 /**
  * The answers (and the few request bodies) the console reads, by the name the console gives them, from the schemas

@@ -8,7 +8,7 @@ import { registerIntegrityService } from './integrity/index.js';
 import { registerPgcService } from './pgc/index.js';
 import { constitutionReader } from './ac/constitution-reader.js';
 import type { OwnersReaders } from './integrity/ports.js';
-import { decisionReader } from './pgc/decision-reader.js';
+import { decisionReader } from './pgc/decision-log/reader.js';
 
 /**
  * The tables other services read, through their owners: ac's constitution versions, pgc's decisions. A service that

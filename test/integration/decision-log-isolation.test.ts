@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DecisionLog } from '../../src/services/pgc/decision-log.js';
+import { DecisionLog } from '../../src/services/pgc/decision-log/log.js';
 import {
   DatabaseDecisionWriter,
   type DecisionRecord,
   type DecisionWriter,
-} from '../../src/services/pgc/decision-writer.js';
-import { ThreadDecisionWriter } from '../../src/services/pgc/thread-decision-writer.js';
+} from '../../src/services/pgc/decision-log/writer.js';
+import { ThreadDecisionWriter } from '../../src/services/pgc/decision-log/threaded-writer.js';
 import { AppError, ServiceUnavailableError } from '../../src/domain/errors.js';
 import { verifyAuditTree } from '../../src/platform/audit/verify.js';
 import { backends, createTestPlatform, cleanupAfter, type TestPlatform } from '../support/harness.js';

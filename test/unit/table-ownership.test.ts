@@ -44,10 +44,14 @@ const OWNERS: Record<string, readonly string[]> = {
   specification_drafts: ['services/gs/specification-store.ts'],
   policy_templates: ['services/gs/template-store.ts'],
   policy_template_links: ['services/gs/template-store.ts'],
-  decisions: ['services/pgc/decision-writer.ts', 'services/pgc/decision-queries.ts', 'services/pgc/decision-reader.ts'],
-  approvals: ['services/pgc/approval-store.ts'],
-  enforcement_sessions: ['services/pgc/session-store.ts'],
-  tools: ['services/pgc/tool-catalogue.ts'],
+  decisions: [
+    'services/pgc/decision-log/writer.ts',
+    'services/pgc/decision-log/queries.ts',
+    'services/pgc/decision-log/reader.ts',
+  ],
+  approvals: ['services/pgc/enforcement/approval-store.ts'],
+  enforcement_sessions: ['services/pgc/enforcement/session-store.ts'],
+  tools: ['services/pgc/enforcement/tool-catalogue.ts'],
   mcp_servers: ['services/pgc/mcp/server-registry.ts'],
 };
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../../domain/constitution/constitution-service.js';
+import type { Actor } from '../../domain/constitution/actor.js';
 import { AppError, ValidationError } from '../../domain/errors.js';
 import { principalOf } from '../../platform/http/access.js';
 

@@ -21,15 +21,30 @@ const ref = (row: RefRow): ConstitutionRef => ({
   enacted_at: row.enacted_at.toISOString(),
 });
 
+type DocumentRow = RefRow & { document: { principles: PrincipleContent[] } };
+type WithPrinciples = ConstitutionRef & { principles: PrincipleContent[] };
+
+const withPrinciples = ([row]: DocumentRow[]): WithPrinciples | null =>
+  row === undefined ? null : { ...ref(row), principles: row.document.principles };
+
 /** The constitution versions ac owns, as the other services may read them. */
 export const constitutionReader = {
-  async inForce(q: Queryable): Promise<(ConstitutionRef & { principles: PrincipleContent[] }) | null> {
-    const row = (
-      await q.query<RefRow & { document: { principles: PrincipleContent[] } }>(
+  async inForce(q: Queryable): Promise<WithPrinciples | null> {
+    return withPrinciples(
+      await q.query<DocumentRow>(
         'SELECT version, hash, enacted_at, document FROM constitution_versions ORDER BY version DESC LIMIT 1',
-      )
-    )[0];
-    return row === undefined ? null : { ...ref(row), principles: row.document.principles };
+      ),
+    );
+  },
+
+  async withPrinciples(q: Queryable, which: { version: number } | { hash: string }): Promise<WithPrinciples | null> {
+    const [column, value] = 'version' in which ? ['version', which.version] : ['hash', which.hash];
+    return withPrinciples(
+      await q.query<DocumentRow>(
+        `SELECT version, hash, enacted_at, document FROM constitution_versions WHERE ${column} = $1`,
+        [value],
+      ),
+    );
   },
 
   async refInForce(q: Queryable): Promise<ConstitutionRef | null> {

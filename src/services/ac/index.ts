@@ -1,4 +1,4 @@
-import { ConstitutionService } from '../../domain/constitution/constitution-service.js';
+import { constitution, type Constitution } from '../../domain/constitution/constitution-service.js';
 import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
 import { constitutionMetrics } from './metrics.js';
 import { registerConstitutionRoutes } from './routes/constitution.js';
@@ -11,15 +11,15 @@ const DEADLINE_SWEEP_MS = 5_000;
 
 /** AC: principles, constitution versions and hash, meta-rules, amendments and council votes. */
 export async function registerAcService(app: ServiceApp, context: ServiceContext): Promise<void> {
-  const service = buildConstitutionService(context);
-  registerPrincipleRoutes(app, service);
-  registerConstitutionRoutes(app, service);
-  registerCouncilRoutes(app, service);
-  if (context.platform.config.starterConstitution && (await service.ensureStarter())) {
+  const { versions, principles, council } = buildConstitution(context);
+  registerPrincipleRoutes(app, principles);
+  registerConstitutionRoutes(app, versions);
+  registerCouncilRoutes(app, council);
+  if (context.platform.config.starterConstitution && (await versions.ensureStarter())) {
     app.log.info('loaded the starter constitution as version 1');
   }
   const sweep = setInterval(() => {
-    service
+    council
       .closeDue()
       .catch((error: unknown) => app.log.warn({ err: error }, 'closing amendments past their deadline failed'));
   }, DEADLINE_SWEEP_MS);
@@ -27,10 +27,11 @@ export async function registerAcService(app: ServiceApp, context: ServiceContext
   app.addHook('onClose', async () => clearInterval(sweep));
 }
 
-export function buildConstitutionService({ platform, metrics }: ServiceContext): ConstitutionService {
+/** ac's composition root: its one store, and the constitution's parts made over it with their metrics. */
+function buildConstitution({ platform, metrics }: ServiceContext): Constitution {
   const store = new SqlConstitutionStore(platform.db, platform.audit);
   const counters = constitutionMetrics(metrics.registry, async () => (await store.currentVersion())?.version ?? 0);
-  return new ConstitutionService(store, {
+  return constitution(store, {
     amendmentStatus: (status) => counters.amendments.inc({ status }),
     voteCast: (vote) => counters.votes.inc({ vote }),
     versionEnacted: () => undefined,

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { HealthContributor } from '../../platform/http/health.js';
-import type { Platform } from '../../platform/platform.js';
-import { constitutionReader } from '../ac/constitution-reader.js';
+import type { Queryable } from '../../platform/db/database.js';
+import type { ConstitutionReader } from '../integrity/ports.js';
 import { readGovernanceState, type GovernanceStateView } from '../integrity/governance-state.js';
 import { firstProblem, type ConformanceReport } from '../../domain/verify/conformance.js';
 import type { JobStore, VerificationJob } from './job-store.js';
@@ -34,7 +34,8 @@ export class ConformanceWatch {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly platform: Platform,
+    private readonly db: Queryable,
+    private readonly constitutions: ConstitutionReader,
     private readonly jobs: JobStore,
     private readonly runner: JobRunner,
     private readonly log: FastifyBaseLogger,
@@ -103,7 +104,7 @@ export class ConformanceWatch {
 
   private async check(): Promise<void> {
     // One read gives both what is in force and what stands between them.
-    this.governance = await readGovernanceState(this.platform.db, constitutionReader);
+    this.governance = await readGovernanceState(this.db, this.constitutions);
     const bundle = this.governance.bundle === null ? null : pick(this.governance.bundle);
     const constitution = this.governance.constitution === null ? null : pick(this.governance.constitution);
     if (bundle === null || constitution === null) {

@@ -9,6 +9,7 @@ import { JobRunner } from './runner.js';
 import { JobView } from './schemas.js';
 import { Verifier } from './verifier.js';
 import type { OwnersReaders } from '../integrity/ports.js';
+import { BundleStore } from '../integrity/bundle-store.js';
 
 /** FV: Cedar bundles proved against the constitution with Z3; every counterexample replayed by Cedar before it is told. */
 export async function registerFvService(
@@ -25,12 +26,18 @@ export async function registerFvService(
   const stopLogging = pool.listen({
     onWorkerLost: (reason) => app.log.warn({ reason }, 'a solver worker was lost and replaced'),
   });
-  const verifier = new Verifier(platform, pool, readers.decisions);
+  const verifier = new Verifier(
+    platform.db,
+    new BundleStore(platform.db),
+    readers.constitutions,
+    pool,
+    readers.decisions,
+  );
   const runner = new JobRunner(store, verifier, createVerifierMetrics(metrics.registry), app.log);
   registerVerifyRoutes(app, store, runner, verifier);
   registerJobRoutes(app, store);
   await runner.start();
-  const watch = new ConformanceWatch(platform, store, runner, app.log);
+  const watch = new ConformanceWatch(platform.db, readers.constitutions, store, runner, app.log);
   app.healthContributors.push(watch.health);
   registerConformanceGauge(metrics.registry, () => watch.conforms());
   watch.start();

@@ -46,7 +46,10 @@ const toJob = (row: JobRow): VerificationJob => ({
 
 /** Verification jobs: queued by the API, claimed by the runner, finished with a hashed report in the audit log. */
 export class JobStore {
-  constructor(private readonly db: Database, private readonly audit: AuditLog) {}
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+  ) {}
 
   async create(kind: JobKind, request: Record<string, unknown>, createdBy: string | null): Promise<VerificationJob> {
     const rows = await this.db.query<JobRow>(

@@ -1,7 +1,7 @@
 import { assertCedarBounded } from '../../domain/policy/cedar-bounds.js';
 import { constraintTypeProblemsAt } from '../../domain/constitution/constraint-types.js';
 import { constraintShapeProblems } from '../../domain/constitution/constraints.js';
-import type { Constraint, PrincipleContent } from '../../domain/constitution/types.js';
+import type { Constraint } from '../../domain/constitution/types.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import { schemaShape } from '../../domain/policy/schema-shape.js';
 import { constraintCondition, describeFinding, type ConformanceReport } from '../../domain/verify/conformance.js';
@@ -21,14 +21,12 @@ import { worstOf } from '../../domain/verify/questions.js';
 import type { Basis } from '../../domain/verify/relations.js';
 import type { PolicyText, Verdict } from '../../domain/verify/questions.js';
 import type { ExportedQuery } from '../../domain/verify/smtlib.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Queryable } from '../../platform/db/database.js';
 import { replayAll } from '../../platform/threads/parallel-replay.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
-import { SqlConstitutionStore } from '../ac/sql-store.js';
-import { BundleStore } from '../integrity/bundle-store.js';
-import { constitutionReader } from '../ac/constitution-reader.js';
+import type { BundleStore } from '../integrity/bundle-store.js';
 import type { JobKind } from './job-store.js';
-import type { DecisionReader } from '../integrity/ports.js';
+import type { ConstitutionInForce, ConstitutionReader, DecisionReader } from '../integrity/ports.js';
 import { dryRunOutcomes, recordedOutcomes, type LabelledRequest } from './fairness-outcomes.js';
 
 export interface JobOutcome {
@@ -95,6 +93,15 @@ class Progress {
   };
 }
 
+/** What every answer is given: the request, the bundle it concerns, and where solver calls and progress go. */
+interface Question {
+  request: Record<string, unknown>;
+  base: SignedBundle;
+  schema: string;
+  options: { onQuery: ((query: ExportedQuery) => void) | undefined; onCheck: () => void };
+  progress: Progress;
+}
+
 interface CompareSide {
   policies?: PolicyInput[];
   bundle_version?: number;
@@ -155,19 +162,13 @@ function policyJobInput(
 
 /** Runs one verification job: the bundle it concerns, the constitution that bundle names, and the question. */
 export class Verifier {
-  private readonly bundles: BundleStore;
-  private readonly constitution: SqlConstitutionStore;
-  private readonly db: Platform['db'];
-
   constructor(
-    platform: Platform,
+    private readonly db: Queryable,
+    private readonly bundles: BundleStore,
+    private readonly constitutions: ConstitutionReader,
     private readonly solver: SolverPool,
     private readonly decisions: DecisionReader,
-  ) {
-    this.bundles = new BundleStore(platform.db);
-    this.constitution = new SqlConstitutionStore(platform.db, platform.audit);
-    this.db = platform.db;
-  }
+  ) {}
 
   /**
    * The checks a job request must pass before it is queued, so bad input is a 4xx that changes nothing: the bundle
@@ -207,7 +208,9 @@ export class Verifier {
   ): Promise<JobOutcome> {
     const base = await this.bundle(request['bundle_version'] as number | undefined);
     try {
-      return await this.answer(kind, request, base, observe.onQuery, new Progress(observe.onProgress));
+      const progress = new Progress(observe.onProgress);
+      const options = { onQuery: observe.onQuery, onCheck: progress.check };
+      return await this.answers[kind]({ request, base, schema: base.bundle.schema, options, progress });
     } catch (error) {
       if (!(error instanceof SolverUnavailable)) throw error;
       return {
@@ -218,123 +221,132 @@ export class Verifier {
     }
   }
 
-  private async answer(
-    kind: JobKind,
-    request: Record<string, unknown>,
-    base: SignedBundle,
-    onQuery: ((query: ExportedQuery) => void) | undefined,
-    progress: Progress,
-  ): Promise<JobOutcome> {
-    const schema = base.bundle.schema;
-    const options = { onQuery, onCheck: progress.check };
-    switch (kind) {
-      case 'bundle': {
-        const constitution = await this.principles(base, request);
-        progress.at('conformance');
-        const conformance = await this.solver.run(
-          'checkConformance',
-          schema,
-          policiesOf(base),
-          constitution.principles,
-          options,
-        );
-        progress.at('policy checks');
-        const policies = await this.solver.run('checkPolicies', schema, policiesOf(base), options);
-        // One verdict for the whole report: the worst of conformance and the policy checks, each problem listed.
-        return {
-          verdict: worstOf([conformance.verdict, policies.verdict]),
-          report: {
-            bundle_version: base.bundle.version,
-            constitution_version: constitution.version,
-            constitution_hash: constitution.hash,
-            conformance,
-            policies,
-            problems: [...conformanceProblems(conformance), ...policyProblems(policies)],
-          },
-          bundleHash: base.hash,
-        };
-      }
-      case 'policy': {
-        const added = policyJobInput(base, request);
-        const candidate = this.withChanges(base, [added.policy], []);
-        const id = policyId(added.policy);
-        const { principles } = await this.principles(base);
-        progress.at('conformance');
-        const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
-        progress.at('policy checks');
-        const checks = await this.solver.run('checkAddedPolicy', schema, policiesOf(base), candidate, id, options);
-        progress.at('change impact');
-        const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
-        return {
-          verdict: worstOf([conformance.verdict, checks.verdict]),
-          report: {
-            bundle_version: base.bundle.version,
-            policy_id: id,
-            mode: added.mode,
-            conformance,
-            policy_checks: checks,
-            problems: [...conformanceProblems(conformance), ...policyProblems(checks)],
-            warnings: policyWarnings(checks),
-            impact,
-          },
-          bundleHash: base.hash,
-        };
-      }
-      case 'property': {
-        const decision = (request['never'] as 'allow' | 'deny' | undefined) ?? 'allow';
-        const condition = propertyCondition(request);
-        progress.at('property');
-        const answer = (
-          await this.solver.run('neverDecidesEach', schema, policiesOf(base), [{ condition, decision }], options)
-        )[0]!;
-        return {
-          verdict: answer.verdict,
-          report: { bundle_version: base.bundle.version, condition, never: decision, ...answer },
-          bundleHash: base.hash,
-        };
-      }
-      case 'compare': {
-        const left = await this.side(request['left'] as CompareSide, base);
-        const right = await this.side(request['right'] as CompareSide, base);
-        const basis = (request['basis'] as Basis | undefined) ?? 'allows';
-        progress.at('comparison');
-        const relation = await this.solver.run('relatePolicies', schema, left, right, basis, options);
-        return {
-          verdict: relation.equivalent.verdict,
-          report: { bundle_version: base.bundle.version, ...relation },
-          bundleHash: base.hash,
-        };
-      }
-      case 'fairness': {
-        progress.at('fairness');
-        const { outcomes, ...excluded } = await this.fairnessOutcomes(base, request, false);
-        const fairness = fairnessReport(outcomes, fairnessOptions(request));
-        return {
-          verdict: fairness.verdict,
-          report: { bundle_version: base.bundle.version, ...excluded, ...fairness },
-          bundleHash: base.hash,
-        };
-      }
-      case 'impact': {
-        const candidate = this.withChanges(
-          base,
-          (request['add'] as PolicyInput[] | undefined) ?? [],
-          (request['remove'] as string[] | undefined) ?? [],
-        );
-        progress.at('symbolic impact');
-        const symbolic = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
-        progress.at('replaying recorded decisions');
-        const empirical = await this.empirical(schema, policiesOf(base), candidate, request);
-        const changed = symbolic.verdict === 'different' || empirical.flipped > 0;
-        const verdict: Verdict =
-          symbolic.verdict === 'unsupported' || symbolic.verdict === 'inconclusive'
-            ? symbolic.verdict
-            : changed
-              ? 'violated'
-              : 'holds';
-        return { verdict, report: { bundle_version: base.bundle.version, symbolic, empirical }, bundleHash: base.hash };
-      }
-    }
+  /** Each job kind's answer, one method per question: a new kind is a new row. */
+  private readonly answers: Record<JobKind, (question: Question) => Promise<JobOutcome>> = {
+    bundle: (question) => this.bundleConformance(question),
+    policy: (question) => this.policyChange(question),
+    property: (question) => this.property(question),
+    compare: (question) => this.comparison(question),
+    fairness: (question) => this.fairness(question),
+    impact: (question) => this.impact(question),
+  };
+
+  /** The bundle against every principle of its constitution, and its policies for soundness. */
+  private async bundleConformance({ request, base, schema, options, progress }: Question): Promise<JobOutcome> {
+    const constitution = await this.principles(base, request);
+    progress.at('conformance');
+    const conformance = await this.solver.run(
+      'checkConformance',
+      schema,
+      policiesOf(base),
+      constitution.principles,
+      options,
+    );
+    progress.at('policy checks');
+    const policies = await this.solver.run('checkPolicies', schema, policiesOf(base), options);
+    // One verdict for the whole report: the worst of conformance and the policy checks, each problem listed.
+    return {
+      verdict: worstOf([conformance.verdict, policies.verdict]),
+      report: {
+        bundle_version: base.bundle.version,
+        constitution_version: constitution.version,
+        constitution_hash: constitution.hash,
+        conformance,
+        policies,
+        problems: [...conformanceProblems(conformance), ...policyProblems(policies)],
+      },
+      bundleHash: base.hash,
+    };
+  }
+
+  /** One policy added or replaced: the result's conformance, the newcomer's soundness, and what it changes. */
+  private async policyChange({ request, base, schema, options, progress }: Question): Promise<JobOutcome> {
+    const added = policyJobInput(base, request);
+    const candidate = this.withChanges(base, [added.policy], []);
+    const id = policyId(added.policy);
+    const { principles } = await this.principles(base);
+    progress.at('conformance');
+    const conformance = await this.solver.run('checkConformance', schema, candidate, principles, options);
+    progress.at('policy checks');
+    const checks = await this.solver.run('checkAddedPolicy', schema, policiesOf(base), candidate, id, options);
+    progress.at('change impact');
+    const impact = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
+    return {
+      verdict: worstOf([conformance.verdict, checks.verdict]),
+      report: {
+        bundle_version: base.bundle.version,
+        policy_id: id,
+        mode: added.mode,
+        conformance,
+        policy_checks: checks,
+        problems: [...conformanceProblems(conformance), ...policyProblems(checks)],
+        warnings: policyWarnings(checks),
+        impact,
+      },
+      bundleHash: base.hash,
+    };
+  }
+
+  /** Whether the bundle ever decides `never` (allow by default) where the condition holds. */
+  private async property({ request, base, schema, options, progress }: Question): Promise<JobOutcome> {
+    const decision = (request['never'] as 'allow' | 'deny' | undefined) ?? 'allow';
+    const condition = propertyCondition(request);
+    progress.at('property');
+    const answer = (
+      await this.solver.run('neverDecidesEach', schema, policiesOf(base), [{ condition, decision }], options)
+    )[0]!;
+    return {
+      verdict: answer.verdict,
+      report: { bundle_version: base.bundle.version, condition, never: decision, ...answer },
+      bundleHash: base.hash,
+    };
+  }
+
+  /** How two policy sets relate (equivalent, one more permissive, or neither), with witnesses. */
+  private async comparison({ request, base, schema, options, progress }: Question): Promise<JobOutcome> {
+    const left = await this.side(request['left'] as CompareSide, base);
+    const right = await this.side(request['right'] as CompareSide, base);
+    const basis = (request['basis'] as Basis | undefined) ?? 'allows';
+    progress.at('comparison');
+    const relation = await this.solver.run('relatePolicies', schema, left, right, basis, options);
+    return {
+      verdict: relation.equivalent.verdict,
+      report: { bundle_version: base.bundle.version, ...relation },
+      bundleHash: base.hash,
+    };
+  }
+
+  /** Whether outcomes differ between groups beyond the allowed opportunity difference. */
+  private async fairness({ request, base, progress }: Question): Promise<JobOutcome> {
+    progress.at('fairness');
+    const { outcomes, ...excluded } = await this.fairnessOutcomes(base, request, false);
+    const fairness = fairnessReport(outcomes, fairnessOptions(request));
+    return {
+      verdict: fairness.verdict,
+      report: { bundle_version: base.bundle.version, ...excluded, ...fairness },
+      bundleHash: base.hash,
+    };
+  }
+
+  /** What a change would decide differently: symbolically, and over the recorded decisions replayed. */
+  private async impact({ request, base, schema, options, progress }: Question): Promise<JobOutcome> {
+    const candidate = this.withChanges(
+      base,
+      (request['add'] as PolicyInput[] | undefined) ?? [],
+      (request['remove'] as string[] | undefined) ?? [],
+    );
+    progress.at('symbolic impact');
+    const symbolic = await this.solver.run('compareBundles', schema, policiesOf(base), candidate, options);
+    progress.at('replaying recorded decisions');
+    const empirical = await this.empirical(schema, policiesOf(base), candidate, request);
+    const changed = symbolic.verdict === 'different' || empirical.flipped > 0;
+    const verdict: Verdict =
+      symbolic.verdict === 'unsupported' || symbolic.verdict === 'inconclusive'
+        ? symbolic.verdict
+        : changed
+          ? 'violated'
+          : 'holds';
+    return { verdict, report: { bundle_version: base.bundle.version, symbolic, empirical }, bundleHash: base.hash };
   }
 
   private async bundle(version: number | undefined): Promise<SignedBundle> {
@@ -351,35 +363,32 @@ export class Verifier {
    * The principles to prove against: those of the constitution the bundle names (by hash), or, with
    * `constitution: in_force`, of the latest enacted version — what the conformance watch asks after an amendment.
    */
-  private async principles(
-    signed: SignedBundle,
-    request: Record<string, unknown> = {},
-  ): Promise<{ principles: PrincipleContent[]; version: number; hash: string }> {
+  private async principles(signed: SignedBundle, request: Record<string, unknown> = {}): Promise<ConstitutionInForce> {
     const pinned = request['constitution_hash'];
     const numbered = request['constitution_version'];
     if (typeof numbered === 'number') {
       if (request['constitution'] !== undefined)
         throw new ValidationError('give at most one of constitution and constitution_version', 'VALIDATION_ERROR');
-      const version = await this.constitution.version(numbered);
+      const version = await this.constitutions.withPrinciples(this.db, { version: numbered });
       if (version === null) throw new NotFoundError(`No constitution version ${numbered}`, 'CONSTITUTION_NOT_FOUND');
-      return { principles: version.document.principles, version: version.version, hash: version.hash };
+      return version;
     }
     if (typeof pinned === 'string') {
       // The conformance watch names the version it saw in force, so the job proves against that one even if another
       // is enacted while it waits in the queue.
-      const version = await this.constitution.versionByHash(pinned);
+      const version = await this.constitutions.withPrinciples(this.db, { hash: pinned });
       if (version === null) throw new NotFoundError('No constitution with this hash', 'CONSTITUTION_NOT_FOUND');
-      return { principles: version.document.principles, version: version.version, hash: version.hash };
+      return version;
     }
     if (request['constitution'] === 'in_force') {
-      const inForce = await constitutionReader.inForce(this.db);
+      const inForce = await this.constitutions.inForce(this.db);
       if (inForce === null) throw new NotFoundError('No constitution is in force', 'CONSTITUTION_NOT_FOUND');
       return inForce;
     }
-    const named = await this.constitution.versionByHash(signed.bundle.constitution_hash);
+    const named = await this.constitutions.withPrinciples(this.db, { hash: signed.bundle.constitution_hash });
     if (named === null)
       throw new NotFoundError('The bundle names a constitution this system does not hold', 'CONSTITUTION_NOT_FOUND');
-    return { principles: named.document.principles, version: named.version, hash: named.hash };
+    return named;
   }
 
   /**

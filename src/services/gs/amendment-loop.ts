@@ -3,10 +3,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { CHANNELS } from '../../domain/notifications.js';
 import type { Platform } from '../../platform/platform.js';
 import type { SqlConstitutionStore } from '../ac/sql-store.js';
-import { constitutionReader } from '../ac/constitution-reader.js';
 import { readGovernanceState } from '../integrity/governance-state.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 import type { GsContext } from './context.js';
+import type { OwnersReaders } from '../integrity/ports.js';
 import type { RunStore } from './run-store.js';
 import type { SynthesisRunner } from './runner.js';
 
@@ -26,6 +26,7 @@ export class AmendmentLoop {
   private readonly platform: Platform;
   private readonly store: RunStore;
   private readonly versions: SqlConstitutionStore;
+  private readonly readers: OwnersReaders;
 
   constructor(
     context: GsContext,
@@ -35,6 +36,7 @@ export class AmendmentLoop {
     this.platform = context.platform;
     this.store = context.runs;
     this.versions = context.constitutions;
+    this.readers = context.readers;
   }
 
   async start(): Promise<void> {
@@ -66,7 +68,7 @@ export class AmendmentLoop {
     // The change is measured from the constitution the bundle in force implements, so amendments enacted since then
     // whose change sets never reached enforcement are carried along: the newest set supersedes theirs.
     const implemented =
-      (await readGovernanceState(this.platform.db, constitutionReader)).bundle?.constitution_version ?? null;
+      (await readGovernanceState(this.platform.db, this.readers.constitutions)).bundle?.constitution_version ?? null;
     if (implemented === newest.version) return;
     const previous = await this.versions.version(implemented ?? newest.version - 1);
     if (previous === null) return;

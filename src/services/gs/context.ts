@@ -24,6 +24,8 @@ export interface GsContext extends ServiceContext {
   specifications: SpecificationStore;
   templates: TemplateStore;
   constitutions: SqlConstitutionStore;
+  /** What gs reads of tables other services own (the constitution in force). */
+  readers: OwnersReaders;
   policies: PolicyStore;
   changeSets: ChangeSets;
   submission: PolicySubmission;
@@ -51,6 +53,7 @@ export function buildGsContext(service: ServiceContext, readers: OwnersReaders, 
     specifications: new SpecificationStore(platform.db),
     templates: new TemplateStore(platform.db, platform.audit),
     constitutions: new SqlConstitutionStore(platform.db, platform.audit),
+    readers,
     policies,
     changeSets,
     submission: new PolicySubmission(gate, changeSets, policies),

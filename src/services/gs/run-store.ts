@@ -105,7 +105,10 @@ export interface NewRun {
 
 /** Synthesis runs and their attempts: queued by the API or the governance loop, worked by the runner. */
 export class RunStore {
-  constructor(private readonly db: Database, private readonly audit: AuditLog) {}
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+  ) {}
 
   /** Queues a run; a loop run for a constitution version that already has one returns null (another instance won). */
   create(run: NewRun): Promise<SynthesisRun | null> {
@@ -157,9 +160,7 @@ export class RunStore {
   }
 
   async hasLoopRun(version: number): Promise<boolean> {
-    const rows = await this.db.query('SELECT 1 FROM synthesis_runs WHERE triggered_by_version = $1', [
-      version,
-    ]);
+    const rows = await this.db.query('SELECT 1 FROM synthesis_runs WHERE triggered_by_version = $1', [version]);
     return rows.length > 0;
   }
 
@@ -331,10 +332,9 @@ export class RunStore {
         ? (await new ChangeSetStore().get(this.db, run.change_set_id)).status === 'active'
         : await PolicyStore.settled(this.db, run.policies, run.revocations_proposed);
     if (!settled) return run;
-    await this.db.query(
-      `UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`,
-      [run.id],
-    );
+    await this.db.query(`UPDATE synthesis_runs SET status = 'active' WHERE id = $1 AND status = 'awaiting_approval'`, [
+      run.id,
+    ]);
     return { ...run, status: 'active' };
   }
 }

@@ -14,10 +14,10 @@ import { starterPolicies } from '../../domain/synthesis/starter-bundle.js';
 import type { PolicyText } from '../../domain/verify/questions.js';
 import type { Platform } from '../../platform/platform.js';
 import type { LazySolverPool } from '../../platform/solver/shared.js';
-import { constitutionReader } from '../ac/constitution-reader.js';
 import type { ChangeSets } from '../integrity/change-sets.js';
 import type { PolicySubmission } from './policy-submission.js';
 import type { GsContext } from './context.js';
+import type { OwnersReaders } from '../integrity/ports.js';
 import type { ChangeSet } from '../integrity/change-set-store.js';
 import { PolicyStore } from '../integrity/policy-store.js';
 import type { ChangeSetVerification } from '../integrity/verification-gate.js';
@@ -61,6 +61,7 @@ export class Synthesiser {
   private readonly submission: PolicySubmission;
   private readonly changeSets: ChangeSets;
   private readonly templates: TemplateStore;
+  private readonly readers: OwnersReaders;
 
   constructor(
     context: GsContext,
@@ -76,6 +77,7 @@ export class Synthesiser {
     this.submission = context.submission;
     this.changeSets = context.changeSets;
     this.templates = context.templates;
+    this.readers = context.readers;
   }
 
   async run(run: SynthesisRun): Promise<void> {
@@ -88,7 +90,7 @@ export class Synthesiser {
       // Read once per run, and only if a prompt needs it.
       let library: Promise<{ id: string; description: string; source: string }[]> | undefined;
       const inForce = await PolicyStore.activeTexts(this.platform.db);
-      const constitution = await constitutionReader.inForce(this.platform.db);
+      const constitution = await this.readers.constitutions.inForce(this.platform.db);
       // A loop run for a version a newer one replaced: the newer version's run carries its changes too.
       if (
         run.triggered_by_version !== null &&

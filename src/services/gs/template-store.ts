@@ -27,7 +27,10 @@ type LinkRow = Omit<PolicyTemplate['links'][number], 'created_at'> & { template_
 
 /** The template library: versioned templates (an edit is version + 1), soft-deleted, and the policies linked from them. */
 export class TemplateStore {
-  constructor(private readonly db: Database, private readonly auditLog: AuditLog) {}
+  constructor(
+    private readonly db: Database,
+    private readonly auditLog: AuditLog,
+  ) {}
 
   private async withLinks(rows: Row[], q: Queryable = this.db): Promise<PolicyTemplate[]> {
     const links = await q.query<LinkRow>(

@@ -89,7 +89,10 @@ export interface EnforcedSetHooks {
 }
 
 export class PolicyStore {
-  constructor(private readonly db: Database, private readonly audit: AuditLog) {}
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+  ) {}
 
   /** Stores a policy as a draft: version 1 of a new id, or (when `mustExist`) the next version of an existing one. */
   async submit(
@@ -148,10 +151,9 @@ export class PolicyStore {
   async latest(
     policyId: string,
   ): Promise<PolicyVersion & { versions: { version: number; status: PolicyStatus; created_at: string }[] }> {
-    const rows = await this.db.query<PolicyRow>(
-      'SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC',
-      [policyId],
-    );
+    const rows = await this.db.query<PolicyRow>('SELECT * FROM policies WHERE policy_id = $1 ORDER BY version DESC', [
+      policyId,
+    ]);
     if (rows[0] === undefined) throw new NotFoundError(`no policy "${policyId}"`, 'POLICY_NOT_FOUND');
     return {
       ...toVersion(rows[0]),
@@ -165,10 +167,10 @@ export class PolicyStore {
 
   /** One version as it was stored, source included (versions are immutable, so old ones read as they were). */
   async version(policyId: string, version: number): Promise<PolicyVersion> {
-    const rows = await this.db.query<PolicyRow>(
-      'SELECT * FROM policies WHERE policy_id = $1 AND version = $2',
-      [policyId, version],
-    );
+    const rows = await this.db.query<PolicyRow>('SELECT * FROM policies WHERE policy_id = $1 AND version = $2', [
+      policyId,
+      version,
+    ]);
     if (rows[0] === undefined)
       throw new NotFoundError(`no version ${version} of policy "${policyId}"`, 'POLICY_NOT_FOUND');
     return toVersion(rows[0]);

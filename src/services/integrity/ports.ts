@@ -6,7 +6,7 @@ import type { Queryable } from '../../platform/db/database.js';
 
 /**
  * What the services below ac and pgc read of the tables those two own. Integrity may not import either service, so
- * it declares what it asks here; the owners answer (`ac/constitution-reader.ts`, `pgc/decision-reader.ts`), and the
+ * it declares what it asks here; the owners answer (`ac/constitution-reader.ts`, `pgc/decision-log/reader.ts`), and the
  * process's composition (`services/catalog.ts`) hands the answers in. Each takes the caller's `Queryable`, so a read
  * inside a transaction sees that transaction.
  */
@@ -18,7 +18,7 @@ export interface ConstitutionRef {
   enacted_at: string;
 }
 
-/** The constitution in force with its principles: what verification proves against. */
+/** A constitution version with its principles: what verification proves against. */
 export interface ConstitutionInForce extends ConstitutionRef {
   principles: PrincipleContent[];
 }
@@ -30,6 +30,8 @@ export interface ConstitutionReader {
   refInForce(q: Queryable): Promise<ConstitutionRef | null>;
   /** The version whose hash this is, if one is. */
   versionWithHash(q: Queryable, hash: string): Promise<number | null>;
+  /** One version with its principles, named by number or by hash; null when none is. */
+  withPrinciples(q: Queryable, which: { version: number } | { hash: string }): Promise<ConstitutionInForce | null>;
 }
 
 /** A logged decision as a replay reads it. */

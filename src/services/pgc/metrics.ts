@@ -1,7 +1,7 @@
 import client from 'prom-client';
 import { FAIL_CLOSED_CODES } from '../../domain/enforcement/decide.js';
 import { countersByLabel } from '../../platform/metrics.js';
-import { BUNDLE_LOAD_FAILURES, type ActiveBundle } from './active-bundle.js';
+import { BUNDLE_LOAD_FAILURES, type ActiveBundle } from './enforcement/active-bundle.js';
 
 export interface EnforcerMetrics {
   decisions: client.Counter<'decision' | 'action'>;

@@ -1,4 +1,4 @@
-import type { ConstitutionService } from '../../../domain/constitution/constitution-service.js';
+import type { ConstitutionVersions } from '../../../domain/constitution/versions.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import * as S from '../schemas.js';
@@ -7,7 +7,7 @@ import { AUDIENCES } from '../../../domain/auth/roles.js';
 import { versionView } from '../views.js';
 
 /** The constitution in force, its versions and diffs, its bootstrap, and the meta-rules. */
-export function registerConstitutionRoutes(app: ServiceApp, service: ConstitutionService): void {
+export function registerConstitutionRoutes(app: ServiceApp, versions: ConstitutionVersions): void {
   app.get(
     '/api/v1/constitution',
     {
@@ -19,7 +19,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
       },
     },
     async (_request, reply) => {
-      const current = await service.current();
+      const current = await versions.current();
       return reply.header('etag', `"${current.hash}"`).send(versionView(current));
     },
   );
@@ -35,7 +35,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
       },
     },
     async () => ({
-      items: (await service.listVersions()).map((record) => ({
+      items: (await versions.listVersions()).map((record) => ({
         version: record.version,
         hash: record.hash,
         enacted_at: record.enactedAt.toISOString(),
@@ -56,7 +56,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
         response: { 200: S.VersionView, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => versionView(await service.version(request.params.n)),
+    async (request) => versionView(await versions.version(request.params.n)),
   );
 
   app.get(
@@ -71,7 +71,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
       },
     },
     async (request) => {
-      const { from, to, diff } = await service.diff(request.query.from, request.query.to);
+      const { from, to, diff } = await versions.diff(request.query.from, request.query.to);
       return { from: from.version, to: to.version, from_hash: from.hash, to_hash: to.hash, ...diff };
     },
   );
@@ -86,7 +86,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
         response: { 201: S.VersionView, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request, reply) => reply.status(201).send(versionView(await service.bootstrap(actorOf(request)))),
+    async (request, reply) => reply.status(201).send(versionView(await versions.bootstrap(actorOf(request)))),
   );
 
   app.get(
@@ -99,7 +99,7 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
         response: { 200: S.MetaRulesSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => service.metaRules(),
+    async () => versions.metaRules(),
   );
 
   app.put(
@@ -113,6 +113,6 @@ export function registerConstitutionRoutes(app: ServiceApp, service: Constitutio
         response: { 200: S.MetaRulesSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request) => service.setMetaRules(actorOf(request), request.body),
+    async (request) => versions.setMetaRules(actorOf(request), request.body),
   );
 }

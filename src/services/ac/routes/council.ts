@@ -1,4 +1,4 @@
-import type { ConstitutionService } from '../../../domain/constitution/constitution-service.js';
+import type { Council } from '../../../domain/constitution/council.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import * as S from '../schemas.js';
@@ -10,11 +10,11 @@ import { AUDIENCES } from '../../../domain/auth/roles.js';
 import { amendmentView } from '../views.js';
 
 /** The constitutional council: amendments proposed, opened, voted on, commented, and closed by their rules. */
-export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionService): void {
-  const council = '/api/v1/constitutional-council/amendments';
+export function registerCouncilRoutes(app: ServiceApp, council: Council): void {
+  const amendments = '/api/v1/constitutional-council/amendments';
 
   app.get(
-    council,
+    amendments,
     {
       config: { access: AUDIENCES.people },
       schema: {
@@ -29,7 +29,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
       const page = await keysetPage(
         limit,
         (rows) =>
-          service.listAmendments({
+          council.listAmendments({
             status: status as AmendmentRecord['status'] | undefined,
             limit: rows,
             before: createdAtIdCursor.decode(cursor),
@@ -41,7 +41,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   );
 
   app.post(
-    council,
+    amendments,
     {
       config: { access: AUDIENCES.drafters },
       schema: {
@@ -52,7 +52,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
       },
     },
     async (request, reply) => {
-      const { amendment, warnings } = await service.propose(actorOf(request), {
+      const { amendment, warnings } = await council.propose(actorOf(request), {
         ...request.body,
         changes: request.body.changes as AmendmentChange[],
       });
@@ -61,7 +61,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   );
 
   app.get(
-    `${council}/:id`,
+    `${amendments}/:id`,
     {
       config: { access: AUDIENCES.people },
       schema: {
@@ -72,8 +72,8 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
       },
     },
     async (request) => {
-      const amendment = await service.amendment(request.params.id);
-      const votes = await service.votes(amendment.id);
+      const amendment = await council.amendment(request.params.id);
+      const votes = await council.votes(amendment.id);
       return {
         ...amendmentView(amendment),
         votes: votes.map((vote) => ({
@@ -88,7 +88,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   );
 
   app.post(
-    `${council}/:id/open`,
+    `${amendments}/:id/open`,
     {
       config: { access: AUDIENCES.drafters },
       preValidation: async (request) => {
@@ -104,12 +104,12 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
     },
     async (request) => {
       const deadline = request.body?.deadline === undefined ? null : new Date(request.body.deadline);
-      return amendmentView(await service.open(actorOf(request), request.params.id, deadline));
+      return amendmentView(await council.open(actorOf(request), request.params.id, deadline));
     },
   );
 
   app.post(
-    `${council}/:id/withdraw`,
+    `${amendments}/:id/withdraw`,
     {
       config: { access: AUDIENCES.drafters },
       schema: {
@@ -119,11 +119,11 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
         response: { 200: S.AmendmentView, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => amendmentView(await service.withdraw(actorOf(request), request.params.id)),
+    async (request) => amendmentView(await council.withdraw(actorOf(request), request.params.id)),
   );
 
   app.post(
-    `${council}/:id/vote`,
+    `${amendments}/:id/vote`,
     {
       config: { access: AUDIENCES.drafters },
       schema: {
@@ -136,12 +136,12 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
     },
     async (request) =>
       amendmentView(
-        await service.vote(actorOf(request), request.params.id, request.body.vote, request.body.reason ?? ''),
+        await council.vote(actorOf(request), request.params.id, request.body.vote, request.body.reason ?? ''),
       ),
   );
 
   app.get(
-    `${council}/:id/comments`,
+    `${amendments}/:id/comments`,
     {
       config: { access: AUDIENCES.people },
       schema: {
@@ -152,7 +152,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
       },
     },
     async (request) => ({
-      items: (await service.comments(request.params.id)).map((comment) => ({
+      items: (await council.comments(request.params.id)).map((comment) => ({
         id: comment.id,
         author_id: comment.authorId,
         body: comment.body,
@@ -162,7 +162,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
   );
 
   app.post(
-    `${council}/:id/comments`,
+    `${amendments}/:id/comments`,
     {
       config: { access: AUDIENCES.drafters },
       schema: {
@@ -174,7 +174,7 @@ export function registerCouncilRoutes(app: ServiceApp, service: ConstitutionServ
       },
     },
     async (request, reply) => {
-      const comment = await service.comment(actorOf(request), request.params.id, request.body.body);
+      const comment = await council.comment(actorOf(request), request.params.id, request.body.body);
       return reply.status(201).send({
         id: comment.id,
         author_id: comment.authorId,

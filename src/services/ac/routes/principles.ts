@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ConstitutionService } from '../../../domain/constitution/constitution-service.js';
+import type { PrincipleDrafts } from '../../../domain/constitution/principle-drafts.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import * as S from '../schemas.js';
@@ -16,7 +16,7 @@ const toContent = (body: Static<typeof S.PrincipleContentSchema>): PrincipleCont
 });
 
 /** Principles: drafted, edited and retired by policy managers, read by everyone with a governance role. */
-export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionService): void {
+export function registerPrincipleRoutes(app: ServiceApp, principles: PrincipleDrafts): void {
   app.get(
     '/api/v1/principles',
     {
@@ -32,7 +32,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
       const { status, category, q: text, cursor, limit = 50 } = request.query;
       const page = await keysetPage(
         limit,
-        (rows) => service.listPrinciples({ status, category, text, afterKey: cursor, limit: rows }),
+        (rows) => principles.listPrinciples({ status, category, text, afterKey: cursor, limit: rows }),
         (last) => last.key,
       );
       return { ...page, items: page.items.map(principleView) };
@@ -51,7 +51,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
       },
     },
     async (request, reply) => {
-      const { principle, warnings } = await service.createDraft(actorOf(request), toContent(request.body));
+      const { principle, warnings } = await principles.createDraft(actorOf(request), toContent(request.body));
       return reply
         .status(201)
         .header('etag', `"${principle.version}"`)
@@ -71,7 +71,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
       },
     },
     async (request, reply) => {
-      const principle = await service.principle(request.params.id);
+      const principle = await principles.principle(request.params.id);
       return reply.header('etag', `"${principle.version}"`).send(principleView(principle));
     },
   );
@@ -90,7 +90,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
     },
     async (request, reply) => {
       const { version, ...content } = request.body;
-      const { principle, warnings } = await service.updateDraft(
+      const { principle, warnings } = await principles.updateDraft(
         actorOf(request),
         request.params.id,
         toContent(content),
@@ -112,7 +112,7 @@ export function registerPrincipleRoutes(app: ServiceApp, service: ConstitutionSe
       },
     },
     async (request, reply) => {
-      await service.deleteDraft(actorOf(request), request.params.id);
+      await principles.deleteDraft(actorOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -9,7 +9,6 @@ import { posteriorMean } from '../../../domain/synthesis/strategies.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
-import { constitutionReader } from '../../ac/constitution-reader.js';
 import type { SynthesisRunner } from '../runner.js';
 import {
   ConstitutionDraftView,
@@ -52,7 +51,7 @@ function compileOrRefuse(principles: readonly PrincipleContent[]): CompiledPolic
 /** Synthesis: principles to verified Cedar drafts (queued runs), a constitution to a bundle draft, and the runs. */
 export function registerSynthesizeRoutes(
   app: ServiceApp,
-  { platform, runs: store, solver, model, constitutions }: GsContext,
+  { platform, runs: store, solver, model, constitutions, readers }: GsContext,
   runner: SynthesisRunner,
 ): void {
   const llmConfigured = model !== null;
@@ -73,7 +72,7 @@ export function registerSynthesizeRoutes(
       const { principle_ids: keys, principle, engine = 'compiler' } = request.body;
       if ((keys === undefined) === (principle === undefined))
         throw new ValidationError('give exactly one of principle_ids and principle');
-      const constitution = await constitutionReader.inForce(platform.db);
+      const constitution = await readers.constitutions.inForce(platform.db);
       let principles: PrincipleContent[];
       if (principle !== undefined) {
         // Malformed constraints are bad input (400); well-formed ones that do not type-check cannot be compiled (422).

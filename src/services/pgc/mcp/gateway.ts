@@ -10,11 +10,11 @@ import { redactResult, resultText, type ToolResultLike } from '../../../domain/t
 import { AppError } from '../../../domain/errors.js';
 import type { AuditLog } from '../../../platform/audit/log.js';
 import type { Logger } from '../../../platform/logger.js';
-import type { ActiveBundle } from '../active-bundle.js';
-import type { ApprovalStore } from '../approval-store.js';
-import type { DecisionResponse, Enforcer } from '../enforcer.js';
-import type { EnforcementSession } from '../session-store.js';
-import type { DiscoveryChange, ToolCatalogue } from '../tool-catalogue.js';
+import type { ActiveBundle } from '../enforcement/active-bundle.js';
+import type { ApprovalStore } from '../enforcement/approval-store.js';
+import type { DecisionResponse, Enforcer } from '../enforcement/enforcer.js';
+import type { EnforcementSession } from '../enforcement/session-store.js';
+import type { DiscoveryChange, ToolCatalogue } from '../enforcement/tool-catalogue.js';
 import { OutputSchemas } from './output-schemas.js';
 import type { ServerRegistry } from './server-registry.js';
 import type { Upstreams } from './upstreams.js';

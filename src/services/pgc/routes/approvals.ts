@@ -4,7 +4,7 @@ import { createdAtIdCursor } from '../../../domain/pagination.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, Nullable, OneOf, PageOf, Time, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
-import type { ApprovalStore } from '../approval-store.js';
+import type { ApprovalStore } from '../enforcement/approval-store.js';
 
 const ApprovalView = Type.Object(
   {

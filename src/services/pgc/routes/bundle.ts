@@ -5,7 +5,7 @@ import type { ServiceApp, ServiceContext } from '../../../platform/http/server.j
 import { bundleLogProof } from '../../integrity/bundle-log-proof.js';
 import type { BundleStore } from '../../integrity/bundle-store.js';
 import { LoggedBundleView } from '../../integrity/schemas.js';
-import type { ActiveBundle } from '../active-bundle.js';
+import type { ActiveBundle } from '../enforcement/active-bundle.js';
 
 /** The bundle this instance enforces, signed and with its log proof, for local guards that decide in-process. */
 export function registerBundleRoutes(

@@ -3,9 +3,9 @@ import { NotFoundError, ValidationError } from '../../../domain/errors.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses, UuidParam } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
-import type { EnforcementCaller, Enforcer } from '../enforcer.js';
-import type { DatabaseSessions } from '../session-store.js';
-import type { DecisionQueries, StatisticsBucket } from '../decision-queries.js';
+import type { EnforcementCaller, Enforcer } from '../enforcement/enforcer.js';
+import type { DatabaseSessions } from '../enforcement/session-store.js';
+import type { DecisionQueries, StatisticsBucket } from '../decision-log/queries.js';
 import {
   BatchBody,
   BatchView,

@@ -2,7 +2,7 @@ import { toolId } from '../../../domain/tools/catalogue.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
-import { DiscoveryView, ServerBody, ServerListView, ServerNameParam } from '../gateway-schemas.js';
+import { DiscoveryView, ServerBody, ServerListView, ServerNameParam } from '../mcp/schemas.js';
 import type { McpGateway } from '../mcp/gateway.js';
 import { viewOf, type ServerRegistry, type UpstreamServer } from '../mcp/server-registry.js';
 import type { Upstreams } from '../mcp/upstreams.js';

@@ -8,7 +8,7 @@ import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import type { McpGateway } from '../mcp/gateway.js';
 import { mcpSdk, type McpSdk } from '../mcp/sdk.js';
-import { MemorySession } from '../session-store.js';
+import { MemorySession } from '../enforcement/session-store.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 interface Session {

@@ -3,7 +3,7 @@ import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import type { PolicyStore } from '../../integrity/policy-store.js';
 import { PolicyBody as SubmitRuleBody, PolicyVersionView } from '../../integrity/schemas.js';
-import type { ActiveBundle } from '../active-bundle.js';
+import type { ActiveBundle } from '../enforcement/active-bundle.js';
 import { RulesView } from '../schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 

@@ -1,9 +1,9 @@
 import { NotFoundError } from '../../../domain/errors.js';
 import { errorResponses } from '../../../platform/http/schemas.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
-import type { ActiveBundle } from '../active-bundle.js';
-import type { CandidateEngines } from '../candidate-engine.js';
-import type { Enforcer } from '../enforcer.js';
+import type { ActiveBundle } from '../enforcement/active-bundle.js';
+import type { CandidateEngines } from '../enforcement/candidate-engine.js';
+import type { Enforcer } from '../enforcement/enforcer.js';
 import { SimulateBody, SimulationView } from '../schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 

@@ -8,8 +8,8 @@ import {
   ToolListView,
   ToolSettingBody,
   ToolView,
-} from '../gateway-schemas.js';
-import type { ToolCatalogue } from '../tool-catalogue.js';
+} from '../mcp/schemas.js';
+import type { ToolCatalogue } from '../enforcement/tool-catalogue.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 
 /** The tool catalogue: what upstream servers said of their tools, and the risk and classification an admin set. */

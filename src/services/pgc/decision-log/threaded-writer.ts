@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
-import { AppError, ServiceUnavailableError, type ErrorKind } from '../../domain/errors.js';
-import type { ErrorCode } from '../../domain/error-codes.js';
-import type { PostgresPoolOptions } from '../../platform/db/postgres.js';
-import { siblingModule, startWorker } from '../../platform/threads/start-worker.js';
-import type { DecisionRecord, DecisionWriter } from './decision-writer.js';
+import { AppError, ServiceUnavailableError, type ErrorKind } from '../../../domain/errors.js';
+import type { ErrorCode } from '../../../domain/error-codes.js';
+import type { PostgresPoolOptions } from '../../../platform/db/postgres.js';
+import { siblingModule, startWorker } from '../../../platform/threads/start-worker.js';
+import type { DecisionRecord, DecisionWriter } from './writer.js';
 
 /** What the writer's thread says: it is ready, it could not start, or how a write went. */
 export type ThreadReply =
@@ -56,7 +56,7 @@ export class ThreadDecisionWriter implements DecisionWriter {
   }
 
   private start(): Promise<Worker> {
-    const worker = startWorker(siblingModule(import.meta.url, 'decision-writer-thread'), { workerData: this.pool });
+    const worker = startWorker(siblingModule(import.meta.url, 'writer-worker'), { workerData: this.pool });
     const started = new Promise<Worker>((resolve, reject) => {
       worker.on('message', (message: ThreadReply) => {
         if ('ready' in message) resolve(worker);

@@ -1,4 +1,4 @@
-import { unsafeCategoriesFrom, type ClassifierVerdict } from '../../domain/detectors/moderation.js';
+import { unsafeCategoriesFrom, type ClassifierVerdict } from '../../../domain/detectors/moderation.js';
 
 export interface ModerationSettings {
   baseUrl: string;

@@ -1,6 +1,6 @@
-import { withContextDefaults } from '../../domain/enforcement/decide.js';
-import type { Queryable } from '../../platform/db/database.js';
-import type { DecisionFacts, DecisionReader, RecordedDecision } from '../integrity/ports.js';
+import { withContextDefaults } from '../../../domain/enforcement/decide.js';
+import type { Queryable } from '../../../platform/db/database.js';
+import type { DecisionFacts, DecisionReader, RecordedDecision } from '../../integrity/ports.js';
 
 /** The decision log pgc owns, as the other services may read it. */
 export const decisionReader: DecisionReader = {

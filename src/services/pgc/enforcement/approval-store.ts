@@ -1,10 +1,10 @@
-import { apiKeyIssuer } from '../../platform/auth/api-key-directory.js';
-import { assertMayDecide, type Approval, type ApprovalStatus } from '../../domain/approvals/approvals.js';
-import { NotFoundError } from '../../domain/errors.js';
-import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../domain/pagination.js';
-import type { AuditLog } from '../../platform/audit/log.js';
-import type { Database } from '../../platform/db/database.js';
-import { isoOrNull } from '../../platform/http/iso-time.js';
+import { apiKeyIssuer } from '../../../platform/auth/api-key-directory.js';
+import { assertMayDecide, type Approval, type ApprovalStatus } from '../../../domain/approvals/approvals.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import { createdAtIdCursor, keysetPage, type CreatedAtId, type Page } from '../../../domain/pagination.js';
+import type { AuditLog } from '../../../platform/audit/log.js';
+import type { Database } from '../../../platform/db/database.js';
+import { isoOrNull } from '../../../platform/http/iso-time.js';
 
 interface ApprovalRow extends Omit<Approval, 'decided_at' | 'expires_at' | 'used_at' | 'created_at' | 'owner_id'> {
   owner_id: string | null;

@@ -4,11 +4,11 @@ import {
   type CatalogueTool,
   type ToolAnnotations,
   type ToolAttributes,
-} from '../../domain/tools/catalogue.js';
-import { definitionDigest, definitionInjectionScore, type ToolDefinition } from '../../domain/tools/definition.js';
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { Database, Queryable } from '../../platform/db/database.js';
-import { isoOrNull } from '../../platform/http/iso-time.js';
+} from '../../../domain/tools/catalogue.js';
+import { definitionDigest, definitionInjectionScore, type ToolDefinition } from '../../../domain/tools/definition.js';
+import { ConflictError, NotFoundError } from '../../../domain/errors.js';
+import type { Database, Queryable } from '../../../platform/db/database.js';
+import { isoOrNull } from '../../../platform/http/iso-time.js';
 
 /** A catalogue entry as the API shows it: what was discovered, what was set, and the attributes Cedar sees. */
 export interface ToolEntry extends CatalogueTool {

@@ -1,9 +1,9 @@
-import type { Queryable } from '../../platform/db/database.js';
-import type { DecisionRecord, DecisionWriter } from './decision-writer.js';
-import type { Finding } from '../../domain/detectors/finding.js';
-import type { Obligation, Reason } from '../../domain/enforcement/decide.js';
-import type { EntityRef } from '../../domain/enforcement/engine.js';
-import { isCallerError, ServiceUnavailableError } from '../../domain/errors.js';
+import type { Queryable } from '../../../platform/db/database.js';
+import type { DecisionRecord, DecisionWriter } from './writer.js';
+import type { Finding } from '../../../domain/detectors/finding.js';
+import type { Obligation, Reason } from '../../../domain/enforcement/decide.js';
+import type { EntityRef } from '../../../domain/enforcement/engine.js';
+import { isCallerError, ServiceUnavailableError } from '../../../domain/errors.js';
 
 /** A decisions row as read back: what was decided, on what, by which bundle, and why. */
 export interface StoredDecision {

@@ -1,26 +1,27 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { canonicalJson } from '../../domain/canonical-json.js';
+import { canonicalJson } from '../../../domain/canonical-json.js';
 import {
   decide,
   effectiveContext,
   isFailClosed,
   type DecisionOutcome,
   type EvaluationRequest,
+  type Obligation,
   type SessionHistory,
-} from '../../domain/enforcement/decide.js';
-import { sessionStep } from '../../domain/enforcement/session.js';
-import { bindingDigest, INDEPENDENT_REVIEW } from '../../domain/approvals/approvals.js';
-import { resourceAttributes, type CatalogueTool } from '../../domain/tools/catalogue.js';
-import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../domain/enforcement/engine.js';
-import type { ClassifierVerdict } from '../../domain/detectors/moderation.js';
-import type { DetectionResult } from '../../domain/detectors/run.js';
-import { AppError, ValidationError } from '../../domain/errors.js';
-import type { DecisionReasonCode } from '../../domain/error-codes.js';
-import type { DetectorPool } from './detection/detector-pool.js';
+} from '../../../domain/enforcement/decide.js';
+import { sessionStep } from '../../../domain/enforcement/session.js';
+import { bindingDigest, INDEPENDENT_REVIEW } from '../../../domain/approvals/approvals.js';
+import { resourceAttributes, type CatalogueTool } from '../../../domain/tools/catalogue.js';
+import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../../domain/enforcement/engine.js';
+import type { ClassifierVerdict } from '../../../domain/detectors/moderation.js';
+import type { DetectionResult } from '../../../domain/detectors/run.js';
+import { AppError, ValidationError } from '../../../domain/errors.js';
+import type { DecisionReasonCode } from '../../../domain/error-codes.js';
+import type { DetectorPool } from '../detection/detector-pool.js';
 import type { ActiveBundle } from './active-bundle.js';
-import type { DecisionLog } from './decision-log.js';
-import type { EnforcerMetrics } from './metrics.js';
+import type { DecisionLog } from '../decision-log/log.js';
+import type { EnforcerMetrics } from '../metrics.js';
 import type { ApprovalStore } from './approval-store.js';
 import type { EnforcementSession } from './session-store.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
@@ -49,6 +50,22 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 interface Scan {
   detection: DetectionResult | undefined;
   classifier: ClassifierVerdict | undefined;
+}
+
+/** A held request's review: the outcome to log, and the grant used or the approval request to open. */
+interface Review {
+  outcome: DecisionOutcome;
+  obligation: Obligation | undefined;
+  /** What a grant must be bound to: this requester asking this of this resource with this content. */
+  binding: string | null;
+  approvalId: string | null;
+  pending: string | null;
+}
+
+/** The scan runs at most once per decision, and only when something needs what it observed. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => (made ??= make());
 }
 
 /** Decides, records durably, then answers: the decision API's whole path, used by the routes and batch alike. */
@@ -156,6 +173,7 @@ export class Enforcer {
     );
   }
 
+  /** One decision in steps: decide (or reuse a cached outcome), settle any review it asks for, log, then tell approvals. */
   private async decideAndLog(
     given: EvaluationRequest,
     caller: EnforcementCaller,
@@ -170,74 +188,118 @@ export class Enforcer {
     const decidedAt = new Date();
     const contentDigest = request.content === undefined ? null : sha256(request.content);
     const requestDigest = this.requestDigest(request, contentDigest, session);
-    // The content digest stands in for the content, so equal requests share an entry without the cache holding text.
-    const cacheKey = engine === null ? null : `${engine.bundleHash}:${requestDigest}`;
-    let outcome = cacheKey === null ? undefined : this.cache?.get(cacheKey);
-    let scanned: Promise<Scan> | null = null;
-    const scan = () => (scanned ??= this.scan(request));
-    if (outcome === undefined) {
-      const observed = await scan();
-      // The engine may have been swapped while the classifier answered; decide on the one the cache key names.
-      outcome = this.decideWith(engine, request, observed, session);
-      if (cacheKey !== null && observed.classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
-      for (const [detector, us] of Object.entries(outcome.detector_timings_us))
-        this.metrics.detectors.observe({ detector }, us / 1e6);
-    }
-    // Held for review: a person's grant bound to this very request decides it again; without one, a request opens.
-    const review = outcome.obligations.find((obligation) => obligation.type === 'require_human_review');
-    const binding =
-      review === undefined
-        ? null
-        : bindingDigest({
-            requesterId: caller.userId,
-            principal: request.principal,
-            action: request.action,
-            resource: request.resource,
-            contentDigest,
-          });
-    const approvalId = binding === null ? null : await this.approvals.claim(caller.userId, binding);
-    let pendingApproval: string | null = null;
-    if (approvalId !== null) {
-      // The grant waives the review it was asked for and nothing else: detectors and classifier still decide.
-      outcome = this.decideWith(engine, request, await scan(), session, true);
-    } else if (binding !== null) {
-      pendingApproval = (await this.approvals.pendingFor(caller.userId, binding)) ?? randomUUID();
-      outcome = {
-        ...outcome,
-        obligations: outcome.obligations.map((obligation) =>
-          obligation.type === 'require_human_review' ? { ...obligation, approval_id: pendingApproval! } : obligation,
-        ),
-      };
-    }
-    const response = await this.logged(request, outcome, caller, {
+    const scan = once(() => this.scan(request));
+    const decided = await this.cachedOrDecided(
+      engine,
+      request,
+      `${engine?.bundleHash}:${requestDigest}`,
+      scan,
+      session,
+    );
+    const review = await this.review(engine, request, caller, contentDigest, decided, scan, session);
+    const response = await this.logged(request, review.outcome, caller, {
       requestId,
       requestDigest,
       contentDigest,
       started,
-      approvalId,
+      approvalId: review.approvalId,
       decidedAt,
     });
-    if (approvalId !== null) await this.approvals.usedBy(approvalId, response.decision_id, caller.userId);
-    if (pendingApproval !== null && binding !== null && engine !== null)
-      await this.approvals.request({
-        id: pendingApproval,
-        decisionId: response.decision_id,
-        requesterId: caller.userId,
-        apiKeyId: caller.apiKeyId,
-        independent: outcome.reasons.some((reason) =>
-          engine.bundle.policies.some(
-            (policy) => policy.id === reason.policy_id && policy.obligations.includes(INDEPENDENT_REVIEW),
-          ),
-        ),
-        principal: request.principal,
-        action: request.action,
-        resource: request.resource,
-        bindingDigest: binding,
-        contentDigest,
-        policyIds: review?.type === 'require_human_review' ? review.policy_ids : [],
-        principles: [...new Set(outcome.reasons.flatMap((reason) => reason.principles))],
-      });
+    await this.tellApprovals(engine, request, caller, contentDigest, review, response.decision_id);
     return response;
+  }
+
+  /**
+   * The outcome for this request: from the cache when an equal request (same bundle, same digest) was decided
+   * before, else decided on what the scan observed. The content digest stands in for the content, so equal requests
+   * share an entry without the cache holding text.
+   */
+  private async cachedOrDecided(
+    engine: PolicyEngine | null,
+    request: EvaluationRequest,
+    cacheKey: string,
+    scan: () => Promise<Scan>,
+    session: SessionHistory | null,
+  ): Promise<DecisionOutcome> {
+    const cached = engine === null ? undefined : this.cache?.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const observed = await scan();
+    // The engine may have been swapped while the classifier answered; decide on the one the cache key names.
+    const outcome = this.decideWith(engine, request, observed, session);
+    if (engine !== null && observed.classifier?.ok !== false) this.cache?.set(cacheKey, outcome);
+    for (const [detector, us] of Object.entries(outcome.detector_timings_us))
+      this.metrics.detectors.observe({ detector }, us / 1e6);
+    return outcome;
+  }
+
+  /**
+   * A request held for review: a person's grant bound to this very request decides it again (the grant waives the
+   * review it was asked for and nothing else: detectors and classifier still decide); without one, the held outcome
+   * names the approval request that will be opened for it.
+   */
+  private async review(
+    engine: PolicyEngine | null,
+    request: EvaluationRequest,
+    caller: EnforcementCaller,
+    contentDigest: string | null,
+    outcome: DecisionOutcome,
+    scan: () => Promise<Scan>,
+    session: SessionHistory | null,
+  ): Promise<Review> {
+    const obligation = outcome.obligations.find((candidate) => candidate.type === 'require_human_review');
+    if (obligation === undefined) return { outcome, obligation, binding: null, approvalId: null, pending: null };
+    const binding = bindingDigest({
+      requesterId: caller.userId,
+      principal: request.principal,
+      action: request.action,
+      resource: request.resource,
+      contentDigest,
+    });
+    const approvalId = await this.approvals.claim(caller.userId, binding);
+    if (approvalId !== null)
+      return {
+        outcome: this.decideWith(engine, request, await scan(), session, true),
+        obligation,
+        binding,
+        approvalId,
+        pending: null,
+      };
+    const pending = (await this.approvals.pendingFor(caller.userId, binding)) ?? randomUUID();
+    const obligations = outcome.obligations.map((held) =>
+      held.type === 'require_human_review' ? { ...held, approval_id: pending } : held,
+    );
+    return { outcome: { ...outcome, obligations }, obligation, binding, approvalId: null, pending };
+  }
+
+  /** After the decision is logged: a used grant is marked used by it; a held request opens (or joins) its approval. */
+  private async tellApprovals(
+    engine: PolicyEngine | null,
+    request: EvaluationRequest,
+    caller: EnforcementCaller,
+    contentDigest: string | null,
+    { outcome, obligation, binding, approvalId, pending }: Review,
+    decisionId: string,
+  ): Promise<void> {
+    if (approvalId !== null) await this.approvals.usedBy(approvalId, decisionId, caller.userId);
+    if (pending === null || binding === null || engine === null) return;
+    await this.approvals.request({
+      id: pending,
+      decisionId,
+      requesterId: caller.userId,
+      apiKeyId: caller.apiKeyId,
+      independent: outcome.reasons.some((reason) =>
+        engine.bundle.policies.some(
+          (policy) => policy.id === reason.policy_id && policy.obligations.includes(INDEPENDENT_REVIEW),
+        ),
+      ),
+      principal: request.principal,
+      action: request.action,
+      resource: request.resource,
+      bindingDigest: binding,
+      contentDigest,
+      policyIds: obligation?.type === 'require_human_review' ? obligation.policy_ids : [],
+      principles: [...new Set(outcome.reasons.flatMap((reason) => reason.principles))],
+    });
   }
 
   /** Logs a decision durably, counts it, and answers it: nothing is answered that was not logged first. */

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CHANNELS } from '../../domain/notifications.js';
-import { BundleAcknowledgements } from '../integrity/bundle-acknowledgements.js';
-import type { TreeHeads } from '../../platform/audit/tree-heads.js';
-import type { ServiceApp, ServiceContext } from '../../platform/http/server.js';
-import { ensureStarterBundle } from '../integrity/bundle-builder.js';
-import { bundleLogProof } from '../integrity/bundle-log-proof.js';
-import type { ConstitutionReader } from '../integrity/ports.js';
-import type { BundleStore } from '../integrity/bundle-store.js';
-import { verifyWithPlatformKeys } from '../integrity/signing-keys.js';
+import { CHANNELS } from '../../../domain/notifications.js';
+import { BundleAcknowledgements } from '../../integrity/bundle-acknowledgements.js';
+import type { TreeHeads } from '../../../platform/audit/tree-heads.js';
+import type { ServiceApp, ServiceContext } from '../../../platform/http/server.js';
+import { ensureStarterBundle } from '../../integrity/bundle-builder.js';
+import { bundleLogProof } from '../../integrity/bundle-log-proof.js';
+import type { ConstitutionReader } from '../../integrity/ports.js';
+import type { BundleStore } from '../../integrity/bundle-store.js';
+import { verifyWithPlatformKeys } from '../../integrity/signing-keys.js';
 import { ActiveBundle } from './active-bundle.js';
-import { createBundleLoadFailures, registerBundleGauges } from './metrics.js';
+import { createBundleLoadFailures, registerBundleGauges } from '../metrics.js';
 
 /** How often PGC compares the active bundle version with its own, in case a notification never arrived. */
 const BUNDLE_CHECK_INTERVAL_MS = 2000;

@@ -1,11 +1,11 @@
 // The decision writer's thread: its own PostgreSQL pool and audit log, and an event loop that does nothing else, so
 // each statement's answer is read the moment it arrives instead of after whatever requests the server is busy with.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '../../domain/errors.js';
-import { AuditLog } from '../../platform/audit/log.js';
-import { openPostgres, type PostgresPoolOptions } from '../../platform/db/postgres.js';
-import { DatabaseDecisionWriter, type DecisionRecord } from './decision-writer.js';
-import type { ThreadReply } from './thread-decision-writer.js';
+import { AppError } from '../../../domain/errors.js';
+import { AuditLog } from '../../../platform/audit/log.js';
+import { openPostgres, type PostgresPoolOptions } from '../../../platform/db/postgres.js';
+import { DatabaseDecisionWriter, type DecisionRecord } from './writer.js';
+import type { ThreadReply } from './threaded-writer.js';
 
 const port = parentPort!;
 const reply = (message: ThreadReply) => port.postMessage(message);

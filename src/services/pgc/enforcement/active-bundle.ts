@@ -1,10 +1,14 @@
-import type { SignedTreeHead } from '../../domain/audit/tree-head.js';
-import { PolicyEngine } from '../../domain/enforcement/engine.js';
-import { enforcementCedar } from '../../domain/policy/cedar-runtime.js';
-import { verifySignedBundle, type SignedBundle, type Verifier } from '../../domain/policy/bundle.js';
-import { checkBundleLogged, type BundleLogProof, type TransparencyFailure } from '../../domain/policy/transparency.js';
-import type { HealthContributor } from '../../platform/http/health.js';
-import type { BundleStore } from '../integrity/bundle-store.js';
+import type { SignedTreeHead } from '../../../domain/audit/tree-head.js';
+import { PolicyEngine } from '../../../domain/enforcement/engine.js';
+import { enforcementCedar } from '../../../domain/policy/cedar-runtime.js';
+import { verifySignedBundle, type SignedBundle, type Verifier } from '../../../domain/policy/bundle.js';
+import {
+  checkBundleLogged,
+  type BundleLogProof,
+  type TransparencyFailure,
+} from '../../../domain/policy/transparency.js';
+import type { HealthContributor } from '../../../platform/http/health.js';
+import type { BundleStore } from '../../integrity/bundle-store.js';
 
 export type BundleLoadFailure = 'signature' | TransparencyFailure | 'invalid_policies';
 export const BUNDLE_LOAD_FAILURES: readonly BundleLoadFailure[] = [

@@ -1,6 +1,6 @@
-import type { SessionHistory } from '../../domain/enforcement/decide.js';
-import { EMPTY_SESSION, type SessionStep } from '../../domain/enforcement/session.js';
-import type { Database } from '../../platform/db/database.js';
+import type { SessionHistory } from '../../../domain/enforcement/decide.js';
+import { EMPTY_SESSION, type SessionStep } from '../../../domain/enforcement/session.js';
+import type { Database } from '../../../platform/db/database.js';
 
 /**
  * One enforcement session as the enforcer uses it: its requests are decided one at a time, each with the history

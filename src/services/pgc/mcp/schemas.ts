@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, OneOf, Time } from '../../platform/http/schemas.js';
+import { Nullable, OneOf, Time } from '../../../platform/http/schemas.js';
 
 const Annotations = Type.Object(
   {

@@ -1,6 +1,6 @@
-import type { AuditLog } from '../../platform/audit/log.js';
-import type { Database } from '../../platform/db/database.js';
-import { valuesList } from '../../platform/db/values.js';
+import type { AuditLog } from '../../../platform/audit/log.js';
+import type { Database } from '../../../platform/db/database.js';
+import { valuesList } from '../../../platform/db/values.js';
 
 /** One decision as it is logged: what was asked, what was decided and why, and by which bundle. */
 export interface DecisionRecord {

@@ -1,8 +1,8 @@
-import { PolicyEngine } from '../../domain/enforcement/engine.js';
-import { ValidationError } from '../../domain/errors.js';
-import { CedarDiagnosticsError } from '../../domain/policy/cedar-diagnostics.js';
-import { assembleBundle, BundleInvalidError, bundleHash } from '../../domain/policy/bundle.js';
-import { policiesFromSource } from '../../domain/policy/policy-files.js';
+import { PolicyEngine } from '../../../domain/enforcement/engine.js';
+import { ValidationError } from '../../../domain/errors.js';
+import { CedarDiagnosticsError } from '../../../domain/policy/cedar-diagnostics.js';
+import { assembleBundle, BundleInvalidError, bundleHash } from '../../../domain/policy/bundle.js';
+import { policiesFromSource } from '../../../domain/policy/policy-files.js';
 
 /** A change to the policies in force that a dry run is asked to decide with. */
 export interface CandidateChange {

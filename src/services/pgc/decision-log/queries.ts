@@ -1,6 +1,6 @@
-import { createdAtIdCursor, keysetPage, type Page } from '../../domain/pagination.js';
-import type { Queryable } from '../../platform/db/database.js';
-import type { StoredDecision } from './decision-log.js';
+import { createdAtIdCursor, keysetPage, type Page } from '../../../domain/pagination.js';
+import type { Queryable } from '../../../platform/db/database.js';
+import type { StoredDecision } from './log.js';
 
 /** What the decisions list can be narrowed by; every filter given must hold. */
 export interface DecisionFilter {
