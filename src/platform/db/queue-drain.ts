@@ -1,3 +1,5 @@
+import type { Queryable } from './database.js';
+
 /** A work queue kept in the database: items claimed one at a time, and put back when their run was cut short. */
 export interface DatabaseQueue<T extends { id: string }> {
   claimNext(): Promise<T | null>;
@@ -63,5 +65,51 @@ export class QueueDrain<T extends { id: string }> {
       await this.work(item);
       this.interrupted = null;
     }
+  }
+}
+
+/**
+ * The queue operations of a table whose rows go `queued` → a working status (the first of `working`, later ones
+ * set by the work itself) and back to `queued` when cut short, with `started_at` stamped on each claim. The owning
+ * store passes its own table, so the SQL stays with the table's owner.
+ */
+export class TableQueue<Row extends object> {
+  /** The status a claim sets, and every status a row being worked can have, as SQL literals. */
+  private readonly claimed: string;
+  private readonly working: string;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly table: string,
+    statuses: readonly [string, ...string[]],
+  ) {
+    this.claimed = `'${statuses[0]}'`;
+    this.working = statuses.map((status) => `'${status}'`).join(', ');
+  }
+
+  /** The oldest queued row, now working; instances sharing the database never take the same one. */
+  async claimNext(): Promise<Row | null> {
+    const rows = await this.db.query<Row>(
+      `UPDATE ${this.table} SET status = ${this.claimed}, started_at = now()
+        WHERE id = (SELECT id FROM ${this.table} WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A row this process was working when the database went away: queued again, to be run from the start. */
+  async requeue(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.table} SET status = 'queued', started_at = NULL WHERE id = $1 AND status IN (${this.working})`,
+      [id],
+    );
+  }
+
+  /** Rows left working by a process that stopped: queued again, to be run from the start. */
+  async requeueAbandoned(): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE ${this.table} SET status = 'queued', started_at = NULL WHERE status IN (${this.working}) RETURNING id`,
+    );
+    return rows.length;
   }
 }

@@ -5,6 +5,7 @@ import { keysetPage, createdAtIdCursor, type CreatedAtId, type Page } from '../.
 import type { Verdict } from '../../domain/verify/questions.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Database } from '../../platform/db/database.js';
+import { TableQueue } from '../../platform/db/queue-drain.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 
 export const JOB_KINDS = ['policy', 'bundle', 'impact', 'property', 'fairness', 'compare'] as const;
@@ -46,10 +47,14 @@ const toJob = (row: JobRow): VerificationJob => ({
 
 /** Verification jobs: queued by the API, claimed by the runner, finished with a hashed report in the audit log. */
 export class JobStore {
+  private readonly queue: TableQueue<JobRow>;
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.queue = new TableQueue(db, 'verification_jobs', ['running']);
+  }
 
   async create(kind: JobKind, request: Record<string, unknown>, createdBy: string | null): Promise<VerificationJob> {
     const rows = await this.db.query<JobRow>(
@@ -109,12 +114,8 @@ export class JobStore {
 
   /** Takes the oldest queued job for this runner; instances sharing a database never take the same one. */
   async claimNext(): Promise<VerificationJob | null> {
-    const rows = await this.db.query<JobRow>(
-      `UPDATE verification_jobs SET status = 'running', started_at = now()
-        WHERE id = (SELECT id FROM verification_jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-    );
-    return rows[0] === undefined ? null : toJob(rows[0]);
+    const row = await this.queue.claimNext();
+    return row === null ? null : toJob(row);
   }
 
   async progress(id: string, progress: { stage: string; solver_calls: number }): Promise<void> {
@@ -125,19 +126,13 @@ export class JobStore {
   }
 
   /** A job this runner was running when the database went away: queued again, to be run from the start. */
-  async requeue(id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE verification_jobs SET status = 'queued', started_at = NULL WHERE id = $1 AND status = 'running'`,
-      [id],
-    );
+  requeue(id: string): Promise<void> {
+    return this.queue.requeue(id);
   }
 
   /** Jobs left running by a process that stopped: queued again, to be run from the start. */
-  async requeueAbandoned(): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      `UPDATE verification_jobs SET status = 'queued', started_at = NULL WHERE status = 'running' RETURNING id`,
-    );
-    return rows.length;
+  requeueAbandoned(): Promise<number> {
+    return this.queue.requeueAbandoned();
   }
 
   /** Stores the report and its hash and appends `verification.completed` to the audit log, in one transaction. */

@@ -6,6 +6,7 @@ import type { Attempt } from '../../domain/synthesis/model-synthesis.js';
 import { PROMPT_STRATEGIES, type PromptStrategy, type StrategyRecord } from '../../domain/synthesis/strategies.js';
 import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
+import { TableQueue } from '../../platform/db/queue-drain.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 import { ChangeSetStore } from '../integrity/change-set-store.js';
 import { PolicyStore } from '../integrity/policy-store.js';
@@ -105,10 +106,14 @@ export interface NewRun {
 
 /** Synthesis runs and their attempts: queued by the API or the governance loop, worked by the runner. */
 export class RunStore {
+  private readonly queue: TableQueue<RunRow>;
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.queue = new TableQueue(db, 'synthesis_runs', ['synthesising', 'verifying']);
+  }
 
   /** Queues a run; a loop run for a constitution version that already has one returns null (another instance won). */
   create(run: NewRun): Promise<SynthesisRun | null> {
@@ -194,12 +199,8 @@ export class RunStore {
 
   /** Takes the oldest queued run; instances sharing a database never take the same one. */
   async claimNext(): Promise<SynthesisRun | null> {
-    const rows = await this.db.query<RunRow>(
-      `UPDATE synthesis_runs SET status = 'synthesising', started_at = now()
-        WHERE id = (SELECT id FROM synthesis_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-    );
-    return rows[0] === undefined ? null : toRun(rows[0]);
+    const row = await this.queue.claimNext();
+    return row === null ? null : toRun(row);
   }
 
   async stage(id: string, status: 'synthesising' | 'verifying'): Promise<void> {
@@ -207,18 +208,12 @@ export class RunStore {
   }
 
   /** Runs left mid-way by a process that stopped: queued again, to be run from the start (attempts are kept). */
-  async requeueAbandoned(): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      `UPDATE synthesis_runs SET status = 'queued', started_at = NULL WHERE status IN ('synthesising', 'verifying') RETURNING id`,
-    );
-    return rows.length;
+  requeueAbandoned(): Promise<number> {
+    return this.queue.requeueAbandoned();
   }
 
-  async requeue(id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE synthesis_runs SET status = 'queued', started_at = NULL WHERE id = $1 AND status IN ('synthesising', 'verifying')`,
-      [id],
-    );
+  requeue(id: string): Promise<void> {
+    return this.queue.requeue(id);
   }
 
   async recordAttempt(runId: string, principleKey: string, attempt: Attempt): Promise<void> {
