@@ -6,7 +6,8 @@ import { constitutionPolicies } from '../../domain/verify/conformance.js';
 import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { PolicyText } from '../../domain/verify/questions.js';
 import type { Check } from '../../domain/verify/policy-checks.js';
-import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
+import { SolverUnavailable } from '../../platform/solver/pool.js';
+import { countedAsk, judgeBundle } from '../../platform/solver/judge.js';
 import type { LazySolverPool } from '../../platform/solver/shared.js';
 
 export interface CheckContext {
@@ -34,16 +35,7 @@ export function candidateChecker(
   context: CheckContext,
   onCall: (ok: boolean) => void,
 ): CandidateChecker {
-  const ask = async <T>(question: (pool: SolverPool) => Promise<T>): Promise<T> => {
-    try {
-      const answer = await solver.use(question);
-      onCall(true);
-      return answer;
-    } catch (error) {
-      onCall(false);
-      throw error;
-    }
-  };
+  const ask = countedAsk(solver, onCall);
   return async (principle, candidates): Promise<CandidateCheck> => {
     const bundle = [...context.rest, ...candidates];
     const problems = validatePolicies(Object.fromEntries(bundle.map((p) => [p.id, p.text])), context.schema);
@@ -129,28 +121,26 @@ export function candidateChecker(
     if (diagnostics.length > 0 || inconclusive)
       return { verdict: inconclusive && diagnostics.length === 0 ? 'inconclusive' : 'rejected', diagnostics, report };
 
-    const conformance = await ask((pool) =>
-      pool.run('checkConformance', context.schema, bundle, context.principles, { translation: false }),
+    const judged = await judgeBundle(
+      ask,
+      context.schema,
+      bundle,
+      context.principles,
+      candidates.map((candidate) => candidate.id),
     );
-    report['conformance'] = conformance;
-    for (const finding of conformance.constraints.filter((f) => f.verdict !== 'holds'))
+    report['conformance'] = judged.conformance;
+    report['policy_checks'] = judged.policy_checks;
+    for (const finding of judged.conformance.constraints.filter((f) => f.verdict !== 'holds'))
       if (finding.verdict === 'violated')
         diagnostics.push({
           kind: 'check',
           message: `with these policies the bundle violates principle ${finding.principle} (constraint ${finding.constraint}): ${JSON.stringify(finding.counterexamples[0]?.request ?? null)}`,
         });
       else inconclusive = true;
-    const checks: Record<string, unknown> = {};
-    for (const candidate of candidates) {
-      const without = bundle.filter((policy) => policy.id !== candidate.id);
-      const found = await ask((pool) =>
-        pool.run('checkAddedPolicy', context.schema, without, bundle, candidate.id, {}),
-      );
-      checks[candidate.id] = found;
+    for (const found of Object.values(judged.policy_checks)) {
       if (found.verdict === 'inconclusive' || found.verdict === 'unsupported') inconclusive = true;
       diagnostics.push(...policyProblems(found).map((message): Diagnostic => ({ kind: 'check', message })));
     }
-    report['policy_checks'] = checks;
     if (diagnostics.length > 0) return { verdict: 'rejected', diagnostics, report };
     return { verdict: inconclusive ? 'inconclusive' : 'verified', diagnostics, report };
   }

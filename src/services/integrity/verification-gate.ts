@@ -2,27 +2,23 @@ import { ConflictError } from '../../domain/errors.js';
 import { principleKeys } from '../../domain/policy/cedar.js';
 import { GOVERNANCE_SCHEMA } from '../../domain/policy/governance-schema.js';
 import { describeFinding, type ConformanceReport } from '../../domain/verify/conformance.js';
-import { EncodingMismatch, worstOf, type Verdict } from '../../domain/verify/questions.js';
-import { policyProblems, policyWarnings, type AddedPolicyReport } from '../../domain/verify/policy-checks.js';
+import { EncodingMismatch } from '../../domain/verify/questions.js';
+import { policyProblems } from '../../domain/verify/policy-checks.js';
 import type { Config } from '../../platform/config.js';
 import type { Queryable } from '../../platform/db/database.js';
 import { SolverUnavailable, type SolverPool } from '../../platform/solver/pool.js';
 import { LazySolverPool } from '../../platform/solver/shared.js';
+import { countedAsk, judgeBundle, type Ask, type BundleJudgement } from '../../platform/solver/judge.js';
 import type { ConstitutionReader } from './ports.js';
 
 const asList = (policies: Readonly<Record<string, string>>) =>
   Object.entries(policies).map(([id, text]) => ({ id, text }));
 
-/** What a change set's verification found: `holds` only when the set conforms and every newcomer is sound. */
-export interface ChangeSetVerification {
-  verdict: Verdict;
+/** What a change set's verification found: the bundle's judgement, against this constitution version. */
+export interface ChangeSetVerification extends Omit<BundleJudgement, 'conformance'> {
   constitution: { version: number; hash: string };
+  /** Null when the solver could not answer at all (the verdict is then `inconclusive`). */
   conformance: ConformanceReport | null;
-  policy_checks: Record<string, AddedPolicyReport>;
-  /** Every finding that keeps the set out of force, in words with its counterexample. */
-  problems: string[];
-  /** Findings that do not block it: a newcomer that is redundant. */
-  warnings: string[];
 }
 
 /** The first finding that keeps the gate shut, in words with its counterexample. */
@@ -40,6 +36,7 @@ function refusal(report: ConformanceReport): string {
  */
 export class VerificationGate {
   private readonly solver: LazySolverPool;
+  private readonly counted: Ask;
 
   /**
    * `onCall` hears each question's outcome, for acgs_service_calls_total{target="fv"} of the service holding the gate;
@@ -48,10 +45,11 @@ export class VerificationGate {
   constructor(
     private readonly constitutions: ConstitutionReader,
     settings: Config['verification'],
-    private readonly onCall: (ok: boolean) => void = () => {},
+    onCall: (ok: boolean) => void = () => {},
     private readonly onMismatch: (mismatch: EncodingMismatch) => void = () => {},
   ) {
     this.solver = new LazySolverPool(settings);
+    this.counted = countedAsk(this.solver, onCall);
   }
 
   /**
@@ -99,25 +97,14 @@ export class VerificationGate {
       throw new ConflictError('No constitution is in force to verify against', 'VERIFICATION_FAILED');
     const base = { version: constitution.version, hash: constitution.hash };
     try {
-      const conformance = await this.ask((pool) =>
-        pool.run('checkConformance', GOVERNANCE_SCHEMA, asList(candidate), constitution.principles, {
-          translation: false,
-        }),
+      const judged = await judgeBundle(
+        (question) => this.ask(question),
+        GOVERNANCE_SCHEMA,
+        asList(candidate),
+        constitution.principles,
+        newcomers,
       );
-      const problems = conformance.constraints.filter((c) => c.verdict !== 'holds').map(describeFinding);
-      const policyChecks: Record<string, AddedPolicyReport> = {};
-      const warnings: string[] = [];
-      for (const id of newcomers) {
-        const without = asList(candidate).filter((policy) => policy.id !== id);
-        const checks = await this.ask((pool) =>
-          pool.run('checkAddedPolicy', GOVERNANCE_SCHEMA, without, asList(candidate), id, {}),
-        );
-        policyChecks[id] = checks;
-        problems.push(...policyProblems(checks));
-        warnings.push(...policyWarnings(checks));
-      }
-      const verdict = worstOf([conformance.verdict, ...Object.values(policyChecks).map((checks) => checks.verdict)]);
-      return { verdict, constitution: base, conformance, policy_checks: policyChecks, problems, warnings };
+      return { ...judged, constitution: base };
     } catch (error) {
       // Fail closed with the reason: a question the solver could not answer is inconclusive, never a pass.
       if (!(error instanceof ConflictError) || error.errorCode !== 'VERIFICATION_FAILED') throw error;
@@ -136,11 +123,8 @@ export class VerificationGate {
   /** A question for the solver pool, joined on the first one this process asks and kept until the service closes. */
   private async ask<T>(question: (pool: SolverPool) => Promise<T>): Promise<T> {
     try {
-      const answer = await this.solver.use(question);
-      this.onCall(true);
-      return answer;
+      return await this.counted(question);
     } catch (error) {
-      this.onCall(false);
       // Fail closed: a question the solver could not answer keeps the gate shut.
       if (error instanceof SolverUnavailable)
         throw new ConflictError(`Verification failed: inconclusive — ${error.message}`, 'VERIFICATION_FAILED', {
