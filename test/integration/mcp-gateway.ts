@@ -23,7 +23,7 @@ import { buildAndActivateBundle } from '../../src/services/integrity/bundle-buil
 import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
 import { DECISIONS_META, type CallDecision } from '../../src/services/pgc/mcp/gateway.js';
 import { createGuard, GuardDeniedError } from '../../src/sdk/index.js';
-import { CLI } from '../support/process.js';
+import { BUILT_CLI } from '../support/process.js';
 import { checkInclusion } from '../support/rfc9162-check.js';
 import {
   CREDENTIALS_FILE,
@@ -669,7 +669,7 @@ export function mcpGatewayOn(backend: Backend): void {
       await client.connect(
         new StdioClientTransport({
           command: process.execPath,
-          args: ['--import', 'tsx', CLI, 'mcp', 'connect', '--url', url.href],
+          args: [BUILT_CLI, 'mcp', 'connect', '--url', url.href],
           env: { ...(process.env as Record<string, string>), ACGS_API_KEY: agent.headers['x-api-key']! },
           stderr: 'pipe',
         }),

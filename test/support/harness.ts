@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TestContext } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,11 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createPlatform, type Platform } from '../../src/platform/platform.js';
 import { buildAccounts } from '../../src/services/auth/accounts-factory.js';
 import { SERVICES } from '../../src/services/catalog.js';
+import { keepSolverPoolWarm } from '../../src/platform/solver/shared.js';
+
+// A file's stacks start one after another in this process: they share one warm solver pool, as a service process's
+// services do, closed when the file's tests are done.
+after(keepSolverPoolWarm());
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -115,7 +120,7 @@ export async function createTestPlatform(
   const env: Record<string, string> = {
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'info',
-    ACGS_BCRYPT_COST: '10',
+    ACGS_BCRYPT_COST: '4',
     ACGS_MAINTENANCE_FILE: maintenanceFile,
     ACGS_DATA_DIR: dataDir,
     // Limits are exercised by their own tests; elsewhere they would only make tests depend on request counts.

@@ -76,9 +76,12 @@ export interface CliProcess {
 /** The built CLI (`npm run build`), which starts without compiling TypeScript first: ~2.4 s sooner per stack. */
 export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-/** Runs the acgs CLI (from source, or the build with `built`) in a child process with the given environment. */
+/**
+ * Runs the acgs CLI in a child process with the given environment: the build, as `npm start` does (the test runner
+ * rebuilds a build older than the sources), unless `built: false` asks for the sources through tsx.
+ */
 export function runCli(args: string[], env: Record<string, string>, options: { built?: boolean } = {}): CliProcess {
-  const entry = options.built === true ? [BUILT_CLI] : ['--import', 'tsx', CLI];
+  const entry = options.built === false ? ['--import', 'tsx', CLI] : [BUILT_CLI];
   const child = spawn(process.execPath, [...entry, ...args], {
     // The console gets a free port unless a test asks for one: files running at once must not share the default.
     env: {

@@ -2,6 +2,24 @@ import type { Config } from '../config.js';
 import { SolverPool } from './pool.js';
 
 let shared: { pool: SolverPool; started: Promise<void>; holders: number } | null = null;
+/** Whether the pool outlives its last holder (`keepSolverPoolWarm`). */
+let keepWarm = false;
+
+/**
+ * Keeps the shared pool, once started, after its last holder lets go, until the returned function closes it. A
+ * service process needs none of this (its services let go only when it stops); a process that starts and stops one
+ * stack after another — a test file — would otherwise start the Z3 of every worker again for each stack.
+ */
+export function keepSolverPoolWarm(): () => Promise<void> {
+  keepWarm = true;
+  return async () => {
+    keepWarm = false;
+    const idle = shared;
+    if (idle === null || idle.holders > 0) return;
+    shared = null;
+    await idle.pool.close();
+  };
+}
 
 /**
  * The process's one solver pool, shared by the services running in it (fv's jobs and integrity's gate): each worker
@@ -27,7 +45,7 @@ export async function holdSolverPool(
     if (released) return;
     released = true;
     held.holders -= 1;
-    if (held.holders === 0) {
+    if (held.holders === 0 && !keepWarm) {
       if (shared === held) shared = null;
       await held.pool.close();
     }
