@@ -19,7 +19,7 @@ for (const backend of await backends()) {
       const scratch = backend === 'postgres' ? await createScratchSchema('audit') : null;
       const env: Record<string, string> = {
         ACGS_DATA_DIR: dataDir,
-        ACGS_BCRYPT_COST: '4',
+        ACGS_BCRYPT_COST: '10',
         ...(scratch === null ? {} : { DATABASE_URL: scratch.url }),
       };
       try {

@@ -53,7 +53,7 @@ export function backupWipeRestore(backend: Backend): void {
           ACGS_DATA_DIR: dataDir,
           ACGS_ADMIN_EMAIL: 'ops@example.com',
           ACGS_ADMIN_PASSWORD: PASSWORD,
-          ACGS_BCRYPT_COST: '4',
+          ACGS_BCRYPT_COST: '10',
           ACGS_RATE_LIMIT_PER_MINUTE: '0',
         };
         if (scratch !== null) env['DATABASE_URL'] = scratch.url;

@@ -20,7 +20,7 @@ import {
   type CliProcess,
 } from '../support/process.js';
 
-const ADMIN = { ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_BCRYPT_COST: '4' };
+const ADMIN = { ACGS_ADMIN_EMAIL: 'ops@example.com', ACGS_BCRYPT_COST: '10' };
 
 async function portEnv(): Promise<{ env: Record<string, string>; urls: string[] }> {
   const env: Record<string, string> = {};
@@ -264,7 +264,7 @@ describe('docs/constitution-walkthrough.sh', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
     dataDirs.push(dataDir);
     const ports = await portEnv();
-    const stack = runCli(['up'], { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '4', ...ports.env }, { built: true });
+    const stack = runCli(['up'], { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10', ...ports.env }, { built: true });
     try {
       await waitForHealthy(ports.urls, 30_000, 'six healthy services', stack);
       await waitFor(() => stack.output().includes('Password (shown once'), 5000, 'bootstrap credentials');

@@ -37,7 +37,7 @@ describe(
         ACGS_DATA_DIR: dataDir,
         ACGS_ADMIN_EMAIL: 'ops@example.com',
         ACGS_ADMIN_PASSWORD: PASSWORD,
-        ACGS_BCRYPT_COST: '4',
+        ACGS_BCRYPT_COST: '10',
         ACGS_RATE_LIMIT_PER_MINUTE: '0',
         // The key that signs bundles is unlocked with this; the test's own platform below uses the same.
         ACGS_SIGNING_KEY_PASSPHRASE: 'test-signing-passphrase-0123456789abcdef',

@@ -20,7 +20,7 @@ for (const backend of await backends()) {
         ACGS_DATA_DIR: dataDir,
         ACGS_ADMIN_EMAIL: 'ops@example.com',
         ACGS_ADMIN_PASSWORD: PASSWORD,
-        ACGS_BCRYPT_COST: '4',
+        ACGS_BCRYPT_COST: '10',
         ACGS_RATE_LIMIT_PER_MINUTE: '0',
       };
       const urls: string[] = [];

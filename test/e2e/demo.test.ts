@@ -14,7 +14,7 @@ describe('acgs demo on a fresh acgs up (issue 13, first Done-when line)', () => 
     const env: Record<string, string> = {
       ACGS_DATA_DIR: dataDir,
       ACGS_ADMIN_EMAIL: 'ops@example.com',
-      ACGS_BCRYPT_COST: '4',
+      ACGS_BCRYPT_COST: '10',
     };
     for (const service of SERVICE_NAMES) env[`${service.toUpperCase()}_PORT`] = String(await freePort());
     const stack = runCli(['up'], env);

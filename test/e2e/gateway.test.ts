@@ -46,7 +46,7 @@ describe(
         ACGS_DATA_DIR: mkdtempSync(join(tmpdir(), 'acgs-gw-')),
         ACGS_ADMIN_EMAIL: 'ops@example.com',
         ACGS_ADMIN_PASSWORD: PASSWORD,
-        ACGS_BCRYPT_COST: '4',
+        ACGS_BCRYPT_COST: '10',
         // The services' own limits stay out of the way, so what is measured is the gateway's.
         ACGS_RATE_LIMIT_PER_MINUTE: '0',
         ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',

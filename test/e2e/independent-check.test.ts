@@ -38,7 +38,7 @@ describe(
         ACGS_DATA_DIR: join(work, 'data'),
         ACGS_ADMIN_EMAIL: 'ops@example.com',
         ACGS_ADMIN_PASSWORD: PASSWORD,
-        ACGS_BCRYPT_COST: '4',
+        ACGS_BCRYPT_COST: '10',
       };
       const urls: Record<string, string> = {};
       for (const service of SERVICE_NAMES) {

@@ -92,7 +92,7 @@ describe(
         ACGS_DATA_DIR: join(work, 'data'),
         ACGS_ADMIN_EMAIL: 'ops@example.com',
         ACGS_ADMIN_PASSWORD: PASSWORD,
-        ACGS_BCRYPT_COST: '4',
+        ACGS_BCRYPT_COST: '10',
         ACGS_RATE_LIMIT_PER_MINUTE: '0',
         ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '10000',
         ACGS_CLASSIFIER_URL: moderation.url,

@@ -34,7 +34,7 @@ describe(
         await inside.connect();
         await inside.query('CREATE EXTENSION pg_stat_statements');
         await inside.end();
-        const env = { DATABASE_URL: url.toString(), ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '4' };
+        const env = { DATABASE_URL: url.toString(), ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10' };
         assert.equal((await runCliToEnd(['migrate'], env)).code, 0);
         const created = await runCliToEnd(
           [

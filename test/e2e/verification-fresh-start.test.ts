@@ -21,7 +21,7 @@ describe('verification on a fresh acgs up (issue 12, first Done-when line)', () 
     const env: Record<string, string> = {
       ACGS_DATA_DIR: dataDir,
       ACGS_ADMIN_EMAIL: 'ops@example.com',
-      ACGS_BCRYPT_COST: '4',
+      ACGS_BCRYPT_COST: '10',
     };
     const url: Record<string, string> = {};
     for (const service of SERVICE_NAMES) {

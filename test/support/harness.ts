@@ -120,7 +120,7 @@ export async function createTestPlatform(
   const env: Record<string, string> = {
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'info',
-    ACGS_BCRYPT_COST: '4',
+    ACGS_BCRYPT_COST: '10',
     ACGS_MAINTENANCE_FILE: maintenanceFile,
     ACGS_DATA_DIR: dataDir,
     // Limits are exercised by their own tests; elsewhere they would only make tests depend on request counts.
