@@ -23,6 +23,11 @@ export const ERROR_CODES = {
     meaning: 'JSON input nests deeper than 64 levels; the detail names where',
   },
   INVALID_POLICY: { kind: 'invalid', meaning: 'A Cedar policy given for verification does not parse' },
+  LLM_UPSTREAM_REJECTED: {
+    kind: 'invalid',
+    meaning:
+      "The LLM upstream refused the request as malformed (its 4xx); the detail quotes the provider's status and message",
+  },
   POLICY_EXISTS_IN_BUNDLE: {
     kind: 'invalid',
     meaning: 'A policy verification in mode "add" names an id the bundle already has: use mode "replace"',
@@ -157,6 +162,11 @@ export const ERROR_CODES = {
     kind: 'forbidden',
     meaning: 'A cookie-authenticated change came without a valid X-CSRF-Token for its session',
   },
+  PROMPT_DENIED: {
+    kind: 'forbidden',
+    meaning:
+      'The LLM gateway decided the prompt (as `generate`) and policy denied it: it never reached the model; the error names the decision and its principles',
+  },
   NOT_AFFECTED: { kind: 'forbidden', meaning: 'Only the caller a decision affected (or a person) may appeal it' },
   SECOND_APPROVER_REQUIRED: {
     kind: 'forbidden',
@@ -184,6 +194,12 @@ export const ERROR_CODES = {
   APPROVAL_NOT_FOUND: { kind: 'not_found', meaning: 'No approval request with this id' },
   TOOL_NOT_FOUND: { kind: 'not_found', meaning: 'No tool with this id in the tool catalogue' },
   MCP_SERVER_NOT_FOUND: { kind: 'not_found', meaning: 'No upstream MCP server registered under this name' },
+  LLM_UPSTREAM_NOT_FOUND: { kind: 'not_found', meaning: 'No LLM upstream registered under this name' },
+  MODEL_NOT_FOUND: {
+    kind: 'not_found',
+    meaning:
+      'The LLM gateway routes no upstream for this model: name it `<upstream>/<model>`, or a model exactly one upstream lists',
+  },
   MCP_SESSION_NOT_FOUND: {
     kind: 'not_found',
     meaning:
@@ -331,6 +347,16 @@ export const ERROR_CODES = {
       'An upstream MCP server could not be started or reached, or did not answer within its timeout (in MCP results: the tool error names it)',
   },
 
+  LLM_UPSTREAM_FAILED: {
+    kind: 'bad_gateway',
+    meaning:
+      'The LLM upstream could not be reached, answered with an error after the configured retries, or answered with something that is not the OpenAI wire protocol; the detail quotes it',
+  },
+  LLM_UPSTREAM_TIMEOUT: {
+    kind: 'gateway_timeout',
+    meaning: 'The LLM upstream did not answer within its configured timeout (after the configured retries)',
+  },
+
   INTERNAL_ERROR: { kind: 'internal', meaning: 'Our bug: logged with its stack and counted in acgs_errors_total' },
   // Well-formed requests the platform cannot act on.
   AUDIT_GAP_UNRECOVERABLE: {
@@ -357,7 +383,8 @@ export const DECISION_REASON_CODES = {
     "MCP gateway: the name is not exactly a tool of that upstream's last tools/list (lookalikes included); never forwarded",
   TOOL_DEFINITION_CHANGED:
     'MCP gateway: the upstream changed the tool definition since it was pinned; refused until an admin approves the new one',
-  CONTENT_TOO_LARGE: "MCP gateway: a call's arguments or result are over ACGS_MAX_CONTENT_BYTES; never forwarded",
+  CONTENT_TOO_LARGE:
+    "MCP gateway: a call's arguments or result are over ACGS_MAX_CONTENT_BYTES, never forwarded; LLM gateway: an answer over it, withheld",
 } as const;
 
 export type DecisionReasonCode = keyof typeof DECISION_REASON_CODES;

@@ -18,4 +18,6 @@ export type ErrorKind =
   | 'headers_too_large'
   | 'timeout'
   | 'unavailable'
+  | 'bad_gateway'
+  | 'gateway_timeout'
   | 'internal';

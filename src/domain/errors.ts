@@ -52,6 +52,17 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** Policy refused a request the gateway was asked to carry: names the logged decisions, each with its receipt. */
+export class PolicyDenied extends ForbiddenError {
+  constructor(
+    detail: string,
+    errorCode: ErrorCode,
+    readonly decisionIds: readonly string[],
+  ) {
+    super(detail, errorCode);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(detail = 'Resource not found', errorCode: ErrorCode = 'NOT_FOUND') {
     super('not_found', errorCode, detail);

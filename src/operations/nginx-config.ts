@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../domain/errors.js';
 import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '../platform/config.js';
-import { MCP_PATH, SERVICE_PATH_PREFIXES } from '../services/routing.js';
+import { LLM_PATH, MCP_PATH, SERVICE_PATH_PREFIXES } from '../services/routing.js';
 import { CONSOLE_SECURITY_HEADERS } from './console/content-security.js';
 import { CONSOLE_CONFIG_PATH, consoleConfig } from './console/server.js';
 import { ASSET_EXTENSIONS } from './console/static-files.js';
@@ -138,6 +138,16 @@ const MCP_LOCATION = `    location /mcp {
       proxy_next_upstream off;
     }`;
 
+// A model may think for minutes, and a streamed answer is passed on as it comes; a retried POST would ask (and bill)
+// the model twice.
+const LLM_LOCATION = `    location ${LLM_PATH} {
+      limit_req zone=api burst=%BURST% nodelay;
+      proxy_pass http://${upstreamName('pgc')};
+      proxy_buffering off;
+      proxy_read_timeout 10m;
+      proxy_next_upstream off;
+    }`;
+
 function proxy(service: ServiceName, path = ''): string {
   return `proxy_pass http://${upstreamName(service)}${path};`;
 }
@@ -200,7 +210,9 @@ export function renderNginxConfig(topology: GatewayTopology): string {
     SERVICE_PATH_PREFIXES[service].map((prefix) =>
       prefix === MCP_PATH
         ? MCP_LOCATION.replace('%BURST%', String(apiBurst))
-        : `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`,
+        : prefix === LLM_PATH
+          ? LLM_LOCATION.replace('%BURST%', String(apiBurst))
+          : `    location ${prefix} {\n      limit_req zone=api burst=${apiBurst} nodelay;\n      ${proxy(service)}\n    }`,
     ),
   );
   const authLimited = `    location ~ ^/auth/(login|register|refresh)$ {\n      limit_req zone=auth burst=${authBurst} nodelay;\n      ${proxy('auth')}\n    }`;

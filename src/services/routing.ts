@@ -6,6 +6,8 @@ import type { ServiceName } from '../platform/config.js';
  */
 /** The MCP gateway's endpoint (Streamable HTTP), routed with session affinity. */
 export const MCP_PATH = '/mcp';
+/** The LLM gateway's endpoints (OpenAI's wire protocol: /v1/chat/completions, /v1/models). */
+export const LLM_PATH = '/v1/';
 
 export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string[]>> = {
   auth: ['/auth/'],
@@ -21,7 +23,7 @@ export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string
   ],
   fv: ['/api/v1/verify'],
   gs: ['/api/v1/synthesize', '/api/v1/policy-management'],
-  pgc: ['/api/v1/enforcement', '/api/v1/tools', '/api/v1/mcp', '/api/v1/approvals', MCP_PATH],
+  pgc: ['/api/v1/enforcement', '/api/v1/tools', '/api/v1/mcp', '/api/v1/approvals', '/api/v1/llm', MCP_PATH, LLM_PATH],
 };
 
 /** Routes every service serves at its root; the gateway exposes them as /<service>/health and /metrics/<service>. */

@@ -20,6 +20,7 @@ import { dereference, hostileString, invalidValue, validValue, type JsonSchema }
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261201);
 const RUNS_PER_ROUTE = Number(process.env['FUZZ_RUNS'] ?? 50);
 const ERROR_KEYS = ['detail', 'error_code', 'request_id', 'timestamp'];
+const OPENAI_ERROR_KEYS = ['code', 'error_code', 'message', 'param', 'request_id', 'type'];
 
 // ajv-formats ships CommonJS with a default export that TypeScript sees one level deep.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -220,9 +221,21 @@ export function fuzzEveryRoute(backend: Backend): void {
             } catch {
               body = null;
             }
-            const keys = typeof body === 'object' && body !== null ? Object.keys(body).sort() : [];
-            if (JSON.stringify(keys) !== JSON.stringify(ERROR_KEYS))
-              problems.push(`${where}: not the standard error shape: ${response.body.slice(0, 300)}`);
+            // A route speaking OpenAI's wire protocol declares its errors in that shape, with ours inside.
+            const openAi = route.path.startsWith('/v1/');
+            const shaped = openAi ? (body as { error?: unknown } | null)?.error : body;
+            const keys =
+              typeof shaped === 'object' && shaped !== null
+                ? Object.keys(shaped)
+                    .filter((key) => !openAi || key !== 'decision_ids')
+                    .sort()
+                : [];
+            const expected = openAi ? OPENAI_ERROR_KEYS : ERROR_KEYS;
+            if (
+              JSON.stringify(keys) !== JSON.stringify(expected) ||
+              (openAi && Object.keys(body as object).length !== 1)
+            )
+              problems.push(`${where}: not the declared error shape: ${response.body.slice(0, 300)}`);
           } else if (response.statusCode >= 200 && response.statusCode < 300 && response.statusCode !== 204) {
             const schema =
               route.operation.responses?.[String(response.statusCode)]?.content?.['application/json']?.schema;

@@ -20,11 +20,10 @@ import { compilePrinciples, policyMap } from '../../src/domain/synthesis/compile
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { checkConformance } from '../../src/domain/verify/conformance.js';
 import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
-import { verifyWithPlatformKeys } from '../../src/services/integrity/signing-keys.js';
 import { DECISIONS_META, type CallDecision } from '../../src/services/pgc/mcp/gateway.js';
 import { createGuard, GuardDeniedError } from '../../src/sdk/index.js';
 import { BUILT_CLI } from '../support/process.js';
-import { checkInclusion } from '../support/rfc9162-check.js';
+import { assertReceiptVerifies as receiptVerifies } from '../support/receipts.js';
 import {
   CREDENTIALS_FILE,
   LOOSE_UPSTREAM_SERVER,
@@ -145,33 +144,8 @@ export function mcpGatewayOn(backend: Backend): void {
       assert.ok([200, 201].includes(response.statusCode), response.body);
       return response.json();
     };
-    /** The receipt of a decision, checked as an auditor would: inclusion in the signed head, and the signature. */
-    const assertReceiptVerifies = async (decisionId: string) => {
-      const response = await integrity.inject({
-        method: 'GET',
-        url: `/api/v1/audit/receipts/${decisionId}`,
-        headers: auditor,
-      });
-      assert.equal(response.statusCode, 200, response.body);
-      const receipt = response.json();
-      assert.ok(
-        checkInclusion(
-          receipt.leaf_data,
-          receipt.leaf_index,
-          receipt.tree_head.tree_size,
-          receipt.audit_path,
-          receipt.tree_head.root_hash,
-        ),
-        `receipt of ${decisionId} proves inclusion`,
-      );
-      const signed = await verifyWithPlatformKeys(
-        env.platform.db,
-        Buffer.from(receipt.tree_head.signed_data),
-        receipt.tree_head.signature,
-      );
-      assert.ok(signed.valid, 'the tree head is signed by a platform key');
-      return receipt;
-    };
+    const assertReceiptVerifies = (decisionId: string) =>
+      receiptVerifies(integrity, auditor, env.platform.db, decisionId);
 
     before(async () => {
       // A held call waits this long for a person before answering with its approval id.

@@ -1,15 +1,30 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One scripted answer: a reply's content, an HTTP error, a body that is not JSON, or a reply that comes late. */
+/** A tool call the scripted model proposes: a function's name and its arguments (JSON text). */
+export interface ScriptedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * One scripted answer: a reply's content (and the tool calls it proposes), an HTTP error, a body that is not JSON,
+ * or a reply that comes late.
+ */
 export type ScriptedAnswer =
-  { content: string; delayMs?: number } | { status: number; delayMs?: number } | { malformed: string };
+  | { content: string | null; toolCalls?: ScriptedToolCall[]; delayMs?: number }
+  | { status: number; delayMs?: number }
+  | { malformed: string };
 
 export interface ReceivedRequest {
   model: string;
   messages: { role: string; content: string }[];
   temperature?: number;
   seed?: number;
+  /** The bearer credential the request came with. */
+  authorization?: string;
+  [field: string]: unknown;
 }
 
 /**
@@ -41,7 +56,7 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
         return;
       }
       const parsed = JSON.parse(body) as ReceivedRequest;
-      requests.push(parsed);
+      requests.push({ ...parsed, authorization: request.headers.authorization });
       const answer = queue.shift() ?? { status: 500 };
       const send = () => {
         if ('malformed' in answer) {
@@ -51,7 +66,16 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
             .writeHead(answer.status, { 'content-type': 'application/json', 'retry-after-ms': '10' })
             .end(JSON.stringify({ error: { message: `scripted ${answer.status}`, type: 'server_error' } }));
         } else {
-          const promptTokens = parsed.messages.reduce((sum, message) => sum + Math.ceil(message.content.length / 4), 0);
+          const promptTokens = parsed.messages.reduce(
+            (sum, message) => sum + Math.ceil(JSON.stringify(message.content ?? '').length / 4),
+            0,
+          );
+          const completionTokens = Math.ceil((answer.content ?? '').length / 4);
+          const toolCalls = answer.toolCalls?.map((call) => ({
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: call.arguments },
+          }));
           response.writeHead(200, { 'content-type': 'application/json' }).end(
             JSON.stringify({
               id: `chatcmpl-${requests.length}`,
@@ -61,15 +85,20 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
               choices: [
                 {
                   index: 0,
-                  message: { role: 'assistant', content: answer.content },
-                  finish_reason: 'stop',
+                  message: {
+                    role: 'assistant',
+                    content: answer.content,
+                    refusal: null,
+                    ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }),
+                  },
+                  finish_reason: toolCalls === undefined ? 'stop' : 'tool_calls',
                   logprobs: null,
                 },
               ],
               usage: {
                 prompt_tokens: promptTokens,
-                completion_tokens: Math.ceil(answer.content.length / 4),
-                total_tokens: promptTokens + Math.ceil(answer.content.length / 4),
+                completion_tokens: completionTokens,
+                total_tokens: promptTokens + completionTokens,
               },
             }),
           );

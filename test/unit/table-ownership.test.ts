@@ -53,6 +53,7 @@ const OWNERS: Record<string, readonly string[]> = {
   enforcement_sessions: ['services/pgc/enforcement/session-store.ts'],
   tools: ['services/pgc/enforcement/tool-catalogue.ts'],
   mcp_servers: ['services/pgc/mcp/server-registry.ts'],
+  llm_upstreams: ['services/pgc/llm/upstream-registry.ts'],
 };
 
 const TABLES = [

@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { describeValidation } from './validation-messages.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES } from '../../domain/error-codes.js';
-import { AppError, type ErrorCode, type ErrorKind } from '../../domain/errors.js';
+import { AppError, PolicyDenied, type ErrorCode, type ErrorKind } from '../../domain/errors.js';
 import { dependencyOf, type ServiceMetrics } from '../metrics.js';
 
 /** The one place a kind of error becomes an HTTP status. */
@@ -22,7 +22,9 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   rate_limited: 429,
   headers_too_large: 431,
   internal: 500,
+  bad_gateway: 502,
   unavailable: 503,
+  gateway_timeout: 504,
 };
 
 interface ErrorMapping {
@@ -49,6 +51,41 @@ const FRAMEWORK_ERRORS: Record<string, ErrorMapping> = {
 
 export function errorBody(request: FastifyRequest, errorCode: ErrorCode, detail: string) {
   return { detail, error_code: errorCode, timestamp: new Date().toISOString(), request_id: request.id };
+}
+
+/** OpenAI's error `type` for a status, as its SDKs map statuses to error classes. */
+function openAiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status < 500) return 'invalid_request_error';
+  return 'api_error';
+}
+
+/**
+ * An error in the OpenAI wire shape, carrying ours inside: `code` is our error code (clients read `error.code`),
+ * and a policy's refusal names the decisions that made it, each with a receipt.
+ */
+export function openAiErrorBody(
+  request: FastifyRequest,
+  status: number,
+  errorCode: ErrorCode,
+  detail: string,
+  error?: unknown,
+) {
+  const decisions = error instanceof PolicyDenied ? error.decisionIds : [];
+  return {
+    error: {
+      message: detail,
+      type: openAiErrorType(status),
+      code: errorCode,
+      param: null,
+      error_code: errorCode,
+      request_id: request.id,
+      ...(decisions.length === 0 ? {} : { decision_ids: decisions }),
+    },
+  };
 }
 
 /** The headers an error's kind calls for: how to authenticate, and when a retry may succeed. */
@@ -92,7 +129,10 @@ export function installErrorHandling(app: FastifyInstance, service: string, metr
       metrics.errors.inc({ service, type: error.name || 'Error', severity: 'critical' });
     }
     if (error instanceof AppError) reply.headers(errorHeaders(error));
-    return reply.status(mapping.status).send(errorBody(request, mapping.code, mapping.detail ?? error.message));
+    const detail = mapping.detail ?? error.message;
+    if (request.routeOptions.config.errorShape === 'openai')
+      return reply.status(mapping.status).send(openAiErrorBody(request, mapping.status, mapping.code, detail, error));
+    return reply.status(mapping.status).send(errorBody(request, mapping.code, detail));
   });
   app.setNotFoundHandler((request, reply) =>
     reply

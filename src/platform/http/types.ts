@@ -26,5 +26,10 @@ declare module 'fastify' {
     access?: AccessRule;
     /** Lets a state-changing route run in maintenance mode (login, refresh, logout keep sessions usable). */
     maintenanceExempt?: boolean;
+    /**
+     * The shape errors leave in: ours (`{detail, error_code, timestamp, request_id}`) unless the route speaks another
+     * API's wire protocol — `openai`: `{error: {message, type, code, …}}`, so that API's clients surface them.
+     */
+    errorShape?: 'openai';
   }
 }

@@ -23,6 +23,10 @@ import { registerMcpEndpoint } from './routes/mcp.js';
 import { registerMcpServerRoutes } from './routes/mcp-servers.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerToolRoutes } from './routes/tools.js';
+import { registerLlmRoutes } from './routes/llm.js';
+import { registerLlmUpstreamRoutes } from './routes/llm-upstreams.js';
+import { createLlmGatewayMetrics, LlmGateway } from './llm/gateway.js';
+import { LlmUpstreamRegistry } from './llm/upstream-registry.js';
 import { ApprovalStore } from './enforcement/approval-store.js';
 import { DatabaseSessions } from './enforcement/session-store.js';
 import { ToolCatalogue } from './enforcement/tool-catalogue.js';
@@ -124,6 +128,14 @@ export async function registerPgcService(
     approvalWaitSeconds: config.mcp.approvalWaitSeconds,
   });
 
+  const llmUpstreams = new LlmUpstreamRegistry(platform.db);
+  const llm = new LlmGateway({
+    enforcer,
+    upstreams: llmUpstreams,
+    metrics: createLlmGatewayMetrics(metrics.registry),
+    audit: platform.audit,
+  });
+
   registerDecisionRoutes(app, enforcer, sessions, new DecisionQueries(platform.db));
   registerSimulateRoutes(app, enforcer, active, new CandidateEngines());
   registerToolRoutes(app, context, catalogue);
@@ -132,4 +144,6 @@ export async function registerPgcService(
   registerMcpEndpoint(app, gateway, { idleSeconds: config.mcp.sessionIdleSeconds });
   registerBundleRoutes(app, context, active, store, heads);
   registerRuleRoutes(app, active, new PolicyStore(platform.db, platform.audit));
+  registerLlmUpstreamRoutes(app, context, llmUpstreams);
+  registerLlmRoutes(app, llm);
 }
