@@ -10,6 +10,7 @@ import {
   type PromptText,
 } from '../../../domain/llm/chat.js';
 import type { AuditLog } from '../../../platform/audit/log.js';
+import { denialText } from '../enforcement/denial.js';
 import type { DecisionResponse, Enforcer, EnforcementCaller } from '../enforcement/enforcer.js';
 import type { EnforcementSession } from '../enforcement/session-store.js';
 import { postJson, UpstreamFailed } from './upstream-client.js';
@@ -90,18 +91,6 @@ function withhold(choices: Choice[], reason: string): void {
     delete choice.message.tool_calls;
     choice.finish_reason = 'content_filter';
   }
-}
-
-/** Why a decision denied, naming the policies and their principles. */
-function denialText(response: DecisionResponse): string {
-  const why = response.reasons
-    .filter((reason) => reason.effect === 'forbid' || reason.error_code !== undefined)
-    .map((reason) =>
-      reason.policy_id === null
-        ? `${reason.error_code}: ${reason.message ?? ''}`.trim()
-        : `policy ${reason.policy_id}${reason.principles.length > 0 ? ` (principle ${reason.principles.join(', ')})` : ''}`,
-    );
-  return `decision ${response.decision_id}: ${why.join('; ') || 'no policy permits it'}`;
 }
 
 interface ToolCall {

@@ -12,6 +12,7 @@ import type { AuditLog } from '../../../platform/audit/log.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { ActiveBundle } from '../enforcement/active-bundle.js';
 import type { ApprovalStore } from '../enforcement/approval-store.js';
+import { denialText } from '../enforcement/denial.js';
 import type { DecisionResponse, Enforcer } from '../enforcement/enforcer.js';
 import type { EnforcementSession } from '../enforcement/session-store.js';
 import type { DiscoveryChange, ToolCatalogue } from '../enforcement/tool-catalogue.js';
@@ -78,17 +79,8 @@ function refusal(text: string, decisions: CallDecision[]): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }], _meta: { [DECISIONS_META]: decisions } };
 }
 
-/** Why a decision denied, in words an agent (and the person reading its transcript) can act on. */
-function denialText(response: DecisionResponse): string {
-  const why = response.reasons
-    .filter((reason) => reason.effect === 'forbid' || reason.error_code !== undefined)
-    .map((reason) =>
-      reason.policy_id === null
-        ? `${reason.error_code}: ${reason.message ?? ''}`.trim()
-        : `policy ${reason.policy_id}${reason.principles.length > 0 ? ` (principle ${reason.principles.join(', ')})` : ''}`,
-    );
-  return `Denied by ACGS policy — decision ${response.decision_id}: ${why.join('; ') || 'no policy permits it'}`;
-}
+/** A denial as the MCP gateway words it in a tool result. */
+const denied = (response: DecisionResponse) => `Denied by ACGS policy — ${denialText(response)}`;
 
 /**
  * The MCP gateway's logic, free of any transport: every tools/call is decided as a `tool_call` before it reaches
@@ -284,7 +276,7 @@ export class McpGateway {
       if (verdict.status === 'approved') call = await decideOn('tool_call', content);
       else {
         count('held');
-        const asked = `${denialText(call)}. Held for human approval: approval ${held.approval_id}`;
+        const asked = `${denied(call)}. Held for human approval: approval ${held.approval_id}`;
         return refusal(
           verdict.status === 'rejected'
             ? `${asked} was rejected${verdict.reason === null ? '' : `: ${verdict.reason}`}`
@@ -295,7 +287,7 @@ export class McpGateway {
     }
     if (call.decision === 'deny') {
       count('deny');
-      return refusal(denialText(call), decisions);
+      return refusal(denied(call), decisions);
     }
     let result: ToolResultLike;
     try {
@@ -340,14 +332,14 @@ export class McpGateway {
         return this.annotated(redacted, decisions);
       }
       count('deny');
-      return refusal(`The tool result was withheld, even redacted: ${denialText(again)}`, decisions);
+      return refusal(`The tool result was withheld, even redacted: ${denied(again)}`, decisions);
     }
     if (delivered.decision === 'allow') {
       count('allow');
       return this.annotated(result, decisions);
     }
     count('deny');
-    return refusal(`The tool result was withheld: ${denialText(delivered)}`, decisions);
+    return refusal(`The tool result was withheld: ${denied(delivered)}`, decisions);
   }
 
   /**
