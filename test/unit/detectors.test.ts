@@ -17,6 +17,9 @@ const PII_SAMPLES: [string, string[]][] = [
   ['Visa 4111 1111 1111 1111 expires 12/29', ['payment_card']],
   ['mastercard 5500-0000-0000-0004', ['payment_card']],
   ['amex 378282246310005 please', ['payment_card']],
+  // A card quoted right after another number shares its run of digit groups; it is found within the run.
+  ['card 2 4111 1111 1111 1111 is the backup', ['payment_card']],
+  ['ref 0130 4111 1111 1111 1111', ['payment_card']],
   ['IBAN GB82 WEST 1234 5698 7654 32 for the refund', ['iban']],
   ['pay DE89370400440532013000 now', ['iban']],
   ['my SSN is 123-45-6789', ['ssn']],
