@@ -63,20 +63,27 @@ export interface CommandDetection {
   risk: number;
 }
 
+/** The risk each kind of command gives a request. */
+const RISKS = new Map(PATTERNS.map((entry) => [entry.kind, entry.risk]));
+
+/** The highest risk command findings carry, 0 when there are none. Findings of other detectors count for nothing. */
+export function commandsRisk(findings: readonly Finding[]): number {
+  let risk = 0;
+  for (const finding of findings)
+    if (finding.detector === 'commands') risk = Math.max(risk, RISKS.get(finding.kind) ?? 0);
+  return risk;
+}
+
 /** Finds destructive commands in content (typically a tool call's serialised arguments). */
 export function detectCommands(text: string): CommandDetection {
-  let risk = 0;
   const findings = PATTERNS.flatMap((entry) =>
-    scan(text, entry.pattern, (match) => {
-      risk = Math.max(risk, entry.risk);
-      return {
-        detector: 'commands',
-        kind: entry.kind,
-        start: match.index,
-        end: match.index + match[0].length,
-        confidence: entry.confidence,
-      };
-    }),
+    scan(text, entry.pattern, (match) => ({
+      detector: 'commands',
+      kind: entry.kind,
+      start: match.index,
+      end: match.index + match[0].length,
+      confidence: entry.confidence,
+    })),
   );
-  return { findings: findings.sort((a, b) => a.start - b.start), risk };
+  return { findings: findings.sort((a, b) => a.start - b.start), risk: commandsRisk(findings) };
 }

@@ -65,32 +65,42 @@ export interface InjectionResult {
   findings: Finding[];
 }
 
+/** Each kind of signal's weight (signals of one kind share it). */
+const WEIGHTS = new Map(SIGNALS.map((signal) => [signal.kind, signal.weight]));
+
 /**
- * Heuristic prompt-injection score: each kind of signal adds its weight once, further hits of the same kind add
- * 5 each (at most 10), capped at 100. Spans refer to the normalised text only where no characters were removed; otherwise
- * they are dropped to the whole content.
+ * The prompt-injection score injection findings add up to: each kind of signal adds its weight once, further hits of
+ * the same kind add 5 each (at most 10), capped at 100. Findings of other detectors count for nothing.
+ */
+export function injectionScore(findings: readonly Finding[]): number {
+  const hits = new Map<string, number>();
+  for (const finding of findings)
+    if (finding.detector === 'injection') hits.set(finding.kind, (hits.get(finding.kind) ?? 0) + 1);
+  let score = 0;
+  for (const [kind, count] of hits) score += (WEIGHTS.get(kind) ?? 0) + Math.min(10, (count - 1) * 5);
+  return Math.min(100, score);
+}
+
+/**
+ * Heuristic prompt-injection detection, scored by `injectionScore`. Spans refer to the normalised text only where no
+ * characters were removed; otherwise they are dropped to the whole content.
  */
 export function detectInjection(text: string): InjectionResult {
   const normalised = normalise(text);
   const sameOffsets = normalised.length === text.length;
   const lower = normalised.toLowerCase();
   const findings: Finding[] = [];
-  const byKind = new Map<string, { weight: number; hits: number }>();
   for (const signal of SIGNALS) {
     const haystack = signal.caseSensitive === true ? normalised : lower;
-    const hits = scan(haystack, signal.pattern, (m) => ({
-      detector: 'injection',
-      kind: signal.kind,
-      start: sameOffsets ? m.index : 0,
-      end: sameOffsets ? m.index + m[0].length : text.length,
-      confidence: Math.min(1, signal.weight / 60),
-    }));
-    if (hits.length === 0) continue;
-    const seen = byKind.get(signal.kind) ?? { weight: 0, hits: 0 };
-    byKind.set(signal.kind, { weight: Math.max(seen.weight, signal.weight), hits: seen.hits + hits.length });
-    findings.push(...hits);
+    findings.push(
+      ...scan(haystack, signal.pattern, (m) => ({
+        detector: 'injection',
+        kind: signal.kind,
+        start: sameOffsets ? m.index : 0,
+        end: sameOffsets ? m.index + m[0].length : text.length,
+        confidence: Math.min(1, signal.weight / 60),
+      })),
+    );
   }
-  let score = 0;
-  for (const { weight, hits } of byKind.values()) score += weight + Math.min(10, (hits - 1) * 5);
-  return { score: Math.min(100, score), findings: findings.sort((a, b) => a.start - b.start) };
+  return { score: injectionScore(findings), findings: findings.sort((a, b) => a.start - b.start) };
 }

@@ -1,6 +1,6 @@
 import type { Finding } from './finding.js';
-import { detectCommands } from './commands.js';
-import { detectInjection } from './injection.js';
+import { commandsRisk, detectCommands } from './commands.js';
+import { detectInjection, injectionScore } from './injection.js';
 import { detectKeywords, type CompiledKeywordList } from './keywords.js';
 import { detectPii } from './pii.js';
 import { detectSecrets } from './secrets.js';
@@ -28,6 +28,22 @@ function timed<T>(work: () => T): [T, number] {
   return [result, Number(process.hrtime.bigint() - started) / 1000];
 }
 
+/**
+ * The context attributes findings amount to: the same whether the findings came from one scan of the whole content or
+ * were gathered scan by scan as it streamed.
+ */
+export function detectedContext(findings: readonly Finding[]): DetectedContext {
+  const kinds = (detector: Finding['detector']) =>
+    [...new Set(findings.filter((finding) => finding.detector === detector).map((finding) => finding.kind))].sort();
+  return {
+    pii: kinds('pii'),
+    secrets: findings.some((finding) => finding.detector === 'secrets'),
+    injection_score: injectionScore(findings),
+    keyword_lists: kinds('keywords'),
+    risk: commandsRisk(findings),
+  };
+}
+
 /** Runs every detector on content and derives the context attributes they own. */
 export function runDetectors(content: string, keywordLists: readonly CompiledKeywordList[] = []): DetectionResult {
   const [pii, piiUs] = timed(() => detectPii(content));
@@ -35,17 +51,12 @@ export function runDetectors(content: string, keywordLists: readonly CompiledKey
   const [injection, injectionUs] = timed(() => detectInjection(content));
   const [keywords, keywordsUs] = timed(() => detectKeywords(content, keywordLists));
   const [commands, commandsUs] = timed(() => detectCommands(content));
+  const findings = [...pii, ...secrets, ...injection.findings, ...keywords, ...commands.findings].sort(
+    (a, b) => a.start - b.start || a.detector.localeCompare(b.detector),
+  );
   return {
-    findings: [...pii, ...secrets, ...injection.findings, ...keywords, ...commands.findings].sort(
-      (a, b) => a.start - b.start || a.detector.localeCompare(b.detector),
-    ),
-    context: {
-      pii: [...new Set(pii.map((finding) => finding.kind))].sort(),
-      secrets: secrets.length > 0,
-      injection_score: injection.score,
-      keyword_lists: [...new Set(keywords.map((finding) => finding.kind))].sort(),
-      risk: commands.risk,
-    },
+    findings,
+    context: detectedContext(findings),
     timings_us: { pii: piiUs, secrets: secretsUs, injection: injectionUs, keywords: keywordsUs, commands: commandsUs },
   };
 }
