@@ -8,12 +8,26 @@ export interface ScriptedToolCall {
   arguments: string;
 }
 
+/** How a streamed answer goes wrong: the connection dropped, or left open in silence, after this many chunks. */
+export interface StreamFault {
+  after: number;
+  fault: 'drop' | 'hang';
+}
+
 /**
  * One scripted answer: a reply's content (and the tool calls it proposes), an HTTP error, a body that is not JSON,
- * or a reply that comes late.
+ * or a reply that comes late. Asked to stream, the content goes out in `chunks` (pieces that join to it; by default
+ * one per four characters, as tokens come) and a stream may break (`streamFault`).
  */
 export type ScriptedAnswer =
-  | { content: string | null; toolCalls?: ScriptedToolCall[]; delayMs?: number }
+  | {
+      content: string | null;
+      toolCalls?: ScriptedToolCall[];
+      delayMs?: number;
+      chunks?: string[];
+      chunkDelayMs?: number;
+      streamFault?: StreamFault;
+    }
   | { status: number; delayMs?: number }
   | { malformed: string };
 
@@ -27,9 +41,47 @@ export interface ReceivedRequest {
   [field: string]: unknown;
 }
 
+/** What a streamed answer sends, chunk by chunk, as OpenAI's chat completions stream it. */
+function streamedChunks(
+  answer: { content: string | null; toolCalls?: ScriptedToolCall[]; chunks?: string[] },
+  envelope: Record<string, unknown>,
+  usage: Record<string, number> | null,
+): object[] {
+  const chunk = (delta: object, finish: string | null = null) => ({
+    ...envelope,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(usage === null ? {} : { usage: null }),
+  });
+  const content = answer.content ?? '';
+  const pieces = answer.chunks ?? content.match(/[\s\S]{1,4}/g) ?? [];
+  const chunks: object[] = [chunk({ role: 'assistant', content: '', refusal: null })];
+  for (const piece of pieces) chunks.push(chunk({ content: piece }));
+  answer.toolCalls?.forEach((call, index) => {
+    const half = Math.ceil(call.arguments.length / 2);
+    chunks.push(
+      chunk({
+        tool_calls: [
+          {
+            index,
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: call.arguments.slice(0, half) },
+          },
+        ],
+      }),
+    );
+    chunks.push(chunk({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] }));
+  });
+  chunks.push(chunk({}, answer.toolCalls === undefined ? 'stop' : 'tool_calls'));
+  if (usage !== null) chunks.push({ ...envelope, choices: [], usage });
+  return chunks;
+}
+
 /**
  * Stands in for an LLM provider (unreachable from here) and speaks the OpenAI chat-completions wire protocol over
- * HTTP: POST /v1/chat/completions with a bearer key → a `chat.completion` object with usage. Answers come from a
+ * HTTP: POST /v1/chat/completions with a bearer key → a `chat.completion` object with usage, or with `stream: true`
+ * server-sent `chat.completion.chunk` events (role first, content pieces, tool-call deltas, the finish, the usage
+ * chunk when `stream_options.include_usage` asks for it) ending `data: [DONE]`. Answers come from a
  * script, in order, one per request received (a retried request takes the next answer); an exhausted script is 500.
  */
 export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
@@ -71,6 +123,45 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
             0,
           );
           const completionTokens = Math.ceil((answer.content ?? '').length / 4);
+          const usage = {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+          };
+          if (parsed['stream'] === true) {
+            const includeUsage = (parsed['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage;
+            const chunks = streamedChunks(
+              answer,
+              {
+                id: `chatcmpl-${requests.length}`,
+                object: 'chat.completion.chunk',
+                created: Math.floor(Date.now() / 1000),
+                model: parsed.model,
+                system_fingerprint: null,
+              },
+              includeUsage === true ? usage : null,
+            );
+            response.writeHead(200, {
+              'content-type': 'text/event-stream; charset=utf-8',
+              'cache-control': 'no-cache',
+            });
+            const fault = answer.streamFault;
+            const sendFrom = (index: number) => {
+              if (fault !== undefined && index === fault.after) {
+                if (fault.fault === 'drop') response.destroy();
+                return;
+              }
+              if (index === chunks.length) {
+                response.end('data: [DONE]\n\n');
+                return;
+              }
+              response.write(`data: ${JSON.stringify(chunks[index])}\n\n`);
+              if ((answer.chunkDelayMs ?? 0) > 0) setTimeout(() => sendFrom(index + 1), answer.chunkDelayMs);
+              else setImmediate(() => sendFrom(index + 1));
+            };
+            sendFrom(0);
+            return;
+          }
           const toolCalls = answer.toolCalls?.map((call) => ({
             id: call.id,
             type: 'function',
@@ -95,11 +186,7 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
                   logprobs: null,
                 },
               ],
-              usage: {
-                prompt_tokens: promptTokens,
-                completion_tokens: completionTokens,
-                total_tokens: promptTokens + completionTokens,
-              },
+              usage,
             }),
           );
         }

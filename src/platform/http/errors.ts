@@ -68,13 +68,12 @@ function openAiErrorType(status: number): string {
  * and a policy's refusal names the decisions that made it, each with a receipt.
  */
 export function openAiErrorBody(
-  request: FastifyRequest,
+  requestId: string,
   status: number,
   errorCode: ErrorCode,
   detail: string,
-  error?: unknown,
+  decisionIds: readonly string[] = [],
 ) {
-  const decisions = error instanceof PolicyDenied ? error.decisionIds : [];
   return {
     error: {
       message: detail,
@@ -82,8 +81,8 @@ export function openAiErrorBody(
       code: errorCode,
       param: null,
       error_code: errorCode,
-      request_id: request.id,
-      ...(decisions.length === 0 ? {} : { decision_ids: decisions }),
+      request_id: requestId,
+      ...(decisionIds.length === 0 ? {} : { decision_ids: [...decisionIds] }),
     },
   };
 }
@@ -131,7 +130,17 @@ export function installErrorHandling(app: FastifyInstance, service: string, metr
     if (error instanceof AppError) reply.headers(errorHeaders(error));
     const detail = mapping.detail ?? error.message;
     if (request.routeOptions.config.errorShape === 'openai')
-      return reply.status(mapping.status).send(openAiErrorBody(request, mapping.status, mapping.code, detail, error));
+      return reply
+        .status(mapping.status)
+        .send(
+          openAiErrorBody(
+            request.id,
+            mapping.status,
+            mapping.code,
+            detail,
+            error instanceof PolicyDenied ? error.decisionIds : [],
+          ),
+        );
     return reply.status(mapping.status).send(errorBody(request, mapping.code, detail));
   });
   app.setNotFoundHandler((request, reply) =>

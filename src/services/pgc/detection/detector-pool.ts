@@ -31,8 +31,13 @@ export class DetectorPool {
 
   constructor(private readonly options: DetectorPoolOptions) {}
 
+  /** The detectors on this thread, now: for content known to be small (a streamed answer's held window). */
+  detectHere(content: string): DetectionResult {
+    return runDetectors(content, this.options.keywordLists);
+  }
+
   async detect(content: string): Promise<DetectionResult> {
-    if (content.length < this.options.offThreadFrom) return runDetectors(content, this.options.keywordLists);
+    if (content.length < this.options.offThreadFrom) return this.detectHere(content);
     const { thread: worker, ready } = this.thread();
     // The budget is the scan's: a thread still loading (a first scan, or one after a replacement) is waited for.
     await ready;

@@ -15,7 +15,8 @@ import { bindingDigest, INDEPENDENT_REVIEW } from '../../../domain/approvals/app
 import { resourceAttributes, type CatalogueTool } from '../../../domain/tools/catalogue.js';
 import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../../domain/enforcement/engine.js';
 import type { ClassifierVerdict } from '../../../domain/detectors/moderation.js';
-import type { DetectionResult } from '../../../domain/detectors/run.js';
+import { detectedContext, type DetectionResult } from '../../../domain/detectors/run.js';
+import type { Finding } from '../../../domain/detectors/finding.js';
 import { AppError, ValidationError } from '../../../domain/errors.js';
 import type { DecisionReasonCode } from '../../../domain/error-codes.js';
 import type { DetectorPool } from '../detection/detector-pool.js';
@@ -370,6 +371,41 @@ export class Enforcer {
     this.checkContent(given);
     const request = await this.withCatalogue(given);
     return this.decideWith(engine, request, await this.scan(request), null);
+  }
+
+  /** The detectors on a small piece of text, on this thread: a streamed answer's held window between releases. */
+  detectHere(content: string): Finding[] {
+    return this.options.detectors.detectHere(content).findings;
+  }
+
+  /** Whether an external classifier judges content; a streamed answer then waits for its verdicts before releasing. */
+  get classifies(): boolean {
+    return this.options.classify !== null;
+  }
+
+  /** The external classifier's verdict on content (an allowing verdict when none is configured). */
+  async classify(content: string): Promise<ClassifierVerdict> {
+    return this.options.classify === null ? { ok: true, categories: [] } : this.options.classify(content);
+  }
+
+  /**
+   * What the bundle in force decides on findings gathered elsewhere (a streamed answer's, scan by scan) and a
+   * classifier's verdict, logging nothing: the check between a stream's releases. Its decision is logged when the
+   * stream ends or is stopped, by `evaluate` on the text itself.
+   */
+  judge(
+    request: Omit<EvaluationRequest, 'content'>,
+    findings: readonly Finding[],
+    classifier: ClassifierVerdict | undefined,
+  ): DecisionOutcome {
+    const detection = { findings: [...findings], context: detectedContext(findings), timings_us: {} };
+    // decide() reads detections only for a request with content; the text itself is not needed to judge them.
+    return this.decideWith(
+      this.bundle.engine,
+      { ...request, content: '' },
+      { detection: detection as DetectionResult, classifier },
+      null,
+    );
   }
 
   /** Content over ACGS_MAX_CONTENT_BYTES is refused before anything reads it, whichever entry it came by. */

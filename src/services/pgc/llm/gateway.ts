@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { NotFoundError, PolicyDenied, ValidationError } from '../../../domain/errors.js';
+import { NotFoundError, PolicyDenied } from '../../../domain/errors.js';
 import type { EntityRef } from '../../../domain/enforcement/engine.js';
 import type { DecisionReasonCode } from '../../../domain/error-codes.js';
 import {
@@ -13,20 +13,15 @@ import type { AuditLog } from '../../../platform/audit/log.js';
 import { denialText } from '../enforcement/denial.js';
 import type { DecisionResponse, Enforcer, EnforcementCaller } from '../enforcement/enforcer.js';
 import type { EnforcementSession } from '../enforcement/session-store.js';
-import { postJson, UpstreamFailed } from './upstream-client.js';
+import { governToolCalls, type ExchangeDecision, type ExchangeOutcome, type ToolCall } from './exchange.js';
+import { governStream, type StreamEvent, type StreamExchange } from './stream.js';
+import { postJson, postStream, UpstreamFailed } from './upstream-client.js';
 import type { LlmUpstream, LlmUpstreamRegistry } from './upstream-registry.js';
 
 /** Who calls the LLM gateway: an authenticated agent account and the request it sent. */
 export interface LlmCaller extends EnforcementCaller {
   requestId: string;
   session: EnforcementSession | null;
-}
-
-/** A decision the gateway made on an exchange, as the response lists it. */
-export interface ExchangeDecision {
-  decision_id: string;
-  action: 'generate' | 'respond' | 'tool_call';
-  decision: 'allow' | 'deny';
 }
 
 /** OpenAI's `chat.completion`: the fields the gateway relies on, and whatever else the provider sent. */
@@ -52,11 +47,11 @@ export interface Exchange {
   decisions: ExchangeDecision[];
 }
 
-export type ExchangeOutcome = 'allow' | 'redacted' | 'denied' | 'withheld' | 'upstream_error';
-
 export interface LlmGatewayMetrics {
   requests: client.Counter<'upstream' | 'model' | 'outcome'>;
   tokens: client.Counter<'direction'>;
+  firstText: client.Histogram<'upstream'>;
+  overhead: client.Histogram<'phase'>;
 }
 
 export function createLlmGatewayMetrics(registry: client.Registry): LlmGatewayMetrics {
@@ -73,14 +68,24 @@ export function createLlmGatewayMetrics(registry: client.Registry): LlmGatewayMe
       labelNames: ['direction'] as const,
       registers: [registry],
     }),
+    firstText: new client.Histogram({
+      name: 'acgs_llm_time_to_first_token_seconds',
+      help: "Streamed completions: from the request's arrival to the first answer text released to the app (the hold-back window included)",
+      labelNames: ['upstream'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+      registers: [registry],
+    }),
+    overhead: new client.Histogram({
+      name: 'acgs_llm_gateway_overhead_seconds',
+      help: 'Time the gateway adds to an exchange: prompt (arrival to the upstream call) and answer (the upstream done to the app answered)',
+      labelNames: ['phase'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
   };
 }
 
-/**
- * The catalogue id a model's proposed function is decided as: its name under `llm.`, so an admin catalogues the
- * functions apps offer their models (risk, classification) beside the MCP servers' tools.
- */
-export const toolIdOf = (functionName: string) => `llm.${functionName}`;
+const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 /** Every choice withheld: no content, no tool calls, the reason as the message's refusal, as OpenAI shows one. */
 function withhold(choices: Choice[], reason: string): void {
@@ -91,12 +96,6 @@ function withhold(choices: Choice[], reason: string): void {
     delete choice.message.tool_calls;
     choice.finish_reason = 'content_filter';
   }
-}
-
-interface ToolCall {
-  id?: string;
-  type?: string;
-  function?: { name?: string; arguments?: string };
 }
 
 export interface Choice {
@@ -157,19 +156,24 @@ export class LlmGateway {
     );
   }
 
-  async chat(caller: LlmCaller, request: Record<string, unknown>): Promise<Exchange> {
-    if (request['stream'] === true)
-      throw new ValidationError('stream: true is not served yet; send stream: false', 'VALIDATION_ERROR');
+  /**
+   * An exchange begun: the model routed, the prompt decided (a denial thrown before the upstream is called) and the
+   * messages to forward, with the exchange's own decide, refuse and count.
+   */
+  private async begin(caller: LlmCaller, request: Record<string, unknown>) {
+    const arrived = process.hrtime.bigint();
     const { upstream, model, id } = await this.route(request['model'] as string);
     const count = (outcome: ExchangeOutcome) =>
       this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
     const decisions: ExchangeDecision[] = [];
+    const principal: EntityRef = { type: 'Agent', id: caller.userId };
     const resource: EntityRef = { type: 'Model', id, attributes: { provider: upstream.name } };
-    const decide = async (action: ExchangeDecision['action'], content: string, on: EntityRef = resource) => {
+    const decide = async (action: ExchangeDecision['action'], content: string, tool?: string) => {
       // A proposed call is decided as the MCP gateway decides one: on the tool it names, `context.tool` its name.
-      const context = on.type === 'Tool' ? { tool: on.id } : {};
+      const on: EntityRef = tool === undefined ? resource : { type: 'Tool', id: tool };
+      const context = tool === undefined ? {} : { tool };
       const response = await this.deps.enforcer.evaluate(
-        { principal: { type: 'Agent', id: caller.userId }, action, resource: on, context, content },
+        { principal, action, resource: on, context, content },
         caller,
         caller.requestId,
         caller.session,
@@ -177,36 +181,21 @@ export class LlmGateway {
       decisions.push({ decision_id: response.decision_id, action, decision: response.decision });
       return response;
     };
-
     /** An answer refused before any policy is asked: logged as a deny with its reason. */
-    const refuse = async (action: 'respond', code: DecisionReasonCode, message: string) => {
+    const refuse = async (code: DecisionReasonCode, message: string) => {
       const response = await this.deps.enforcer.refuse(
-        { principal: { type: 'Agent', id: caller.userId }, action, resource },
+        { principal, action: 'respond', resource },
         { error_code: code, message },
         caller,
         caller.requestId,
         caller.session,
       );
-      decisions.push({ decision_id: response.decision_id, action, decision: 'deny' });
+      decisions.push({ decision_id: response.decision_id, action: 'respond', decision: 'deny' });
       return response;
     };
-
-    const messages = request['messages'] as ChatMessage[];
-    const prompt = promptText(messages, newMessageIndexes(messages));
-    const forwarded = await this.governPrompt(messages, prompt, decide, decisions, count);
-
-    let answer: ChatCompletion;
-    try {
-      const body = await postJson(upstream, '/chat/completions', { ...request, model, messages: forwarded });
-      if (!isCompletion(body))
-        throw new UpstreamFailed(
-          upstream.name,
-          'answered with JSON that is not a chat.completion (id, created, choices)',
-        );
-      answer = body;
-    } catch (error) {
+    /** The prompt was allowed and logged; that the exchange never completed is on the record too. */
+    const upstreamFailed = async (error: unknown) => {
       count('upstream_error');
-      // The prompt was allowed and logged; that the exchange never completed is on the record too.
       await this.deps.audit.record({
         userId: caller.userId,
         action: 'llm.upstream_failed',
@@ -216,16 +205,96 @@ export class LlmGateway {
           error: String((error as Error).message).slice(0, 500),
         },
       });
+    };
+    const countTokens = (usage: ChatCompletion['usage']) => {
+      this.deps.metrics.tokens.inc({ direction: 'in' }, usage?.prompt_tokens ?? 0);
+      this.deps.metrics.tokens.inc({ direction: 'out' }, usage?.completion_tokens ?? 0);
+    };
+    const messages = request['messages'] as ChatMessage[];
+    const prompt = promptText(messages, newMessageIndexes(messages));
+    const forwarded = await this.governPrompt(messages, prompt, decide, decisions, count);
+    this.deps.metrics.overhead.observe({ phase: 'prompt' }, secondsSince(arrived));
+    return {
+      arrived,
+      upstream,
+      model,
+      id,
+      principal,
+      resource,
+      decisions,
+      decide,
+      refuse,
+      count,
+      countTokens,
+      upstreamFailed,
+      body: { ...request, model, messages: forwarded },
+      redactedPrompt: forwarded !== messages,
+    };
+  }
+
+  async chat(caller: LlmCaller, request: Record<string, unknown>): Promise<Exchange> {
+    const exchange = await this.begin(caller, request);
+    let answer: ChatCompletion;
+    try {
+      const body = await postJson(exchange.upstream, '/chat/completions', exchange.body);
+      if (!isCompletion(body))
+        throw new UpstreamFailed(
+          exchange.upstream.name,
+          'answered with JSON that is not a chat.completion (id, created, choices)',
+        );
+      answer = body;
+    } catch (error) {
+      await exchange.upstreamFailed(error);
       throw error;
     }
-    const usage = answer.usage;
-    this.deps.metrics.tokens.inc({ direction: 'in' }, usage?.prompt_tokens ?? 0);
-    this.deps.metrics.tokens.inc({ direction: 'out' }, usage?.completion_tokens ?? 0);
-
+    const answered = process.hrtime.bigint();
+    exchange.countTokens(answer.usage);
     const choices = answer.choices;
-    const outcome = await this.governCompletion(choices, decide, refuse);
-    count(forwarded === messages ? outcome : outcome === 'allow' ? 'redacted' : outcome);
-    return { body: { ...answer, object: answer.object ?? 'chat.completion', model: id, choices }, decisions };
+    const outcome = await this.governCompletion(choices, exchange.decide, exchange.refuse);
+    exchange.count(exchange.redactedPrompt && outcome === 'allow' ? 'redacted' : outcome);
+    this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(answered));
+    return {
+      body: { ...answer, object: answer.object ?? 'chat.completion', model: exchange.id, choices },
+      decisions: exchange.decisions,
+    };
+  }
+
+  /**
+   * A streamed chat completion: the prompt decided and the upstream's stream opened before anything is answered
+   * (so a denial or an upstream that refuses is an ordinary error response), then the stream's events, governed as
+   * they pass (`governStream`). `signal` is the app's connection: when it goes, the upstream's is closed.
+   */
+  async chatStream(
+    caller: LlmCaller,
+    request: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<{ decisions: ExchangeDecision[]; events: AsyncGenerator<StreamEvent, void> }> {
+    const exchange = await this.begin(caller, request);
+    let upstream: AsyncGenerator<Record<string, unknown>, void>;
+    try {
+      upstream = await postStream(exchange.upstream, '/chat/completions', exchange.body, signal);
+    } catch (error) {
+      await exchange.upstreamFailed(error);
+      throw error;
+    }
+    const governed: StreamExchange = {
+      model: exchange.id,
+      principal: exchange.principal,
+      resource: exchange.resource,
+      decisions: exchange.decisions,
+      decide: exchange.decide,
+      refuseAnswer: (message) => exchange.refuse('CONTENT_TOO_LARGE', message),
+      count: (outcome) => exchange.count(exchange.redactedPrompt && outcome === 'allow' ? 'redacted' : outcome),
+      countTokens: exchange.countTokens,
+      upstreamFailed: exchange.upstreamFailed,
+      firstText: () =>
+        this.deps.metrics.firstText.observe({ upstream: exchange.upstream.name }, secondsSince(exchange.arrived)),
+      answered: (since) => this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(since)),
+    };
+    return {
+      decisions: [...exchange.decisions],
+      events: governStream(this.deps.enforcer, governed, upstream, signal),
+    };
   }
 
   /** The messages to forward: as sent, redacted where policy allows only that, or a PolicyDenied. */
@@ -266,8 +335,8 @@ export class LlmGateway {
    */
   private async governCompletion(
     choices: Choice[],
-    decide: (action: 'respond' | 'tool_call', content: string, on?: EntityRef) => Promise<DecisionResponse>,
-    refuse: (action: 'respond', code: DecisionReasonCode, message: string) => Promise<DecisionResponse>,
+    decide: (action: 'respond' | 'tool_call', content: string, tool?: string) => Promise<DecisionResponse>,
+    refuse: (code: DecisionReasonCode, message: string) => Promise<DecisionResponse>,
   ): Promise<ExchangeOutcome> {
     const said: ChatMessage[] = choices.map((choice) => ({
       role: 'assistant',
@@ -280,7 +349,7 @@ export class LlmGateway {
     let outcome: ExchangeOutcome = 'allow';
     const oversized = this.deps.enforcer.contentTooLarge(text.content);
     if (oversized !== null) {
-      const refused = await refuse('respond', 'CONTENT_TOO_LARGE', `The answer was withheld: ${oversized}`);
+      const refused = await refuse('CONTENT_TOO_LARGE', `The answer was withheld: ${oversized}`);
       withhold(choices, `Withheld by ACGS policy — ${denialText(refused)}`);
       return 'withheld';
     }
@@ -311,21 +380,7 @@ export class LlmGateway {
     for (const choice of choices) {
       const proposed = choice.message?.tool_calls;
       if (proposed === undefined || proposed.length === 0) continue;
-      const kept: ToolCall[] = [];
-      const refused: string[] = [];
-      for (const call of proposed) {
-        const name = call.function?.name ?? '';
-        const verdict = await decide('tool_call', call.function?.arguments ?? '', { type: 'Tool', id: toolIdOf(name) });
-        if (verdict.decision === 'allow') {
-          kept.push(call);
-          continue;
-        }
-        const held = verdict.obligations.find((obligation) => obligation.type === 'require_human_review');
-        refused.push(
-          `tool call ${call.id ?? name} (${name}) removed — ${denialText(verdict)}` +
-            (held?.approval_id === undefined ? '' : `; held for human approval: approval ${held.approval_id}`),
-        );
-      }
+      const { kept, refused } = await governToolCalls(proposed, (tool, args) => decide('tool_call', args, tool));
       if (refused.length === 0) continue;
       outcome = 'withheld';
       choice.message!.refusal = refused.join('\n');

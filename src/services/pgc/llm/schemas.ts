@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Nullable, Time } from '../../../platform/http/schemas.js';
 
@@ -103,6 +104,16 @@ export const ChatCompletionView = Type.Object(
   },
   { additionalProperties: true },
 );
+
+/**
+ * A streamed completion: `data: <chat.completion.chunk>` events, the last chunk with a finish_reason carrying `acgs`
+ * (every decision on the exchange), a usage chunk when asked for, then `data: [DONE]` — or `data: {"error": …}` when
+ * the upstream failed mid-stream.
+ */
+export const ChatCompletionStream = Type.Unsafe<Readable>({
+  type: 'string',
+  description: 'Server-sent events: data: {chat.completion.chunk} … data: [DONE]',
+});
 
 export const ModelListView = Type.Object(
   {

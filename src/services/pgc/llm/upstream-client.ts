@@ -6,12 +6,8 @@ const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 const RETRY_PAUSE_MS = 200;
 
 export class UpstreamTimeout extends AppError {
-  constructor(upstream: string, timeoutMs: number) {
-    super(
-      'gateway_timeout',
-      'LLM_UPSTREAM_TIMEOUT',
-      `LLM upstream "${upstream}" did not answer within ${timeoutMs} ms`,
-    );
+  constructor(upstream: string, timeoutMs: number, what = 'did not answer') {
+    super('gateway_timeout', 'LLM_UPSTREAM_TIMEOUT', `LLM upstream "${upstream}" ${what} within ${timeoutMs} ms`);
   }
 }
 
@@ -25,10 +21,94 @@ export class UpstreamFailed extends AppError {
 const endpoint = (upstream: LlmUpstream, path: string) => `${upstream.base_url.replace(/\/+$/, '')}${path}`;
 
 /**
- * Calls an OpenAI-compatible upstream with the credential kept for it, within its timeout, asking again (up to its
- * retries) after an outage or overload. A request the provider refuses as malformed is `LLM_UPSTREAM_REJECTED` (400,
- * quoting it); an upstream that cannot be reached, keeps failing, refuses our credential or answers with something
- * other than a JSON object is `UpstreamFailed` (502), one that does not answer in time `UpstreamTimeout` (504).
+ * POSTs to an OpenAI-compatible upstream with the credential kept for it, asking again (up to its retries) after an
+ * outage, an overload or a timeout, and answers the first response that is not worth asking again for. The timeout
+ * covers the response's headers; a caller reading the body bounds that itself.
+ */
+async function send(
+  upstream: LlmUpstream,
+  path: string,
+  body: Record<string, unknown>,
+  accept: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept };
+  if (upstream.credential !== null) headers['authorization'] = `Bearer ${upstream.credential}`;
+  for (let attempt = 0; ; attempt += 1) {
+    const last = attempt >= upstream.retries;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), upstream.timeout_ms);
+    try {
+      const response = await fetch(endpoint(upstream, path), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]),
+      });
+      if (!RETRYABLE.has(response.status) || last) return response;
+      await response.body?.cancel();
+      await pause(RETRY_PAUSE_MS * (attempt + 1));
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+      if (timeout.signal.aborted) {
+        if (!last) continue;
+        throw new UpstreamTimeout(upstream.name, upstream.timeout_ms);
+      }
+      if (!last) {
+        await pause(RETRY_PAUSE_MS * (attempt + 1));
+        continue;
+      }
+      throw new UpstreamFailed(upstream.name, `could not be reached: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * What a response that is not a success means: a request the provider refuses as malformed is
+ * `LLM_UPSTREAM_REJECTED` (400, quoting it); an outage, an overload or a refusal of our credential is
+ * `UpstreamFailed` (502).
+ */
+function failure(upstream: LlmUpstream, status: number, text: string): AppError {
+  let said = text.slice(0, 200);
+  try {
+    const error = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error;
+    if (typeof error?.message === 'string') said = error.message;
+  } catch {
+    // Not JSON: the body's start says what went wrong as well as anything.
+  }
+  if (status >= 500 || status === 429) return new UpstreamFailed(upstream.name, `answered ${status}: ${said}`);
+  // The provider refusing our credential is ours to fix; refusing the request is the caller's.
+  if (status === 401 || status === 403)
+    return new UpstreamFailed(upstream.name, `refused the gateway's credential (${status}): ${said}`);
+  return new AppError(
+    'invalid',
+    'LLM_UPSTREAM_REJECTED',
+    `LLM upstream "${upstream.name}" refused the request (${status}): ${said}`,
+  );
+}
+
+/** Reads a response body within the upstream's timeout (a body that stalls is a timeout, not a hang). */
+async function bodyText(upstream: LlmUpstream, response: Response): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void response.body?.cancel();
+      reject(new UpstreamTimeout(upstream.name, upstream.timeout_ms, 'did not finish its answer'));
+    }, upstream.timeout_ms);
+  });
+  try {
+    return await Promise.race([response.text(), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A JSON answer from the upstream: an object, or the error its response means; one that cannot be reached, keeps
+ * failing or answers with something other than a JSON object is `UpstreamFailed` (502), one that does not answer in
+ * time `UpstreamTimeout` (504).
  */
 export async function postJson(
   upstream: LlmUpstream,
@@ -36,66 +116,123 @@ export async function postJson(
   body: Record<string, unknown>,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (upstream.credential !== null) headers['authorization'] = `Bearer ${upstream.credential}`;
-  for (let attempt = 0; ; attempt += 1) {
-    const last = attempt >= upstream.retries;
-    let response: Response;
-    try {
-      const timeout = AbortSignal.timeout(upstream.timeout_ms);
-      response = await fetch(endpoint(upstream, path), {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-      });
-      const text = await response.text();
-      if (RETRYABLE.has(response.status) && !last) {
-        await pause(RETRY_PAUSE_MS * (attempt + 1));
-        continue;
+  const response = await send(upstream, path, body, 'application/json', signal);
+  const text = await bodyText(upstream, response);
+  if (!response.ok) throw failure(upstream, response.status, text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UpstreamFailed(upstream.name, `answered ${response.status} with a body that is not JSON`, {
+      cause: error,
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UpstreamFailed(upstream.name, `answered ${response.status} with JSON that is not an object`);
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * A streamed answer from the upstream: once it has answered 200 with `text/event-stream`, the JSON object of each
+ * server-sent event's data, in order, until `data: [DONE]`. A stream that ends without `[DONE]` or sends something
+ * that is not a JSON object fails with `UpstreamFailed`, one silent for longer than the upstream's timeout with
+ * `UpstreamTimeout`; an error event from the upstream fails with its message. Errors before the stream starts are
+ * those of `postJson`.
+ */
+export async function postStream(
+  upstream: LlmUpstream,
+  path: string,
+  body: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<AsyncGenerator<Record<string, unknown>, void>> {
+  const response = await send(upstream, path, body, 'text/event-stream', signal);
+  if (!response.ok) throw failure(upstream, response.status, await bodyText(upstream, response));
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    throw new UpstreamFailed(
+      upstream.name,
+      `answered a streamed request with ${response.headers.get('content-type') ?? 'no content type'}, not text/event-stream`,
+    );
+  }
+  return events(upstream, response.body!.pipeThrough(new TextDecoderStream()).getReader());
+}
+
+async function* events(
+  upstream: LlmUpstream,
+  reader: ReadableStreamDefaultReader<string>,
+): AsyncGenerator<Record<string, unknown>, void> {
+  let buffered = '';
+  try {
+    for (;;) {
+      const { done, value } = await readWithin(upstream, reader);
+      if (done) throw new UpstreamFailed(upstream.name, 'ended the stream before data: [DONE]');
+      buffered += value;
+      // Events end at a blank line; a line is ended by CRLF, LF or CR (the SSE grammar).
+      for (let end = blankLine(buffered); end !== null; end = blankLine(buffered)) {
+        const data = eventData(buffered.slice(0, end.at));
+        buffered = buffered.slice(end.at + end.length);
+        if (data === null) continue;
+        if (data.trim() === '[DONE]') return;
+        yield parseEvent(upstream, data);
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new UpstreamFailed(upstream.name, `answered ${response.status} with a body that is not JSON`, {
-          cause: error,
-        });
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new UpstreamFailed(upstream.name, `answered ${response.status} with JSON that is not an object`);
-      const said = errorMessage(parsed) ?? text.slice(0, 200);
-      if (response.status >= 500 || response.status === 429)
-        throw new UpstreamFailed(upstream.name, `answered ${response.status}: ${said}`);
-      // The provider refusing our credential is ours to fix; refusing the request is the caller's.
-      if (response.status === 401 || response.status === 403)
-        throw new UpstreamFailed(upstream.name, `refused the gateway's credential (${response.status}): ${said}`);
-      if (response.status >= 400)
-        throw new AppError(
-          'invalid',
-          'LLM_UPSTREAM_REJECTED',
-          `LLM upstream "${upstream.name}" refused the request (${response.status}): ${said}`,
-        );
-      return parsed as Record<string, unknown>;
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      if ((error as Error).name === 'TimeoutError') {
-        if (!last) continue;
-        throw new UpstreamTimeout(upstream.name, upstream.timeout_ms);
-      }
-      if (signal?.aborted === true) throw error;
-      if (!last) {
-        await pause(RETRY_PAUSE_MS * (attempt + 1));
-        continue;
-      }
-      throw new UpstreamFailed(upstream.name, `could not be reached: ${(error as Error).message}`, { cause: error });
     }
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
 }
 
-function errorMessage(body: object): string | null {
-  const error = (body as { error?: { message?: unknown } }).error;
-  return typeof error?.message === 'string' ? error.message : null;
+function blankLine(text: string): { at: number; length: number } | null {
+  const match = /\r\n\r\n|\n\n|\r\r/.exec(text);
+  return match === null ? null : { at: match.index, length: match[0].length };
+}
+
+/** The data lines of one event joined by newlines (comments and other fields skipped), or null when it has none. */
+function eventData(event: string): string | null {
+  const data = event
+    .split(/\r\n|\n|\r/)
+    .filter((line) => line === 'data' || line.startsWith('data:'))
+    .map((line) => line.slice(5).replace(/^ /, ''));
+  return data.length === 0 ? null : data.join('\n');
+}
+
+function parseEvent(upstream: LlmUpstream, data: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch (error) {
+    throw new UpstreamFailed(upstream.name, 'streamed an event whose data is not JSON', { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UpstreamFailed(upstream.name, 'streamed an event whose data is not a JSON object');
+  const error = (parsed as { error?: { message?: unknown } }).error;
+  if (error !== undefined && error !== null)
+    throw new UpstreamFailed(
+      upstream.name,
+      `ended the stream with an error: ${typeof error.message === 'string' ? error.message : JSON.stringify(error)}`,
+    );
+  return parsed as Record<string, unknown>;
+}
+
+/** The next piece of the stream, or a timeout when the upstream stays silent longer than it may. */
+async function readWithin(
+  upstream: LlmUpstream,
+  reader: ReadableStreamDefaultReader<string>,
+): Promise<Awaited<ReturnType<ReadableStreamDefaultReader<string>['read']>>> {
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new UpstreamTimeout(upstream.name, upstream.timeout_ms, 'sent nothing more of its stream')),
+      upstream.timeout_ms,
+    );
+  });
+  try {
+    return await Promise.race([reader.read(), silent]);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new UpstreamFailed(upstream.name, `broke off the stream: ${(error as Error).message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,37 @@
+import { Readable } from 'node:stream';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
 import { principalOf } from '../../../platform/http/access.js';
+import { openAiErrorBody, statusOf } from '../../../platform/http/errors.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
 import type { LlmGateway } from '../llm/gateway.js';
+import type { StreamEvent } from '../llm/stream.js';
 import {
   ChatCompletionBody,
+  ChatCompletionStream,
   ChatCompletionView,
   ModelListView,
   OpenAiError,
   openAiErrorResponses,
 } from '../llm/schemas.js';
+
+/** A governed stream as server-sent events, OpenAI's framing: one `data:` line per chunk, `data: [DONE]` at the end. */
+async function* serverSentEvents(events: AsyncIterable<StreamEvent>, requestId: string): AsyncGenerator<string> {
+  for await (const event of events) {
+    if (event.type === 'done') yield 'data: [DONE]\n\n';
+    else if (event.type === 'chunk') yield `data: ${JSON.stringify(event.data)}\n\n`;
+    else {
+      const { error } = event;
+      const body = openAiErrorBody(
+        requestId,
+        statusOf(error.errorCode),
+        error.errorCode,
+        error.message,
+        event.decisionIds,
+      );
+      yield `data: ${JSON.stringify(body)}\n\n`;
+    }
+  }
+}
 
 /** The receipt of the exchange's last decision (the answer's, or the prompt's when nothing was asked of the model). */
 const receiptOf = (decisionId: string) => `/api/v1/audit/receipts/${decisionId}`;
@@ -47,17 +70,36 @@ export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
           'A chat completion, governed: the new messages decided as generate before the model is called, the answer as respond, proposed tool calls as tool_call (OpenAI: create chat completion)',
         body: ChatCompletionBody,
         response: {
-          200: ChatCompletionView,
+          200: {
+            description: 'The completion, or with stream: true its chunks as server-sent events',
+            content: {
+              'application/json': { schema: ChatCompletionView },
+              'text/event-stream': { schema: ChatCompletionStream },
+            },
+          },
           ...openAiErrorResponses(400, 401, 403, 404, 413, 502, 503, 504),
         },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const exchange = await gateway.chat(
-        { userId: principal.userId, apiKeyId: principal.apiKeyId, requestId: request.id, session: null },
-        request.body,
-      );
+      const caller = { userId: principal.userId, apiKeyId: principal.apiKeyId, requestId: request.id, session: null };
+      if (request.body.stream === true) {
+        // The app hanging up closes the upstream's stream too, and what it was sent is logged.
+        const hungUp = new AbortController();
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) hungUp.abort();
+        });
+        const { decisions, events } = await gateway.chatStream(caller, request.body, hungUp.signal);
+        reply
+          .header('content-type', 'text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          // A proxy in front (nginx) passes each event on as it comes instead of buffering the answer.
+          .header('x-accel-buffering', 'no')
+          .header('x-acgs-decisions', decisions.map((decision) => decision.decision_id).join(','));
+        return reply.send(Readable.from(serverSentEvents(events, request.id)));
+      }
+      const exchange = await gateway.chat(caller, request.body);
       const ids = exchange.decisions.map((decision) => decision.decision_id);
       reply.header('x-acgs-decisions', ids.join(','));
       if (ids.length > 0) reply.header('x-acgs-receipt', receiptOf(ids[ids.length - 1]!));
