@@ -95,3 +95,38 @@ describe('HTTP edges: requests the parser refuses, and what the OpenAPI document
     );
   });
 });
+
+describe('HTTP edges: shutdown', () => {
+  // A regression would hang close() for minutes: the case fails at its timeout instead.
+  it(
+    'closes at once with a connection open that never sent a request, and one idle after a response',
+    { timeout: 30_000 },
+    async () => {
+      const env = await createTestPlatform('pglite');
+      const app = await createTestApp('auth', env.platform);
+      try {
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        const port = (app.server.address() as { port: number }).port;
+        // A keep-alive connection that served one request, and one a client opened ahead and has not used.
+        const used = connect(port, '127.0.0.1');
+        await new Promise<void>((resolve) => {
+          used.once('data', () => resolve());
+          used.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+        });
+        const unused = connect(port, '127.0.0.1');
+        await new Promise<void>((resolve) => unused.once('connect', () => resolve()));
+        const closedBy = Promise.all([
+          new Promise((resolve) => used.once('close', resolve)),
+          new Promise((resolve) => unused.once('close', resolve)),
+        ]);
+        const started = Date.now();
+        await app.close();
+        await closedBy;
+        // Without closing them, close() waits for the keep-alive timeout (72 s) on each such connection.
+        assert.ok(Date.now() - started < 10_000, `close took ${Date.now() - started} ms`);
+      } finally {
+        await env.cleanup();
+      }
+    },
+  );
+});

@@ -1,6 +1,7 @@
 import type { AccessTableRow } from './types.js';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -117,10 +118,23 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     reply.header('x-instance-id', config.instanceId);
     done();
   });
-  // Responses finished after shutdown began must not leave keep-alive sockets open for keepAliveTimeout (72 s).
+  // Responses finished after shutdown began must not leave keep-alive sockets open for keepAliveTimeout (72 s); nor
+  // may a connection on which no request is in progress — one a client opened and has not used yet (undici opens
+  // a fresh one when an earlier response's body was left unread), which Node does not count as idle.
   let closing = false;
+  const connections = new Set<Socket>();
+  const serving = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    serving.add(request.socket);
+    response.once('close', () => serving.delete(request.socket));
+  });
   app.addHook('preClose', async () => {
     closing = true;
+    for (const socket of connections) if (!serving.has(socket)) socket.destroy();
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
