@@ -6,14 +6,10 @@ import { ensureStarterBundle } from '../../src/services/integrity/bundle-builder
 import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
 import { fakeLlmServer } from '../support/fake-llm.js';
 import { fakeModerationServer } from '../support/fake-moderation.js';
-import {
-  apiKeyFor,
-  backends,
-  createTestApp,
-  createTestPlatform,
-  tokenFor,
-  type TestPlatform,
-} from '../support/harness.js';
+import { amendConstitution } from '../support/constitution.js';
+import { governanceApps, type GovernanceApps } from '../support/governance-apps.js';
+import { waitFor } from '../support/process.js';
+import { apiKeyFor, backends, createTestPlatform, tokenFor, type TestPlatform } from '../support/harness.js';
 import { assertReceiptVerifies } from '../support/receipts.js';
 
 type Headers = Record<string, string>;
@@ -40,6 +36,7 @@ async function collect(stream: AsyncIterable<OpenAI.ChatCompletionChunk>, onChun
 for (const backend of await backends()) {
   describe(`LLM gateway (OpenAI chat completions) on ${backend}`, () => {
     let env: TestPlatform;
+    let apps: GovernanceApps;
     let pgc: FastifyInstance;
     let integrity: FastifyInstance;
     let upstream: Awaited<ReturnType<typeof fakeLlmServer>>;
@@ -83,11 +80,10 @@ for (const backend of await backends()) {
       env = await createTestPlatform(backend, {
         env: { ACGS_CLASSIFIER_URL: moderation.url, ACGS_CLASSIFIER_API_KEY: 'moderation-key' },
       });
-      // The constitution service loads the starter constitution the starter bundle implements.
-      await (await createTestApp('ac', env.platform)).close();
+      // The whole governance loop runs beside the gateway: a budget is enacted as a principle like any other.
+      apps = await governanceApps(env.platform);
       await ensureStarterBundle(env.platform, constitutionReader);
-      pgc = await createTestApp('pgc', env.platform);
-      integrity = await createTestApp('integrity', env.platform);
+      ({ pgc, integrity } = apps);
       admin = (await tokenFor(env.platform, ['admin'])).headers;
       auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       agentKey = (await apiKeyFor(env.platform)).headers['x-api-key']!;
@@ -106,8 +102,7 @@ for (const backend of await backends()) {
       openai = new OpenAI({ baseURL, apiKey: agentKey, maxRetries: 0 });
     });
     after(async () => {
-      await pgc.close();
-      await integrity.close();
+      await apps.close();
       await upstream.close();
       moderation.server.closeAllConnections();
       moderation.server.close();
@@ -412,6 +407,110 @@ for (const backend of await backends()) {
         `SELECT count(*)::int AS n FROM audit_logs WHERE action = 'llm.upstream_failed'`,
       );
       assert.equal(failures[0]!.n - before[0]!.n, 2);
+    });
+
+    it('enforces a daily token budget enacted as a principle: the request past it is denied, other agents unaffected', async () => {
+      const budget = {
+        key: 'daily-token-budget',
+        title: 'An agent uses at most 400 tokens a day through the gateway',
+        description: 'Model use is budgeted per agent.',
+        category: 'operations',
+        priority: 50,
+        scope: { actions: ['generate'], resource_types: ['Model'] },
+        normative_statement: 'An agent must not use more than 400 tokens in 24 hours.',
+        rationale: 'Spend is agreed in advance.',
+        constraints: [
+          { effect: 'forbid', actions: ['generate'], when: [{ attr: 'context.tokens_24h', op: 'gt', value: 400 }] },
+        ],
+      };
+      const enacted = await amendConstitution(apps.ac, env.platform, [{ op: 'add_principle', principle: budget }]);
+      let setId: number | null = null;
+      await waitFor(
+        async () => {
+          const runs = (await apps.gs.inject({ method: 'GET', url: '/api/v1/synthesize/runs', headers: apps.author }))
+            .json<{
+              items: {
+                triggered_by_version: number;
+                status: string;
+                reason: string | null;
+                change_set_id: number | null;
+              }[];
+            }>()
+            .items.filter((run) => run.triggered_by_version === enacted.version);
+          if (runs[0]?.status === 'failed') throw new Error(`the loop failed: ${runs[0].reason}`);
+          setId = runs[0]?.status === 'awaiting_approval' ? runs[0].change_set_id : null;
+          return setId !== null;
+        },
+        90_000,
+        'the budget principle as a verified change set',
+      );
+      const approved = await integrity.inject({
+        method: 'POST',
+        url: `/api/v1/change-sets/${setId}/approve`,
+        headers: apps.approver,
+      });
+      assert.equal(approved.statusCode, 200, approved.body);
+      const activated = await integrity.inject({
+        method: 'POST',
+        url: `/api/v1/change-sets/${setId}/activate?wait=10`,
+        headers: apps.approver,
+      });
+      assert.equal(activated.statusCode, 200, activated.body);
+      assert.equal(activated.json().enforcement.acknowledged, true, activated.body);
+
+      // A fresh agent: its answers of 1,000 characters count 250 tokens each, as the provider reports them.
+      const spenderKey = await apiKeyFor(env.platform);
+      const spender = new OpenAI({ baseURL, apiKey: spenderKey.headers['x-api-key']!, maxRetries: 0 });
+      const long = 'x'.repeat(1000);
+      upstream.script([{ content: long }, { content: long }]);
+      const first = await spender.chat.completions.create({
+        model: 'fake/gpt-test',
+        messages: [{ role: 'user', content: 'one' }],
+      });
+      assert.equal(first.choices[0]!.message.content, long);
+      // A streamed answer counts too (its usage chunk).
+      const second = await spender.chat.completions.create({
+        model: 'fake/gpt-test',
+        messages: [{ role: 'user', content: 'two' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      assert.equal((await collect(second)).text, long);
+      upstream.script([{ content: 'never sent' }]);
+      await assert.rejects(
+        spender.chat.completions.create({ model: 'fake/gpt-test', messages: [{ role: 'user', content: 'three' }] }),
+        (error: unknown) => {
+          assert.ok(error instanceof OpenAI.PermissionDeniedError, String(error));
+          assert.equal(error.code, 'PROMPT_DENIED');
+          assert.match(error.message, /daily-token-budget/);
+          return true;
+        },
+      );
+      assert.equal(upstream.requests.length, 0, 'the request past the budget never reached the provider');
+      const metered = await env.platform.db.query<{ completion_tokens: number; estimated: boolean }>(
+        'SELECT completion_tokens, estimated FROM llm_usage WHERE principal_id = $1 ORDER BY id',
+        [spenderKey.userId],
+      );
+      assert.deepEqual(
+        metered.map((row) => [row.completion_tokens, row.estimated]),
+        [
+          [250, false],
+          [250, false],
+        ],
+        "the provider's counts, non-streamed and streamed",
+      );
+      // Another agent's budget is its own.
+      upstream.script([{ content: 'Fine.' }]);
+      const other = new OpenAI({
+        baseURL,
+        apiKey: (await apiKeyFor(env.platform)).headers['x-api-key']!,
+        maxRetries: 0,
+      });
+      const answer = await other.chat.completions.create({
+        model: 'fake/gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      assert.equal(answer.choices[0]!.message.content, 'Fine.');
     });
   });
 }

@@ -57,6 +57,7 @@ export class CedarGenerator {
       () => `context.data_classification != ${this.word()}`,
       () => `context.prior_tools.contains(${this.word()})`,
       () => `context.prior_findings.containsAny(${this.words()})`,
+      () => `context.tokens_24h ${this.pick(['<', '<=', '>', '>='])} ${this.pick([0, 200_000])}`,
       () => 'resource.destructive',
       () => `resource.data_classification == ${this.word()}`,
       () => `${this.long(depth - 1)} ${this.pick(['<', '<=', '>', '>='])} ${this.long(depth - 1)}`,
@@ -141,6 +142,8 @@ export class CedarGenerator {
         decision_inputs: this.set(),
         prior_tools: this.set(),
         prior_findings: this.set(),
+        tokens_24h: this.pick([0, 1, 199_999, 200_000, 200_001]),
+        requests_24h: this.pick(LONGS.filter((value) => value >= 0)),
       },
     };
   }

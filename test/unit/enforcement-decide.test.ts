@@ -321,6 +321,8 @@ describe('policy slicing', () => {
           decision_inputs: random() < 0.1 ? [pick(['age', 'income'])] : [],
           prior_tools: random() < 0.2 ? [pick(['fs.read_file', 'mail.read_inbox'])] : [],
           prior_findings: random() < 0.1 ? [pick(['aws_access_key', 'email'])] : [],
+          tokens_24h: Math.floor(random() * 400_000),
+          requests_24h: Math.floor(random() * 1000),
         },
       };
       for (const candidate of [engine, typedEngine]) {

@@ -54,6 +54,7 @@ const OWNERS: Record<string, readonly string[]> = {
   tools: ['services/pgc/enforcement/tool-catalogue.ts'],
   mcp_servers: ['services/pgc/mcp/server-registry.ts'],
   llm_upstreams: ['services/pgc/llm/upstream-registry.ts'],
+  llm_usage: ['services/pgc/llm/usage-meter.ts'],
 };
 
 const TABLES = [

@@ -1,10 +1,11 @@
 /**
- * The Cedar schema every policy is validated against and every request is checked with (version 2). Context
+ * The Cedar schema every policy is validated against and every request is checked with (version 3). Context
  * attributes are all present on every request — the enforcer fills defaults — so policies need no `has` checks.
- * Version 2 added the tool catalogue's attributes on `Tool` and the session's `prior_tools` and `prior_findings`; a
- * bundle built under version 1 is still enforced, with the attributes its own schema declares (see PolicyEngine).
+ * Version 2 added the tool catalogue's attributes on `Tool` and the session's `prior_tools` and `prior_findings`;
+ * version 3 the LLM gateway's running totals `tokens_24h` and `requests_24h`, so budgets are principles. A bundle
+ * built under an older version is still enforced, with the attributes its own schema declares (see PolicyEngine).
  */
-export const GOVERNANCE_SCHEMA_VERSION = '2';
+export const GOVERNANCE_SCHEMA_VERSION = '3';
 
 export const ACTIONS = ['generate', 'respond', 'tool_call', 'retrieve', 'write_memory', 'send_external'] as const;
 export type GovernedAction = (typeof ACTIONS)[number];
@@ -34,6 +35,8 @@ type AiContext = {
   "decision_inputs": Set<String>,
   "prior_tools": Set<String>,
   "prior_findings": Set<String>,
+  "tokens_24h": Long,
+  "requests_24h": Long,
 };
 
 action generate, respond, tool_call, retrieve, write_memory, send_external appliesTo {
@@ -52,6 +55,9 @@ type AttributeType = 'set' | 'bool' | 'long' | 'string';
 export const CONTEXT_RANGES: Readonly<Record<string, { min: number; max: number }>> = {
   risk: { min: 0, max: 100 },
   injection_score: { min: 0, max: 100 },
+  // Usage counts: never negative; a trillion tokens a day is beyond any budget worth writing.
+  tokens_24h: { min: 0, max: 1_000_000_000_000 },
+  requests_24h: { min: 0, max: 1_000_000_000_000 },
 };
 
 /**
@@ -73,7 +79,7 @@ export const CONTEXT_ATTRIBUTES: Readonly<
     string,
     {
       type: AttributeType;
-      owner: 'detector' | 'session' | 'approval' | 'caller';
+      owner: 'detector' | 'session' | 'approval' | 'caller' | 'usage';
       default: string[] | boolean | number | string;
     }
   >
@@ -91,4 +97,8 @@ export const CONTEXT_ATTRIBUTES: Readonly<
   decision_inputs: { type: 'set', owner: 'caller', default: [] },
   prior_tools: { type: 'set', owner: 'session', default: [] },
   prior_findings: { type: 'set', owner: 'session', default: [] },
+  // The LLM gateway's metered totals for the principal over the last 24 hours, this request counted in (its prompt
+  // estimated at four characters a token). A decision API caller reports its own; both only ever count upward.
+  tokens_24h: { type: 'long', owner: 'usage', default: 0 },
+  requests_24h: { type: 'long', owner: 'usage', default: 0 },
 };

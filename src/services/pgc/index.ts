@@ -27,6 +27,7 @@ import { registerLlmRoutes } from './routes/llm.js';
 import { registerLlmUpstreamRoutes } from './routes/llm-upstreams.js';
 import { createLlmGatewayMetrics, LlmGateway } from './llm/gateway.js';
 import { LlmUpstreamRegistry } from './llm/upstream-registry.js';
+import { UsageMeter } from './llm/usage-meter.js';
 import { ApprovalStore } from './enforcement/approval-store.js';
 import { DatabaseSessions } from './enforcement/session-store.js';
 import { ToolCatalogue } from './enforcement/tool-catalogue.js';
@@ -132,6 +133,7 @@ export async function registerPgcService(
   const llm = new LlmGateway({
     enforcer,
     upstreams: llmUpstreams,
+    usage: new UsageMeter(platform.db),
     metrics: createLlmGatewayMetrics(metrics.registry),
     audit: platform.audit,
   });

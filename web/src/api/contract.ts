@@ -1376,6 +1376,8 @@ export type SimulateRequest = {
       decision_inputs?: string[];
       prior_tools?: string[];
       prior_findings?: string[];
+      tokens_24h?: number;
+      requests_24h?: number;
     };
     content?: string;
   };

@@ -17,6 +17,7 @@ import { governToolCalls, type ExchangeDecision, type ExchangeOutcome, type Tool
 import { governStream, type StreamEvent, type StreamExchange } from './stream.js';
 import { postJson, postStream, UpstreamFailed } from './upstream-client.js';
 import type { LlmUpstream, LlmUpstreamRegistry } from './upstream-registry.js';
+import { estimateTokens, type UsageMeter } from './usage-meter.js';
 
 /** Who calls the LLM gateway: an authenticated agent account and the request it sent. */
 export interface LlmCaller extends EnforcementCaller {
@@ -117,6 +118,7 @@ export class LlmGateway {
     private readonly deps: {
       enforcer: Enforcer;
       upstreams: LlmUpstreamRegistry;
+      usage: UsageMeter;
       metrics: LlmGatewayMetrics;
       audit: AuditLog;
     },
@@ -166,12 +168,22 @@ export class LlmGateway {
     const count = (outcome: ExchangeOutcome) =>
       this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
     const decisions: ExchangeDecision[] = [];
+    const messages = request['messages'] as ChatMessage[];
+    const promptTokens = estimateTokens(
+      promptText(
+        messages,
+        messages.map((_, index) => index),
+      ).content,
+    );
+    // Budgets are decided on the caller's running totals with this request counted in: its prompt, estimated.
+    const used = await this.deps.usage.last24h(caller.userId);
+    const usageContext = { tokens_24h: used.tokens + promptTokens, requests_24h: used.requests + 1 };
     const principal: EntityRef = { type: 'Agent', id: caller.userId };
     const resource: EntityRef = { type: 'Model', id, attributes: { provider: upstream.name } };
     const decide = async (action: ExchangeDecision['action'], content: string, tool?: string) => {
       // A proposed call is decided as the MCP gateway decides one: on the tool it names, `context.tool` its name.
       const on: EntityRef = tool === undefined ? resource : { type: 'Tool', id: tool };
-      const context = tool === undefined ? {} : { tool };
+      const context = tool === undefined ? usageContext : { ...usageContext, tool };
       const response = await this.deps.enforcer.evaluate(
         { principal, action, resource: on, context, content },
         caller,
@@ -206,11 +218,16 @@ export class LlmGateway {
         },
       });
     };
-    const countTokens = (usage: ChatCompletion['usage']) => {
-      this.deps.metrics.tokens.inc({ direction: 'in' }, usage?.prompt_tokens ?? 0);
-      this.deps.metrics.tokens.inc({ direction: 'out' }, usage?.completion_tokens ?? 0);
+    /** The exchange's tokens, counted and metered for budgets: the provider's count, else the gateway's estimate. */
+    const meter = async (usage: ChatCompletion['usage'], answered: string) => {
+      const counted = Number.isInteger(usage?.prompt_tokens) && Number.isInteger(usage?.completion_tokens);
+      const tokens = counted
+        ? { prompt_tokens: usage!.prompt_tokens!, completion_tokens: usage!.completion_tokens!, estimated: false }
+        : { prompt_tokens: promptTokens, completion_tokens: estimateTokens(answered), estimated: true };
+      this.deps.metrics.tokens.inc({ direction: 'in' }, tokens.prompt_tokens);
+      this.deps.metrics.tokens.inc({ direction: 'out' }, tokens.completion_tokens);
+      await this.deps.usage.record(caller.userId, upstream.name, model, tokens);
     };
-    const messages = request['messages'] as ChatMessage[];
     const prompt = promptText(messages, newMessageIndexes(messages));
     const forwarded = await this.governPrompt(messages, prompt, decide, decisions, count);
     this.deps.metrics.overhead.observe({ phase: 'prompt' }, secondsSince(arrived));
@@ -225,7 +242,7 @@ export class LlmGateway {
       decide,
       refuse,
       count,
-      countTokens,
+      meter,
       upstreamFailed,
       body: { ...request, model, messages: forwarded },
       redactedPrompt: forwarded !== messages,
@@ -248,7 +265,12 @@ export class LlmGateway {
       throw error;
     }
     const answered = process.hrtime.bigint();
-    exchange.countTokens(answer.usage);
+    await exchange.meter(
+      answer.usage,
+      answer.choices
+        .map((choice) => (typeof choice.message?.content === 'string' ? choice.message.content : ''))
+        .join(''),
+    );
     const choices = answer.choices;
     const outcome = await this.governCompletion(choices, exchange.decide, exchange.refuse);
     exchange.count(exchange.redactedPrompt && outcome === 'allow' ? 'redacted' : outcome);
@@ -285,7 +307,7 @@ export class LlmGateway {
       decide: exchange.decide,
       refuseAnswer: (message) => exchange.refuse('CONTENT_TOO_LARGE', message),
       count: (outcome) => exchange.count(exchange.redactedPrompt && outcome === 'allow' ? 'redacted' : outcome),
-      countTokens: exchange.countTokens,
+      meter: exchange.meter,
       upstreamFailed: exchange.upstreamFailed,
       firstText: () =>
         this.deps.metrics.firstText.observe({ upstream: exchange.upstream.name }, secondsSince(exchange.arrived)),

@@ -31,7 +31,8 @@ export interface StreamExchange {
   decide(action: 'respond' | 'tool_call', content: string, tool?: string): Promise<DecisionResponse>;
   refuseAnswer(message: string): Promise<DecisionResponse>;
   count(outcome: ExchangeOutcome): void;
-  countTokens(usage: { prompt_tokens?: number; completion_tokens?: number } | undefined): void;
+  /** Meters the exchange's tokens: the provider's usage chunk when it sent one, else an estimate from the text. */
+  meter(usage: { prompt_tokens?: number; completion_tokens?: number } | undefined, answered: string): Promise<void>;
   upstreamFailed(error: unknown): Promise<void>;
   /** The first answer text was released to the app. */
   firstText(): void;
@@ -225,6 +226,11 @@ class StreamedAnswer {
     return [...this.choices.values()].some((state) => state.text.releasedText !== state.text.original);
   }
 
+  /** Everything the model said so far, as it said it. */
+  get original(): string {
+    return joined([...this.choices.values()].map((state) => state.text.original));
+  }
+
   /** What was released so far, joined as the completion is decided. */
   get released(): string {
     return joined([...this.choices.values()].map((state) => state.text.releasedText));
@@ -313,15 +319,16 @@ export async function* governStream(
     }
     const { finals, withheld } = yield* answer.toolCalls();
     yield answer.chunk(finals, { acgs: { decisions: exchange.decisions } });
-    exchange.countTokens(answer.usage);
     if (answer.usage !== undefined) yield answer.chunk([], { usage: answer.usage });
     exchange.count(withheld ? 'withheld' : answer.redacted ? 'redacted' : 'allow');
     exchange.answered(upstreamDone);
     yield { type: 'done' };
   } finally {
-    // An app that hung up (or a stream stopped early) leaves the upstream's stream closed and what it got logged.
+    // An app that hung up (or a stream stopped early) leaves the upstream's stream closed and what it got logged;
+    // whatever the provider produced counts toward the caller's budget.
     await upstream.return();
     if (!answer.decided && answer.released !== '') await exchange.decide('respond', answer.released);
+    await exchange.meter(answer.usage, answer.original);
   }
 }
 
