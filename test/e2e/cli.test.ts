@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { KNOWN_ANSWER } from '../support/constitution-vectors.js';
@@ -256,30 +254,5 @@ describe('acgs process behaviour', () => {
     );
     assert.equal(await cli.exited, 0);
     await assert.rejects(fetch(`${url}/health`));
-  });
-});
-
-describe('docs/constitution-walkthrough.sh', () => {
-  it('runs end to end against a fresh acgs up', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'acgs-e2e-'));
-    dataDirs.push(dataDir);
-    const ports = await portEnv();
-    const stack = runCli(['up'], { ACGS_DATA_DIR: dataDir, ACGS_BCRYPT_COST: '10', ...ports.env }, { built: true });
-    try {
-      await waitForHealthy(ports.urls, 30_000, 'six healthy services', stack);
-      await waitFor(() => stack.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
-      const password = /Password \(shown once[^:]*: (\S+)/.exec(stack.output())![1]!;
-      const script = fileURLToPath(new URL('../../docs/constitution-walkthrough.sh', import.meta.url));
-      const result = spawnSync('bash', [script], {
-        env: { PATH: process.env['PATH'] ?? '', AUTH: ports.urls[0]!, AC: ports.urls[1]!, ADMIN_PASSWORD: password },
-        encoding: 'utf8',
-      });
-      assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
-      assert.match(result.stdout, /version 2, hash [0-9a-f]{64}/);
-      assert.match(result.stdout, /added: no-autonomous-payments/);
-      assert.match(result.stdout, /status after vote: enacted/);
-    } finally {
-      assert.equal(await stop(stack), 0);
-    }
   });
 });
