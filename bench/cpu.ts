@@ -81,3 +81,8 @@ export function countCpu(...serverPids: number[]): () => string {
     return `cpu (cores): ${parts.join(', ')}; machine idle ${(idle * 100).toFixed(0)} %`;
   };
 }
+
+/** CPU seconds the process trees under `serverPids` have used so far (Linux, 10 ms resolution). */
+export function cpuSecondsOf(...serverPids: number[]): number {
+  return snapshot(serverPids).groups['system under test']! / TICKS_PER_SECOND;
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { login, startStack, stopStack, withPostgresSchema, REDIS_URL } from './stack.js';
+import { agentKey, json, login, startStack, stopStack, withPostgresSchema, REDIS_URL } from './stack.js';
 
 const require = createRequire(import.meta.url);
 const FILESYSTEM_SERVER = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
@@ -16,33 +16,6 @@ const BLOCK = 50;
 
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
-
-/** An agent account with an API key, issued as an admin would. */
-async function agentKey(authUrl: string, admin: string): Promise<string> {
-  const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
-  const user = await json(`${authUrl}/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'mcp-bench@example.com', password: 'governance-load-test-42', full_name: 'Bench' }),
-  });
-  await json(`${authUrl}/auth/users/${String(user['id'])}/roles`, {
-    method: 'PUT',
-    headers,
-    body: JSON.stringify({ roles: ['agent'] }),
-  });
-  const issued = await json(`${authUrl}/auth/api-keys`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ user_id: user['id'], name: 'bench' }),
-  });
-  return String(issued['key']);
-}
 
 async function measure(label: string, extraEnv: Record<string, string>): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'acgs-mcp-bench-'));
@@ -53,7 +26,7 @@ async function measure(label: string, extraEnv: Record<string, string>): Promise
   try {
     const [authUrl, , , , , pgcUrl] = stack.urls as [string, string, string, string, string, string];
     const admin = await login(authUrl);
-    const key = await agentKey(authUrl, admin);
+    const key = await agentKey(authUrl, admin, 'mcp-bench@example.com');
     await json(`${pgcUrl}/api/v1/mcp/servers/fs`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },

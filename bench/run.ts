@@ -20,6 +20,7 @@ import {
 import { throughputBenchmarks } from './throughput.js';
 import { gatewayBenchmarks } from './gateway.js';
 import { mcpBenchmarks } from './mcp.js';
+import { llmBenchmarks } from './llm.js';
 import { detectorBenchmarks } from './detectors.js';
 
 async function healthUnderLoginLoad(): Promise<void> {
@@ -85,7 +86,7 @@ async function coldStart(): Promise<void> {
   );
 }
 
-// `npm run bench -- <section>` runs one section: enforcement, detectors, throughput, gateway, mcp, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
+// `npm run bench -- <section>` runs one section: enforcement, detectors, throughput, gateway, mcp, llm, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
 const only = process.argv[2];
 const wanted = (section: string) => only === undefined || only === section;
 if (wanted('enforcement')) inProcessDecisions();
@@ -93,6 +94,7 @@ if (wanted('detectors')) await detectorBenchmarks();
 if (wanted('throughput')) await throughputBenchmarks();
 if (wanted('gateway')) await gatewayBenchmarks();
 if (wanted('mcp')) await mcpBenchmarks();
+if (wanted('llm')) await llmBenchmarks();
 // Not part of a full run: a CPU profile of the stack under evaluate load, for finding where the time goes.
 if (only === 'profile') await profileEvaluate();
 if (wanted('login')) await healthUnderLoginLoad();

@@ -185,3 +185,31 @@ export function histogramMeans(
     })
     .join('; ');
 }
+
+/** A JSON call that must succeed: the body, or an error naming the call and what it answered. */
+export async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** An agent account with an API key, issued as an admin would. */
+export async function agentKey(authUrl: string, admin: string, email: string): Promise<string> {
+  const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+  const user = await json(`${authUrl}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'governance-load-test-42', full_name: 'Bench' }),
+  });
+  await json(`${authUrl}/auth/users/${String(user['id'])}/roles`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ roles: ['agent'] }),
+  });
+  const issued = await json(`${authUrl}/auth/api-keys`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ user_id: user['id'], name: 'bench' }),
+  });
+  return String(issued['key']);
+}

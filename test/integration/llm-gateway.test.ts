@@ -58,15 +58,22 @@ for (const backend of await backends()) {
       assert.ok([200, 201].includes(response.statusCode), response.body);
       return response.json();
     };
-    const streamed = (content: string, extra: Partial<OpenAI.ChatCompletionCreateParamsStreaming> = {}) =>
+    const streamed = (
+      content: string,
+      extra: Partial<OpenAI.ChatCompletionCreateParamsStreaming> = {},
+      options: OpenAI.RequestOptions = {},
+    ) =>
       openai.chat.completions
-        .create({
-          model: 'fake/gpt-test',
-          messages: [{ role: 'user', content }],
-          stream: true,
-          stream_options: { include_usage: true },
-          ...extra,
-        })
+        .create(
+          {
+            model: 'fake/gpt-test',
+            messages: [{ role: 'user', content }],
+            stream: true,
+            stream_options: { include_usage: true },
+            ...extra,
+          },
+          options,
+        )
         .withResponse();
     const ask = (content: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}) =>
       openai.chat.completions
@@ -407,6 +414,33 @@ for (const backend of await backends()) {
         `SELECT count(*)::int AS n FROM audit_logs WHERE action = 'llm.upstream_failed'`,
       );
       assert.equal(failures[0]!.n - before[0]!.n, 2);
+    });
+
+    it("closes the provider's stream when the app hangs up, and logs what the app was sent", async () => {
+      upstream.script([{ content: FILLER.repeat(6), chunkDelayMs: 5 }]);
+      const cutBefore = upstream.streamsCutOff();
+      const hangUp = new AbortController();
+      const { data, response } = await streamed('Tell me everything', {}, { signal: hangUp.signal });
+      const requestId = response.headers.get('x-request-id')!;
+      let received = '';
+      // The openai client ends its loop quietly when its own signal aborts the stream.
+      await collect(data, async (chunk) => {
+        received += chunk.choices[0]?.delta.content ?? '';
+        if (received.length > 0) hangUp.abort();
+      });
+      assert.ok(received.length > 0 && received.length < FILLER.length * 6, 'the app hung up mid-answer');
+      await waitFor(async () => upstream.streamsCutOff() > cutBefore, 5_000, "the provider's stream closed");
+      await waitFor(
+        async () =>
+          (
+            await env.platform.db.query<{ action: string }>(
+              `SELECT action FROM decisions WHERE request_id = $1 AND action = 'respond'`,
+              [requestId],
+            )
+          ).length === 1,
+        5_000,
+        'the decision on what the app was sent',
+      );
     });
 
     it('enforces a daily token budget enacted as a principle: the request past it is denied, other agents unaffected', async () => {

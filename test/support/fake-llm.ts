@@ -88,11 +88,14 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
   server: Server;
   url: string;
   requests: ReceivedRequest[];
+  /** Streams whose connection the client closed before the stream ended. */
+  streamsCutOff: () => number;
   script(answers: readonly ScriptedAnswer[]): void;
   close(): Promise<void>;
 }> {
   const requests: ReceivedRequest[] = [];
   let queue: ScriptedAnswer[] = [];
+  let cutOff = 0;
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -145,12 +148,16 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
               'content-type': 'text/event-stream; charset=utf-8',
               'cache-control': 'no-cache',
             });
+            response.once('close', () => {
+              if (!response.writableEnded) cutOff += 1;
+            });
             const fault = answer.streamFault;
             const sendFrom = (index: number) => {
               if (fault !== undefined && index === fault.after) {
                 if (fault.fault === 'drop') response.destroy();
                 return;
               }
+              if (response.destroyed) return;
               if (index === chunks.length) {
                 response.end('data: [DONE]\n\n');
                 return;
@@ -201,6 +208,7 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
     server,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
+    streamsCutOff: () => cutOff,
     script(answers) {
       queue = [...answers];
       requests.length = 0;
