@@ -9,6 +9,8 @@ import { SERVICE_NAMES } from '../../src/platform/config.js';
 import { binaryAvailable } from '../support/binaries.js';
 import { backends } from '../support/harness.js';
 import { createScratchSchema } from '../support/postgres-schema.js';
+import OpenAI from 'openai';
+import { fakeLlmServer } from '../support/fake-llm.js';
 import { freePort, healthy, runCli, waitFor, waitForHealthy, type CliProcess } from '../support/process.js';
 
 /** The guide's commands this test runs: health, metrics, the gateway's health and the load-distribution loop. */
@@ -234,6 +236,46 @@ describe(
           new RegExp(`"service":"${service}"`),
           service,
         );
+      }
+    });
+
+    it('streams a governed LLM answer through /v1/ as it comes: nginx buffers none of it', async () => {
+      const upstream = await fakeLlmServer('gw-provider-key');
+      try {
+        const login = await fetch(`${authDirect}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'ops@example.com', password: PASSWORD }),
+        });
+        const token = ((await login.json()) as { access_token: string }).access_token;
+        const registered = await fetch(`${gateway}/api/v1/llm/upstreams/fake`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ base_url: upstream.url, credential: 'gw-provider-key', models: ['gpt-test'] }),
+        });
+        assert.ok([200, 201].includes(registered.status), await registered.text());
+        // 3,000 characters paced at a chunk every 2 ms: about 1.5 s of answer, released in steps as it comes.
+        upstream.script([{ content: 'The committee met and agreed on the plan. '.repeat(72), chunkDelayMs: 2 }]);
+        const openai = new OpenAI({ baseURL: `${gateway}/v1`, apiKey: token, maxRetries: 0 });
+        const started = performance.now();
+        const arrivals: number[] = [];
+        let text = '';
+        for await (const chunk of await openai.chat.completions.create({
+          model: 'fake/gpt-test',
+          messages: [{ role: 'user', content: 'Summarise the meeting' }],
+          stream: true,
+        })) {
+          const content = chunk.choices[0]?.delta.content ?? '';
+          if (content === '') continue;
+          text += content;
+          arrivals.push(performance.now() - started);
+        }
+        assert.equal(text, 'The committee met and agreed on the plan. '.repeat(72));
+        // Buffered by the proxy, every piece would arrive at the end at once.
+        assert.ok(arrivals.length > 10, `${arrivals.length} pieces`);
+        assert.ok(arrivals.at(-1)! - arrivals[0]! > 500, `pieces arrived over ${arrivals.at(-1)! - arrivals[0]!} ms`);
+      } finally {
+        await upstream.close();
       }
     });
 
