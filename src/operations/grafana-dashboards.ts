@@ -401,6 +401,38 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
           'Allowed calls an upstream did not complete (down, crashed, timed out): each is an mcp.upstream_failed audit event',
       },
       {
+        title: 'LLM gateway exchanges by outcome',
+        kind: 'timeseries',
+        queries: [{ expr: 'sum by (outcome) (rate(acgs_llm_requests_total[5m]))', legend: '{{outcome}}' }],
+        unit: 'ops',
+        description:
+          'allow, redacted, denied (the prompt never reached the model), withheld (an answer or proposed tool call refused), upstream_error',
+      },
+      {
+        title: 'LLM tokens per second',
+        kind: 'timeseries',
+        queries: [{ expr: 'sum by (direction) (rate(acgs_llm_tokens_total[5m]))', legend: '{{direction}}' }],
+        unit: 'short',
+        description: 'As the providers counted them, or estimated at four characters a token when they did not',
+      },
+      {
+        title: 'LLM gateway: time to first token and overhead p95',
+        kind: 'timeseries',
+        queries: [
+          {
+            expr: 'histogram_quantile(0.95, sum by (le) (rate(acgs_llm_time_to_first_token_seconds_bucket[5m])))',
+            legend: 'time to first token (streams)',
+          },
+          {
+            expr: 'histogram_quantile(0.95, sum by (le, phase) (rate(acgs_llm_gateway_overhead_seconds_bucket[5m])))',
+            legend: 'overhead: {{phase}}',
+          },
+        ],
+        unit: 's',
+        description:
+          'Time to first token includes the hold-back window (256 characters); overhead is what the gateway adds before the provider is called (prompt) and after it answered (answer)',
+      },
+      {
         title: 'Deny share',
         kind: 'stat',
         queries: [
