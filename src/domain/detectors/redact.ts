@@ -5,6 +5,9 @@ export interface Redaction {
   spans: { start: number; end: number; kind: string }[];
 }
 
+/** Whether redaction removes what a finding found: personal data and secrets (other findings are judged, not cut). */
+export const isRedactable = (finding: Finding): boolean => finding.detector === 'pii' || finding.detector === 'secrets';
+
 /** Replaces each finding's span with [REDACTED:<kind>], merging overlapping spans (the first kind names the merge). */
 export function redact(content: string, findings: readonly Finding[]): Redaction {
   const sorted = [...findings].sort((a, b) => a.start - b.start || b.end - a.end);

@@ -2,7 +2,7 @@ import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Finding } from '../detectors/finding.js';
 import type { CompiledKeywordList } from '../detectors/keywords.js';
 import type { ClassifierVerdict } from '../detectors/moderation.js';
-import { redact } from '../detectors/redact.js';
+import { isRedactable, redact } from '../detectors/redact.js';
 import { runDetectors, type DetectedContext, type DetectionResult } from '../detectors/run.js';
 import { CONTEXT_ATTRIBUTES } from '../policy/governance-schema.js';
 import type { EntityRef, PolicyEngine } from './engine.js';
@@ -183,7 +183,7 @@ export function decide(
     reasons.push(failClosed('NO_PERMIT', 'No policy permits this request'));
 
   const obligations: Obligation[] = [];
-  const sensitive = findings.filter((finding) => finding.detector === 'pii' || finding.detector === 'secrets');
+  const sensitive = findings.filter(isRedactable);
   if (sensitive.length > 0 && request.content !== undefined) {
     const redaction = redact(request.content, sensitive);
     obligations.push({ type: 'redact', spans: redaction.spans, redacted_content: redaction.content });

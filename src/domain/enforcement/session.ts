@@ -1,4 +1,5 @@
 import type { Finding } from '../detectors/finding.js';
+import { isRedactable } from '../detectors/redact.js';
 import type { SessionHistory } from './decide.js';
 
 export const EMPTY_SESSION: SessionHistory = { prior_tools: [], prior_findings: [] };
@@ -23,12 +24,6 @@ export function sessionStep(decision: {
   const called = decision.action === 'tool_call' && decision.resource.type === 'Tool' && decision.decision === 'allow';
   return {
     tools: called ? [decision.resource.id] : [],
-    findings: [
-      ...new Set(
-        decision.findings
-          .filter((finding) => finding.detector === 'pii' || finding.detector === 'secrets')
-          .map((finding) => finding.kind),
-      ),
-    ].sort(),
+    findings: [...new Set(decision.findings.filter(isRedactable).map((finding) => finding.kind))].sort(),
   };
 }

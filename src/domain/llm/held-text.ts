@@ -1,5 +1,5 @@
 import type { Finding } from '../detectors/finding.js';
-import { redact } from '../detectors/redact.js';
+import { isRedactable, redact } from '../detectors/redact.js';
 
 /**
  * How much of a streamed answer is held back: no character leaves while fewer than this many follow it, so a match
@@ -14,7 +14,6 @@ export const HOLD_BACK_CHARS = 256;
 /** Held text is scanned and released in steps of at least this many characters: a scan per token would cost more. */
 export const RELEASE_STEP_CHARS = 32;
 
-const isSensitive = (finding: Finding) => finding.detector === 'pii' || finding.detector === 'secrets';
 const keyOf = (finding: Finding) => `${finding.detector}:${finding.kind}:${finding.start}`;
 
 /**
@@ -84,7 +83,7 @@ export class HeldText {
     for (let moved = true; moved;) {
       moved = false;
       for (const finding of this.pending)
-        if (isSensitive(finding) && finding.start < cut && finding.end > cut) {
+        if (isRedactable(finding) && finding.start < cut && finding.end > cut) {
           cut = finding.start;
           moved = true;
         }
@@ -94,7 +93,7 @@ export class HeldText {
     const redacted = redact(
       this.text.slice(this.released, cut),
       inside
-        .filter((finding) => isSensitive(finding) && finding.start >= this.released)
+        .filter((finding) => isRedactable(finding) && finding.start >= this.released)
         .map((finding) => ({ ...finding, start: finding.start - this.released, end: finding.end - this.released })),
     ).content;
     for (const finding of inside) {
@@ -110,7 +109,7 @@ export class HeldText {
   /** The answer so far as the app would get it if all of it were released now: what was, and the held text redacted. */
   redactedSoFar(): string {
     const sensitive = this.pending
-      .filter((finding) => isSensitive(finding) && finding.start >= this.released)
+      .filter((finding) => isRedactable(finding) && finding.start >= this.released)
       .map((finding) => ({ ...finding, start: finding.start - this.released, end: finding.end - this.released }));
     return this.delivered + redact(this.text.slice(this.released), sensitive).content;
   }

@@ -9,6 +9,7 @@ import {
   type ChatMessage,
   type PromptText,
 } from '../../../domain/llm/chat.js';
+import { isRedactable } from '../../../domain/detectors/redact.js';
 import type { AuditLog } from '../../../platform/audit/log.js';
 import { denialText } from '../enforcement/denial.js';
 import type { DecisionResponse, Enforcer, EnforcementCaller } from '../enforcement/enforcer.js';
@@ -339,7 +340,7 @@ export class LlmGateway {
       );
     }
     // What reaches the model must itself be allowed: the redacted prompt is decided again.
-    const sensitive = asked.findings.filter((f) => f.detector === 'pii' || f.detector === 'secrets');
+    const sensitive = asked.findings.filter(isRedactable);
     const redacted = redactMessages(messages, prompt, sensitive);
     const again = await decide('generate', promptText(redacted, newMessageIndexes(redacted)).content);
     if (again.decision === 'allow') return redacted;
@@ -377,7 +378,7 @@ export class LlmGateway {
     }
     if (text.content !== '') {
       const delivered = await decide('respond', text.content);
-      const sensitive = delivered.findings.filter((f) => f.detector === 'pii' || f.detector === 'secrets');
+      const sensitive = delivered.findings.filter(isRedactable);
       let verdict = delivered;
       let rewritten = said;
       if (sensitive.length > 0) {

@@ -1,4 +1,4 @@
-import type { Finding } from '../../../domain/detectors/finding.js';
+import { isRedactable } from '../../../domain/detectors/redact.js';
 import type { EntityRef } from '../../../domain/enforcement/engine.js';
 import type { ClassifierVerdict } from '../../../domain/detectors/moderation.js';
 import { AppError } from '../../../domain/errors.js';
@@ -49,8 +49,6 @@ interface ChoiceState {
   /** Characters the classifier has seen (all of them when none is configured). */
   classified: number;
 }
-
-const isSensitive = (finding: Finding) => finding.detector === 'pii' || finding.detector === 'secrets';
 
 /** Choices' texts joined as one answer is decided (one decision per completion). */
 const joined = (texts: string[]) => texts.filter((text) => text !== '').join('\n\n');
@@ -143,7 +141,7 @@ class StreamedAnswer {
    */
   private async allows(all: ChoiceState[], soFar: string): Promise<boolean> {
     // What the app gets is judged: personal data and secrets are redacted on the way, so they do not count.
-    const findings = all.flatMap((state) => state.text.findings()).filter((finding) => !isSensitive(finding));
+    const findings = all.flatMap((state) => state.text.findings()).filter((finding) => !isRedactable(finding));
     const key = JSON.stringify([findings.map((f) => `${f.detector}:${f.kind}`).sort(), this.verdict ?? null]);
     if (key === this.judged) return true;
     this.judged = key;

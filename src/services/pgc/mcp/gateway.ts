@@ -7,6 +7,7 @@ import { toolId } from '../../../domain/tools/catalogue.js';
 import type { ToolDefinition } from '../../../domain/tools/definition.js';
 import { lookalikeOf } from '../../../domain/tools/names.js';
 import { redactResult, resultText, type ToolResultLike } from '../../../domain/tools/results.js';
+import { isRedactable } from '../../../domain/detectors/redact.js';
 import { AppError } from '../../../domain/errors.js';
 import type { AuditLog } from '../../../platform/audit/log.js';
 import type { Logger } from '../../../platform/logger.js';
@@ -323,7 +324,7 @@ export class McpGateway {
       // What reaches the agent must itself be allowed: the redacted result is decided again.
       const redacted = redactResult(
         result,
-        delivered.findings.filter((f) => f.detector === 'pii' || f.detector === 'secrets'),
+        delivered.findings.filter(isRedactable),
         outputSchema === undefined ? {} : { conforms: this.outputSchemas.conforms(outputSchema) },
       );
       const again = await decideOn('respond', resultText(redacted));
