@@ -5,7 +5,6 @@ import { AppError } from '../../../domain/errors.js';
 import { HeldText, HOLD_BACK_CHARS, RELEASE_STEP_CHARS } from '../../../domain/llm/held-text.js';
 import { denialText } from '../enforcement/denial.js';
 import type { DecisionResponse, Enforcer } from '../enforcement/enforcer.js';
-import { UpstreamFailed } from './upstream-client.js';
 import { governToolCalls, type ExchangeDecision, type ExchangeOutcome, type ToolCall } from './exchange.js';
 
 /**
@@ -266,7 +265,7 @@ export async function* governStream(
   signal: AbortSignal,
 ): AsyncGenerator<StreamEvent, void> {
   const answer = new StreamedAnswer(enforcer, exchange);
-  let failure: unknown = null;
+  let failure: AppError | null = null;
   let textSent = false;
   /** A chunk of released text: the first one is when the app's time to first token ends. */
   const withText = (out: Record<string, unknown>[]) => {
@@ -277,18 +276,26 @@ export async function* governStream(
     return answer.chunk(out);
   };
   try {
-    try {
-      for await (const event of upstream) {
-        const out = answer.take(event);
-        if (answer.due) {
-          const released = await answer.step(false);
-          if (released === null) break;
-          merge(out, released);
-        }
-        if (out.length > 0) yield withText(out);
+    for (;;) {
+      let next: IteratorResult<Record<string, unknown>, void>;
+      try {
+        next = await upstream.next();
+      } catch (error) {
+        if (signal.aborted) return;
+        // Only the provider's stream failing is an upstream failure; a failure of ours (logging a decision, say)
+        // propagates as itself.
+        if (!(error instanceof AppError)) throw error;
+        failure = error;
+        break;
       }
-    } catch (error) {
-      failure = error;
+      if (next.done === true) break;
+      const out = answer.take(next.value);
+      if (answer.due) {
+        const released = await answer.step(false);
+        if (released === null) break;
+        merge(out, released);
+      }
+      if (out.length > 0) yield withText(out);
     }
     const upstreamDone = process.hrtime.bigint();
     if (signal.aborted) return;
@@ -308,11 +315,7 @@ export async function* governStream(
     }
     if (failure !== null) {
       await exchange.upstreamFailed(failure);
-      const error =
-        failure instanceof AppError
-          ? failure
-          : new UpstreamFailed(exchange.model, `the stream failed: ${(failure as Error).message}`, { cause: failure });
-      yield { type: 'error', error, decisionIds: exchange.decisions.map((decision) => decision.decision_id) };
+      yield { type: 'error', error: failure, decisionIds: exchange.decisions.map((decision) => decision.decision_id) };
       return;
     }
     const { finals, withheld } = yield* answer.toolCalls();

@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
+import { AppError } from '../../../domain/errors.js';
+import type { ErrorCode } from '../../../domain/error-codes.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { openAiErrorBody, statusOf } from '../../../platform/http/errors.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
@@ -14,22 +17,27 @@ import {
   openAiErrorResponses,
 } from '../llm/schemas.js';
 
-/** A governed stream as server-sent events, OpenAI's framing: one `data:` line per chunk, `data: [DONE]` at the end. */
-async function* serverSentEvents(events: AsyncIterable<StreamEvent>, requestId: string): AsyncGenerator<string> {
-  for await (const event of events) {
-    if (event.type === 'done') yield 'data: [DONE]\n\n';
-    else if (event.type === 'chunk') yield `data: ${JSON.stringify(event.data)}\n\n`;
-    else {
-      const { error } = event;
-      const body = openAiErrorBody(
-        requestId,
-        statusOf(error.errorCode),
-        error.errorCode,
-        error.message,
-        event.decisionIds,
-      );
-      yield `data: ${JSON.stringify(body)}\n\n`;
+/**
+ * A governed stream as server-sent events, OpenAI's framing: one `data:` line per chunk, `data: [DONE]` at the end.
+ * A failure of ours after the stream began (the decision log unreachable, say) still reaches the app as an error
+ * event, as an upstream's does.
+ */
+async function* serverSentEvents(events: AsyncIterable<StreamEvent>, request: FastifyRequest): AsyncGenerator<string> {
+  const errorEvent = (code: ErrorCode, message: string, decisionIds: readonly string[] = []) =>
+    `data: ${JSON.stringify(openAiErrorBody(request.id, statusOf(code), code, message, decisionIds))}\n\n`;
+  try {
+    for await (const event of events) {
+      if (event.type === 'done') yield 'data: [DONE]\n\n';
+      else if (event.type === 'chunk') yield `data: ${JSON.stringify(event.data)}\n\n`;
+      else yield errorEvent(event.error.errorCode, event.error.message, event.decisionIds);
     }
+  } catch (error) {
+    if (error instanceof AppError) {
+      yield errorEvent(error.errorCode, error.message);
+      return;
+    }
+    request.log.error({ err: error }, 'a governed stream failed');
+    yield errorEvent('INTERNAL_ERROR', 'Internal server error');
   }
 }
 
@@ -97,7 +105,7 @@ export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
           // A proxy in front (nginx) passes each event on as it comes instead of buffering the answer.
           .header('x-accel-buffering', 'no')
           .header('x-acgs-decisions', decisions.map((decision) => decision.decision_id).join(','));
-        return reply.send(Readable.from(serverSentEvents(events, request.id)));
+        return reply.send(Readable.from(serverSentEvents(events, request)));
       }
       const exchange = await gateway.chat(caller, request.body);
       const ids = exchange.decisions.map((decision) => decision.decision_id);
