@@ -242,11 +242,11 @@ export class LlmGateway {
       decisions,
       decide,
       refuse,
-      count,
+      // An exchange whose prompt was redacted counts as redacted when its answer passed unchanged.
+      finish: (outcome: ExchangeOutcome) => count(forwarded !== messages && outcome === 'allow' ? 'redacted' : outcome),
       meter,
       upstreamFailed,
       body: { ...request, model, messages: forwarded },
-      redactedPrompt: forwarded !== messages,
     };
   }
 
@@ -274,7 +274,7 @@ export class LlmGateway {
     );
     const choices = answer.choices;
     const outcome = await this.governCompletion(choices, exchange.decide, exchange.refuse);
-    exchange.count(exchange.redactedPrompt && outcome === 'allow' ? 'redacted' : outcome);
+    exchange.finish(outcome);
     this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(answered));
     return {
       body: { ...answer, object: answer.object ?? 'chat.completion', model: exchange.id, choices },
@@ -307,7 +307,7 @@ export class LlmGateway {
       decisions: exchange.decisions,
       decide: exchange.decide,
       refuseAnswer: (message) => exchange.refuse('CONTENT_TOO_LARGE', message),
-      count: (outcome) => exchange.count(exchange.redactedPrompt && outcome === 'allow' ? 'redacted' : outcome),
+      count: exchange.finish,
       meter: exchange.meter,
       upstreamFailed: exchange.upstreamFailed,
       firstText: () =>

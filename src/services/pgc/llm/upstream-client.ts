@@ -73,8 +73,7 @@ async function send(
 function failure(upstream: LlmUpstream, status: number, text: string): AppError {
   let said = text.slice(0, 200);
   try {
-    const error = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error;
-    if (typeof error?.message === 'string') said = error.message;
+    said = providerMessage(JSON.parse(text)) ?? said;
   } catch {
     // Not JSON: the body's start says what went wrong as well as anything.
   }
@@ -89,21 +88,31 @@ function failure(upstream: LlmUpstream, status: number, text: string): AppError 
   );
 }
 
-/** Reads a response body within the upstream's timeout (a body that stalls is a timeout, not a hang). */
-async function bodyText(upstream: LlmUpstream, response: Response): Promise<string> {
+/** The provider's own words in an OpenAI error body (`{"error": {"message": …}}`), or null when it has none. */
+function providerMessage(body: unknown): string | null {
+  const error = (body as { error?: { message?: unknown } } | null)?.error;
+  return typeof error?.message === 'string' ? error.message : null;
+}
+
+/** `work`, or `UpstreamTimeout` (after `onExpire`) when it takes longer than the upstream's timeout. */
+async function within<T>(upstream: LlmUpstream, what: string, work: Promise<T>, onExpire?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => {
+  const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      void response.body?.cancel();
-      reject(new UpstreamTimeout(upstream.name, upstream.timeout_ms, 'did not finish its answer'));
+      onExpire?.();
+      reject(new UpstreamTimeout(upstream.name, upstream.timeout_ms, what));
     }, upstream.timeout_ms);
   });
   try {
-    return await Promise.race([response.text(), stalled]);
+    return await Promise.race([work, expired]);
   } finally {
     clearTimeout(timer);
   }
 }
+
+/** Reads a response body within the upstream's timeout (a body that stalls is a timeout, not a hang). */
+const bodyText = (upstream: LlmUpstream, response: Response): Promise<string> =>
+  within(upstream, 'did not finish its answer', response.text(), () => void response.body?.cancel());
 
 /**
  * A JSON answer from the upstream: an object, or the error its response means; one that cannot be reached, keeps
@@ -204,11 +213,11 @@ function parseEvent(upstream: LlmUpstream, data: string): Record<string, unknown
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UpstreamFailed(upstream.name, 'streamed an event whose data is not a JSON object');
-  const error = (parsed as { error?: { message?: unknown } }).error;
+  const error = (parsed as { error?: unknown }).error;
   if (error !== undefined && error !== null)
     throw new UpstreamFailed(
       upstream.name,
-      `ended the stream with an error: ${typeof error.message === 'string' ? error.message : JSON.stringify(error)}`,
+      `ended the stream with an error: ${providerMessage(parsed) ?? JSON.stringify(error)}`,
     );
   return parsed as Record<string, unknown>;
 }
@@ -218,20 +227,11 @@ async function readWithin(
   upstream: LlmUpstream,
   reader: ReadableStreamDefaultReader<string>,
 ): Promise<Awaited<ReturnType<ReadableStreamDefaultReader<string>['read']>>> {
-  let timer: NodeJS.Timeout | undefined;
-  const silent = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new UpstreamTimeout(upstream.name, upstream.timeout_ms, 'sent nothing more of its stream')),
-      upstream.timeout_ms,
-    );
-  });
   try {
-    return await Promise.race([reader.read(), silent]);
+    return await within(upstream, 'sent nothing more of its stream', reader.read());
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new UpstreamFailed(upstream.name, `broke off the stream: ${(error as Error).message}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
