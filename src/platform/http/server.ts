@@ -1,6 +1,6 @@
 import type { AccessTableRow } from './types.js';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -119,22 +119,17 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
     done();
   });
   // Responses finished after shutdown began must not leave keep-alive sockets open for keepAliveTimeout (72 s); nor
-  // may a connection on which no request is in progress — one a client opened and has not used yet (undici opens
-  // a fresh one when an earlier response's body was left unread), which Node does not count as idle.
+  // may a connection a client opened and never sent a byte on (undici opens a fresh one when an earlier response's
+  // body was left unread), which Node counts neither idle nor done. Used idle ones Fastify closes itself.
   let closing = false;
   const connections = new Set<Socket>();
-  const serving = new Set<Socket>();
   app.server.on('connection', (socket: Socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
-  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    serving.add(request.socket);
-    response.once('close', () => serving.delete(request.socket));
-  });
   app.addHook('preClose', async () => {
     closing = true;
-    for (const socket of connections) if (!serving.has(socket)) socket.destroy();
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
