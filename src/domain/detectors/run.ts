@@ -22,6 +22,9 @@ export interface DetectionResult {
   timings_us: Record<'pii' | 'secrets' | 'injection' | 'keywords' | 'commands', number>;
 }
 
+/** What a decision is made on: findings and their context, timed when the detectors ran for it (not when gathered). */
+export type Detection = Omit<DetectionResult, 'timings_us'> & { timings_us?: DetectionResult['timings_us'] };
+
 function timed<T>(work: () => T): [T, number] {
   const started = process.hrtime.bigint();
   const result = work();

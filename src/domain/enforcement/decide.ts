@@ -3,7 +3,7 @@ import type { Finding } from '../detectors/finding.js';
 import type { CompiledKeywordList } from '../detectors/keywords.js';
 import type { ClassifierVerdict } from '../detectors/moderation.js';
 import { isRedactable, redact } from '../detectors/redact.js';
-import { runDetectors, type DetectedContext, type DetectionResult } from '../detectors/run.js';
+import { runDetectors, type DetectedContext, type Detection } from '../detectors/run.js';
 import { CONTEXT_ATTRIBUTES } from '../policy/governance-schema.js';
 import type { EntityRef, PolicyEngine } from './engine.js';
 
@@ -115,8 +115,11 @@ export interface DecideOptions {
   session?: SessionHistory;
   /** A person's grant bound to this request was claimed: `context.human_approved` is true. */
   approved?: boolean;
-  /** The detectors' result on the request's content, when they already ran (off the event loop, say). */
-  detection?: DetectionResult;
+  /**
+   * The detectors' result when they already ran: on the request's content (off the event loop, say), or on text
+   * judged before it is decided (a streamed answer's findings, gathered scan by scan).
+   */
+  detection?: Detection;
 }
 
 export function decide(
@@ -125,9 +128,8 @@ export function decide(
   options: DecideOptions = {},
 ): DecisionOutcome {
   const detection =
-    request.content === undefined
-      ? null
-      : (options.detection ?? runDetectors(request.content, options.keywordLists ?? []));
+    options.detection ??
+    (request.content === undefined ? null : runDetectors(request.content, options.keywordLists ?? []));
   const context = effectiveContext(
     request.context,
     detection?.context ?? null,

@@ -15,7 +15,7 @@ import { bindingDigest, INDEPENDENT_REVIEW } from '../../../domain/approvals/app
 import { resourceAttributes, type CatalogueTool } from '../../../domain/tools/catalogue.js';
 import { EngineRequestError, type EntityRef, type PolicyEngine } from '../../../domain/enforcement/engine.js';
 import type { ClassifierVerdict } from '../../../domain/detectors/moderation.js';
-import { detectedContext, type DetectionResult } from '../../../domain/detectors/run.js';
+import { detectedContext, type Detection } from '../../../domain/detectors/run.js';
 import type { Finding } from '../../../domain/detectors/finding.js';
 import { AppError, ValidationError } from '../../../domain/errors.js';
 import type { DecisionReasonCode } from '../../../domain/error-codes.js';
@@ -49,7 +49,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 /** What the platform observed of a request's content: the detectors' findings and the classifier's verdict. */
 interface Scan {
-  detection: DetectionResult | undefined;
+  detection: Detection | undefined;
   classifier: ClassifierVerdict | undefined;
 }
 
@@ -398,14 +398,8 @@ export class Enforcer {
     findings: readonly Finding[],
     classifier: ClassifierVerdict | undefined,
   ): DecisionOutcome {
-    const detection = { findings: [...findings], context: detectedContext(findings), timings_us: {} };
-    // decide() reads detections only for a request with content; the text itself is not needed to judge them.
-    return this.decideWith(
-      this.bundle.engine,
-      { ...request, content: '' },
-      { detection: detection as DetectionResult, classifier },
-      null,
-    );
+    const detection: Detection = { findings: [...findings], context: detectedContext(findings) };
+    return this.decideWith(this.bundle.engine, request, { detection, classifier }, null);
   }
 
   /** Content over ACGS_MAX_CONTENT_BYTES is refused before anything reads it, whichever entry it came by. */
