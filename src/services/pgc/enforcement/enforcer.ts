@@ -378,14 +378,9 @@ export class Enforcer {
     return this.options.detectors.detectHere(content).findings;
   }
 
-  /** Whether an external classifier judges content; a streamed answer then waits for its verdicts before releasing. */
-  get classifies(): boolean {
-    return this.options.classify !== null;
-  }
-
-  /** The external classifier's verdict on content (an allowing verdict when none is configured). */
-  async classify(content: string): Promise<ClassifierVerdict> {
-    return this.options.classify === null ? { ok: true, categories: [] } : this.options.classify(content);
+  /** The external classifier, when one is configured: a streamed answer then waits for its verdicts to release. */
+  get classifier(): ((content: string) => Promise<ClassifierVerdict>) | null {
+    return this.options.classify;
   }
 
   /**

@@ -117,19 +117,22 @@ class StreamedAnswer {
       this.stop(await this.exchange.refuseAnswer(`The answer was withheld: ${oversized}`));
       return null;
     }
-    const classifies = this.enforcer.classifies;
+    const classifier = this.enforcer.classifier;
     if (
-      classifies &&
+      classifier !== null &&
       soFar !== '' &&
       all.some((state) => ended || state.text.length - state.classified >= CLASSIFY_STEP_CHARS)
     ) {
-      this.verdict = await this.enforcer.classify(soFar);
+      this.verdict = await classifier(soFar);
       for (const state of all) state.classified = state.text.length;
     }
     if (!(await this.allows(all, soFar))) return null;
     const released = new Map<number, string>();
     for (const state of all)
-      released.set(state.index, state.text.release(classifies && !ended ? state.classified : state.text.length, ended));
+      released.set(
+        state.index,
+        state.text.release(classifier !== null && !ended ? state.classified : state.text.length, ended),
+      );
     return released;
   }
 
@@ -162,12 +165,10 @@ class StreamedAnswer {
    * was delivered when that differs (as without streaming). False when it forbids what is still held.
    */
   async decide(): Promise<boolean> {
-    const all = [...this.choices.values()];
-    const said = joined(all.map((state) => state.text.releasedText));
+    const said = this.released;
     this.decided = true;
     if (said === '') return true;
-    const original = joined(all.map((state) => state.text.original));
-    if (original !== said) await this.exchange.decide('respond', original);
+    if (this.original !== said) await this.exchange.decide('respond', this.original);
     const verdict = await this.exchange.decide('respond', said);
     if (verdict.decision === 'allow') return true;
     this.stop(verdict);
