@@ -291,7 +291,7 @@ export class LlmGateway {
     caller: LlmCaller,
     request: Record<string, unknown>,
     signal: AbortSignal,
-  ): Promise<{ decisions: ExchangeDecision[]; events: AsyncGenerator<StreamEvent, void> }> {
+  ): Promise<{ model: string; decisions: ExchangeDecision[]; events: AsyncGenerator<StreamEvent, void> }> {
     const exchange = await this.begin(caller, request);
     let upstream: AsyncGenerator<Record<string, unknown>, void>;
     try {
@@ -315,6 +315,7 @@ export class LlmGateway {
       answered: (since) => this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(since)),
     };
     return {
+      model: exchange.id,
       decisions: [...exchange.decisions],
       events: governStream(this.deps.enforcer, governed, upstream, signal),
     };

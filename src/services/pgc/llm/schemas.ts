@@ -115,6 +115,60 @@ export const ChatCompletionStream = Type.Unsafe<Readable>({
   description: 'Server-sent events: data: {chat.completion.chunk} … data: [DONE]',
 });
 
+/**
+ * A Responses API request (what the OpenAI Agents SDK sends). The gateway carries it over chat completions: the
+ * fields it reads are checked here, the translation refuses by name what only a provider's own Responses service can
+ * do, and other fields chat completions share are carried.
+ */
+export const ResponsesBody = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 256 }),
+    input: Type.Union([
+      Type.String(),
+      Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: 4096 }),
+    ]),
+    instructions: Type.Optional(Nullable(Type.String())),
+    stream: Type.Optional(Type.Boolean()),
+    tools: Type.Optional(
+      Type.Array(Type.Object({ type: Type.String({ maxLength: 64 }) }, { additionalProperties: true }), {
+        maxItems: 512,
+      }),
+    ),
+    text: Type.Optional(
+      Type.Object(
+        {
+          format: Type.Optional(Type.Object({ type: Type.String({ maxLength: 64 }) }, { additionalProperties: true })),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+/** OpenAI's `response`, governed: the answer as output items, and the gateway's decisions. */
+export const ResponseView = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('response'),
+    created_at: Type.Integer(),
+    status: Type.String(),
+    model: Type.String(),
+    output: Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })),
+    acgs: Type.Object({ decisions: Decisions }, { additionalProperties: false }),
+  },
+  { additionalProperties: true },
+);
+
+/**
+ * A streamed response: named server-sent events (`event: response.created` … `event: response.completed`, or
+ * `response.incomplete` when the answer was stopped, carrying `acgs`), or `event: error` when the upstream failed.
+ */
+export const ResponseStream = Type.Unsafe<Readable>({
+  type: 'string',
+  description: 'Server-sent events: event: response.created … event: response.completed',
+});
+
 export const ModelListView = Type.Object(
   {
     object: Type.Literal('list'),
