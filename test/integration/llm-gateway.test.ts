@@ -683,7 +683,7 @@ for (const backend of await backends()) {
       });
     });
 
-    it('enforces a daily token budget enacted as a principle: the request past it is denied, other agents unaffected', async () => {
+    it('enforces daily and per-session token budgets enacted as principles: the request past one is denied, other agents and sessions unaffected', async () => {
       const budget = {
         key: 'daily-token-budget',
         title: 'An agent uses at most 400 tokens a day through the gateway',
@@ -697,7 +697,24 @@ for (const backend of await backends()) {
           { effect: 'forbid', actions: ['generate'], when: [{ attr: 'context.tokens_24h', op: 'gt', value: 400 }] },
         ],
       };
-      const enacted = await amendConstitution(apps.ac, env.platform, [{ op: 'add_principle', principle: budget }]);
+      const sessionBudget = {
+        key: 'session-token-budget',
+        title: 'An agent uses at most 300 tokens in one session',
+        description: 'A task gets a bounded share of the model.',
+        category: 'operations',
+        priority: 50,
+        scope: { actions: ['generate'], resource_types: ['Model'] },
+        normative_statement: 'An agent must not use more than 300 tokens in one session.',
+        rationale: 'A runaway task stops itself.',
+        constraints: [
+          { effect: 'forbid', actions: ['generate'], when: [{ attr: 'context.session_tokens', op: 'gt', value: 300 }] },
+        ],
+      };
+      // Both budgets in one amendment: the loop carries several principles at once.
+      const enacted = await amendConstitution(apps.ac, env.platform, [
+        { op: 'add_principle', principle: budget },
+        { op: 'add_principle', principle: sessionBudget },
+      ]);
       let setId: number | null = null;
       await waitFor(
         async () => {
@@ -785,6 +802,53 @@ for (const backend of await backends()) {
         messages: [{ role: 'user', content: 'hi' }],
       });
       assert.equal(answer.choices[0]!.message.content, 'Fine.');
+
+      // A session's budget: an agent working in a session (x-acgs-session) is stopped when the session has used its
+      // share, whichever API it calls; its next session, and another agent naming the same session id, are their own.
+      const worker = await apiKeyFor(env.platform);
+      const inTask = (key: string, session: string) =>
+        new OpenAI({ baseURL, apiKey: key, maxRetries: 0, defaultHeaders: { 'x-acgs-session': session } });
+      const task7 = inTask(worker.headers['x-api-key']!, 'task-7');
+      upstream.script([{ content: 'y'.repeat(1200) }]);
+      await task7.chat.completions.create({ model: 'fake/gpt-test', messages: [{ role: 'user', content: 'draft' }] });
+      upstream.script([{ content: 'never sent' }]);
+      await assert.rejects(task7.responses.create({ model: 'fake/gpt-test', input: 'and more' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.PermissionDeniedError, String(error));
+        assert.match(error.message, /session-token-budget/);
+        assert.doesNotMatch(error.message, /daily-token-budget/);
+        return true;
+      });
+      assert.equal(upstream.requests.length, 0);
+      upstream.script([{ content: 'Next task.' }, { content: 'Mine.' }]);
+      const task8 = await inTask(worker.headers['x-api-key']!, 'task-8').responses.create({
+        model: 'fake/gpt-test',
+        input: 'start',
+      });
+      assert.equal(task8.output_text, 'Next task.');
+      const stranger = await inTask((await apiKeyFor(env.platform)).headers['x-api-key']!, 'task-7').responses.create({
+        model: 'fake/gpt-test',
+        input: 'start',
+      });
+      assert.equal(stranger.output_text, 'Mine.', "another agent's session of the same name is its own");
+      const sessions = await env.platform.db.query<{ session_id: string | null }>(
+        'SELECT session_id FROM llm_usage WHERE principal_id = $1 ORDER BY id',
+        [worker.userId],
+      );
+      assert.deepEqual(
+        sessions.map((row) => row.session_id),
+        ['task-7', 'task-8'],
+      );
+      await assert.rejects(
+        inTask(worker.headers['x-api-key']!, 'no spaces allowed').responses.create({
+          model: 'fake/gpt-test',
+          input: 'start',
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+          assert.match(error.message, /x-acgs-session/);
+          return true;
+        },
+      );
     });
   });
 }

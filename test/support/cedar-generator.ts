@@ -58,6 +58,7 @@ export class CedarGenerator {
       () => `context.prior_tools.contains(${this.word()})`,
       () => `context.prior_findings.containsAny(${this.words()})`,
       () => `context.tokens_24h ${this.pick(['<', '<=', '>', '>='])} ${this.pick([0, 200_000])}`,
+      () => `context.session_tokens ${this.pick(['<', '<=', '>', '>='])} ${this.pick([0, 50_000])}`,
       () => 'resource.destructive',
       () => `resource.data_classification == ${this.word()}`,
       () => `${this.long(depth - 1)} ${this.pick(['<', '<=', '>', '>='])} ${this.long(depth - 1)}`,
@@ -144,6 +145,7 @@ export class CedarGenerator {
         prior_findings: this.set(),
         tokens_24h: this.pick([0, 1, 199_999, 200_000, 200_001]),
         requests_24h: this.pick(LONGS.filter((value) => value >= 0)),
+        session_tokens: this.pick([0, 1, 49_999, 50_000, 50_001]),
       },
     };
   }

@@ -323,6 +323,7 @@ describe('policy slicing', () => {
           prior_findings: random() < 0.1 ? [pick(['aws_access_key', 'email'])] : [],
           tokens_24h: Math.floor(random() * 400_000),
           requests_24h: Math.floor(random() * 1000),
+          session_tokens: Math.floor(random() * 100_000),
         },
       };
       for (const candidate of [engine, typedEngine]) {

@@ -1,11 +1,12 @@
 /**
- * The Cedar schema every policy is validated against and every request is checked with (version 3). Context
+ * The Cedar schema every policy is validated against and every request is checked with (version 4). Context
  * attributes are all present on every request — the enforcer fills defaults — so policies need no `has` checks.
  * Version 2 added the tool catalogue's attributes on `Tool` and the session's `prior_tools` and `prior_findings`;
- * version 3 the LLM gateway's running totals `tokens_24h` and `requests_24h`, so budgets are principles. A bundle
+ * version 3 the LLM gateway's running totals `tokens_24h` and `requests_24h`, so budgets are principles; version 4
+ * the per-session total `session_tokens`. A bundle
  * built under an older version is still enforced, with the attributes its own schema declares (see PolicyEngine).
  */
-export const GOVERNANCE_SCHEMA_VERSION = '3';
+export const GOVERNANCE_SCHEMA_VERSION = '4';
 
 export const ACTIONS = ['generate', 'respond', 'tool_call', 'retrieve', 'write_memory', 'send_external'] as const;
 export type GovernedAction = (typeof ACTIONS)[number];
@@ -37,6 +38,7 @@ type AiContext = {
   "prior_findings": Set<String>,
   "tokens_24h": Long,
   "requests_24h": Long,
+  "session_tokens": Long,
 };
 
 action generate, respond, tool_call, retrieve, write_memory, send_external appliesTo {
@@ -58,6 +60,7 @@ export const CONTEXT_RANGES: Readonly<Record<string, { min: number; max: number 
   // Usage counts: never negative; a trillion tokens a day is beyond any budget worth writing.
   tokens_24h: { min: 0, max: 1_000_000_000_000 },
   requests_24h: { min: 0, max: 1_000_000_000_000 },
+  session_tokens: { min: 0, max: 1_000_000_000_000 },
 };
 
 /**
@@ -101,4 +104,7 @@ export const CONTEXT_ATTRIBUTES: Readonly<
   // estimated at four characters a token). A decision API caller reports its own; both only ever count upward.
   tokens_24h: { type: 'long', owner: 'usage', default: 0 },
   requests_24h: { type: 'long', owner: 'usage', default: 0 },
+  // The principal's tokens in this enforcement session, this request's prompt counted in; outside a session, the
+  // request is a session of its own.
+  session_tokens: { type: 'long', owner: 'usage', default: 0 },
 };

@@ -147,5 +147,5 @@ export async function registerPgcService(
   registerBundleRoutes(app, context, active, store, heads);
   registerRuleRoutes(app, active, new PolicyStore(platform.db, platform.audit));
   registerLlmUpstreamRoutes(app, context, llmUpstreams);
-  registerLlmRoutes(app, llm);
+  registerLlmRoutes(app, llm, sessions);
 }

@@ -1378,6 +1378,7 @@ export type SimulateRequest = {
       prior_findings?: string[];
       tokens_24h?: number;
       requests_24h?: number;
+      session_tokens?: number;
     };
     content?: string;
   };

@@ -23,7 +23,8 @@ import { estimateTokens, type UsageMeter } from './usage-meter.js';
 /** Who calls the LLM gateway: an authenticated agent account and the request it sent. */
 export interface LlmCaller extends EnforcementCaller {
   requestId: string;
-  session: EnforcementSession | null;
+  /** The caller's enforcement session (`x-acgs-session`), its id as the caller named it, or null outside one. */
+  session: { id: string; enforcement: EnforcementSession } | null;
 }
 
 /** OpenAI's `chat.completion`: the fields the gateway relies on, and whatever else the provider sent. */
@@ -177,8 +178,13 @@ export class LlmGateway {
       ).content,
     );
     // Budgets are decided on the caller's running totals with this request counted in: its prompt, estimated.
-    const used = await this.deps.usage.last24h(caller.userId);
-    const usageContext = { tokens_24h: used.tokens + promptTokens, requests_24h: used.requests + 1 };
+    const sessionId = caller.session?.id ?? null;
+    const used = await this.deps.usage.totals(caller.userId, sessionId);
+    const usageContext = {
+      tokens_24h: used.tokens24h + promptTokens,
+      requests_24h: used.requests24h + 1,
+      session_tokens: used.sessionTokens + promptTokens,
+    };
     const principal: EntityRef = { type: 'Agent', id: caller.userId };
     const resource: EntityRef = { type: 'Model', id, attributes: { provider: upstream.name } };
     const decide = async (action: ExchangeDecision['action'], content: string, tool?: string) => {
@@ -189,7 +195,7 @@ export class LlmGateway {
         { principal, action, resource: on, context, content },
         caller,
         caller.requestId,
-        caller.session,
+        caller.session?.enforcement ?? null,
       );
       decisions.push({ decision_id: response.decision_id, action, decision: response.decision });
       return response;
@@ -201,7 +207,7 @@ export class LlmGateway {
         { error_code: code, message },
         caller,
         caller.requestId,
-        caller.session,
+        caller.session?.enforcement ?? null,
       );
       decisions.push({ decision_id: response.decision_id, action: 'respond', decision: 'deny' });
       return response;
@@ -227,7 +233,7 @@ export class LlmGateway {
         : { prompt_tokens: promptTokens, completion_tokens: estimateTokens(answered), estimated: true };
       this.deps.metrics.tokens.inc({ direction: 'in' }, tokens.prompt_tokens);
       this.deps.metrics.tokens.inc({ direction: 'out' }, tokens.completion_tokens);
-      await this.deps.usage.record(caller.userId, upstream.name, model, tokens);
+      await this.deps.usage.record(caller.userId, sessionId, upstream.name, model, tokens);
     };
     const prompt = promptText(messages, newMessageIndexes(messages));
     const forwarded = await this.governPrompt(messages, prompt, decide, decisions, count);

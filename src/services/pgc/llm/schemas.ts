@@ -169,6 +169,22 @@ export const ResponseStream = Type.Unsafe<Readable>({
   description: 'Server-sent events: event: response.created … event: response.completed',
 });
 
+/** The enforcement session an exchange belongs to: its requests are decided in order, with the session's history and tokens. */
+export const LlmHeaders = Type.Object(
+  {
+    'x-acgs-session': Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9._:-]+$',
+        description:
+          "The caller's session (its own: another caller's same id is another session): context.session_tokens, prior_tools and prior_findings come from it",
+      }),
+    ),
+  },
+  { additionalProperties: true },
+);
+
 export const ModelListView = Type.Object(
   {
     object: Type.Literal('list'),

@@ -9,6 +9,7 @@ import { chatRequestOf, responseOf } from '../../../domain/llm/responses.js';
 import { principalOf } from '../../../platform/http/access.js';
 import { openAiErrorBody, statusOf } from '../../../platform/http/errors.js';
 import type { ServiceApp } from '../../../platform/http/server.js';
+import type { DatabaseSessions } from '../enforcement/session-store.js';
 import type { ExchangeDecision } from '../llm/exchange.js';
 import type { LlmCaller, LlmGateway } from '../llm/gateway.js';
 import type { StreamEvent } from '../llm/stream.js';
@@ -16,6 +17,7 @@ import {
   ChatCompletionBody,
   ChatCompletionStream,
   ChatCompletionView,
+  LlmHeaders,
   ModelListView,
   OpenAiError,
   openAiErrorResponses,
@@ -82,10 +84,18 @@ async function* serverSentEvents(
 /** The receipt of the exchange's last decision (the answer's, or the prompt's when nothing was asked of the model). */
 const receiptOf = (decisionId: string) => `/api/v1/audit/receipts/${decisionId}`;
 
-const callerOf = (request: FastifyRequest): LlmCaller => {
+/** The caller, in its session when it names one (`x-acgs-session`): sessions are kept per caller, never shared. */
+function callerOf(request: FastifyRequest, sessions: DatabaseSessions): LlmCaller {
   const principal = principalOf(request);
-  return { userId: principal.userId, apiKeyId: principal.apiKeyId, requestId: request.id, session: null };
-};
+  const sessionId = request.headers['x-acgs-session'];
+  return {
+    userId: principal.userId,
+    apiKeyId: principal.apiKeyId,
+    requestId: request.id,
+    session:
+      typeof sessionId === 'string' ? { id: sessionId, enforcement: sessions.open(principal.userId, sessionId) } : null,
+  };
+}
 
 /** The app's connection as a signal: when it hangs up, the upstream's stream is closed and what it was sent logged. */
 function hangUpOf(reply: FastifyReply): AbortSignal {
@@ -121,7 +131,7 @@ function decisionHeaders(reply: FastifyReply, decisions: readonly ExchangeDecisi
  * The LLM gateway over OpenAI's wire protocol: an app changes its client's base URL to PGC's `/v1` and its API key to
  * an ACGS API key, and every prompt and answer is governed. Errors leave in OpenAI's shape with ours inside.
  */
-export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
+export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway, sessions: DatabaseSessions): void {
   app.addSchema(OpenAiError);
   const config = { access: AUDIENCES.decisionCallers, errorShape: 'openai' as const };
 
@@ -149,6 +159,7 @@ export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
         tags: ['llm'],
         summary:
           'A chat completion, governed: the new messages decided as generate before the model is called, the answer as respond, proposed tool calls as tool_call (OpenAI: create chat completion)',
+        headers: LlmHeaders,
         body: ChatCompletionBody,
         response: {
           200: {
@@ -163,7 +174,7 @@ export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
       },
     },
     async (request, reply) => {
-      const caller = callerOf(request);
+      const caller = callerOf(request, sessions);
       if (request.body.stream === true)
         return sendStream(
           reply,
@@ -188,6 +199,7 @@ export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
         tags: ['llm'],
         summary:
           'A response (OpenAI Responses API, as the Agents SDK calls it), governed as a chat completion: carried to the upstream over chat completions, answered as a response or its events (OpenAI: create response)',
+        headers: LlmHeaders,
         body: ResponsesBody,
         response: {
           200: {
@@ -202,7 +214,7 @@ export function registerLlmRoutes(app: ServiceApp, gateway: LlmGateway): void {
       },
     },
     async (request, reply) => {
-      const caller = callerOf(request);
+      const caller = callerOf(request, sessions);
       const chat = chatRequestOf(request.body);
       if (request.body.stream === true) {
         const stream = await gateway.chatStream(caller, chat, hangUpOf(reply));
