@@ -250,3 +250,45 @@ export async function createLocalGuard(options: LocalGuardOptions): Promise<Guar
   });
   return { ...withWrap(async (request) => toDecision(decide(engine, request))), bundleHash: signed.hash };
 }
+
+/** A decision the LLM gateway made on an exchange, as its responses list them under `acgs.decisions`. */
+export interface ExchangeDecision {
+  decision_id: string;
+  action: 'generate' | 'respond' | 'tool_call';
+  decision: 'allow' | 'deny';
+}
+
+/**
+ * The options that put an OpenAI client behind the LLM gateway — the only change an app makes:
+ *
+ * ```ts
+ * import OpenAI from 'openai';
+ * const openai = new OpenAI(llmGateway({ url: 'http://pgc:8005', apiKey: process.env.ACGS_API_KEY! }));
+ * ```
+ *
+ * which is `new OpenAI({ baseURL: 'http://pgc:8005/v1', apiKey: <ACGS API key> })`, plus the `x-acgs-session`
+ * header when the exchanges belong to one task (`sessionId`: its history and `context.session_tokens`).
+ */
+export function llmGateway(options: { url: string; apiKey: string; sessionId?: string }): {
+  baseURL: string;
+  apiKey: string;
+  defaultHeaders: Record<string, string>;
+} {
+  return {
+    baseURL: `${options.url.replace(/\/+$/, '')}/v1`,
+    apiKey: options.apiKey,
+    defaultHeaders: options.sessionId === undefined ? {} : { 'x-acgs-session': options.sessionId },
+  };
+}
+
+/**
+ * The decisions on an exchange: a completion's or response's `acgs.decisions`, or a stream's last chunk or final
+ * event that carries them; an empty list when the object carries none (any other chunk).
+ */
+export function exchangeDecisions(answer: unknown): ExchangeDecision[] {
+  const holder = answer as {
+    acgs?: { decisions?: ExchangeDecision[] };
+    response?: { acgs?: { decisions?: ExchangeDecision[] } };
+  };
+  return holder?.acgs?.decisions ?? holder?.response?.acgs?.decisions ?? [];
+}
