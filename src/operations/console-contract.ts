@@ -45,6 +45,7 @@ export const CONSOLE_CONTRACT: Readonly<Record<string, TSchema>> = {
   Simulation: pgc.SimulationView,
   StoredDecision: pgc.DecisionRecordView,
   DecisionStatistics: pgc.DecisionStatisticsView,
+  ModelExchange: pgc.ModelExchangeView,
   GatewayTool: ToolView,
 };
 

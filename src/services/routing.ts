@@ -6,7 +6,7 @@ import type { ServiceName } from '../platform/config.js';
  */
 /** The MCP gateway's endpoint (Streamable HTTP), routed with session affinity. */
 export const MCP_PATH = '/mcp';
-/** The LLM gateway's endpoints (OpenAI's wire protocol: /v1/chat/completions, /v1/models). */
+/** The LLM gateway's endpoints (OpenAI's wire protocol: /v1/chat/completions, /v1/responses, /v1/models). */
 export const LLM_PATH = '/v1/';
 
 export const SERVICE_PATH_PREFIXES: Readonly<Record<ServiceName, readonly string[]>> = {

@@ -162,6 +162,35 @@ for (const backend of await backends()) {
       );
       assert.equal(response.headers.get('x-acgs-receipt'), `/api/v1/audit/receipts/${ids[1]}`);
       for (const id of ids) await assertReceiptVerifies(integrity, auditor, env.platform.db, id);
+      // The exchange as the console lists it: the request's decisions together, in order.
+      const listed = await pgc.inject({
+        method: 'GET',
+        url: '/api/v1/enforcement/exchanges?limit=1',
+        headers: auditor,
+      });
+      assert.equal(listed.statusCode, 200, listed.body);
+      const [exchange] = listed.json<{ items: { model: string; decisions: { id: string; action: string }[] }[] }>()
+        .items;
+      assert.equal(exchange!.model, 'fake/gpt-test');
+      assert.deepEqual(
+        exchange!.decisions.map((decision) => [decision.id, decision.action]),
+        [
+          [ids[0], 'generate'],
+          [ids[1], 'respond'],
+        ],
+      );
+      const byRequest = await pgc.inject({
+        method: 'GET',
+        url: `/api/v1/enforcement/decisions?request_id=${encodeURIComponent(response.headers.get('x-request-id')!)}`,
+        headers: auditor,
+      });
+      assert.deepEqual(
+        byRequest
+          .json<{ items: { id: string }[] }>()
+          .items.map((decision) => decision.id)
+          .sort(),
+        [...ids].sort(),
+      );
     });
 
     it('denies a prompt injection before the model is called, in the OpenAI error shape', async () => {

@@ -31,6 +31,7 @@ const PoliciesPage = lazy(() => import('./pages/policies.js').then((module) => (
 const PolicyPage = lazy(() => import('./pages/policies.js').then((module) => ({ default: module.PolicyPage })));
 const TestBenchPage = lazy(() => import('./pages/test-bench.js').then((module) => ({ default: module.TestBenchPage })));
 const DecisionPage = lazy(() => import('./pages/decisions.js').then((module) => ({ default: module.DecisionPage })));
+const ExchangesPage = lazy(() => import('./pages/exchanges.js').then((module) => ({ default: module.ExchangesPage })));
 const DecisionsPage = lazy(() => import('./pages/decisions.js').then((module) => ({ default: module.DecisionsPage })));
 const AuditPage = lazy(() => import('./pages/audit.js').then((module) => ({ default: module.AuditPage })));
 const AppealPage = lazy(() => import('./pages/appeals.js').then((module) => ({ default: module.AppealPage })));
@@ -100,6 +101,13 @@ const PAGES: readonly PageDefinition[] = [
     roles: DECISION_READERS,
     menu: false,
     render: ({ id }) => <DecisionPage key={id} id={id!} />,
+  },
+  {
+    pattern: '/exchanges',
+    title: 'Model exchanges',
+    roles: DECISION_READERS,
+    menu: true,
+    render: () => <ExchangesPage />,
   },
   { pattern: '/audit', title: 'Audit log', roles: PERSON_ROLES, menu: true, render: () => <AuditPage /> },
   { pattern: '/appeals', title: 'Appeals', roles: PERSON_ROLES, menu: true, render: () => <AppealsPage /> },

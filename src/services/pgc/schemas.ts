@@ -202,6 +202,9 @@ const DecisionFilterFields = {
   principle: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A principle among the reasons' })),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
+  request_id: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'The request that made it (an LLM exchange shares one)' }),
+  ),
 };
 
 export const DecisionListQuery = Type.Object(
@@ -209,6 +212,39 @@ export const DecisionListQuery = Type.Object(
     ...DecisionFilterFields,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ExchangeListQuery = Type.Object(
+  {
+    principal: DecisionFilterFields.principal,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ModelExchangeView = Type.Object(
+  {
+    request_id: Type.String(),
+    started_at: Type.String({ format: 'date-time' }),
+    principal: EntityView,
+    model: Type.String({ description: 'The Model the exchange began on: <upstream>/<model> through the LLM gateway' }),
+    decisions: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ format: 'uuid' }),
+          created_at: Type.String({ format: 'date-time' }),
+          action: Type.String(),
+          resource: EntityView,
+          decision: OneOf(['allow', 'deny']),
+          reasons: Type.Array(ReasonView),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Every decision the request made, in order: prompt, answer, proposed tool calls' },
+    ),
   },
   { additionalProperties: false },
 );

@@ -1493,6 +1493,35 @@ export type DecisionStatistics = {
   }[];
 };
 
+export type ModelExchange = {
+  request_id: string;
+  started_at: string;
+  principal: {
+    type: string;
+    id: string;
+    attributes?: Record<string, unknown>;
+  };
+  model: string;
+  decisions: {
+    id: string;
+    created_at: string;
+    action: string;
+    resource: {
+      type: string;
+      id: string;
+      attributes?: Record<string, unknown>;
+    };
+    decision: "allow" | "deny";
+    reasons: {
+      policy_id: string | null;
+      effect: "permit" | "forbid";
+      principles: string[];
+      error_code?: string;
+      message?: string;
+    }[];
+  }[];
+};
+
 export type GatewayTool = {
   id: string;
   server: string | null;

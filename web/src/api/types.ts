@@ -21,6 +21,7 @@ export type {
   Health,
   LoggedBundle,
   MetaRules,
+  ModelExchange,
   PolicyReview,
   PolicyVersion,
   PolicyWithVersions,

@@ -10,7 +10,7 @@ import { checkReceipt, type Receipt, type ReceiptChecks } from '../verify/log-ch
 import { verifyDetachedSignature } from '../verify/signatures.js';
 import { asCheckState } from './bundles.js';
 
-const FILTERS = ['decision', 'action', 'principal', 'policy', 'principle', 'from', 'to'] as const;
+const FILTERS = ['decision', 'action', 'principal', 'policy', 'principle', 'from', 'to', 'request_id'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 /** datetime-local inputs speak local time without a zone; the API speaks ISO 8601 instants. */
@@ -60,6 +60,10 @@ function FilterForm({ filters }: { filters: Filters }) {
       <label>
         Principle
         <input value={draft.principle ?? ''} onChange={(e) => set('principle', e.target.value)} />
+      </label>
+      <label>
+        Request id
+        <input value={draft.request_id ?? ''} onChange={(e) => set('request_id', e.target.value)} />
       </label>
       <label>
         From

@@ -16,6 +16,17 @@ export interface DecisionFilter {
   from?: string;
   /** Exclusive. */
   to?: string;
+  /** The request that made it: an LLM exchange's decisions share one. */
+  request_id?: string;
+}
+
+/** One request's decisions about a model, in the order they were made: an LLM exchange, as the console shows it. */
+export interface ModelExchange {
+  request_id: string;
+  started_at: string;
+  principal: StoredDecision['principal'];
+  model: string;
+  decisions: Pick<StoredDecision, 'id' | 'created_at' | 'action' | 'resource' | 'decision' | 'reasons'>[];
 }
 
 export type StatisticsBucket = 'minute' | 'hour' | 'day';
@@ -58,6 +69,7 @@ function where(filter: DecisionFilter): { conditions: string[]; params: unknown[
     add((n) => `reasons @> ${n}::jsonb`, JSON.stringify([{ principles: [filter.principle] }]));
   if (filter.from !== undefined) add((n) => `created_at >= ${n}::timestamptz`, filter.from);
   if (filter.to !== undefined) add((n) => `created_at < ${n}::timestamptz`, filter.to);
+  if (filter.request_id !== undefined) add((n) => `request_id = ${n}`, filter.request_id);
   return { conditions, params };
 }
 
@@ -92,6 +104,66 @@ export class DecisionQueries {
         return found.map(stored);
       },
       (last) => createdAtIdCursor.encode(last.created_at, last.id),
+    );
+  }
+
+  /**
+   * Requests that made a decision about a model, newest first, each with every decision it made (its prompt, answer
+   * and proposed tool calls through the LLM gateway; a decision-API call about a model is an exchange of one). An
+   * exchange starts at its first decision on a `Model`; the page is keyset-paged over those.
+   */
+  exchanges(filter: { principal?: string }, limit: number, cursor: string | undefined): Promise<Page<ModelExchange>> {
+    const after = createdAtIdCursor.decode(cursor);
+    const starts = new Map<string, { id: string; created_at: string }>();
+    return keysetPage(
+      limit,
+      async (rows) => {
+        const { conditions, params } = where({ principal: filter.principal });
+        conditions.push(
+          `resource->>'type' = 'Model'`,
+          'request_id IS NOT NULL',
+          `NOT EXISTS (SELECT 1 FROM decisions earlier WHERE earlier.request_id = decisions.request_id
+             AND earlier.resource->>'type' = 'Model' AND (earlier.created_at, earlier.id) < (decisions.created_at, decisions.id))`,
+        );
+        if (after !== undefined) {
+          params.push(after.createdAt, after.id);
+          conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+        }
+        params.push(rows);
+        const opened = await this.db.query<{ id: string; created_at: Date; request_id: string }>(
+          `SELECT id, created_at, request_id FROM decisions ${clause(conditions)}
+            ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+          params,
+        );
+        if (opened.length === 0) return [];
+        const made = await this.db.query<Row>(
+          `SELECT ${COLUMNS} FROM decisions WHERE request_id = ANY($1) ORDER BY created_at, id`,
+          [opened.map((row) => row.request_id)],
+        );
+        return opened.map((start) => {
+          const decisions = made.filter((row) => row.request_id === start.request_id).map(stored);
+          const first = decisions.find((decision) => decision.resource.type === 'Model')!;
+          starts.set(start.request_id, { id: start.id, created_at: start.created_at.toISOString() });
+          return {
+            request_id: start.request_id,
+            started_at: start.created_at.toISOString(),
+            principal: first.principal,
+            model: first.resource.id,
+            decisions: decisions.map(({ id, created_at, action, resource, decision, reasons }) => ({
+              id,
+              created_at,
+              action,
+              resource,
+              decision,
+              reasons,
+            })),
+          };
+        });
+      },
+      (last) => {
+        const start = starts.get(last.request_id)!;
+        return createdAtIdCursor.encode(start.created_at, start.id);
+      },
     );
   }
 

@@ -15,6 +15,8 @@ import {
   DecisionStatisticsView,
   DecisionView,
   EvaluateBody,
+  ExchangeListQuery,
+  ModelExchangeView,
 } from '../schemas.js';
 import { PageOf } from '../../../platform/http/schemas.js';
 import { AUDIENCES } from '../../../domain/auth/roles.js';
@@ -93,6 +95,24 @@ export function registerDecisionRoutes(
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
       return queries.list(filter, limit, cursor);
+    },
+  );
+
+  app.get(
+    '/api/v1/enforcement/exchanges',
+    {
+      config: { access: AUDIENCES.overseers },
+      schema: {
+        tags: ['enforcement', 'llm'],
+        summary:
+          'Model exchanges, newest first: each request that made a decision about a model (an LLM gateway exchange) with every decision it made, in order',
+        querystring: ExchangeListQuery,
+        response: { 200: PageOf(ModelExchangeView), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, ...filter } = request.query;
+      return queries.exchanges(filter, limit, cursor);
     },
   );
 
