@@ -80,6 +80,27 @@ for (const backend of await backends()) {
         assert.ok(!stored.some((row) => row.id === records[17]!.id));
       });
 
+    it('writes at once when idle, one transaction for the decisions made in the same turn, not after its wait', async (t) => {
+      const env = await createTestPlatform(backend);
+      cleanupAfter(t, () => env.cleanup());
+      // A wait no test would sit through: an idle log that used it would lose the race below.
+      const log = new DecisionLog(env.platform.db, new DatabaseDecisionWriter(env.platform.db, env.platform.audit), {
+        maxWaitMs: 60_000,
+      });
+      const together = Array.from({ length: 3 }, (_, index) => record(`together ${index}`));
+      const written = Promise.all(together.map((item) => log.append(item))).then(() => 'written');
+      const waited = new Promise((resolve) => setTimeout(() => resolve('waited'), 10_000).unref());
+      assert.equal(await Promise.race([written, waited]), 'written');
+      const batches = await env.platform.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM decisions WHERE id = ANY($1::uuid[]) GROUP BY xmin::text',
+        [together.map((item) => item.id)],
+      );
+      assert.deepEqual(
+        batches.map((batch) => batch.n),
+        [3],
+      );
+    });
+
     if (backend === 'postgres') {
       it('writes from its own thread: rows and audit leaves committed, each append reported', async (t) => {
         const env = await createTestPlatform(backend);

@@ -34,7 +34,9 @@ interface Waiter {
 }
 
 /**
- * Durable decision logging by group commit: decisions wait at most maxWaitMs (or until maxBatch are queued), then
+ * Durable decision logging by group commit. When no write is in progress a decision is written at once (with any
+ * others that arrived in the same turn of the event loop): an idle log adds one transaction, not a wait. While a
+ * write is in progress, decisions wait at most maxWaitMs (or until maxBatch are queued, or the write finishes), then
  * one transaction writes them all to `decisions` and `audit_logs`, and every waiter is answered together. Appends to
  * the audit log are serialised (one lock, commit order = leaf order), so at most maxInFlight batches are written at
  * once: while they commit, the next batch keeps filling and goes the moment one finishes — under load each commit
@@ -45,7 +47,7 @@ interface Waiter {
 export interface DecisionLogOptions {
   /** Decisions per transaction at most (256). */
   maxBatch?: number;
-  /** How long a decision waits for others to share its transaction when none is being written (2 ms). */
+  /** How long a decision waits for others to share its transaction while another is being written (2 ms). */
   maxWaitMs?: number;
   /** Transactions written at once (2). */
   maxInFlight?: number;
@@ -56,6 +58,7 @@ export interface DecisionLogOptions {
 export class DecisionLog {
   private pending: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
@@ -77,6 +80,8 @@ export class DecisionLog {
     return new Promise((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
       if (this.pending.length >= this.maxBatch) this.flush();
+      // Idle: go at the end of this turn, so decisions made together still share a transaction.
+      else if (this.inFlight.size === 0) this.immediate ??= setImmediate(() => this.flush());
       else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
     });
   }
@@ -91,7 +96,9 @@ export class DecisionLog {
 
   private flush(force = false): void {
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     if (this.pending.length === 0) return;
     // A full batch goes regardless; otherwise it waits for a write in flight to finish, growing meanwhile.
     if (!force && this.inFlight.size >= this.maxInFlight && this.pending.length < this.maxBatch) return;

@@ -128,7 +128,7 @@ export class LlmGateway {
 
   /** The models the gateway routes, named `<upstream>/<model>`, as OpenAI's `GET /v1/models` lists them. */
   async models(): Promise<{ id: string; owned_by: string; created: number }[]> {
-    return (await this.deps.upstreams.list()).flatMap((upstream) =>
+    return (await this.deps.upstreams.routable()).flatMap((upstream) =>
       upstream.models.map((model) => ({
         id: `${upstream.name}/${model}`,
         owned_by: upstream.name,
@@ -142,14 +142,15 @@ export class LlmGateway {
    * An upstream that lists no models serves any model named through it.
    */
   async route(requested: string): Promise<{ upstream: LlmUpstream; model: string; id: string }> {
+    const upstreams = await this.deps.upstreams.routable();
     const slash = requested.indexOf('/');
     if (slash > 0) {
-      const upstream = await this.deps.upstreams.find(requested.slice(0, slash));
+      const upstream = upstreams.find((candidate) => candidate.name === requested.slice(0, slash));
       const model = requested.slice(slash + 1);
-      if (upstream !== null && model !== '' && (upstream.models.length === 0 || upstream.models.includes(model)))
+      if (upstream !== undefined && model !== '' && (upstream.models.length === 0 || upstream.models.includes(model)))
         return { upstream, model, id: requested };
     }
-    const serving = (await this.deps.upstreams.list()).filter((upstream) => upstream.models.includes(requested));
+    const serving = upstreams.filter((upstream) => upstream.models.includes(requested));
     if (serving.length === 1)
       return { upstream: serving[0]!, model: requested, id: `${serving[0]!.name}/${requested}` };
     throw new NotFoundError(
@@ -166,7 +167,12 @@ export class LlmGateway {
    */
   private async begin(caller: LlmCaller, request: Record<string, unknown>) {
     const arrived = process.hrtime.bigint();
-    const { upstream, model, id } = await this.route(request['model'] as string);
+    const sessionId = caller.session?.id ?? null;
+    // Budgets are decided on the caller's running totals, read while the model is routed.
+    const [{ upstream, model, id }, used] = await Promise.all([
+      this.route(request['model'] as string),
+      this.deps.usage.totals(caller.userId, sessionId),
+    ]);
     const count = (outcome: ExchangeOutcome) =>
       this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
     const decisions: ExchangeDecision[] = [];
@@ -177,9 +183,7 @@ export class LlmGateway {
         messages.map((_, index) => index),
       ).content,
     );
-    // Budgets are decided on the caller's running totals with this request counted in: its prompt, estimated.
-    const sessionId = caller.session?.id ?? null;
-    const used = await this.deps.usage.totals(caller.userId, sessionId);
+    // This request is counted in: its prompt, estimated.
     const usageContext = {
       tokens_24h: used.tokens24h + promptTokens,
       requests_24h: used.requests24h + 1,
@@ -272,14 +276,15 @@ export class LlmGateway {
       throw error;
     }
     const answered = process.hrtime.bigint();
-    await exchange.meter(
-      answer.usage,
-      answer.choices
-        .map((choice) => (typeof choice.message?.content === 'string' ? choice.message.content : ''))
-        .join(''),
-    );
     const choices = answer.choices;
-    const outcome = await this.governCompletion(choices, exchange.decide, exchange.refuse);
+    // The tokens are metered while the answer is decided: the two writes go to different connections.
+    const [, outcome] = await Promise.all([
+      exchange.meter(
+        answer.usage,
+        choices.map((choice) => (typeof choice.message?.content === 'string' ? choice.message.content : '')).join(''),
+      ),
+      this.governCompletion(choices, exchange.decide, exchange.refuse),
+    ]);
     exchange.finish(outcome);
     this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(answered));
     return {

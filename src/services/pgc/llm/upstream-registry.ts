@@ -37,9 +37,31 @@ export interface UpstreamSettings {
   retries: number;
 }
 
+/** How long the gateway routes on what it last read of the upstreams: another instance's change is seen this late. */
+const ROUTING_TTL_MS = 5000;
+
 /** The LLM upstreams admins register (`llm_upstreams`). */
 export class LlmUpstreamRegistry {
+  private routing: { upstreams: Promise<LlmUpstream[]>; readAt: number } | null = null;
+
   constructor(private readonly db: Queryable) {}
+
+  /**
+   * The upstreams as the gateway routes on them: read at most every few seconds, since every exchange asks (a query
+   * per exchange was a millisecond of its latency); a change made through this instance is seen at once.
+   */
+  routable(): Promise<LlmUpstream[]> {
+    const now = performance.now();
+    if (this.routing === null || now - this.routing.readAt > ROUTING_TTL_MS) {
+      const upstreams = this.list();
+      this.routing = { upstreams, readAt: now };
+      // A failed read is not kept: the next exchange asks the database again.
+      upstreams.catch(() => {
+        if (this.routing?.upstreams === upstreams) this.routing = null;
+      });
+    }
+    return this.routing.upstreams;
+  }
 
   list(): Promise<LlmUpstream[]> {
     return this.db.query<LlmUpstream>('SELECT * FROM llm_upstreams ORDER BY name');
@@ -85,11 +107,13 @@ export class LlmUpstreamRegistry {
       )
     )[0]!;
     const { created, ...upstream } = row;
+    this.routing = null;
     return { upstream, created };
   }
 
   async remove(name: string, q: Queryable): Promise<void> {
     const rows = await q.query<{ name: string }>('DELETE FROM llm_upstreams WHERE name = $1 RETURNING name', [name]);
     if (rows.length === 0) throw new NotFoundError('No LLM upstream with this name', 'LLM_UPSTREAM_NOT_FOUND');
+    this.routing = null;
   }
 }
