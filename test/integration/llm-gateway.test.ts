@@ -750,36 +750,29 @@ for (const backend of await backends()) {
     });
 
     it('enforces daily and per-session token budgets enacted as principles: the request past one is denied, other agents and sessions unaffected', async () => {
-      const budget = {
-        key: 'daily-token-budget',
-        title: 'An agent uses at most 400 tokens a day through the gateway',
+      /** A budget principle: generating is forbidden once `attr` (a usage total) passes `limit`. */
+      const budgetOn = (key: string, attr: string, limit: number, what: string) => ({
+        key,
+        title: `An agent uses at most ${limit} ${what}`,
         description: 'Model use is budgeted per agent.',
         category: 'operations',
         priority: 50,
         scope: { actions: ['generate'], resource_types: ['Model'] },
-        normative_statement: 'An agent must not use more than 400 tokens in 24 hours.',
-        rationale: 'Spend is agreed in advance.',
-        constraints: [
-          { effect: 'forbid', actions: ['generate'], when: [{ attr: 'context.tokens_24h', op: 'gt', value: 400 }] },
-        ],
-      };
-      const sessionBudget = {
-        key: 'session-token-budget',
-        title: 'An agent uses at most 300 tokens in one session',
-        description: 'A task gets a bounded share of the model.',
-        category: 'operations',
-        priority: 50,
-        scope: { actions: ['generate'], resource_types: ['Model'] },
-        normative_statement: 'An agent must not use more than 300 tokens in one session.',
-        rationale: 'A runaway task stops itself.',
-        constraints: [
-          { effect: 'forbid', actions: ['generate'], when: [{ attr: 'context.session_tokens', op: 'gt', value: 300 }] },
-        ],
-      };
-      // Both budgets in one amendment: the loop carries several principles at once.
+        normative_statement: `An agent must not use more than ${limit} ${what}.`,
+        rationale: 'Spend is agreed in advance; a runaway task stops itself.',
+        constraints: [{ effect: 'forbid', actions: ['generate'], when: [{ attr, op: 'gt', value: limit }] }],
+      });
+      // Three budgets in one amendment: the loop carries several principles at once.
       const enacted = await amendConstitution(apps.ac, env.platform, [
-        { op: 'add_principle', principle: budget },
-        { op: 'add_principle', principle: sessionBudget },
+        { op: 'add_principle', principle: budgetOn('daily-token-budget', 'context.tokens_24h', 400, 'tokens a day') },
+        {
+          op: 'add_principle',
+          principle: budgetOn('session-token-budget', 'context.session_tokens', 300, 'tokens in one session'),
+        },
+        {
+          op: 'add_principle',
+          principle: budgetOn('daily-request-budget', 'context.requests_24h', 5, 'model requests a day'),
+        },
       ]);
       let setId: number | null = null;
       await waitFor(
@@ -908,6 +901,28 @@ for (const backend of await backends()) {
         sessions.map((row) => row.session_id),
         ['task-7', 'task-8'],
       );
+      // Requests in flight count from their start: seven at once against a budget of five, five go through.
+      const burst = new OpenAI({
+        baseURL,
+        apiKey: (await apiKeyFor(env.platform)).headers['x-api-key']!,
+        maxRetries: 0,
+      });
+      upstream.script(Array.from({ length: 7 }, () => ({ content: 'ok', delayMs: 300 })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 7 }, (_, index) =>
+          burst.chat.completions.create({
+            model: 'fake/gpt-test',
+            messages: [{ role: 'user', content: `job ${index}` }],
+          }),
+        ),
+      );
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 5);
+      for (const outcome of outcomes.filter((outcome) => outcome.status === 'rejected')) {
+        assert.ok(outcome.reason instanceof OpenAI.PermissionDeniedError, String(outcome.reason));
+        assert.match(outcome.reason.message, /daily-request-budget/);
+      }
+      assert.equal(upstream.requests.length, 5, 'the two past the budget never reached the provider');
+
       await assert.rejects(
         inTask(worker.headers['x-api-key']!, 'no spaces allowed').responses.create({
           model: 'fake/gpt-test',

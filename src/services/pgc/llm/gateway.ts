@@ -61,7 +61,7 @@ export function createLlmGatewayMetrics(registry: client.Registry): LlmGatewayMe
   return {
     requests: new client.Counter({
       name: 'acgs_llm_requests_total',
-      help: 'Chat completions through the LLM gateway by upstream, model and outcome (allow, redacted, denied, withheld, upstream_error)',
+      help: 'Exchanges through the LLM gateway (chat completions and responses) by upstream, model and outcome (allow, redacted, denied, withheld, upstream_error)',
       labelNames: ['upstream', 'model', 'outcome'] as const,
       registers: [registry],
     }),
@@ -73,7 +73,7 @@ export function createLlmGatewayMetrics(registry: client.Registry): LlmGatewayMe
     }),
     firstText: new client.Histogram({
       name: 'acgs_llm_time_to_first_token_seconds',
-      help: "Streamed completions: from the request's arrival to the first answer text released to the app (the hold-back window included)",
+      help: "Streamed completions and responses: from the request's arrival to the first answer text released to the app (the hold-back window included)",
       labelNames: ['upstream'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
       registers: [registry],
@@ -167,15 +167,6 @@ export class LlmGateway {
    */
   private async begin(caller: LlmCaller, request: Record<string, unknown>) {
     const arrived = process.hrtime.bigint();
-    const sessionId = caller.session?.id ?? null;
-    // Budgets are decided on the caller's running totals, read while the model is routed.
-    const [{ upstream, model, id }, used] = await Promise.all([
-      this.route(request['model'] as string),
-      this.deps.usage.totals(caller.userId, sessionId),
-    ]);
-    const count = (outcome: ExchangeOutcome) =>
-      this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
-    const decisions: ExchangeDecision[] = [];
     const messages = request['messages'] as ChatMessage[];
     const promptTokens = estimateTokens(
       promptText(
@@ -183,11 +174,28 @@ export class LlmGateway {
         messages.map((_, index) => index),
       ).content,
     );
-    // This request is counted in: its prompt, estimated.
+    // Budgets are decided on the caller's running totals (this request and those in flight counted in), read while
+    // the model is routed; from here until the exchange settles, it holds its share.
+    const metering = this.deps.usage.begin(caller.userId, caller.session?.id ?? null, promptTokens);
+    let routed: Awaited<ReturnType<LlmGateway['route']>>;
+    try {
+      routed = await this.route(request['model'] as string);
+    } catch (error) {
+      void metering.then(
+        (metered) => metered.settle(null),
+        () => undefined,
+      );
+      throw error;
+    }
+    const { upstream, model, id } = routed;
+    const metered = await metering;
+    const count = (outcome: ExchangeOutcome) =>
+      this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
+    const decisions: ExchangeDecision[] = [];
     const usageContext = {
-      tokens_24h: used.tokens24h + promptTokens,
-      requests_24h: used.requests24h + 1,
-      session_tokens: used.sessionTokens + promptTokens,
+      tokens_24h: metered.totals.tokens24h,
+      requests_24h: metered.totals.requests24h,
+      session_tokens: metered.totals.sessionTokens,
     };
     const principal: EntityRef = { type: 'Agent', id: caller.userId };
     const resource: EntityRef = { type: 'Model', id, attributes: { provider: upstream.name } };
@@ -237,10 +245,16 @@ export class LlmGateway {
         : { prompt_tokens: promptTokens, completion_tokens: estimateTokens(answered), estimated: true };
       this.deps.metrics.tokens.inc({ direction: 'in' }, tokens.prompt_tokens);
       this.deps.metrics.tokens.inc({ direction: 'out' }, tokens.completion_tokens);
-      await this.deps.usage.record(caller.userId, sessionId, upstream.name, model, tokens);
+      await metered.settle({ upstream: upstream.name, model, usage: tokens });
     };
     const prompt = promptText(messages, newMessageIndexes(messages));
-    const forwarded = await this.governPrompt(messages, prompt, decide, decisions, count);
+    let forwarded: ChatMessage[];
+    try {
+      forwarded = await this.governPrompt(messages, prompt, decide, decisions, count);
+    } catch (error) {
+      await metered.settle(null);
+      throw error;
+    }
     this.deps.metrics.overhead.observe({ phase: 'prompt' }, secondsSince(arrived));
     return {
       arrived,
@@ -255,6 +269,8 @@ export class LlmGateway {
       // An exchange whose prompt was redacted counts as redacted when its answer passed unchanged.
       finish: (outcome: ExchangeOutcome) => count(forwarded !== messages && outcome === 'allow' ? 'redacted' : outcome),
       meter,
+      /** The exchange ends without an answer to count: the provider failed, or its stream was never read. */
+      abandon: () => metered.settle(null),
       upstreamFailed,
       body: { ...request, model, messages: forwarded },
     };
@@ -272,6 +288,7 @@ export class LlmGateway {
         );
       answer = body;
     } catch (error) {
+      await exchange.abandon();
       await exchange.upstreamFailed(error);
       throw error;
     }
@@ -302,12 +319,18 @@ export class LlmGateway {
     caller: LlmCaller,
     request: Record<string, unknown>,
     signal: AbortSignal,
-  ): Promise<{ model: string; decisions: ExchangeDecision[]; events: AsyncGenerator<StreamEvent, void> }> {
+  ): Promise<{
+    model: string;
+    decisions: ExchangeDecision[];
+    events: AsyncGenerator<StreamEvent, void>;
+    abandon: () => Promise<void>;
+  }> {
     const exchange = await this.begin(caller, request);
     let upstream: AsyncGenerator<Record<string, unknown>, void>;
     try {
       upstream = await postStream(exchange.upstream, '/chat/completions', exchange.body, signal);
     } catch (error) {
+      await exchange.abandon();
       await exchange.upstreamFailed(error);
       throw error;
     }
@@ -325,10 +348,22 @@ export class LlmGateway {
         this.deps.metrics.firstText.observe({ upstream: exchange.upstream.name }, secondsSince(exchange.arrived)),
       answered: (since) => this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(since)),
     };
+    let started = false;
+    const enforcer = this.deps.enforcer;
     return {
       model: exchange.id,
       decisions: [...exchange.decisions],
-      events: governStream(this.deps.enforcer, governed, upstream, signal),
+      events: (async function* () {
+        started = true;
+        yield* governStream(enforcer, governed, upstream, signal);
+      })(),
+      // A stream never read (the app gone before its first byte) runs no governStream to meter it or close the
+      // provider's stream, so both happen here.
+      abandon: async () => {
+        if (started) return;
+        await upstream.return();
+        await exchange.abandon();
+      },
     };
   }
 

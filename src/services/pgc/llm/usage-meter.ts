@@ -15,17 +15,88 @@ export interface ExchangeUsage {
   estimated: boolean;
 }
 
+/** An exchange's share of its principal's budget, from its first decision until it is metered (or ends without). */
+export interface MeteredExchange {
+  /** The totals the exchange is decided on: what was metered, what is in flight, and this exchange's prompt. */
+  totals: UsageTotals;
+  /**
+   * Records the exchange's tokens (null: it never reached the model, or had no answer to count) and gives back its
+   * reservation. Safe to call more than once: a later call only records.
+   */
+  settle(metered: { upstream: string; model: string; usage: ExchangeUsage } | null): Promise<void>;
+}
+
 /** The gateway's estimate where a provider gives no count: about four characters a token, as OpenAI's guidance has it. */
 export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
+interface InFlight {
+  tokens: number;
+  requests: number;
+}
+
 /**
  * Tokens and requests per principal through the LLM gateway (`llm_usage`): the running totals budgets are decided on.
- * A session is the principal's own: the same session id used by another principal is another session.
+ * A session is the principal's own: the same session id used by another principal is another session. Exchanges in
+ * flight on this instance count from their start (their prompt, estimated), so concurrent requests cannot each pass
+ * a budget the next one is held to; another instance's in-flight exchanges count once they are metered.
  */
 export class UsageMeter {
+  private readonly inFlight = new Map<string, InFlight>();
+
   constructor(private readonly db: Queryable) {}
 
-  async record(
+  /** Starts metering an exchange: its prompt and request are counted now, its tokens recorded when it settles. */
+  async begin(principalId: string, sessionId: string | null, promptTokens: number): Promise<MeteredExchange> {
+    const keys = [
+      `principal\n${principalId}`,
+      ...(sessionId === null ? [] : [`session\n${principalId}\n${sessionId}`]),
+    ];
+    // Reserved before the read, and what is in flight taken as of now: of exchanges starting together, each counts
+    // those that started before it and itself, so a budget lets exactly as many through as it has room for.
+    this.add(keys, promptTokens, 1);
+    const principal = { ...this.inFlight.get(keys[0]!)! };
+    const session = keys[1] === undefined ? { tokens: promptTokens } : { ...this.inFlight.get(keys[1])! };
+    let reserved = true;
+    const release = () => {
+      if (!reserved) return;
+      reserved = false;
+      this.add(keys, -promptTokens, -1);
+    };
+    let stored: UsageTotals;
+    try {
+      stored = await this.stored(principalId, sessionId);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return {
+      totals: {
+        tokens24h: stored.tokens24h + principal.tokens,
+        requests24h: stored.requests24h + principal.requests,
+        sessionTokens: stored.sessionTokens + session.tokens,
+      },
+      settle: async (metered) => {
+        try {
+          if (metered !== null)
+            await this.record(principalId, sessionId, metered.upstream, metered.model, metered.usage);
+        } finally {
+          // Given back only once the row is in: a read in between counts the exchange twice, never not at all.
+          release();
+        }
+      },
+    };
+  }
+
+  private add(keys: readonly string[], tokens: number, requests: number): void {
+    for (const key of keys) {
+      const current = this.inFlight.get(key) ?? { tokens: 0, requests: 0 };
+      const next = { tokens: current.tokens + tokens, requests: current.requests + requests };
+      if (next.requests === 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, next);
+    }
+  }
+
+  private async record(
     principalId: string,
     sessionId: string | null,
     upstream: string,
@@ -39,8 +110,8 @@ export class UsageMeter {
     );
   }
 
-  /** The principal's totals, one round trip for both windows. */
-  async totals(principalId: string, sessionId: string | null): Promise<UsageTotals> {
+  /** The principal's metered totals, one round trip for both windows. */
+  private async stored(principalId: string, sessionId: string | null): Promise<UsageTotals> {
     const [row] = await this.db.query<{
       tokens: string | number;
       requests: string | number;

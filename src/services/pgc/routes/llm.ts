@@ -109,9 +109,16 @@ function hangUpOf(reply: FastifyReply): AbortSignal {
 function sendStream(
   reply: FastifyReply,
   request: FastifyRequest,
-  stream: { decisions: ExchangeDecision[]; events: AsyncGenerator<StreamEvent, void> },
+  stream: {
+    decisions: ExchangeDecision[];
+    events: AsyncGenerator<StreamEvent, void>;
+    abandon: () => Promise<void>;
+  },
   framing: Framing,
 ) {
+  reply.raw.on('close', () => {
+    stream.abandon().catch((error: unknown) => request.log.error({ err: error }, 'an unread stream was not settled'));
+  });
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
