@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { Agent, OpenAIResponsesModel, run, setTracingDisabled, tool } from '@openai/agents';
 import OpenAI from 'openai';
 import { ensureStarterBundle } from '../../src/services/integrity/bundle-builder.js';
 import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
@@ -717,6 +718,47 @@ for (const backend of await backends()) {
           },
         );
         assert.equal(text, `${FILLER}${FILLER}`.slice(0, 59 * 4), 'what came before the drop was released');
+      });
+
+      it('runs an agent built with the real OpenAI Agents SDK: its tool called through the governed loop', async () => {
+        setTracingDisabled(true);
+        const asked: string[] = [];
+        const weather = tool({
+          name: 'get_weather',
+          description: 'The weather in a city',
+          parameters: {
+            type: 'object',
+            properties: { city: { type: 'string' } },
+            required: ['city'],
+            additionalProperties: false,
+          },
+          strict: true,
+          execute: async (input) => {
+            asked.push((input as { city: string }).city);
+            return 'sunny, 21 °C';
+          },
+        });
+        const agent = new Agent({
+          name: 'Weather agent',
+          instructions: 'Answer weather questions with the tool.',
+          model: new OpenAIResponsesModel(openai, 'fake/gpt-test'),
+          tools: [weather],
+        });
+        upstream.script([
+          { content: null, toolCalls: [{ id: 'call_w', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+          { content: 'It is sunny and 21 °C in Paris.' },
+        ]);
+        const result = await run(agent, 'What is the weather in Paris?');
+        assert.equal(result.finalOutput, 'It is sunny and 21 °C in Paris.');
+        assert.deepEqual(asked, ['Paris'], 'the SDK ran the tool the governed answer proposed');
+        // The second turn carried the tool's output back as new input, decided before the model saw it.
+        assert.equal(upstream.requests.length, 2);
+        assert.deepEqual(upstream.requests[1]!.messages.at(-1), {
+          role: 'tool',
+          tool_call_id: 'call_w',
+          content: 'sunny, 21 °C',
+        });
+        assert.equal(upstream.requests[1]!.messages[0]!.role, 'system');
       });
 
       it('refuses by name what only a provider-side Responses service can do, changing nothing', async () => {
