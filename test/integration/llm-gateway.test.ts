@@ -783,6 +783,7 @@ for (const backend of await backends()) {
               assert.ok(error instanceof OpenAI.BadRequestError, String(error));
               assert.equal(error.code, 'VALIDATION_ERROR');
               assert.match(error.message, message);
+              assert.equal(error.param, /\/body\/[^:]+/.exec(error.message)?.[0], 'param names the field');
               return true;
             },
           );
@@ -973,6 +974,7 @@ for (const backend of await backends()) {
         (error: unknown) => {
           assert.ok(error instanceof OpenAI.BadRequestError, String(error));
           assert.match(error.message, /x-acgs-session/);
+          assert.equal(error.param, '/headers/x-acgs-session');
           return true;
         },
       );

@@ -64,8 +64,16 @@ function openAiErrorType(status: number): string {
 }
 
 /**
+ * The field a request was refused for, as OpenAI's `param` names it: the JSON Pointer a validation error's detail
+ * starts with (`/body/input/0/type: …`, the format every validation detail keeps, docs/errors.md).
+ */
+const paramOf = (errorCode: ErrorCode, detail: string): string | null =>
+  errorCode === 'VALIDATION_ERROR' ? (/^(\/[^\s:;]+):/.exec(detail)?.[1] ?? null) : null;
+
+/**
  * An error in the OpenAI wire shape, carrying ours inside: `code` is our error code (clients read `error.code`),
- * and a policy's refusal names the decisions that made it, each with a receipt.
+ * `param` the offending field of a request that did not fit, and a policy's refusal names the decisions that made
+ * it, each with a receipt.
  */
 export function openAiErrorBody(
   requestId: string,
@@ -79,7 +87,7 @@ export function openAiErrorBody(
       message: detail,
       type: openAiErrorType(status),
       code: errorCode,
-      param: null,
+      param: paramOf(errorCode, detail),
       error_code: errorCode,
       request_id: requestId,
       ...(decisionIds.length === 0 ? {} : { decision_ids: [...decisionIds] }),

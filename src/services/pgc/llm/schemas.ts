@@ -206,7 +206,9 @@ export const OpenAiError = Type.Object(
         message: Type.String(),
         type: Type.String(),
         code: Type.String({ description: 'Our error code (docs/errors.md)' }),
-        param: Type.Null(),
+        param: Nullable(
+          Type.String({ description: 'The JSON Pointer of the offending field, when the request did not fit' }),
+        ),
         error_code: Type.String(),
         request_id: Type.String(),
         decision_ids: Type.Optional(Type.Array(Type.String({ format: 'uuid' }))),
