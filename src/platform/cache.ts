@@ -14,6 +14,11 @@ export interface Cache {
   del(key: string): Promise<void>;
   /** Increments a counter whose window starts with its first increment and lasts ttlSeconds. */
   increment(key: string, ttlSeconds: number): Promise<number>;
+  /**
+   * Adds `by` (negative to take away) to a shared tally and answers the new value, atomically; the tally lives
+   * ttlSeconds after its last change, and one that comes to zero or below is gone.
+   */
+  adjust(key: string, by: number, ttlSeconds: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,10 +41,22 @@ export function createMemoryCache(prefix = 'acgs:'): Cache {
       });
       return current;
     },
+    adjust: async (key, by, ttlSeconds) => {
+      const full = prefix + key;
+      const value = Number(store.get(full) ?? '0') + by;
+      if (value <= 0) store.delete(full);
+      else store.set(full, String(value), { ttl: ttlSeconds * 1000 });
+      return value;
+    },
     ping: async () => undefined,
     close: async () => store.clear(),
   };
 }
+
+/** INCRBY, then the tally's lifetime renewed, or the tally dropped when nothing is left: one atomic step. */
+const ADJUST_SCRIPT = `local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if value <= 0 then redis.call('DEL', KEYS[1]) else redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return value`;
 
 export async function createRedisCache(url: string, prefix = 'acgs:'): Promise<Cache> {
   // While the connection is down, commands fail at once (no offline queue) and a command on a connection that
@@ -79,6 +96,8 @@ export async function createRedisCache(url: string, prefix = 'acgs:'): Promise<C
         const [[, count]] = (await redis.multi().incr(full).expire(full, ttlSeconds, 'NX').exec()) as [[null, number]];
         return count;
       }),
+    adjust: (key, by, ttlSeconds) =>
+      guarded(async () => Number(await redis.eval(ADJUST_SCRIPT, 1, prefix + key, by, ttlSeconds))),
     ping: async () => void (await redis.ping()),
     close: async () => void (await redis.quit().catch(() => redis.disconnect())),
   };

@@ -10,7 +10,15 @@ import { fakeModerationServer } from '../support/fake-moderation.js';
 import { amendConstitution } from '../support/constitution.js';
 import { governanceApps, type GovernanceApps } from '../support/governance-apps.js';
 import { runCliToEnd, waitFor } from '../support/process.js';
-import { apiKeyFor, backends, createTestPlatform, tokenFor, type TestPlatform } from '../support/harness.js';
+import {
+  apiKeyFor,
+  backends,
+  createTestApp,
+  createTestPlatform,
+  requireRedis,
+  tokenFor,
+  type TestPlatform,
+} from '../support/harness.js';
 import { assertReceiptVerifies } from '../support/receipts.js';
 import { exchangeDecisions, llmGateway } from '../../src/sdk/index.js';
 
@@ -34,6 +42,8 @@ async function collect(stream: AsyncIterable<OpenAI.ChatCompletionChunk>, onChun
   const contents = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').filter((piece) => piece !== '');
   return { chunks, contents, text: contents.join('') };
 }
+
+const useRedis = await requireRedis();
 
 for (const backend of await backends()) {
   describe(`LLM gateway (OpenAI chat completions) on ${backend}`, () => {
@@ -88,6 +98,8 @@ for (const backend of await backends()) {
       moderation = await fakeModerationServer();
       env = await createTestPlatform(backend, {
         env: { ACGS_CLASSIFIER_URL: moderation.url, ACGS_CLASSIFIER_API_KEY: 'moderation-key' },
+        // Redis, as a deployment with several PGC instances has: budgets count what is in flight on all of them.
+        redis: useRedis,
       });
       // The whole governance loop runs beside the gateway: a budget is enacted as a principle like any other.
       apps = await governanceApps(env.platform);
@@ -944,21 +956,26 @@ for (const backend of await backends()) {
         sessions.map((row) => row.session_id),
         ['task-7', 'task-8'],
       );
-      // Requests in flight count from their start: seven at once against a budget of five, five go through.
-      const burst = new OpenAI({
-        baseURL,
-        apiKey: (await apiKeyFor(env.platform)).headers['x-api-key']!,
-        maxRetries: 0,
-      });
+      // Requests in flight count from their start: seven at once against a budget of five, five go through — spread
+      // over two PGC instances (sharing Redis, as a deployment behind the gateway does) when Redis is there.
+      const secondPgc = useRedis ? await createTestApp('pgc', env.platform) : null;
+      const burstKey = (await apiKeyFor(env.platform)).headers['x-api-key']!;
+      const instances = [new OpenAI({ baseURL, apiKey: burstKey, maxRetries: 0 })];
+      if (secondPgc !== null) {
+        await secondPgc.listen({ host: '127.0.0.1', port: 0 });
+        const port = (secondPgc.server.address() as { port: number }).port;
+        instances.push(new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: burstKey, maxRetries: 0 }));
+      }
       upstream.script(Array.from({ length: 7 }, () => ({ content: 'ok', delayMs: 300 })));
       const outcomes = await Promise.allSettled(
         Array.from({ length: 7 }, (_, index) =>
-          burst.chat.completions.create({
+          instances[index % instances.length]!.chat.completions.create({
             model: 'fake/gpt-test',
             messages: [{ role: 'user', content: `job ${index}` }],
           }),
         ),
       );
+      await secondPgc?.close();
       assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 5);
       for (const outcome of outcomes.filter((outcome) => outcome.status === 'rejected')) {
         assert.ok(outcome.reason instanceof OpenAI.PermissionDeniedError, String(outcome.reason));

@@ -133,7 +133,7 @@ export async function registerPgcService(
   const llm = new LlmGateway({
     enforcer,
     upstreams: llmUpstreams,
-    usage: new UsageMeter(platform.db),
+    usage: new UsageMeter(platform.db, platform.cache),
     metrics: createLlmGatewayMetrics(metrics.registry),
     audit: platform.audit,
   });

@@ -1,3 +1,4 @@
+import type { Cache } from '../../../platform/cache.js';
 import type { Queryable } from '../../../platform/db/database.js';
 
 /** What a principal used through the LLM gateway: over the last 24 hours, and in the session it is asking in. */
@@ -29,51 +30,57 @@ export interface MeteredExchange {
 /** The gateway's estimate where a provider gives no count: about four characters a token, as OpenAI's guidance has it. */
 export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
-interface InFlight {
-  tokens: number;
-  requests: number;
-}
+/**
+ * How long a tally of exchanges in flight outlives its last change: longer than any exchange, so it never lapses
+ * under one; an instance that dies mid-exchange leaves its share counted (never too little) until then.
+ */
+const IN_FLIGHT_TTL_SECONDS = 3600;
 
 /**
  * Tokens and requests per principal through the LLM gateway (`llm_usage`): the running totals budgets are decided on.
  * A session is the principal's own: the same session id used by another principal is another session. Exchanges in
- * flight on this instance count from their start (their prompt, estimated), so concurrent requests cannot each pass
- * a budget the next one is held to; another instance's in-flight exchanges count once they are metered.
+ * flight count from their start (their prompt, estimated) in tallies in the platform cache — Redis shared by every
+ * PGC instance, or this instance's memory without one — so concurrent requests cannot each pass a budget the next one
+ * is held to.
  */
 export class UsageMeter {
-  private readonly inFlight = new Map<string, InFlight>();
-
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly cache: Cache,
+  ) {}
 
   /** Starts metering an exchange: its prompt and request are counted now, its tokens recorded when it settles. */
   async begin(principalId: string, sessionId: string | null, promptTokens: number): Promise<MeteredExchange> {
-    const keys = [
-      `principal\n${principalId}`,
-      ...(sessionId === null ? [] : [`session\n${principalId}\n${sessionId}`]),
+    const tallies: [string, number][] = [
+      [`llm:inflight:tokens:${principalId}`, promptTokens],
+      [`llm:inflight:requests:${principalId}`, 1],
     ];
-    // Reserved before the read, and what is in flight taken as of now: of exchanges starting together, each counts
-    // those that started before it and itself, so a budget lets exactly as many through as it has room for.
-    this.add(keys, promptTokens, 1);
-    const principal = { ...this.inFlight.get(keys[0]!)! };
-    const session = keys[1] === undefined ? { tokens: promptTokens } : { ...this.inFlight.get(keys[1])! };
+    if (sessionId !== null) tallies.push([`llm:inflight:session:${principalId}:${sessionId}`, promptTokens]);
+    const adjust = (sign: 1 | -1) =>
+      Promise.all(tallies.map(([key, by]) => this.cache.adjust(key, sign * by, IN_FLIGHT_TTL_SECONDS)));
+    // Each tally answers its value with this exchange added: of exchanges starting together, each counts those that
+    // started before it and itself, so a budget lets exactly as many through as it has room for.
+    const reserving = adjust(1);
     let reserved = true;
-    const release = () => {
+    const release = async () => {
       if (!reserved) return;
       reserved = false;
-      this.add(keys, -promptTokens, -1);
+      await adjust(-1);
     };
     let stored: UsageTotals;
+    let inFlight: number[];
     try {
-      stored = await this.stored(principalId, sessionId);
+      [stored, inFlight] = await Promise.all([this.stored(principalId, sessionId), reserving]);
     } catch (error) {
-      release();
+      // Whatever part of the reservation was made is given back (a tally taken below zero is dropped).
+      await reserving.then(release, () => undefined);
       throw error;
     }
     return {
       totals: {
-        tokens24h: stored.tokens24h + principal.tokens,
-        requests24h: stored.requests24h + principal.requests,
-        sessionTokens: stored.sessionTokens + session.tokens,
+        tokens24h: stored.tokens24h + inFlight[0]!,
+        requests24h: stored.requests24h + inFlight[1]!,
+        sessionTokens: stored.sessionTokens + (sessionId === null ? promptTokens : inFlight[2]!),
       },
       settle: async (metered) => {
         try {
@@ -81,19 +88,10 @@ export class UsageMeter {
             await this.record(principalId, sessionId, metered.upstream, metered.model, metered.usage);
         } finally {
           // Given back only once the row is in: a read in between counts the exchange twice, never not at all.
-          release();
+          await release();
         }
       },
     };
-  }
-
-  private add(keys: readonly string[], tokens: number, requests: number): void {
-    for (const key of keys) {
-      const current = this.inFlight.get(key) ?? { tokens: 0, requests: 0 };
-      const next = { tokens: current.tokens + tokens, requests: current.requests + requests };
-      if (next.requests === 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, next);
-    }
   }
 
   private async record(
