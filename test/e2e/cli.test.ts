@@ -119,19 +119,22 @@ for (const backend of await backends()) {
       const base: Record<string, string> = { ...ADMIN, ACGS_DATA_DIR: dataDir };
       const scratch = backend === 'postgres' ? await createScratchSchema('e2e') : null;
       if (scratch !== null) base['DATABASE_URL'] = scratch.url;
+      // Every stack this test starts, so a failure part-way does not leave one running past the test.
+      const started: CliProcess[] = [];
+      const start = (args: string[], env: Record<string, string>) => {
+        const cli = runCli(args, env, { built: true });
+        started.push(cli);
+        return cli;
+      };
       try {
         const ports = await portEnv();
         const consolePort = await freePort();
-        const first = runCli(
-          ['up'],
-          {
-            ...base,
-            ...ports.env,
-            ACGS_CONSOLE_PORT: String(consolePort),
-            ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '5',
-          },
-          { built: true },
-        );
+        const first = start(['up'], {
+          ...base,
+          ...ports.env,
+          ACGS_CONSOLE_PORT: String(consolePort),
+          ACGS_AUTH_RATE_LIMIT_PER_MINUTE: '5',
+        });
         await waitForHealthy(ports.urls, 30_000, 'six healthy services', first);
         await waitFor(() => first.output().includes('Password (shown once'), 5000, 'bootstrap credentials');
         const password = /Password \(shown once[^:]*: (\S+)/.exec(first.output())![1]!;
@@ -152,7 +155,7 @@ for (const backend of await backends()) {
         assert.equal(created.code, 0, created.output);
         const newPassword = /password: (\S+)/.exec(created.output)![1]!;
 
-        const second = runCli(['up'], { ...base, ...ports.env }, { built: true });
+        const second = start(['up'], { ...base, ...ports.env });
         // Services start one after another: wait for all of them, not just auth, before asking ac.
         await waitForHealthy(ports.urls, 30_000, 'restart', second);
         assert.ok(!second.output().includes('Password (shown once'), 'credentials are printed only on first start');
@@ -169,20 +172,19 @@ for (const backend of await backends()) {
         );
         assert.equal(await stop(second), 0);
 
-        const rotated = runCli(
-          ['serve', 'auth'],
-          {
-            ...base,
-            ...ports.env,
-            AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij',
-          },
-          { built: true },
-        );
+        const rotated = start(['serve', 'auth'], {
+          ...base,
+          ...ports.env,
+          AUTH_SERVICE_SECRET_KEY: 'a-brand-new-secret-0123456789abcdefghij',
+        });
         await waitFor(() => healthy(authUrl), 30_000, 'restart with a new secret');
         assert.equal(await meStatus(authUrl, session.token!), 401, 'old tokens die with the old secret');
         assert.equal((await loginStatus(authUrl, 'ops@example.com', password)).status, 200);
         assert.equal(await stop(rotated), 0);
       } finally {
+        for (const cli of started)
+          if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+        await Promise.all(started.map((cli) => cli.exited));
         await scratch?.drop();
       }
     });
