@@ -114,7 +114,6 @@ export class DecisionQueries {
    */
   exchanges(filter: { principal?: string }, limit: number, cursor: string | undefined): Promise<Page<ModelExchange>> {
     const after = createdAtIdCursor.decode(cursor);
-    const starts = new Map<string, { id: string; created_at: string }>();
     return keysetPage(
       limit,
       async (rows) => {
@@ -136,22 +135,29 @@ export class DecisionQueries {
           params,
         );
         if (opened.length === 0) return [];
-        const made = await this.db.query<Row>(
-          `SELECT ${COLUMNS} FROM decisions WHERE request_id = ANY($1) ORDER BY created_at, id`,
+        // Only what an exchange shows: contexts, findings and content stay in the table.
+        const made = await this.db.query<
+          Omit<ModelExchange['decisions'][number], 'created_at'> & {
+            created_at: Date;
+            request_id: string;
+            principal: StoredDecision['principal'];
+          }
+        >(
+          `SELECT id, created_at, action, resource, decision, reasons, request_id, principal
+             FROM decisions WHERE request_id = ANY($1) ORDER BY created_at, id`,
           [opened.map((row) => row.request_id)],
         );
         return opened.map((start) => {
-          const decisions = made.filter((row) => row.request_id === start.request_id).map(stored);
-          const first = decisions.find((decision) => decision.resource.type === 'Model')!;
-          starts.set(start.request_id, { id: start.id, created_at: start.created_at.toISOString() });
+          const rows = made.filter((row) => row.request_id === start.request_id);
+          const first = rows.find((row) => row.resource.type === 'Model')!;
           return {
             request_id: start.request_id,
             started_at: start.created_at.toISOString(),
             principal: first.principal,
             model: first.resource.id,
-            decisions: decisions.map(({ id, created_at, action, resource, decision, reasons }) => ({
+            decisions: rows.map(({ id, created_at, action, resource, decision, reasons }) => ({
               id,
-              created_at,
+              created_at: created_at.toISOString(),
               action,
               resource,
               decision,
@@ -160,8 +166,9 @@ export class DecisionQueries {
           };
         });
       },
+      // The first decision on a model, in (created_at, id) order, is the one the page was keyed on.
       (last) => {
-        const start = starts.get(last.request_id)!;
+        const start = last.decisions.find((decision) => decision.resource.type === 'Model')!;
         return createdAtIdCursor.encode(start.created_at, start.id);
       },
     );
