@@ -174,21 +174,11 @@ export class LlmGateway {
         messages.map((_, index) => index),
       ).content,
     );
-    // Budgets are decided on the caller's running totals (this request and those in flight counted in), read while
-    // the model is routed; from here until the exchange settles, it holds its share.
-    const metering = this.deps.usage.begin(caller.userId, caller.session?.id ?? null, promptTokens);
-    let routed: Awaited<ReturnType<LlmGateway['route']>>;
-    try {
-      routed = await this.route(request['model'] as string);
-    } catch (error) {
-      void metering.then(
-        (metered) => metered.settle(null),
-        () => undefined,
-      );
-      throw error;
-    }
-    const { upstream, model, id } = routed;
-    const metered = await metering;
+    // Routing reads the cached upstreams, so an unknown model is refused before any budget is reserved.
+    const { upstream, model, id } = await this.route(request['model'] as string);
+    // Budgets are decided on the caller's running totals (this request and those in flight counted in); from here
+    // until the exchange settles, it holds its share.
+    const metered = await this.deps.usage.begin(caller.userId, caller.session?.id ?? null, promptTokens);
     const count = (outcome: ExchangeOutcome) =>
       this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
     const decisions: ExchangeDecision[] = [];
