@@ -39,3 +39,13 @@ export async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) text += chunk;
   return text;
 }
+
+/** An agent's API key from the environment variable a command names, or a one-line refusal (exit 2). */
+export function apiKeyOrExit(command: string, variable: string, what = "the agent's API key"): string {
+  const apiKey = process.env[variable];
+  if (apiKey === undefined || apiKey === '') {
+    console.error(`${command}: set ${variable} to ${what}`);
+    process.exit(2);
+  }
+  return apiKey;
+}

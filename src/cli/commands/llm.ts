@@ -1,10 +1,6 @@
 import { Command } from 'commander';
-
-interface ExchangeDecision {
-  decision_id: string;
-  action: string;
-  decision: string;
-}
+import { exchangeDecisions, type ExchangeDecision } from '../../sdk/index.js';
+import { apiKeyOrExit } from '../with-platform.js';
 
 interface TestOptions {
   url: string;
@@ -72,11 +68,7 @@ export function registerLlmCommands(program: Command): void {
     .option('--session <id>', 'the enforcement session to ask in (x-acgs-session)')
     .option('--json', 'print the report as JSON')
     .action(async (prompt: string, options: TestOptions) => {
-      const apiKey = process.env[options.apiKeyEnv];
-      if (apiKey === undefined || apiKey === '') {
-        console.error(`acgs llm test: set ${options.apiKeyEnv} to an ACGS API key`);
-        process.exit(2);
-      }
+      const apiKey = apiKeyOrExit('acgs llm test', options.apiKeyEnv, 'an ACGS API key');
       // Loaded here: every other command would pay for the OpenAI client's start-up otherwise.
       const { default: OpenAI } = await import('openai');
       const client = new OpenAI({
@@ -121,8 +113,8 @@ export function registerLlmCommands(program: Command): void {
             const refusal = (choice?.delta as { refusal?: string | null } | undefined)?.refusal;
             if (typeof refusal === 'string') report.refusal = (report.refusal ?? '') + refusal;
             if (choice?.finish_reason) report.finish_reason = choice.finish_reason;
-            const acgs = (chunk as { acgs?: { decisions: ExchangeDecision[] } }).acgs;
-            if (acgs !== undefined) report.decisions = acgs.decisions.map(receiptOf);
+            const decided = exchangeDecisions(chunk);
+            if (decided.length > 0) report.decisions = decided.map(receiptOf);
           }
         } else {
           const completion = await client.chat.completions.create(request);
@@ -130,9 +122,7 @@ export function registerLlmCommands(program: Command): void {
           report.answer = message?.content ?? '';
           report.refusal = message?.refusal ?? null;
           report.finish_reason = completion.choices[0]?.finish_reason ?? null;
-          report.decisions = (completion as { acgs?: { decisions: ExchangeDecision[] } }).acgs!.decisions.map(
-            receiptOf,
-          );
+          report.decisions = exchangeDecisions(completion).map(receiptOf);
         }
         if (report.finish_reason === 'content_filter') report.outcome = 'withheld';
       } catch (error) {

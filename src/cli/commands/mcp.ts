@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { apiKeyOrExit } from '../with-platform.js';
 
 /** Mcp: the MCP gateway bridge for stdio clients. */
 export function registerMcpCommands(program: Command): void {
@@ -11,11 +12,7 @@ export function registerMcpCommands(program: Command): void {
     .option('--url <url>', 'the gateway endpoint', 'http://127.0.0.1:8005/mcp')
     .option('--api-key-env <name>', 'the environment variable holding the agent API key', 'ACGS_API_KEY')
     .action(async (options: { url: string; apiKeyEnv: string }) => {
-      const apiKey = process.env[options.apiKeyEnv];
-      if (apiKey === undefined || apiKey === '') {
-        console.error(`acgs mcp connect: set ${options.apiKeyEnv} to the agent's API key`);
-        process.exit(2);
-      }
+      const apiKey = apiKeyOrExit('acgs mcp connect', options.apiKeyEnv);
       // Loaded here: every other command would pay for the MCP SDK's start-up otherwise.
       const { bridgeStdioToGateway } = await import('../mcp-bridge.js');
       await bridgeStdioToGateway(new URL(options.url), apiKey);
