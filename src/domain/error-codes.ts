@@ -74,7 +74,7 @@ export const ERROR_CODES = {
   INVALID_STRING: {
     kind: 'invalid',
     meaning:
-      'A string holds a NUL character or a lone UTF-16 surrogate, which cannot be stored as given; the detail names the field',
+      'A string holds a NUL character or a lone UTF-16 surrogate, or an audit event a value the database would store otherwise (a uuid in capitals): neither can be kept as given; the detail names the field where it can',
   },
   INVALID_VALUE: {
     kind: 'invalid',

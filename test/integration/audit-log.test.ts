@@ -418,6 +418,77 @@ for (const backend of await backends()) {
       assert.deepEqual((await verifyAuditTree(env.platform.db)).findings, []);
     });
 
+    it('appends from writers whose idea of the log’s end went stale land after its real end, and the tree verifies', async (t) => {
+      const env = await populated(backend);
+      cleanupAfter(t, () => env.cleanup());
+      const db = env.platform.db;
+      const event = (resource: string) => ({ userId: null, action: 'test.writer', resource });
+      const first = new AuditLog(db);
+      const second = new AuditLog(db);
+      // Each writer learns the end from its own appends: interleaved, every other append finds the log moved on.
+      for (let i = 0; i < 6; i += 1) {
+        await first.record(event(`first:${i}`));
+        await second.record(event(`second:${i}`));
+      }
+      // Concurrent, from both writers and from inside callers' transactions.
+      await Promise.all([
+        ...Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? first : second).record(event(`burst:${i}`))),
+        db.transaction((tx) => first.record(event('in-a-transaction'), tx)),
+      ]);
+      // A log that ends at the size a writer expects but with other leaves (its last row replaced, as a restore of
+      // another backup would): appending on the frontier the writer remembers would corrupt every later root.
+      const [known] = await first.recordMany([event('remembered')]);
+      await db.query('DELETE FROM audit_tree_nodes WHERE level = 0 AND idx = $1', [known!.leaf_index]);
+      await db.query(
+        'DELETE FROM audit_tree_nodes WHERE level > 0 AND ((idx + 1) << level) - 1 = $1 AND (idx << level) <= $1',
+        [known!.leaf_index],
+      );
+      await db.query('DELETE FROM audit_logs WHERE leaf_index = $1', [known!.leaf_index]);
+      const [replaced] = await second.recordMany([event('replacement')]);
+      assert.equal(replaced!.leaf_index, known!.leaf_index);
+      const [after] = await first.recordMany([event('after')]);
+      assert.equal(after!.leaf_index, known!.leaf_index + 1);
+
+      const rows = await db.query<{ leaf_index: number }>('SELECT leaf_index FROM audit_logs ORDER BY leaf_index');
+      assert.deepEqual(
+        rows.map((row) => Number(row.leaf_index)),
+        rows.map((_, index) => index),
+      );
+      assert.deepEqual((await verifyAuditTree(db)).findings, []);
+    });
+
+    it('refuses, writing nothing, an event whose row would be stored otherwise than its leaf, however it is appended', async (t) => {
+      const env = await populated(backend);
+      cleanupAfter(t, () => env.cleanup());
+      const db = env.platform.db;
+      const writer = new AuditLog(db);
+      const count = async () =>
+        Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_logs'))[0]!.n);
+      // A uuid is stored in lower case: a leaf hashed over capitals would never verify against its row.
+      const shouted = { userId: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE', action: 'test.case', resource: 'r' };
+      // The caller's own change goes with the append or not at all.
+      await db.query('CREATE TABLE audit_change_probe (note text NOT NULL)');
+      const change = { sql: 'INSERT INTO audit_change_probe (note) VALUES ($1)', params: ['must not stay'] };
+      const attempts = [
+        () => writer.record(shouted),
+        () => writer.recordAlong([shouted], change),
+        () => db.transaction((tx) => writer.record(shouted, tx)),
+      ];
+      let before = 0;
+      for (const [known, attempt] of [true, false].flatMap((known) => attempts.map((a) => [known, a] as const))) {
+        // The writer knows where the log ends after an append of its own (one statement), not after another's.
+        if (known) await writer.record({ userId: null, action: 'test.known', resource: 'r' });
+        else await env.platform.audit.record({ userId: null, action: 'test.elsewhere', resource: 'r' });
+        before = await count();
+        await assert.rejects(attempt(), { errorCode: 'INVALID_STRING' });
+        assert.equal(await count(), before);
+      }
+      assert.deepEqual(await db.query('SELECT * FROM audit_change_probe'), []);
+      const [entry] = await writer.recordMany([{ ...shouted, userId: shouted.userId.toLowerCase() }]);
+      assert.equal(entry!.leaf_index, before);
+      assert.deepEqual((await verifyAuditTree(db)).findings, []);
+    });
+
     it('reports a row inserted behind the log', async (t) => {
       const env = await populated(backend);
       cleanupAfter(t, () => env.cleanup());

@@ -44,7 +44,7 @@ function threadWriter(env: TestPlatform, onAppend: (seconds: number) => void = (
 for (const backend of await backends()) {
   describe(`decision log group commit on ${backend}`, () => {
     const writers: Record<string, (env: TestPlatform) => DecisionWriter> = {
-      'in this thread': (env) => new DatabaseDecisionWriter(env.platform.db, env.platform.audit),
+      'in this thread': (env) => new DatabaseDecisionWriter(env.platform.audit),
       ...(backend === 'postgres' ? { 'from its own thread': threadWriter } : {}),
     };
     for (const [where, writerFor] of Object.entries(writers))
@@ -84,7 +84,7 @@ for (const backend of await backends()) {
       const env = await createTestPlatform(backend);
       cleanupAfter(t, () => env.cleanup());
       // A wait no test would sit through: an idle log that used it would lose the race below.
-      const log = new DecisionLog(env.platform.db, new DatabaseDecisionWriter(env.platform.db, env.platform.audit), {
+      const log = new DecisionLog(env.platform.db, new DatabaseDecisionWriter(env.platform.audit), {
         maxWaitMs: 60_000,
       });
       const together = Array.from({ length: 3 }, (_, index) => record(`together ${index}`));
@@ -157,7 +157,7 @@ for (const backend of await backends()) {
           await held;
         });
         await lockTaken;
-        const log = new DecisionLog(env.platform.db, new DatabaseDecisionWriter(env.platform.db, env.platform.audit), {
+        const log = new DecisionLog(env.platform.db, new DatabaseDecisionWriter(env.platform.audit), {
           maxBatch: 1000,
           maxWaitMs: 1,
           maxInFlight: 1,

@@ -27,8 +27,11 @@ export interface AuditEntry {
 
 /** The leaf data: RFC 8785 canonical JSON of the entry, UTF-8. Anyone holding the row can recompute it. */
 export function entryBytes(entry: AuditEntry): Buffer {
-  return Buffer.from(canonicalJson(entry), 'utf8');
+  return Buffer.from(entryText(entry), 'utf8');
 }
+
+/** The leaf data as text: what the database is given to write the entry's row from (migration 0034). */
+export const entryText = (entry: AuditEntry): string => canonicalJson(entry);
 
 /** An audit_logs row as the database returns it: the entry's fields, plus the row id, a Date, maybe no index. */
 export interface AuditRow extends Omit<AuditEntry, 'leaf_index' | 'timestamp'> {

@@ -1,8 +1,14 @@
-import { entryBytes, entryFromRow, type AuditEntry, type AuditEvent, type AuditRow } from '../../domain/audit/entry.js';
-import { appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
+import {
+  entryBytes,
+  entryFromRow,
+  entryText,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditRow,
+} from '../../domain/audit/entry.js';
+import { advanceFrontier, appendToFrontier, frontierCoordinates } from '../../domain/audit/frontier.js';
 import type { Hash } from '../../domain/audit/merkle.js';
 import type { Database, Queryable } from '../db/database.js';
-import { valuesList } from '../db/values.js';
 import { findUnacceptable } from '../../domain/text/unstorable-strings.js';
 import { AppError, ConflictError, ValidationError } from '../../domain/errors.js';
 import { AuditReader } from './reader.js';
@@ -18,6 +24,11 @@ const AUDIT_APPEND_LOCK_KEY = 727_170_4;
  * writes the row and the subtree hashes it completes. Pass a transaction to make the events part of a change.
  */
 export class AuditLog {
+  /** Where this writer's last append left the log, as far as it knows: a guess audit_append_at checks under the lock. */
+  private position: TreePosition | null = null;
+  /** This writer's appends outside a caller's transaction, one after another, each starting where the last ended. */
+  private appending: Promise<unknown> = Promise.resolve();
+
   /** `onAppend` hears how long each append held the log (lock, row and subtree writes; the commit is the caller's). */
   constructor(
     private readonly db: Database,
@@ -30,9 +41,51 @@ export class AuditLog {
 
   async recordMany(events: readonly AuditEvent[], tx?: Queryable): Promise<AuditEntry[]> {
     if (events.length === 0) return [];
-    // The lock must live as long as a transaction, so an append outside one gets its own.
-    if (tx === undefined) return this.db.transaction((own) => this.append(events, own));
-    return this.append(events, tx);
+    if (tx === undefined) return this.recordAlong(events, null);
+    // Whether the caller's transaction commits is not known here, so where the log ends is no longer known either.
+    this.position = null;
+    return (await this.append(events, tx)).entries;
+  }
+
+  /**
+   * Appends the events and makes the caller's change (one data-modifying statement, its parameters $1…$n) in the
+   * same atomic step. Where this writer knows where the log ends, that is a single statement (audit_append_at,
+   * migration 0034); where it does not, or the log has moved on since, it is a transaction that locks the log and
+   * reads its end first.
+   */
+  recordAlong(events: readonly AuditEvent[], change: Change | null): Promise<AuditEntry[]> {
+    const turn = this.appending.then(() => this.appendOnce(events, change));
+    this.appending = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async appendOnce(events: readonly AuditEvent[], change: Change | null): Promise<AuditEntry[]> {
+    refuseUnacceptable(events);
+    const known = this.position;
+    this.position = null;
+    if (known !== null) {
+      const started = performance.now();
+      const batch = await prepareAppend(events, known);
+      const offset = change?.params.length ?? 0;
+      const call = `SELECT * FROM audit_append_at(${Array.from({ length: 9 }, (_, i) => `$${offset + i + 1}`).join(', ')})`;
+      try {
+        const rows = await this.db.query<AuditRow>(change === null ? call : `WITH change AS (${change.sql}) ${call}`, [
+          ...(change?.params ?? []),
+          ...appendParameters(known, batch),
+        ]);
+        this.position = batch.next;
+        this.onAppend((performance.now() - started) / 1000);
+        return rows.map((row) => entryFromRow(row));
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== AUDIT_MOVED_ON) throw error;
+      }
+    }
+    const { entries, next } = await this.db.transaction(async (tx) => {
+      if (change !== null) await tx.query(change.sql, change.params);
+      return this.append(events, tx);
+    });
+    this.position = next;
+    return entries;
   }
 
   /**
@@ -70,7 +123,10 @@ export class AuditLog {
         'INSERT INTO audit_gaps (first_missing, resumes_at, reason, acknowledged_by) VALUES ($1, $2, $3, $4)',
         [size, end, reason, acknowledgedBy],
       );
-      const [entry] = await this.append(
+      this.position = null;
+      const {
+        entries: [entry],
+      } = await this.append(
         [
           {
             userId: null,
@@ -97,6 +153,7 @@ export class AuditLog {
    * and `acgs audit verify` keeps reporting it.
    */
   async adoptRowsFromBeforeTheTree(): Promise<number> {
+    this.position = null;
     return this.db.transaction(async (tx) => {
       const { size, frontier } = await this.lockTree(tx);
       const rows = await new AuditReader(tx).rowsOutsideTheTree();
@@ -123,7 +180,7 @@ export class AuditLog {
    * Takes the append lock for the rest of the transaction and returns the tree size it then owns with that tree's
    * frontier: one call of audit_append_position (migration 0023), as it is a round trip made holding the lock.
    */
-  private async lockTree(tx: Queryable): Promise<{ size: number; frontier: Map<string, Hash> }> {
+  private async lockTree(tx: Queryable): Promise<TreePosition> {
     const rows = await tx.query<{
       tree_size: number;
       level: number | null;
@@ -146,63 +203,84 @@ export class AuditLog {
     return { size, frontier };
   }
 
-  private async append(events: readonly AuditEvent[], tx: Queryable): Promise<AuditEntry[]> {
-    for (const event of events) {
-      const found = findUnacceptable(event, 'event');
-      if (found !== null)
-        throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, found.code);
-    }
+  /** Appends inside the caller's transaction: the lock taken and the log's end read first. */
+  private async append(
+    events: readonly AuditEvent[],
+    tx: Queryable,
+  ): Promise<{ entries: AuditEntry[]; next: TreePosition }> {
+    refuseUnacceptable(events);
     const started = performance.now();
-    const { size, frontier } = await this.lockTree(tx);
-    const timestamp = new Date();
-    const entries: AuditEntry[] = events.map((event, offset) => ({
-      leaf_index: size + offset,
-      timestamp: timestamp.toISOString(),
+    const position = await this.lockTree(tx);
+    const batch = await prepareAppend(events, position);
+    const rows = await tx.query<AuditRow>(
+      'SELECT * FROM audit_append_at($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      appendParameters(position, batch),
+    );
+    this.onAppend((performance.now() - started) / 1000);
+    return { entries: rows.map((row) => entryFromRow(row)), next: batch.next };
+  }
+}
+
+/** A tree's size and the complete subtrees on its right edge: all an append needs to hash its nodes. */
+interface TreePosition {
+  size: number;
+  frontier: Map<string, Hash>;
+}
+
+/** A data-modifying statement made atomically with an append, with its parameters ($1…$n). */
+export interface Change {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/** audit_append_at's refusal when the log does not end where the writer thought (migration 0034). */
+const AUDIT_MOVED_ON = 'AU001';
+
+function refuseUnacceptable(events: readonly AuditEvent[]): void {
+  for (const event of events) {
+    const found = findUnacceptable(event, 'event');
+    if (found !== null)
+      throw new ValidationError(`audit event ${event.action}: ${found.path} ${found.reason}`, found.code);
+  }
+}
+
+/** The events as entries from `at`, each as the canonical JSON its leaf hashes, the nodes they complete, and the end. */
+async function prepareAppend(
+  events: readonly AuditEvent[],
+  at: TreePosition,
+): Promise<{ texts: string[]; nodes: [number, number, Hash][]; next: TreePosition }> {
+  const timestamp = new Date().toISOString();
+  const texts = events.map((event, offset) =>
+    entryText({
+      leaf_index: at.size + offset,
+      timestamp,
       user_id: event.userId,
       action: event.action,
       resource: event.resource,
       details: event.details ?? {},
       source_ip: event.sourceIp ?? null,
       request_id: event.requestId ?? null,
-    }));
-    const values = valuesList(
-      entries.map((entry) => [
-        entry.leaf_index,
-        timestamp,
-        entry.user_id,
-        entry.action,
-        entry.resource,
-        JSON.stringify(entry.details),
-        entry.source_ip,
-        entry.request_id,
-      ]),
-    );
-    // Rows and the subtree hashes they complete go in one statement. The leaves are hashed from the entries as meant
-    // and the rows as stored are read back: the two differ wherever the database normalises (a lone surrogate
-    // becomes U+FFFD), and a leaf that does not commit to the stored row would never verify again. Where they differ
-    // the event is refused and the transaction, nodes included, is rolled back, so no record says less than given.
-    const leafData = entries.map(entryBytes);
-    const nodes = nodeColumns(await appendToFrontier(size, frontier, leafData));
-    const nodeParams = values.params.length;
-    const stored = await tx.query<AuditRow>(
-      `WITH nodes AS (INSERT INTO audit_tree_nodes (level, idx, hash)
-                      SELECT * FROM unnest($${nodeParams + 1}::smallint[], $${nodeParams + 2}::bigint[], $${nodeParams + 3}::bytea[]))
-       INSERT INTO audit_logs (leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id) VALUES ${values.sql}
-       RETURNING id, leaf_index, timestamp, user_id, action, resource, details, source_ip, request_id`,
-      [...values.params, ...nodes],
-    );
-    const committed = stored.map((row) => entryFromRow(row)).sort((a, b) => a.leaf_index - b.leaf_index);
-    for (const [offset, entry] of committed.entries()) {
-      if (!entryBytes(entry).equals(leafData[offset]!)) {
-        throw new ValidationError(
-          `audit event ${entries[offset]!.action} holds a value the database does not store as given`,
-          'INVALID_STRING',
-        );
-      }
-    }
-    this.onAppend((performance.now() - started) / 1000);
-    return committed;
-  }
+    }),
+  );
+  const nodes = await appendToFrontier(
+    at.size,
+    at.frontier,
+    texts.map((text) => Buffer.from(text, 'utf8')),
+  );
+  const size = at.size + texts.length;
+  return { texts, nodes, next: { size, frontier: advanceFrontier(at.frontier, nodes, size) } };
+}
+
+/**
+ * audit_append_at's arguments after the lock key: the position appended at (size and frontier, which it checks),
+ * the entries (their rows are written from them and compared with them as stored) and the nodes they complete.
+ */
+function appendParameters(at: TreePosition, batch: { texts: string[]; nodes: [number, number, Hash][] }): unknown[] {
+  const frontier = [...at.frontier].map(([key, hash]) => {
+    const [level, index] = key.split(':').map(Number) as [number, number];
+    return [level, index, hash] as [number, number, Hash];
+  });
+  return [AUDIT_APPEND_LOCK_KEY, at.size, ...nodeColumns(frontier), batch.texts, ...nodeColumns(batch.nodes)];
 }
 
 /** Rows missing from the end of the log: which leaves, and what shows they existed. */

@@ -25,6 +25,9 @@ export function translateDatabaseError(error: unknown): unknown {
     return new ConflictError(`Duplicate value violates ${pgError.constraint ?? 'a unique constraint'}`, 'DUPLICATE');
   }
   // Data exceptions (class 22) are raised by a value the statement was given: the caller's input, never a crash.
+  // audit_append_at (migration 0034) found a row stored otherwise than its leaf says.
+  if (pgError?.code === 'AU002')
+    return new ValidationError('An audit event holds a value the database does not store as given', 'INVALID_STRING');
   if (pgError?.code === '22021' || pgError?.code === '22P05') {
     return new ValidationError('A value holds characters the database cannot store', 'INVALID_STRING');
   }

@@ -69,7 +69,7 @@ export async function registerPgcService(
           { url: database.url, size: 2, maxOverflow: 2, timeoutMs: config.pool.timeoutMs },
           (seconds) => platform.processMetrics.auditAppendDuration.observe(seconds),
         )
-      : new DatabaseDecisionWriter(platform.db, platform.audit);
+      : new DatabaseDecisionWriter(platform.audit);
   const log = new DecisionLog(platform.db, writer, {
     onWrite: (rows, seconds) => {
       enforcerMetrics.logBatchRows.observe(rows);

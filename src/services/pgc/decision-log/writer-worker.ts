@@ -13,7 +13,7 @@ const reply = (message: ThreadReply) => port.postMessage(message);
 try {
   const db = await openPostgres(workerData as PostgresPoolOptions);
   let appendSeconds: number[] = [];
-  const writer = new DatabaseDecisionWriter(db, new AuditLog(db, (seconds) => appendSeconds.push(seconds)));
+  const writer = new DatabaseDecisionWriter(new AuditLog(db, (seconds) => appendSeconds.push(seconds)));
   port.on('message', (message: { id: number; records: DecisionRecord[] } | { close: true }) => {
     if ('close' in message) {
       void db.close().finally(() => port.close());

@@ -1,5 +1,4 @@
 import type { AuditLog } from '../../../platform/audit/log.js';
-import type { Database } from '../../../platform/db/database.js';
 import { valuesList } from '../../../platform/db/values.js';
 
 /** One decision as it is logged: what was asked, what was decided and why, and by which bundle. */
@@ -34,10 +33,7 @@ export interface DecisionWriter {
 
 /** Writes on the given database from the calling thread (PGlite, or anywhere a thread of its own is not wanted). */
 export class DatabaseDecisionWriter implements DecisionWriter {
-  constructor(
-    private readonly db: Database,
-    private readonly audit: AuditLog,
-  ) {}
+  constructor(private readonly audit: AuditLog) {}
 
   async write(records: readonly DecisionRecord[]): Promise<void> {
     const values = valuesList(
@@ -62,31 +58,30 @@ export class DatabaseDecisionWriter implements DecisionWriter {
         record.approvalId,
       ]),
     );
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
-                                findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id) VALUES ${values.sql}`,
-        values.params,
-      );
-      await this.audit.recordMany(
-        records.map((record) => ({
-          userId: record.callerId,
-          action: 'decision.evaluated',
-          resource: `decision:${record.id}`,
-          details: {
-            decision: record.decision,
-            action: record.action,
-            request_digest: record.requestDigest,
-            bundle_hash: record.bundleHash,
-            constitution_hash: record.constitutionHash,
-            at: record.createdAt.toISOString(),
-            ...(record.approvalId === null ? {} : { approval_id: record.approvalId }),
-          },
-          requestId: record.requestId,
-        })),
-        tx,
-      );
-    });
+    // The rows and their audit leaves in one statement where the log's end is known (one round trip), else in one
+    // transaction that locks the log first.
+    await this.audit.recordAlong(
+      records.map((record) => ({
+        userId: record.callerId,
+        action: 'decision.evaluated',
+        resource: `decision:${record.id}`,
+        details: {
+          decision: record.decision,
+          action: record.action,
+          request_digest: record.requestDigest,
+          bundle_hash: record.bundleHash,
+          constitution_hash: record.constitutionHash,
+          at: record.createdAt.toISOString(),
+          ...(record.approvalId === null ? {} : { approval_id: record.approvalId }),
+        },
+        requestId: record.requestId,
+      })),
+      {
+        sql: `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
+                                     findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id) VALUES ${values.sql}`,
+        params: values.params,
+      },
+    );
   }
 
   async close(): Promise<void> {}
