@@ -95,6 +95,12 @@ export interface Config {
     maxContentBytes: number;
     storeContent: boolean;
     decisionCacheSize: number;
+    /**
+     * Who decides: `compiled` policies (closures, with `checkPercent` % of decisions decided again by cedar-wasm off
+     * the request's path) or `cedar` (cedar-wasm alone). ACGS_EVALUATOR, ACGS_EVALUATOR_CHECK_PERCENT.
+     */
+    evaluator: 'compiled' | 'cedar';
+    evaluatorCheckPercent: number;
     /** Customer keyword and pattern lists for the keywords detector (ACGS_KEYWORD_LISTS), compiled. */
     keywordLists: CompiledKeywordList[];
     /** How long a content scan may take before the request is refused with 503 DETECTOR_TIMEOUT. */
@@ -396,6 +402,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxContentBytes: integer(env, 'ACGS_MAX_CONTENT_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
       storeContent: oneOf(env, 'ACGS_STORE_CONTENT', ['true', 'false'] as const, 'false') === 'true',
       decisionCacheSize: integer(env, 'ACGS_DECISION_CACHE_SIZE', 10_000, 0, 10_000_000),
+      evaluator: oneOf(env, 'ACGS_EVALUATOR', ['compiled', 'cedar'] as const, 'compiled'),
+      evaluatorCheckPercent: integer(env, 'ACGS_EVALUATOR_CHECK_PERCENT', 1, 0, 100),
       keywordLists: keywordListsFrom(read(env, 'ACGS_KEYWORD_LISTS') ?? null),
       detectorTimeoutMs: integer(env, 'ACGS_DETECTOR_TIMEOUT_MS', 5000, 100, 60_000),
       trustedKeyFingerprints: trustedKeyFingerprints(env),
@@ -465,6 +473,8 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_STORE_CONTENT',
   'ACGS_CHECK_RESPONSES',
   'ACGS_DECISION_CACHE_SIZE',
+  'ACGS_EVALUATOR',
+  'ACGS_EVALUATOR_CHECK_PERCENT',
   'ACGS_KEYWORD_LISTS',
   'ACGS_DETECTOR_TIMEOUT_MS',
   'ACGS_CLASSIFIER_URL',

@@ -4,6 +4,8 @@ import { policyMetadata } from '../policy/cedar.js';
 import { toolsCedar, type CedarRuntime } from '../policy/cedar-runtime.js';
 import { ACTIONS, GOVERNANCE_SCHEMA, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
 import { schemaShape, type SchemaShape } from '../policy/schema-shape.js';
+import { authorizeCompiled, compilePolicy, NotCompiled, type CompiledPolicy } from '../policy/compiled-policy.js';
+import { compiledRequest } from './compiled-request.js';
 
 const sliceKey = (action: string, principalType: string, resourceType: string) =>
   `${action}|${principalType}|${resourceType}`;
@@ -36,6 +38,38 @@ export class EngineRequestError extends Error {
   }
 }
 
+/**
+ * The run-time check of compiled decisions: a share of them decided again by cedar-wasm off the request's path. A
+ * disagreement switches the engine to cedar-wasm for good (fail safe) before it is reported.
+ */
+export interface EvaluatorCheck {
+  /** Share of compiled decisions checked, 0–1. */
+  rate: number;
+  /** Runs a check later, off the path of the request it checks. */
+  later: (work: () => void) => void;
+  /** Hears a disagreement, after the engine stopped deciding compiled. */
+  onMismatch: (request: EngineRequest, compiled: EngineResult, cedar: EngineResult) => void;
+  random?: () => number;
+}
+
+export interface EngineOptions {
+  /** False: cedar-wasm decides everything (ACGS_EVALUATOR=cedar, or after a disagreement). */
+  compiled?: boolean;
+  check?: EvaluatorCheck;
+  /** Hears which evaluator decided each request. */
+  onEvaluated?: (compiled: boolean) => void;
+}
+
+/** Whether two results say the same: decision, determining policies and erroring policies (not the messages). */
+export function sameResult(a: EngineResult, b: EngineResult): boolean {
+  const ids = (list: readonly string[]) => [...list].sort().join('\n');
+  return (
+    a.decision === b.decision &&
+    ids(a.determining) === ids(b.determining) &&
+    ids(a.errors.map((error) => error.policy_id)) === ids(b.errors.map((error) => error.policy_id))
+  );
+}
+
 let loadCounter = 0;
 
 const CURRENT = schemaShape(GOVERNANCE_SCHEMA);
@@ -55,6 +89,12 @@ export class PolicyEngine {
   private readonly setTexts = new Map<string, Record<string, string>>();
   /** The runtime generation the schema and sets were pre-parsed into; a fault's new instance needs them again. */
   private loaded = -1;
+  /** Each set's policies compiled to closures, or null where one of them is left to cedar-wasm. */
+  private readonly compiledSets = new Map<string, CompiledPolicy[] | null>();
+  /** Policies not compiled, by id, and why (decided by cedar-wasm, with the rest of their slices). */
+  readonly notCompiled: ReadonlyMap<string, string>;
+  /** Off: every request goes to cedar-wasm (a disagreement was seen, or the caller asked for Cedar alone). */
+  private compiledOn = true;
 
   /**
    * cedar-wasm keeps every pre-parsed set for the life of the process, keyed by name. A `namespace` reuses names so a
@@ -66,7 +106,9 @@ export class PolicyEngine {
     readonly bundleHash: string,
     namespace?: string,
     private readonly runtime: CedarRuntime = toolsCedar,
+    private readonly options: EngineOptions = {},
   ) {
+    this.compiledOn = options.compiled !== false;
     const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
     this.shape = schemaShape(bundle.schema);
     const prefix = namespace ?? `engine${(loadCounter += 1)}`;
@@ -99,7 +141,36 @@ export class PolicyEngine {
         }
       }
     }
+    const compiled = new Map<string, CompiledPolicy>();
+    const notCompiled = new Map<string, string>();
+    for (const policy of bundle.policies) {
+      try {
+        const answer = runtime.api.policyToJson(policy.text);
+        if (answer.type === 'failure') throw new NotCompiled(answer.errors.map((e) => e.message).join('; '));
+        compiled.set(policy.id, compilePolicy(policy.id, answer.json as unknown as Record<string, unknown>));
+      } catch (error) {
+        if (!(error instanceof NotCompiled)) throw error;
+        notCompiled.set(policy.id, error.message);
+      }
+    }
+    this.notCompiled = notCompiled;
+    for (const [setId, members] of this.setTexts) {
+      const policies = Object.keys(members).map((id) => compiled.get(id));
+      this.compiledSets.set(
+        setId,
+        policies.every((policy) => policy !== undefined) ? (policies as CompiledPolicy[]) : null,
+      );
+    }
     this.load();
+  }
+
+  /** Decides with cedar-wasm alone from now on: what the run-time check does when the two disagree. */
+  useCedarOnly(): void {
+    this.compiledOn = false;
+  }
+
+  get compiledInUse(): boolean {
+    return this.compiledOn;
   }
 
   /**
@@ -154,7 +225,50 @@ export class PolicyEngine {
     return !(answer.type === 'residuals' && answer.response.decision === 'deny');
   }
 
-  evaluate(request: EngineRequest): EngineResult {
+  /**
+   * The decision, by the compiled policies where the request's slice is compiled and the request is one the schema
+   * plainly admits, else by cedar-wasm. `compiled` says which decided.
+   */
+  evaluate(request: EngineRequest): EngineResult & { compiled: boolean } {
+    const setId =
+      this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId;
+    const policies = this.compiledOn ? this.compiledSets.get(setId) : null;
+    if (policies !== null && policies !== undefined) {
+      const compiled = compiledRequest(
+        { ...request, context: this.known(request.context, this.shape.context, CURRENT.context) },
+        this.shape,
+        (ref) => this.known(ref.attributes, this.shape.attributes[ref.type], CURRENT.attributes[ref.type]),
+      );
+      if (compiled !== null) {
+        const result = authorizeCompiled(policies, compiled);
+        this.options.onEvaluated?.(true);
+        this.checkLater(request, setId, result);
+        return { ...result, compiled: true };
+      }
+    }
+    this.options.onEvaluated?.(false);
+    return { ...this.run(request, setId), compiled: false };
+  }
+
+  private checkLater(request: EngineRequest, setId: string, compiled: EngineResult): void {
+    const check = this.options.check;
+    if (check === undefined || (check.random ?? Math.random)() >= check.rate) return;
+    check.later(() => {
+      let cedar: EngineResult;
+      try {
+        cedar = this.run(request, setId);
+      } catch (error) {
+        // Cedar refusing a request the compiled path decided is a disagreement too.
+        cedar = { decision: 'deny', determining: [], errors: [{ policy_id: '(request)', message: String(error) }] };
+      }
+      if (sameResult(compiled, cedar)) return;
+      this.compiledOn = false;
+      check.onMismatch(request, compiled, cedar);
+    });
+  }
+
+  /** The same request decided by cedar-wasm on its slice: the oracle the compiled decisions are checked against. */
+  evaluateWithCedar(request: EngineRequest): EngineResult {
     return this.run(
       request,
       this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId,

@@ -14,6 +14,11 @@ export interface SchemaShape {
   attributes: Record<string, Record<string, AttributeShape>>;
   actions: { id: string; principalTypes: string[]; resourceTypes: string[] }[];
   context: Record<string, AttributeShape>;
+  /**
+   * Whether the shape is the whole schema: every attribute of a modelled type, no record open to other attributes,
+   * no action in a group. Only then can a request be checked against the shape alone, as Cedar would check it.
+   */
+  complete: boolean;
 }
 
 interface JsonType {
@@ -22,12 +27,16 @@ interface JsonType {
   element?: JsonType;
   attributes?: Record<string, JsonType & { required?: boolean }>;
   required?: boolean;
+  additionalAttributes?: boolean;
 }
 
 interface JsonNamespace {
   commonTypes?: Record<string, JsonType>;
   entityTypes: Record<string, { shape?: JsonType }>;
-  actions: Record<string, { appliesTo?: { principalTypes?: string[]; resourceTypes?: string[]; context?: JsonType } }>;
+  actions: Record<
+    string,
+    { memberOf?: unknown[]; appliesTo?: { principalTypes?: string[]; resourceTypes?: string[]; context?: JsonType } }
+  >;
 }
 
 function attributeType(type: JsonType): AttributeType | null {
@@ -40,10 +49,23 @@ function attributeType(type: JsonType): AttributeType | null {
   return null;
 }
 
-function shapeOf(record: JsonType | undefined, common: Record<string, JsonType>): Record<string, AttributeShape> {
-  // A common type is referenced as {type: "EntityOrCommon", name} or, in contexts, as {type: "<Name>"}.
+// A common type is referenced as {type: "EntityOrCommon", name} or, in contexts, as {type: "<Name>"}.
+function resolve(record: JsonType | undefined, common: Record<string, JsonType>): JsonType | undefined {
   const name = record?.type === 'EntityOrCommon' ? record.name : record?.type;
-  const resolved = name !== undefined && common[name] !== undefined ? common[name] : record;
+  return name !== undefined && common[name] !== undefined ? common[name] : record;
+}
+
+/** Whether the shape read from this record is all of it: every attribute modelled, no others allowed. */
+function wholly(record: JsonType | undefined, common: Record<string, JsonType>): boolean {
+  const resolved = resolve(record, common);
+  return (
+    resolved?.additionalAttributes !== true &&
+    Object.values(resolved?.attributes ?? {}).every((attribute) => attributeType(attribute) !== null)
+  );
+}
+
+function shapeOf(record: JsonType | undefined, common: Record<string, JsonType>): Record<string, AttributeShape> {
+  const resolved = resolve(record, common);
   const shapes: Record<string, AttributeShape> = {};
   for (const [name, attribute] of Object.entries(resolved?.attributes ?? {})) {
     const type = attributeType(attribute);
@@ -96,5 +118,10 @@ function readShape(schemaText: string): SchemaShape {
       }))
       .sort((a, b) => a.id.localeCompare(b.id)),
     context,
+    complete:
+      entityTypes.every((type) => wholly(namespace.entityTypes[type]!.shape, common)) &&
+      Object.values(namespace.actions).every(
+        (action) => (action.memberOf ?? []).length === 0 && wholly(action.appliesTo?.context, common),
+      ),
   };
 }

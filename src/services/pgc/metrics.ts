@@ -109,3 +109,35 @@ export function registerBundleGauges(registry: client.Registry, active: ActiveBu
     },
   });
 }
+
+/** Which evaluator decided, and disagreements the run-time check found (each switches the instance to cedar-wasm). */
+export function createEvaluatorMetrics(registry: client.Registry): {
+  evaluations: client.Counter<'evaluator'>;
+  mismatches: client.Counter;
+} {
+  return {
+    evaluations: countersByLabel(registry, {
+      name: 'acgs_pgc_evaluations_total',
+      help: 'Policy evaluations by evaluator: compiled (closures) or cedar (cedar-wasm: policies or requests the compiled form does not cover, ACGS_EVALUATOR=cedar, or after a mismatch)',
+      label: 'evaluator',
+      values: ['compiled', 'cedar'],
+    }),
+    mismatches: new client.Counter({
+      name: 'acgs_pgc_evaluator_mismatches_total',
+      help: 'Sampled compiled decisions that cedar-wasm decided differently; each switches the instance to cedar-wasm until restart',
+      registers: [registry],
+    }),
+  };
+}
+
+/** 1 while compiled policies decide, 0 once cedar-wasm alone does. */
+export function registerEvaluatorGauge(registry: client.Registry, active: { compiledInUse: boolean }): void {
+  new client.Gauge({
+    name: 'acgs_pgc_evaluator_compiled',
+    help: 'Whether this instance decides with compiled policies (1) or with cedar-wasm alone (0: configured so, or after a mismatch)',
+    registers: [registry],
+    collect() {
+      this.set(active.compiledInUse ? 1 : 0);
+    },
+  });
+}

@@ -1,5 +1,10 @@
 import type { SignedTreeHead } from '../../../domain/audit/tree-head.js';
-import { PolicyEngine } from '../../../domain/enforcement/engine.js';
+import {
+  PolicyEngine,
+  type EngineOptions,
+  type EngineRequest,
+  type EngineResult,
+} from '../../../domain/enforcement/engine.js';
 import { enforcementCedar } from '../../../domain/policy/cedar-runtime.js';
 import { verifySignedBundle, type SignedBundle, type Verifier } from '../../../domain/policy/bundle.js';
 import {
@@ -11,6 +16,15 @@ import type { HealthContributor } from '../../../platform/http/health.js';
 import type { BundleStore } from '../../integrity/bundle-store.js';
 
 export type BundleLoadFailure = 'signature' | TransparencyFailure | 'invalid_policies';
+/** How this instance decides: compiled policies (checked against cedar-wasm on a sample) or cedar-wasm alone. */
+export interface EvaluatorSettings {
+  compiled: boolean;
+  /** Share of compiled decisions decided again by cedar-wasm off the request's path (ACGS_EVALUATOR_CHECK_PERCENT). */
+  checkRate: number;
+  onEvaluated?: (compiled: boolean) => void;
+  onMismatch?: (request: EngineRequest, compiled: EngineResult, cedar: EngineResult) => void;
+}
+
 export const BUNDLE_LOAD_FAILURES: readonly BundleLoadFailure[] = [
   'signature',
   'not_in_log',
@@ -51,7 +65,32 @@ export class ActiveBundle {
     private readonly onLoadFailure: (reason: BundleLoadFailure, detail: string) => void,
     /** Hears the moment each bundle began deciding here: no decision stamped after it uses an older one. */
     private readonly onEnforcing: (version: number, since: Date) => void = () => {},
+    private readonly evaluator: EvaluatorSettings = { compiled: true, checkRate: 0 },
   ) {}
+
+  /** Once the compiled evaluator disagreed with cedar-wasm, every engine of this process decides with cedar-wasm. */
+  private cedarOnly = false;
+
+  /** Whether decisions are made by compiled policies (else by cedar-wasm: configured so, or after a disagreement). */
+  get compiledInUse(): boolean {
+    return this.evaluator.compiled && !this.cedarOnly;
+  }
+
+  private engineOptions(): EngineOptions {
+    const { compiled, checkRate, onEvaluated, onMismatch } = this.evaluator;
+    return {
+      compiled: compiled && !this.cedarOnly,
+      ...(onEvaluated === undefined ? {} : { onEvaluated }),
+      check: {
+        rate: checkRate,
+        later: (work) => void setImmediate(work),
+        onMismatch: (request, ours, cedar) => {
+          this.cedarOnly = true;
+          onMismatch?.(request, ours, cedar);
+        },
+      },
+    };
+  }
 
   /**
    * Loads the active bundle if it is new. Reloads run one after another: two overlapping ones would each check the
@@ -94,6 +133,7 @@ export class ActiveBundle {
         signed.hash,
         `${this.namespace}:${this.generation % 2}`,
         enforcementCedar,
+        this.engineOptions(),
       );
       this.lastError = null;
       this.refusedHash = null;

@@ -10,7 +10,12 @@ import type { ConstitutionReader } from '../../integrity/ports.js';
 import type { BundleStore } from '../../integrity/bundle-store.js';
 import { verifyWithPlatformKeys } from '../../integrity/signing-keys.js';
 import { ActiveBundle } from './active-bundle.js';
-import { createBundleLoadFailures, registerBundleGauges } from '../metrics.js';
+import {
+  createBundleLoadFailures,
+  createEvaluatorMetrics,
+  registerBundleGauges,
+  registerEvaluatorGauge,
+} from '../metrics.js';
 
 /** How often PGC compares the active bundle version with its own, in case a notification never arrived. */
 const BUNDLE_CHECK_INTERVAL_MS = 2000;
@@ -28,6 +33,7 @@ export async function followActiveBundle(
   constitutions: ConstitutionReader,
 ): Promise<ActiveBundle> {
   const loadFailures = createBundleLoadFailures(metrics.registry);
+  const evaluator = createEvaluatorMetrics(metrics.registry);
   const acknowledgements = new BundleAcknowledgements(platform.db);
   // Unique per process start: a restarted instance is a new one, and the stopped one's row ages out.
   const instance = `pgc ${platform.config.instanceId}@${hostname()} ${randomUUID().slice(0, 8)}`;
@@ -55,7 +61,20 @@ export async function followActiveBundle(
       enforcing = { version, since };
       void acknowledge();
     },
+    {
+      compiled: platform.config.enforcement.evaluator === 'compiled',
+      checkRate: platform.config.enforcement.evaluatorCheckPercent / 100,
+      onEvaluated: (compiled) => evaluator.evaluations.inc({ evaluator: compiled ? 'compiled' : 'cedar' }),
+      onMismatch: (request, compiled, cedar) => {
+        evaluator.mismatches.inc();
+        app.log.error(
+          { request, compiled, cedar },
+          'the compiled evaluator disagreed with cedar-wasm: this instance decides with cedar-wasm until it restarts',
+        );
+      },
+    },
   );
+  registerEvaluatorGauge(metrics.registry, active);
   registerBundleGauges(metrics.registry, active);
   app.healthContributors.push(active.health);
 
