@@ -31,13 +31,9 @@ DECLARE
   frontier_found bigint;
   differing bigint;
 BEGIN
-  PERFORM pg_advisory_xact_lock(lock_key);
-  SELECT greatest(
-           coalesce((SELECT max(a.leaf_index) + 1 FROM audit_logs AS a), 0),
-           coalesce((SELECT max(g.resumes_at) FROM audit_gaps AS g), 0))
-    INTO current_size;
-  SELECT coalesce(max(n.idx) + 1, 0) INTO leaves_end FROM audit_tree_nodes AS n WHERE n.level = 0;
-  SELECT coalesce(max(h.tree_size), 0) INTO heads_end FROM audit_tree_heads AS h;
+  -- The log's end as the locked append reads it (migration 0028); this takes the lock.
+  SELECT p.tree_size, p.stored_leaves, p.signed_size INTO current_size, leaves_end, heads_end
+    FROM audit_append_position(lock_key) AS p LIMIT 1;
   SELECT count(*) INTO frontier_found
     FROM unnest(frontier_levels, frontier_idxs, frontier_hashes) AS f(level, idx, hash)
     JOIN audit_tree_nodes AS n ON n.level = f.level AND n.idx = f.idx AND n.hash = f.hash;
