@@ -169,7 +169,7 @@ export function decide(
     resource: request.resource,
     context,
   });
-  const policies = new Map(engine.bundle.policies.map((policy) => [policy.id, policy]));
+  const policies = engine.policies;
   const reasons: Reason[] = result.determining.map((id) => {
     const policy = policies.get(id)!;
     return { policy_id: id, effect: policy.effect, principles: policy.principles };

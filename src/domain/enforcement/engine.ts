@@ -1,5 +1,5 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
-import type { Bundle } from '../policy/bundle.js';
+import type { Bundle, BundlePolicy } from '../policy/bundle.js';
 import { policyMetadata } from '../policy/cedar.js';
 import { toolsCedar, type CedarRuntime } from '../policy/cedar-runtime.js';
 import { ACTIONS, GOVERNANCE_SCHEMA, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
@@ -93,6 +93,10 @@ export class PolicyEngine {
   private readonly compiledSets = new Map<string, CompiledPolicy[] | null>();
   /** Policies not compiled, by id, and why (decided by cedar-wasm, with the rest of their slices). */
   readonly notCompiled: ReadonlyMap<string, string>;
+  /** The bundle's policies by id, for the reasons a decision gives (built once, not per decision). */
+  readonly policies: ReadonlyMap<string, BundlePolicy>;
+  /** Whether the bundle's schema is the current one: its requests need no attributes filtered out. */
+  private readonly current: boolean;
   /** Off: every request goes to cedar-wasm (a disagreement was seen, or the caller asked for Cedar alone). */
   private compiledOn = true;
 
@@ -109,6 +113,8 @@ export class PolicyEngine {
     private readonly options: EngineOptions = {},
   ) {
     this.compiledOn = options.compiled !== false;
+    this.policies = new Map(bundle.policies.map((policy) => [policy.id, policy]));
+    this.current = bundle.schema === GOVERNANCE_SCHEMA;
     const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
     this.shape = schemaShape(bundle.schema);
     const prefix = namespace ?? `engine${(loadCounter += 1)}`;
@@ -234,11 +240,13 @@ export class PolicyEngine {
       this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId;
     const policies = this.compiledOn ? this.compiledSets.get(setId) : null;
     if (policies !== null && policies !== undefined) {
-      const compiled = compiledRequest(
-        { ...request, context: this.known(request.context, this.shape.context, CURRENT.context) },
-        this.shape,
-        (ref) => this.known(ref.attributes, this.shape.attributes[ref.type], CURRENT.attributes[ref.type]),
-      );
+      const compiled = this.current
+        ? compiledRequest(request, this.shape, (ref) => ref.attributes ?? {})
+        : compiledRequest(
+            { ...request, context: this.known(request.context, this.shape.context, CURRENT.context) },
+            this.shape,
+            (ref) => this.known(ref.attributes, this.shape.attributes[ref.type], CURRENT.attributes[ref.type]),
+          );
       if (compiled !== null) {
         const result = authorizeCompiled(policies, compiled);
         this.options.onEvaluated?.(true);
