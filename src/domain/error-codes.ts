@@ -359,6 +359,11 @@ export const ERROR_CODES = {
 
   INTERNAL_ERROR: { kind: 'internal', meaning: 'Our bug: logged with its stack and counted in acgs_errors_total' },
   // Well-formed requests the platform cannot act on.
+  COMPILED_EVALUATOR_MISMATCH: {
+    kind: 'unprocessable',
+    meaning:
+      "The bundle's policies compiled to closures decide one of its generated requests otherwise than cedar-wasm: the bundle is not built; the detail gives the request and both answers (ACGS_EVALUATOR=cedar enforces with cedar-wasm alone)",
+  },
   AUDIT_GAP_UNRECOVERABLE: {
     kind: 'unprocessable',
     meaning:

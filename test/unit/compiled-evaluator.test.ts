@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Bundle } from '../../src/domain/policy/bundle.js';
 import { PolicyEngine, type EngineRequest, type EngineResult } from '../../src/domain/enforcement/engine.js';
+import { compiledDisagreement, generatedRequests } from '../../src/domain/enforcement/compiled-check.js';
 import { GOVERNANCE_SCHEMA } from '../../src/domain/policy/governance-schema.js';
 import { CedarRuntime } from '../../src/domain/policy/cedar-runtime.js';
 import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
@@ -243,5 +244,20 @@ describe('the run-time check of compiled decisions', () => {
       if (rate === 0) assert.equal(checked, 0);
       else assert.ok(checked > 50 && checked < 160, `${checked} of 2000 checked at 5 %`);
     }
+  });
+});
+
+describe("a bundle's own generated cases, checked when it is built", () => {
+  it('are requests the schema admits around the values the policies name, and find no disagreement', () => {
+    const starter = bundleOf(Object.entries(starterPolicies()).map(([id, text]) => ({ id, text })));
+    const requests = generatedRequests(starter, 300, 1);
+    const engine = new PolicyEngine(starter, 'h');
+    // The schema admits every one (none is handed to cedar-wasm), and they reach both decisions.
+    const decided = requests.map((request) => engine.evaluate(request));
+    assert.ok(decided.every((result) => result.compiled));
+    assert.deepEqual([...new Set(decided.map((result) => result.decision))].sort(), ['allow', 'deny']);
+    assert.equal(compiledDisagreement(starter), null);
+    const generate = new CedarGenerator(random(29));
+    for (let i = 0; i < 10; i += 1) assert.equal(compiledDisagreement(bundleOf(generate.bundle(20)), 200, i), null);
   });
 });

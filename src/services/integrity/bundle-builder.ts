@@ -8,6 +8,8 @@ import { PolicyStore } from './policy-store.js';
 import { BUNDLE_ACTIVATED_ACTION } from '../../domain/policy/transparency.js';
 import { TreeHeads } from '../../platform/audit/tree-heads.js';
 import type { ConstitutionReader } from './ports.js';
+import { compiledDisagreement } from '../../domain/enforcement/compiled-check.js';
+import { AppError } from '../../domain/errors.js';
 
 /** What an activation's audit entry says about the change that made the bundle. */
 export interface ActivatedChange {
@@ -57,6 +59,14 @@ export async function buildAndActivateBundle(
   const constitutionHash = constitution.hash;
   const store = new BundleStore(platform.db);
   const bundle = assembleBundle({ version: (await store.latestVersion(tx)) + 1, constitutionHash, policies });
+  // PGC decides with the compiled form: a bundle it would decide otherwise than Cedar on its own cases is not built.
+  const disagreement = platform.config.enforcement.evaluator === 'compiled' ? compiledDisagreement(bundle) : null;
+  if (disagreement !== null)
+    throw new AppError(
+      'unprocessable',
+      'COMPILED_EVALUATOR_MISMATCH',
+      `The compiled policies decide ${JSON.stringify(disagreement.request)} as ${JSON.stringify(disagreement.compiled)}, cedar-wasm as ${JSON.stringify(disagreement.cedar)}: the bundle is not built. Report this; ACGS_EVALUATOR=cedar enforces with cedar-wasm alone.`,
+    );
   const signed = await signBundle(bundle, (bytes) => keys.sign(bytes, tx));
   await store.activateIn(tx, signed, actorId, async (tx) => {
     const details = {
