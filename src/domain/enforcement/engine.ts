@@ -170,11 +170,7 @@ export class PolicyEngine {
     this.load();
   }
 
-  /** Decides with cedar-wasm alone from now on: what the run-time check does when the two disagree. */
-  useCedarOnly(): void {
-    this.compiledOn = false;
-  }
-
+  /** Whether compiled policies decide (false when built so, or once the run-time check found a disagreement). */
   get compiledInUse(): boolean {
     return this.compiledOn;
   }
