@@ -1,19 +1,7 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { CedarRecord, CedarSet, EntityUid, type CedarValue, type CompiledRequest } from '../policy/compiled-policy.js';
 import type { AttributeShape, SchemaShape } from '../policy/schema-shape.js';
-
-/** The request as the engine is given it (engine.ts's EngineRequest, restated to keep the import one-way). */
-interface Ref {
-  type: string;
-  id: string;
-  attributes?: Record<string, CedarValueJson>;
-}
-interface Request {
-  principal: Ref;
-  action: string;
-  resource: Ref;
-  context: Record<string, CedarValueJson>;
-}
+import type { EngineRequest, EntityRef } from './engine-request.js';
 
 const MAX_LONG = 2 ** 63;
 
@@ -55,12 +43,14 @@ function record(
 /**
  * The request as compiled policies read it, or null where it might not be one Cedar accepts under this schema (an
  * action it does not declare, types it does not apply to, an attribute undeclared, mistyped or missing): those go
- * to cedar-wasm, which decides them or says why not. Only a complete shape can answer for the schema.
+ * to cedar-wasm, which decides them or says why not. Only a complete shape can answer for the schema. `context` and
+ * `attributesOf` give what Cedar is handed: the attributes the bundle's schema knows.
  */
 export function compiledRequest(
-  request: Request,
+  request: EngineRequest,
+  context: Record<string, CedarValueJson>,
   shape: SchemaShape,
-  attributesOf: (ref: Ref) => Record<string, CedarValueJson>,
+  attributesOf: (ref: EntityRef) => Record<string, CedarValueJson>,
 ): CompiledRequest | null {
   if (!shape.complete) return null;
   const action = shape.actions.find((candidate) => candidate.id === request.action);
@@ -70,10 +60,10 @@ export function compiledRequest(
     !action.resourceTypes.includes(request.resource.type)
   )
     return null;
-  const context = record(request.context, shape.context);
+  const contextRecord = record(context, shape.context);
   const principal = record(attributesOf(request.principal), shape.attributes[request.principal.type]);
   const resource = record(attributesOf(request.resource), shape.attributes[request.resource.type]);
-  if (context === null || principal === null || resource === null) return null;
+  if (contextRecord === null || principal === null || resource === null) return null;
   const principalUid = new EntityUid(request.principal.type, request.principal.id);
   const resourceUid = new EntityUid(request.resource.type, request.resource.id);
   // Two entities with one uid is a request Cedar refuses.
@@ -82,7 +72,7 @@ export function compiledRequest(
     principal: principalUid,
     action: new EntityUid('Action', request.action),
     resource: resourceUid,
-    context,
+    context: contextRecord,
     entities: new Map([
       [principalUid.key, principal],
       [resourceUid.key, resource],

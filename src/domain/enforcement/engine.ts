@@ -6,22 +6,12 @@ import { ACTIONS, GOVERNANCE_SCHEMA, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../
 import { schemaShape, type SchemaShape } from '../policy/schema-shape.js';
 import { authorizeCompiled, compilePolicy, NotCompiled, type CompiledPolicy } from '../policy/compiled-policy.js';
 import { compiledRequest } from './compiled-request.js';
+import type { EngineRequest } from './engine-request.js';
 
 const sliceKey = (action: string, principalType: string, resourceType: string) =>
   `${action}|${principalType}|${resourceType}`;
 
-export interface EntityRef {
-  type: string;
-  id: string;
-  attributes?: Record<string, CedarValueJson>;
-}
-
-export interface EngineRequest {
-  principal: EntityRef;
-  action: string;
-  resource: EntityRef;
-  context: Record<string, CedarValueJson>;
-}
+export type { EntityRef, EngineRequest } from './engine-request.js';
 
 export interface EngineResult {
   decision: 'allow' | 'deny';
@@ -236,13 +226,12 @@ export class PolicyEngine {
       this.sliceIds.get(sliceKey(request.action, request.principal.type, request.resource.type)) ?? this.fullSetId;
     const policies = this.compiledOn ? this.compiledSets.get(setId) : null;
     if (policies !== null && policies !== undefined) {
-      const compiled = this.current
-        ? compiledRequest(request, this.shape, (ref) => ref.attributes ?? {})
-        : compiledRequest(
-            { ...request, context: this.known(request.context, this.shape.context, CURRENT.context) },
-            this.shape,
-            (ref) => this.known(ref.attributes, this.shape.attributes[ref.type], CURRENT.attributes[ref.type]),
-          );
+      const compiled = compiledRequest(
+        request,
+        this.known(request.context, this.shape.context, CURRENT.context),
+        this.shape,
+        (ref) => this.known(ref.attributes, this.shape.attributes[ref.type], CURRENT.attributes[ref.type]),
+      );
       if (compiled !== null) {
         const result = authorizeCompiled(policies, compiled);
         this.options.onEvaluated?.(true);
@@ -295,6 +284,8 @@ export class PolicyEngine {
     current: Record<string, unknown> | undefined,
   ): Record<string, CedarValueJson> {
     if (attributes === undefined) return {};
+    // A bundle on the current schema declares whatever the current schema does: nothing to leave out.
+    if (this.current) return attributes;
     return Object.fromEntries(
       Object.entries(attributes).filter(([name]) => declared?.[name] !== undefined || current?.[name] === undefined),
     );
