@@ -272,7 +272,7 @@ async function prepareAppend(
 }
 
 /**
- * audit_append_at's arguments after the lock key: the position appended at (size and frontier, which it checks),
+ * audit_append_at's arguments: the lock key, the position appended at (size and frontier, which it checks),
  * the entries (their rows are written from them and compared with them as stored) and the nodes they complete.
  */
 function appendParameters(at: TreePosition, batch: { texts: string[]; nodes: [number, number, Hash][] }): unknown[] {

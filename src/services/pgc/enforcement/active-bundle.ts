@@ -77,9 +77,9 @@ export class ActiveBundle {
   }
 
   private engineOptions(): EngineOptions {
-    const { compiled, checkRate, onEvaluated, onMismatch } = this.evaluator;
+    const { checkRate, onEvaluated, onMismatch } = this.evaluator;
     return {
-      compiled: compiled && !this.cedarOnly,
+      compiled: this.compiledInUse,
       ...(onEvaluated === undefined ? {} : { onEvaluated }),
       check: {
         rate: checkRate,
