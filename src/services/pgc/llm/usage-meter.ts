@@ -72,7 +72,7 @@ export class UsageMeter {
     try {
       [stored, inFlight] = await Promise.all([this.stored(principalId, sessionId), reserving]);
     } catch (error) {
-      // Whatever part of the reservation was made is given back (a tally taken below zero is dropped).
+      // A reservation that was made is given back; one that failed (the cache unreachable) has nothing to give back.
       await reserving.then(release, () => undefined);
       throw error;
     }
