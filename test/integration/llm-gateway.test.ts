@@ -873,7 +873,13 @@ for (const backend of await backends()) {
         messages: [{ role: 'user', content: 'one' }],
       });
       assert.equal(first.choices[0]!.message.content, long);
-      // A streamed answer counts too (its usage chunk).
+      // A streamed answer counts too (its usage chunk). Its usage row is written slowly, so a stream that ended before
+      // its row was in would leave the check below (and the next request's totals) without it.
+      await env.platform.db.query(`CREATE FUNCTION slow_usage() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`);
+      await env.platform.db.query(
+        'CREATE TRIGGER slow_usage BEFORE INSERT ON llm_usage FOR EACH ROW EXECUTE FUNCTION slow_usage()',
+      );
       const second = await spender.chat.completions.create({
         model: 'fake/gpt-test',
         messages: [{ role: 'user', content: 'two' }],
@@ -881,6 +887,13 @@ for (const backend of await backends()) {
         stream_options: { include_usage: true },
       });
       assert.equal((await collect(second)).text, long);
+      // Metered before the stream's end reached the app: the next request is decided on totals that count it.
+      const meteredRows = await env.platform.db.query('SELECT 1 FROM llm_usage WHERE principal_id = $1', [
+        spenderKey.userId,
+      ]);
+      assert.equal(meteredRows.length, 2, 'both answers metered when the stream ended');
+      await env.platform.db.query('DROP TRIGGER slow_usage ON llm_usage');
+      await env.platform.db.query('DROP FUNCTION slow_usage()');
       upstream.script([{ content: 'never sent' }]);
       await assert.rejects(
         spender.chat.completions.create({ model: 'fake/gpt-test', messages: [{ role: 'user', content: 'three' }] }),

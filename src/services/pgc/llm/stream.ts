@@ -268,6 +268,19 @@ export async function* governStream(
   const answer = new StreamedAnswer(enforcer, exchange);
   let failure: AppError | null = null;
   let textSent = false;
+  let closed = false;
+  /**
+   * The exchange closed: the provider's stream, what was released decided, the tokens metered. Done before the
+   * stream's last events, so the app's next request is decided on totals that count this answer; an app that hung
+   * up (or a stream stopped early) gets it from `finally`.
+   */
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await upstream.return();
+    if (!answer.decided && answer.released !== '') await exchange.decide('respond', answer.released);
+    await exchange.meter(answer.usage, answer.original);
+  };
   /** A chunk of released text: the first one is when the app's time to first token ends. */
   const withText = (out: Record<string, unknown>[]) => {
     if (!textSent && out.some((choice) => (choice['delta'] as { content?: string }).content !== undefined)) {
@@ -310,27 +323,27 @@ export async function* governStream(
     }
     if (answer.stopped !== null) {
       exchange.count('withheld');
+      await close();
       yield answer.refusal();
       yield { type: 'done' };
       return;
     }
     if (failure !== null) {
+      await close();
       await exchange.upstreamFailed(failure);
       yield { type: 'error', error: failure, decisionIds: exchange.decisions.map((decision) => decision.decision_id) };
       return;
     }
     const { finals, withheld } = yield* answer.toolCalls();
+    await close();
     yield answer.chunk(finals, { acgs: { decisions: exchange.decisions } });
     if (answer.usage !== undefined) yield answer.chunk([], { usage: answer.usage });
     exchange.count(withheld ? 'withheld' : answer.redacted ? 'redacted' : 'allow');
     exchange.answered(upstreamDone);
     yield { type: 'done' };
   } finally {
-    // An app that hung up (or a stream stopped early) leaves the upstream's stream closed and what it got logged;
-    // whatever the provider produced counts toward the caller's budget.
-    await upstream.return();
-    if (!answer.decided && answer.released !== '') await exchange.decide('respond', answer.released);
-    await exchange.meter(answer.usage, answer.original);
+    // Whatever the provider produced counts toward the caller's budget, however the stream ended.
+    await close();
   }
 }
 
