@@ -487,6 +487,28 @@ for (const backend of await backends()) {
           .statusCode,
         401,
       );
+      // A key already seen has its owner's state read beside it: a deactivation still stops it on the next request,
+      // and a reactivation lets it back.
+      const setActive = async (active: boolean) =>
+        assert.equal(
+          (
+            await app.inject({
+              method: 'POST',
+              url: `/auth/users/${agent.id}/${active ? 'reactivate' : 'deactivate'}`,
+              headers: bearer(admin.accessToken),
+            })
+          ).statusCode,
+          200,
+        );
+      await setActive(false);
+      const ofInactive = await app.inject({ method: 'GET', url: '/auth/me', headers: { 'x-api-key': key } });
+      assert.equal(ofInactive.statusCode, 401);
+      assert.equal(ofInactive.json().error_code, 'INVALID_API_KEY');
+      await setActive(true);
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/auth/me', headers: { 'x-api-key': key } })).statusCode,
+        200,
+      );
 
       assert.equal(
         (await app.inject({ method: 'DELETE', url: `/auth/api-keys/${id}`, headers: bearer(admin.accessToken) }))
