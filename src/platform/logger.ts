@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 import { readableDestination } from './readable-log.js';
+import { activeTraceIds, tracingEnabled } from './tracing.js';
 
 export type { Logger };
 
@@ -22,6 +23,8 @@ export function createLogger(
       paths: ['password', '*.password', 'access_token', 'refresh_token', '*.authorization', '*.cookie'],
       censor: '[redacted]',
     },
+    // With tracing on, a line logged inside a span names it, so logs and traces can be joined.
+    ...(tracingEnabled() ? { mixin: () => activeTraceIds() ?? {} } : {}),
   };
   if (destination !== undefined) return pino(options, destination);
   return pino(options, format === 'text' ? readableDestination() : pino.destination({ dest: 1, sync: false }));

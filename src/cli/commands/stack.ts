@@ -8,6 +8,7 @@ import { BUILT_CONSOLE_DIR, startConsoleServer, type RunningConsole } from '../.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configOrExit, withDatabase } from '../with-platform.js';
+import { startTracing } from '../../platform/tracing.js';
 
 async function startConsole(platform: Platform, services: RunningStack): Promise<RunningConsole> {
   const { config } = platform;
@@ -30,6 +31,8 @@ async function run(names: readonly ServiceName[], portOverride: number | null, w
   const config = configOrExit();
   const started = performance.now();
   const shutdown = shutdownOnSignals((message) => console.log(message));
+  // Before the platform, so its logger stamps lines with the span they were logged in.
+  const tracing = await startTracing(names.length === 1 ? `acgs-${names[0]}` : 'acgs');
   const platform = await createPlatform(config);
   const admin = await ensureBootstrapAdmin(platform);
   const ports = portOverride === null ? {} : { [names[0]!]: portOverride };
@@ -45,6 +48,7 @@ async function run(names: readonly ServiceName[], portOverride: number | null, w
     close: async () => {
       await consoleServer?.close();
       await services.close();
+      await tracing?.shutdown();
     },
   };
   shutdown.attach(stack);

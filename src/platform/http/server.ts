@@ -34,6 +34,8 @@ import { ErrorBody } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
 import { answerUnparseableRequest } from './client-errors.js';
 import { checkResponsesAgainstSchemas } from './response-check.js';
+import { traceRequests } from './request-span.js';
+import { tracingEnabled } from '../tracing.js';
 
 /**
  * The app a service registers its routes on: handlers get request types from the route's TypeBox schemas, so a
@@ -92,6 +94,8 @@ export async function createServiceApp(definition: ServiceDefinition, platform: 
         .send(errorBody(request, code, detail ?? error.message));
     },
   });
+  // Before every other hook, so they all run inside the request's span.
+  if (tracingEnabled()) traceRequests(app, definition.name);
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', null);
   app.decorateRequest('clientIp', '');

@@ -29,7 +29,8 @@ export interface StoredDecision {
 
 interface Waiter {
   record: DecisionRecord;
-  resolve: () => void;
+  /** Hears the record's leaf index in the audit log once it is committed. */
+  resolve: (leafIndex: number) => void;
   reject: (error: Error) => void;
 }
 
@@ -76,7 +77,8 @@ export class DecisionLog {
     this.onWrite = options.onWrite ?? (() => undefined);
   }
 
-  append(record: DecisionRecord): Promise<void> {
+  /** Logs one decision; answers its leaf index in the audit log once it is committed. */
+  append(record: DecisionRecord): Promise<number> {
     return new Promise((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
       if (this.pending.length >= this.maxBatch) this.flush();
@@ -119,9 +121,9 @@ export class DecisionLog {
   private async commit(batch: Waiter[]): Promise<void> {
     try {
       const started = performance.now();
-      await this.writer.write(batch.map((waiter) => waiter.record));
+      const leaves = await this.writer.write(batch.map((waiter) => waiter.record));
       this.onWrite(batch.length, (performance.now() - started) / 1000);
-      for (const waiter of batch) waiter.resolve();
+      batch.forEach((waiter, index) => waiter.resolve(leaves[index]!));
     } catch (error) {
       if (batch.length > 1 && !(error instanceof ServiceUnavailableError)) {
         const half = Math.ceil(batch.length / 2);

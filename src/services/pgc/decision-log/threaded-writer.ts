@@ -13,6 +13,8 @@ export type ThreadReply =
       id: number;
       /** How long each audit append in the write held the log (for the process's append histogram). */
       appendSeconds: number[];
+      /** The records' leaf indexes in the audit log, when the write succeeded. */
+      leaves?: number[];
       error?: { kind: ErrorKind; code: ErrorCode; detail: string; retryAfter: number | null };
     };
 
@@ -28,7 +30,7 @@ const unavailable = (why: string) =>
 export class ThreadDecisionWriter implements DecisionWriter {
   private worker: Promise<Worker> | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (leaves: number[]) => void; reject: (error: Error) => void }>();
   private closed = false;
 
   constructor(
@@ -36,11 +38,11 @@ export class ThreadDecisionWriter implements DecisionWriter {
     private readonly onAppend: (seconds: number) => void,
   ) {}
 
-  async write(records: readonly DecisionRecord[]): Promise<void> {
+  async write(records: readonly DecisionRecord[]): Promise<number[]> {
     if (this.closed) throw unavailable('the service is shutting down');
     const worker = await (this.worker ??= this.start());
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, records });
     });
@@ -87,7 +89,7 @@ export class ThreadDecisionWriter implements DecisionWriter {
     if (waiter === undefined) return;
     this.pending.delete(message.id);
     for (const seconds of message.appendSeconds) this.onAppend(seconds);
-    if (message.error === undefined) return waiter.resolve();
+    if (message.error === undefined) return waiter.resolve(message.leaves ?? []);
     const { kind, code, detail, retryAfter } = message.error;
     waiter.reject(
       kind === 'unavailable'

@@ -20,8 +20,8 @@ try {
       return;
     }
     writer.write(message.records).then(
-      () => {
-        reply({ id: message.id, appendSeconds });
+      (leaves) => {
+        reply({ id: message.id, appendSeconds, leaves });
         appendSeconds = [];
       },
       (error: unknown) =>

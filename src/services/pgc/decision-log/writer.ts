@@ -25,9 +25,12 @@ export interface DecisionRecord {
   approvalId: string | null;
 }
 
-/** Writes a batch of decisions and their audit leaves in one transaction: all of them or none. */
+/**
+ * Writes a batch of decisions and their audit leaves in one transaction: all of them or none. Answers each record's
+ * leaf index in the audit log, in the records' order.
+ */
 export interface DecisionWriter {
-  write(records: readonly DecisionRecord[]): Promise<void>;
+  write(records: readonly DecisionRecord[]): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export interface DecisionWriter {
 export class DatabaseDecisionWriter implements DecisionWriter {
   constructor(private readonly audit: AuditLog) {}
 
-  async write(records: readonly DecisionRecord[]): Promise<void> {
+  async write(records: readonly DecisionRecord[]): Promise<number[]> {
     const values = valuesList(
       records.map((record) => [
         record.id,
@@ -60,7 +63,7 @@ export class DatabaseDecisionWriter implements DecisionWriter {
     );
     // The rows and their audit leaves in one statement where the log's end is known (one round trip), else in one
     // transaction that locks the log first.
-    await this.audit.recordAlong(
+    const entries = await this.audit.recordAlong(
       records.map((record) => ({
         userId: record.callerId,
         action: 'decision.evaluated',
@@ -82,6 +85,7 @@ export class DatabaseDecisionWriter implements DecisionWriter {
         params: values.params,
       },
     );
+    return entries.map((entry) => entry.leaf_index);
   }
 
   async close(): Promise<void> {}

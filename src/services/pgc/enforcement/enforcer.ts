@@ -26,6 +26,8 @@ import type { EnforcerMetrics } from '../metrics.js';
 import type { ApprovalStore } from './approval-store.js';
 import type { EnforcementSession } from './session-store.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
+import { inDecisionSpan } from './decision-span.js';
+import { inSpan } from '../../../platform/tracing.js';
 
 export interface DecisionResponse {
   decision_id: string;
@@ -104,7 +106,9 @@ export class Enforcer {
     session: EnforcementSession | null = null,
   ): Promise<DecisionResponse> {
     this.checkContent(request);
-    return this.inSession(session, request, (history) => this.decideAndLog(request, caller, requestId, history));
+    return inDecisionSpan(request, () =>
+      this.inSession(session, request, (history) => this.decideAndLog(request, caller, requestId, history)),
+    );
   }
 
   /**
@@ -117,6 +121,16 @@ export class Enforcer {
     caller: EnforcementCaller,
     requestId: string,
     session: EnforcementSession | null = null,
+  ): Promise<DecisionResponse> {
+    return inDecisionSpan(request, () => this.refuseIn(session, request, reason, caller, requestId));
+  }
+
+  private refuseIn(
+    session: EnforcementSession | null,
+    request: Omit<EvaluationRequest, 'content'>,
+    reason: { error_code: DecisionReasonCode; message: string },
+    caller: EnforcementCaller,
+    requestId: string,
   ): Promise<DecisionResponse> {
     return this.inSession(session, request, async (history) => {
       const started = process.hrtime.bigint();
@@ -320,26 +334,30 @@ export class Enforcer {
     const latencyUs = Math.round(Number(process.hrtime.bigint() - at.started) / 1000);
     const id = randomUUID();
     const evaluatedAt = at.decidedAt;
-    await this.log.append({
-      id,
-      createdAt: evaluatedAt,
-      callerId: caller.userId,
-      approvalId: at.approvalId ?? null,
-      principal: request.principal,
-      action: request.action,
-      resource: request.resource,
-      context: outcome.context,
-      contentDigest: at.contentDigest,
-      content: this.options.storeContent ? (request.content ?? null) : null,
-      decision: outcome.decision,
-      reasons: outcome.reasons,
-      findings: outcome.findings,
-      obligations: outcome.obligations,
-      bundleHash: outcome.bundle_hash,
-      constitutionHash: outcome.constitution_hash,
-      latencyUs,
-      requestId: at.requestId,
-      requestDigest: at.requestDigest,
+    // The durable append as a span of its own: how long the decision waited for the log, and where it landed.
+    await inSpan('acgs.audit.append', { attributes: { 'acgs.decision_id': id } }, async (span) => {
+      const leaf = await this.log.append({
+        id,
+        createdAt: evaluatedAt,
+        callerId: caller.userId,
+        approvalId: at.approvalId ?? null,
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        context: outcome.context,
+        contentDigest: at.contentDigest,
+        content: this.options.storeContent ? (request.content ?? null) : null,
+        decision: outcome.decision,
+        reasons: outcome.reasons,
+        findings: outcome.findings,
+        obligations: outcome.obligations,
+        bundleHash: outcome.bundle_hash,
+        constitutionHash: outcome.constitution_hash,
+        latencyUs,
+        requestId: at.requestId,
+        requestDigest: at.requestDigest,
+      });
+      span.setAttribute('acgs.audit.leaf_index', leaf);
     });
     this.metrics.decisions.inc({ decision: outcome.decision, action: request.action });
     if (outcome.decision === 'deny') {

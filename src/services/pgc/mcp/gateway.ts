@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api';
+import { contextFrom, inSpan } from '../../../platform/tracing.js';
 import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import client from 'prom-client';
 import { canonicalJson } from '../../../domain/canonical-json.js';
@@ -185,15 +187,43 @@ export class McpGateway {
     return listed;
   }
 
+  /**
+   * Governs one tool call, as an `execute_tool` span (OpenTelemetry GenAI conventions) that continues the agent's
+   * trace when the request's `_meta` carries one (`traceparent`), else the HTTP request's.
+   */
   async callTool(
     caller: GatewayCaller,
     name: string,
     args: Record<string, unknown>,
-    options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal } = {},
+    options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal; meta?: Record<string, unknown> } = {},
+  ): Promise<CallToolResult> {
+    return inSpan(
+      `execute_tool ${name}`,
+      {
+        parent: contextFrom(options.meta),
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': name,
+          'gen_ai.tool.call.id': caller.requestId,
+          'mcp.method.name': 'tools/call',
+        },
+      },
+      (span) => this.governCall(caller, name, args, options, span),
+    );
+  }
+
+  private async governCall(
+    caller: GatewayCaller,
+    name: string,
+    args: Record<string, unknown>,
+    options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal },
+    span: Span,
   ): Promise<CallToolResult> {
     const parts = splitName(name);
-    const count = (decision: CallOutcome) =>
+    const count = (decision: CallOutcome) => {
+      span.setAttribute('acgs.mcp.outcome', decision);
       this.deps.metrics.calls.inc({ server: parts?.server ?? '', tool: parts?.tool ?? name, decision });
+    };
     const decisions: CallDecision[] = [];
     const who = { userId: caller.userId, apiKeyId: caller.apiKeyId };
     const asked = (action: 'tool_call' | 'respond') => ({

@@ -1,3 +1,4 @@
+import { traceHeaders } from '../../../platform/tracing.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../../domain/errors.js';
@@ -57,13 +58,20 @@ export class Upstreams {
   ): Promise<CallToolResult> {
     const { client, server } = await this.connection(name);
     const { CallToolResultSchema } = (await mcpSdk()).types;
+    const trace = traceHeaders();
     return this.ask(
       server,
       async () =>
-        (await client.callTool({ name: tool, arguments: args }, CallToolResultSchema, {
-          timeout: server.call_timeout_ms,
-          ...options,
-        })) as CallToolResult,
+        // The call's trace context rides in `_meta` (where MCP carries it over any transport) as well as in the
+        // HTTP transport's headers.
+        (await client.callTool(
+          { name: tool, arguments: args, ...(Object.keys(trace).length === 0 ? {} : { _meta: trace }) },
+          CallToolResultSchema,
+          {
+            timeout: server.call_timeout_ms,
+            ...options,
+          },
+        )) as CallToolResult,
     );
   }
 
@@ -118,6 +126,13 @@ export class Upstreams {
     } else {
       transport = new sdk.clientHttp.StreamableHTTPClientTransport(new URL(config.url), {
         requestInit: { headers: config.headers },
+        fetch: (url, init) => {
+          const trace = traceHeaders();
+          if (Object.keys(trace).length === 0) return fetch(url, init);
+          const headers = new Headers(init?.headers);
+          for (const [key, value] of Object.entries(trace)) headers.set(key, value);
+          return fetch(url, { ...init, headers });
+        },
       });
     }
     const client = new sdk.client.Client(GATEWAY_CLIENT);

@@ -67,6 +67,7 @@ export function registerMcpEndpoint(app: ServiceApp, gateway: McpGateway, option
         request.params.arguments ?? {},
         {
           signal: extra.signal,
+          meta: request.params._meta,
           ...(progressToken === undefined
             ? {}
             : {

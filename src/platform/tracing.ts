@@ -1,0 +1,124 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { AppError } from '../domain/errors.js';
+import { VERSION } from './http/health.js';
+
+/**
+ * OpenTelemetry traces, exported over OTLP when the standard variables ask for it. Off (the default) nothing of the
+ * SDK is loaded and every span helper here runs its work directly: the cost is one boolean per call.
+ */
+let enabled = false;
+
+export const tracer = trace.getTracer('acgs-pgp', VERSION);
+
+/** Whether an OTLP endpoint for traces is configured and the SDK not disabled (OTEL_SDK_DISABLED). */
+export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
+  if ((env['OTEL_TRACES_EXPORTER'] ?? '').split(',').some((name) => name.trim() === 'none')) return false;
+  return Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim());
+}
+
+/** Whether spans are being recorded in this process. */
+export const tracingEnabled = () => enabled;
+
+export interface Tracing {
+  /** Exports what is buffered and stops. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK for traces only (metrics stay Prometheus, logs stay JSON on stdout), configured by
+ * the standard variables: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME,
+ * OTEL_TRACES_SAMPLER(_ARG), OTEL_RESOURCE_ATTRIBUTES, OTEL_PROPAGATORS. Null when they ask for nothing.
+ */
+export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | null> {
+  if (!tracingConfigured(env)) return null;
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const sdk = new NodeSDK({
+    // OTEL_SERVICE_NAME, when set, names the service; ours is the default.
+    ...(env['OTEL_SERVICE_NAME']?.trim() ? {} : { serviceName }),
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  enabled = true;
+  return {
+    shutdown: async () => {
+      enabled = false;
+      await sdk.shutdown();
+    },
+  };
+}
+
+/** The trace and span ids of the span in force, for log lines and records; null outside a recorded span. */
+export function activeTraceIds(): { trace_id: string; span_id: string } | null {
+  if (!enabled) return null;
+  const span = trace.getActiveSpan();
+  if (span === undefined || !span.isRecording()) return null;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
+/** A span that records nothing, handed to work when tracing is off. */
+const UNRECORDED = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
+
+/**
+ * Runs work in a span of its own, a child of the span in force (or of `parent`): ended when the work settles, its
+ * status an error when the work throws — the error's code, never its message, which may quote what was sent.
+ */
+export async function inSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!enabled) return work(UNRECORDED);
+  const parent = options.parent ?? context.active();
+  const span = tracer.startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    const code = error instanceof AppError ? error.errorCode : 'INTERNAL_ERROR';
+    span.setAttribute('error.type', code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** W3C trace context from a carrier (HTTP headers, an MCP request's `_meta`), over the context in force. */
+export function contextFrom(carrier: Record<string, unknown> | undefined): Context {
+  const active = context.active();
+  if (!enabled || carrier === undefined || typeof carrier['traceparent'] !== 'string') return active;
+  return propagation.extract(ROOT_CONTEXT, carrier, {
+    get: (from, key) => {
+      const value = from[key];
+      return typeof value === 'string' ? value : undefined;
+    },
+    keys: (from) => Object.keys(from),
+  });
+}
+
+/** The span in force as W3C trace context (`traceparent`, `tracestate`) for a call onwards; empty when off. */
+export function traceHeaders(): Record<string, string> {
+  if (!enabled) return {};
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+export { SpanKind };

@@ -1,0 +1,60 @@
+import type { Span } from '@opentelemetry/api';
+import type { EvaluationRequest } from '../../../domain/enforcement/decide.js';
+import { inSpan } from '../../../platform/tracing.js';
+import type { DecisionResponse } from './enforcer.js';
+
+/**
+ * A decision as a span: what was asked of what (names and ids, never the content), and once decided, the decision,
+ * the policies and principles behind it, the bundle and constitution it was decided under, and each detector's
+ * findings as an event with its kind and count — never the text matched.
+ */
+export function inDecisionSpan(
+  request: Omit<EvaluationRequest, 'content'>,
+  decide: () => Promise<DecisionResponse>,
+): Promise<DecisionResponse> {
+  return inSpan(
+    `acgs.decide ${request.action}`,
+    {
+      attributes: {
+        'acgs.action': request.action,
+        'acgs.principal.type': request.principal.type,
+        'acgs.principal.id': request.principal.id,
+        'acgs.resource.type': request.resource.type,
+        'acgs.resource.id': request.resource.id,
+      },
+    },
+    async (span) => {
+      const response = await decide();
+      if (span.isRecording()) describe(span, response);
+      return response;
+    },
+  );
+}
+
+function describe(span: Span, response: DecisionResponse): void {
+  const policies = response.reasons.flatMap((reason) => (reason.policy_id === null ? [] : [reason.policy_id]));
+  const codes = response.reasons.flatMap((reason) => (reason.error_code === undefined ? [] : [reason.error_code]));
+  span.setAttributes({
+    'acgs.decision': response.decision,
+    'acgs.decision_id': response.decision_id,
+    'acgs.policy_ids': [...new Set(policies)],
+    'acgs.principles': [...new Set(response.reasons.flatMap((reason) => reason.principles))],
+    'acgs.reason_codes': [...new Set(codes)],
+    'acgs.obligations': [...new Set(response.obligations.map((obligation) => obligation.type))],
+    ...(response.bundle_hash === null ? {} : { 'acgs.bundle_hash': response.bundle_hash }),
+    ...(response.constitution_hash === null ? {} : { 'acgs.constitution_hash': response.constitution_hash }),
+  });
+  const counts = new Map<string, { detector: string; kind: string; count: number }>();
+  for (const finding of response.findings) {
+    const key = `${finding.detector}\u0000${finding.kind}`;
+    const seen = counts.get(key) ?? { detector: finding.detector, kind: finding.kind, count: 0 };
+    seen.count += 1;
+    counts.set(key, seen);
+  }
+  for (const { detector, kind, count } of counts.values())
+    span.addEvent('acgs.finding', {
+      'acgs.finding.detector': detector,
+      'acgs.finding.kind': kind,
+      'acgs.finding.count': count,
+    });
+}

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyInstance } from 'fastify';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
+import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
+import { DECISIONS_META, type CallDecision } from '../../src/services/pgc/mcp/gateway.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
+import { startTracing, type Tracing } from '../../src/platform/tracing.js';
+import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
+import { TracedMcpServer } from '../support/traced-mcp-server.js';
+import {
+  apiKeyFor,
+  createTestApp,
+  createTestPlatform,
+  tokenFor,
+  type Backend,
+  type TestPlatform,
+} from '../support/harness.js';
+
+const PLANTED_KEY = 'AKIAIOSFODNN7EXAMPLE';
+const SERVER_KIND = 2;
+
+/** A W3C traceparent of the agent's own: a fresh trace, its current span, sampled. */
+function agentContext() {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
+}
+
+const decisionsOf = (result: CallToolResult) => (result._meta?.[DECISIONS_META] ?? []) as CallDecision[];
+const parentOf = (spanId: string, traceId: string) => (span: ReceivedSpan) =>
+  span.traceId === traceId && span.parentSpanId === spanId;
+
+// One receiver and one SDK for the file: the SDK registers itself for the whole process, as it does in `acgs up`.
+const receiver = new OtlpReceiver();
+let tracing: Tracing | null = null;
+before(async () => {
+  process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = await receiver.start();
+  process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] = 'http/json';
+  // Batches go out every 50 ms instead of every 5 s, so a test waits for its spans briefly.
+  process.env['OTEL_BSP_SCHEDULE_DELAY'] = '50';
+  tracing = await startTracing('acgs-pgc');
+  assert.ok(tracing !== null, 'an OTLP endpoint turns tracing on');
+});
+after(async () => {
+  await tracing?.shutdown();
+  await receiver.close();
+});
+
+for (const backend of ['pglite', 'postgres'] as Backend[]) {
+  describe(`OpenTelemetry traces on ${backend}`, () => {
+    let env: TestPlatform;
+    let pgc: FastifyInstance;
+    let agent: { userId: string; headers: Record<string, string> };
+    let url: URL;
+    const upstream = new TracedMcpServer();
+    const clients: Client[] = [];
+
+    /** An agent's MCP session through the gateway; its HTTP requests carry `traceparent` when given one. */
+    const connect = async (traceparent?: string) => {
+      const client = new Client({ name: 'traced-agent', version: '1' });
+      const headers = { ...agent.headers, ...(traceparent === undefined ? {} : { traceparent }) };
+      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+      clients.push(client);
+      return client;
+    };
+
+    before(async () => {
+      env = await createTestPlatform(backend);
+      await (await createTestApp('ac', env.platform)).close();
+      pgc = await createTestApp('pgc', env.platform);
+      await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
+      const admin = (await tokenFor(env.platform, ['admin'])).headers;
+      agent = await apiKeyFor(env.platform);
+      await pgc.listen({ host: '127.0.0.1', port: 0 });
+      const address = pgc.server.address() as { port: number };
+      url = new URL(`http://127.0.0.1:${address.port}/mcp`);
+      const registered = await pgc.inject({
+        method: 'PUT',
+        url: '/api/v1/mcp/servers/traced',
+        headers: admin,
+        payload: { transport: 'http', url: await upstream.start() },
+      });
+      assert.ok([200, 201].includes(registered.statusCode), registered.body);
+    });
+    after(async () => {
+      for (const client of clients) await client.close().catch(() => undefined);
+      await pgc.close();
+      await upstream.close();
+      await env.cleanup();
+    });
+
+    it("an agent's tool call that PGC denies is one trace: the agent's span, execute_tool, the decision with its principle, the log append", async () => {
+      const transportTrace = agentContext();
+      const call = agentContext();
+      const client = await connect(transportTrace.traceparent);
+      const result = (await client.callTool({
+        name: 'traced.wipe',
+        arguments: {},
+        _meta: { traceparent: call.traceparent },
+      })) as CallToolResult;
+      assert.equal(result.isError, true);
+      const [decision] = decisionsOf(result);
+      assert.equal(decision?.decision, 'deny');
+      assert.ok(!upstream.calls.some((seen) => seen.tool === 'wipe'), 'the denied call never reached the upstream');
+
+      // The request's _meta names the agent's span: the gateway's span continues it.
+      const tool = await receiver.waitFor(parentOf(call.spanId, call.traceId), 'execute_tool under the agent span');
+      assert.equal(tool.name, 'execute_tool traced.wipe');
+      assert.equal(tool.service, 'acgs-pgc');
+      assert.equal(tool.attributes['gen_ai.operation.name'], 'execute_tool');
+      assert.equal(tool.attributes['gen_ai.tool.name'], 'traced.wipe');
+      assert.equal(tool.attributes['acgs.mcp.outcome'], 'held');
+
+      const decided = await receiver.waitFor(parentOf(tool.spanId, call.traceId), 'the decision under execute_tool');
+      assert.equal(decided.name, 'acgs.decide tool_call');
+      assert.equal(decided.attributes['acgs.decision'], 'deny');
+      assert.equal(decided.attributes['acgs.decision_id'], decision!.decision_id);
+      assert.ok(
+        (decided.attributes['acgs.principles'] as string[]).includes('human-approval-for-high-risk-tools'),
+        JSON.stringify(decided.attributes),
+      );
+      assert.match(String(decided.attributes['acgs.bundle_hash']), /^[0-9a-f]{64}$/);
+      assert.match(String(decided.attributes['acgs.constitution_hash']), /^[0-9a-f]{64}$/);
+      assert.deepEqual(decided.attributes['acgs.obligations'], ['require_human_review']);
+
+      const appended = await receiver.waitFor(
+        parentOf(decided.spanId, call.traceId),
+        'the log append under the decision',
+      );
+      assert.equal(appended.name, 'acgs.audit.append');
+      const [row] = await env.platform.db.query<{ leaf_index: string | number }>(
+        'SELECT leaf_index FROM audit_logs WHERE resource = $1',
+        [`decision:${decision!.decision_id}`],
+      );
+      assert.equal(appended.attributes['acgs.audit.leaf_index'], Number(row!.leaf_index));
+
+      // The HTTP request that carried the call is a server span in the transport's own trace.
+      const server = await receiver.waitFor(
+        (span) => span.traceId === transportTrace.traceId && span.name === 'POST /mcp',
+        'the /mcp server span',
+      );
+      assert.equal(server.kind, SERVER_KIND);
+      assert.equal(server.parentSpanId, transportTrace.spanId);
+    });
+
+    it('continues the trace to an upstream MCP server over HTTP, in its headers and in the request _meta', async () => {
+      const call = agentContext();
+      const client = await connect();
+      const result = (await client.callTool({
+        name: 'traced.echo',
+        arguments: { text: 'hello' },
+        _meta: { traceparent: call.traceparent },
+      })) as CallToolResult;
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      const tool = await receiver.waitFor(parentOf(call.spanId, call.traceId), 'execute_tool traced.echo');
+      assert.equal(tool.attributes['acgs.mcp.outcome'], 'allow');
+      const seen = upstream.calls.find((entry) => entry.tool === 'echo');
+      assert.ok(seen !== undefined, 'the upstream was called');
+      const expected = new RegExp(`^00-${call.traceId}-${tool.spanId}-01$`);
+      assert.match(seen.header ?? '', expected, 'traceparent header');
+      assert.match(seen.meta ?? '', expected, 'traceparent in _meta');
+      const decided = receiver.spans.filter(parentOf(tool.spanId, call.traceId)).map((span) => span.name);
+      assert.deepEqual(decided.sort(), ['acgs.decide respond', 'acgs.decide tool_call']);
+    });
+
+    it('never exports a secret: findings leave as kinds and counts, and log lines name their trace', async () => {
+      const call = agentContext();
+      const client = await connect();
+      const echoed = (await client.callTool({
+        name: 'traced.echo',
+        arguments: { text: `deploy with aws_access_key_id=${PLANTED_KEY}` },
+        _meta: { traceparent: call.traceparent },
+      })) as CallToolResult;
+      assert.ok(!JSON.stringify(echoed.content).includes(PLANTED_KEY), 'the agent gets it redacted');
+      const tool = await receiver.waitFor(parentOf(call.spanId, call.traceId), 'execute_tool with a secret');
+
+      // The decision API, traced by its HTTP header.
+      const api = agentContext();
+      const evaluated = await pgc.inject({
+        method: 'POST',
+        url: '/api/v1/enforcement/evaluate',
+        headers: { ...agent.headers, traceparent: api.traceparent },
+        payload: {
+          principal: { type: 'Agent', id: 'traced' },
+          action: 'respond',
+          resource: { type: 'Model', id: 'm' },
+          content: `the key is ${PLANTED_KEY}`,
+        },
+      });
+      assert.equal(evaluated.statusCode, 200, evaluated.body);
+      const server = await receiver.waitFor(parentOf(api.spanId, api.traceId), 'the evaluate server span');
+      assert.equal(server.name, 'POST /api/v1/enforcement/evaluate');
+      assert.equal(server.attributes['http.response.status_code'], 200);
+      const decided = await receiver.waitFor(parentOf(server.spanId, api.traceId), 'the evaluate decision');
+      assert.equal(decided.attributes['acgs.decision_id'], evaluated.json().decision_id);
+      assert.deepEqual(
+        decided.events.map((event) => event.attributes),
+        [{ 'acgs.finding.detector': 'secrets', 'acgs.finding.kind': 'aws_access_key', 'acgs.finding.count': 1 }],
+      );
+      await receiver.waitFor(parentOf(decided.spanId, api.traceId), 'the evaluate log append');
+
+      const exported = receiver.bodies.join('\n');
+      assert.ok(exported.includes(tool.spanId) || exported.includes(call.traceId), 'the bodies were read');
+      assert.ok(!exported.includes(PLANTED_KEY), 'the planted key is in no exported span');
+      assert.ok(!exported.includes('AKIA'), 'nor any part of it');
+
+      const lines = env.logs.filter((line) => line['trace_id'] === api.traceId);
+      assert.ok(lines.length > 0, 'the request line names its trace');
+      assert.ok(
+        lines.every((line) => typeof line['span_id'] === 'string' && /^[0-9a-f]{16}$/.test(String(line['span_id']))),
+      );
+    });
+  });
+}
