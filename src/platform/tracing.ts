@@ -72,31 +72,89 @@ export function activeTraceIds(): { trace_id: string; span_id: string } | null {
 /** A span that records nothing, handed to work when tracing is off. */
 const UNRECORDED = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
 
-/**
- * Runs work in a span of its own, a child of the span in force (or of `parent`): ended when the work settles, its
- * status an error when the work throws — the error's code, never its message, which may quote what was sent.
- */
-export async function inSpan<T>(
+/** A span kept open until its work is done, however long that takes (a streamed answer's). */
+export interface OpenSpan {
+  readonly span: Span;
+  /** Runs work with this span in force, so the spans it starts are its children. */
+  within<T>(work: () => T): T;
+  /** Marks the span failed: the error's code, never its message, which may quote what was sent. */
+  fail(error: unknown): void;
+  /** Ends the span; later calls do nothing. */
+  end(): void;
+}
+
+const UNRECORDED_OPEN: OpenSpan = {
+  span: UNRECORDED,
+  within: (work) => work(),
+  fail: () => undefined,
+  end: () => undefined,
+};
+
+/** Starts a span, a child of the span in force (or of `parent`); the caller ends it. */
+export function openSpan(
   name: string,
-  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
-  work: (span: Span) => Promise<T>,
-): Promise<T> {
-  if (!enabled) return work(UNRECORDED);
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context } = {},
+): OpenSpan {
+  if (!enabled) return UNRECORDED_OPEN;
   const parent = options.parent ?? context.active();
   const span = tracer.startSpan(
     name,
     { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) },
     parent,
   );
+  const inForce = trace.setSpan(parent, span);
+  let ended = false;
+  return {
+    span,
+    within: (work) => context.with(inForce, work),
+    fail: (error) => {
+      const code = error instanceof AppError ? error.errorCode : 'INTERNAL_ERROR';
+      span.setAttribute('error.type', code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      span.end();
+    },
+  };
+}
+
+/** Runs work in a span of its own (see openSpan), ended when the work settles, failed when it throws. */
+export async function inSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!enabled) return work(UNRECORDED);
+  const open = openSpan(name, options);
   try {
-    return await context.with(trace.setSpan(parent, span), () => work(span));
+    return await open.within(() => work(open.span));
   } catch (error) {
-    const code = error instanceof AppError ? error.errorCode : 'INTERNAL_ERROR';
-    span.setAttribute('error.type', code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    open.fail(error);
     throw error;
   } finally {
-    span.end();
+    open.end();
+  }
+}
+
+/**
+ * A stream whose every step runs in an open span (so what each step starts is its child, whoever reads the stream),
+ * the span ended when the stream ends, fails or is left.
+ */
+export async function* inOpenSpan<T>(open: OpenSpan, source: AsyncGenerator<T, void>): AsyncGenerator<T, void> {
+  try {
+    for (;;) {
+      const next = await open.within(() => source.next());
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } catch (error) {
+    open.fail(error);
+    throw error;
+  } finally {
+    await open.within(() => source.return());
+    open.end();
   }
 }
 

@@ -12,6 +12,8 @@ import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
 import { startTracing, type Tracing } from '../../src/platform/tracing.js';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { TracedMcpServer } from '../support/traced-mcp-server.js';
+import { fakeLlmServer } from '../support/fake-llm.js';
+import OpenAI from 'openai';
 import {
   apiKeyFor,
   createTestApp,
@@ -58,6 +60,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     let agent: { userId: string; headers: Record<string, string> };
     let url: URL;
     const upstream = new TracedMcpServer();
+    let llm: Awaited<ReturnType<typeof fakeLlmServer>>;
     const clients: Client[] = [];
 
     /** An agent's MCP session through the gateway; its HTTP requests carry `traceparent` when given one. */
@@ -86,11 +89,20 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         payload: { transport: 'http', url: await upstream.start() },
       });
       assert.ok([200, 201].includes(registered.statusCode), registered.body);
+      llm = await fakeLlmServer('provider-key');
+      const model = await pgc.inject({
+        method: 'PUT',
+        url: '/api/v1/llm/upstreams/fake',
+        headers: admin,
+        payload: { base_url: llm.url, credential: 'provider-key', models: ['gpt-test'], timeout_ms: 2000, retries: 0 },
+      });
+      assert.ok([200, 201].includes(model.statusCode), model.body);
     });
     after(async () => {
       for (const client of clients) await client.close().catch(() => undefined);
       await pgc.close();
       await upstream.close();
+      await llm.close();
       await env.cleanup();
     });
 
@@ -214,6 +226,57 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       assert.ok(
         lines.every((line) => typeof line['span_id'] === 'string' && /^[0-9a-f]{16}$/.test(String(line['span_id']))),
       );
+    });
+
+    it("an exchange through the LLM gateway is a chat span in the app's trace, streamed or not, its trace continued at the provider", async () => {
+      for (const stream of [false, true]) {
+        const app = agentContext();
+        const openai = new OpenAI({
+          baseURL: url.href.replace(/\/mcp$/, '/v1'),
+          apiKey: agent.headers['x-api-key']!,
+          maxRetries: 0,
+          defaultHeaders: { traceparent: app.traceparent },
+        });
+        llm.script([{ content: `Card ${'4111 1111 1111 1111'} on file.` }]);
+        const messages = [{ role: 'user' as const, content: `my key is ${PLANTED_KEY}, summarise` }];
+        let text = '';
+        if (stream) {
+          const chunks = await openai.chat.completions.create({
+            model: 'fake/gpt-test',
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+          });
+          for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
+        } else {
+          text = (await openai.chat.completions.create({ model: 'fake/gpt-test', messages })).choices[0]!.message
+            .content!;
+        }
+        assert.ok(!text.includes('4111 1111 1111 1111'), text);
+        const server = await receiver.waitFor(
+          parentOf(app.spanId, app.traceId),
+          `the /v1 server span (stream ${stream})`,
+        );
+        const chat = await receiver.waitFor(parentOf(server.spanId, app.traceId), `the chat span (stream ${stream})`);
+        assert.equal(chat.name, 'chat fake/gpt-test');
+        assert.equal(chat.attributes['gen_ai.operation.name'], 'chat');
+        assert.equal(chat.attributes['gen_ai.request.model'], 'fake/gpt-test');
+        assert.equal(chat.attributes['acgs.llm.upstream'], 'fake');
+        assert.equal(typeof chat.attributes['gen_ai.usage.output_tokens'], 'number');
+        assert.ok(['redacted', 'allow'].includes(String(chat.attributes['acgs.llm.outcome'])), JSON.stringify(chat));
+        // The prompt's decision and the answer's, whichever step of the stream made them, are the chat span's children.
+        await receiver.waitFor(
+          (span) => parentOf(chat.spanId, app.traceId)(span) && span.name === 'acgs.decide respond',
+          `the answer's decision (stream ${stream})`,
+        );
+        const decided = receiver.spans.filter(parentOf(chat.spanId, app.traceId)).map((span) => span.name);
+        assert.ok(decided.includes('acgs.decide generate'), decided.join(', '));
+        const forwarded = llm.requests.at(-1)!;
+        assert.match(forwarded.traceparent ?? '', new RegExp(`^00-${app.traceId}-${chat.spanId}-01$`));
+        assert.ok(!forwarded.messages[0]!.content.includes(PLANTED_KEY), 'the prompt went redacted');
+      }
+      const exported = receiver.bodies.join('\n');
+      assert.ok(!exported.includes(PLANTED_KEY) && !exported.includes('4111'), 'no content in any span');
     });
   });
 }

@@ -38,6 +38,8 @@ export interface ReceivedRequest {
   seed?: number;
   /** The bearer credential the request came with. */
   authorization?: string;
+  /** The W3C trace context the request came with, if any. */
+  traceparent?: string;
   [field: string]: unknown;
 }
 
@@ -111,7 +113,12 @@ export async function fakeLlmServer(apiKey = 'llm-key'): Promise<{
         return;
       }
       const parsed = JSON.parse(body) as ReceivedRequest;
-      requests.push({ ...parsed, authorization: request.headers.authorization });
+      const traceparent = request.headers.traceparent;
+      requests.push({
+        ...parsed,
+        authorization: request.headers.authorization,
+        ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      });
       const answer = queue.shift() ?? { status: 500 };
       const send = () => {
         if ('malformed' in answer) {

@@ -19,6 +19,7 @@ import { governStream, type StreamEvent, type StreamExchange } from './stream.js
 import { postJson, postStream, UpstreamFailed } from './upstream-client.js';
 import type { LlmUpstream, LlmUpstreamRegistry } from './upstream-registry.js';
 import { estimateTokens, type UsageMeter } from './usage-meter.js';
+import { inOpenSpan, openSpan, SpanKind, type OpenSpan } from '../../../platform/tracing.js';
 
 /** Who calls the LLM gateway: an authenticated agent account and the request it sent. */
 export interface LlmCaller extends EnforcementCaller {
@@ -165,7 +166,7 @@ export class LlmGateway {
    * An exchange begun: the model routed, the prompt decided (a denial thrown before the upstream is called) and the
    * messages to forward, with the exchange's own decide, refuse and count.
    */
-  private async begin(caller: LlmCaller, request: Record<string, unknown>) {
+  private async begin(caller: LlmCaller, request: Record<string, unknown>, traced: OpenSpan) {
     const arrived = process.hrtime.bigint();
     const messages = request['messages'] as ChatMessage[];
     const promptTokens = estimateTokens(
@@ -179,8 +180,11 @@ export class LlmGateway {
     // Budgets are decided on the caller's running totals (this request and those in flight counted in); from here
     // until the exchange settles, it holds its share.
     const metered = await this.deps.usage.begin(caller.userId, caller.session?.id ?? null, promptTokens);
-    const count = (outcome: ExchangeOutcome) =>
+    traced.span.setAttribute('acgs.llm.upstream', upstream.name);
+    const count = (outcome: ExchangeOutcome) => {
+      traced.span.setAttribute('acgs.llm.outcome', outcome);
       this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
+    };
     const decisions: ExchangeDecision[] = [];
     const usageContext = {
       tokens_24h: metered.totals.tokens24h,
@@ -235,6 +239,10 @@ export class LlmGateway {
         : { prompt_tokens: promptTokens, completion_tokens: estimateTokens(answered), estimated: true };
       this.deps.metrics.tokens.inc({ direction: 'in' }, tokens.prompt_tokens);
       this.deps.metrics.tokens.inc({ direction: 'out' }, tokens.completion_tokens);
+      traced.span.setAttributes({
+        'gen_ai.usage.input_tokens': tokens.prompt_tokens,
+        'gen_ai.usage.output_tokens': tokens.completion_tokens,
+      });
       await metered.settle({ upstream: upstream.name, model, usage: tokens });
     };
     const prompt = promptText(messages, newMessageIndexes(messages));
@@ -266,8 +274,31 @@ export class LlmGateway {
     };
   }
 
+  /**
+   * A `chat <model>` span (OpenTelemetry GenAI conventions) over an exchange, a child of the span in force: the
+   * request's and, as the exchange learns them, the answer's model, tokens and outcome — never messages.
+   */
+  private span(request: Record<string, unknown>): OpenSpan {
+    return openSpan(`chat ${String(request['model'])}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': String(request['model']) },
+    });
+  }
+
   async chat(caller: LlmCaller, request: Record<string, unknown>): Promise<Exchange> {
-    const exchange = await this.begin(caller, request);
+    const traced = this.span(request);
+    try {
+      return await traced.within(() => this.chatIn(caller, request, traced));
+    } catch (error) {
+      traced.fail(error);
+      throw error;
+    } finally {
+      traced.end();
+    }
+  }
+
+  private async chatIn(caller: LlmCaller, request: Record<string, unknown>, traced: OpenSpan): Promise<Exchange> {
+    const exchange = await this.begin(caller, request, traced);
     let answer: ChatCompletion;
     try {
       const body = await postJson(exchange.upstream, '/chat/completions', exchange.body);
@@ -294,6 +325,11 @@ export class LlmGateway {
     ]);
     exchange.finish(outcome);
     this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(answered));
+    traced.span.setAttributes({
+      'gen_ai.response.id': answer.id,
+      ...(typeof answer.model === 'string' ? { 'gen_ai.response.model': answer.model } : {}),
+      'gen_ai.response.finish_reasons': choices.map((choice) => String(choice.finish_reason ?? '')),
+    });
     return {
       body: { ...answer, object: answer.object ?? 'chat.completion', model: exchange.id, choices },
       decisions: exchange.decisions,
@@ -315,7 +351,44 @@ export class LlmGateway {
     events: AsyncGenerator<StreamEvent, void>;
     abandon: () => Promise<void>;
   }> {
-    const exchange = await this.begin(caller, request);
+    // The exchange's span stays open until its stream ends (or is never read), every step of the stream in it.
+    const traced = this.span(request);
+    const opened = await traced
+      .within(() => this.openStream(caller, request, signal, traced))
+      .catch((error: unknown) => {
+        traced.fail(error);
+        traced.end();
+        throw error;
+      });
+    const { exchange, upstream, governed } = opened;
+    let started = false;
+    const enforcer = this.deps.enforcer;
+    return {
+      model: exchange.id,
+      decisions: [...exchange.decisions],
+      events: inOpenSpan(
+        traced,
+        (async function* () {
+          started = true;
+          yield* governStream(enforcer, governed, upstream, signal);
+        })(),
+      ),
+      // A stream never read (the app gone before its first byte) runs no governStream to meter it or close the
+      // provider's stream, so both happen here.
+      abandon: async () => {
+        if (started) return;
+        await traced.within(async () => {
+          await upstream.return();
+          await exchange.abandon();
+        });
+        traced.end();
+      },
+    };
+  }
+
+  /** A streamed exchange begun: the prompt decided and the upstream's stream opened, ready to be governed. */
+  private async openStream(caller: LlmCaller, request: Record<string, unknown>, signal: AbortSignal, traced: OpenSpan) {
+    const exchange = await this.begin(caller, request, traced);
     let upstream: AsyncGenerator<Record<string, unknown>, void>;
     try {
       upstream = await postStream(exchange.upstream, '/chat/completions', exchange.body, signal);
@@ -338,23 +411,7 @@ export class LlmGateway {
         this.deps.metrics.firstText.observe({ upstream: exchange.upstream.name }, secondsSince(exchange.arrived)),
       answered: (since) => this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(since)),
     };
-    let started = false;
-    const enforcer = this.deps.enforcer;
-    return {
-      model: exchange.id,
-      decisions: [...exchange.decisions],
-      events: (async function* () {
-        started = true;
-        yield* governStream(enforcer, governed, upstream, signal);
-      })(),
-      // A stream never read (the app gone before its first byte) runs no governStream to meter it or close the
-      // provider's stream, so both happen here.
-      abandon: async () => {
-        if (started) return;
-        await upstream.return();
-        await exchange.abandon();
-      },
-    };
+    return { exchange, upstream, governed };
   }
 
   /** The messages to forward: as sent, redacted where policy allows only that, or a PolicyDenied. */

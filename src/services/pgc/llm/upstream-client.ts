@@ -1,5 +1,6 @@
 import { AppError } from '../../../domain/errors.js';
 import type { LlmUpstream } from './upstream-registry.js';
+import { traceHeaders } from '../../../platform/tracing.js';
 
 /** Statuses worth asking again: the provider's overload and outages, never the caller's mistakes. */
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
@@ -32,7 +33,8 @@ async function send(
   accept: string,
   signal?: AbortSignal,
 ): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept };
+  // The exchange's trace continues at the provider (W3C traceparent), as any OpenTelemetry-instrumented client's would.
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept, ...traceHeaders() };
   if (upstream.credential !== null) headers['authorization'] = `Bearer ${upstream.credential}`;
   for (let attempt = 0; ; attempt += 1) {
     const last = attempt >= upstream.retries;
