@@ -88,7 +88,7 @@ export function composeNginxConfig(): string {
     instances,
     authRatePerMinute: 10,
     apiRatePerMinute: 100,
-    console: { root: COMPOSE_CONSOLE_ROOT, trustedKeyFingerprints: null },
+    console: { root: COMPOSE_CONSOLE_ROOT, trustedKeyFingerprints: null, traceUrlTemplate: null },
   });
 }
 

@@ -23,7 +23,7 @@ export interface GatewayTopology {
    * The web console at `/`: the built files (a path relative to nginx's prefix, or absolute) and the fingerprints
    * the browser may trust; absent, `/` answers 404 as any unknown path.
    */
-  console?: { root: string; trustedKeyFingerprints: readonly string[] | null };
+  console?: { root: string; trustedKeyFingerprints: readonly string[] | null; traceUrlTemplate: string | null };
 }
 
 /** `standard` (each service's default port), `auth=8000,ac=8001,…`, or empty for none; null if malformed. */
@@ -100,7 +100,7 @@ function consoleLocations(console: NonNullable<GatewayTopology['console']>): str
     [types, ...SECURITY_HEADERS, csp, `add_header Cache-Control "${cache}" always;`].join('\n      ');
   const missing = errorBody(404, 'NOT_FOUND', 'No console file at this path', null);
   return [
-    `    location = ${CONSOLE_CONFIG_PATH} {\n      default_type application/json;\n      ${headers('no-cache')}\n      return 200 '${JSON.stringify(consoleConfig(console.trustedKeyFingerprints))}';\n    }`,
+    `    location = ${CONSOLE_CONFIG_PATH} {\n      default_type application/json;\n      ${headers('no-cache')}\n      return 200 '${JSON.stringify(consoleConfig(console.trustedKeyFingerprints, console.traceUrlTemplate))}';\n    }`,
     `    location /assets/ {\n      root ${console.root};\n      ${headers('public, max-age=31536000, immutable')}\n      try_files $uri @console_missing;\n    }`,
     `    location / {\n      root ${console.root};\n      ${headers('no-cache')}\n      try_files $uri @console_page;\n    }`,
     `    location @console_page {\n      root ${console.root};\n      default_type application/json;\n      ${headers('no-cache')}\n      if ($uri ~* "\\.(${ASSET_EXTENSIONS.join('|')})$") {\n        return 404 '{"detail":"No console file at this path","error_code":"NOT_FOUND","timestamp":"$time_iso8601","request_id":"$acgs_request_id"}';\n      }\n      rewrite ^ /index.html break;\n    }`,

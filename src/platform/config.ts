@@ -58,7 +58,12 @@ export interface Config {
   };
   maintenanceFile: string;
   /** The web console `acgs up` serves on its own port (0: a free one), proxying API paths; null dir: the built one. */
-  console: { port: number; dir: string | null };
+  console: {
+    port: number;
+    dir: string | null;
+    /** Where a decision's trace opens in the operator's trace UI: a URL with `{trace_id}` in it, or null. */
+    traceUrlTemplate: string | null;
+  };
   ports: Record<ServiceName, number>;
   serviceUrls: Record<ServiceName, string>;
   llm: {
@@ -289,6 +294,28 @@ function trustedKeyFingerprints(env: Env): string[] | null {
   return fingerprints;
 }
 
+/**
+ * ACGS_TRACE_URL_TEMPLATE: the operator's trace UI, `{trace_id}` where the id goes (Jaeger's
+ * `https://jaeger.example/trace/{trace_id}`, say). It is served to the browser inside the gateway's nginx config, so
+ * quotes, backslashes, `$` and whitespace are refused rather than escaped.
+ */
+function traceUrlTemplate(env: Env): string | null {
+  const name = 'ACGS_TRACE_URL_TEMPLATE';
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  if (!raw.includes('{trace_id}')) throw new ConfigError(name, 'must contain {trace_id} where the trace id goes');
+  if (/[\s'"\\$]/.test(raw)) throw new ConfigError(name, 'must not contain whitespace, quotes, backslashes or $');
+  let parsed: URL;
+  try {
+    parsed = new URL(raw.replaceAll('{trace_id}', '0'.repeat(32)));
+  } catch {
+    throw new ConfigError(name, 'not a valid URL once {trace_id} is filled in');
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol))
+    throw new ConfigError(name, `expected a URL with scheme http: or https:, got "${parsed.protocol}"`);
+  return raw;
+}
+
 /** The optional external content classifier (an OpenAI-compatible moderation endpoint). */
 function classifier(env: Env): Config['enforcement']['classifier'] {
   const baseUrl = url(env, 'ACGS_CLASSIFIER_URL', ['http:', 'https:']);
@@ -381,6 +408,7 @@ export function loadConfig(env: Env = process.env): Config {
     console: {
       port: integer(env, 'ACGS_CONSOLE_PORT', DEFAULT_CONSOLE_PORT, 0, 65535),
       dir: read(env, 'ACGS_CONSOLE_DIR') ?? null,
+      traceUrlTemplate: traceUrlTemplate(env),
     },
     ports,
     serviceUrls,
@@ -454,6 +482,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'ACGS_MAINTENANCE_FILE',
   'ACGS_CONSOLE_PORT',
   'ACGS_CONSOLE_DIR',
+  'ACGS_TRACE_URL_TEMPLATE',
   ...SERVICE_NAMES.flatMap((s) => [`${s.toUpperCase()}_PORT`, `${s.toUpperCase()}_SERVICE_URL`]),
   'LLM_BASE_URL',
   'LLM_API_KEY',

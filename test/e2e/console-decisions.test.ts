@@ -116,6 +116,29 @@ describeConsole('console: test bench, decisions, receipts, the audit witness and
     );
     assertClean(person);
     await person.context.close();
+
+    // A decision made in a trace links to it, in the trace UI the operator configured and among the decisions.
+    const traceId = 'ab'.repeat(16);
+    const traced = await openPerson(stack.browser, stack.url);
+    await traced.page.route('**/console-config.json', (route) =>
+      route.fulfill({
+        json: { trusted_key_fingerprints: null, trace_url_template: 'https://traces.example/trace/{trace_id}?v=1' },
+      }),
+    );
+    await traced.page.route(`**/api/v1/enforcement/decisions/${decisionId}`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...((await response.json()) as object), trace_id: traceId } });
+    });
+    await signInByKeyboard(traced.page, email, CONSOLE_PASSWORD);
+    await traced.page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await traced.page.goto(`/decisions/${decisionId}`);
+    const link = traced.page.locator(`[data-trace-id="${traceId}"] a[href^="https://"]`);
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), `https://traces.example/trace/${traceId}?v=1`);
+    await traced.page.getByRole('link', { name: 'every decision in this trace' }).click();
+    assert.equal(await traced.page.getByRole('textbox', { name: 'Trace id' }).inputValue(), traceId);
+    assertClean(traced);
+    await traced.context.close();
   });
 
   it('the browser witness accepts a head that extends the last one and alerts on one the log cannot prove it extends', async () => {

@@ -182,7 +182,7 @@ describe(
         assert.equal(((await answer.json()) as { error_code: string }).error_code, 'NOT_FOUND');
       }
       const config = await fetch(`${gateway}/console-config.json`);
-      assert.deepEqual(await config.json(), { trusted_key_fingerprints: null });
+      assert.deepEqual(await config.json(), { trusted_key_fingerprints: null, trace_url_template: null });
       // API paths still reach the services, not the console.
       assert.equal((await fetch(`${gateway}/api/v1/constitution`)).status, 401);
     });

@@ -32,6 +32,7 @@ const record = (content: string): DecisionRecord => ({
   requestId: randomUUID(),
   requestDigest: 'd',
   approvalId: null,
+  traceId: null,
 });
 
 /** A thread writer on the platform's own PostgreSQL. */

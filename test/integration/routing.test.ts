@@ -13,7 +13,7 @@ const defaultTopology = {
   ) as Record<ServiceName, string[]>,
   authRatePerMinute: 10,
   apiRatePerMinute: 100,
-  console: { root: 'console', trustedKeyFingerprints: null },
+  console: { root: 'console', trustedKeyFingerprints: null, traceUrlTemplate: null },
 };
 
 describe('gateway routing table', () => {

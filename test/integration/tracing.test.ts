@@ -57,6 +57,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
   describe(`OpenTelemetry traces on ${backend}`, () => {
     let env: TestPlatform;
     let pgc: FastifyInstance;
+    let integrity: FastifyInstance;
+    let auditor: Record<string, string>;
     let agent: { userId: string; headers: Record<string, string> };
     let url: URL;
     const upstream = new TracedMcpServer();
@@ -76,8 +78,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       env = await createTestPlatform(backend);
       await (await createTestApp('ac', env.platform)).close();
       pgc = await createTestApp('pgc', env.platform);
+      integrity = await createTestApp('integrity', env.platform);
       await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
       const admin = (await tokenFor(env.platform, ['admin'])).headers;
+      auditor = (await tokenFor(env.platform, ['auditor'])).headers;
       agent = await apiKeyFor(env.platform);
       await pgc.listen({ host: '127.0.0.1', port: 0 });
       const address = pgc.server.address() as { port: number };
@@ -101,6 +105,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     after(async () => {
       for (const client of clients) await client.close().catch(() => undefined);
       await pgc.close();
+      await integrity.close();
       await upstream.close();
       await llm.close();
       await env.cleanup();
@@ -150,6 +155,36 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         [`decision:${decision!.decision_id}`],
       );
       assert.equal(appended.attributes['acgs.audit.leaf_index'], Number(row!.leaf_index));
+
+      // The decision's record and its receipt name the trace; the decisions list finds the trace's decisions.
+      const stored = await pgc.inject({
+        method: 'GET',
+        url: `/api/v1/enforcement/decisions/${decision!.decision_id}`,
+        headers: auditor,
+      });
+      assert.equal(stored.json().trace_id, call.traceId, stored.body);
+      const receipt = await integrity.inject({
+        method: 'GET',
+        url: `/api/v1/audit/receipts/${decision!.decision_id}`,
+        headers: auditor,
+      });
+      assert.equal(receipt.json().entry.details.trace_id, call.traceId, receipt.body);
+      const listed = await pgc.inject({
+        method: 'GET',
+        url: `/api/v1/enforcement/decisions?trace_id=${call.traceId}`,
+        headers: auditor,
+      });
+      assert.deepEqual(
+        listed.json().items.map((item: { id: string }) => item.id),
+        [decision!.decision_id],
+      );
+      const malformed = await pgc.inject({
+        method: 'GET',
+        url: '/api/v1/enforcement/decisions?trace_id=not-a-trace',
+        headers: auditor,
+      });
+      assert.equal(malformed.statusCode, 400);
+      assert.match(malformed.json().detail, /trace_id/);
 
       // The HTTP request that carried the call is a server span in the transport's own trace.
       const server = await receiver.waitFor(

@@ -68,6 +68,20 @@ describe('config', () => {
     assert.equal(loadConfig({}).enforcement.trustedKeyFingerprints, null);
   });
 
+  it('reads a trace UI template with {trace_id} in it, and refuses one the console could not link or nginx not serve', () => {
+    const template = 'https://jaeger.example/trace/{trace_id}';
+    assert.equal(loadConfig({ ACGS_TRACE_URL_TEMPLATE: template }).console.traceUrlTemplate, template);
+    assert.equal(loadConfig({}).console.traceUrlTemplate, null);
+    for (const bad of [
+      'https://jaeger.example/trace/',
+      'javascript:alert({trace_id})',
+      "https://x.example/{trace_id}'",
+      'https://x.example/$host/{trace_id}',
+      'not a url {trace_id}',
+    ])
+      assert.equal(failure({ ACGS_TRACE_URL_TEMPLATE: bad }).variable, 'ACGS_TRACE_URL_TEMPLATE', bad);
+  });
+
   it('refuses to start in production without secrets or a real database', () => {
     assert.equal(failure({ ENVIRONMENT: 'production' }).variable, 'AUTH_SERVICE_SECRET_KEY');
     const secrets = { AUTH_SERVICE_SECRET_KEY: 'a'.repeat(32), AUTH_SERVICE_CSRF_SECRET_KEY: 'b'.repeat(32) };

@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from './api/client.js';
+import { consoleConfig } from './console-config.js';
 import type { SigningKey as PublishedKey } from './api/types.js';
 import type { KeyRing } from './verify/log-checks.js';
 import { acceptKey, decideTrust, localStorageTrustStore } from './verify/trust.js';
@@ -25,12 +26,9 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   const [loaded, setLoaded] = useState<{ configured: string[] | null; published: PublishedKey[] } | null>(null);
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    void Promise.all([
-      fetch('/console-config.json').then(
-        (response) => response.json() as Promise<{ trusted_key_fingerprints: string[] | null }>,
-      ),
-      api.get<{ items: PublishedKey[] }>('/api/v1/crypto/keys'),
-    ]).then(([config, keys]) => setLoaded({ configured: config.trusted_key_fingerprints, published: keys.items }));
+    void Promise.all([consoleConfig(), api.get<{ items: PublishedKey[] }>('/api/v1/crypto/keys')]).then(
+      ([config, keys]) => setLoaded({ configured: config.trusted_key_fingerprints, published: keys.items }),
+    );
   }, []);
   const value = useMemo<TrustApi>(() => {
     const store = localStorageTrustStore(window.localStorage);

@@ -76,6 +76,7 @@ export function registerGatewayCommands(program: Command): void {
                 console: {
                   root: options.consoleRoot,
                   trustedKeyFingerprints: config.enforcement.trustedKeyFingerprints,
+                  traceUrlTemplate: config.console.traceUrlTemplate,
                 },
               }
             : {}),

@@ -20,6 +20,7 @@ async function startConsole(platform: Platform, services: RunningStack): Promise
     port: config.console.port,
     staticDir,
     trustedKeyFingerprints: config.enforcement.trustedKeyFingerprints,
+    traceUrlTemplate: config.console.traceUrlTemplate,
     consoleToken: platform.consoleToken,
     services: Object.fromEntries(services.services.map((service) => [service.name, service.url])) as Record<
       ServiceName,

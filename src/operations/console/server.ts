@@ -22,6 +22,8 @@ export interface ConsoleServerOptions {
   services: Readonly<Record<ServiceName, string>>;
   /** The signing keys the browser may accept signatures from (ACGS_TRUSTED_KEY_FINGERPRINTS); null: trust on first use. */
   trustedKeyFingerprints: readonly string[] | null;
+  /** The operator's trace UI (ACGS_TRACE_URL_TEMPLATE): a decision page links its trace there. */
+  traceUrlTemplate: string | null;
   /** The services' process secret (Platform.consoleToken): it makes the browser's address count, nothing else does. */
   consoleToken: string;
 }
@@ -29,8 +31,8 @@ export interface ConsoleServerOptions {
 /** What the app reads at start: served by the console listener and written into the nginx gateway's config alike. */
 export const CONSOLE_CONFIG_PATH = '/console-config.json';
 
-export function consoleConfig(trustedKeyFingerprints: readonly string[] | null) {
-  return { trusted_key_fingerprints: trustedKeyFingerprints };
+export function consoleConfig(trustedKeyFingerprints: readonly string[] | null, traceUrlTemplate: string | null) {
+  return { trusted_key_fingerprints: trustedKeyFingerprints, trace_url_template: traceUrlTemplate };
 }
 
 export interface RunningConsole {
@@ -96,7 +98,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const targets = Object.fromEntries(
     Object.entries(options.services).map(([name, url]) => [name, new URL(url)]),
   ) as Record<ServiceName, URL>;
-  const configBody = JSON.stringify(consoleConfig(options.trustedKeyFingerprints));
+  const configBody = JSON.stringify(consoleConfig(options.trustedKeyFingerprints, options.traceUrlTemplate));
   const server: Server = createServer((request, response) => {
     const requestId = requestIdFrom(request);
     request.headers['x-request-id'] = requestId;

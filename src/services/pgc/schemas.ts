@@ -154,6 +154,11 @@ const EntityView = Type.Object(
   { additionalProperties: false },
 );
 
+const TraceId = Type.String({
+  pattern: '^[0-9a-f]{32}$',
+  description: 'The OpenTelemetry trace the decision was made in (tracing on): 32 lowercase hex digits',
+});
+
 export const DecisionRecordView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -178,6 +183,7 @@ export const DecisionRecordView = Type.Object(
     approval_id: Nullable(
       Type.String({ format: 'uuid', description: 'The human approval this decision used, when it used one' }),
     ),
+    trace_id: Nullable(TraceId),
   },
   { additionalProperties: false },
 );
@@ -205,6 +211,7 @@ const DecisionFilterFields = {
   request_id: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'The request that made it (an LLM exchange shares one)' }),
   ),
+  trace_id: Type.Optional(TraceId),
 };
 
 export const DecisionListQuery = Type.Object(

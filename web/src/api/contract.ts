@@ -1471,6 +1471,7 @@ export type StoredDecision = {
   latency_us: number;
   request_id: string | null;
   approval_id: string | null;
+  trace_id: string | null;
 };
 
 export type DecisionStatistics = {

@@ -1,4 +1,5 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { consoleConfig, traceUrl } from '../console-config.js';
 import { api, query } from '../api/client.js';
 import { ACTIONS, type Page, type StoredDecision } from '../api/types.js';
 import { useAction, useApi } from '../api/use-api.js';
@@ -10,7 +11,17 @@ import { checkReceipt, type Receipt, type ReceiptChecks } from '../verify/log-ch
 import { verifyDetachedSignature } from '../verify/signatures.js';
 import { asCheckState } from './bundles.js';
 
-const FILTERS = ['decision', 'action', 'principal', 'policy', 'principle', 'from', 'to', 'request_id'] as const;
+const FILTERS = [
+  'decision',
+  'action',
+  'principal',
+  'policy',
+  'principle',
+  'from',
+  'to',
+  'request_id',
+  'trace_id',
+] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 /** datetime-local inputs speak local time without a zone; the API speaks ISO 8601 instants. */
@@ -64,6 +75,10 @@ function FilterForm({ filters }: { filters: Filters }) {
       <label>
         Request id
         <input value={draft.request_id ?? ''} onChange={(e) => set('request_id', e.target.value)} />
+      </label>
+      <label>
+        Trace id
+        <input value={draft.trace_id ?? ''} onChange={(e) => set('trace_id', e.target.value)} />
       </label>
       <label>
         From
@@ -201,6 +216,28 @@ function AppealForm({ decisionId }: { decisionId: string }) {
   );
 }
 
+/** The OpenTelemetry trace a decision was made in: a link into the operator's trace UI when one is configured. */
+function TraceLink({ traceId }: { traceId: string }) {
+  const [template, setTemplate] = useState<string | null>(null);
+  useEffect(() => {
+    void consoleConfig().then((config) => setTemplate(config.trace_url_template));
+  }, []);
+  const href = traceUrl(template, traceId);
+  return (
+    <p data-trace-id={traceId}>
+      Trace{' '}
+      {href === null ? (
+        <code className="mono">{traceId}</code>
+      ) : (
+        <a href={href} target="_blank" rel="noopener noreferrer">
+          <code className="mono">{traceId}</code>
+        </a>
+      )}{' '}
+      · <Link href={`/decisions?trace_id=${traceId}`}>every decision in this trace</Link>
+    </p>
+  );
+}
+
 export function DecisionPage({ id }: { id: string }) {
   const decision = useApi<StoredDecision>(`/api/v1/enforcement/decisions/${encodeURIComponent(id)}`);
   return (
@@ -244,6 +281,7 @@ export function DecisionPage({ id }: { id: string }) {
               · content{' '}
               {item.content_digest === null ? 'none' : <code className="mono">{shortHash(item.content_digest)}</code>}
             </p>
+            {item.trace_id === null ? null : <TraceLink traceId={item.trace_id} />}
             <div className="actions">
               <Link href={`/bench?decision=${item.id}`}>Replay in the test bench</Link>
             </div>

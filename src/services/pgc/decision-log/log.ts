@@ -25,6 +25,8 @@ export interface StoredDecision {
   latency_us: number;
   request_id: string | null;
   approval_id: string | null;
+  /** The OpenTelemetry trace it was decided in, when tracing was on. */
+  trace_id: string | null;
 }
 
 interface Waiter {

@@ -18,6 +18,8 @@ export interface DecisionFilter {
   to?: string;
   /** The request that made it: an LLM exchange's decisions share one. */
   request_id?: string;
+  /** The OpenTelemetry trace it was made in. */
+  trace_id?: string;
 }
 
 /** One request's decisions about a model, in the order they were made: an LLM exchange, as the console shows it. */
@@ -43,7 +45,7 @@ export interface DecisionStatistics {
 type Row = Omit<StoredDecision, 'created_at'> & { created_at: Date };
 
 const COLUMNS = `id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision,
-  reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id`;
+  reasons, findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id, trace_id`;
 
 const stored = (row: Row): StoredDecision => ({ ...row, created_at: row.created_at.toISOString() });
 
@@ -70,6 +72,7 @@ function where(filter: DecisionFilter): { conditions: string[]; params: unknown[
   if (filter.from !== undefined) add((n) => `created_at >= ${n}::timestamptz`, filter.from);
   if (filter.to !== undefined) add((n) => `created_at < ${n}::timestamptz`, filter.to);
   if (filter.request_id !== undefined) add((n) => `request_id = ${n}`, filter.request_id);
+  if (filter.trace_id !== undefined) add((n) => `trace_id = ${n}`, filter.trace_id);
   return { conditions, params };
 }
 

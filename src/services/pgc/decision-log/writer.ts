@@ -23,6 +23,8 @@ export interface DecisionRecord {
   requestDigest: string;
   /** The approval this decision used (its grant set context.human_approved), cited in the decision's log entry. */
   approvalId: string | null;
+  /** The OpenTelemetry trace it was decided in (tracing on), cited in the decision's log entry so its receipt has it. */
+  traceId: string | null;
 }
 
 /**
@@ -59,6 +61,7 @@ export class DatabaseDecisionWriter implements DecisionWriter {
         record.latencyUs,
         record.requestId,
         record.approvalId,
+        record.traceId,
       ]),
     );
     // The rows and their audit leaves in one statement where the log's end is known (one round trip), else in one
@@ -76,12 +79,13 @@ export class DatabaseDecisionWriter implements DecisionWriter {
           constitution_hash: record.constitutionHash,
           at: record.createdAt.toISOString(),
           ...(record.approvalId === null ? {} : { approval_id: record.approvalId }),
+          ...(record.traceId === null ? {} : { trace_id: record.traceId }),
         },
         requestId: record.requestId,
       })),
       {
         sql: `INSERT INTO decisions (id, created_at, caller_id, principal, action, resource, context, content_digest, content, decision, reasons,
-                                     findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id) VALUES ${values.sql}`,
+                                     findings, obligations, bundle_hash, constitution_hash, latency_us, request_id, approval_id, trace_id) VALUES ${values.sql}`,
         params: values.params,
       },
     );

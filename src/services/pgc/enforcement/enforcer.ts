@@ -27,7 +27,7 @@ import type { ApprovalStore } from './approval-store.js';
 import type { EnforcementSession } from './session-store.js';
 import type { ToolCatalogue } from './tool-catalogue.js';
 import { inDecisionSpan } from './decision-span.js';
-import { inSpan } from '../../../platform/tracing.js';
+import { activeTraceIds, inSpan } from '../../../platform/tracing.js';
 
 export interface DecisionResponse {
   decision_id: string;
@@ -356,6 +356,7 @@ export class Enforcer {
         latencyUs,
         requestId: at.requestId,
         requestDigest: at.requestDigest,
+        traceId: activeTraceIds()?.trace_id ?? null,
       });
       span.setAttribute('acgs.audit.leaf_index', leaf);
     });
