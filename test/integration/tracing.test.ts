@@ -132,6 +132,13 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       assert.equal(tool.attributes['gen_ai.operation.name'], 'execute_tool');
       assert.equal(tool.attributes['gen_ai.tool.name'], 'traced.wipe');
       assert.equal(tool.attributes['acgs.mcp.outcome'], 'held');
+      const approvalId = /approval ([0-9a-f-]{36})/.exec(JSON.stringify(result.content))?.[1];
+      const waited = await receiver.waitFor(
+        (span) => parentOf(tool.spanId, call.traceId)(span) && span.name === 'acgs.approval.wait',
+        'the wait for a person',
+      );
+      assert.equal(waited.attributes['acgs.approval_id'], approvalId);
+      assert.equal(waited.attributes['acgs.approval.status'], 'pending');
 
       const decided = await receiver.waitFor(parentOf(tool.spanId, call.traceId), 'the decision under execute_tool');
       assert.equal(decided.name, 'acgs.decide tool_call');
@@ -193,6 +200,33 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       );
       assert.equal(server.kind, SERVER_KIND);
       assert.equal(server.parentSpanId, transportTrace.spanId);
+    });
+
+    it('a verification job is a trace of its own, with its verdict', async () => {
+      const fv = await createTestApp('fv', env.platform);
+      try {
+        const asked = await fv.inject({
+          method: 'POST',
+          url: '/api/v1/verify/policy?wait=30',
+          headers: auditor,
+          payload: {
+            policy: { id: 'traced-permit', text: 'permit(principal, action == Action::"generate", resource);' },
+            mode: 'add',
+          },
+        });
+        assert.equal(asked.statusCode, 200, asked.body);
+        const job = asked.json<{ id: string; verdict: string }>();
+        const span = await receiver.waitFor(
+          (candidate) => candidate.attributes['acgs.job.id'] === job.id,
+          'the verification job span',
+        );
+        assert.equal(span.name, 'acgs.verify policy');
+        assert.equal(span.parentSpanId, '', 'a root span');
+        assert.equal(span.attributes['acgs.verify.verdict'], job.verdict);
+        assert.equal(span.attributes['acgs.job.status'], 'done');
+      } finally {
+        await fv.close();
+      }
     });
 
     it('continues the trace to an upstream MCP server over HTTP, in its headers and in the request _meta', async () => {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { EncodingMismatch } from '../../domain/verify/questions.js';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
+import { inSpan } from '../../platform/tracing.js';
 import type { JobStore, VerificationJob } from './job-store.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { JobProgress, Verifier } from './verifier.js';
@@ -31,7 +32,21 @@ export class JobRunner {
     this.drain = new QueueDrain(
       store,
       async (job) => {
-        const finished = await this.execute(job);
+        // Each job is a trace of its own: it runs from the queue, long after (or far from) the request that asked.
+        const finished = await inSpan(
+          `acgs.verify ${job.kind}`,
+          { attributes: { 'acgs.job.id': job.id, 'acgs.job.kind': job.kind } },
+          async (span) => {
+            const done = await this.execute(job);
+            span.setAttributes({
+              'acgs.job.status': done.status,
+              ...(done.verdict === null ? {} : { 'acgs.verify.verdict': done.verdict }),
+              ...(done.bundle_hash === null ? {} : { 'acgs.bundle_hash': done.bundle_hash }),
+              ...(done.progress === null ? {} : { 'acgs.verify.solver_calls': done.progress.solver_calls }),
+            });
+            return done;
+          },
+        );
         for (const waiter of this.waiters.get(job.id) ?? []) waiter.resolve(finished);
       },
       log,

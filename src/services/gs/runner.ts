@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
+import { inSpan } from '../../platform/tracing.js';
 import type { RunStore, SynthesisRun } from './run-store.js';
 import type { Synthesiser } from './synthesiser.js';
 
@@ -16,7 +17,27 @@ export class SynthesisRunner {
     synthesiser: Synthesiser,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.drain = new QueueDrain(store, (run) => synthesiser.run(run), log, 'synthesis runner');
+    // Each run is a trace of its own, as a verification job is: it runs from the queue, not in a request.
+    this.drain = new QueueDrain(
+      store,
+      (run) =>
+        inSpan(
+          'acgs.synthesize',
+          {
+            attributes: {
+              'acgs.synthesis.run_id': run.id,
+              'acgs.synthesis.engine': run.engine,
+              'acgs.synthesis.principles': run.principle_keys,
+              ...(run.triggered_by_version === null
+                ? {}
+                : { 'acgs.synthesis.constitution_version': run.triggered_by_version }),
+            },
+          },
+          () => synthesiser.run(run),
+        ),
+      log,
+      'synthesis runner',
+    );
   }
 
   async start(): Promise<void> {

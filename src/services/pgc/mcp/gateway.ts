@@ -303,7 +303,16 @@ export class McpGateway {
     let call = await decideOn('tool_call', content);
     const held = call.obligations.find((obligation) => obligation.type === 'require_human_review');
     if (call.decision === 'deny' && held?.approval_id !== undefined) {
-      const verdict = await this.awaitApproval(held.approval_id, options);
+      // How long the agent waited on a person shows in its trace, with what the person decided.
+      const verdict = await inSpan(
+        'acgs.approval.wait',
+        { attributes: { 'acgs.approval_id': held.approval_id } },
+        async (waiting) => {
+          const answered = await this.awaitApproval(held.approval_id!, options);
+          waiting.setAttribute('acgs.approval.status', answered.status);
+          return answered;
+        },
+      );
       if (verdict.status === 'approved') call = await decideOn('tool_call', content);
       else {
         count('held');
