@@ -16,6 +16,7 @@ import {
   uniqueEvaluations,
   withPostgresSchema,
 } from './stack.js';
+import { otlpSink } from './tracing.js';
 
 interface ProfileNode {
   id: number;
@@ -58,7 +59,15 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
     process.env['BENCH_PROFILE_DECISION_LOG'] === 'off'
       ? ['--import', fileURLToPath(new URL('./decision-log-off.mjs', import.meta.url))]
       : [];
-  const stack = await startStack(env, undefined, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, ...logOff]);
+  // BENCH_PROFILE_TRACING=on profiles it tracing every request to a local OTLP sink.
+  const sink = process.env['BENCH_PROFILE_TRACING'] === 'on' ? await otlpSink() : null;
+  const traced: Record<string, string> =
+    sink === null ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' };
+  const stack = await startStack({ ...env, ...traced }, undefined, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profiles}`,
+    ...logOff,
+  ]);
   let window: [number, number];
   try {
     const token = await login(stack.urls[0]!);
@@ -70,6 +79,7 @@ async function profileOn(label: string, env: Record<string, string>): Promise<vo
     console.log(row(what, result));
   } finally {
     await stopStack(stack);
+    sink?.close();
     rmSync(stack.dataDir, { recursive: true, force: true });
   }
   const file = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));

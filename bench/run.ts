@@ -22,6 +22,7 @@ import { gatewayBenchmarks } from './gateway.js';
 import { mcpBenchmarks } from './mcp.js';
 import { llmBenchmarks } from './llm.js';
 import { detectorBenchmarks } from './detectors.js';
+import { tracingBenchmarks } from './tracing.js';
 
 async function healthUnderLoginLoad(): Promise<void> {
   console.log(
@@ -86,12 +87,13 @@ async function coldStart(): Promise<void> {
   );
 }
 
-// `npm run bench -- <section>` runs one section: enforcement, detectors, throughput, gateway, mcp, llm, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
+// `npm run bench -- <section>` runs one section: enforcement, detectors, throughput, tracing, gateway, mcp, llm, login, cold, audit, verify, synthesis; `profile` (alone) writes and summarises a CPU profile.
 const only = process.argv[2];
 const wanted = (section: string) => only === undefined || only === section;
 if (wanted('enforcement')) inProcessDecisions();
 if (wanted('detectors')) await detectorBenchmarks();
 if (wanted('throughput')) await throughputBenchmarks();
+if (wanted('tracing')) await tracingBenchmarks();
 if (wanted('gateway')) await gatewayBenchmarks();
 if (wanted('mcp')) await mcpBenchmarks();
 if (wanted('llm')) await llmBenchmarks();
