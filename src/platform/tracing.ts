@@ -40,7 +40,9 @@ export interface Tracing {
  * the standard variables: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME,
  * OTEL_TRACES_SAMPLER(_ARG), OTEL_RESOURCE_ATTRIBUTES, OTEL_PROPAGATORS. Null when they ask for nothing.
  */
-export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | null> {
+export async function startTracing(serviceName: string): Promise<Tracing | null> {
+  // The SDK reads the process's own variables; so does this decision.
+  const env = process.env;
   if (!tracingConfigured(env)) return null;
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({

@@ -122,17 +122,7 @@ export class Enforcer {
     requestId: string,
     session: EnforcementSession | null = null,
   ): Promise<DecisionResponse> {
-    return inDecisionSpan(request, () => this.refuseIn(session, request, reason, caller, requestId));
-  }
-
-  private refuseIn(
-    session: EnforcementSession | null,
-    request: Omit<EvaluationRequest, 'content'>,
-    reason: { error_code: DecisionReasonCode; message: string },
-    caller: EnforcementCaller,
-    requestId: string,
-  ): Promise<DecisionResponse> {
-    return this.inSession(session, request, async (history) => {
+    const refused = (history: SessionHistory | null) => {
       const started = process.hrtime.bigint();
       const engine = this.bundle.engine;
       const decidedAt = new Date();
@@ -154,7 +144,8 @@ export class Enforcer {
         started,
         decidedAt,
       });
-    });
+    };
+    return inDecisionSpan(request, () => this.inSession(session, request, refused));
   }
 
   /** A request in a session is decided after the session's earlier ones, with their history, and adds to it. */
