@@ -2,6 +2,7 @@
  * ACGS-PGP SDK for agent code: `createGuard` asks the enforcement service; `createLocalGuard` decides in-process
  * with the same code the service runs, on a bundle it verified itself.
  */
+import { context, propagation } from '@opentelemetry/api';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { verifyDetached } from '../domain/crypto/openpgp.js';
 import {
@@ -161,11 +162,10 @@ export function createGuard(options: { url: string; apiKey: string; fetch?: type
   const send = options.fetch ?? fetch;
   const endpoint = `${options.url.replace(/\/$/, '')}/api/v1/enforcement/evaluate`;
   const ask = async (request: EvaluationRequest & { session_id?: string }): Promise<GuardDecision> => {
-    const response = await send(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
-      body: JSON.stringify(request),
-    });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': options.apiKey };
+    // An app running OpenTelemetry has its trace continue into the decision (traceparent); otherwise this adds nothing.
+    propagation.inject(context.active(), headers);
+    const response = await send(endpoint, { method: 'POST', headers, body: JSON.stringify(request) });
     if (!response.ok) throw await errorFrom(response);
     return (await response.json()) as GuardDecision;
   };

@@ -14,6 +14,8 @@ import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { TracedMcpServer } from '../support/traced-mcp-server.js';
 import { fakeLlmServer } from '../support/fake-llm.js';
 import OpenAI from 'openai';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { createGuard } from '../../src/sdk/index.js';
 import {
   apiKeyFor,
   createTestApp,
@@ -227,6 +229,28 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       } finally {
         await fv.close();
       }
+    });
+
+    it("the TypeScript SDK's guard carries the app's trace into its decisions", async () => {
+      const app = agentContext();
+      const guard = createGuard({ url: url.origin, apiKey: agent.headers['x-api-key']! });
+      const appSpan = trace.wrapSpanContext({
+        traceId: app.traceId,
+        spanId: app.spanId,
+        traceFlags: TraceFlags.SAMPLED,
+      });
+      const decided = await context.with(trace.setSpan(ROOT_CONTEXT, appSpan), () =>
+        guard.check({
+          principal: { type: 'Agent', id: 'sdk' },
+          action: 'generate',
+          resource: { type: 'Model', id: 'm' },
+          content: 'Write a haiku about autumn.',
+        }),
+      );
+      const server = await receiver.waitFor(parentOf(app.spanId, app.traceId), 'the evaluate under the app span');
+      assert.equal(server.name, 'POST /api/v1/enforcement/evaluate');
+      const decision = await receiver.waitFor(parentOf(server.spanId, app.traceId), 'the SDK decision');
+      assert.equal(decision.attributes['acgs.decision_id'], decided.decision_id);
     });
 
     it('continues the trace to an upstream MCP server over HTTP, in its headers and in the request _meta', async () => {
