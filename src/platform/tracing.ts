@@ -10,7 +10,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { AppError } from '../domain/errors.js';
-import { VERSION } from './http/health.js';
+import { VERSION } from './version.js';
 
 /**
  * OpenTelemetry traces, exported over OTLP when the standard variables ask for it. Off (the default) nothing of the

@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { DEPENDENCIES, type ServiceMetrics } from '../metrics.js';
 import type { Platform } from '../platform.js';
-
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.js';
 
 const Check = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),

@@ -1,17 +1,24 @@
 import type { Span } from '@opentelemetry/api';
-import type { EvaluationRequest } from '../../../domain/enforcement/decide.js';
+import type { DecisionOutcome, EvaluationRequest } from '../../../domain/enforcement/decide.js';
 import { inSpan } from '../../../platform/tracing.js';
-import type { DecisionResponse } from './enforcer.js';
+
+/** What a span says of a decision (the decision API's answer has all of it). */
+type Decided = Pick<
+  DecisionOutcome,
+  'decision' | 'reasons' | 'findings' | 'obligations' | 'bundle_hash' | 'constitution_hash'
+> & {
+  decision_id: string;
+};
 
 /**
  * A decision as a span: what was asked of what (names and ids, never the content), and once decided, the decision,
  * the policies and principles behind it, the bundle and constitution it was decided under, and each detector's
  * findings as an event with its kind and count — never the text matched.
  */
-export function inDecisionSpan(
+export function inDecisionSpan<T extends Decided>(
   request: Omit<EvaluationRequest, 'content'>,
-  decide: () => Promise<DecisionResponse>,
-): Promise<DecisionResponse> {
+  decide: () => Promise<T>,
+): Promise<T> {
   return inSpan(
     `acgs.decide ${request.action}`,
     {
@@ -31,7 +38,7 @@ export function inDecisionSpan(
   );
 }
 
-function describe(span: Span, response: DecisionResponse): void {
+function describe(span: Span, response: Decided): void {
   const policies = response.reasons.flatMap((reason) => (reason.policy_id === null ? [] : [reason.policy_id]));
   const codes = response.reasons.flatMap((reason) => (reason.error_code === undefined ? [] : [reason.error_code]));
   span.setAttributes({
