@@ -231,6 +231,36 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       }
     });
 
+    it('a malformed traceparent starts a trace of its own and changes nothing else', async () => {
+      for (const traceparent of [
+        '00-nothex-0123456789abcdef-01',
+        `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
+        'x'.repeat(600),
+      ]) {
+        const evaluated = await pgc.inject({
+          method: 'POST',
+          url: '/api/v1/enforcement/evaluate',
+          headers: { ...agent.headers, traceparent },
+          payload: {
+            principal: { type: 'Agent', id: 'traced' },
+            action: 'generate',
+            resource: { type: 'Model', id: 'm' },
+            content: 'Write a haiku about autumn.',
+          },
+        });
+        assert.equal(evaluated.statusCode, 200, evaluated.body);
+        const decided = await receiver.waitFor(
+          (span) =>
+            span.attributes['acgs.decision_id'] === evaluated.json().decision_id && span.name.startsWith('acgs.decide'),
+          `the decision under ${traceparent.slice(0, 20)}`,
+        );
+        const server = await receiver.waitFor((span) => span.spanId === decided.parentSpanId, 'its request span');
+        assert.equal(server.parentSpanId, '', 'the request span is a root');
+        assert.match(server.traceId, /^[0-9a-f]{32}$/);
+        assert.notEqual(server.traceId, '0'.repeat(32));
+      }
+    });
+
     it("the TypeScript SDK's guard carries the app's trace into its decisions", async () => {
       const app = agentContext();
       const guard = createGuard({ url: url.origin, apiKey: agent.headers['x-api-key']! });
