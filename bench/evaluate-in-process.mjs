@@ -2,7 +2,8 @@
 // memory, the decision log answering at once (as bench/decision-log-off.mjs makes it), evaluations with unique
 // content injected 50 at a time. For an A/B of the request path between two builds, run it against each build's
 // dist in turn: `node bench/evaluate-in-process.mjs <dist> [evaluations]` (another build's dist takes its own path to
-// the decision log module in ACGS_DECISION_LOG_MODULE when it differs). Prints evaluations per second.
+// the decision log module in ACGS_DECISION_LOG_MODULE when it differs). Prints evaluations per second. With
+// OTEL_EXPORTER_OTLP_ENDPOINT set, the same path traced: tracing's cost per request without the network's noise.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,11 @@ const { DecisionLog } = await import(
   process.env['ACGS_DECISION_LOG_MODULE'] ?? `${dist}/services/pgc/decision-log/log.js`
 );
 DecisionLog.prototype.append = () => Promise.resolve();
+
+// With OTEL_EXPORTER_OTLP_ENDPOINT set (bench/otlp-sink.mjs, say), the request path traced as `acgs up` traces it.
+const tracing = await (
+  await import(`${dist}/platform/tracing.js`).catch(() => ({ startTracing: async () => null }))
+).startTracing('acgs-in-process');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-in-process-'));
 const platform = await createPlatform(
@@ -78,5 +84,6 @@ console.log(
 );
 await pgc.close();
 await ac.close();
+await tracing?.shutdown();
 await platform.close();
 rmSync(dataDir, { recursive: true, force: true });
