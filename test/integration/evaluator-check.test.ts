@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { enforcementCedar } from '../../src/domain/policy/cedar-runtime.js';
+import { starterPolicies } from '../../src/domain/synthesis/starter-bundle.js';
+import { constitutionReader } from '../../src/services/ac/constitution-reader.js';
+import { buildAndActivateBundle } from '../../src/services/integrity/bundle-builder.js';
 import { apiKeyFor, backends, createTestApp, createTestPlatform, type TestPlatform } from '../support/harness.js';
 
 const haiku = {
@@ -98,6 +101,28 @@ for (const backend of await backends()) {
       text = await metrics();
       assert.equal(metric(text, 'acgs_pgc_evaluator_mismatches_total{service="pgc"}'), 1);
       assert.ok(metric(text, 'acgs_pgc_evaluations_total{evaluator="cedar",service="pgc"}') >= 1);
+      assert.equal(metric(text, 'acgs_pgc_evaluations_total{evaluator="compiled",service="pgc"}'), compiledBefore + 1);
+
+      // The switch outlives a new bundle: cedar-wasm (restored, so the build's own check passes) decides the next
+      // bundle's requests too, until the process restarts.
+      Object.defineProperty(enforcementCedar, 'api', { value: api, writable: true, configurable: true });
+      const rules = async () =>
+        (await pgc.inject({ method: 'GET', url: '/api/v1/enforcement/rules', headers: agent })).json() as {
+          bundle_version: number;
+        };
+      const before = (await rules()).bundle_version;
+      await buildAndActivateBundle(env.platform, constitutionReader, starterPolicies(), null);
+      const deadline = Date.now() + 10_000;
+      while ((await rules()).bundle_version === before) {
+        assert.ok(Date.now() < deadline, 'PGC loads the new bundle');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const cedarBefore = metric(text, 'acgs_pgc_evaluations_total{evaluator="cedar",service="pgc"}');
+      assert.equal((await evaluate()).decision, 'allow');
+      await settled();
+      text = await metrics();
+      assert.equal(metric(text, 'acgs_pgc_evaluator_compiled{service="pgc"}'), 0);
+      assert.equal(metric(text, 'acgs_pgc_evaluations_total{evaluator="cedar",service="pgc"}'), cedarBefore + 1);
       assert.equal(metric(text, 'acgs_pgc_evaluations_total{evaluator="compiled",service="pgc"}'), compiledBefore + 1);
     });
   });
