@@ -7,6 +7,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
 } from '@opentelemetry/api';
 import { AppError } from '../domain/errors.js';
@@ -95,13 +96,17 @@ const UNRECORDED_OPEN: OpenSpan = {
 /** Starts a span, a child of the span in force (or of `parent`); the caller ends it. */
 export function openSpan(
   name: string,
-  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context } = {},
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; links?: Link[] } = {},
 ): OpenSpan {
   if (!enabled) return UNRECORDED_OPEN;
   const parent = options.parent ?? context.active();
   const span = tracer.startSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) },
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+      ...(options.links ? { links: options.links } : {}),
+    },
     parent,
   );
   const inForce = trace.setSpan(parent, span);
@@ -125,7 +130,7 @@ export function openSpan(
 /** Runs work in a span of its own (see openSpan), ended when the work settles, failed when it throws. */
 export async function inSpan<T>(
   name: string,
-  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; links?: Link[] },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   if (!enabled) return work(UNRECORDED);
@@ -171,6 +176,13 @@ export function contextFrom(carrier: Record<string, unknown> | undefined): Conte
     },
     keys: (from) => Object.keys(from),
   });
+}
+
+/** A link to the span a W3C traceparent names (work that runs later, for a request that asked for it); none without. */
+export function linkTo(traceparent: string | null): Link[] {
+  if (!enabled || traceparent === null) return [];
+  const linked = trace.getSpanContext(contextFrom({ traceparent }));
+  return linked === undefined ? [] : [{ context: linked }];
 }
 
 /** The span in force as W3C trace context (`traceparent`, `tracestate`) for a call onwards; empty when off. */

@@ -11,6 +11,7 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string }[];
   status: { code?: number; message?: string };
 }
 
@@ -34,6 +35,7 @@ interface OtlpSpan {
   kind?: number;
   attributes?: KeyValue[];
   events?: { name: string; attributes?: KeyValue[] }[];
+  links?: { traceId: string; spanId: string }[];
   status?: { code?: number; message?: string };
 }
 interface ExportTraceServiceRequest {
@@ -100,6 +102,7 @@ export class OtlpReceiver {
                   name: event.name,
                   attributes: attributesOf(event.attributes),
                 })),
+                links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
                 status: span.status ?? {},
               });
         }

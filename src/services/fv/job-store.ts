@@ -1,3 +1,4 @@
+import { traceHeaders } from '../../platform/tracing.js';
 import { randomUUID } from 'node:crypto';
 import { canonicalSha256 } from '../../domain/canonical-json.js';
 import { NotFoundError } from '../../domain/errors.js';
@@ -32,13 +33,19 @@ export interface VerificationJob {
   finished_at: string | null;
 }
 
+/** A job as the runner claims it: with the trace context of the request that asked for it, which no view shows. */
+export interface ClaimedJob extends VerificationJob {
+  traceparent: string | null;
+}
+
 interface JobRow extends Omit<VerificationJob, 'created_at' | 'started_at' | 'finished_at'> {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  traceparent: string | null;
 }
 
-const toJob = (row: JobRow): VerificationJob => ({
+const toJob = ({ traceparent: _traceparent, ...row }: JobRow): VerificationJob => ({
   ...row,
   created_at: row.created_at.toISOString(),
   started_at: isoOrNull(row.started_at),
@@ -58,8 +65,9 @@ export class JobStore {
 
   async create(kind: JobKind, request: Record<string, unknown>, createdBy: string | null): Promise<VerificationJob> {
     const rows = await this.db.query<JobRow>(
-      `INSERT INTO verification_jobs (id, kind, status, request, created_by) VALUES ($1, $2, 'queued', $3, $4) RETURNING *`,
-      [randomUUID(), kind, JSON.stringify(request), createdBy],
+      `INSERT INTO verification_jobs (id, kind, status, request, created_by, traceparent)
+       VALUES ($1, $2, 'queued', $3, $4, $5) RETURNING *`,
+      [randomUUID(), kind, JSON.stringify(request), createdBy, traceHeaders()['traceparent'] ?? null],
     );
     return toJob(rows[0]!);
   }
@@ -113,9 +121,9 @@ export class JobStore {
   }
 
   /** Takes the oldest queued job for this runner; instances sharing a database never take the same one. */
-  async claimNext(): Promise<VerificationJob | null> {
+  async claimNext(): Promise<ClaimedJob | null> {
     const row = await this.queue.claimNext();
-    return row === null ? null : toJob(row);
+    return row === null ? null : { ...toJob(row), traceparent: row.traceparent };
   }
 
   async progress(id: string, progress: { stage: string; solver_calls: number }): Promise<void> {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
 import { inSpan } from '../../platform/tracing.js';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { RunStore, SynthesisRun } from './run-store.js';
 import type { Synthesiser } from './synthesiser.js';
 
@@ -24,6 +25,7 @@ export class SynthesisRunner {
         inSpan(
           'acgs.synthesize',
           {
+            parent: ROOT_CONTEXT,
             attributes: {
               'acgs.synthesis.run_id': run.id,
               'acgs.synthesis.engine': run.engine,
