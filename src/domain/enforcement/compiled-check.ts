@@ -17,19 +17,20 @@ function literalsOf(bundle: Bundle): Literals {
   const longs = new Set<number>([0, 1, -1, 2 ** 31, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
   const ids = new Map<string, Set<string>>();
   const visit = (node: unknown): void => {
-    if (typeof node === 'string') strings.add(node);
-    else if (typeof node === 'number' && Number.isSafeInteger(node))
-      for (const near of [node - 1, node, node + 1])
-        if (Number.isSafeInteger(near)) longs.add(near);
-        else if (Array.isArray(node)) node.forEach(visit);
-        else if (typeof node === 'object' && node !== null) {
-          const uid = node as { type?: unknown; id?: unknown };
-          if (typeof uid.type === 'string' && typeof uid.id === 'string') {
-            if (!ids.has(uid.type)) ids.set(uid.type, new Set());
-            ids.get(uid.type)!.add(uid.id);
-          }
-          Object.values(node).forEach(visit);
-        }
+    if (typeof node === 'string') {
+      strings.add(node);
+    } else if (typeof node === 'number' && Number.isSafeInteger(node)) {
+      for (const near of [node - 1, node, node + 1]) if (Number.isSafeInteger(near)) longs.add(near);
+    } else if (Array.isArray(node)) {
+      node.forEach(visit);
+    } else if (typeof node === 'object' && node !== null) {
+      const uid = node as { type?: unknown; id?: unknown };
+      if (typeof uid.type === 'string' && typeof uid.id === 'string') {
+        if (!ids.has(uid.type)) ids.set(uid.type, new Set());
+        ids.get(uid.type)!.add(uid.id);
+      }
+      Object.values(node).forEach(visit);
+    }
   };
   for (const policy of bundle.policies) {
     const answer = cedar.policyToJson(policy.text);
