@@ -19,7 +19,8 @@ import { governStream, type StreamEvent, type StreamExchange } from './stream.js
 import { postJson, postStream, UpstreamFailed } from './upstream-client.js';
 import type { LlmUpstream, LlmUpstreamRegistry } from './upstream-registry.js';
 import { estimateTokens, type UsageMeter } from './usage-meter.js';
-import { inOpenSpan, openSpan, SpanKind, type OpenSpan } from '../../../platform/tracing.js';
+import type { Span } from '@opentelemetry/api';
+import { inOpenSpan, inSpan, openSpan, SpanKind } from '../../../platform/tracing.js';
 
 /** Who calls the LLM gateway: an authenticated agent account and the request it sent. */
 export interface LlmCaller extends EnforcementCaller {
@@ -166,7 +167,7 @@ export class LlmGateway {
    * An exchange begun: the model routed, the prompt decided (a denial thrown before the upstream is called) and the
    * messages to forward, with the exchange's own decide, refuse and count.
    */
-  private async begin(caller: LlmCaller, request: Record<string, unknown>, traced: OpenSpan) {
+  private async begin(caller: LlmCaller, request: Record<string, unknown>, span: Span) {
     const arrived = process.hrtime.bigint();
     const messages = request['messages'] as ChatMessage[];
     const promptTokens = estimateTokens(
@@ -180,9 +181,9 @@ export class LlmGateway {
     // Budgets are decided on the caller's running totals (this request and those in flight counted in); from here
     // until the exchange settles, it holds its share.
     const metered = await this.deps.usage.begin(caller.userId, caller.session?.id ?? null, promptTokens);
-    traced.span.setAttribute('acgs.llm.upstream', upstream.name);
+    span.setAttribute('acgs.llm.upstream', upstream.name);
     const count = (outcome: ExchangeOutcome) => {
-      traced.span.setAttribute('acgs.llm.outcome', outcome);
+      span.setAttribute('acgs.llm.outcome', outcome);
       this.deps.metrics.requests.inc({ upstream: upstream.name, model, outcome });
     };
     const decisions: ExchangeDecision[] = [];
@@ -239,7 +240,7 @@ export class LlmGateway {
         : { prompt_tokens: promptTokens, completion_tokens: estimateTokens(answered), estimated: true };
       this.deps.metrics.tokens.inc({ direction: 'in' }, tokens.prompt_tokens);
       this.deps.metrics.tokens.inc({ direction: 'out' }, tokens.completion_tokens);
-      traced.span.setAttributes({
+      span.setAttributes({
         'gen_ai.usage.input_tokens': tokens.prompt_tokens,
         'gen_ai.usage.output_tokens': tokens.completion_tokens,
       });
@@ -275,30 +276,26 @@ export class LlmGateway {
   }
 
   /**
-   * A `chat <model>` span (OpenTelemetry GenAI conventions) over an exchange, a child of the span in force: the
-   * request's and, as the exchange learns them, the answer's model, tokens and outcome — never messages.
+   * The name and start of an exchange's `chat <model>` span (OpenTelemetry GenAI conventions), a child of the span in
+   * force; the exchange adds the answer's model, tokens and outcome as it learns them — never messages.
    */
-  private span(request: Record<string, unknown>): OpenSpan {
-    return openSpan(`chat ${String(request['model'])}`, {
-      kind: SpanKind.CLIENT,
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': String(request['model']) },
-    });
+  private static span(request: Record<string, unknown>) {
+    return {
+      name: `chat ${String(request['model'])}`,
+      options: {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': String(request['model']) },
+      },
+    };
   }
 
   async chat(caller: LlmCaller, request: Record<string, unknown>): Promise<Exchange> {
-    const traced = this.span(request);
-    try {
-      return await traced.within(() => this.chatIn(caller, request, traced));
-    } catch (error) {
-      traced.fail(error);
-      throw error;
-    } finally {
-      traced.end();
-    }
+    const { name, options } = LlmGateway.span(request);
+    return inSpan(name, options, (span) => this.chatIn(caller, request, span));
   }
 
-  private async chatIn(caller: LlmCaller, request: Record<string, unknown>, traced: OpenSpan): Promise<Exchange> {
-    const exchange = await this.begin(caller, request, traced);
+  private async chatIn(caller: LlmCaller, request: Record<string, unknown>, span: Span): Promise<Exchange> {
+    const exchange = await this.begin(caller, request, span);
     let answer: ChatCompletion;
     try {
       const body = await postJson(exchange.upstream, '/chat/completions', exchange.body);
@@ -325,7 +322,7 @@ export class LlmGateway {
     ]);
     exchange.finish(outcome);
     this.deps.metrics.overhead.observe({ phase: 'answer' }, secondsSince(answered));
-    traced.span.setAttributes({
+    span.setAttributes({
       'gen_ai.response.id': answer.id,
       ...(typeof answer.model === 'string' ? { 'gen_ai.response.model': answer.model } : {}),
       'gen_ai.response.finish_reasons': choices.map((choice) => String(choice.finish_reason ?? '')),
@@ -352,9 +349,10 @@ export class LlmGateway {
     abandon: () => Promise<void>;
   }> {
     // The exchange's span stays open until its stream ends (or is never read), every step of the stream in it.
-    const traced = this.span(request);
+    const { name, options } = LlmGateway.span(request);
+    const traced = openSpan(name, options);
     const opened = await traced
-      .within(() => this.openStream(caller, request, signal, traced))
+      .within(() => this.openStream(caller, request, signal, traced.span))
       .catch((error: unknown) => {
         traced.fail(error);
         traced.end();
@@ -387,8 +385,8 @@ export class LlmGateway {
   }
 
   /** A streamed exchange begun: the prompt decided and the upstream's stream opened, ready to be governed. */
-  private async openStream(caller: LlmCaller, request: Record<string, unknown>, signal: AbortSignal, traced: OpenSpan) {
-    const exchange = await this.begin(caller, request, traced);
+  private async openStream(caller: LlmCaller, request: Record<string, unknown>, signal: AbortSignal, span: Span) {
+    const exchange = await this.begin(caller, request, span);
     let upstream: AsyncGenerator<Record<string, unknown>, void>;
     try {
       upstream = await postStream(exchange.upstream, '/chat/completions', exchange.body, signal);
