@@ -1,6 +1,6 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Bundle, BundlePolicy } from '../policy/bundle.js';
-import { policyMetadata } from '../policy/cedar.js';
+import { metadataOf, policyJson } from '../policy/cedar.js';
 import { toolsCedar, type CedarRuntime } from '../policy/cedar-runtime.js';
 import { ACTIONS, GOVERNANCE_SCHEMA, PRINCIPAL_TYPES, RESOURCE_TYPES } from '../policy/governance-schema.js';
 import { schemaShape, type SchemaShape } from '../policy/schema-shape.js';
@@ -105,7 +105,9 @@ export class PolicyEngine {
     this.compiledOn = options.compiled !== false;
     this.policies = new Map(bundle.policies.map((policy) => [policy.id, policy]));
     this.current = bundle.schema === GOVERNANCE_SCHEMA;
-    const scopes = bundle.policies.map((policy) => ({ policy, scope: policyMetadata(policy.text) }));
+    // Each policy parsed once: its scope slices the bundle, and the same JSON is what gets compiled.
+    const parsed = bundle.policies.map((policy) => ({ policy, est: policyJson(policy.text) }));
+    const scopes = parsed.map(({ policy, est }) => ({ policy, scope: metadataOf(est) }));
     this.shape = schemaShape(bundle.schema);
     const prefix = namespace ?? `engine${(loadCounter += 1)}`;
     this.schemaName = `${prefix}:schema`;
@@ -139,11 +141,9 @@ export class PolicyEngine {
     }
     const compiled = new Map<string, CompiledPolicy>();
     const notCompiled = new Map<string, string>();
-    for (const policy of bundle.policies) {
+    for (const { policy, est } of parsed) {
       try {
-        const answer = runtime.api.policyToJson(policy.text);
-        if (answer.type === 'failure') throw new NotCompiled(answer.errors.map((e) => e.message).join('; '));
-        compiled.set(policy.id, compilePolicy(policy.id, answer.json as unknown as Record<string, unknown>));
+        compiled.set(policy.id, compilePolicy(policy.id, est));
       } catch (error) {
         if (!(error instanceof NotCompiled)) throw error;
         notCompiled.set(policy.id, error.message);

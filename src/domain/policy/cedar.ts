@@ -95,13 +95,21 @@ function scopedActions(constraint: Record<string, unknown>): string[] | null {
   return null;
 }
 
-/** Reads a parsed policy's effect, scope and annotations. */
-export function policyMetadata(text: string): PolicyMetadata {
+/** A policy's JSON form (Cedar's EST), for reading it more than one way from one parse. */
+export function policyJson(text: string): Record<string, unknown> {
   assertCedarBounded(text, 'policy');
   const answer = cedar.policyToJson(text);
   if (answer.type === 'failure') throw new Error(answer.errors.map((error) => error.message).join('; '));
+  return answer.json as unknown as Record<string, unknown>;
+}
+
+/** Reads a parsed policy's effect, scope and annotations. */
+export const policyMetadata = (text: string): PolicyMetadata => metadataOf(policyJson(text));
+
+/** A policy's effect, scope and annotations, from its JSON form. */
+export function metadataOf(est: Record<string, unknown>): PolicyMetadata {
   // Read as plain records: the typed JSON shapes differ per operator.
-  const json = answer.json as unknown as Record<string, Record<string, unknown>>;
+  const json = est as Record<string, Record<string, unknown>>;
   const annotations: Record<string, string> = {};
   for (const [name, value] of Object.entries(json['annotations'] ?? {}))
     annotations[name] = typeof value === 'string' ? value : '';
