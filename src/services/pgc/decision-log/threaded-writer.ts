@@ -9,14 +9,18 @@ import type { DecisionRecord, DecisionWriter } from './writer.js';
 export type ThreadReply =
   | { ready: true }
   | { failed: string }
-  | {
-      id: number;
-      /** How long each audit append in the write held the log (for the process's append histogram). */
-      appendSeconds: number[];
-      /** The records' leaf indexes in the audit log, when the write succeeded. */
-      leaves?: number[];
-      error?: { kind: ErrorKind; code: ErrorCode; detail: string; retryAfter: number | null };
-    };
+  | (WriteReply & {
+      /** The records' leaf indexes in the audit log. */
+      leaves: number[];
+    })
+  | (WriteReply & { error: { kind: ErrorKind; code: ErrorCode; detail: string; retryAfter: number | null } });
+
+/** How a write went: written (its leaves), or not (why). */
+interface WriteReply {
+  id: number;
+  /** How long each audit append in the write held the log (for the process's append histogram). */
+  appendSeconds: number[];
+}
 
 const unavailable = (why: string) =>
   new ServiceUnavailableError(`The decision log writer is unavailable (${why})`, 'AUDIT_UNAVAILABLE', 5);
@@ -89,7 +93,7 @@ export class ThreadDecisionWriter implements DecisionWriter {
     if (waiter === undefined) return;
     this.pending.delete(message.id);
     for (const seconds of message.appendSeconds) this.onAppend(seconds);
-    if (message.error === undefined) return waiter.resolve(message.leaves ?? []);
+    if ('leaves' in message) return waiter.resolve(message.leaves);
     const { kind, code, detail, retryAfter } = message.error;
     waiter.reject(
       kind === 'unavailable'
