@@ -63,11 +63,17 @@ export async function startTracing(serviceName: string): Promise<Tracing | null>
   };
 }
 
-/** The trace and span ids of the span in force, for log lines and records; null outside a recorded span. */
-export function activeTraceIds(): { trace_id: string; span_id: string } | null {
+/** The recording span in force (to annotate: attributes, events), or null when there is none or tracing is off. */
+export function spanInForce(): Span | null {
   if (!enabled) return null;
   const span = trace.getActiveSpan();
-  if (span === undefined || !span.isRecording()) return null;
+  return span !== undefined && span.isRecording() ? span : null;
+}
+
+/** The trace and span ids of the span in force, for log lines and records; null outside a recorded span. */
+export function activeTraceIds(): { trace_id: string; span_id: string } | null {
+  const span = spanInForce();
+  if (span === null) return null;
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }

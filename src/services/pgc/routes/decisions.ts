@@ -51,7 +51,8 @@ export function registerDecisionRoutes(
     async (request) => {
       const { session_id: sessionId, ...evaluation } = request.body;
       const caller = callerOf(request);
-      return enforcer.evaluate(evaluation, caller, request.id, sessionOf(caller, sessionId));
+      // One request, one decision: traced on the request's own span.
+      return enforcer.evaluate(evaluation, caller, request.id, sessionOf(caller, sessionId), 'request-span');
     },
   );
 
