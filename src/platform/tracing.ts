@@ -46,7 +46,18 @@ export async function startTracing(serviceName: string): Promise<Tracing | null>
   const env = process.env;
   if (!tracingConfigured(env)) return null;
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  // OTLP (the default exporter) encodes and sends from a thread of its own; any other exporter the variables name is
+  // the SDK's own, in this thread.
+  const exporters = (env['OTEL_TRACES_EXPORTER'] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const threaded = exporters.every((name) => name === 'otlp');
+  const traceExporter = threaded
+    ? new (await import('./span-export/thread-exporter.js')).ThreadSpanExporter()
+    : undefined;
   const sdk = new NodeSDK({
+    ...(traceExporter === undefined ? {} : { traceExporter }),
     // OTEL_SERVICE_NAME, when set, names the service; ours is the default.
     ...(env['OTEL_SERVICE_NAME']?.trim() ? {} : { serviceName }),
     metricReaders: [],

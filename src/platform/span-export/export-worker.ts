@@ -1,0 +1,63 @@
+// The span export thread: the OTLP exporter the standard variables describe, fed batches of finished spans as plain
+// data. Encoding OTLP (protobuf or JSON) and sending it was half of what tracing cost the request path; here it costs
+// a thread of its own instead.
+import { parentPort } from 'node:worker_threads';
+import type { ExportResult } from '@opentelemetry/core';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { readableSpans, type BatchRecord } from './span-record.js';
+
+/** What the main thread asks: export a batch, flush, or shut down. */
+export type ExportAsk = { export: BatchRecord } | { flush: true } | { shutdown: true };
+export type ExportRequest = ExportAsk & { id: number };
+
+/** What this thread answers: how an export, a flush or the shutdown went. */
+export interface ExportReply {
+  id: number;
+  ok: boolean;
+  error?: string;
+}
+
+const port = parentPort!;
+
+/** The exporter OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL names, as the Node SDK chooses it; each reads its own variables. */
+async function exporterFromEnv(): Promise<SpanExporter> {
+  const protocol = (
+    process.env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ??
+    process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] ??
+    'http/protobuf'
+  ).trim();
+  if (protocol === 'grpc') return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+  if (protocol === 'http/json')
+    return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+}
+
+const exporter = exporterFromEnv();
+const reply = (message: ExportReply) => port.postMessage(message);
+const failed = (id: number, error: unknown) =>
+  reply({ id, ok: false, error: error instanceof Error ? error.message : String(error) });
+
+port.on('message', (request: ExportRequest) => {
+  exporter.then(
+    (target) => {
+      if ('export' in request)
+        target.export(readableSpans(request.export), (result: ExportResult) =>
+          reply({ id: request.id, ok: result.code === 0, ...(result.error ? { error: result.error.message } : {}) }),
+        );
+      else if ('flush' in request)
+        (target.forceFlush?.() ?? Promise.resolve()).then(
+          () => reply({ id: request.id, ok: true }),
+          (error) => failed(request.id, error),
+        );
+      else
+        target.shutdown().then(
+          () => {
+            reply({ id: request.id, ok: true });
+            port.close();
+          },
+          (error) => failed(request.id, error),
+        );
+    },
+    (error) => failed(request.id, error),
+  );
+});
