@@ -17,6 +17,7 @@ import {
   withPostgresSchema,
   type LoadResult,
 } from './stack.js';
+import { cpuSecondsOf } from './cpu.js';
 
 const CONNECTIONS = 50;
 const PAIRS = Number(process.env['BENCH_TRACING_PAIRS'] ?? '2');
@@ -42,13 +43,26 @@ export async function otlpSink(): Promise<{
   };
 }
 
-async function measure(env: Record<string, string>, dataDir: string): Promise<LoadResult> {
+/** A load and the stack's CPU per request (every thread of its process, the span export thread included). */
+async function measure(
+  env: Record<string, string>,
+  dataDir: string,
+): Promise<{ load: LoadResult; cpuUsPerRequest: number }> {
   const stack = await startStack(env, dataDir);
   try {
-    return await uniqueEvaluations(stack.urls[5]!, await login(stack.urls[0]!), CONNECTIONS);
+    const token = await login(stack.urls[0]!);
+    const before = cpuSecondsOf(stack.child.pid!);
+    const load = await uniqueEvaluations(stack.urls[5]!, token, CONNECTIONS);
+    return { load, cpuUsPerRequest: ((cpuSecondsOf(stack.child.pid!) - before) * 1e6) / load.requests.total };
   } finally {
     await stopStack(stack);
   }
+}
+
+function describeSpread(values: readonly number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
+  return `${median.toFixed(3)}× (${sorted[0]!.toFixed(3)}–${sorted.at(-1)!.toFixed(3)})`;
 }
 
 export async function tracingBenchmarks(): Promise<void> {
@@ -70,16 +84,24 @@ export async function tracingBenchmarks(): Promise<void> {
           ? {}
           : { OTEL_EXPORTER_OTLP_PROTOCOL: process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] }),
       };
+      const ratios: number[] = [];
+      const cpuRatios: number[] = [];
       for (let pair = 1; pair <= PAIRS; pair += 1) {
         const off = await measure(base, dataDir);
         const before = (await sink.stats()).exports;
         const on = await measure(traced, dataDir);
-        console.log(describeLoad(`pair ${pair}: tracing off`, off));
-        console.log(describeLoad(`pair ${pair}: tracing on, 100 %`, on));
+        console.log(describeLoad(`pair ${pair}: tracing off`, off.load));
+        console.log(describeLoad(`pair ${pair}: tracing on, 100 %`, on.load));
+        ratios.push(on.load.requests.average / off.load.requests.average);
+        cpuRatios.push(on.cpuUsPerRequest / off.cpuUsPerRequest);
         console.log(
-          `pair ${pair}: on ÷ off ${(on.requests.average / off.requests.average).toFixed(3)}× throughput (goal ≥ 0.9), p99 ${on.latency.p99} vs ${off.latency.p99} ms; ${(await sink.stats()).exports - before} OTLP exports received`,
+          `pair ${pair}: on ÷ off ${ratios.at(-1)!.toFixed(3)}× throughput (goal ≥ 0.9), p99 ${on.load.latency.p99} vs ${off.load.latency.p99} ms; stack CPU per request ${on.cpuUsPerRequest.toFixed(0)} vs ${off.cpuUsPerRequest.toFixed(0)} µs; ${(await sink.stats()).exports - before} OTLP exports received`,
         );
       }
+      // One pair on this machine swings by a quarter either way: the medians of several are the figures to read.
+      console.log(
+        `over ${ratios.length} pairs, on ÷ off: throughput median ${describeSpread(ratios)} (goal ≥ 0.9); stack CPU per request median ${describeSpread(cpuRatios)}`,
+      );
     });
     console.log(`the sink received ${((await sink.stats()).bytes / 1e6).toFixed(1)} MB of spans in all`);
   } finally {
