@@ -38,26 +38,20 @@ const failed = (id: number, error: unknown) =>
   reply({ id, ok: false, error: error instanceof Error ? error.message : String(error) });
 
 port.on('message', (request: ExportRequest) => {
-  exporter.then(
-    (target) => {
+  exporter
+    .then((target) => {
       if ('export' in request)
         target.export(readableSpans(request.export), (result: ExportResult) =>
           reply({ id: request.id, ok: result.code === 0, ...(result.error ? { error: result.error.message } : {}) }),
         );
       else if ('flush' in request)
-        (target.forceFlush?.() ?? Promise.resolve()).then(
-          () => reply({ id: request.id, ok: true }),
-          (error) => failed(request.id, error),
-        );
+        return (target.forceFlush?.() ?? Promise.resolve()).then(() => reply({ id: request.id, ok: true }));
       else
-        target.shutdown().then(
-          () => {
-            reply({ id: request.id, ok: true });
-            port.close();
-          },
-          (error) => failed(request.id, error),
-        );
-    },
-    (error) => failed(request.id, error),
-  );
+        return target.shutdown().then(() => {
+          reply({ id: request.id, ok: true });
+          port.close();
+        });
+    })
+    // An exporter that could not be made, or a batch it could not take, fails that request and keeps the thread.
+    .catch((error: unknown) => failed(request.id, error));
 });

@@ -8,29 +8,14 @@ import { batchRecord } from './span-record.js';
 /**
  * An OTLP span exporter whose encoding and sending run on a thread of its own: the batch span processor hands it
  * finished spans, they cross as plain data (one structured clone per batch), and the thread's exporter — the one the
- * standard variables describe — does the rest. The request path keeps only recording.
+ * standard variables describe — does the rest. The request path keeps only recording. A thread that dies fails what
+ * it was exporting and is started again for the next batch.
  */
 export class ThreadSpanExporter implements SpanExporter {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, (reply: ExportReply) => void>();
-  private gone: string | null = null;
-
-  constructor() {
-    this.worker = startWorker(siblingModule(import.meta.url, 'export-worker'));
-    // Spans waiting to leave never keep the process alive; shutdown flushes them.
-    this.worker.unref();
-    this.worker.on('message', (reply: ExportReply) => {
-      this.waiting.get(reply.id)?.(reply);
-      this.waiting.delete(reply.id);
-    });
-    this.worker.on('error', (error) => (this.gone = `the span export thread failed: ${error.message}`));
-    this.worker.on('exit', () => {
-      this.gone ??= 'the span export thread ended';
-      for (const answer of this.waiting.values()) answer({ id: 0, ok: false, error: this.gone });
-      this.waiting.clear();
-    });
-  }
+  private shutDown = false;
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.ask({ export: batchRecord(spans) }).then((reply) =>
@@ -43,21 +28,42 @@ export class ThreadSpanExporter implements SpanExporter {
   }
 
   async forceFlush(): Promise<void> {
-    await this.ask({ flush: true });
+    if (this.worker !== null) await this.ask({ flush: true });
   }
 
   async shutdown(): Promise<void> {
-    const reply = await this.ask({ shutdown: true });
-    await this.worker.terminate();
-    if (!reply.ok) throw new Error(reply.error ?? 'the span exporter did not shut down cleanly');
+    if (this.shutDown) return;
+    const reply = this.worker === null ? null : await this.ask({ shutdown: true });
+    this.shutDown = true;
+    await this.worker?.terminate();
+    if (reply !== null && !reply.ok) throw new Error(reply.error ?? 'the span exporter did not shut down cleanly');
   }
 
   private ask(request: ExportAsk): Promise<ExportReply> {
-    if (this.gone !== null) return Promise.resolve({ id: 0, ok: false, error: this.gone });
+    if (this.shutDown) return Promise.resolve({ id: 0, ok: false, error: 'the span exporter is shut down' });
+    const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.worker.postMessage({ id, ...request } satisfies ExportRequest);
+      worker.postMessage({ id, ...request } satisfies ExportRequest);
     });
+  }
+
+  private start(): Worker {
+    const worker = startWorker(siblingModule(import.meta.url, 'export-worker'));
+    // Spans waiting to leave never keep the process alive; shutdown flushes them.
+    worker.unref();
+    let lost = 'the span export thread ended';
+    worker.on('message', (reply: ExportReply) => {
+      this.waiting.get(reply.id)?.(reply);
+      this.waiting.delete(reply.id);
+    });
+    worker.on('error', (error) => (lost = `the span export thread failed: ${error.message}`));
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = null;
+      for (const answer of this.waiting.values()) answer({ id: 0, ok: false, error: lost });
+      this.waiting.clear();
+    });
+    return worker;
   }
 }
