@@ -237,6 +237,34 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       }
     });
 
+    it('a synthesis run is a trace of its own, linked to the request that queued it', async () => {
+      const gs = await createTestApp('gs', env.platform);
+      try {
+        const person = agentContext();
+        const editor = (await tokenFor(env.platform, ['policy_manager'])).headers;
+        const queued = await gs.inject({
+          method: 'POST',
+          url: '/api/v1/synthesize/policy',
+          headers: { ...editor, traceparent: person.traceparent },
+          payload: { principle_ids: ['human-approval-for-high-risk-tools'] },
+        });
+        assert.equal(queued.statusCode, 202, queued.body);
+        const run = queued.json<Record<string, unknown>>();
+        assert.ok(!('traceparent' in run), 'the trace context is kept with the run, never shown');
+        const span = await receiver.waitFor(
+          (candidate) => candidate.attributes['acgs.synthesis.run_id'] === run['id'],
+          'the synthesis run span',
+        );
+        assert.equal(span.name, 'acgs.synthesize');
+        assert.equal(span.parentSpanId, '', 'a root span');
+        const request = await receiver.waitFor(parentOf(person.spanId, person.traceId), 'the request that queued it');
+        assert.equal(request.name, 'POST /api/v1/synthesize/policy');
+        assert.deepEqual(span.links, [{ traceId: person.traceId, spanId: request.spanId }]);
+      } finally {
+        await gs.close();
+      }
+    });
+
     it('a malformed traceparent starts a trace of its own and changes nothing else', async () => {
       for (const traceparent of [
         '00-nothex-0123456789abcdef-01',

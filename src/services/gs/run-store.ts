@@ -10,6 +10,7 @@ import { TableQueue } from '../../platform/db/queue-drain.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 import { ChangeSetStore } from '../integrity/change-set-store.js';
 import { PolicyStore } from '../integrity/policy-store.js';
+import { traceHeaders } from '../../platform/tracing.js';
 
 export const ENGINES = ['compiler', 'llm'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -69,13 +70,19 @@ export interface StoredAttempt {
   created_at: string;
 }
 
+/** A run as the runner claims it: with the trace context of the request that queued it, which no view shows. */
+export interface ClaimedRun extends SynthesisRun {
+  traceparent: string | null;
+}
+
 interface RunRow extends Omit<SynthesisRun, 'created_at' | 'started_at' | 'finished_at'> {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  traceparent: string | null;
 }
 
-const toRun = (row: RunRow): SynthesisRun => ({
+const toRun = ({ traceparent: _traceparent, ...row }: RunRow): SynthesisRun => ({
   ...row,
   change_set_id: row.change_set_id === null ? null : Number(row.change_set_id),
   created_at: row.created_at.toISOString(),
@@ -123,8 +130,8 @@ export class RunStore {
   private async createIn(q: Queryable, run: NewRun): Promise<SynthesisRun | null> {
     const rows = await q.query<RunRow>(
       `INSERT INTO synthesis_runs (id, engine, status, principle_keys, principles, constitution_version, constitution_hash,
-                                   amendment_id, triggered_by_version, created_by, revocations_proposed)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10)
+                                   amendment_id, triggered_by_version, created_by, revocations_proposed, traceparent)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (triggered_by_version) WHERE triggered_by_version IS NOT NULL DO NOTHING RETURNING *`,
       [
         randomUUID(),
@@ -137,6 +144,8 @@ export class RunStore {
         run.triggeredByVersion ?? null,
         run.createdBy,
         run.revocations ?? [],
+        // The request queuing it, when there is one in a recorded span (the governance loop works from a notification).
+        traceHeaders()['traceparent'] ?? null,
       ],
     );
     if (rows[0] === undefined) return null;
@@ -198,9 +207,9 @@ export class RunStore {
   }
 
   /** Takes the oldest queued run; instances sharing a database never take the same one. */
-  async claimNext(): Promise<SynthesisRun | null> {
+  async claimNext(): Promise<ClaimedRun | null> {
     const row = await this.queue.claimNext();
-    return row === null ? null : toRun(row);
+    return row === null ? null : { ...toRun(row), traceparent: row.traceparent };
   }
 
   async stage(id: string, status: 'synthesising' | 'verifying'): Promise<void> {

@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
-import { inSpan } from '../../platform/tracing.js';
+import { inSpan, linkTo } from '../../platform/tracing.js';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import type { RunStore, SynthesisRun } from './run-store.js';
+import type { ClaimedRun, RunStore } from './run-store.js';
 import type { Synthesiser } from './synthesiser.js';
 
 /**
@@ -11,14 +11,15 @@ import type { Synthesiser } from './synthesiser.js';
  * again once it is back; a run that fails any other way ends `failed` with the reason, never retried forever.
  */
 export class SynthesisRunner {
-  private readonly drain: QueueDrain<SynthesisRun>;
+  private readonly drain: QueueDrain<ClaimedRun>;
 
   constructor(
     private readonly store: RunStore,
     synthesiser: Synthesiser,
     private readonly log: FastifyBaseLogger,
   ) {
-    // Each run is a trace of its own, as a verification job is: it runs from the queue, not in a request.
+    // Each run is a trace of its own, as a verification job is: it runs from the queue, not in a request; it links to
+    // the request that queued it, if one did.
     this.drain = new QueueDrain(
       store,
       (run) =>
@@ -26,6 +27,7 @@ export class SynthesisRunner {
           'acgs.synthesize',
           {
             parent: ROOT_CONTEXT,
+            links: linkTo(run.traceparent),
             attributes: {
               'acgs.synthesis.run_id': run.id,
               'acgs.synthesis.engine': run.engine,
