@@ -24,6 +24,8 @@ import {
   type Backend,
   type TestPlatform,
 } from '../support/harness.js';
+import { amendConstitution } from '../support/constitution.js';
+import { waitFor } from '../support/process.js';
 
 const PLANTED_KEY = 'AKIAIOSFODNN7EXAMPLE';
 const SERVER_KIND = 2;
@@ -262,6 +264,72 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         assert.deepEqual(span.links, [{ traceId: person.traceId, spanId: request.spanId }]);
       } finally {
         await gs.close();
+      }
+    });
+
+    it("the governance loop's run for an enacted version links to the vote that enacted it", async () => {
+      const [ac, gs] = [await createTestApp('ac', env.platform), await createTestApp('gs', env.platform)];
+      try {
+        const council = agentContext();
+        const enacted = await amendConstitution(
+          ac,
+          env.platform,
+          [
+            {
+              op: 'add_principle',
+              principle: {
+                key: 'traced-injection-ceiling',
+                title: 'No generation on near-certain injection',
+                description: 'A prompt that is almost surely an injection is not sent to a model.',
+                category: 'security',
+                priority: 80,
+                scope: { actions: ['generate'], resource_types: ['Model'] },
+                normative_statement: 'The system must not generate on input whose injection score is 95 or more.',
+                rationale: 'Injected instructions subvert every other rule.',
+                constraints: [
+                  {
+                    effect: 'forbid',
+                    actions: ['generate'],
+                    when: [{ attr: 'context.injection_score', op: 'gte', value: 95 }],
+                  },
+                ],
+              },
+            },
+          ],
+          { traceparent: council.traceparent },
+        );
+        // The run this database's loop queued for the version (the other backend's has the same version number).
+        const editor = (await tokenFor(env.platform, ['policy_manager'])).headers;
+        let runId: string | undefined;
+        await waitFor(
+          async () => {
+            const runs = (await gs.inject({ method: 'GET', url: '/api/v1/synthesize/runs', headers: editor })).json<{
+              items: { id: string; triggered_by_version: number | null }[];
+            }>().items;
+            runId = runs.find((run) => run.triggered_by_version === enacted.version)?.id;
+            return runId !== undefined;
+          },
+          30_000,
+          'the loop run',
+        );
+        const span = await receiver.waitFor(
+          (candidate) => candidate.attributes['acgs.synthesis.run_id'] === runId,
+          'the loop run span',
+          30_000,
+        );
+        assert.equal(span.parentSpanId, '', 'a root span');
+        // The last vote enacted it: its request span, in the council's trace, is what the run links to.
+        assert.equal(span.links.length, 1, JSON.stringify(span.links));
+        assert.equal(span.links[0]!.traceId, council.traceId);
+        const vote = await receiver.waitFor(
+          (candidate) => candidate.spanId === span.links[0]!.spanId,
+          'the request the run links to',
+        );
+        assert.equal(vote.parentSpanId, council.spanId);
+        assert.equal(vote.name, 'POST /api/v1/constitutional-council/amendments/:id/vote');
+      } finally {
+        await gs.close();
+        await ac.close();
       }
     });
 

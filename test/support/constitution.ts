@@ -51,11 +51,13 @@ export async function amendConstitution(
   ac: FastifyInstance,
   platform: Platform,
   changes: readonly object[],
+  /** Sent with every request too (a `traceparent`, say). */
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ version: number; hash: string }> {
   const base = '/api/v1/constitutional-council/amendments';
   const manager = (await tokenFor(platform, ['policy_manager'])).headers;
   const post = async (url: string, headers: Record<string, string>, payload: object) => {
-    const response = await ac.inject({ method: 'POST', url, headers, payload });
+    const response = await ac.inject({ method: 'POST', url, headers: { ...headers, ...extraHeaders }, payload });
     if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
     return response.json<{ id: string; status: string; enacted_version?: number }>();
   };

@@ -14,6 +14,7 @@ import type {
 import type { MetaRules, PrincipleContent, PrincipleStatus, Vote } from '../../domain/constitution/types.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
+import { traceHeaders } from '../../platform/tracing.js';
 
 // Any constant works, as long as every process uses the same one for constitution changes.
 const CONSTITUTION_LOCK_KEY = 727_170_3;
@@ -166,9 +167,27 @@ export class SqlConstitutionStore implements ConstitutionStore {
 
   async insertVersion(record: Omit<VersionRecord, 'enactedAt'>): Promise<void> {
     await this.q.query(
-      'INSERT INTO constitution_versions (version, hash, document, enacted_by, enacted_by_amendment) VALUES ($1, $2, $3, $4, $5)',
-      [record.version, record.hash, json(record.document), record.enactedBy, record.enactedByAmendment],
+      `INSERT INTO constitution_versions (version, hash, document, enacted_by, enacted_by_amendment, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        record.version,
+        record.hash,
+        json(record.document),
+        record.enactedBy,
+        record.enactedByAmendment,
+        // The enacting request, when it is in a recorded span: what the version sets off links back to it.
+        traceHeaders()['traceparent'] ?? null,
+      ],
     );
+  }
+
+  /** The W3C traceparent of the request that enacted a version (tracing on), which no view shows; null without one. */
+  async enactedIn(version: number): Promise<string | null> {
+    const rows = await this.q.query<{ traceparent: string | null }>(
+      'SELECT traceparent FROM constitution_versions WHERE version = $1',
+      [version],
+    );
+    return rows[0]?.traceparent ?? null;
   }
 
   async metaRules(): Promise<MetaRules | null> {

@@ -94,6 +94,8 @@ export class AmendmentLoop {
       amendmentId: newest.enactedByAmendment,
       triggeredByVersion: newest.version,
       createdBy: newest.enactedBy,
+      // Started by a notification, the run links to the request that enacted the version instead.
+      traceparent: await this.versions.enactedIn(newest.version),
     });
     if (run === null) return;
     this.log.info(

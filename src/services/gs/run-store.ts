@@ -109,6 +109,8 @@ export interface NewRun {
   triggeredByVersion?: number | null;
   revocations?: string[];
   createdBy: string | null;
+  /** The request the run links to, when not the one in force (the governance loop's: the version's enactment). */
+  traceparent?: string | null;
 }
 
 /** Synthesis runs and their attempts: queued by the API or the governance loop, worked by the runner. */
@@ -144,8 +146,8 @@ export class RunStore {
         run.triggeredByVersion ?? null,
         run.createdBy,
         run.revocations ?? [],
-        // The request queuing it, when there is one in a recorded span (the governance loop works from a notification).
-        traceHeaders()['traceparent'] ?? null,
+        // The request queuing it, when there is one in a recorded span, unless the caller names another.
+        run.traceparent === undefined ? (traceHeaders()['traceparent'] ?? null) : run.traceparent,
       ],
     );
     if (rows[0] === undefined) return null;
