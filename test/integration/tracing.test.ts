@@ -41,6 +41,25 @@ const decisionsOf = (result: CallToolResult) => (result._meta?.[DECISIONS_META] 
 const parentOf = (spanId: string, traceId: string) => (span: ReceivedSpan) =>
   span.traceId === traceId && span.parentSpanId === spanId;
 
+/**
+ * Work that runs from a queue (a verification job, a synthesis run) is a root span of its own, linked to the request
+ * that asked for it — a child of the person's span, served on `route`. Answers the work's span.
+ */
+async function rootLinkedToRequest(
+  picks: (span: ReceivedSpan) => boolean,
+  what: string,
+  person: { traceId: string; spanId: string },
+  route: string,
+): Promise<ReceivedSpan> {
+  const span = await receiver.waitFor(picks, what);
+  assert.equal(span.parentSpanId, '', 'a root span');
+  assert.notEqual(span.traceId, person.traceId);
+  const request = await receiver.waitFor(parentOf(person.spanId, person.traceId), `the request behind ${what}`);
+  assert.equal(request.name, route);
+  assert.deepEqual(span.links, [{ traceId: person.traceId, spanId: request.spanId }]);
+  return span;
+}
+
 // One receiver and one SDK for the file: the SDK registers itself for the whole process, as it does in `acgs up`.
 const receiver = new OtlpReceiver();
 let tracing: Tracing | null = null;
@@ -221,17 +240,13 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         });
         assert.equal(asked.statusCode, 200, asked.body);
         const job = asked.json<{ id: string; verdict: string }>();
-        const span = await receiver.waitFor(
+        const span = await rootLinkedToRequest(
           (candidate) => candidate.attributes['acgs.job.id'] === job.id,
           'the verification job span',
+          person,
+          'POST /api/v1/verify/policy',
         );
         assert.equal(span.name, 'acgs.verify policy');
-        assert.equal(span.parentSpanId, '', 'a root span');
-        // Linked to the request that asked for it, which is a child of the person's span.
-        const request = await receiver.waitFor(parentOf(person.spanId, person.traceId), 'the request that asked');
-        assert.equal(request.name, 'POST /api/v1/verify/policy');
-        assert.deepEqual(span.links, [{ traceId: person.traceId, spanId: request.spanId }]);
-        assert.notEqual(span.traceId, person.traceId);
         assert.equal(span.attributes['acgs.verify.verdict'], job.verdict);
         assert.equal(span.attributes['acgs.job.status'], 'done');
       } finally {
@@ -253,15 +268,13 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         assert.equal(queued.statusCode, 202, queued.body);
         const run = queued.json<Record<string, unknown>>();
         assert.ok(!('traceparent' in run), 'the trace context is kept with the run, never shown');
-        const span = await receiver.waitFor(
+        const span = await rootLinkedToRequest(
           (candidate) => candidate.attributes['acgs.synthesis.run_id'] === run['id'],
           'the synthesis run span',
+          person,
+          'POST /api/v1/synthesize/policy',
         );
         assert.equal(span.name, 'acgs.synthesize');
-        assert.equal(span.parentSpanId, '', 'a root span');
-        const request = await receiver.waitFor(parentOf(person.spanId, person.traceId), 'the request that queued it');
-        assert.equal(request.name, 'POST /api/v1/synthesize/policy');
-        assert.deepEqual(span.links, [{ traceId: person.traceId, spanId: request.spanId }]);
       } finally {
         await gs.close();
       }
