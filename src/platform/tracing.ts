@@ -195,11 +195,18 @@ export function contextFrom(carrier: Record<string, unknown> | undefined): Conte
   });
 }
 
-/** A link to the span a W3C traceparent names (work that runs later, for a request that asked for it); none without. */
-export function linkTo(traceparent: string | null): Link[] {
-  if (!enabled || traceparent === null) return [];
-  const linked = trace.getSpanContext(contextFrom({ traceparent }));
-  return linked === undefined ? [] : [{ context: linked }];
+/**
+ * Where work that runs from a queue (a verification job, a synthesis run) is traced: a root span of its own, long
+ * after or far from the request that queued it, linked to that request when its `traceparent` was kept.
+ */
+export function queuedWork(traceparent: string | null): { parent: Context; links: Link[] } {
+  const linked = !enabled || traceparent === null ? undefined : trace.getSpanContext(contextFrom({ traceparent }));
+  return { parent: ROOT_CONTEXT, links: linked === undefined ? [] : [{ context: linked }] };
+}
+
+/** The span in force as a W3C `traceparent`, to keep with work queued for later (see queuedWork); null without one. */
+export function currentTraceparent(): string | null {
+  return traceHeaders()['traceparent'] ?? null;
 }
 
 /** The span in force as W3C trace context (`traceparent`, `tracestate`) for a call onwards; empty when off. */

@@ -14,7 +14,7 @@ import type {
 import type { MetaRules, PrincipleContent, PrincipleStatus, Vote } from '../../domain/constitution/types.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
-import { traceHeaders } from '../../platform/tracing.js';
+import { currentTraceparent } from '../../platform/tracing.js';
 
 // Any constant works, as long as every process uses the same one for constitution changes.
 const CONSTITUTION_LOCK_KEY = 727_170_3;
@@ -176,7 +176,7 @@ export class SqlConstitutionStore implements ConstitutionStore {
         record.enactedBy,
         record.enactedByAmendment,
         // The enacting request, when it is in a recorded span: what the version sets off links back to it.
-        traceHeaders()['traceparent'] ?? null,
+        currentTraceparent(),
       ],
     );
   }

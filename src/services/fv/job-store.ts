@@ -1,4 +1,3 @@
-import { traceHeaders } from '../../platform/tracing.js';
 import { randomUUID } from 'node:crypto';
 import { canonicalSha256 } from '../../domain/canonical-json.js';
 import { NotFoundError } from '../../domain/errors.js';
@@ -8,6 +7,7 @@ import { isoOrNull } from '../../platform/http/iso-time.js';
 import type { Database } from '../../platform/db/database.js';
 import { TableQueue } from '../../platform/db/queue-drain.js';
 import type { AuditLog } from '../../platform/audit/log.js';
+import { currentTraceparent } from '../../platform/tracing.js';
 
 export const JOB_KINDS = ['policy', 'bundle', 'impact', 'property', 'fairness', 'compare'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -67,7 +67,7 @@ export class JobStore {
     const rows = await this.db.query<JobRow>(
       `INSERT INTO verification_jobs (id, kind, status, request, created_by, traceparent)
        VALUES ($1, $2, 'queued', $3, $4, $5) RETURNING *`,
-      [randomUUID(), kind, JSON.stringify(request), createdBy, traceHeaders()['traceparent'] ?? null],
+      [randomUUID(), kind, JSON.stringify(request), createdBy, currentTraceparent()],
     );
     return toJob(rows[0]!);
   }

@@ -2,8 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { EncodingMismatch } from '../../domain/verify/questions.js';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
-import { inSpan, linkTo } from '../../platform/tracing.js';
-import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { inSpan, queuedWork } from '../../platform/tracing.js';
 import type { ClaimedJob, JobStore, VerificationJob } from './job-store.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { JobProgress, Verifier } from './verifier.js';
@@ -36,12 +35,7 @@ export class JobRunner {
         // Each job is a trace of its own: it runs from the queue, long after (or far from) the request that asked.
         const finished = await inSpan(
           `acgs.verify ${job.kind}`,
-          {
-            attributes: { 'acgs.job.id': job.id, 'acgs.job.kind': job.kind },
-            // A root of its own, linked to the request that asked for it.
-            parent: ROOT_CONTEXT,
-            links: linkTo(job.traceparent),
-          },
+          { ...queuedWork(job.traceparent), attributes: { 'acgs.job.id': job.id, 'acgs.job.kind': job.kind } },
           async (span) => {
             const done = await this.execute(job);
             span.setAttributes({

@@ -10,7 +10,7 @@ import { TableQueue } from '../../platform/db/queue-drain.js';
 import type { AuditLog } from '../../platform/audit/log.js';
 import { ChangeSetStore } from '../integrity/change-set-store.js';
 import { PolicyStore } from '../integrity/policy-store.js';
-import { traceHeaders } from '../../platform/tracing.js';
+import { currentTraceparent } from '../../platform/tracing.js';
 
 export const ENGINES = ['compiler', 'llm'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -147,7 +147,7 @@ export class RunStore {
         run.createdBy,
         run.revocations ?? [],
         // The request queuing it, when there is one in a recorded span, unless the caller names another.
-        run.traceparent === undefined ? (traceHeaders()['traceparent'] ?? null) : run.traceparent,
+        run.traceparent === undefined ? currentTraceparent() : run.traceparent,
       ],
     );
     if (rows[0] === undefined) return null;

@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { QueueDrain } from '../../platform/db/queue-drain.js';
-import { inSpan, linkTo } from '../../platform/tracing.js';
-import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { inSpan, queuedWork } from '../../platform/tracing.js';
 import type { ClaimedRun, RunStore } from './run-store.js';
 import type { Synthesiser } from './synthesiser.js';
 
@@ -26,8 +25,7 @@ export class SynthesisRunner {
         inSpan(
           'acgs.synthesize',
           {
-            parent: ROOT_CONTEXT,
-            links: linkTo(run.traceparent),
+            ...queuedWork(run.traceparent),
             attributes: {
               'acgs.synthesis.run_id': run.id,
               'acgs.synthesis.engine': run.engine,
