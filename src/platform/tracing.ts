@@ -24,9 +24,16 @@ export const tracer = trace.getTracer('acgs-pgp', VERSION);
 /** Whether an OTLP endpoint for traces is configured and the SDK not disabled (OTEL_SDK_DISABLED). */
 export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
-  if ((env['OTEL_TRACES_EXPORTER'] ?? '').split(',').some((name) => name.trim() === 'none')) return false;
+  if (tracesExporters(env).includes('none')) return false;
   return Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim());
 }
+
+/** The exporters OTEL_TRACES_EXPORTER names (none named: the SDK's default, otlp). */
+const tracesExporters = (env: NodeJS.ProcessEnv): string[] =>
+  (env['OTEL_TRACES_EXPORTER'] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
 
 /** Whether spans are being recorded in this process. */
 export const tracingEnabled = () => enabled;
@@ -48,12 +55,7 @@ export async function startTracing(serviceName: string): Promise<Tracing | null>
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   // OTLP (the default exporter) encodes and sends from a thread of its own; any other exporter the variables name is
   // the SDK's own, in this thread.
-  const exporters = (env['OTEL_TRACES_EXPORTER'] ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  const threaded = exporters.every((name) => name === 'otlp');
-  const traceExporter = threaded
+  const traceExporter = tracesExporters(env).every((name) => name === 'otlp')
     ? new (await import('./span-export/thread-exporter.js')).ThreadSpanExporter()
     : undefined;
   const sdk = new NodeSDK({

@@ -2,7 +2,7 @@
 // data. Encoding OTLP (protobuf or JSON) and sending it was half of what tracing cost the request path; here it costs
 // a thread of its own instead.
 import { parentPort } from 'node:worker_threads';
-import type { ExportResult } from '@opentelemetry/core';
+import { getStringFromEnv, type ExportResult } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { readableSpans, type BatchRecord } from './span-record.js';
 
@@ -21,11 +21,10 @@ const port = parentPort!;
 
 /** The exporter OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL names, as the Node SDK chooses it; each reads its own variables. */
 async function exporterFromEnv(): Promise<SpanExporter> {
-  const protocol = (
-    process.env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ??
-    process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] ??
-    'http/protobuf'
-  ).trim();
+  const protocol =
+    getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ??
+    getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL') ??
+    'http/protobuf';
   if (protocol === 'grpc') return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
   if (protocol === 'http/json')
     return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();

@@ -1,4 +1,5 @@
 import { createTraceState, type Attributes, type HrTime, type SpanContext, type SpanKind } from '@opentelemetry/api';
+import { hrTimeDuration } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
@@ -135,7 +136,6 @@ export function readableSpans(batch: BatchRecord): ReadableSpan[] {
   );
   return batch.spans.map((record) => {
     const context = spanContextOf(record.context);
-    const [seconds, nanos] = [record.endTime[0] - record.startTime[0], record.endTime[1] - record.startTime[1]];
     return {
       name: record.name,
       kind: record.kind,
@@ -143,7 +143,7 @@ export function readableSpans(batch: BatchRecord): ReadableSpan[] {
       ...(record.parent === undefined ? {} : { parentSpanContext: spanContextOf(record.parent) }),
       startTime: record.startTime,
       endTime: record.endTime,
-      duration: nanos < 0 ? [seconds - 1, nanos + 1e9] : [seconds, nanos],
+      duration: hrTimeDuration(record.startTime, record.endTime),
       ended: true,
       status: record.status,
       attributes: record.attributes,
