@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { DecisionOutcome, EvaluationRequest } from '../../../domain/enforcement/decide.js';
-import { inSpan, spanInForce } from '../../../platform/tracing.js';
+import { inSpan, spanInForce, tracingEnabled } from '../../../platform/tracing.js';
 
 /** What a span says of a decision (the decision API's answer has all of it). */
 type Decided = Pick<
@@ -28,6 +28,8 @@ export function inDecisionSpan<T extends Decided>(
   decide: () => Promise<T>,
   where: DecisionTrace,
 ): Promise<T> {
+  // Off, a decision is only decided: nothing is built for a span that will not exist.
+  if (!tracingEnabled()) return decide();
   const asked = {
     'acgs.action': request.action,
     'acgs.principal.type': request.principal.type,
