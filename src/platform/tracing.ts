@@ -211,6 +211,14 @@ export function currentTraceparent(): string | null {
   return traceHeaders()['traceparent'] ?? null;
 }
 
+/**
+ * A callback that runs in no trace, whatever was in force where it was registered or fired: a database notification
+ * belongs to no request, though on PGlite it fires inside the transaction that sent it.
+ */
+export function outsideTraces<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+  return (...args) => context.with(ROOT_CONTEXT, () => callback(...args));
+}
+
 /** The span in force as W3C trace context (`traceparent`, `tracestate`) for a call onwards; empty when off. */
 export function traceHeaders(): Record<string, string> {
   if (!enabled) return {};

@@ -25,7 +25,7 @@ export interface Database extends Queryable {
    * Subscribes to PostgreSQL NOTIFY on a channel (sent with pg_notify inside a transaction, so delivery happens
    * exactly when the change commits). A lost connection is re-established in the background; notifications sent
    * while it was down are gone, so `onResubscribed` runs after each reconnection for the subscriber to catch up.
-   * Returns the unsubscribe function.
+   * Both run in no request's trace. Returns the unsubscribe function.
    */
   listen(
     channel: string,

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Database, PoolStats, Queryable } from './database.js';
 import { translateDatabaseError } from './database-errors.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { outsideTraces } from '../tracing.js';
 
 /**
  * Embedded PostgreSQL (WASM). One connection serialises all work, so "pool" figures are 0 or 1 of 1.
@@ -66,7 +67,7 @@ export async function openPglite(source: string | null | Blob): Promise<PgliteDa
     exec: (sql: string) => run(async () => void (await db.exec(sql))),
     ping: () => run(async () => void (await db.query('SELECT 1'))),
     listen: async (channel, handler) => {
-      const unsubscribe = await db.listen(channel, handler);
+      const unsubscribe = await db.listen(channel, outsideTraces(handler));
       return async () => unsubscribe();
     },
     stats: (): PoolStats => ({ open: 1, idle: inFlight > 0 ? 0 : 1, waiting: Math.max(0, inFlight - 1), max: 1 }),

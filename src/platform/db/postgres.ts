@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Database, PoolStats, Queryable } from './database.js';
 import { translateDatabaseError } from './database-errors.js';
+import { outsideTraces } from '../tracing.js';
 
 // COUNT(*) and BIGINT ids fit comfortably in a double here; PGlite returns numbers too, so both backends agree.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -75,7 +76,7 @@ export async function openPostgres(options: PostgresPoolOptions): Promise<Databa
     ping: () => run(async () => void (await pool.query('SELECT 1'))),
     // LISTEN holds its connection for as long as the subscription lives, so it gets its own client outside the pool.
     listen: (channel, handler, onResubscribed) =>
-      subscribe(options.url, channel, handler, onResubscribed ?? (() => undefined)),
+      subscribe(options.url, channel, outsideTraces(handler), outsideTraces(onResubscribed ?? (() => undefined))),
     stats: (): PoolStats => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
     close: () => pool.end(),
   };
